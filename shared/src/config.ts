@@ -1,0 +1,189 @@
+/**
+ * The one place that reads process.env. Every key is validated, every problem is
+ * reported in one message, and the result is frozen: the rest of the code receives
+ * a Config and never looks at the environment itself.
+ */
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+
+export interface DatabaseConfig {
+  readonly client: 'mysql2';
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly database: string;
+  /** The URL with the password masked: safe to log. */
+  readonly display: string;
+}
+
+export interface Config {
+  readonly database: DatabaseConfig;
+  readonly port: number;
+  readonly controllerPort: number;
+  readonly host: string;
+  readonly logLevel: string;
+  readonly pollIntervalMs: number;
+  readonly webhookTimeoutMs: number;
+  readonly maxAttempts: number;
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  readonly leaseMs: number;
+  readonly maxDelaySeconds: number;
+  readonly claimBatchSize: number;
+  readonly maxInFlight: number;
+  readonly shutdownGraceMs: number;
+  readonly dbPoolSize: number;
+  readonly dbConnectTimeoutMs: number;
+  readonly dbAcquireTimeoutMs: number;
+  readonly dbQueryTimeoutMs: number;
+  readonly dbRetryBaseMs: number;
+  readonly dbRetryMaxMs: number;
+  readonly clockSkewWarnMs: number;
+  readonly bodyLimitBytes: number;
+  readonly controllerId: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
+export const DEFAULT_DATABASE_URL = 'mysql://root@127.0.0.1:3306/timers';
+
+type Env = Record<string, string | undefined>;
+
+/** Collects problems instead of throwing at the first one. */
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  int(name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+    const raw = this.env[name];
+    if (raw === undefined || raw.trim() === '') return fallback;
+    if (!/^\d+$/.test(raw.trim())) {
+      this.problems.push(`${name} must be a whole number, got "${raw}"`);
+      return fallback;
+    }
+    const value = Number(raw);
+    if (value < min || value > max) {
+      this.problems.push(`${name} must be between ${min} and ${max}, got ${value}`);
+      return fallback;
+    }
+    return value;
+  }
+
+  oneOf(name: string, fallback: string, allowed: string[]): string {
+    const raw = this.env[name];
+    if (raw === undefined || raw.trim() === '') return fallback;
+    if (!allowed.includes(raw)) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+      return fallback;
+    }
+    return raw;
+  }
+
+  string(name: string, fallback: string, pattern?: RegExp): string {
+    const raw = this.env[name];
+    if (raw === undefined || raw.trim() === '') return fallback;
+    if (pattern && !pattern.test(raw)) {
+      this.problems.push(`${name} has an invalid value "${raw}" (expected ${pattern})`);
+      return fallback;
+    }
+    return raw;
+  }
+
+  database(name: string): DatabaseConfig {
+    const raw = this.env[name]?.trim() || DEFAULT_DATABASE_URL;
+    const parsed = parseDatabaseUrl(raw);
+    if (typeof parsed === 'string') {
+      this.problems.push(`${name} ${parsed}`);
+      return parseDatabaseUrl(DEFAULT_DATABASE_URL) as DatabaseConfig;
+    }
+    return parsed;
+  }
+}
+
+export function parseDatabaseUrl(raw: string): DatabaseConfig | string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return 'must be a URL like mysql://user:password@host:3306/database';
+  }
+  if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') {
+    return `must use the mysql:// scheme, got "${url.protocol}"`;
+  }
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!/^[A-Za-z0-9_$]{1,64}$/.test(database)) {
+    return 'must name a database (letters, digits, _ or $) as its path';
+  }
+  const port = url.port === '' ? 3306 : Number(url.port);
+  const masked = new URL(url.href);
+  if (masked.password) masked.password = '***';
+  return Object.freeze({
+    client: 'mysql2' as const,
+    host: url.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
+    port,
+    user: decodeURIComponent(url.username) || 'root',
+    password: decodeURIComponent(url.password),
+    database,
+    display: masked.href,
+  });
+}
+
+function defaultControllerId(): string {
+  return `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const r = new Reader(env);
+  const config: Config = {
+    database: r.database('DATABASE_URL'),
+    port: r.int('PORT', 3000, 0, 65535),
+    controllerPort: r.int('CONTROLLER_PORT', 3001, 0, 65535),
+    host: r.string('HOST', '0.0.0.0'),
+    logLevel: r.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
+    pollIntervalMs: r.int('POLL_INTERVAL_MS', 500, 10, 60_000),
+    webhookTimeoutMs: r.int('WEBHOOK_TIMEOUT_MS', 10_000, 100, 600_000),
+    maxAttempts: r.int('MAX_ATTEMPTS', 5, 1, 100),
+    retryBaseMs: r.int('RETRY_BASE_MS', 1000, 1, 86_400_000),
+    retryMaxMs: r.int('RETRY_MAX_MS', 300_000, 1, 86_400_000),
+    leaseMs: r.int('LEASE_MS', 30_000, 1000, 3_600_000),
+    maxDelaySeconds: r.int('MAX_DELAY_SECONDS', 365 * 24 * 3600, 1, 10 * 365 * 24 * 3600),
+    claimBatchSize: r.int('CLAIM_BATCH_SIZE', 200, 1, 5000),
+    maxInFlight: r.int('MAX_IN_FLIGHT', 200, 1, 10_000),
+    shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    dbPoolSize: r.int('DB_POOL_SIZE', 10, 1, 500),
+    dbConnectTimeoutMs: r.int('DB_CONNECT_TIMEOUT_MS', 1000, 100, 60_000),
+    dbAcquireTimeoutMs: r.int('DB_ACQUIRE_TIMEOUT_MS', 1000, 100, 60_000),
+    dbQueryTimeoutMs: r.int('DB_QUERY_TIMEOUT_MS', 5000, 100, 600_000),
+    dbRetryBaseMs: r.int('DB_RETRY_BASE_MS', 200, 1, 60_000),
+    dbRetryMaxMs: r.int('DB_RETRY_MAX_MS', 5000, 1, 600_000),
+    clockSkewWarnMs: r.int('CLOCK_SKEW_WARN_MS', 1000, 0, 3_600_000),
+    bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 16 * 1024, 256, 1024 * 1024),
+    controllerId: r.string('CONTROLLER_ID', defaultControllerId(), /^[\w.:-]{1,64}$/),
+  };
+  if (config.retryMaxMs < config.retryBaseMs) {
+    r.problems.push(
+      `RETRY_MAX_MS (${config.retryMaxMs}) must not be smaller than RETRY_BASE_MS (${config.retryBaseMs})`,
+    );
+  }
+  if (config.dbRetryMaxMs < config.dbRetryBaseMs) {
+    r.problems.push(
+      `DB_RETRY_MAX_MS (${config.dbRetryMaxMs}) must not be smaller than DB_RETRY_BASE_MS (${config.dbRetryBaseMs})`,
+    );
+  }
+  // A request that may still be running when its lease ends would let a second
+  // controller send the same timer while the first is still waiting for an answer.
+  if (config.webhookTimeoutMs + 1000 > config.leaseMs) {
+    r.problems.push(
+      `LEASE_MS (${config.leaseMs}) must exceed WEBHOOK_TIMEOUT_MS (${config.webhookTimeoutMs}) by at least 1000`,
+    );
+  }
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return Object.freeze(config);
+}

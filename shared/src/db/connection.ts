@@ -1,0 +1,78 @@
+/**
+ * The knex + mysql2 connection. Every bound is explicit so that a database that is
+ * down or slow turns into a fast error instead of a hung request: connecting,
+ * acquiring a pooled connection and running a query all have time limits.
+ */
+import knex, { Knex } from 'knex';
+import mysql from 'mysql2/promise';
+import type { Config, DatabaseConfig } from '../config';
+
+export type Db = Knex;
+
+export function createDb(config: Config): Db {
+  const { database: d } = config;
+  return knex({
+    client: 'mysql2',
+    connection: {
+      host: d.host,
+      port: d.port,
+      user: d.user,
+      password: d.password,
+      database: d.database,
+      charset: 'utf8mb4',
+      // DATETIME columns hold UTC; mysql2 must read and write them as UTC too.
+      timezone: 'Z',
+      connectTimeout: config.dbConnectTimeoutMs,
+      supportBigNumbers: true,
+    },
+    pool: {
+      min: 0,
+      max: config.dbPoolSize,
+      afterCreate: (conn: SessionConnection, done: (err: Error | null, conn: unknown) => void) => {
+        prepareSession(conn)
+          .then(() => done(null, conn))
+          .catch((err: Error) => done(err, conn));
+      },
+    },
+    acquireConnectionTimeout: config.dbAcquireTimeoutMs,
+  });
+}
+
+interface SessionConnection {
+  query(sql: string, cb: (err: Error | null) => void): void;
+}
+
+/**
+ * UTC so NOW(3) and DATETIME agree across hosts; READ COMMITTED so the claim's
+ * `FOR UPDATE` locks only the rows it returns, not the gaps between them, which
+ * would otherwise block the api's inserts of timers due in that range.
+ */
+function prepareSession(conn: SessionConnection): Promise<void> {
+  const run = (sql: string) =>
+    new Promise<void>((resolve, reject) => conn.query(sql, (err) => (err ? reject(err) : resolve())));
+  return run("SET time_zone = '+00:00'").then(() =>
+    run('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED'),
+  );
+}
+
+/**
+ * Creates the configured database when it does not exist yet, so a fresh MySQL
+ * needs no manual step. Lacking the privilege is not fatal: the migrations that
+ * follow will report a missing database clearly.
+ */
+export async function ensureDatabase(d: DatabaseConfig, connectTimeoutMs: number): Promise<void> {
+  const conn = await mysql.createConnection({
+    host: d.host,
+    port: d.port,
+    user: d.user,
+    password: d.password,
+    connectTimeout: connectTimeoutMs,
+  });
+  try {
+    await conn.query(
+      `CREATE DATABASE IF NOT EXISTS \`${d.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
+    );
+  } finally {
+    await conn.end();
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * Which database errors mean "the database is unreachable or overloaded, try again
+ * later" rather than "this query is wrong". The api answers the first kind with 503
+ * and the controller backs off; the second kind is a bug and is reported as one.
+ */
+const TRANSIENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ER_TOO_MANY_USER_CONNECTIONS',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CONNECTION_KILLED',
+  'ER_QUERY_INTERRUPTED',
+  'ER_LOCK_DEADLOCK',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'ER_OPTION_PREVENTS_STATEMENT', // a read-only replica during failover
+  'ER_BAD_DB_ERROR', // the database is being created by another replica
+  'ER_NO_SUCH_TABLE', // migrations still running on another replica
+]);
+
+export function isTransientDbError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err.name === 'KnexTimeoutError') return true;
+  const e = err as Error & { code?: string; fatal?: boolean };
+  if (e.code && TRANSIENT_CODES.has(e.code)) return true;
+  if (e.fatal) return true;
+  return /closed state|Connection lost|connect ETIMEDOUT|Pool is closed/i.test(e.message);
+}

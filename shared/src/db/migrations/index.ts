@@ -1,0 +1,20 @@
+/**
+ * The migrations, oldest first. Append only: a migration that has been merged is
+ * never edited, and a change to the schema is a new file added at the end.
+ */
+import type { Knex } from 'knex';
+import * as createTimers from './20261122000000_create_timers';
+
+interface Migration {
+  name: string;
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+const migrations: Migration[] = [createTimers];
+
+export const migrationSource: Knex.MigrationSource<Migration> = {
+  getMigrations: async () => migrations,
+  getMigrationName: (migration) => migration.name,
+  getMigration: async (migration) => migration,
+};

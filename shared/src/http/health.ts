@@ -1,0 +1,28 @@
+/**
+ * /healthz: the process is alive and serving. /readyz: the database answers too.
+ * Orchestrators restart on the first and route traffic on the second.
+ */
+import { Router } from 'express';
+import type { TimerStore } from '../timers/store';
+
+/** What a 503 tells clients to wait before retrying, in seconds. */
+export const RETRY_AFTER_SECONDS = 1;
+
+export function healthRoutes(store: Pick<TimerStore, 'ping'>): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    try {
+      await store.ping();
+      res.json({ status: 'ready' });
+    } catch {
+      res
+        .status(503)
+        .set('Retry-After', String(RETRY_AFTER_SECONDS))
+        .json({ error: { code: 'service_unavailable', message: 'The database is unreachable.' } });
+    }
+  });
+  return router;
+}

@@ -1,0 +1,16 @@
+export * from './config';
+export * from './logger';
+export * from './clock';
+export * from './backoff';
+export { createDb, ensureDatabase } from './db/connection';
+export type { Db } from './db/connection';
+export { isTransientDbError } from './db/errors';
+export { migrateToLatest, rollbackAll } from './db/migrate';
+export { measureClockSkew } from './db/skew';
+export { prepareDatabase } from './db/startup';
+export { select, write } from './db/query';
+export { TimerStore } from './timers/store';
+export type { ListQuery } from './timers/store';
+export * from './timers/types';
+export { healthRoutes, RETRY_AFTER_SECONDS } from './http/health';
+export * from './runtime';

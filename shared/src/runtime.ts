@@ -1,0 +1,83 @@
+/**
+ * The common life of a service process: read the config (fail fast, naming every
+ * bad variable), connect, migrate, start, and on SIGTERM/SIGINT stop in order and
+ * exit 0. `npm start` runs api and controller through one of these, sharing the
+ * config, the pool and the logger.
+ */
+import type { Knex } from 'knex';
+import { Clock, systemClock } from './clock';
+import { Config, ConfigError, loadConfig } from './config';
+import { createDb } from './db/connection';
+import { prepareDatabase } from './db/startup';
+import { createLogger, errorFields, Logger } from './logger';
+import { TimerStore } from './timers/store';
+
+export interface ServiceContext {
+  config: Config;
+  logger: Logger;
+  db: Knex;
+  store: TimerStore;
+  clock: Clock;
+  /** Database clock minus host clock, measured at start. */
+  skewMs: number;
+}
+
+/** Starts something and returns how to stop it. */
+export type Starter = (ctx: ServiceContext) => Promise<() => Promise<void>>;
+
+export async function runService(name: string, starters: Starter[]): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.logLevel, service: name });
+  const crash = (what: string) => (err: unknown) => {
+    logger.error(what, { ...errorFields(err), stack: err instanceof Error ? err.stack : undefined });
+    process.exit(1);
+  };
+  process.on('uncaughtException', crash('Uncaught exception, exiting'));
+  process.on('unhandledRejection', crash('Unhandled rejection, exiting'));
+
+  const db = createDb(config);
+  const store = new TimerStore(db, config.dbQueryTimeoutMs);
+  const starting = new AbortController();
+  const stops: Array<() => Promise<void>> = [];
+  let stopping = false;
+
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('Shutting down', { signal });
+    starting.abort();
+    try {
+      // Stop in reverse order of start: in `npm start` the controller drains before the api closes.
+      for (const stop of stops.reverse()) await stop();
+      await db.destroy();
+      logger.info('Stopped');
+      process.exit(0);
+    } catch (err) {
+      crash('Shutdown failed')(err);
+    }
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+
+  logger.info('Starting', { database: config.database.display });
+  try {
+    const skewMs = await prepareDatabase({ config, db, logger, clock: systemClock, signal: starting.signal });
+    const ctx: ServiceContext = { config, logger, db, store, clock: systemClock, skewMs };
+    for (const start of starters) {
+      if (stopping) return;
+      stops.push(await start(ctx));
+    }
+  } catch (err) {
+    if (stopping) return;
+    crash('Start failed')(err);
+  }
+}

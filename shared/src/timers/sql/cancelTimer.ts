@@ -1,0 +1,28 @@
+/**
+ * cancelTimer: pending → canceled, so it never fires.
+ *
+ * Parameters: id. Locks: the timer's row, for the length of the UPDATE. The
+ * `status = 'pending'` condition is what makes the cancel contract hold against a
+ * concurrent claim: the claim holds the row lock from its SELECT … FOR UPDATE until
+ * it commits status 'firing', so this UPDATE either runs first (the claim then
+ * never sees the row: due_at is NULL) or runs after and matches nothing (409).
+ * A 200 therefore always means no controller holds or will take the timer.
+ */
+import type { Knex } from 'knex';
+import { write } from '../../db/query';
+import type { CancelResult } from '../types';
+import { findTimer } from './findTimers';
+
+export async function cancelTimer(db: Knex, timeoutMs: number, id: string): Promise<CancelResult> {
+  const changed = await write(
+    db,
+    timeoutMs,
+    `UPDATE timers SET status = 'canceled', due_at = NULL, locked_by = NULL, updated_at = NOW(3)
+     WHERE id = ? AND status = 'pending'`,
+    [id],
+  );
+  const timer = await findTimer(db, timeoutMs, id);
+  if (!timer) return { outcome: 'not_found' };
+  if (changed === 1) return { outcome: 'canceled', timer };
+  return { outcome: 'not_cancelable', timer };
+}

@@ -1,0 +1,33 @@
+/**
+ * completeFired: records successful deliveries, many in one statement.
+ *
+ * Parameters: owner, claims (id + lease_token of each delivered timer).
+ * Locks: the matched rows, for the length of the UPDATE (primary-key range).
+ *
+ * Fenced by owner, lease token and status: a row whose lease expired and was
+ * claimed by another controller has a newer lease_token and is left alone. The
+ * caller compares the returned count with the number of claims and reports the
+ * difference as lost leases. locked_by is kept, so the row shows who fired it.
+ */
+import type { Knex } from 'knex';
+import { write } from '../../db/query';
+import type { ClaimRef } from '../types';
+import { claimFence } from './fence';
+
+export async function completeFired(
+  db: Knex,
+  timeoutMs: number,
+  owner: string,
+  claims: readonly ClaimRef[],
+): Promise<number> {
+  if (claims.length === 0) return 0;
+  const fence = claimFence(claims);
+  return write(
+    db,
+    timeoutMs,
+    `UPDATE timers
+     SET status = 'fired', fired_at = NOW(3), due_at = NULL, last_error = NULL, updated_at = NOW(3)
+     WHERE ${fence.sql} AND locked_by = ? AND status = 'firing'`,
+    [...fence.bindings, owner],
+  );
+}

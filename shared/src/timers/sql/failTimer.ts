@@ -1,0 +1,28 @@
+/**
+ * failTimer: gives up on a timer (a permanent HTTP error, or the last attempt
+ * failed). It leaves the due index (due_at NULL) and is never sent again.
+ *
+ * Parameters: owner, claim (id + lease_token), error. Locks: the one row.
+ * Fenced like completeFired: returns false when the lease was lost.
+ */
+import type { Knex } from 'knex';
+import { write } from '../../db/query';
+import type { ClaimRef } from '../types';
+
+export async function failTimer(
+  db: Knex,
+  timeoutMs: number,
+  owner: string,
+  claim: ClaimRef,
+  error: string,
+): Promise<boolean> {
+  const changed = await write(
+    db,
+    timeoutMs,
+    `UPDATE timers
+     SET status = 'failed', due_at = NULL, last_error = ?, updated_at = NOW(3)
+     WHERE id = ? AND lease_token = ? AND locked_by = ? AND status = 'firing'`,
+    [error.slice(0, 1024), claim.id, claim.leaseToken, owner],
+  );
+  return changed === 1;
+}

@@ -1,0 +1,34 @@
+/**
+ * releaseTimers: hands timers back before their lease ends (a controller shutting
+ * down), so another controller can take them at once instead of waiting for the
+ * lease to expire.
+ *
+ * Parameters: owner, claims, attemptStarted. When no request was sent for these
+ * claims, the attempt the claim counted is taken back; when a request was started
+ * and abandoned, it stays counted (the receiver may have seen it).
+ * Locks: the matched rows (primary-key range). Fenced like completeFired.
+ */
+import type { Knex } from 'knex';
+import { write } from '../../db/query';
+import type { ClaimRef } from '../types';
+import { claimFence } from './fence';
+
+export async function releaseTimers(
+  db: Knex,
+  timeoutMs: number,
+  owner: string,
+  claims: readonly ClaimRef[],
+  attemptStarted: boolean,
+): Promise<number> {
+  if (claims.length === 0) return 0;
+  const fence = claimFence(claims);
+  return write(
+    db,
+    timeoutMs,
+    `UPDATE timers
+     SET status = 'pending', due_at = NOW(3), locked_by = NULL, updated_at = NOW(3)
+         ${attemptStarted ? '' : ', attempts = attempts - 1'}
+     WHERE ${fence.sql} AND locked_by = ? AND status = 'firing'`,
+    [...fence.bindings, owner],
+  );
+}

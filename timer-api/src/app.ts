@@ -1,0 +1,44 @@
+/**
+ * Builds the Express app from its parts; nothing here reads the environment or
+ * opens connections, so tests build the same app around their own database.
+ */
+import express, { Express } from 'express';
+import swaggerUi from 'swagger-ui-express';
+import { Config, healthRoutes, Logger, TimerStore } from '@timer/shared';
+import { TimerService } from './domain/timers';
+import { errorHandler, methodNotAllowed, routeNotFound } from './http/errorHandler';
+import { buildOpenApiDocument } from './openapi';
+import { timerRoutes } from './routes/timers';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+// One level above both src/ (tests) and dist/ (production).
+const { version } = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as {
+  version: string;
+};
+
+export interface AppDeps {
+  config: Pick<Config, 'maxDelaySeconds' | 'bodyLimitBytes'>;
+  store: TimerStore;
+  logger: Logger;
+}
+
+export function createApp({ config, store, logger }: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  const document = buildOpenApiDocument(version);
+  const service = new TimerService({ store, logger, maxDelaySeconds: config.maxDelaySeconds });
+
+  app.use(healthRoutes(store));
+  app.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Timer service API' }));
+  app.use(timerRoutes(service, config.bodyLimitBytes));
+  app.all('/openapi.json', methodNotAllowed(['GET']));
+  app.use(routeNotFound);
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,136 @@
+/**
+ * The api's rules about timers: how a request becomes a delay, which URLs are
+ * acceptable, how a stored timer is shown, how pages are cut. No HTTP, no SQL.
+ */
+import { v7 as uuidv7 } from 'uuid';
+import type { Logger, TimerRecord, TimerStore } from '@timer/shared';
+import { AppError } from '../errors';
+import type { CreateTimerRequest, ListTimersQuery, Timer, TimerPage } from '../schemas';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export interface TimerServiceOptions {
+  store: TimerStore;
+  logger: Logger;
+  maxDelaySeconds: number;
+}
+
+export class TimerService {
+  constructor(private readonly options: TimerServiceOptions) {}
+
+  async create(request: CreateTimerRequest): Promise<Timer> {
+    const delaySeconds = this.delayOf(request);
+    const url = checkWebhookUrl(request.url);
+    const record = await this.options.store.create({ id: uuidv7(), url, delaySeconds });
+    this.options.logger.info('Timer created', {
+      timerId: record.id,
+      fireAt: record.fireAt.toISOString(),
+      delaySeconds,
+    });
+    return toView(record);
+  }
+
+  async get(rawId: string): Promise<Timer> {
+    const id = normalizeId(rawId);
+    const record = id ? await this.options.store.find(id) : null;
+    if (!record) throw new AppError('timer_not_found');
+    return toView(record);
+  }
+
+  async list(query: ListTimersQuery): Promise<TimerPage> {
+    const limit = query.limit ?? 20;
+    const beforeId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    // One extra row tells whether another page follows without a COUNT.
+    const rows = await this.options.store.list({ status: query.status, limit: limit + 1, beforeId });
+    const items = rows.slice(0, limit).map(toView);
+    const next = rows.length > limit ? encodeCursor(items[items.length - 1].id) : null;
+    return { items, next_cursor: next };
+  }
+
+  async cancel(rawId: string): Promise<Timer> {
+    const id = normalizeId(rawId);
+    if (!id) throw new AppError('timer_not_found');
+    const result = await this.options.store.cancel(id);
+    switch (result.outcome) {
+      case 'not_found':
+        throw new AppError('timer_not_found');
+      case 'not_cancelable':
+        throw new AppError(
+          'timer_not_cancelable',
+          `Only a pending timer can be canceled; this one is ${result.timer.status}.`,
+        );
+      case 'canceled':
+        this.options.logger.info('Timer canceled', { timerId: id });
+        return toView(result.timer);
+    }
+  }
+
+  private delayOf(request: CreateTimerRequest): number {
+    const total = (request.hours ?? 0) * 3600 + (request.minutes ?? 0) * 60 + (request.seconds ?? 0);
+    if (total > this.options.maxDelaySeconds) {
+      throw new AppError(
+        'validation_failed',
+        `The total delay must be at most ${this.options.maxDelaySeconds} seconds; got ${total}.`,
+        [{ path: 'body', message: `total delay exceeds ${this.options.maxDelaySeconds} seconds` }],
+      );
+    }
+    return total;
+  }
+}
+
+/** An absolute http(s) URL with a host; returned in its normalized form. */
+export function checkWebhookUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw invalidUrl('url must be an absolute http or https URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw invalidUrl('url must use http or https');
+  }
+  if (!url.hostname) throw invalidUrl('url must name a host');
+  return raw;
+}
+
+function invalidUrl(message: string): AppError {
+  return new AppError('validation_failed', `Invalid request body: ${message}`, [{ path: 'url', message }]);
+}
+
+function normalizeId(raw: string): string | null {
+  const id = raw.toLowerCase();
+  return UUID.test(id) ? id : null;
+}
+
+function encodeCursor(id: string): string {
+  return Buffer.from(id, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  const id = normalizeId(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!id) {
+    throw new AppError('validation_failed', 'Invalid query: cursor is not one this api returned', [
+      { path: 'cursor', message: 'cursor is not one this api returned' },
+    ]);
+  }
+  return id;
+}
+
+/** A finished or canceled timer has no time left, whatever its fire_at says. */
+function isLive(record: TimerRecord): boolean {
+  return record.status === 'pending' || record.status === 'firing';
+}
+
+export function toView(record: TimerRecord): Timer {
+  return {
+    id: record.id,
+    status: record.status,
+    url: record.url,
+    time_left: isLive(record) && record.msLeft > 0 ? Math.ceil(record.msLeft / 1000) : 0,
+    fire_at: record.fireAt.toISOString(),
+    created_at: record.createdAt.toISOString(),
+    fired_at: record.firedAt ? record.firedAt.toISOString() : null,
+    attempts: record.attempts,
+    last_error: record.lastError,
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * The error catalogue: every error the api returns has a stable code, a status and
+ * a default message. The OpenAPI document lists these codes, and a test checks
+ * that it lists every one.
+ */
+export const ERROR_CATALOGUE = {
+  validation_failed: { status: 400, message: 'The request is not valid.' },
+  invalid_json: { status: 400, message: 'The request body is not valid JSON.' },
+  bad_request: { status: 400, message: 'The request could not be read.' },
+  timer_not_found: { status: 404, message: 'No timer has this id.' },
+  route_not_found: { status: 404, message: 'No such route.' },
+  method_not_allowed: { status: 405, message: 'This method is not allowed on this route.' },
+  timer_not_cancelable: { status: 409, message: 'Only a pending timer can be canceled.' },
+  payload_too_large: { status: 413, message: 'The request body is too large.' },
+  unsupported_media_type: { status: 415, message: 'The request body must be application/json.' },
+  service_unavailable: { status: 503, message: 'The database is unavailable; retry shortly.' },
+  internal_error: { status: 500, message: 'Something went wrong on our side.' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export interface ErrorDetail {
+  path: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly details?: ErrorDetail[],
+    options?: { cause?: unknown },
+  ) {
+    super(message ?? ERROR_CATALOGUE[code].message, options);
+    this.name = 'AppError';
+    this.status = ERROR_CATALOGUE[code].status;
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * The OpenAPI 3.1 document, assembled from the same schema objects that validate
+ * requests (schemas.ts). Served at /openapi.json and rendered by Swagger UI at /docs.
+ */
+import { ErrorResponse, CreateTimerRequest, Timer, TimerPage, MAX_PAGE_SIZE } from './schemas';
+import { ERROR_CATALOGUE, ErrorCode } from './errors';
+import { TIMER_STATUSES } from '@timer/shared';
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: object, example?: unknown) => ({
+  'application/json': { schema, ...(example === undefined ? {} : { example }) },
+});
+
+function errorResponse(description: string, ...codes: ErrorCode[]) {
+  return {
+    description: `${description} Codes: ${codes.join(', ')}.`,
+    content: json(ref('Error'), {
+      error: { code: codes[0], message: ERROR_CATALOGUE[codes[0]].message },
+    }),
+  };
+}
+
+const unavailable = {
+  ...errorResponse('The database is unreachable. Retry after the Retry-After header.', 'service_unavailable'),
+  headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait.' } },
+};
+
+const idParameter = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', format: 'uuid' },
+  description: 'The timer id returned by POST /timers.',
+};
+
+const exampleTimer = {
+  id: '019a9c4e-7d3a-7b21-9c1e-4f3a2b1c0d9e',
+  status: 'pending',
+  url: 'https://example.com/hooks',
+  time_left: 90,
+  fire_at: '2026-11-22T12:01:30.000Z',
+  created_at: '2026-11-22T12:00:00.000Z',
+  fired_at: null,
+  attempts: 0,
+  last_error: null,
+};
+
+export function buildOpenApiDocument(version: string): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Timer service',
+      version,
+      description:
+        'Schedule a webhook: the service stores the timer durably and, when it is due, sends ' +
+        '`POST {url}/{id}` with body `{"id", "fire_at"}` and an `Idempotency-Key: {id}` header. ' +
+        'Any 2xx is success; network errors, timeouts, 408, 429 and 5xx are retried with ' +
+        'exponential back-off; other statuses fail at once.',
+    },
+    paths: {
+      '/timers': {
+        post: {
+          summary: 'Create a timer',
+          operationId: 'createTimer',
+          requestBody: {
+            required: true,
+            content: json(ref('CreateTimerRequest'), {
+              hours: 0,
+              minutes: 1,
+              seconds: 30,
+              url: 'https://example.com/hooks',
+            }),
+          },
+          responses: {
+            '201': {
+              description: 'Created and stored durably before this answer.',
+              headers: { Location: { schema: { type: 'string' }, description: '/timers/{id}' } },
+              content: json(ref('Timer'), exampleTimer),
+            },
+            '400': errorResponse('Malformed JSON or invalid fields.', 'validation_failed', 'invalid_json', 'bad_request'),
+            '413': errorResponse('Body over the size limit.', 'payload_too_large'),
+            '415': errorResponse('Body is not application/json.', 'unsupported_media_type'),
+            '503': unavailable,
+          },
+        },
+        get: {
+          summary: 'List timers, newest first',
+          operationId: 'listTimers',
+          parameters: [
+            { name: 'status', in: 'query', schema: { type: 'string', enum: [...TIMER_STATUSES] } },
+            {
+              name: 'limit',
+              in: 'query',
+              schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 },
+            },
+            {
+              name: 'cursor',
+              in: 'query',
+              schema: { type: 'string' },
+              description: 'next_cursor from the previous page.',
+            },
+          ],
+          responses: {
+            '200': { description: 'A page of timers.', content: json(ref('TimerPage')) },
+            '400': errorResponse('Invalid query.', 'validation_failed'),
+            '503': unavailable,
+          },
+        },
+      },
+      '/timers/{id}': {
+        parameters: [idParameter],
+        get: {
+          summary: 'Get a timer',
+          operationId: 'getTimer',
+          responses: {
+            '200': { description: 'The timer.', content: json(ref('Timer'), exampleTimer) },
+            '404': errorResponse('Unknown or malformed id.', 'timer_not_found'),
+            '503': unavailable,
+          },
+        },
+        delete: {
+          summary: 'Cancel a pending timer',
+          operationId: 'cancelTimer',
+          responses: {
+            '200': {
+              description: 'Canceled: it will never fire.',
+              content: json(ref('Timer'), { ...exampleTimer, status: 'canceled', time_left: 0 }),
+            },
+            '404': errorResponse('Unknown or malformed id.', 'timer_not_found'),
+            '409': errorResponse('Already firing, fired, failed or canceled.', 'timer_not_cancelable'),
+            '503': unavailable,
+          },
+        },
+      },
+      '/healthz': {
+        get: { summary: 'The process is alive', responses: { '200': { description: 'Alive.' } } },
+      },
+      '/readyz': {
+        get: {
+          summary: 'The database is reachable',
+          responses: { '200': { description: 'Ready.' }, '503': unavailable },
+        },
+      },
+    },
+    components: {
+      schemas: {
+        CreateTimerRequest,
+        Timer,
+        TimerPage,
+        Error: ErrorResponse,
+      },
+    },
+    'x-error-codes': Object.fromEntries(
+      Object.entries(ERROR_CATALOGUE).map(([code, e]) => [code, { status: e.status, message: e.message }]),
+    ),
+  };
+}

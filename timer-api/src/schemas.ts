@@ -1,0 +1,101 @@
+/**
+ * The request and response shapes, defined once. Ajv validates requests against
+ * these schemas and the OpenAPI document embeds the very same objects, so the
+ * documentation cannot drift from what the api accepts.
+ */
+import { Type, Static } from '@sinclair/typebox';
+import { TIMER_STATUSES } from '@timer/shared';
+import { ERROR_CATALOGUE } from './errors';
+
+const delayPart = (unit: string, example: number) =>
+  Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description: `Whole ${unit} to wait (non-negative, default 0).`,
+      examples: [example],
+    }),
+  );
+
+export const MAX_URL_LENGTH = 2048;
+
+export const CreateTimerRequest = Type.Object(
+  {
+    hours: delayPart('hours', 0),
+    minutes: delayPart('minutes', 1),
+    seconds: delayPart('seconds', 30),
+    url: Type.String({
+      format: 'uri',
+      maxLength: MAX_URL_LENGTH,
+      pattern: '^[Hh][Tt][Tt][Pp][Ss]?://',
+      description:
+        'Absolute http(s) URL. When the timer fires, the service sends POST {url}/{id}: the id is appended as a new path segment, the query string is kept.',
+      examples: ['https://example.com/hooks'],
+    }),
+  },
+  {
+    additionalProperties: false,
+    description: 'A timer that fires hours + minutes + seconds from now. All zero fires at once.',
+  },
+);
+export type CreateTimerRequest = Static<typeof CreateTimerRequest>;
+
+const TimerStatus = Type.Union(
+  TIMER_STATUSES.map((s) => Type.Literal(s)),
+  { description: 'pending → firing → fired | failed (retries go back to pending); canceled' },
+);
+
+const nullableDateTime = (description: string) =>
+  Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description });
+
+export const Timer = Type.Object({
+  id: Type.String({ format: 'uuid', description: 'Time-ordered UUID (v7).' }),
+  status: TimerStatus,
+  url: Type.String({ format: 'uri' }),
+  time_left: Type.Integer({
+    minimum: 0,
+    description: 'Whole seconds until fire_at, rounded up; 0 once due.',
+  }),
+  fire_at: Type.String({ format: 'date-time', description: 'When the timer is due (UTC).' }),
+  created_at: Type.String({ format: 'date-time' }),
+  fired_at: nullableDateTime('When the webhook was delivered (a 2xx answer), else null.'),
+  attempts: Type.Integer({ minimum: 0, description: 'Delivery attempts started so far.' }),
+  last_error: Type.Union([Type.String(), Type.Null()], {
+    description: 'Why the last attempt failed, e.g. "HTTP 503" or "timeout after 10000 ms".',
+  }),
+});
+export type Timer = Static<typeof Timer>;
+
+export const TimerPage = Type.Object({
+  items: Type.Array(Timer),
+  next_cursor: Type.Union([Type.String(), Type.Null()], {
+    description: 'Pass as `cursor` to get the next (older) page; null on the last page.',
+  }),
+});
+export type TimerPage = Static<typeof TimerPage>;
+
+export const MAX_PAGE_SIZE = 100;
+
+export const ListTimersQuery = Type.Object(
+  {
+    status: Type.Optional(TimerStatus),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+export type ListTimersQuery = Static<typeof ListTimersQuery>;
+
+export const ErrorResponse = Type.Object({
+  error: Type.Object({
+    code: Type.Union(
+      Object.keys(ERROR_CATALOGUE).map((c) => Type.Literal(c)),
+      { description: 'Stable, machine-readable error code.' },
+    ),
+    message: Type.String(),
+    details: Type.Optional(
+      Type.Array(Type.Object({ path: Type.String(), message: Type.String() }), {
+        description: 'For validation_failed: one entry per problem found.',
+      }),
+    ),
+  }),
+});
