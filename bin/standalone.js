@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+// `npm start`: timer-api and timer-controller in one process, sharing one config,
+// one connection pool and one logger. For a single machine; in production run them
+// as separate processes (`npm run start:api`, `npm run start:controller`).
+'use strict';
+const { runService } = require('@timer/shared');
+const { startApi } = require('@timer/api');
+const { startController } = require('@timer/controller');
+
+void runService('timer-service', [startApi, startController]);

@@ -1,0 +1,31 @@
+/** The controller's own small HTTP server on CONTROLLER_PORT: /healthz and /readyz. */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { healthRoutes, TimerStore } from '@timer/shared';
+
+export async function startHealthServer(
+  store: TimerStore,
+  port: number,
+  host: string,
+): Promise<{ port: number; close: () => Promise<void> }> {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(healthRoutes(store));
+  app.use((_req, res) => {
+    res.status(404).json({ error: { code: 'route_not_found', message: 'No such route.' } });
+  });
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,13 @@
+export { Controller } from './controller';
+export type { ControllerConfig, ControllerDeps } from './controller';
+export { startController } from './server';
+export { PollLoop } from './pollLoop';
+export { OutcomeRecorder } from './outcomes';
+export {
+  WebhookSender,
+  DeliveryError,
+  PermanentDeliveryError,
+  buildWebhookUrl,
+  webhookBody,
+  classifyStatus,
+} from './webhook';

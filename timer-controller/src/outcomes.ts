@@ -1,0 +1,118 @@
+/**
+ * Records delivery outcomes in the database, fenced by the claim that produced
+ * them. Successes are batched (one UPDATE for everything delivered in the last
+ * few milliseconds); retries and failures are single-row updates.
+ *
+ * A webhook that was sent must have its outcome recorded, or its lease will
+ * expire and another controller will send it again. So a write that fails because
+ * the database is away is kept and retried with capped back-off until it lands or
+ * the process is told to give up.
+ */
+import { Clock, errorFields, exponentialDelay, Logger, sleep, TimerStore } from '@timer/shared';
+import type { ClaimRef } from '@timer/shared';
+
+export interface OutcomeRecorderOptions {
+  store: TimerStore;
+  owner: string;
+  logger: Logger;
+  clock: Clock;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** How long successes wait to be batched together. */
+  batchWindowMs?: number;
+  maxBatch?: number;
+}
+
+export class OutcomeRecorder {
+  private fired: ClaimRef[] = [];
+  private flushTimer: NodeJS.Timeout | null = null;
+  private readonly pending = new Set<Promise<void>>();
+  private giveUp = new AbortController();
+
+  constructor(private readonly options: OutcomeRecorderOptions) {}
+
+  markFired(claim: ClaimRef): void {
+    this.fired.push(claim);
+    if (this.fired.length >= (this.options.maxBatch ?? 500)) this.flushFired();
+    else this.flushTimer ??= setTimeout(() => this.flushFired(), this.options.batchWindowMs ?? 5);
+  }
+
+  scheduleRetry(claim: ClaimRef, delayMs: number, error: string): void {
+    this.track('retry', [claim.id], async () => {
+      const ok = await this.options.store.scheduleRetry(this.options.owner, claim, delayMs, error);
+      return ok ? 1 : 0;
+    });
+  }
+
+  markFailed(claim: ClaimRef, error: string): void {
+    this.track('fail', [claim.id], async () => ((await this.options.store.fail(this.options.owner, claim, error)) ? 1 : 0));
+  }
+
+  release(claims: ClaimRef[], attemptStarted: boolean): void {
+    if (claims.length === 0) return;
+    this.track('release', claims.map((c) => c.id), () =>
+      this.options.store.release(this.options.owner, claims, attemptStarted),
+    );
+  }
+
+  /** Waits until everything recorded so far has landed, or until `timeoutMs` passes. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    this.flushFired();
+    const settled = Promise.all([...this.pending]).then(() => true);
+    const deadline = sleep(timeoutMs).then(() => false);
+    const done = await Promise.race([settled, deadline]);
+    if (!done) {
+      this.giveUp.abort();
+      await Promise.all([...this.pending]);
+    }
+    return done;
+  }
+
+  get backlog(): number {
+    return this.fired.length + this.pending.size;
+  }
+
+  private flushFired(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    if (this.fired.length === 0) return;
+    const batch = this.fired;
+    this.fired = [];
+    this.track('fired', batch.map((c) => c.id), () => this.options.store.completeFired(this.options.owner, batch));
+  }
+
+  /** Runs a fenced write until it lands; a row it did not change means the lease was lost. */
+  private track(outcome: string, ids: string[], writeOnce: () => Promise<number>): void {
+    const { logger } = this.options;
+    const task = (async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const changed = await writeOnce();
+          if (changed < ids.length) {
+            logger.warn('Lease lost before the outcome was recorded; another controller owns the timer', {
+              outcome,
+              lost: ids.length - changed,
+              ...(ids.length === 1 ? { timerId: ids[0] } : { timerIds: ids.slice(0, 20) }),
+            });
+          }
+          return;
+        } catch (err) {
+          if (this.giveUp.signal.aborted) {
+            logger.error('Gave up recording outcomes; their leases will expire and they will be sent again', {
+              outcome,
+              count: ids.length,
+              ...(ids.length === 1 ? { timerId: ids[0] } : { timerIds: ids.slice(0, 20) }),
+              ...errorFields(err),
+            });
+            return;
+          }
+          const delayMs = exponentialDelay(attempt, this.options.retryBaseMs, this.options.retryMaxMs);
+          logger.warn('Could not record outcome, retrying', { outcome, count: ids.length, delayMs, ...errorFields(err) });
+          await sleep(delayMs, this.giveUp.signal);
+        }
+      }
+    })();
+    this.pending.add(task);
+    void task.finally(() => this.pending.delete(task));
+  }
+}
