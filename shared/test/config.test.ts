@@ -1,0 +1,53 @@
+import { ConfigError, loadConfig, parseDatabaseUrl } from '@timer/shared';
+
+describe('config', () => {
+  it('uses the documented defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      controllerPort: 3001,
+      pollIntervalMs: 500,
+      logLevel: 'info',
+      webhookTimeoutMs: 10_000,
+      maxAttempts: 5,
+      retryBaseMs: 1000,
+      retryMaxMs: 300_000,
+      leaseMs: 30_000,
+      maxDelaySeconds: 31_536_000,
+    });
+    expect(config.database).toMatchObject({ host: '127.0.0.1', port: 3306, user: 'root', database: 'timers' });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reports every invalid variable at once, by name', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', POLL_INTERVAL_MS: '-5', LOG_LEVEL: 'loud', DATABASE_URL: 'postgres://x/y' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    for (const name of ['PORT', 'POLL_INTERVAL_MS', 'LOG_LEVEL', 'DATABASE_URL']) expect(message).toContain(name);
+    expect((error as ConfigError).problems).toHaveLength(4);
+  });
+
+  it('refuses a lease shorter than a webhook request can take', () => {
+    expect(() => loadConfig({ WEBHOOK_TIMEOUT_MS: '30000', LEASE_MS: '30000' })).toThrow(/LEASE_MS/);
+  });
+
+  it('refuses a retry cap below the retry base', () => {
+    expect(() => loadConfig({ RETRY_BASE_MS: '5000', RETRY_MAX_MS: '1000' })).toThrow(/RETRY_MAX_MS/);
+  });
+
+  it('parses credentials and masks the password for logs', () => {
+    const db = parseDatabaseUrl('mysql://app:s%40cret@db.internal:3307/timers');
+    expect(db).toMatchObject({ host: 'db.internal', port: 3307, user: 'app', password: 's@cret', database: 'timers' });
+    expect(typeof db === 'object' && db.display).not.toContain('s%40cret');
+    expect(typeof db === 'object' && db.display).toContain('***');
+  });
+
+  it('rejects a database URL without a database name', () => {
+    expect(typeof parseDatabaseUrl('mysql://root@localhost:3306/')).toBe('string');
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * Every test file gets its own database on the real MariaDB/MySQL, created with
+ * the schema applied and dropped afterwards, so files run in parallel and leave
+ * nothing behind. TEST_DATABASE_URL names the server (default: local root).
+ */
+import { randomBytes } from 'node:crypto';
+import mysql from 'mysql2/promise';
+import { Config, createDb, Db, loadConfig, migrateToLatest, parseDatabaseUrl, TimerStore } from '@timer/shared';
+
+const SERVER_URL = process.env.TEST_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/test';
+
+export interface TestDatabase {
+  name: string;
+  /** DATABASE_URL for this database on the real server. */
+  url: string;
+  /** DATABASE_URL for this database through another host:port (a proxy). */
+  urlVia(port: number, host?: string): string;
+  config: Config;
+  db: Db;
+  store: TimerStore;
+  drop(): Promise<void>;
+}
+
+function serverUrl(database: string, port?: number, host?: string): string {
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${database}`;
+  if (port !== undefined) url.port = String(port);
+  if (host !== undefined) url.hostname = host;
+  return url.href;
+}
+
+export function serverPort(): number {
+  const parsed = parseDatabaseUrl(SERVER_URL);
+  if (typeof parsed === 'string') throw new Error(`TEST_DATABASE_URL ${parsed}`);
+  return parsed.port;
+}
+
+async function admin<T>(fn: (conn: mysql.Connection) => Promise<T>): Promise<T> {
+  const d = parseDatabaseUrl(SERVER_URL);
+  if (typeof d === 'string') throw new Error(`TEST_DATABASE_URL ${d}`);
+  const conn = await mysql.createConnection({ host: d.host, port: d.port, user: d.user, password: d.password });
+  try {
+    return await fn(conn);
+  } finally {
+    await conn.end();
+  }
+}
+
+export async function createTestDatabase(
+  label: string,
+  env: Record<string, string> = {},
+): Promise<TestDatabase> {
+  const name = `timers_test_${label.replace(/\W/g, '_').slice(0, 24)}_${randomBytes(4).toString('hex')}`;
+  await admin((conn) => conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`));
+  const url = serverUrl(name);
+  const config = loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'warn', ...env });
+  const db = createDb(config);
+  await migrateToLatest(db);
+  return {
+    name,
+    url,
+    urlVia: (port, host = '127.0.0.1') => serverUrl(name, port, host),
+    config,
+    db,
+    store: new TimerStore(db, config.dbQueryTimeoutMs),
+    async drop() {
+      await db.destroy();
+      await admin((conn) => conn.query(`DROP DATABASE IF EXISTS \`${name}\``));
+    },
+  };
+}
+
+/** Rows straight from the table, for asserting on what was (not) written. */
+export async function countTimers(db: Db, where = '1 = 1'): Promise<number> {
+  const [rows] = await db.raw(`SELECT COUNT(*) AS n FROM timers WHERE ${where}`);
+  return Number((rows as Array<{ n: number }>)[0].n);
+}

@@ -1,0 +1,95 @@
+/**
+ * A webhook receiver on 127.0.0.1 that records every request it gets: which timer,
+ * when it arrived, its headers and body. `respond` decides the answer per request:
+ * a status code, 'hang' (never answer) or 'drop' (close the connection).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Delivery {
+  id: string;
+  method: string;
+  path: string;
+  search: string;
+  headers: http.IncomingHttpHeaders;
+  body: unknown;
+  arrivedAt: number;
+}
+
+export type Reply = number | 'hang' | 'drop';
+
+export interface Receiver {
+  /** Base URL to give timers, e.g. http://127.0.0.1:PORT/hooks */
+  url: string;
+  port: number;
+  deliveries: Delivery[];
+  /** Deliveries per timer id. */
+  countById(): Map<string, number>;
+  respond: (delivery: Delivery, nthForThisId: number) => Reply;
+  close(): Promise<void>;
+}
+
+export async function startReceiver(respond: Receiver['respond'] = () => 200): Promise<Receiver> {
+  const deliveries: Delivery[] = [];
+  const perId = new Map<string, number>();
+  const hanging = new Set<http.ServerResponse>();
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const arrivedAt = Date.now();
+      const url = new URL(req.url ?? '/', 'http://receiver');
+      const text = Buffer.concat(chunks).toString('utf8');
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        /* keep the raw text */
+      }
+      const id = url.pathname.split('/').pop() ?? '';
+      const delivery: Delivery = {
+        id,
+        method: req.method ?? '',
+        path: url.pathname,
+        search: url.search,
+        headers: req.headers,
+        body,
+        arrivedAt,
+      };
+      deliveries.push(delivery);
+      const nth = (perId.get(id) ?? 0) + 1;
+      perId.set(id, nth);
+      const reply = receiver.respond(delivery, nth);
+      if (reply === 'hang') {
+        hanging.add(res);
+        return;
+      }
+      if (reply === 'drop') {
+        req.socket.destroy();
+        return;
+      }
+      res.writeHead(reply, { 'Content-Type': 'application/json' }).end('{"ok":true}');
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  const receiver: Receiver = {
+    url: `http://127.0.0.1:${port}/hooks`,
+    port,
+    deliveries,
+    respond,
+    countById: () => {
+      const counts = new Map<string, number>();
+      for (const d of deliveries) counts.set(d.id, (counts.get(d.id) ?? 0) + 1);
+      return counts;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const res of hanging) res.destroy();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+  return receiver;
+}
