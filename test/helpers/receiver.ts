@@ -16,7 +16,8 @@ export interface Delivery {
   arrivedAt: number;
 }
 
-export type Reply = number | 'hang' | 'drop';
+/** A status, a status after a delay, never answering, or closing the connection. */
+export type Reply = number | { status: number; delayMs: number } | 'hang' | 'drop';
 
 export interface Receiver {
   /** Base URL to give timers, e.g. http://127.0.0.1:PORT/hooks */
@@ -33,6 +34,7 @@ export async function startReceiver(respond: Receiver['respond'] = () => 200): P
   const deliveries: Delivery[] = [];
   const perId = new Map<string, number>();
   const hanging = new Set<http.ServerResponse>();
+  const delayed = new Set<NodeJS.Timeout>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -68,7 +70,18 @@ export async function startReceiver(respond: Receiver['respond'] = () => 200): P
         req.socket.destroy();
         return;
       }
-      res.writeHead(reply, { 'Content-Type': 'application/json' }).end('{"ok":true}');
+      const answer = () => {
+        hanging.delete(res);
+        const status = typeof reply === 'number' ? reply : reply.status;
+        res.writeHead(status, { 'Content-Type': 'application/json' }).end('{"ok":true}');
+      };
+      if (typeof reply === 'number') return answer();
+      hanging.add(res);
+      const timer = setTimeout(() => {
+        delayed.delete(timer);
+        answer();
+      }, reply.delayMs);
+      delayed.add(timer);
     });
   });
   server.keepAliveTimeout = 60_000;
@@ -86,6 +99,7 @@ export async function startReceiver(respond: Receiver['respond'] = () => 200): P
     },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const timer of delayed) clearTimeout(timer);
         for (const res of hanging) res.destroy();
         server.close(() => resolve());
         server.closeAllConnections();

@@ -14,7 +14,7 @@ import {
   exponentialDelay,
   isTransientDbError,
   Logger,
-  sleep,
+  settlesWithin,
   TimerStore,
 } from '@timer/shared';
 import { OutcomeRecorder } from './outcomes';
@@ -114,7 +114,7 @@ export class Controller {
     logger.info('Controller stopped claiming', { controllerId: this.id, inFlight: this.inFlight.size });
 
     const allDone = () => Promise.all([...this.inFlight.values()].map((d) => d.done));
-    const finished = await Promise.race([allDone().then(() => true), sleep(config.shutdownGraceMs).then(() => false)]);
+    const finished = await settlesWithin(allDone(), config.shutdownGraceMs);
     if (!finished) {
       const abandoned = [...this.inFlight.values()].map((d) => d.timer);
       for (const delivery of this.inFlight.values()) delivery.abort.abort();

@@ -8,7 +8,7 @@
  * the database is away is kept and retried with capped back-off until it lands or
  * the process is told to give up.
  */
-import { Clock, errorFields, exponentialDelay, Logger, sleep, TimerStore } from '@timer/shared';
+import { Clock, errorFields, exponentialDelay, Logger, settlesWithin, sleep, TimerStore } from '@timer/shared';
 import type { ClaimRef } from '@timer/shared';
 
 export interface OutcomeRecorderOptions {
@@ -58,9 +58,7 @@ export class OutcomeRecorder {
   /** Waits until everything recorded so far has landed, or until `timeoutMs` passes. */
   async drain(timeoutMs: number): Promise<boolean> {
     this.flushFired();
-    const settled = Promise.all([...this.pending]).then(() => true);
-    const deadline = sleep(timeoutMs).then(() => false);
-    const done = await Promise.race([settled, deadline]);
+    const done = await settlesWithin(Promise.all([...this.pending]), timeoutMs);
     if (!done) {
       this.giveUp.abort();
       await Promise.all([...this.pending]);

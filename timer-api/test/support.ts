@@ -1,0 +1,70 @@
+/**
+ * What the timer-api tests share: the real app on a random port around a given
+ * store, and the one assertion every error answer must pass (the SPEC's JSON shape,
+ * with a code from the catalogue whose status is the one sent).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import type { Response } from 'supertest';
+import { Config, createSilentLogger, Db, Logger, TimerStore } from '@timer/shared';
+import { createApp } from '../src/app';
+import { ERROR_CATALOGUE, ErrorCode } from '../src/errors';
+
+export interface RunningApi {
+  server: http.Server;
+  logger: Logger;
+  /** A supertest agent bound to the listening server. */
+  http(): ReturnType<typeof request>;
+  close(): Promise<void>;
+}
+
+export async function startApp(
+  config: Pick<Config, 'maxDelaySeconds' | 'bodyLimitBytes'>,
+  store: TimerStore,
+): Promise<RunningApi> {
+  const logger = createSilentLogger();
+  const server = http.createServer(createApp({ config, store, logger }));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    server,
+    logger,
+    http: () => request(`http://127.0.0.1:${port}`),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** The SPEC's error shape: JSON `{"error": {"code", "message"}}`, status from the catalogue. */
+export function expectError(res: Response, status: number, code: ErrorCode): void {
+  expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status, code });
+  expect(ERROR_CATALOGUE[code].status).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/json/);
+  expect(Object.keys(res.body)).toEqual(['error']);
+  expect(res.body.error).toEqual(expect.objectContaining({ code, message: expect.any(String) }));
+  expect(res.body.error.message.length).toBeGreaterThan(0);
+}
+
+export interface TimerRow {
+  id: string;
+  url: string;
+  status: string;
+  fire_at: Date;
+  due_at: Date | null;
+  created_at: Date;
+  attempts: number;
+}
+
+/** The row as stored, read straight from the table (not through the store). */
+export async function timerRow(db: Db, id: string): Promise<TimerRow | undefined> {
+  const [rows] = await db.raw('SELECT id, url, status, fire_at, due_at, created_at, attempts FROM timers WHERE id = ?', [
+    id,
+  ]);
+  return (rows as TimerRow[])[0];
+}
+
+export const HOOK_URL = 'https://example.com/hooks';

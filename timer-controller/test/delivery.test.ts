@@ -1,0 +1,165 @@
+/**
+ * A controller in this process against a real database and a real HTTP receiver:
+ * what it sends, and what it records for every kind of answer.
+ */
+import { v7 as uuidv7 } from 'uuid';
+import { createSilentLogger, loadConfig, systemClock } from '@timer/shared';
+import { Controller } from '@timer/controller';
+import { createTestDatabase, TestDatabase } from '../../test/helpers/db';
+import { Receiver, Reply, startReceiver } from '../../test/helpers/receiver';
+import { waitFor } from '../../test/helpers/wait';
+
+let t: TestDatabase;
+let receiver: Receiver;
+let controller: Controller;
+
+const env = {
+  POLL_INTERVAL_MS: '50',
+  RETRY_BASE_MS: '50',
+  RETRY_MAX_MS: '200',
+  WEBHOOK_TIMEOUT_MS: '500',
+  LEASE_MS: '3000',
+  MAX_ATTEMPTS: '4',
+};
+
+beforeAll(async () => {
+  t = await createTestDatabase('delivery', env);
+  receiver = await startReceiver();
+  controller = new Controller({
+    config: loadConfig({ DATABASE_URL: t.url, ...env }),
+    store: t.store,
+    logger: createSilentLogger(),
+    clock: systemClock,
+  });
+  controller.start();
+});
+
+afterAll(async () => {
+  await controller.stop();
+  await receiver.close();
+  await t.drop();
+});
+
+/** Each test answers its own timers; the receiver looks the rule up by id. */
+const rules = new Map<string, (nth: number) => Reply>();
+beforeAll(() => {
+  receiver.respond = (delivery, nth) => rules.get(delivery.id)?.(nth) ?? 200;
+});
+
+async function schedule(rule: (nth: number) => Reply, url = receiver.url): Promise<string> {
+  const id = uuidv7();
+  rules.set(id, rule);
+  await t.store.create({ id, url, delaySeconds: 0 });
+  return id;
+}
+
+async function settled(id: string) {
+  return waitFor(`timer ${id} to settle`, async () => {
+    const timer = await t.store.find(id);
+    return timer && (timer.status === 'fired' || timer.status === 'failed') ? timer : null;
+  });
+}
+
+const deliveriesOf = (id: string) => receiver.deliveries.filter((d) => d.id === id);
+
+it('sends POST {url}/{id} with the query kept, a JSON body and an Idempotency-Key', async () => {
+  const id = uuidv7();
+  rules.set(id, () => 200);
+  await t.store.create({ id, url: `${receiver.url}/orders?tenant=7`, delaySeconds: 0 });
+  const timer = await settled(id);
+
+  const [delivery] = deliveriesOf(id);
+  expect(delivery.method).toBe('POST');
+  expect(delivery.path).toBe(`/hooks/orders/${id}`);
+  expect(delivery.search).toBe('?tenant=7');
+  expect(delivery.headers['content-type']).toMatch(/^application\/json/);
+  expect(delivery.headers['idempotency-key']).toBe(id);
+  expect(delivery.body).toEqual({ id, fire_at: timer.fireAt.toISOString() });
+  expect(timer).toMatchObject({ status: 'fired', attempts: 1, lastError: null });
+  expect(timer.firedAt).toBeInstanceOf(Date);
+});
+
+it('retries a 5xx: two failures then a 2xx end fired, with 3 attempts and one Idempotency-Key', async () => {
+  const id = await schedule((nth) => (nth <= 2 ? 503 : 200));
+  const timer = await settled(id);
+
+  expect(timer).toMatchObject({ status: 'fired', attempts: 3 });
+  const keys = deliveriesOf(id).map((d) => d.headers['idempotency-key']);
+  expect(keys).toEqual([id, id, id]);
+});
+
+it('waits longer before each retry', async () => {
+  const id = await schedule((nth) => (nth <= 3 ? 500 : 200));
+  await settled(id);
+  const times = deliveriesOf(id).map((d) => d.arrivedAt);
+  // RETRY_BASE_MS=50 with equal jitter: ≥25 ms, then ≥50 ms, then ≥100 ms apart.
+  expect(times[1] - times[0]).toBeGreaterThanOrEqual(20);
+  expect(times[3] - times[2]).toBeGreaterThanOrEqual(90);
+});
+
+it.each([408, 429])('retries HTTP %i', async (status) => {
+  const id = await schedule((nth) => (nth === 1 ? status : 200));
+  expect(await settled(id)).toMatchObject({ status: 'fired', attempts: 2 });
+});
+
+it('fails a 404 at once, without retrying', async () => {
+  const id = await schedule(() => 404);
+  const timer = await settled(id);
+  expect(timer).toMatchObject({ status: 'failed', attempts: 1, lastError: 'HTTP 404' });
+  expect(deliveriesOf(id)).toHaveLength(1);
+});
+
+it('does not follow a redirect and fails the timer', async () => {
+  const id = await schedule(() => 302);
+  const timer = await settled(id);
+  expect(timer.status).toBe('failed');
+  expect(timer.lastError).toMatch(/HTTP 302/);
+  expect(deliveriesOf(id)).toHaveLength(1);
+});
+
+it('times out a receiver that hangs, and retries', async () => {
+  const id = await schedule((nth) => (nth === 1 ? 'hang' : 200));
+  const timer = await settled(id);
+  expect(timer).toMatchObject({ status: 'fired', attempts: 2 });
+  expect(deliveriesOf(id)).toHaveLength(2);
+});
+
+it('records the timeout as the last error while it keeps failing', async () => {
+  const id = await schedule(() => 'hang');
+  const timer = await settled(id);
+  expect(timer).toMatchObject({ status: 'failed', attempts: 4, lastError: 'timeout after 500 ms' });
+});
+
+it('retries a dropped connection', async () => {
+  const id = await schedule((nth) => (nth === 1 ? 'drop' : 200));
+  expect(await settled(id)).toMatchObject({ status: 'fired', attempts: 2 });
+});
+
+it('gives up after MAX_ATTEMPTS and keeps the last error', async () => {
+  const id = await schedule(() => 500);
+  const timer = await settled(id);
+  expect(timer).toMatchObject({ status: 'failed', attempts: 4, lastError: 'HTTP 500' });
+  expect(deliveriesOf(id)).toHaveLength(4);
+});
+
+it('treats a refused connection as retryable and says so in last_error', async () => {
+  const id = await schedule(() => 200, 'http://127.0.0.1:9/nothing-listens-here');
+  const timer = await settled(id);
+  expect(timer).toMatchObject({ status: 'failed', attempts: 4 });
+  expect(timer.lastError).toMatch(/ECONNREFUSED/);
+});
+
+it('never sends a timer canceled before it was due', async () => {
+  const id = uuidv7();
+  await t.store.create({ id, url: receiver.url, delaySeconds: 1 });
+  expect((await t.store.cancel(id)).outcome).toBe('canceled');
+  // A timer created after it, due sooner, proves the controller kept polling past it.
+  const later = await schedule(() => 200);
+  await settled(later);
+  await waitFor('the canceled timer to have been due for a while', async () => {
+    const timer = await t.store.find(id);
+    return timer && timer.msLeft < -300;
+  });
+  expect(deliveriesOf(id)).toHaveLength(0);
+  expect((await t.store.find(id))?.status).toBe('canceled');
+});
