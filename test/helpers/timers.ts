@@ -1,0 +1,39 @@
+/**
+ * Bulk-creating timers straight in the table, for tests and benchmarks that need
+ * thousands of them due at chosen moments (creating them over HTTP is tested
+ * elsewhere). Due times are relative to the database clock, like the api's.
+ */
+import { v7 as uuidv7 } from 'uuid';
+import type { Db } from '@timer/shared';
+
+export async function insertTimers(
+  db: Db,
+  count: number,
+  url: string,
+  dueInMs: (index: number) => number,
+): Promise<string[]> {
+  const ids = Array.from({ length: count }, () => uuidv7());
+  for (let start = 0; start < count; start += 1000) {
+    const chunk = ids.slice(start, start + 1000);
+    const values = chunk.map(() => '(?, ?, NOW(3) + INTERVAL ? MICROSECOND, NOW(3) + INTERVAL ? MICROSECOND, NOW(3), NOW(3))');
+    const bindings = chunk.flatMap((id, i) => {
+      const micros = Math.round(dueInMs(start + i) * 1000);
+      return [id, url, micros, micros];
+    });
+    await db.raw(
+      `INSERT INTO timers (id, url, fire_at, due_at, created_at, updated_at) VALUES ${values.join(', ')}`,
+      bindings,
+    );
+  }
+  return ids;
+}
+
+export async function statusCounts(db: Db): Promise<Record<string, number>> {
+  const [rows] = await db.raw('SELECT status, COUNT(*) AS n FROM timers GROUP BY status');
+  return Object.fromEntries((rows as Array<{ status: string; n: number }>).map((r) => [r.status, Number(r.n)]));
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
