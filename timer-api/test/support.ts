@@ -13,10 +13,26 @@ import { ERROR_CATALOGUE, ErrorCode } from '../src/errors';
 
 export interface RunningApi {
   server: http.Server;
+  port: number;
   logger: Logger;
   /** A supertest agent bound to the listening server. */
   http(): ReturnType<typeof request>;
   close(): Promise<void>;
+}
+
+export interface RawRequest {
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: Buffer;
+}
+
+export interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+  /** The body parsed as JSON, or undefined when it is not JSON. */
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
 export async function startApp(
@@ -29,6 +45,7 @@ export async function startApp(
   const { port } = server.address() as AddressInfo;
   return {
     server,
+    port,
     logger,
     http: () => request(`http://127.0.0.1:${port}`),
     close: () =>
@@ -39,8 +56,43 @@ export async function startApp(
   };
 }
 
+/**
+ * Exactly these bytes and headers, nothing added: supertest (superagent) picks a
+ * Content-Type and serializes Buffers on its own, which the malformed cases must avoid.
+ */
+export function rawRequest(port: number, { method, path, headers = {}, body }: RawRequest): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        headers: { ...(body ? { 'Content-Length': String(body.length) } : {}), Connection: 'close', ...headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            parsed = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: parsed });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 /** The SPEC's error shape: JSON `{"error": {"code", "message"}}`, status from the catalogue. */
-export function expectError(res: Response, status: number, code: ErrorCode): void {
+export function expectError(res: Pick<Response, 'status' | 'headers' | 'body'>, status: number, code: ErrorCode): void {
   expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status, code });
   expect(ERROR_CATALOGUE[code].status).toBe(status);
   expect(res.headers['content-type']).toMatch(/^application\/json/);
