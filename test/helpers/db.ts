@@ -46,10 +46,7 @@ async function admin<T>(fn: (conn: mysql.Connection) => Promise<T>): Promise<T> 
   }
 }
 
-export async function createTestDatabase(
-  label: string,
-  env: Record<string, string> = {},
-): Promise<TestDatabase> {
+export async function createTestDatabase(label: string, env: Record<string, string> = {}): Promise<TestDatabase> {
   const name = `timers_test_${label.replace(/\W/g, '_').slice(0, 24)}_${randomBytes(4).toString('hex')}`;
   await admin((conn) => conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`));
   const url = serverUrl(name);

@@ -15,7 +15,9 @@ export async function insertTimers(
   const ids = Array.from({ length: count }, () => uuidv7());
   for (let start = 0; start < count; start += 1000) {
     const chunk = ids.slice(start, start + 1000);
-    const values = chunk.map(() => '(?, ?, NOW(3) + INTERVAL ? MICROSECOND, NOW(3) + INTERVAL ? MICROSECOND, NOW(3), NOW(3))');
+    const values = chunk.map(
+      () => '(?, ?, NOW(3) + INTERVAL ? MICROSECOND, NOW(3) + INTERVAL ? MICROSECOND, NOW(3), NOW(3))',
+    );
     const bindings = chunk.flatMap((id, i) => {
       const micros = Math.round(dueInMs(start + i) * 1000);
       return [id, url, micros, micros];

@@ -77,7 +77,12 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
               headers: { Location: { schema: { type: 'string' }, description: '/timers/{id}' } },
               content: json(ref('Timer'), exampleTimer),
             },
-            '400': errorResponse('Malformed JSON or invalid fields.', 'validation_failed', 'invalid_json', 'bad_request'),
+            '400': errorResponse(
+              'Malformed JSON or invalid fields.',
+              'validation_failed',
+              'invalid_json',
+              'bad_request',
+            ),
             '413': errorResponse('Body over the size limit.', 'payload_too_large'),
             '415': errorResponse('Body is not application/json.', 'unsupported_media_type'),
             '503': unavailable,

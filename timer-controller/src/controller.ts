@@ -155,7 +155,12 @@ export class Controller {
     const delayMs = exponentialDelay(failures, config.dbRetryBaseMs, config.dbRetryMaxMs, this.deps.random);
     if (isTransientDbError(err)) {
       this.databaseDown = true;
-      logger.warn('Database unavailable, backing off', { controllerId: this.id, failures, delayMs, ...errorFields(err) });
+      logger.warn('Database unavailable, backing off', {
+        controllerId: this.id,
+        failures,
+        delayMs,
+        ...errorFields(err),
+      });
     } else {
       logger.error('Claim failed', { controllerId: this.id, failures, delayMs, ...errorFields(err) });
     }
@@ -185,7 +190,11 @@ export class Controller {
       if (signal.aborted) return;
       const reason = err instanceof Error ? err.message : String(err);
       if (err instanceof PermanentDeliveryError || timer.attempt >= config.maxAttempts) {
-        logger.warn('Webhook failed, giving up', { ...fields, error: reason, permanent: err instanceof PermanentDeliveryError });
+        logger.warn('Webhook failed, giving up', {
+          ...fields,
+          error: reason,
+          permanent: err instanceof PermanentDeliveryError,
+        });
         this.recorder.markFailed(timer, reason);
       } else {
         const delayMs = exponentialDelay(timer.attempt, config.retryBaseMs, config.retryMaxMs, this.deps.random);

@@ -45,13 +45,17 @@ export class OutcomeRecorder {
   }
 
   markFailed(claim: ClaimRef, error: string): void {
-    this.track('fail', [claim.id], async () => ((await this.options.store.fail(this.options.owner, claim, error)) ? 1 : 0));
+    this.track('fail', [claim.id], async () =>
+      (await this.options.store.fail(this.options.owner, claim, error)) ? 1 : 0,
+    );
   }
 
   release(claims: ClaimRef[], attemptStarted: boolean): void {
     if (claims.length === 0) return;
-    this.track('release', claims.map((c) => c.id), () =>
-      this.options.store.release(this.options.owner, claims, attemptStarted),
+    this.track(
+      'release',
+      claims.map((c) => c.id),
+      () => this.options.store.release(this.options.owner, claims, attemptStarted),
     );
   }
 
@@ -76,7 +80,11 @@ export class OutcomeRecorder {
     if (this.fired.length === 0) return;
     const batch = this.fired;
     this.fired = [];
-    this.track('fired', batch.map((c) => c.id), () => this.options.store.completeFired(this.options.owner, batch));
+    this.track(
+      'fired',
+      batch.map((c) => c.id),
+      () => this.options.store.completeFired(this.options.owner, batch),
+    );
   }
 
   /** Runs a fenced write until it lands; a row it did not change means the lease was lost. */
@@ -105,7 +113,12 @@ export class OutcomeRecorder {
             return;
           }
           const delayMs = exponentialDelay(attempt, this.options.retryBaseMs, this.options.retryMaxMs);
-          logger.warn('Could not record outcome, retrying', { outcome, count: ids.length, delayMs, ...errorFields(err) });
+          logger.warn('Could not record outcome, retrying', {
+            outcome,
+            count: ids.length,
+            delayMs,
+            ...errorFields(err),
+          });
           await sleep(delayMs, this.giveUp.signal);
         }
       }

@@ -55,6 +55,6 @@ it('timers held by a controller killed with SIGKILL fire after the lease expires
   // Second delivery of each carries the same Idempotency-Key as the first.
   for (const d of resent) expect(d.headers['idempotency-key']).toBe(d.id);
 
-  const [rows] = await t.db.raw("SELECT DISTINCT locked_by, attempts FROM timers");
+  const [rows] = await t.db.raw('SELECT DISTINCT locked_by, attempts FROM timers');
   expect(rows).toEqual([{ locked_by: 'survivor', attempts: 2 }]);
 });

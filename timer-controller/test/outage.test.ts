@@ -66,11 +66,7 @@ it('survives the database going away: fast 503s, no restart, nothing lost', asyn
   proxy.cut();
   const outageStarted = Date.now();
 
-  for (const request of [
-    () => create(1),
-    () => fetch(`${apiUrl}/timers/${ids[0]}`),
-    () => fetch(`${apiUrl}/timers`),
-  ]) {
+  for (const request of [() => create(1), () => fetch(`${apiUrl}/timers/${ids[0]}`), () => fetch(`${apiUrl}/timers`)]) {
     const { status, ms, res } = await timed(request);
     expect(status).toBe(503);
     expect(ms).toBeLessThan(1500);
@@ -88,9 +84,13 @@ it('survives the database going away: fast 503s, no restart, nothing lost', asyn
   expect(receiver.deliveries).toHaveLength(0);
   proxy.restore();
 
-  await waitFor('every timer to fire after the connection is back', async () => (await statusCounts(t.db)).fired === 20, {
-    timeoutMs: 30_000,
-  });
+  await waitFor(
+    'every timer to fire after the connection is back',
+    async () => (await statusCounts(t.db)).fired === 20,
+    {
+      timeoutMs: 30_000,
+    },
+  );
   expect(new Set(receiver.deliveries.map((d) => d.id))).toEqual(new Set(ids));
   expect(receiver.deliveries).toHaveLength(20);
 

@@ -50,9 +50,7 @@ interface SessionConnection {
 function prepareSession(conn: SessionConnection): Promise<void> {
   const run = (sql: string) =>
     new Promise<void>((resolve, reject) => conn.query(sql, (err) => (err ? reject(err) : resolve())));
-  return run("SET time_zone = '+00:00'").then(() =>
-    run('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED'),
-  );
+  return run("SET time_zone = '+00:00'").then(() => run('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED'));
 }
 
 /**
@@ -69,9 +67,7 @@ export async function ensureDatabase(d: DatabaseConfig, connectTimeoutMs: number
     connectTimeout: connectTimeoutMs,
   });
   try {
-    await conn.query(
-      `CREATE DATABASE IF NOT EXISTS \`${d.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
-    );
+    await conn.query(`CREATE DATABASE IF NOT EXISTS \`${d.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
   } finally {
     await conn.end();
   }

@@ -32,11 +32,7 @@ function build<S extends TSchema>(fn: ValidateFunction, what: string): Validator
     const details = (fn.errors ?? []).map(describe);
     // anyOf/union errors repeat themselves; one line per distinct message is enough.
     const unique = details.filter((d, i) => details.findIndex((o) => o.message === d.message) === i);
-    throw new AppError(
-      'validation_failed',
-      `Invalid ${what}: ${unique.map((d) => d.message).join('; ')}`,
-      unique,
-    );
+    throw new AppError('validation_failed', `Invalid ${what}: ${unique.map((d) => d.message).join('; ')}`, unique);
   };
 }
 

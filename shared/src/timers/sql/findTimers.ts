@@ -12,12 +12,7 @@ import type { TimerRecord, TimerStatus } from '../types';
 import { TIMER_COLUMNS, TimerRow, toRecord } from './columns';
 
 export async function findTimer(db: Knex, timeoutMs: number, id: string): Promise<TimerRecord | null> {
-  const [row] = await select<TimerRow>(
-    db,
-    timeoutMs,
-    `SELECT ${TIMER_COLUMNS} FROM timers WHERE id = ?`,
-    [id],
-  );
+  const [row] = await select<TimerRow>(db, timeoutMs, `SELECT ${TIMER_COLUMNS} FROM timers WHERE id = ?`, [id]);
   return row ? toRecord(row) : null;
 }
 

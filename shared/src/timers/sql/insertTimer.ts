@@ -23,11 +23,6 @@ export async function insertTimer(
      VALUES (?, ?, 'pending', NOW(3) + INTERVAL ? SECOND, NOW(3) + INTERVAL ? SECOND, NOW(3), NOW(3))`,
     [timer.id, timer.url, timer.delaySeconds, timer.delaySeconds],
   );
-  const [row] = await select<TimerRow>(
-    db,
-    timeoutMs,
-    `SELECT ${TIMER_COLUMNS} FROM timers WHERE id = ?`,
-    [timer.id],
-  );
+  const [row] = await select<TimerRow>(db, timeoutMs, `SELECT ${TIMER_COLUMNS} FROM timers WHERE id = ?`, [timer.id]);
   return toRecord(row);
 }
