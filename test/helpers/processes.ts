@@ -5,10 +5,19 @@
  * of sleeping.
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { waitFor } from './wait';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+/** The repository root, whether this file runs from test/helpers or compiled under bench/dist. */
+function findRoot(dir: string): string {
+  if (existsSync(path.join(dir, 'timer-api', 'package.json'))) return dir;
+  const parent = path.dirname(dir);
+  if (parent === dir) throw new Error('repository root not found');
+  return findRoot(parent);
+}
+
+const ROOT = findRoot(__dirname);
 export const ENTRY_POINTS = {
   api: path.join(ROOT, 'timer-api', 'dist', 'main.js'),
   controller: path.join(ROOT, 'timer-controller', 'dist', 'main.js'),
