@@ -14,3 +14,4 @@ export type { ListQuery } from './timers/store';
 export * from './timers/types';
 export { healthRoutes, RETRY_AFTER_SECONDS } from './http/health';
 export * from './runtime';
+export { Metrics } from './metrics';

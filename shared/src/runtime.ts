@@ -10,6 +10,7 @@ import { Config, ConfigError, loadConfig } from './config';
 import { createDb } from './db/connection';
 import { prepareDatabase } from './db/startup';
 import { createLogger, errorFields, Logger } from './logger';
+import { Metrics } from './metrics';
 import { TimerStore } from './timers/store';
 
 export interface ServiceContext {
@@ -18,6 +19,7 @@ export interface ServiceContext {
   db: Knex;
   store: TimerStore;
   clock: Clock;
+  metrics: Metrics;
   /** Database clock minus host clock, measured at start. */
   skewMs: number;
 }
@@ -71,7 +73,7 @@ export async function runService(name: string, starters: Starter[]): Promise<voi
   logger.info('Starting', { database: config.database.display });
   try {
     const skewMs = await prepareDatabase({ config, db, logger, clock: systemClock, signal: starting.signal });
-    const ctx: ServiceContext = { config, logger, db, store, clock: systemClock, skewMs };
+    const ctx: ServiceContext = { config, logger, db, store, clock: systemClock, metrics: new Metrics(), skewMs };
     for (const start of starters) {
       if (stopping) return;
       stops.push(await start(ctx));

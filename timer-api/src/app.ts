@@ -4,9 +4,10 @@
  */
 import express, { Express } from 'express';
 import swaggerUi from 'swagger-ui-express';
-import { Config, healthRoutes, Logger, TimerStore } from '@timer/shared';
+import { Config, healthRoutes, Logger, Metrics, TimerStore } from '@timer/shared';
 import { TimerService } from './domain/timers';
 import { errorHandler, methodNotAllowed, routeNotFound } from './http/errorHandler';
+import { countRequests } from './http/requestMetrics';
 import { buildOpenApiDocument } from './openapi';
 import { timerRoutes } from './routes/timers';
 import { readFileSync } from 'node:fs';
@@ -21,17 +22,19 @@ export interface AppDeps {
   config: Pick<Config, 'maxDelaySeconds' | 'bodyLimitBytes'>;
   store: TimerStore;
   logger: Logger;
+  metrics?: Metrics;
 }
 
-export function createApp({ config, store, logger }: AppDeps): Express {
+export function createApp({ config, store, logger, metrics = new Metrics() }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
 
   const document = buildOpenApiDocument(version);
-  const service = new TimerService({ store, logger, maxDelaySeconds: config.maxDelaySeconds });
+  const service = new TimerService({ store, logger, metrics, maxDelaySeconds: config.maxDelaySeconds });
 
-  app.use(healthRoutes(store));
+  app.use(countRequests(metrics));
+  app.use(healthRoutes(store, metrics));
   app.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
@@ -39,6 +42,6 @@ export function createApp({ config, store, logger }: AppDeps): Express {
   app.use(timerRoutes(service, config.bodyLimitBytes));
   app.all('/openapi.json', methodNotAllowed(['GET']));
   app.use(routeNotFound);
-  app.use(errorHandler(logger));
+  app.use(errorHandler(logger, metrics));
   return app;
 }

@@ -14,6 +14,7 @@ import {
   exponentialDelay,
   isTransientDbError,
   Logger,
+  Metrics,
   settlesWithin,
   TimerStore,
 } from '@timer/shared';
@@ -45,6 +46,7 @@ export interface ControllerDeps {
   /** Database clock minus host clock: lateness is measured on the database's time. */
   skewMs?: number;
   sender?: WebhookSender;
+  metrics?: Metrics;
   random?: () => number;
 }
 
@@ -60,6 +62,7 @@ export class Controller {
   private readonly sender: WebhookSender;
   private readonly recorder: OutcomeRecorder;
   private readonly inFlight = new Map<string, Delivery>();
+  private readonly metrics: Metrics;
   private backlogged = false;
   private stopping = false;
   private databaseDown = false;
@@ -67,6 +70,7 @@ export class Controller {
   constructor(private readonly deps: ControllerDeps) {
     const { config } = deps;
     this.id = config.controllerId;
+    this.metrics = deps.metrics ?? new Metrics({ processMetrics: false });
     this.sender =
       deps.sender ??
       new WebhookSender({
@@ -79,6 +83,7 @@ export class Controller {
       owner: this.id,
       logger: deps.logger,
       clock: deps.clock,
+      metrics: this.metrics,
       retryBaseMs: config.dbRetryBaseMs,
       retryMaxMs: config.dbRetryMaxMs,
     });
@@ -139,7 +144,10 @@ export class Controller {
       return 'idle';
     }
     const limit = Math.min(config.claimBatchSize, capacity);
+    const endClaim = this.metrics.claimDuration.startTimer();
     const claimed = await store.claimDue(this.id, limit, config.leaseMs);
+    endClaim();
+    this.metrics.claimBatchSize.observe(claimed.length);
     if (this.databaseDown) {
       this.databaseDown = false;
       logger.info('Database reachable again', { controllerId: this.id });
@@ -153,6 +161,7 @@ export class Controller {
   private onPollError(err: unknown, failures: number): number {
     const { config, logger } = this.deps;
     const delayMs = exponentialDelay(failures, config.dbRetryBaseMs, config.dbRetryMaxMs, this.deps.random);
+    this.metrics.dbErrors.inc({ operation: 'claim' });
     if (isTransientDbError(err)) {
       this.databaseDown = true;
       logger.warn('Database unavailable, backing off', {
@@ -172,20 +181,27 @@ export class Controller {
     const delivery: Delivery = { timer, abort, done: Promise.resolve() };
     delivery.done = this.deliver(timer, abort.signal).finally(() => {
       this.inFlight.delete(timer.id);
+      this.metrics.inFlight.set(this.inFlight.size);
       if (this.backlogged && !this.stopping) this.loop.wake();
     });
     this.inFlight.set(timer.id, delivery);
+    this.metrics.inFlight.set(this.inFlight.size);
   }
 
   private async deliver(timer: ClaimedTimer, signal: AbortSignal): Promise<void> {
     const { config, logger, clock } = this.deps;
     const fields = { timerId: timer.id, attempt: timer.attempt, controllerId: this.id };
     const latenessMs = clock.now() + (this.deps.skewMs ?? 0) - timer.fireAt.getTime();
+    if (timer.attempt === 1) this.metrics.fireLateness.observe(Math.max(0, latenessMs) / 1000);
+    const endRequest = this.metrics.webhookDuration.startTimer();
     try {
       const status = await this.sender.send(timer, signal);
+      endRequest();
+      this.metrics.webhooks.inc({ outcome: 'delivered' });
       logger.info('Webhook delivered', { ...fields, status, latenessMs });
       this.recorder.markFired(timer);
     } catch (err) {
+      endRequest();
       // Aborted by stop(): the timer is released there, not retried here.
       if (signal.aborted) return;
       const reason = err instanceof Error ? err.message : String(err);
@@ -195,10 +211,12 @@ export class Controller {
           error: reason,
           permanent: err instanceof PermanentDeliveryError,
         });
+        this.metrics.webhooks.inc({ outcome: 'failed' });
         this.recorder.markFailed(timer, reason);
       } else {
         const delayMs = exponentialDelay(timer.attempt, config.retryBaseMs, config.retryMaxMs, this.deps.random);
         logger.warn('Webhook failed, will retry', { ...fields, error: reason, delayMs });
+        this.metrics.webhooks.inc({ outcome: 'retry' });
         this.recorder.scheduleRetry(timer, delayMs, reason);
       }
     }

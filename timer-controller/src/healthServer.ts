@@ -1,17 +1,18 @@
-/** The controller's own small HTTP server on CONTROLLER_PORT: /healthz and /readyz. */
+/** The controller's own small HTTP server on CONTROLLER_PORT: /healthz, /readyz and /metrics. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { healthRoutes, TimerStore } from '@timer/shared';
+import { healthRoutes, Metrics, TimerStore } from '@timer/shared';
 
 export async function startHealthServer(
   store: TimerStore,
+  metrics: Metrics,
   port: number,
   host: string,
 ): Promise<{ port: number; close: () => Promise<void> }> {
   const app = express();
   app.disable('x-powered-by');
-  app.use(healthRoutes(store));
+  app.use(healthRoutes(store, metrics));
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'route_not_found', message: 'No such route.' } });
   });

@@ -8,7 +8,7 @@
  * the database is away is kept and retried with capped back-off until it lands or
  * the process is told to give up.
  */
-import { Clock, errorFields, exponentialDelay, Logger, settlesWithin, sleep, TimerStore } from '@timer/shared';
+import { Clock, errorFields, exponentialDelay, Logger, Metrics, settlesWithin, sleep, TimerStore } from '@timer/shared';
 import type { ClaimRef } from '@timer/shared';
 
 export interface OutcomeRecorderOptions {
@@ -16,6 +16,7 @@ export interface OutcomeRecorderOptions {
   owner: string;
   logger: Logger;
   clock: Clock;
+  metrics: Metrics;
   retryBaseMs: number;
   retryMaxMs: number;
   /** How long successes wait to be batched together. */
@@ -95,6 +96,7 @@ export class OutcomeRecorder {
         try {
           const changed = await writeOnce();
           if (changed < ids.length) {
+            this.options.metrics.leasesLost.inc(ids.length - changed);
             logger.warn('Lease lost before the outcome was recorded; another controller owns the timer', {
               outcome,
               lost: ids.length - changed,
@@ -112,6 +114,7 @@ export class OutcomeRecorder {
             });
             return;
           }
+          this.options.metrics.dbErrors.inc({ operation: 'record' });
           const delayMs = exponentialDelay(attempt, this.options.retryBaseMs, this.options.retryMaxMs);
           logger.warn('Could not record outcome, retrying', {
             outcome,

@@ -5,7 +5,7 @@ import { startHealthServer } from './healthServer';
 
 export async function startController(ctx: ServiceContext): Promise<() => Promise<void>> {
   const { config, logger } = ctx;
-  const health = await startHealthServer(ctx.store, config.controllerPort, config.host);
+  const health = await startHealthServer(ctx.store, ctx.metrics, config.controllerPort, config.host);
   logger.info('Controller health server listening', { port: health.port });
   const controller = new Controller(ctx);
   controller.start();

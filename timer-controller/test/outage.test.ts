@@ -100,4 +100,10 @@ it('survives the database going away: fast 503s, no restart, nothing lost', asyn
   expect(api.child.exitCode).toBeNull();
   expect(controller.child.exitCode).toBeNull();
   await controller.waitForLog('Database reachable again');
+
+  // The outage is visible to monitoring on both services.
+  const controllerMetrics = await (await fetch(`${controllerUrl}/metrics`)).text();
+  expect(controllerMetrics).toMatch(/^timers_db_errors_total\{operation="claim"\} [1-9]/m);
+  const apiMetrics = await (await fetch(`${apiUrl}/metrics`)).text();
+  expect(apiMetrics).toMatch(/^timers_db_errors_total\{operation="api"\} [1-9]/m);
 });

@@ -1,15 +1,22 @@
 /**
  * /healthz: the process is alive and serving. /readyz: the database answers too.
- * Orchestrators restart on the first and route traffic on the second.
+ * Orchestrators restart on the first and route traffic on the second. /metrics:
+ * Prometheus text, when the service passes its metrics.
  */
 import { Router } from 'express';
+import type { Metrics } from '../metrics';
 import type { TimerStore } from '../timers/store';
 
 /** What a 503 tells clients to wait before retrying, in seconds. */
 export const RETRY_AFTER_SECONDS = 1;
 
-export function healthRoutes(store: Pick<TimerStore, 'ping'>): Router {
+export function healthRoutes(store: Pick<TimerStore, 'ping'>, metrics?: Metrics): Router {
   const router = Router();
+  if (metrics) {
+    router.get('/metrics', async (_req, res) => {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+  }
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

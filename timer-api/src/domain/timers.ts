@@ -3,7 +3,7 @@
  * acceptable, how a stored timer is shown, how pages are cut. No HTTP, no SQL.
  */
 import { v7 as uuidv7 } from 'uuid';
-import type { Logger, TimerRecord, TimerStore } from '@timer/shared';
+import type { Logger, Metrics, TimerRecord, TimerStore } from '@timer/shared';
 import { AppError } from '../errors';
 import type { CreateTimerRequest, ListTimersQuery, Timer, TimerPage } from '../schemas';
 
@@ -12,6 +12,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export interface TimerServiceOptions {
   store: TimerStore;
   logger: Logger;
+  metrics: Metrics;
   maxDelaySeconds: number;
 }
 
@@ -22,6 +23,7 @@ export class TimerService {
     const delaySeconds = this.delayOf(request);
     const url = checkWebhookUrl(request.url);
     const record = await this.options.store.create({ id: uuidv7(), url, delaySeconds });
+    this.options.metrics.timersCreated.inc();
     this.options.logger.info('Timer created', {
       timerId: record.id,
       fireAt: record.fireAt.toISOString(),
@@ -60,6 +62,7 @@ export class TimerService {
           `Only a pending timer can be canceled; this one is ${result.timer.status}.`,
         );
       case 'canceled':
+        this.options.metrics.timersCanceled.inc();
         this.options.logger.info('Timer canceled', { timerId: id });
         return toView(result.timer);
     }

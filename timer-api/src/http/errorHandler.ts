@@ -5,7 +5,7 @@
  * Retry-After, and anything else as a logged 500 with a generic message.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { errorFields, isTransientDbError, Logger, RETRY_AFTER_SECONDS } from '@timer/shared';
+import { errorFields, isTransientDbError, Logger, Metrics, RETRY_AFTER_SECONDS } from '@timer/shared';
 import { AppError, ErrorCode } from '../errors';
 
 const BODY_PARSER_ERRORS: Record<string, ErrorCode> = {
@@ -25,7 +25,7 @@ function toAppError(err: unknown): AppError | null {
   return null;
 }
 
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+export function errorHandler(logger: Logger, metrics: Metrics): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const known = toAppError(err);
     const error = known ?? new AppError('internal_error', undefined, undefined, { cause: err });
@@ -37,6 +37,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         stack: err instanceof Error ? err.stack : undefined,
       });
     } else if (error.code === 'service_unavailable') {
+      metrics.dbErrors.inc({ operation: 'api' });
       logger.warn('Database unavailable, answered 503', { method: req.method, path: req.path, ...errorFields(err) });
     }
     if (res.headersSent) {

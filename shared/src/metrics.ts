@@ -1,0 +1,97 @@
+/**
+ * Prometheus metrics, one registry per process (both services share it under
+ * `npm start`). Names follow Prometheus conventions: `_total` for counters,
+ * `_seconds` for durations. Served at GET /metrics by both services.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly timersCreated = new Counter({
+    name: 'timers_created_total',
+    help: 'Timers accepted by the api (201).',
+    registers: [this.registry],
+  });
+
+  readonly timersCanceled = new Counter({
+    name: 'timers_canceled_total',
+    help: 'Timers canceled through the api.',
+    registers: [this.registry],
+  });
+
+  readonly httpRequests = new Counter({
+    name: 'timers_http_requests_total',
+    help: 'Api requests answered, by method, route and status code.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'timers_http_request_duration_seconds',
+    help: 'Time to answer an api request.',
+    labelNames: ['method', 'route'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly webhooks = new Counter({
+    name: 'timers_webhooks_total',
+    help: 'Webhook attempts by outcome: delivered (2xx), retry (will be retried), failed (given up).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly webhookDuration = new Histogram({
+    name: 'timers_webhook_duration_seconds',
+    help: 'Time from sending a webhook to its answer (or error).',
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly fireLateness = new Histogram({
+    name: 'timers_fire_lateness_seconds',
+    help: 'How late a webhook was sent: send time minus fire_at (retries count from their retry time).',
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly claimBatchSize = new Histogram({
+    name: 'timers_claim_batch_size',
+    help: 'Timers taken by one claim query.',
+    buckets: [0, 1, 5, 10, 25, 50, 100, 200, 500, 1000, 2000],
+    registers: [this.registry],
+  });
+
+  readonly claimDuration = new Histogram({
+    name: 'timers_claim_duration_seconds',
+    help: 'Time of one claim transaction (SELECT … FOR UPDATE SKIP LOCKED + UPDATE + COMMIT).',
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly dbErrors = new Counter({
+    name: 'timers_db_errors_total',
+    help: 'Database operations that failed, by the operation that failed.',
+    labelNames: ['operation'] as const,
+    registers: [this.registry],
+  });
+
+  readonly inFlight = new Gauge({
+    name: 'timers_webhooks_in_flight',
+    help: 'Webhook requests open right now.',
+    registers: [this.registry],
+  });
+
+  readonly leasesLost = new Counter({
+    name: 'timers_leases_lost_total',
+    help: 'Outcomes not recorded because another controller had taken the timer over.',
+    registers: [this.registry],
+  });
+
+  constructor({ processMetrics = true }: { processMetrics?: boolean } = {}) {
+    if (processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+}
