@@ -26,7 +26,8 @@ export const CreateTimerRequest = Type.Object(
     url: Type.String({
       format: 'uri',
       maxLength: MAX_URL_LENGTH,
-      pattern: '^[Hh][Tt][Tt][Pp][Ss]?://',
+      // A host right after `//`: the WHATWG parser would read http:///x as host "x".
+      pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]',
       description:
         'Absolute http(s) URL. When the timer fires, the service sends POST {url}/{id}: the id is appended as a new path segment, the query string is kept.',
       examples: ['https://example.com/hooks'],

@@ -1,18 +1,17 @@
 /**
  * What the timer-api tests share: the real app on a random port around a given
- * store, and the one assertion every error answer must pass (the SPEC's JSON shape,
- * with a code from the catalogue whose status is the one sent).
+ * store, a client that sends exactly the bytes it is given, the one assertion every
+ * error answer must pass (the SPEC's JSON shape, with a code from the catalogue
+ * whose status is the one sent), and the row behind a timer.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import type { Response } from 'supertest';
 import { Config, createSilentLogger, Db, Logger, TimerStore } from '@timer/shared';
 import { createApp } from '../src/app';
 import { ERROR_CATALOGUE, ErrorCode } from '../src/errors';
 
 export interface RunningApi {
-  server: http.Server;
   port: number;
   logger: Logger;
   /** A supertest agent bound to the listening server. */
@@ -32,7 +31,7 @@ export interface RawResponse {
   headers: http.IncomingHttpHeaders;
   text: string;
   /** The body parsed as JSON, or undefined when it is not JSON. */
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: unknown;
 }
 
 export async function startApp(
@@ -44,7 +43,6 @@ export async function startApp(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
   return {
-    server,
     port,
     logger,
     http: () => request(`http://127.0.0.1:${port}`),
@@ -91,14 +89,22 @@ export function rawRequest(port: number, { method, path, headers = {}, body }: R
   });
 }
 
+/** What expectError needs of an answer, from supertest or from rawRequest. */
+export interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+}
+
 /** The SPEC's error shape: JSON `{"error": {"code", "message"}}`, status from the catalogue. */
-export function expectError(res: Pick<Response, 'status' | 'headers' | 'body'>, status: number, code: ErrorCode): void {
-  expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status, code });
+export function expectError(res: Answer, status: number, code: ErrorCode): void {
+  const body = res.body as { error?: { code?: unknown; message?: unknown } } | undefined;
+  expect({ status: res.status, code: body?.error?.code }).toEqual({ status, code });
   expect(ERROR_CATALOGUE[code].status).toBe(status);
   expect(res.headers['content-type']).toMatch(/^application\/json/);
-  expect(Object.keys(res.body)).toEqual(['error']);
-  expect(res.body.error).toEqual(expect.objectContaining({ code, message: expect.any(String) }));
-  expect(res.body.error.message.length).toBeGreaterThan(0);
+  expect(Object.keys(body ?? {})).toEqual(['error']);
+  expect(body?.error).toEqual(expect.objectContaining({ code, message: expect.any(String) }));
+  expect(String(body?.error?.message).length).toBeGreaterThan(0);
 }
 
 export interface TimerRow {
@@ -113,9 +119,10 @@ export interface TimerRow {
 
 /** The row as stored, read straight from the table (not through the store). */
 export async function timerRow(db: Db, id: string): Promise<TimerRow | undefined> {
-  const [rows] = await db.raw('SELECT id, url, status, fire_at, due_at, created_at, attempts FROM timers WHERE id = ?', [
-    id,
-  ]);
+  const [rows] = await db.raw(
+    'SELECT id, url, status, fire_at, due_at, created_at, attempts FROM timers WHERE id = ?',
+    [id],
+  );
   return (rows as TimerRow[])[0];
 }
 

@@ -8,7 +8,17 @@ import { expectError, HOOK_URL, RunningApi, startApp, timerRow } from './support
 
 const ONE_YEAR_SECONDS = 31_536_000;
 const UNKNOWN_ID = '01900000-0000-7000-8000-000000000000';
-const TIMER_FIELDS = ['attempts', 'created_at', 'fire_at', 'fired_at', 'id', 'last_error', 'status', 'time_left', 'url'];
+const TIMER_FIELDS = [
+  'attempts',
+  'created_at',
+  'fire_at',
+  'fired_at',
+  'id',
+  'last_error',
+  'status',
+  'time_left',
+  'url',
+];
 
 let t: TestDatabase;
 let api: RunningApi;
@@ -107,7 +117,10 @@ describe('POST /timers', () => {
     async (delay) => {
       const before = await countTimers(t.db);
 
-      const res = await api.http().post('/timers').send({ ...delay, url: HOOK_URL });
+      const res = await api
+        .http()
+        .post('/timers')
+        .send({ ...delay, url: HOOK_URL });
 
       expectError(res, 400, 'validation_failed');
       expect(res.body.error.message).toContain(String(ONE_YEAR_SECONDS));
@@ -316,7 +329,10 @@ describe('GET /timers', () => {
     const pages: string[][] = [];
     let cursor: string | null = null;
     do {
-      const res = await api.http().get('/timers').query({ limit: 10, ...(cursor ? { cursor } : {}) });
+      const res = await api
+        .http()
+        .get('/timers')
+        .query({ limit: 10, ...(cursor ? { cursor } : {}) });
       expect(res.status).toBe(200);
       pages.push(res.body.items.map((i: { id: string }) => i.id));
       cursor = res.body.next_cursor;
@@ -376,11 +392,14 @@ describe('routing, health and documentation', () => {
     expect(res.headers.allow).toBe(allow);
   });
 
-  it.each(['/nope', '/timers/a/b', '/v1/timers'])('answers an unknown route (%s) with 404 route_not_found', async (path) => {
-    const res = await api.http().get(path);
+  it.each(['/nope', '/timers/a/b', '/v1/timers'])(
+    'answers an unknown route (%s) with 404 route_not_found',
+    async (path) => {
+      const res = await api.http().get(path);
 
-    expectError(res, 404, 'route_not_found');
-  });
+      expectError(res, 404, 'route_not_found');
+    },
+  );
 
   it('is alive and ready while the database answers', async () => {
     const health = await api.http().get('/healthz');

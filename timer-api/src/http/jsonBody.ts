@@ -4,6 +4,7 @@
  */
 import express, { RequestHandler } from 'express';
 import { AppError } from '../errors';
+import { findDuplicateKey } from './duplicateKeys';
 
 export function jsonBody(limitBytes: number): RequestHandler[] {
   const requireJson: RequestHandler = (req, _res, next) => {
@@ -18,6 +19,23 @@ export function jsonBody(limitBytes: number): RequestHandler[] {
       ),
     );
   };
-  const parse = express.json({ limit: limitBytes, strict: false, type: () => true });
+  const parse = express.json({ limit: limitBytes, strict: false, type: () => true, verify: refuseDuplicateKeys });
   return [requireJson, parse];
+}
+
+/** body-parser calls this with the raw bytes before parsing; a throw becomes the answer. */
+function refuseDuplicateKeys(_req: unknown, _res: unknown, raw: Buffer, encoding: string): void {
+  let text: string;
+  try {
+    text = new TextDecoder(encoding).decode(raw);
+  } catch {
+    return; // a charset TextDecoder lacks: body-parser decodes (or refuses) it itself
+  }
+  const key = findDuplicateKey(text);
+  if (key !== undefined) {
+    throw new AppError(
+      'invalid_json',
+      `The request body is not valid JSON: the key "${key.slice(0, 100)}" appears twice in one object.`,
+    );
+  }
 }
