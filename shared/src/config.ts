@@ -24,6 +24,7 @@ export interface Config {
   readonly host: string;
   readonly logLevel: string;
   readonly pollIntervalMs: number;
+  readonly lookaheadMs: number;
   readonly webhookTimeoutMs: number;
   readonly maxAttempts: number;
   readonly retryBaseMs: number;
@@ -32,6 +33,10 @@ export interface Config {
   readonly maxDelaySeconds: number;
   readonly claimBatchSize: number;
   readonly maxInFlight: number;
+  readonly maxHeld: number;
+  readonly createBatchSize: number;
+  readonly apiWorkers: number;
+  readonly controllerAdvertiseUrl: string | null;
   readonly shutdownGraceMs: number;
   readonly dbPoolSize: number;
   readonly dbConnectTimeoutMs: number;
@@ -96,6 +101,19 @@ class Reader {
     return raw;
   }
 
+  url(name: string): string | null {
+    const raw = this.env[name]?.trim();
+    if (!raw) return null;
+    try {
+      const url = new URL(raw);
+      if (url.protocol === 'http:' || url.protocol === 'https:') return raw.replace(/\/+$/, '');
+    } catch {
+      /* reported below */
+    }
+    this.problems.push(`${name} must be an http(s) URL, got "${raw}"`);
+    return null;
+  }
+
   database(name: string): DatabaseConfig {
     const raw = this.env[name]?.trim() || DEFAULT_DATABASE_URL;
     const parsed = parseDatabaseUrl(raw);
@@ -148,14 +166,19 @@ export function loadConfig(env: Env = process.env): Config {
     host: r.string('HOST', '0.0.0.0'),
     logLevel: r.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     pollIntervalMs: r.int('POLL_INTERVAL_MS', 500, 10, 60_000),
+    lookaheadMs: r.int('LOOKAHEAD_MS', 1000, 0, 600_000),
     webhookTimeoutMs: r.int('WEBHOOK_TIMEOUT_MS', 10_000, 100, 600_000),
     maxAttempts: r.int('MAX_ATTEMPTS', 5, 1, 100),
     retryBaseMs: r.int('RETRY_BASE_MS', 1000, 1, 86_400_000),
     retryMaxMs: r.int('RETRY_MAX_MS', 300_000, 1, 86_400_000),
     leaseMs: r.int('LEASE_MS', 30_000, 1000, 3_600_000),
     maxDelaySeconds: r.int('MAX_DELAY_SECONDS', 365 * 24 * 3600, 1, 10 * 365 * 24 * 3600),
-    claimBatchSize: r.int('CLAIM_BATCH_SIZE', 200, 1, 5000),
-    maxInFlight: r.int('MAX_IN_FLIGHT', 200, 1, 10_000),
+    claimBatchSize: r.int('CLAIM_BATCH_SIZE', 500, 1, 5000),
+    maxInFlight: r.int('MAX_IN_FLIGHT', 256, 1, 10_000),
+    maxHeld: r.int('MAX_HELD', 5000, 1, 1_000_000),
+    createBatchSize: r.int('CREATE_BATCH_SIZE', 500, 1, 5000),
+    apiWorkers: r.int('API_WORKERS', 1, 1, 64),
+    controllerAdvertiseUrl: r.url('CONTROLLER_ADVERTISE_URL'),
     shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     dbPoolSize: r.int('DB_POOL_SIZE', 10, 1, 500),
     dbConnectTimeoutMs: r.int('DB_CONNECT_TIMEOUT_MS', 1000, 100, 60_000),
@@ -182,6 +205,13 @@ export function loadConfig(env: Env = process.env): Config {
   if (config.webhookTimeoutMs + 1000 > config.leaseMs) {
     r.problems.push(
       `LEASE_MS (${config.leaseMs}) must exceed WEBHOOK_TIMEOUT_MS (${config.webhookTimeoutMs}) by at least 1000`,
+    );
+  }
+  // Every timer must be claimed before it is due: the claim that comes one poll
+  // later must still reach it.
+  if (config.lookaheadMs < config.pollIntervalMs) {
+    r.problems.push(
+      `LOOKAHEAD_MS (${config.lookaheadMs}) must be at least POLL_INTERVAL_MS (${config.pollIntervalMs})`,
     );
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);

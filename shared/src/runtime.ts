@@ -8,6 +8,7 @@ import type { Knex } from 'knex';
 import { Clock, systemClock } from './clock';
 import { Config, ConfigError, loadConfig } from './config';
 import { createDb } from './db/connection';
+import { DbClock } from './db/dbClock';
 import { prepareDatabase } from './db/startup';
 import { createLogger, errorFields, Logger } from './logger';
 import { Metrics } from './metrics';
@@ -18,10 +19,11 @@ export interface ServiceContext {
   logger: Logger;
   db: Knex;
   store: TimerStore;
+  /** The host's clock: pacing, sleeps, timeouts. */
   clock: Clock;
+  /** The database's clock, read locally: what fire_at and lateness are measured on. */
+  dbClock: DbClock;
   metrics: Metrics;
-  /** Database clock minus host clock, measured at start. */
-  skewMs: number;
 }
 
 /** Starts something and returns how to stop it. */
@@ -46,8 +48,8 @@ export async function runService(name: string, starters: Starter[]): Promise<voi
   process.on('uncaughtException', crash('Uncaught exception, exiting'));
   process.on('unhandledRejection', crash('Unhandled rejection, exiting'));
 
-  const db = createDb(config);
-  const store = new TimerStore(db, config.dbQueryTimeoutMs);
+  const db = createDb(config, logger);
+  const store = new TimerStore(db, config.dbQueryTimeoutMs, { createBatchSize: config.createBatchSize });
   const starting = new AbortController();
   const stops: Array<() => Promise<void>> = [];
   let stopping = false;
@@ -72,8 +74,12 @@ export async function runService(name: string, starters: Starter[]): Promise<voi
 
   logger.info('Starting', { database: config.database.display });
   try {
-    const skewMs = await prepareDatabase({ config, db, logger, clock: systemClock, signal: starting.signal });
-    const ctx: ServiceContext = { config, logger, db, store, clock: systemClock, metrics: new Metrics(), skewMs };
+    await prepareDatabase({ config, db, logger, clock: systemClock, signal: starting.signal });
+    const dbClock = new DbClock(systemClock);
+    await dbClock.sync(db, config.dbQueryTimeoutMs);
+    const stopSync = dbClock.keepInSync(db, config.dbQueryTimeoutMs, 30_000, logger);
+    stops.push(async () => stopSync());
+    const ctx: ServiceContext = { config, logger, db, store, clock: systemClock, dbClock, metrics: new Metrics() };
     for (const start of starters) {
       if (stopping) return;
       stops.push(await start(ctx));

@@ -6,6 +6,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { ClaimedTimer } from '@timer/shared';
 import { createTestDatabase, TestDatabase } from '../../test/helpers/db';
+import { newTimer } from '../../test/helpers/timers';
 
 let t: TestDatabase;
 
@@ -17,12 +18,16 @@ beforeEach(() => t.db.raw('DELETE FROM timers'));
 
 const URL = 'http://127.0.0.1:9/hooks';
 
+function claim(owner: string, limit: number, lookaheadMs = 0): Promise<ClaimedTimer[]> {
+  return t.store.claimDue({ owner, limit, leaseMs: 30_000, lookaheadMs });
+}
+
 async function createDue(count: number, secondsAgo = 1): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const id = uuidv7();
     ids.push(id);
-    await t.store.create({ id, url: URL, delaySeconds: 0 });
+    await t.store.create(newTimer(URL, 0, id));
   }
   await t.db.raw('UPDATE timers SET fire_at = fire_at - INTERVAL ? SECOND, due_at = due_at - INTERVAL ? SECOND', [
     secondsAgo,
@@ -42,9 +47,9 @@ async function row(id: string) {
 describe('claiming due timers', () => {
   it('gives the claimer a lease: status firing, its id, a lease expiry in the future', async () => {
     const [id] = await createDue(1);
-    const [claim] = await t.store.claimDue('controller-a', 10, 30_000);
+    const [claimed] = await claim('controller-a', 10);
 
-    expect(claim).toMatchObject({ id, url: URL, attempt: 1, leaseToken: 1 });
+    expect(claimed).toMatchObject({ id, url: URL, attempt: 1, leaseToken: 1 });
     const r = await row(id);
     expect(r).toMatchObject({ status: 'firing', locked_by: 'controller-a', attempts: 1 });
     expect(Number(r.due_in_ms)).toBeGreaterThan(25_000);
@@ -53,18 +58,18 @@ describe('claiming due timers', () => {
 
   it('does not hand a leased timer to another controller', async () => {
     await createDue(3);
-    expect(await t.store.claimDue('a', 10, 30_000)).toHaveLength(3);
-    expect(await t.store.claimDue('b', 10, 30_000)).toHaveLength(0);
+    expect(await claim('a', 10)).toHaveLength(3);
+    expect(await claim('b', 10)).toHaveLength(0);
   });
 
   it('does not claim timers that are not due yet', async () => {
-    await t.store.create({ id: uuidv7(), url: URL, delaySeconds: 60 });
-    expect(await t.store.claimDue('a', 10, 30_000)).toHaveLength(0);
+    await t.store.create(newTimer(URL, 60_000));
+    expect(await claim('a', 10)).toHaveLength(0);
   });
 
   it('splits due timers between concurrent claimers without overlap (SKIP LOCKED)', async () => {
     const ids = await createDue(120);
-    const claims = await Promise.all(['a', 'b', 'c', 'd'].map((owner) => t.store.claimDue(owner, 40, 30_000)));
+    const claims = await Promise.all(['a', 'b', 'c', 'd'].map((owner) => claim(owner, 40)));
     const claimed = claims.flat().map((c) => c.id);
 
     expect(new Set(claimed).size).toBe(claimed.length);
@@ -75,79 +80,139 @@ describe('claiming due timers', () => {
   it('claims the oldest due timers first', async () => {
     const ids = [uuidv7(), uuidv7(), uuidv7()];
     for (const [i, id] of ids.entries()) {
-      await t.store.create({ id, url: URL, delaySeconds: 0 });
+      await t.store.create(newTimer(URL, 0, id));
       // the first id is the most overdue
       await t.db.raw('UPDATE timers SET due_at = NOW(3) - INTERVAL ? SECOND WHERE id = ?', [30 - i * 10, id]);
     }
-    const claimed = await t.store.claimDue('a', 2, 30_000);
+    const claimed = await claim('a', 2);
     expect(claimed.map((c) => c.id)).toEqual(ids.slice(0, 2));
   });
 
   it('takes a timer back when its lease expired, with a newer lease token', async () => {
     const [id] = await createDue(1);
-    const [first] = await t.store.claimDue('dead-controller', 10, 30_000);
+    const [first] = await claim('dead-controller', 10);
     await t.db.raw('UPDATE timers SET due_at = NOW(3) - INTERVAL 1 SECOND WHERE id = ?', [id]);
 
-    const [second] = await t.store.claimDue('b', 10, 30_000);
+    const [second] = await claim('b', 10);
     expect(second).toMatchObject({ id, attempt: 2, leaseToken: first.leaseToken + 1 });
     expect(await row(id)).toMatchObject({ locked_by: 'b', status: 'firing' });
+  });
+});
+
+describe('claiming ahead of time', () => {
+  it('claims pending timers due within the lookahead, and no later ones', async () => {
+    await t.store.create(newTimer(URL, 500));
+    await t.store.create(newTimer(URL, 5000));
+    const claimed = await claim('a', 10, 1000);
+    expect(claimed).toHaveLength(1);
+    // The lease runs from the due time, not from the claim.
+    const r = await row(claimed[0].id);
+    expect(Number(r.due_in_ms)).toBeGreaterThan(30_000);
+    expect(claimed[0].dueAt.getTime() - claimed[0].fireAt.getTime()).toBe(0);
+  });
+
+  it('never takes a timer whose lease is live, however soon it ends', async () => {
+    const [id] = await createDue(1);
+    await claim('a', 1);
+    await t.db.raw('UPDATE timers SET due_at = NOW(3) + INTERVAL 200000 MICROSECOND WHERE id = ?', [id]);
+    expect(await claim('b', 10, 60_000)).toHaveLength(0);
+  });
+
+  it('returns the retry time as the due time of a retried timer', async () => {
+    const [first] = await (async () => {
+      await createDue(1);
+      return claim('a', 1);
+    })();
+    await t.store.scheduleRetry('a', first, 400, 'HTTP 500');
+    const [again] = await claim('a', 1, 1000);
+    expect(again.attempt).toBe(2);
+    expect(again.dueAt.getTime()).toBeGreaterThan(Date.now());
+  });
+});
+
+describe('creating timers', () => {
+  it('commits every one of many concurrent creates, coalesced into few statements', async () => {
+    const timers = Array.from({ length: 300 }, () => newTimer(URL, 60_000));
+    await Promise.all(timers.map((timer) => t.store.create(timer)));
+    const [rows] = await t.db.raw('SELECT COUNT(*) AS n FROM timers');
+    expect(Number((rows as Array<{ n: number }>)[0].n)).toBe(300);
+    const stored = await t.store.find(timers[299].id);
+    expect(stored?.fireAt.getTime()).toBe(timers[299].fireAt.getTime());
+  });
+
+  it('fails every create in a batch that cannot be written, and writes none of them', async () => {
+    const timer = newTimer(URL, 0);
+    await t.store.create(timer);
+    const results = await Promise.allSettled([t.store.create(newTimer(URL, 0)), t.store.create({ ...timer })]);
+    expect(results.some((r) => r.status === 'rejected')).toBe(true);
+  });
+});
+
+describe('the controllers registry', () => {
+  it('lists controllers with a fresh heartbeat and forgets removed ones', async () => {
+    await t.store.registerController({ id: 'c1', endpoint: 'http://127.0.0.1:1' });
+    await t.store.registerController({ id: 'c2', endpoint: 'http://127.0.0.1:2' });
+    await t.db.raw("UPDATE controllers SET heartbeat_at = NOW(3) - INTERVAL 1 MINUTE WHERE id = 'c2'");
+    expect(await t.store.liveControllers(15_000)).toEqual(['http://127.0.0.1:1']);
+    await t.store.removeController('c1');
+    expect(await t.store.liveControllers(15_000)).toEqual([]);
   });
 });
 
 describe('recording outcomes under a fence', () => {
   async function claimOne(owner = 'a'): Promise<ClaimedTimer> {
     await createDue(1);
-    const [claim] = await t.store.claimDue(owner, 1, 30_000);
-    return claim;
+    const [claimed] = await claim(owner, 1);
+    return claimed;
   }
 
   it('marks delivered timers fired and takes them out of the due index', async () => {
-    const claim = await claimOne();
-    expect(await t.store.completeFired('a', [claim])).toBe(1);
-    const r = await row(claim.id);
+    const held = await claimOne();
+    expect(await t.store.completeFired('a', [held])).toBe(1);
+    const r = await row(held.id);
     expect(r).toMatchObject({ status: 'fired', due_at: null });
     expect(r.fired_at).toBeInstanceOf(Date);
-    expect(await t.store.claimDue('b', 10, 30_000)).toHaveLength(0);
+    expect(await claim('b', 10)).toHaveLength(0);
   });
 
   it('ignores an outcome from a claim that is no longer current', async () => {
-    const claim = await claimOne();
-    await t.db.raw('UPDATE timers SET due_at = NOW(3) - INTERVAL 1 SECOND WHERE id = ?', [claim.id]);
-    const [newer] = await t.store.claimDue('b', 1, 30_000);
+    const held = await claimOne();
+    await t.db.raw('UPDATE timers SET due_at = NOW(3) - INTERVAL 1 SECOND WHERE id = ?', [held.id]);
+    const [newer] = await claim('b', 1);
 
-    expect(await t.store.completeFired('a', [claim])).toBe(0);
-    expect(await t.store.scheduleRetry('a', claim, 1000, 'HTTP 500')).toBe(false);
-    expect(await t.store.fail('a', claim, 'HTTP 404')).toBe(false);
-    expect(await row(claim.id)).toMatchObject({ status: 'firing', locked_by: 'b' });
+    expect(await t.store.completeFired('a', [held])).toBe(0);
+    expect(await t.store.scheduleRetry('a', held, 1000, 'HTTP 500')).toBe(false);
+    expect(await t.store.fail('a', held, 'HTTP 404')).toBe(false);
+    expect(await row(held.id)).toMatchObject({ status: 'firing', locked_by: 'b' });
 
     expect(await t.store.completeFired('b', [newer])).toBe(1);
   });
 
   it('ignores an outcome sent under another owner name with the right token', async () => {
-    const claim = await claimOne('a');
-    expect(await t.store.completeFired('intruder', [claim])).toBe(0);
+    const held = await claimOne('a');
+    expect(await t.store.completeFired('intruder', [held])).toBe(0);
   });
 
   it('schedules a retry: pending again, due after the delay, the error kept', async () => {
-    const claim = await claimOne();
-    expect(await t.store.scheduleRetry('a', claim, 5000, 'HTTP 503')).toBe(true);
-    const r = await row(claim.id);
+    const held = await claimOne();
+    expect(await t.store.scheduleRetry('a', held, 5000, 'HTTP 503')).toBe(true);
+    const r = await row(held.id);
     expect(r).toMatchObject({ status: 'pending', locked_by: null, last_error: 'HTTP 503', attempts: 1 });
     expect(Number(r.due_in_ms)).toBeGreaterThan(3000);
     expect(Number(r.due_in_ms)).toBeLessThanOrEqual(5000);
   });
 
   it('fails a timer for good', async () => {
-    const claim = await claimOne();
-    expect(await t.store.fail('a', claim, 'HTTP 404')).toBe(true);
-    expect(await row(claim.id)).toMatchObject({ status: 'failed', due_at: null, last_error: 'HTTP 404' });
+    const held = await claimOne();
+    expect(await t.store.fail('a', held, 'HTTP 404')).toBe(true);
+    expect(await row(held.id)).toMatchObject({ status: 'failed', due_at: null, last_error: 'HTTP 404' });
   });
 
   it('releases unsent timers for immediate reclaim and takes their attempt back', async () => {
-    const claim = await claimOne();
-    expect(await t.store.release('a', [claim], false)).toBe(1);
-    expect(await row(claim.id)).toMatchObject({ status: 'pending', locked_by: null, attempts: 0 });
-    expect(await t.store.claimDue('b', 1, 30_000)).toHaveLength(1);
+    const held = await claimOne();
+    expect(await t.store.release('a', [held], false)).toBe(1);
+    expect(await row(held.id)).toMatchObject({ status: 'pending', locked_by: null, attempts: 0 });
+    expect(await claim('b', 1)).toHaveLength(1);
   });
 });
 
@@ -155,12 +220,12 @@ describe('cancel', () => {
   it('a canceled timer is never claimed', async () => {
     const [id] = await createDue(1);
     expect((await t.store.cancel(id)).outcome).toBe('canceled');
-    expect(await t.store.claimDue('a', 10, 30_000)).toHaveLength(0);
+    expect(await claim('a', 10)).toHaveLength(0);
   });
 
   it('a claimed timer cannot be canceled', async () => {
     const [id] = await createDue(1);
-    await t.store.claimDue('a', 10, 30_000);
+    await claim('a', 10);
     expect((await t.store.cancel(id)).outcome).toBe('not_cancelable');
   });
 
@@ -168,7 +233,7 @@ describe('cancel', () => {
     const ids = await createDue(200);
     const [cancels, claims] = await Promise.all([
       Promise.all(ids.map((id) => t.store.cancel(id))),
-      Promise.all([1, 2, 3, 4].map((n) => t.store.claimDue(`c${n}`, 50, 30_000))),
+      Promise.all([1, 2, 3, 4].map((n) => claim(`c${n}`, 50))),
     ]);
     const canceled = new Set(ids.filter((_, i) => cancels[i].outcome === 'canceled'));
     const claimed = new Set(claims.flat().map((c) => c.id));
@@ -202,7 +267,9 @@ describe('the due query plan', () => {
     await t.db.raw('ANALYZE TABLE timers');
 
     const [plan] = await t.db.raw(
-      'EXPLAIN SELECT id, url, fire_at, attempts, lease_token FROM timers WHERE due_at <= NOW(3) ORDER BY due_at LIMIT 200 FOR UPDATE SKIP LOCKED',
+      `EXPLAIN SELECT id, url, fire_at, due_at, attempts, lease_token FROM timers
+       WHERE due_at <= NOW(3) + INTERVAL 1000000 MICROSECOND AND (status = 'pending' OR due_at <= NOW(3))
+       ORDER BY due_at LIMIT 200 FOR UPDATE SKIP LOCKED`,
     );
     const [step] = plan as Array<{ key: string; type: string; rows: number; Extra: string | null }>;
     expect(step.key).toBe('timers_due_at');
@@ -211,7 +278,7 @@ describe('the due query plan', () => {
     expect(Number(step.rows)).toBeLessThan(100);
 
     const started = Date.now();
-    expect(await t.store.claimDue('a', 200, 30_000)).toHaveLength(5);
+    expect(await claim('a', 200)).toHaveLength(5);
     expect(Date.now() - started).toBeLessThan(2000);
   });
 });

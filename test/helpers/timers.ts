@@ -4,7 +4,7 @@
  * elsewhere). Due times are relative to the database clock, like the api's.
  */
 import { v7 as uuidv7 } from 'uuid';
-import type { Db } from '@timer/shared';
+import type { Db, NewTimer } from '@timer/shared';
 
 export async function insertTimers(
   db: Db,
@@ -38,4 +38,10 @@ export async function statusCounts(db: Db): Promise<Record<string, number>> {
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** A new timer for TimerStore.create, due `delayMs` from now (tests share the database's host clock). */
+export function newTimer(url: string, delayMs = 0, id = uuidv7()): NewTimer {
+  const now = Date.now();
+  return { id, url, createdAt: new Date(now), fireAt: new Date(now + delayMs) };
 }

@@ -4,7 +4,8 @@
  */
 import express, { Express } from 'express';
 import swaggerUi from 'swagger-ui-express';
-import { Config, healthRoutes, Logger, Metrics, TimerStore } from '@timer/shared';
+import { Config, DbClock, healthRoutes, Logger, Metrics, systemClock, TimerStore } from '@timer/shared';
+import { ControllerNudger, Nudger } from './domain/nudger';
 import { TimerService } from './domain/timers';
 import { errorHandler, methodNotAllowed, routeNotFound } from './http/errorHandler';
 import { countRequests } from './http/requestMetrics';
@@ -18,20 +19,40 @@ const { version } = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.
   version: string;
 };
 
+/** Time a poll takes to claim: a timer due within the poll interval plus this is announced. */
+const NUDGE_MARGIN_MS = 200;
+
 export interface AppDeps {
-  config: Pick<Config, 'maxDelaySeconds' | 'bodyLimitBytes'>;
+  config: Pick<Config, 'maxDelaySeconds' | 'bodyLimitBytes' | 'pollIntervalMs'>;
   store: TimerStore;
   logger: Logger;
   metrics?: Metrics;
+  dbClock?: DbClock;
+  nudger?: Nudger;
 }
 
-export function createApp({ config, store, logger, metrics = new Metrics() }: AppDeps): Express {
+export function createApp({
+  config,
+  store,
+  logger,
+  metrics = new Metrics(),
+  dbClock = new DbClock(systemClock),
+  nudger = new ControllerNudger(store, logger),
+}: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
 
   const document = buildOpenApiDocument(version);
-  const service = new TimerService({ store, logger, metrics, maxDelaySeconds: config.maxDelaySeconds });
+  const service = new TimerService({
+    store,
+    logger,
+    metrics,
+    dbClock,
+    nudger,
+    maxDelaySeconds: config.maxDelaySeconds,
+    nudgeWithinMs: config.pollIntervalMs + NUDGE_MARGIN_MS,
+  });
 
   app.use(countRequests(metrics));
   app.use(healthRoutes(store, metrics));

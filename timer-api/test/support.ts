@@ -35,7 +35,7 @@ export interface RawResponse {
 }
 
 export async function startApp(
-  config: Pick<Config, 'maxDelaySeconds' | 'bodyLimitBytes'>,
+  config: Pick<Config, 'maxDelaySeconds' | 'bodyLimitBytes' | 'pollIntervalMs'>,
   store: TimerStore,
 ): Promise<RunningApi> {
   const logger = createSilentLogger();

@@ -1,15 +1,18 @@
 /**
- * The controller: claims due timers under a lease, delivers their webhooks with
- * bounded concurrency, and records each outcome fenced by the claim.
+ * The controller: claims timers a little before they are due, under a lease;
+ * holds them in a local timer wheel; sends each webhook on its due millisecond
+ * with bounded concurrency; records each outcome fenced by the claim.
  *
- *   poll loop ── claimDue (SKIP LOCKED, lease) ──► deliver ──► OutcomeRecorder
- *        ▲                                            │
- *        └────────── wake when a slot frees ──────────┘
+ *   poll loop ─ claimDue(lookahead) ─► wheel (min-heap) ─ due ─► ready ─ slot ─► send ─► OutcomeRecorder
+ *        ▲  ▲                                                                      │
+ *        │  └── nudge (api: a new timer is due before the next poll)                │
+ *        └───────────────────── wake when capacity frees ──────────────────────────┘
  */
 import {
   ClaimedTimer,
   Clock,
   Config,
+  DbClock,
   errorFields,
   exponentialDelay,
   isTransientDbError,
@@ -18,16 +21,20 @@ import {
   settlesWithin,
   TimerStore,
 } from '@timer/shared';
+import { ActivityLog } from './activity';
 import { OutcomeRecorder } from './outcomes';
 import { IterationResult, PollLoop } from './pollLoop';
+import { MinHeap, Queue } from './schedule';
 import { PermanentDeliveryError, WebhookSender } from './webhook';
 
 export type ControllerConfig = Pick<
   Config,
   | 'controllerId'
   | 'pollIntervalMs'
+  | 'lookaheadMs'
   | 'claimBatchSize'
   | 'maxInFlight'
+  | 'maxHeld'
   | 'leaseMs'
   | 'webhookTimeoutMs'
   | 'maxAttempts'
@@ -42,12 +49,21 @@ export interface ControllerDeps {
   config: ControllerConfig;
   store: TimerStore;
   logger: Logger;
+  /** The host's clock: back-off and timeouts. */
   clock: Clock;
-  /** Database clock minus host clock: lateness is measured on the database's time. */
-  skewMs?: number;
+  /** The database's clock: when a claimed timer is due, and how late it was sent. */
+  dbClock?: DbClock;
   sender?: WebhookSender;
   metrics?: Metrics;
   random?: () => number;
+}
+
+/** A claimed timer waiting in this process, with its lease as this process sees it. */
+interface Held {
+  timer: ClaimedTimer;
+  dueMs: number;
+  /** Database time after which another controller may take the timer. */
+  leaseEndsMs: number;
 }
 
 interface Delivery {
@@ -56,13 +72,26 @@ interface Delivery {
   done: Promise<void>;
 }
 
+/**
+ * Do not start a request unless the lease outlives its time limit by this much
+ * (room to abort and stop). LEASE_MS ≥ WEBHOOK_TIMEOUT_MS + 1000 (checked at
+ * start) leaves at least 750 ms for a claimed timer to wait for a free slot.
+ */
+const LEASE_SAFETY_MS = 250;
+
 export class Controller {
   readonly id: string;
   private readonly loop: PollLoop;
   private readonly sender: WebhookSender;
   private readonly recorder: OutcomeRecorder;
-  private readonly inFlight = new Map<string, Delivery>();
   private readonly metrics: Metrics;
+  private readonly dbClock: DbClock;
+  private readonly activity: ActivityLog;
+  private readonly wheel = new MinHeap<Held>((h) => h.dueMs);
+  private readonly ready = new Queue<Held>();
+  private readonly inFlight = new Map<string, Delivery>();
+  private wheelTimer: NodeJS.Timeout | null = null;
+  private wheelArmedFor = Infinity;
   private backlogged = false;
   private stopping = false;
   private databaseDown = false;
@@ -71,6 +100,8 @@ export class Controller {
     const { config } = deps;
     this.id = config.controllerId;
     this.metrics = deps.metrics ?? new Metrics({ processMetrics: false });
+    this.dbClock = deps.dbClock ?? new DbClock(deps.clock);
+    this.activity = new ActivityLog(deps.logger, this.id);
     this.sender =
       deps.sender ??
       new WebhookSender({
@@ -82,7 +113,6 @@ export class Controller {
       store: deps.store,
       owner: this.id,
       logger: deps.logger,
-      clock: deps.clock,
       metrics: this.metrics,
       retryBaseMs: config.dbRetryBaseMs,
       retryMaxMs: config.dbRetryMaxMs,
@@ -90,37 +120,56 @@ export class Controller {
     this.loop = new PollLoop({
       intervalMs: config.pollIntervalMs,
       clock: deps.clock,
-      iterate: () => this.claimAndDispatch(),
+      iterate: () => this.claim(),
       onError: (err, failures) => this.onPollError(err, failures),
     });
   }
 
   start(): void {
-    this.deps.logger.info('Controller started', {
+    const { config, logger } = this.deps;
+    logger.info('Controller started', {
       controllerId: this.id,
-      pollIntervalMs: this.deps.config.pollIntervalMs,
-      maxInFlight: this.deps.config.maxInFlight,
+      pollIntervalMs: config.pollIntervalMs,
+      lookaheadMs: config.lookaheadMs,
+      maxInFlight: config.maxInFlight,
     });
+    this.activity.start();
     this.loop.start();
+  }
+
+  /** Something new may be due before the next poll: poll now. */
+  nudge(): void {
+    if (!this.stopping) this.loop.wake();
   }
 
   get inFlightCount(): number {
     return this.inFlight.size;
   }
 
+  get heldCount(): number {
+    return this.wheel.size + this.ready.length;
+  }
+
   /**
-   * Stop claiming; give in-flight requests up to SHUTDOWN_GRACE_MS to finish; abort
-   * the rest and hand their timers back; record every outcome; close connections.
+   * Stop claiming; hand back every timer not yet sent; give in-flight requests up
+   * to SHUTDOWN_GRACE_MS to finish, then abort them and hand those back too;
+   * record every outcome; close connections.
    */
   async stop(): Promise<void> {
     const { logger, config } = this.deps;
     this.stopping = true;
     await this.loop.stop();
-    logger.info('Controller stopped claiming', { controllerId: this.id, inFlight: this.inFlight.size });
+    this.disarm();
+    const unsent = [...this.wheel.drain(), ...this.ready.drain()].map((h) => h.timer);
+    this.recorder.release(unsent, false);
+    logger.info('Controller stopped claiming', {
+      controllerId: this.id,
+      inFlight: this.inFlight.size,
+      released: unsent.length,
+    });
 
     const allDone = () => Promise.all([...this.inFlight.values()].map((d) => d.done));
-    const finished = await settlesWithin(allDone(), config.shutdownGraceMs);
-    if (!finished) {
+    if (!(await settlesWithin(allDone(), config.shutdownGraceMs))) {
       const abandoned = [...this.inFlight.values()].map((d) => d.timer);
       for (const delivery of this.inFlight.values()) delivery.abort.abort();
       await allDone();
@@ -132,28 +181,39 @@ export class Controller {
       this.recorder.release(abandoned, true);
     }
     const recorded = await this.recorder.drain(config.shutdownGraceMs);
-    this.sender.close();
+    this.activity.stop();
+    await this.sender.close();
     logger.info('Controller stopped', { controllerId: this.id, outcomesRecorded: recorded });
   }
 
-  private async claimAndDispatch(): Promise<IterationResult> {
+  private async claim(): Promise<IterationResult> {
     const { config, store, logger } = this.deps;
-    const capacity = config.maxInFlight - this.inFlight.size;
+    const capacity = config.maxHeld - this.heldCount - this.inFlight.size;
     if (capacity <= 0) {
       this.backlogged = true;
       return 'idle';
     }
     const limit = Math.min(config.claimBatchSize, capacity);
+    // Read before the claim, so the lease end computed from it is never later than the database's.
+    const claimedAt = this.dbClock.now();
     const endClaim = this.metrics.claimDuration.startTimer();
-    const claimed = await store.claimDue(this.id, limit, config.leaseMs);
+    const claimed = await store.claimDue({
+      owner: this.id,
+      limit,
+      leaseMs: config.leaseMs,
+      lookaheadMs: config.lookaheadMs,
+    });
     endClaim();
     this.metrics.claimBatchSize.observe(claimed.length);
     if (this.databaseDown) {
       this.databaseDown = false;
       logger.info('Database reachable again', { controllerId: this.id });
     }
-    if (claimed.length > 0) logger.debug('Claimed timers', { controllerId: this.id, count: claimed.length });
-    for (const timer of claimed) this.dispatch(timer);
+    for (const timer of claimed) {
+      const dueMs = timer.dueAt.getTime();
+      this.wheel.push({ timer, dueMs, leaseEndsMs: Math.max(dueMs, claimedAt) + config.leaseMs });
+    }
+    this.tick();
     this.backlogged = claimed.length === limit;
     return this.backlogged ? 'again' : 'idle';
   }
@@ -176,47 +236,102 @@ export class Controller {
     return delayMs;
   }
 
+  /** Moves every timer that is due to the ready queue, sends what slots allow, re-arms the wheel. */
+  private tick(): void {
+    const now = this.dbClock.now();
+    for (let next = this.wheel.peek(); next && next.dueMs <= now; next = this.wheel.peek()) {
+      this.ready.push(this.wheel.pop()!);
+    }
+    this.pump();
+    this.arm();
+  }
+
+  private arm(): void {
+    const next = this.wheel.peek();
+    if (!next || this.stopping) return this.disarm();
+    if (this.wheelTimer && this.wheelArmedFor <= next.dueMs) return;
+    this.disarm();
+    this.wheelArmedFor = next.dueMs;
+    const delay = Math.max(0, Math.ceil(this.dbClock.toHost(next.dueMs) - this.deps.clock.now()));
+    this.wheelTimer = setTimeout(() => {
+      this.wheelTimer = null;
+      this.wheelArmedFor = Infinity;
+      this.tick();
+    }, delay);
+  }
+
+  private disarm(): void {
+    if (this.wheelTimer) clearTimeout(this.wheelTimer);
+    this.wheelTimer = null;
+    this.wheelArmedFor = Infinity;
+  }
+
+  private pump(): void {
+    const { config } = this.deps;
+    const expiring: ClaimedTimer[] = [];
+    while (this.ready.length > 0 && this.inFlight.size < config.maxInFlight && !this.stopping) {
+      const held = this.ready.shift()!;
+      // A lease that could run out mid-request would let a second controller send
+      // the same timer concurrently: hand it back instead of sending.
+      if (this.dbClock.now() + config.webhookTimeoutMs + LEASE_SAFETY_MS > held.leaseEndsMs) {
+        expiring.push(held.timer);
+        continue;
+      }
+      this.dispatch(held.timer);
+    }
+    if (expiring.length > 0) {
+      this.deps.logger.warn('Lease too short to send; released', {
+        controllerId: this.id,
+        count: expiring.length,
+        timerIds: expiring.slice(0, 20).map((t) => t.id),
+      });
+      this.recorder.release(expiring, false);
+    }
+  }
+
   private dispatch(timer: ClaimedTimer): void {
     const abort = new AbortController();
     const delivery: Delivery = { timer, abort, done: Promise.resolve() };
+    this.inFlight.set(timer.id, delivery);
+    this.metrics.inFlight.set(this.inFlight.size);
     delivery.done = this.deliver(timer, abort.signal).finally(() => {
       this.inFlight.delete(timer.id);
       this.metrics.inFlight.set(this.inFlight.size);
-      if (this.backlogged && !this.stopping) this.loop.wake();
+      if (this.stopping) return;
+      this.pump();
+      if (this.backlogged) this.loop.wake();
     });
-    this.inFlight.set(timer.id, delivery);
-    this.metrics.inFlight.set(this.inFlight.size);
   }
 
   private async deliver(timer: ClaimedTimer, signal: AbortSignal): Promise<void> {
-    const { config, logger, clock } = this.deps;
+    const { config, logger } = this.deps;
     const fields = { timerId: timer.id, attempt: timer.attempt, controllerId: this.id };
-    const latenessMs = clock.now() + (this.deps.skewMs ?? 0) - timer.fireAt.getTime();
+    const latenessMs = this.dbClock.now() - timer.dueAt.getTime();
     if (timer.attempt === 1) this.metrics.fireLateness.observe(Math.max(0, latenessMs) / 1000);
     const endRequest = this.metrics.webhookDuration.startTimer();
     try {
       const status = await this.sender.send(timer, signal);
       endRequest();
       this.metrics.webhooks.inc({ outcome: 'delivered' });
-      logger.info('Webhook delivered', { ...fields, status, latenessMs });
+      this.activity.delivered();
+      logger.debug('Webhook delivered', { ...fields, status, latenessMs });
       this.recorder.markFired(timer);
     } catch (err) {
       endRequest();
       // Aborted by stop(): the timer is released there, not retried here.
       if (signal.aborted) return;
       const reason = err instanceof Error ? err.message : String(err);
-      if (err instanceof PermanentDeliveryError || timer.attempt >= config.maxAttempts) {
-        logger.warn('Webhook failed, giving up', {
-          ...fields,
-          error: reason,
-          permanent: err instanceof PermanentDeliveryError,
-        });
+      const permanent = err instanceof PermanentDeliveryError;
+      if (permanent || timer.attempt >= config.maxAttempts) {
         this.metrics.webhooks.inc({ outcome: 'failed' });
+        this.activity.failed();
+        logger.warn('Webhook failed, giving up', { ...fields, error: reason, permanent });
         this.recorder.markFailed(timer, reason);
       } else {
         const delayMs = exponentialDelay(timer.attempt, config.retryBaseMs, config.retryMaxMs, this.deps.random);
-        logger.warn('Webhook failed, will retry', { ...fields, error: reason, delayMs });
         this.metrics.webhooks.inc({ outcome: 'retry' });
+        this.activity.retried();
+        logger.warn('Webhook failed, will retry', { ...fields, error: reason, delayMs });
         this.recorder.scheduleRetry(timer, delayMs, reason);
       }
     }

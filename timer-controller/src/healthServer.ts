@@ -1,25 +1,39 @@
-/** The controller's own small HTTP server on CONTROLLER_PORT: /healthz, /readyz and /metrics. */
+/**
+ * The controller's own small HTTP server on CONTROLLER_PORT: /healthz, /readyz,
+ * /metrics, and POST /nudge, which the api calls when it has just stored a timer
+ * due before this controller's next poll (it only makes the controller poll now).
+ */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { healthRoutes, Metrics, TimerStore } from '@timer/shared';
 
+export interface HealthServerOptions {
+  store: TimerStore;
+  metrics: Metrics;
+  port: number;
+  host: string;
+  onNudge: () => void;
+}
+
 export async function startHealthServer(
-  store: TimerStore,
-  metrics: Metrics,
-  port: number,
-  host: string,
+  options: HealthServerOptions,
 ): Promise<{ port: number; close: () => Promise<void> }> {
   const app = express();
   app.disable('x-powered-by');
-  app.use(healthRoutes(store, metrics));
+  app.use(healthRoutes(options.store, options.metrics));
+  app.post('/nudge', (_req, res) => {
+    options.onNudge();
+    res.status(202).end();
+  });
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'route_not_found', message: 'No such route.' } });
   });
   const server = http.createServer(app);
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve());
+    server.listen(options.port, options.host, () => resolve());
   });
   return {
     port: (server.address() as AddressInfo).port,

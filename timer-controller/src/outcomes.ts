@@ -8,14 +8,13 @@
  * the database is away is kept and retried with capped back-off until it lands or
  * the process is told to give up.
  */
-import { Clock, errorFields, exponentialDelay, Logger, Metrics, settlesWithin, sleep, TimerStore } from '@timer/shared';
+import { errorFields, exponentialDelay, Logger, Metrics, settlesWithin, sleep, TimerStore } from '@timer/shared';
 import type { ClaimRef } from '@timer/shared';
 
 export interface OutcomeRecorderOptions {
   store: TimerStore;
   owner: string;
   logger: Logger;
-  clock: Clock;
   metrics: Metrics;
   retryBaseMs: number;
   retryMaxMs: number;

@@ -19,6 +19,8 @@ export class PollLoop {
   private running: Promise<void> | null = null;
   private stopped = new AbortController();
   private napping: AbortController | null = null;
+  /** Set by wake() during an iteration: the next one starts at once. */
+  private woken = false;
 
   constructor(private readonly options: PollLoopOptions) {}
 
@@ -30,6 +32,7 @@ export class PollLoop {
 
   /** Cuts the current sleep short: something happened that may make work available. */
   wake(): void {
+    this.woken = true;
     this.napping?.abort();
   }
 
@@ -44,25 +47,28 @@ export class PollLoop {
     let failures = 0;
     while (!this.stopped.signal.aborted) {
       const startedAt = this.options.clock.now();
-      let delayMs: number;
+      this.woken = false;
       try {
         const result = await this.options.iterate();
         failures = 0;
-        delayMs = result === 'again' ? 0 : this.options.intervalMs - (this.options.clock.now() - startedAt);
+        if (result === 'again' || this.woken) continue;
+        await this.nap(this.options.intervalMs - (this.options.clock.now() - startedAt), true);
       } catch (err) {
         failures += 1;
-        delayMs = this.options.onError(err, failures);
+        // A back-off is not cut short by wake(): nudges must not turn it into a spin.
+        await this.nap(this.options.onError(err, failures), false);
       }
-      if (delayMs > 0 && !this.stopped.signal.aborted) await this.nap(delayMs);
     }
   }
 
-  private async nap(ms: number): Promise<void> {
-    this.napping = new AbortController();
-    const onStop = () => this.napping?.abort();
+  private async nap(ms: number, wakeable: boolean): Promise<void> {
+    if (ms <= 0 || this.stopped.signal.aborted) return;
+    const napping = new AbortController();
+    if (wakeable) this.napping = napping;
+    const onStop = () => napping.abort();
     this.stopped.signal.addEventListener('abort', onStop, { once: true });
-    await sleep(ms, this.napping.signal);
+    await sleep(ms, napping.signal);
     this.stopped.signal.removeEventListener('abort', onStop);
-    this.napping = null;
+    if (this.napping === napping) this.napping = null;
   }
 }

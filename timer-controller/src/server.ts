@@ -1,15 +1,25 @@
-/** Starts a controller and its health server; returns how to stop both. */
+/** Starts a controller, its health server and its registration; returns how to stop all three. */
 import type { ServiceContext } from '@timer/shared';
 import { Controller } from './controller';
 import { startHealthServer } from './healthServer';
+import { advertisedEndpoint, keepRegistered } from './registration';
 
 export async function startController(ctx: ServiceContext): Promise<() => Promise<void>> {
   const { config, logger } = ctx;
-  const health = await startHealthServer(ctx.store, ctx.metrics, config.controllerPort, config.host);
-  logger.info('Controller health server listening', { port: health.port });
   const controller = new Controller(ctx);
+  const health = await startHealthServer({
+    store: ctx.store,
+    metrics: ctx.metrics,
+    port: config.controllerPort,
+    host: config.host,
+    onNudge: () => controller.nudge(),
+  });
+  const endpoint = advertisedEndpoint(config.controllerAdvertiseUrl, config.host, health.port);
+  logger.info('Controller health server listening', { port: health.port, endpoint });
   controller.start();
+  const unregister = keepRegistered(ctx.store, { id: controller.id, endpoint }, logger);
   return async () => {
+    await unregister();
     await controller.stop();
     await health.close();
   };

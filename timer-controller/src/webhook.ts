@@ -5,10 +5,12 @@
  *   2xx                       → delivered
  *   408, 429, 5xx, no answer  → DeliveryError (retry with back-off)
  *   anything else             → PermanentDeliveryError (fail now, never retry)
+ *
+ * The client is undici with a keep-alive connection pool per origin: measured on
+ * the same machine it sends several times as many requests per second as axios
+ * (README, "Performance").
  */
-import http from 'node:http';
-import https from 'node:https';
-import axios, { AxiosInstance, AxiosResponse } from 'axios';
+import { Agent, request } from 'undici';
 import type { ClaimedTimer } from '@timer/shared';
 
 export class DeliveryError extends Error {
@@ -48,44 +50,55 @@ export function classifyStatus(status: number): 'delivered' | 'retry' | 'permane
 
 export interface WebhookSenderOptions {
   timeoutMs: number;
+  /** Most open connections per receiver origin. */
   maxSockets: number;
   userAgent: string;
 }
 
+/** Most of a receiver's answer body that is read (and thrown away) to keep the connection. */
+const MAX_DRAINED_BYTES = 64 * 1024;
+
 export class WebhookSender {
-  private readonly client: AxiosInstance;
-  private readonly agents: { http: http.Agent; https: https.Agent };
+  private readonly agent: Agent;
 
   constructor(private readonly options: WebhookSenderOptions) {
-    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets };
-    this.agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
-    this.client = axios.create({
-      httpAgent: this.agents.http,
-      httpsAgent: this.agents.https,
-      maxRedirects: 0,
-      validateStatus: () => true,
-      // The answer's body is not needed: it is drained, never buffered.
-      responseType: 'stream',
-      proxy: false,
-      headers: { 'User-Agent': options.userAgent },
+    this.agent = new Agent({
+      connections: options.maxSockets,
+      keepAliveTimeout: 10_000,
+      connect: { timeout: options.timeoutMs },
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
     });
   }
 
   /** Resolves with the 2xx status, or throws a DeliveryError saying why not. */
   async send(timer: ClaimedTimer, signal: AbortSignal): Promise<number> {
     const timeout = AbortSignal.timeout(this.options.timeoutMs);
-    let response: AxiosResponse<NodeJS.ReadableStream>;
+    let url: string;
     try {
-      response = await this.client.post(buildWebhookUrl(timer.url, timer.id), webhookBody(timer), {
-        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': timer.id },
+      url = buildWebhookUrl(timer.url, timer.id);
+    } catch {
+      throw new PermanentDeliveryError('invalid URL');
+    }
+    let status: number;
+    try {
+      const response = await request(url, {
+        dispatcher: this.agent,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'idempotency-key': timer.id,
+          'user-agent': this.options.userAgent,
+        },
+        body: JSON.stringify(webhookBody(timer)),
         signal: AbortSignal.any([signal, timeout]),
       });
+      status = response.statusCode;
+      await response.body.dump({ limit: MAX_DRAINED_BYTES }).catch(() => undefined);
     } catch (err) {
-      if (timeout.aborted) throw new DeliveryError(`timeout after ${this.options.timeoutMs} ms`);
+      if (timeout.aborted || isTimeout(err)) throw new DeliveryError(`timeout after ${this.options.timeoutMs} ms`);
       throw new DeliveryError(describeNetworkError(err));
     }
-    response.data.resume();
-    const status = response.status;
     switch (classifyStatus(status)) {
       case 'delivered':
         return status;
@@ -98,15 +111,22 @@ export class WebhookSender {
     }
   }
 
-  close(): void {
-    this.agents.http.destroy();
-    this.agents.https.destroy();
+  async close(): Promise<void> {
+    await this.agent.destroy();
   }
+}
+
+function isTimeout(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
 }
 
 function describeNetworkError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
-  const code = (err as { code?: string }).code;
-  const message = err.message.slice(0, 300);
+  // undici wraps socket errors; the cause carries the useful code (ECONNREFUSED, …).
+  const cause = (err as { cause?: unknown }).cause;
+  const source = cause instanceof Error ? cause : err;
+  const code = (source as { code?: string }).code;
+  const message = source.message.slice(0, 300);
   return code && !message.includes(code) ? `${code}: ${message}` : message;
 }

@@ -7,6 +7,7 @@ import { createSilentLogger, loadConfig, systemClock } from '@timer/shared';
 import { Controller } from '@timer/controller';
 import { createTestDatabase, TestDatabase } from '../../test/helpers/db';
 import { Receiver, Reply, startReceiver } from '../../test/helpers/receiver';
+import { newTimer } from '../../test/helpers/timers';
 import { waitFor } from '../../test/helpers/wait';
 
 let t: TestDatabase;
@@ -49,7 +50,7 @@ beforeAll(() => {
 async function schedule(rule: (nth: number) => Reply, url = receiver.url): Promise<string> {
   const id = uuidv7();
   rules.set(id, rule);
-  await t.store.create({ id, url, delaySeconds: 0 });
+  await t.store.create(newTimer(url, 0, id));
   return id;
 }
 
@@ -65,7 +66,7 @@ const deliveriesOf = (id: string) => receiver.deliveries.filter((d) => d.id === 
 it('sends POST {url}/{id} with the query kept, a JSON body and an Idempotency-Key', async () => {
   const id = uuidv7();
   rules.set(id, () => 200);
-  await t.store.create({ id, url: `${receiver.url}/orders?tenant=7`, delaySeconds: 0 });
+  await t.store.create(newTimer(`${receiver.url}/orders?tenant=7`, 0, id));
   const timer = await settled(id);
 
   const [delivery] = deliveriesOf(id);
@@ -151,7 +152,7 @@ it('treats a refused connection as retryable and says so in last_error', async (
 
 it('never sends a timer canceled before it was due', async () => {
   const id = uuidv7();
-  await t.store.create({ id, url: receiver.url, delaySeconds: 1 });
+  await t.store.create(newTimer(receiver.url, 1500, id));
   expect((await t.store.cancel(id)).outcome).toBe('canceled');
   // A timer created after it, due sooner, proves the controller kept polling past it.
   const later = await schedule(() => 200);

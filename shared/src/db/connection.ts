@@ -6,10 +6,11 @@
 import knex, { Knex } from 'knex';
 import mysql from 'mysql2/promise';
 import type { Config, DatabaseConfig } from '../config';
+import type { Logger } from '../logger';
 
 export type Db = Knex;
 
-export function createDb(config: Config): Db {
+export function createDb(config: Config, logger?: Logger): Db {
   const { database: d } = config;
   return knex({
     client: 'mysql2',
@@ -35,7 +36,19 @@ export function createDb(config: Config): Db {
       },
     },
     acquireConnectionTimeout: config.dbAcquireTimeoutMs,
+    // knex prints to the console by default; its warnings repeat what the services
+    // already log as one JSON line ("Database unavailable …"), so they go to debug.
+    log: {
+      warn: (message: unknown) => logger?.debug('knex warning', { detail: firstLine(message) }),
+      error: (message: unknown) => logger?.error('knex error', { detail: firstLine(message) }),
+      deprecate: (message: unknown) => logger?.debug('knex deprecation', { detail: firstLine(message) }),
+      debug: () => undefined,
+    },
   });
+}
+
+function firstLine(message: unknown): string {
+  return String(message).split('\n')[0].slice(0, 500);
 }
 
 interface SessionConnection {

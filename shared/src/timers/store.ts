@@ -1,34 +1,52 @@
 /**
  * The timer store: every query the services make, each in its own file under sql/.
- * The store only binds them to a connection and a time limit.
+ * The store binds them to a connection and a time limit, and coalesces concurrent
+ * creates into multi-row INSERTs.
  */
 import type { Knex } from 'knex';
+import { Coalescer } from '../coalescer';
+import { listLiveControllers, registerController, removeController } from '../controllers/registry';
 import { select } from '../db/query';
 import { cancelTimer } from './sql/cancelTimer';
 import { claimDueTimers } from './sql/claimDueTimers';
 import { completeFired } from './sql/completeFired';
 import { failTimer } from './sql/failTimer';
 import { findTimer, listTimers, ListQuery } from './sql/findTimers';
-import { insertTimer } from './sql/insertTimer';
+import { insertTimers, NewTimer } from './sql/insertTimers';
 import { releaseTimers } from './sql/releaseTimers';
 import { scheduleRetry } from './sql/scheduleRetry';
 import type { CancelResult, ClaimedTimer, ClaimRef, TimerRecord } from './types';
 
-export type { ListQuery };
+export type { ListQuery, NewTimer };
+
+export interface StoreOptions {
+  /** Most rows one coalesced INSERT carries. */
+  createBatchSize?: number;
+}
 
 export class TimerStore {
+  private readonly creates: Coalescer<NewTimer>;
+
   constructor(
     readonly db: Knex,
     private readonly queryTimeoutMs: number,
-  ) {}
+    options: StoreOptions = {},
+  ) {
+    // Two INSERTs in flight: one commits while the next batch fills.
+    this.creates = new Coalescer((timers) => insertTimers(this.db, this.queryTimeoutMs, timers), {
+      maxBatch: options.createBatchSize ?? 500,
+      maxConcurrent: 2,
+    });
+  }
 
   /** Resolves when the database answers a trivial query within the time limit. */
   async ping(): Promise<void> {
     await select(this.db, this.queryTimeoutMs, 'SELECT 1');
   }
 
-  create(timer: { id: string; url: string; delaySeconds: number }): Promise<TimerRecord> {
-    return insertTimer(this.db, this.queryTimeoutMs, timer);
+  /** Resolves once the timer is committed. */
+  create(timer: NewTimer): Promise<void> {
+    return this.creates.add(timer);
   }
 
   find(id: string): Promise<TimerRecord | null> {
@@ -43,8 +61,8 @@ export class TimerStore {
     return cancelTimer(this.db, this.queryTimeoutMs, id);
   }
 
-  claimDue(owner: string, limit: number, leaseMs: number): Promise<ClaimedTimer[]> {
-    return claimDueTimers(this.db, this.queryTimeoutMs, { owner, limit, leaseMs });
+  claimDue(claim: { owner: string; limit: number; leaseMs: number; lookaheadMs: number }): Promise<ClaimedTimer[]> {
+    return claimDueTimers(this.db, this.queryTimeoutMs, claim);
   }
 
   completeFired(owner: string, claims: readonly ClaimRef[]): Promise<number> {
@@ -61,5 +79,17 @@ export class TimerStore {
 
   release(owner: string, claims: readonly ClaimRef[], attemptStarted: boolean): Promise<number> {
     return releaseTimers(this.db, this.queryTimeoutMs, owner, claims, attemptStarted);
+  }
+
+  registerController(controller: { id: string; endpoint: string }): Promise<void> {
+    return registerController(this.db, this.queryTimeoutMs, controller);
+  }
+
+  liveControllers(staleAfterMs: number): Promise<string[]> {
+    return listLiveControllers(this.db, this.queryTimeoutMs, staleAfterMs);
+  }
+
+  removeController(id: string): Promise<void> {
+    return removeController(this.db, this.queryTimeoutMs, id);
   }
 }

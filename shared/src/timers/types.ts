@@ -20,6 +20,8 @@ export interface ClaimedTimer {
   id: string;
   url: string;
   fireAt: Date;
+  /** When to send: fire_at for the first attempt, the retry time for later ones. */
+  dueAt: Date;
   /** 1 for the first delivery attempt, 2 for the first retry, … */
   attempt: number;
   /** Grows with every claim of this timer: fences this claim's updates against later ones. */

@@ -3,9 +3,10 @@
  * acceptable, how a stored timer is shown, how pages are cut. No HTTP, no SQL.
  */
 import { v7 as uuidv7 } from 'uuid';
-import type { Logger, Metrics, TimerRecord, TimerStore } from '@timer/shared';
+import type { Clock, Logger, Metrics, TimerRecord, TimerStore } from '@timer/shared';
 import { AppError } from '../errors';
 import type { CreateTimerRequest, ListTimersQuery, Timer, TimerPage } from '../schemas';
+import type { Nudger } from './nudger';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -14,6 +15,11 @@ export interface TimerServiceOptions {
   logger: Logger;
   metrics: Metrics;
   maxDelaySeconds: number;
+  /** The database's clock: created_at and fire_at are on database time. */
+  dbClock: Clock;
+  nudger: Nudger;
+  /** A timer due sooner than this is announced to the controllers (their poll interval plus a margin). */
+  nudgeWithinMs: number;
 }
 
 export class TimerService {
@@ -22,14 +28,20 @@ export class TimerService {
   async create(request: CreateTimerRequest): Promise<Timer> {
     const delaySeconds = this.delayOf(request);
     const url = checkWebhookUrl(request.url);
-    const record = await this.options.store.create({ id: uuidv7(), url, delaySeconds });
+    const now = this.options.dbClock.now();
+    const timer = { id: uuidv7(), url, createdAt: new Date(now), fireAt: new Date(now + delaySeconds * 1000) };
+    await this.options.store.create(timer);
+    if (delaySeconds * 1000 < this.options.nudgeWithinMs) this.options.nudger.nudge();
     this.options.metrics.timersCreated.inc();
-    this.options.logger.info('Timer created', {
-      timerId: record.id,
-      fireAt: record.fireAt.toISOString(),
-      delaySeconds,
+    this.options.logger.debug('Timer created', { timerId: timer.id, fireAt: timer.fireAt.toISOString(), delaySeconds });
+    return toView({
+      ...timer,
+      status: 'pending',
+      firedAt: null,
+      attempts: 0,
+      lastError: null,
+      msLeft: delaySeconds * 1000,
     });
-    return toView(record);
   }
 
   async get(rawId: string): Promise<Timer> {

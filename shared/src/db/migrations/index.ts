@@ -4,6 +4,7 @@
  */
 import type { Knex } from 'knex';
 import * as createTimers from './20261122000000_create_timers';
+import * as createControllers from './20261122000100_create_controllers';
 
 interface Migration {
   name: string;
@@ -11,7 +12,7 @@ interface Migration {
   down(knex: Knex): Promise<void>;
 }
 
-const migrations: Migration[] = [createTimers];
+const migrations: Migration[] = [createTimers, createControllers];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
   getMigrations: async () => migrations,

@@ -1,23 +1,26 @@
 /**
- * claimDueTimers: takes up to `limit` due timers for one controller, oldest first,
- * and gives each a lease.
+ * claimDueTimers: takes up to `limit` timers for one controller, soonest first,
+ * and gives each a lease. It claims a little ahead of time, so the controller can
+ * send each webhook on the very millisecond it is due instead of at its next poll.
  *
- * Parameters: owner (controller id), limit, leaseMs.
+ * Parameters: owner (controller id), limit, leaseMs, lookaheadMs.
  *
- * "Due" is `due_at <= NOW(3)` on the database clock: a pending timer whose fire or
- * retry time has come, or a firing timer whose lease expired because its controller
- * died. Both are one range scan of timers_due_at, ordered by it.
+ * What it takes, on the database clock:
+ *   - pending timers due within the next `lookaheadMs` (fire or retry time);
+ *   - firing timers whose lease has expired, because their controller died.
+ * A firing timer whose lease is still live is never taken, however soon it
+ * expires. Both cases are one range scan of timers_due_at, ordered by it.
  *
  * Locks: `FOR UPDATE SKIP LOCKED` locks the rows it returns and passes over rows
  * another controller is claiming at this moment, so concurrent controllers never
  * wait on each other and never get the same row. The UPDATE, in the same
- * transaction, marks them 'firing', sets due_at to the lease expiry and bumps
- * lease_token, which fences every later update to this claim. After COMMIT the row
- * locks are gone; the lease (status + due_at in the future) is what keeps other
- * controllers away while the webhook is sent.
+ * transaction, marks them 'firing', moves due_at to the lease expiry (the later
+ * of the due time and now, plus leaseMs) and bumps lease_token, which fences every
+ * later update to this claim. After COMMIT the row locks are gone; the lease is
+ * what keeps other controllers away until the webhook is sent.
  *
- * attempts counts deliveries started, so a controller that dies mid-request still
- * has its attempt counted.
+ * attempts counts deliveries started: it is raised here, and taken back by
+ * releaseTimers for a claim that never sent its request.
  */
 import type { Knex } from 'knex';
 import { select, write } from '../../db/query';
@@ -27,6 +30,7 @@ interface DueRow {
   id: string;
   url: string;
   fire_at: Date;
+  due_at: Date;
   attempts: number;
   lease_token: number | string;
 }
@@ -34,18 +38,19 @@ interface DueRow {
 export async function claimDueTimers(
   db: Knex,
   timeoutMs: number,
-  claim: { owner: string; limit: number; leaseMs: number },
+  claim: { owner: string; limit: number; leaseMs: number; lookaheadMs: number },
 ): Promise<ClaimedTimer[]> {
   return db.transaction(async (trx) => {
     const rows = await select<DueRow>(
       trx,
       timeoutMs,
-      `SELECT id, url, fire_at, attempts, lease_token FROM timers
-       WHERE due_at <= NOW(3)
+      `SELECT id, url, fire_at, due_at, attempts, lease_token FROM timers
+       WHERE due_at <= NOW(3) + INTERVAL ? MICROSECOND
+         AND (status = 'pending' OR due_at <= NOW(3))
        ORDER BY due_at
        LIMIT ?
        FOR UPDATE SKIP LOCKED`,
-      [claim.limit],
+      [claim.lookaheadMs * 1000, claim.limit],
     );
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.id);
@@ -54,7 +59,8 @@ export async function claimDueTimers(
       timeoutMs,
       `UPDATE timers
        SET status = 'firing', locked_by = ?, lease_token = lease_token + 1,
-           attempts = attempts + 1, due_at = NOW(3) + INTERVAL ? MICROSECOND, updated_at = NOW(3)
+           attempts = attempts + 1, due_at = GREATEST(due_at, NOW(3)) + INTERVAL ? MICROSECOND,
+           updated_at = NOW(3)
        WHERE id IN (${ids.map(() => '?').join(', ')})`,
       [claim.owner, claim.leaseMs * 1000, ...ids],
     );
@@ -62,6 +68,7 @@ export async function claimDueTimers(
       id: r.id,
       url: r.url,
       fireAt: r.fire_at,
+      dueAt: r.due_at,
       attempt: r.attempts + 1,
       leaseToken: Number(r.lease_token) + 1,
     }));

@@ -1,0 +1,52 @@
+/**
+ * Group commit for writes that arrive concurrently: the first write goes out at
+ * once; writes that arrive while `maxConcurrent` flushes are running wait and go
+ * out together in the next flush, up to `maxBatch` at a time. Idle, it adds no
+ * latency; busy, it turns N round trips and N commits into one.
+ *
+ * Each add() resolves only after the flush holding its item has completed
+ * (for an INSERT: committed), and rejects with that flush's error otherwise.
+ */
+export interface CoalescerOptions {
+  maxBatch: number;
+  maxConcurrent: number;
+}
+
+interface Waiting<T> {
+  item: T;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export class Coalescer<T> {
+  private queue: Waiting<T>[] = [];
+  private running = 0;
+
+  constructor(
+    private readonly flush: (items: T[]) => Promise<void>,
+    private readonly options: CoalescerOptions,
+  ) {}
+
+  add(item: T): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.next();
+    });
+  }
+
+  private next(): void {
+    while (this.running < this.options.maxConcurrent && this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.options.maxBatch);
+      this.running += 1;
+      this.flush(batch.map((w) => w.item))
+        .then(
+          () => batch.forEach((w) => w.resolve()),
+          (err: unknown) => batch.forEach((w) => w.reject(err)),
+        )
+        .finally(() => {
+          this.running -= 1;
+          this.next();
+        });
+    }
+  }
+}
