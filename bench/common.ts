@@ -10,8 +10,6 @@ export interface BenchOptions {
   quick: boolean;
 }
 
-export type Scenario = (options: BenchOptions) => Promise<Record<string, unknown>>;
-
 export function round(n: number, digits = 1): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;

@@ -1,11 +1,25 @@
 /**
- * `npm run bench [-- --quick] [scenario …]`: runs the benchmark scenarios one after
- * another and prints one JSON line per scenario.
+ * `npm run bench [-- --quick] [scenario …]`: measures the machine's ceilings, then
+ * runs the scenarios one after another and prints one JSON line for each.
+ * `--quick` shrinks every scenario (CI checks that nothing is lost or duplicated,
+ * not the speed).
  */
-import type { Scenario } from './common';
+import type { BenchOptions } from './common';
+import { Ceilings, measureCeilings } from './scenarios/ceilings';
+import { clients } from './scenarios/clients';
+import { create } from './scenarios/create';
+import { burst, controllers } from './scenarios/burst';
+import { steady } from './scenarios/steady';
+import { scale } from './scenarios/scale';
 import { fleet } from './scenarios/fleet';
 
-const SCENARIOS: Record<string, Scenario> = { fleet };
+type Scenario = (options: BenchOptions, ceilings: Ceilings) => Promise<Record<string, unknown>>;
+
+const SCENARIOS: Record<string, Scenario> = { clients, create, burst, controllers, steady, scale, fleet };
+
+function print(line: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -16,11 +30,13 @@ async function main(): Promise<void> {
     process.stderr.write(`Unknown scenario(s): ${unknown.join(', ')}. Known: ${Object.keys(SCENARIOS).join(', ')}\n`);
     process.exit(2);
   }
+  const ceilings = await measureCeilings(quick);
+  print({ scenario: 'ceilings', ...ceilings, quick });
   let failed = false;
   for (const name of names.length ? names : Object.keys(SCENARIOS)) {
     const started = Date.now();
-    const result = await SCENARIOS[name]({ quick });
-    process.stdout.write(`${JSON.stringify({ ...result, quick, wall_s: Math.round((Date.now() - started) / 1000) })}\n`);
+    const result = await SCENARIOS[name]({ quick }, ceilings);
+    print({ ...result, quick, wall_s: Math.round((Date.now() - started) / 1000) });
     if (Number(result.missing ?? 0) > 0 || Number(result.duplicates ?? 0) > 0) failed = true;
   }
   if (failed) {

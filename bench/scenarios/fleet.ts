@@ -13,7 +13,7 @@ export async function fleet({ quick }: BenchOptions): Promise<Record<string, unk
   const count = quick ? 500 : 2000;
   const spreadMs = 2000;
   const t = await createTestDatabase('bench_fleet');
-  const receiver = await startReceiver();
+  const receiver = await startReceiver(undefined, { light: true });
   const controllers = [0, 1, 2].map((i) =>
     spawnService('controller', { DATABASE_URL: t.url, CONTROLLER_ID: `bench-${i}`, LOG_LEVEL: 'info' }),
   );

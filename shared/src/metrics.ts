@@ -79,11 +79,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly inFlight = new Gauge({
+  private inFlightSource = (): number => 0;
+
+  /** Read when scraped, not kept up to date on every request. */
+  readonly inFlight: Gauge = new Gauge({
     name: 'timers_webhooks_in_flight',
     help: 'Webhook requests open right now.',
     registers: [this.registry],
+    collect: () => this.inFlight.set(this.inFlightSource()),
   });
+
+  countInFlight(source: () => number): void {
+    this.inFlightSource = source;
+  }
 
   readonly leasesLost = new Counter({
     name: 'timers_leases_lost_total',

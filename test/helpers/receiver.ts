@@ -26,16 +26,41 @@ export interface Receiver {
   deliveries: Delivery[];
   /** Deliveries per timer id. */
   countById(): Map<string, number>;
+  /** How many distinct timers arrived (cheap to poll). */
+  readonly distinct: number;
   respond: (delivery: Delivery, nthForThisId: number) => Reply;
   close(): Promise<void>;
 }
 
-export async function startReceiver(respond: Receiver['respond'] = () => 200): Promise<Receiver> {
+export interface ReceiverOptions {
+  /**
+   * Record only the id and the arrival time, and answer 200 without reading the
+   * body: for benchmarks, where the receiver shares the cores with what is measured.
+   */
+  light?: boolean;
+}
+
+export async function startReceiver(
+  respond: Receiver['respond'] = () => 200,
+  options: ReceiverOptions = {},
+): Promise<Receiver> {
   const deliveries: Delivery[] = [];
   const perId = new Map<string, number>();
   const hanging = new Set<http.ServerResponse>();
   const delayed = new Set<NodeJS.Timeout>();
   const server = http.createServer((req, res) => {
+    if (options.light) {
+      req.resume();
+      req.on('end', () => {
+        const path = req.url ?? '';
+        const query = path.indexOf('?');
+        const id = path.slice(path.lastIndexOf('/', query < 0 ? undefined : query) + 1, query < 0 ? undefined : query);
+        deliveries.push({ id, method: '', path: '', search: '', headers: {}, body: null, arrivedAt: Date.now() });
+        perId.set(id, (perId.get(id) ?? 0) + 1);
+        res.writeHead(200).end();
+      });
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -92,6 +117,9 @@ export async function startReceiver(respond: Receiver['respond'] = () => 200): P
     port,
     deliveries,
     respond,
+    get distinct() {
+      return perId.size;
+    },
     countById: () => {
       const counts = new Map<string, number>();
       for (const d of deliveries) counts.set(d.id, (counts.get(d.id) ?? 0) + 1);

@@ -45,3 +45,18 @@ export function newTimer(url: string, delayMs = 0, id = uuidv7()): NewTimer {
   const now = Date.now();
   return { id, url, createdAt: new Date(now), fireAt: new Date(now + delayMs) };
 }
+
+/** Like insertTimers, but every timer is due at the same absolute instant. */
+export async function insertTimersAt(db: Db, count: number, url: string, fireAt: Date): Promise<string[]> {
+  const ids = Array.from({ length: count }, () => uuidv7());
+  for (let start = 0; start < count; start += 1000) {
+    const chunk = ids.slice(start, start + 1000);
+    await db.raw(
+      `INSERT INTO timers (id, url, fire_at, due_at, created_at, updated_at) VALUES ${chunk
+        .map(() => '(?, ?, ?, ?, NOW(3), NOW(3))')
+        .join(', ')}`,
+      chunk.flatMap((id) => [id, url, fireAt, fireAt]),
+    );
+  }
+  return ids;
+}

@@ -25,7 +25,7 @@ import { ActivityLog } from './activity';
 import { OutcomeRecorder } from './outcomes';
 import { IterationResult, PollLoop } from './pollLoop';
 import { MinHeap, Queue } from './schedule';
-import { PermanentDeliveryError, WebhookSender } from './webhook';
+import { PermanentDeliveryError, Sending, WebhookSender } from './webhook';
 
 export type ControllerConfig = Pick<
   Config,
@@ -68,7 +68,7 @@ interface Held {
 
 interface Delivery {
   timer: ClaimedTimer;
-  abort: AbortController;
+  sending: Sending;
   done: Promise<void>;
 }
 
@@ -94,12 +94,15 @@ export class Controller {
   private wheelArmedFor = Infinity;
   private backlogged = false;
   private stopping = false;
+  /** Set when stop() aborts the requests still in flight: their timers are released, not retried. */
+  private abandoned = false;
   private databaseDown = false;
 
   constructor(private readonly deps: ControllerDeps) {
     const { config } = deps;
     this.id = config.controllerId;
     this.metrics = deps.metrics ?? new Metrics({ processMetrics: false });
+    this.metrics.countInFlight(() => this.inFlight.size);
     this.dbClock = deps.dbClock ?? new DbClock(deps.clock);
     this.activity = new ActivityLog(deps.logger, this.id);
     this.sender =
@@ -171,7 +174,8 @@ export class Controller {
     const allDone = () => Promise.all([...this.inFlight.values()].map((d) => d.done));
     if (!(await settlesWithin(allDone(), config.shutdownGraceMs))) {
       const abandoned = [...this.inFlight.values()].map((d) => d.timer);
-      for (const delivery of this.inFlight.values()) delivery.abort.abort();
+      this.abandoned = true;
+      for (const delivery of this.inFlight.values()) delivery.sending.abort();
       await allDone();
       logger.warn('Shutdown grace over: released timers with requests still in flight', {
         controllerId: this.id,
@@ -290,48 +294,47 @@ export class Controller {
   }
 
   private dispatch(timer: ClaimedTimer): void {
-    const abort = new AbortController();
-    const delivery: Delivery = { timer, abort, done: Promise.resolve() };
+    const latenessMs = this.dbClock.now() - timer.dueAt.getTime();
+    const startedAt = this.deps.clock.now();
+    const sending = this.sender.send(timer);
+    const delivery: Delivery = { timer, sending, done: Promise.resolve() };
     this.inFlight.set(timer.id, delivery);
-    this.metrics.inFlight.set(this.inFlight.size);
-    delivery.done = this.deliver(timer, abort.signal).finally(() => {
+    delivery.done = this.settle(timer, sending.result, latenessMs, startedAt).finally(() => {
       this.inFlight.delete(timer.id);
-      this.metrics.inFlight.set(this.inFlight.size);
       if (this.stopping) return;
       this.pump();
       if (this.backlogged) this.loop.wake();
     });
   }
 
-  private async deliver(timer: ClaimedTimer, signal: AbortSignal): Promise<void> {
+  private async settle(timer: ClaimedTimer, result: Promise<number>, latenessMs: number, startedAt: number) {
     const { config, logger } = this.deps;
-    const fields = { timerId: timer.id, attempt: timer.attempt, controllerId: this.id };
-    const latenessMs = this.dbClock.now() - timer.dueAt.getTime();
     if (timer.attempt === 1) this.metrics.fireLateness.observe(Math.max(0, latenessMs) / 1000);
-    const endRequest = this.metrics.webhookDuration.startTimer();
+    const fields = () => ({ timerId: timer.id, attempt: timer.attempt, controllerId: this.id });
     try {
-      const status = await this.sender.send(timer, signal);
-      endRequest();
+      const status = await result;
+      this.metrics.webhookDuration.observe((this.deps.clock.now() - startedAt) / 1000);
       this.metrics.webhooks.inc({ outcome: 'delivered' });
       this.activity.delivered();
-      logger.debug('Webhook delivered', { ...fields, status, latenessMs });
+      // Checked first: building the fields of a line nobody reads costs more than the send itself.
+      if (logger.isDebugEnabled()) logger.debug('Webhook delivered', { ...fields(), status, latenessMs });
       this.recorder.markFired(timer);
     } catch (err) {
-      endRequest();
+      this.metrics.webhookDuration.observe((this.deps.clock.now() - startedAt) / 1000);
       // Aborted by stop(): the timer is released there, not retried here.
-      if (signal.aborted) return;
+      if (this.abandoned) return;
       const reason = err instanceof Error ? err.message : String(err);
       const permanent = err instanceof PermanentDeliveryError;
       if (permanent || timer.attempt >= config.maxAttempts) {
         this.metrics.webhooks.inc({ outcome: 'failed' });
         this.activity.failed();
-        logger.warn('Webhook failed, giving up', { ...fields, error: reason, permanent });
+        logger.warn('Webhook failed, giving up', { ...fields(), error: reason, permanent });
         this.recorder.markFailed(timer, reason);
       } else {
         const delayMs = exponentialDelay(timer.attempt, config.retryBaseMs, config.retryMaxMs, this.deps.random);
         this.metrics.webhooks.inc({ outcome: 'retry' });
         this.activity.retried();
-        logger.warn('Webhook failed, will retry', { ...fields, error: reason, delayMs });
+        logger.warn('Webhook failed, will retry', { ...fields(), error: reason, delayMs });
         this.recorder.scheduleRetry(timer, delayMs, reason);
       }
     }

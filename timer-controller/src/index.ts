@@ -8,6 +8,8 @@ export {
   DeliveryError,
   PermanentDeliveryError,
   buildWebhookUrl,
+  parseTarget,
+  webhookPath,
   webhookBody,
   classifyStatus,
 } from './webhook';

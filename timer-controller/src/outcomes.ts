@@ -34,7 +34,7 @@ export class OutcomeRecorder {
   markFired(claim: ClaimRef): void {
     this.fired.push(claim);
     if (this.fired.length >= (this.options.maxBatch ?? 500)) this.flushFired();
-    else this.flushTimer ??= setTimeout(() => this.flushFired(), this.options.batchWindowMs ?? 5);
+    else this.flushTimer ??= setTimeout(() => this.flushFired(), this.options.batchWindowMs ?? 20);
   }
 
   scheduleRetry(claim: ClaimRef, delayMs: number, error: string): void {

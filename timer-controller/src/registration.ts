@@ -26,7 +26,9 @@ export function keepRegistered(
   const beat = () =>
     store
       .registerController(controller)
-      .catch((err) => logger.debug('Controller heartbeat failed', { controllerId: controller.id, ...errorFields(err) }));
+      .catch((err) =>
+        logger.debug('Controller heartbeat failed', { controllerId: controller.id, ...errorFields(err) }),
+      );
   void beat();
   const timer = setInterval(beat, HEARTBEAT_MS);
   timer.unref();

@@ -10,7 +10,7 @@
  * the same machine it sends several times as many requests per second as axios
  * (README, "Performance").
  */
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import type { ClaimedTimer } from '@timer/shared';
 
 export class DeliveryError extends Error {
@@ -28,12 +28,38 @@ export class PermanentDeliveryError extends DeliveryError {
   }
 }
 
+/** A receiver URL taken apart once: where to connect, and what goes around the id. */
+export interface Target {
+  origin: string;
+  /** The path without trailing slashes: the id goes after it as a new segment. */
+  path: string;
+  search: string;
+  /** Basic credentials given in the URL (`https://user:pass@host/…`), as a header value. */
+  authorization: string | null;
+}
+
+export function parseTarget(url: string): Target {
+  const parsed = new URL(url);
+  const credentials = parsed.username || parsed.password;
+  return {
+    origin: parsed.origin,
+    path: parsed.pathname.replace(/\/+$/, ''),
+    search: parsed.search,
+    authorization: credentials
+      ? `Basic ${Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64')}`
+      : null,
+  };
+}
+
+/** The path and query the request asks for: the id as a new path segment, the query kept. */
+export function webhookPath(target: Target, id: string): string {
+  return `${target.path}/${encodeURIComponent(id)}${target.search}`;
+}
+
 /** `https://h/a?x=1` + id → `https://h/a/{id}?x=1`: a new path segment, no double slash. */
 export function buildWebhookUrl(base: string, id: string): string {
-  const url = new URL(base);
-  url.pathname = `${url.pathname.replace(/\/+$/, '')}/${encodeURIComponent(id)}`;
-  url.hash = '';
-  return url.toString();
+  const target = parseTarget(base);
+  return `${target.origin}${webhookPath(target, id)}`;
 }
 
 export function webhookBody(timer: Pick<ClaimedTimer, 'id' | 'fireAt'>): { id: string; fire_at: string } {
@@ -58,8 +84,23 @@ export interface WebhookSenderOptions {
 /** Most of a receiver's answer body that is read (and thrown away) to keep the connection. */
 const MAX_DRAINED_BYTES = 64 * 1024;
 
+/** What stop() uses to abort a request it will not wait for. */
+export class SendAborted extends Error {
+  constructor() {
+    super('aborted by shutdown');
+    this.name = 'SendAborted';
+  }
+}
+
+/** A request under way: its outcome, and how to abort it. */
+export interface Sending {
+  result: Promise<number>;
+  abort(): void;
+}
+
 export class WebhookSender {
   private readonly agent: Agent;
+  private readonly targets = new Map<string, Target | null>();
 
   constructor(private readonly options: WebhookSenderOptions) {
     this.agent = new Agent({
@@ -71,48 +112,125 @@ export class WebhookSender {
     });
   }
 
-  /** Resolves with the 2xx status, or throws a DeliveryError saying why not. */
-  async send(timer: ClaimedTimer, signal: AbortSignal): Promise<number> {
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
-    let url: string;
-    try {
-      url = buildWebhookUrl(timer.url, timer.id);
-    } catch {
-      throw new PermanentDeliveryError('invalid URL');
-    }
-    let status: number;
-    try {
-      const response = await request(url, {
-        dispatcher: this.agent,
+  /**
+   * Starts the request. `result` resolves with the 2xx status, or rejects with a
+   * DeliveryError saying why not (or SendAborted after abort()).
+   */
+  send(timer: ClaimedTimer): Sending {
+    const target = this.target(timer.url);
+    if (!target) return { result: Promise.reject(new PermanentDeliveryError('invalid URL')), abort: () => undefined };
+    const handler = new ResponseHandler(this.options.timeoutMs);
+    const headers = [
+      'content-type',
+      'application/json',
+      'idempotency-key',
+      timer.id,
+      'user-agent',
+      this.options.userAgent,
+    ];
+    if (target.authorization) headers.push('authorization', target.authorization);
+    this.agent.dispatch(
+      {
+        origin: target.origin,
+        path: webhookPath(target, timer.id),
         method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'idempotency-key': timer.id,
-          'user-agent': this.options.userAgent,
-        },
+        headers,
         body: JSON.stringify(webhookBody(timer)),
-        signal: AbortSignal.any([signal, timeout]),
-      });
-      status = response.statusCode;
-      await response.body.dump({ limit: MAX_DRAINED_BYTES }).catch(() => undefined);
-    } catch (err) {
-      if (timeout.aborted || isTimeout(err)) throw new DeliveryError(`timeout after ${this.options.timeoutMs} ms`);
-      throw new DeliveryError(describeNetworkError(err));
-    }
-    switch (classifyStatus(status)) {
-      case 'delivered':
-        return status;
-      case 'retry':
-        throw new DeliveryError(`HTTP ${status}`);
-      case 'permanent':
-        throw new PermanentDeliveryError(
-          status >= 300 && status < 400 ? `HTTP ${status} (redirects are not followed)` : `HTTP ${status}`,
-        );
-    }
+      },
+      handler,
+    );
+    return { result: handler.result.then(classify), abort: () => handler.abort(new SendAborted()) };
   }
 
   async close(): Promise<void> {
     await this.agent.destroy();
+  }
+
+  /** Parses each distinct URL once; most timers share a handful of receivers. */
+  private target(url: string): Target | null {
+    let target = this.targets.get(url);
+    if (target === undefined) {
+      try {
+        target = parseTarget(url);
+      } catch {
+        target = null;
+      }
+      if (this.targets.size >= 10_000) this.targets.clear();
+      this.targets.set(url, target);
+    }
+    return target;
+  }
+}
+
+function classify(status: number): number {
+  switch (classifyStatus(status)) {
+    case 'delivered':
+      return status;
+    case 'retry':
+      throw new DeliveryError(`HTTP ${status}`);
+    case 'permanent':
+      throw new PermanentDeliveryError(
+        status >= 300 && status < 400 ? `HTTP ${status} (redirects are not followed)` : `HTTP ${status}`,
+      );
+  }
+}
+
+class BodyTooLarge extends Error {}
+
+/**
+ * undici's low-level handler: keeps the status, throws the body away (up to a
+ * limit), and turns the end of the exchange into a promise. One timer bounds the
+ * whole request, connection included.
+ */
+class ResponseHandler {
+  readonly result: Promise<number>;
+  private resolve!: (status: number) => void;
+  private reject!: (err: Error) => void;
+  private controller: { abort(reason: Error): void } | null = null;
+  private abortedWith: Error | null = null;
+  private status = 0;
+  private received = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly timeoutMs: number) {
+    this.result = new Promise<number>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    this.timer = setTimeout(() => this.abort(new DeliveryError(`timeout after ${timeoutMs} ms`)), timeoutMs);
+  }
+
+  abort(reason: Error): void {
+    if (this.abortedWith) return;
+    this.abortedWith = reason;
+    this.controller?.abort(reason);
+  }
+
+  onRequestStart(controller: { abort(reason: Error): void }): void {
+    this.controller = controller;
+    if (this.abortedWith) controller.abort(this.abortedWith);
+  }
+
+  onResponseStart(_controller: unknown, statusCode: number): void {
+    if (statusCode >= 200) this.status = statusCode;
+  }
+
+  onResponseData(controller: { abort(reason: Error): void }, chunk: Buffer): void {
+    this.received += chunk.length;
+    if (this.received > MAX_DRAINED_BYTES) controller.abort(new BodyTooLarge());
+  }
+
+  onResponseEnd(): void {
+    clearTimeout(this.timer);
+    this.resolve(this.status);
+  }
+
+  onResponseError(_controller: unknown, err: Error): void {
+    clearTimeout(this.timer);
+    // A body over the limit was cut off after its status arrived: the status stands.
+    if (err instanceof BodyTooLarge && this.status) return this.resolve(this.status);
+    if (this.abortedWith) return this.reject(this.abortedWith);
+    this.reject(new DeliveryError(isTimeout(err) ? `timeout after ${this.timeoutMs} ms` : describeNetworkError(err)));
   }
 }
 

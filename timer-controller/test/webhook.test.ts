@@ -1,4 +1,4 @@
-import { buildWebhookUrl, classifyStatus, webhookBody } from '@timer/controller';
+import { buildWebhookUrl, classifyStatus, parseTarget, webhookBody } from '@timer/controller';
 
 describe('the webhook URL', () => {
   const id = '019a9c4e-7d3a-7b21-9c1e-4f3a2b1c0d9e';
@@ -10,9 +10,18 @@ describe('the webhook URL', () => {
     ['https://h/', `https://h/${id}`],
     ['http://h:8080/a/b//', `http://h:8080/a/b/${id}`],
     ['https://h/a#frag', `https://h/a/${id}`],
-    ['https://user:pw@h/a', `https://user:pw@h/a/${id}`],
+    ['https://user:pw@h/a', `https://h/a/${id}`],
   ])('%s → %s', (base, expected) => {
     expect(buildWebhookUrl(base, id)).toBe(expected);
+  });
+});
+
+describe('credentials in the URL', () => {
+  it('become a Basic Authorization header instead of part of the address', () => {
+    const target = parseTarget('https://us%40er:p%3Aw@h/a');
+    expect(target.origin).toBe('https://h');
+    expect(target.authorization).toBe(`Basic ${Buffer.from('us@er:p:w').toString('base64')}`);
+    expect(parseTarget('https://h/a').authorization).toBeNull();
   });
 });
 

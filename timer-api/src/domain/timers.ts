@@ -33,7 +33,11 @@ export class TimerService {
     await this.options.store.create(timer);
     if (delaySeconds * 1000 < this.options.nudgeWithinMs) this.options.nudger.nudge();
     this.options.metrics.timersCreated.inc();
-    this.options.logger.debug('Timer created', { timerId: timer.id, fireAt: timer.fireAt.toISOString(), delaySeconds });
+    const { logger } = this.options;
+    // Checked first: winston formats a line before it filters it by level.
+    if (logger.isDebugEnabled()) {
+      logger.debug('Timer created', { timerId: timer.id, fireAt: timer.fireAt.toISOString(), delaySeconds });
+    }
     return toView({
       ...timer,
       status: 'pending',

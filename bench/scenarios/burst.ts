@@ -1,0 +1,80 @@
+/**
+ * burst / controllers: N timers due at the same instant, fired by 1, 2 or 3
+ * controller processes with default settings. Drain rate = N / (last arrival −
+ * fire_at); every timer exactly once.
+ */
+import { createTestDatabase } from '../../test/helpers/db';
+import { killAll, spawnService } from '../../test/helpers/processes';
+import { startReceiver } from '../../test/helpers/receiver';
+import { insertTimersAt } from '../../test/helpers/timers';
+import { waitFor } from '../../test/helpers/wait';
+import { BenchOptions, duplicates, lateness, round } from '../common';
+import type { Ceilings } from './ceilings';
+
+export async function measureBurst(count: number, controllerCount: number) {
+  const t = await createTestDatabase('bench_burst');
+  const receiver = await startReceiver(undefined, { light: true });
+  const controllers = Array.from({ length: controllerCount }, (_, i) =>
+    spawnService('controller', { DATABASE_URL: t.url, CONTROLLER_ID: `burst-${i}` }),
+  );
+  try {
+    await Promise.all(controllers.map((c) => c.waitForLog('Controller started')));
+    const fireAt = new Date(Date.now() + 4000 + count / 5); // after the insert is surely done
+    const ids = await insertTimersAt(t.db, count, receiver.url, fireAt);
+    await waitFor('every timer delivered', () => receiver.distinct === count, {
+      timeoutMs: 120_000,
+      intervalMs: 100,
+    });
+    // Outcomes recorded too, not only sent.
+    await waitFor('every timer recorded fired', async () => {
+      const [rows] = await t.db.raw("SELECT COUNT(*) AS n FROM timers WHERE status = 'fired'");
+      return Number((rows as Array<{ n: number }>)[0].n) === count;
+    });
+    const last = Math.max(...receiver.deliveries.map((d) => d.arrivedAt));
+    const drainS = (last - fireAt.getTime()) / 1000;
+    const seen = receiver.countById();
+    return {
+      controllers: controllerCount,
+      fires_per_second: round(count / drainS, 0),
+      drain_s: round(drainS, 2),
+      lateness_ms: await lateness(t.db, receiver.deliveries),
+      missing: ids.filter((id) => !seen.has(id)).length,
+      duplicates: duplicates(receiver.deliveries),
+    };
+  } finally {
+    await killAll(controllers);
+    await receiver.close();
+    await t.drop();
+  }
+}
+
+export async function burst({ quick }: BenchOptions, ceilings: Ceilings): Promise<Record<string, unknown>> {
+  const count = quick ? 2000 : 20_000;
+  const result = await measureBurst(count, 1);
+  return {
+    scenario: 'burst',
+    timers: count,
+    ...result,
+    ceiling: { bare_receiver_rps: ceilings.bare_receiver_rps },
+    ratio_to_bare_receiver: round(result.fires_per_second / ceilings.bare_receiver_rps, 2),
+    settings: 'defaults (CLAIM_BATCH_SIZE 500, MAX_IN_FLIGHT 256, MAX_HELD 5000, POLL_INTERVAL_MS 500)',
+  };
+}
+
+export async function controllers({ quick }: BenchOptions, ceilings: Ceilings): Promise<Record<string, unknown>> {
+  const count = quick ? 2000 : 20_000;
+  const curve = [];
+  for (const n of [1, 2, 3]) curve.push(await measureBurst(count, n));
+  return {
+    scenario: 'controllers',
+    timers: count,
+    curve: curve.map((c) => ({
+      controllers: c.controllers,
+      fires_per_second: c.fires_per_second,
+      lateness_ms: c.lateness_ms,
+    })),
+    ceiling: { bare_receiver_rps: ceilings.bare_receiver_rps, cores: 2 },
+    missing: curve.reduce((n, c) => n + c.missing, 0),
+    duplicates: curve.reduce((n, c) => n + c.duplicates, 0),
+  };
+}

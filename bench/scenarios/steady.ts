@@ -1,0 +1,91 @@
+/**
+ * steady: timers created through the api at a steady rate (500/s) with a 2 s
+ * delay, one api and one controller process with default settings. Lateness is
+ * receiver arrival − fire_at (as the api returned it); every timer exactly once.
+ */
+import type { TestDatabase } from '../../test/helpers/db';
+import { createTestDatabase } from '../../test/helpers/db';
+import { killAll, spawnService } from '../../test/helpers/processes';
+import { startReceiver } from '../../test/helpers/receiver';
+import { percentile } from '../../test/helpers/timers';
+import { waitFor } from '../../test/helpers/wait';
+import { BenchOptions, round } from '../common';
+
+export async function measureSteady(t: TestDatabase, ratePerSecond: number, durationS: number) {
+  const receiver = await startReceiver(undefined, { light: true });
+  const controller = spawnService('controller', { DATABASE_URL: t.url });
+  const api = spawnService('api', { DATABASE_URL: t.url });
+  try {
+    await controller.waitForLog('Controller started');
+    const port = (await api.waitForLog('API listening')).port as number;
+    const fireAt = new Map<string, number>();
+    const errors: Record<string, number> = {};
+    const body = JSON.stringify({ seconds: 2, url: receiver.url });
+    const create = async () => {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/timers`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body,
+        });
+        if (res.status !== 201) {
+          errors[res.status] = (errors[res.status] ?? 0) + 1;
+          return;
+        }
+        const timer = (await res.json()) as { id: string; fire_at: string };
+        fireAt.set(timer.id, Date.parse(timer.fire_at));
+      } catch (err) {
+        errors.network = (errors.network ?? 0) + 1;
+      }
+    };
+    // Sends in 10 ms ticks, catching up if a tick was late, so the rate holds.
+    const started = Date.now();
+    const total = ratePerSecond * durationS;
+    let sent = 0;
+    const inFlight: Promise<void>[] = [];
+    while (sent < total) {
+      const due = Math.min(total, Math.floor(((Date.now() - started) / 1000) * ratePerSecond));
+      for (; sent < due; sent++) inFlight.push(create());
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await Promise.all(inFlight);
+    const createRate = total / ((Date.now() - started) / 1000);
+    await waitFor('every accepted timer delivered', () => receiver.distinct >= fireAt.size, {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    }).catch(() => undefined);
+    const first = new Map<string, number>();
+    for (const d of receiver.deliveries) if (!first.has(d.id)) first.set(d.id, d.arrivedAt);
+    const late = [...fireAt].filter(([id]) => first.has(id)).map(([id, at]) => first.get(id)! - at);
+    late.sort((a, b) => a - b);
+    return {
+      rate_per_second: ratePerSecond,
+      achieved_create_rate: round(createRate, 0),
+      duration_s: durationS,
+      accepted: fireAt.size,
+      create_errors: errors,
+      lateness_ms: { p50: percentile(late, 50), p99: percentile(late, 99), max: late[late.length - 1] },
+      early: late.filter((ms) => ms < 0).length,
+      missing: [...fireAt.keys()].filter((id) => !first.has(id)).length,
+      duplicates: receiver.deliveries.length - first.size,
+    };
+  } finally {
+    await killAll([api, controller]);
+    await receiver.close();
+  }
+}
+
+export async function steady({ quick }: BenchOptions): Promise<Record<string, unknown>> {
+  const t = await createTestDatabase('bench_steady');
+  try {
+    const result = await measureSteady(t, 500, quick ? 4 : 20);
+    return {
+      scenario: 'steady',
+      delay_s: 2,
+      ...result,
+      settings: 'defaults (POLL_INTERVAL_MS 500, LOOKAHEAD_MS 1000)',
+    };
+  } finally {
+    await t.drop();
+  }
+}
