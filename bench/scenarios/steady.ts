@@ -34,7 +34,7 @@ export async function measureSteady(t: TestDatabase, ratePerSecond: number, dura
         }
         const timer = (await res.json()) as { id: string; fire_at: string };
         fireAt.set(timer.id, Date.parse(timer.fire_at));
-      } catch (err) {
+      } catch {
         errors.network = (errors.network ?? 0) + 1;
       }
     };
