@@ -29,7 +29,9 @@ export function readYaml(relative: string): unknown[] {
 /** The names shared/src/config.ts reads: `r.int('PORT', ...)`, `r.database('DATABASE_URL')`, ... */
 export function configVariableNames(): Set<string> {
   const source = readRepoFile('shared/src/config.ts');
-  const names = [...source.matchAll(/\br\.(?:int|string|oneOf|database|url)\(\s*'([A-Z][A-Z0-9_]*)'/g)].map((m) => m[1]);
+  const names = [...source.matchAll(/\br\.(?:int|string|oneOf|database|url)\(\s*'([A-Z][A-Z0-9_]*)'/g)].map(
+    (m) => m[1],
+  );
   return new Set(names);
 }
 

@@ -13,12 +13,12 @@ import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createTestDatabase, TestDatabase } from './helpers/db';
 import { waitFor } from './helpers/wait';
+import { freePort } from './helpers/ports';
 import {
   copies,
   Dockerfile,
@@ -81,17 +81,6 @@ async function assembleImage(service: Service, dockerfile: Dockerfile): Promise<
     }
   }
   return app;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function getStatus(port: number, urlPath: string): Promise<number> {
