@@ -37,6 +37,8 @@ export interface Config {
   readonly createBatchSize: number;
   readonly apiWorkers: number;
   readonly controllerAdvertiseUrl: string | null;
+  /** Keys that sign every webhook (Standard Webhooks); several while rotating. Empty: unsigned. */
+  readonly webhookSecrets: readonly Buffer[];
   readonly shutdownGraceMs: number;
   readonly dbPoolSize: number;
   readonly dbConnectTimeoutMs: number;
@@ -99,6 +101,26 @@ class Reader {
       return fallback;
     }
     return raw;
+  }
+
+  /**
+   * Standard Webhooks signing keys: `whsec_` + base64 (the prefix is optional),
+   * separated by spaces or commas. Never echoed back in a problem report.
+   */
+  secrets(name: string): Buffer[] {
+    const raw = this.env[name]?.trim();
+    if (!raw) return [];
+    const keys: Buffer[] = [];
+    for (const [i, entry] of raw.split(/[\s,]+/).entries()) {
+      const base64 = entry.replace(/^whsec_/, '');
+      const key = Buffer.from(base64, 'base64');
+      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(base64) || key.length < 16) {
+        this.problems.push(`${name} entry ${i + 1} must be whsec_ followed by at least 16 base64-encoded bytes`);
+        continue;
+      }
+      keys.push(key);
+    }
+    return keys;
   }
 
   url(name: string): string | null {
@@ -179,6 +201,7 @@ export function loadConfig(env: Env = process.env): Config {
     createBatchSize: r.int('CREATE_BATCH_SIZE', 500, 1, 5000),
     apiWorkers: r.int('API_WORKERS', 1, 1, 64),
     controllerAdvertiseUrl: r.url('CONTROLLER_ADVERTISE_URL'),
+    webhookSecrets: r.secrets('WEBHOOK_SECRET'),
     shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     dbPoolSize: r.int('DB_POOL_SIZE', 10, 1, 500),
     dbConnectTimeoutMs: r.int('DB_CONNECT_TIMEOUT_MS', 1000, 100, 60_000),

@@ -43,6 +43,7 @@ export type ControllerConfig = Pick<
   | 'dbRetryBaseMs'
   | 'dbRetryMaxMs'
   | 'shutdownGraceMs'
+  | 'webhookSecrets'
 >;
 
 export interface ControllerDeps {
@@ -111,6 +112,7 @@ export class Controller {
         timeoutMs: config.webhookTimeoutMs,
         maxSockets: config.maxInFlight,
         userAgent: 'timer-service',
+        signingKeys: config.webhookSecrets,
       });
     this.recorder = new OutcomeRecorder({
       store: deps.store,

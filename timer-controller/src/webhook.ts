@@ -12,6 +12,7 @@
  */
 import { Agent } from 'undici';
 import type { ClaimedTimer } from '@timer/shared';
+import { signatureHeaders } from './signing';
 
 export class DeliveryError extends Error {
   constructor(message: string) {
@@ -79,6 +80,8 @@ export interface WebhookSenderOptions {
   /** Most open connections per receiver origin. */
   maxSockets: number;
   userAgent: string;
+  /** Standard Webhooks signing keys; none: requests are not signed. */
+  signingKeys?: readonly Buffer[];
 }
 
 /** Most of a receiver's answer body that is read (and thrown away) to keep the connection. */
@@ -120,6 +123,7 @@ export class WebhookSender {
     const target = this.target(timer.url);
     if (!target) return { result: Promise.reject(new PermanentDeliveryError('invalid URL')), abort: () => undefined };
     const handler = new ResponseHandler(this.options.timeoutMs);
+    const body = JSON.stringify(webhookBody(timer));
     const headers = [
       'content-type',
       'application/json',
@@ -129,13 +133,15 @@ export class WebhookSender {
       this.options.userAgent,
     ];
     if (target.authorization) headers.push('authorization', target.authorization);
+    const keys = this.options.signingKeys;
+    if (keys && keys.length > 0) headers.push(...signatureHeaders(keys, timer.id, body, Date.now()));
     this.agent.dispatch(
       {
         origin: target.origin,
         path: webhookPath(target, timer.id),
         method: 'POST',
         headers,
-        body: JSON.stringify(webhookBody(timer)),
+        body,
       },
       handler,
     );
