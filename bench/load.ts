@@ -27,7 +27,9 @@ export interface LoadOptions {
   durationS: number;
 }
 
+/** BENCH_LOAD_TOOL=autocannon forces the fallback (to compare, or to test it). */
 function hasWrk(): boolean {
+  if (process.env.BENCH_LOAD_TOOL === 'autocannon') return false;
   return ['/usr/bin/wrk', '/usr/local/bin/wrk'].some((p) => existsSync(p));
 }
 
