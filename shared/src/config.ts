@@ -4,9 +4,12 @@
  * a Config and never looks at the environment itself.
  */
 import os from 'node:os';
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { parseApiKeys } from './auth/apiKeys';
+import { parsePortList, TARGET_MODES, TargetMode, TargetPolicy } from './net/addressPolicy';
 
-export interface DatabaseConfig {
+export interface MysqlDatabaseConfig {
   readonly client: 'mysql2';
   readonly host: string;
   readonly port: number;
@@ -17,7 +20,27 @@ export interface DatabaseConfig {
   readonly display: string;
 }
 
-export interface Config {
+/** The embedded mode: one SQLite file, used by one process that runs api and controller. */
+export interface SqliteDatabaseConfig {
+  readonly client: 'better-sqlite3';
+  /** Absolute path of the database file. */
+  readonly filename: string;
+  /** `sqlite:` + the absolute path. */
+  readonly display: string;
+}
+
+export type DatabaseConfig = MysqlDatabaseConfig | SqliteDatabaseConfig;
+
+/** What the process that reads the config runs. */
+export interface LoadOptions {
+  /**
+   * Api and controller in this one process (`npm start`). Only such a process may
+   * use SQLite, and for it an unset DATABASE_URL means the default SQLite file.
+   */
+  standalone?: boolean;
+}
+
+export interface Config extends SecurityConfig {
   readonly database: DatabaseConfig;
   readonly port: number;
   readonly controllerPort: number;
@@ -60,6 +83,8 @@ export class ConfigError extends Error {
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
 export const DEFAULT_DATABASE_URL = 'mysql://root@127.0.0.1:3306/timers';
+/** Where `npm start` keeps its timers when DATABASE_URL is not set (relative to the working directory). */
+export const DEFAULT_SQLITE_PATH = './data/timers.sqlite';
 
 type Env = Record<string, string | undefined>;
 
@@ -136,18 +161,44 @@ class Reader {
     return null;
   }
 
-  database(name: string): DatabaseConfig {
-    const raw = this.env[name]?.trim() || DEFAULT_DATABASE_URL;
-    const parsed = parseDatabaseUrl(raw);
+  /**
+   * DATABASE_URL names a MySQL database (mysql://…) or a SQLite file (sqlite:path);
+   * SQLITE_PATH names a SQLite file on its own. With neither, a standalone process
+   * uses the default SQLite file and a single service the default MySQL database.
+   */
+  database(name: string, pathName: string, standalone: boolean): DatabaseConfig {
+    const raw = this.env[name]?.trim();
+    const file = this.env[pathName]?.trim();
+    const fallback = parseDatabaseUrl(DEFAULT_DATABASE_URL) as MysqlDatabaseConfig;
+    if (raw && file) {
+      this.problems.push(
+        `${pathName} and ${name} are both set; set one (${name}=sqlite:<path> also names a SQLite file)`,
+      );
+      return fallback;
+    }
+    let source = name;
+    let parsed: DatabaseConfig | string;
+    if (raw) parsed = /^sqlite:/i.test(raw) ? parseSqliteUrl(raw) : parseDatabaseUrl(raw);
+    else if (file) {
+      source = pathName;
+      parsed = sqliteFile(file);
+    } else parsed = standalone ? sqliteFile(DEFAULT_SQLITE_PATH) : fallback;
     if (typeof parsed === 'string') {
-      this.problems.push(`${name} ${parsed}`);
-      return parseDatabaseUrl(DEFAULT_DATABASE_URL) as DatabaseConfig;
+      this.problems.push(`${source} ${parsed}`);
+      return fallback;
+    }
+    if (parsed.client === 'better-sqlite3' && !standalone) {
+      this.problems.push(
+        `${source} selects SQLite (${parsed.filename}), which runs the api and the controller in one process: ` +
+          'start them together with `npm start`, or set DATABASE_URL=mysql://… to run them as separate services',
+      );
     }
     return parsed;
   }
 }
 
-export function parseDatabaseUrl(raw: string): DatabaseConfig | string {
+/** A mysql:// URL; anything else is a problem, described by the string returned. */
+export function parseDatabaseUrl(raw: string): MysqlDatabaseConfig | string {
   let url: URL;
   try {
     url = new URL(raw);
@@ -155,7 +206,7 @@ export function parseDatabaseUrl(raw: string): DatabaseConfig | string {
     return 'must be a URL like mysql://user:password@host:3306/database';
   }
   if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') {
-    return `must use the mysql:// scheme, got "${url.protocol}"`;
+    return `must use the mysql:// scheme (or sqlite: for a SQLite file), got "${url.protocol}"`;
   }
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!/^[A-Za-z0-9_$]{1,64}$/.test(database)) {
@@ -175,14 +226,35 @@ export function parseDatabaseUrl(raw: string): DatabaseConfig | string {
   });
 }
 
+/**
+ * `sqlite:./data/timers.sqlite` (relative to the working directory) or
+ * `sqlite:///var/lib/timers/timers.sqlite` (absolute). The rest of the URL is the
+ * path as written: no host, no query, no percent-decoding.
+ */
+export function parseSqliteUrl(raw: string): SqliteDatabaseConfig | string {
+  const rest = raw.replace(/^sqlite:/i, '');
+  if (rest.startsWith('//') && !rest.startsWith('///')) {
+    return 'must be sqlite:<path> or sqlite:///<absolute path> (a SQLite URL has no host)';
+  }
+  return sqliteFile(rest.startsWith('///') ? rest.slice(2) : rest);
+}
+
+function sqliteFile(file: string): SqliteDatabaseConfig | string {
+  if (file === '' || file === ':memory:' || file.includes('?') || file.endsWith('/')) {
+    return 'must name a SQLite file, e.g. sqlite:./data/timers.sqlite (timers must outlive the process)';
+  }
+  const filename = path.resolve(file);
+  return Object.freeze({ client: 'better-sqlite3' as const, filename, display: `sqlite:${filename}` });
+}
+
 function defaultControllerId(): string {
   return `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
-export function loadConfig(env: Env = process.env): Config {
+export function loadConfig(env: Env = process.env, options: LoadOptions = {}): Config {
   const r = new Reader(env);
   const config: Config = {
-    database: r.database('DATABASE_URL'),
+    database: r.database('DATABASE_URL', 'SQLITE_PATH', options.standalone ?? false),
     port: r.int('PORT', 3000, 0, 65535),
     controllerPort: r.int('CONTROLLER_PORT', 3001, 0, 65535),
     host: r.string('HOST', '0.0.0.0'),
@@ -212,6 +284,7 @@ export function loadConfig(env: Env = process.env): Config {
     clockSkewWarnMs: r.int('CLOCK_SKEW_WARN_MS', 1000, 0, 3_600_000),
     bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 16 * 1024, 256, 1024 * 1024),
     controllerId: r.string('CONTROLLER_ID', defaultControllerId(), /^[\w.:-]{1,64}$/),
+    ...readSecurity(r, env),
   };
   if (config.retryMaxMs < config.retryBaseMs) {
     r.problems.push(
@@ -239,4 +312,63 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return Object.freeze(config);
+}
+
+/** Who may call the api, how much, and where webhooks may go (README "Security"). */
+export interface SecurityConfig {
+  /** SHA-256 digests (hex) of the keys in API_KEYS; empty: the api is open. */
+  readonly apiKeyDigests: readonly string[];
+  /** With API keys: whether /metrics answers without one. */
+  readonly metricsPublic: boolean;
+  /** With API keys: whether /docs and /openapi.json answer without one. */
+  readonly docsPublic: boolean;
+  /** Proxies in front of the api whose X-Forwarded-For is believed (for the per-address rate limit). */
+  readonly trustProxyHops: number;
+  readonly webhookTargets: TargetPolicy;
+  /** Refuse a timer whose host name does not resolve when it is created. */
+  readonly webhookRequireDns: boolean;
+  /** Requests per second per API key (per client address without keys); 0: no limit. */
+  readonly rateLimitPerSecond: number;
+  readonly rateLimitBurst: number;
+  /** Timers not yet fired, failed or canceled, per API key; 0: no cap. */
+  readonly maxPendingPerKey: number;
+}
+
+const BOOLEANS = ['true', 'false'];
+
+function readSecurity(r: Reader, env: Env): SecurityConfig {
+  const keys = parseApiKeys('API_KEYS', r.string('API_KEYS', ''));
+  r.problems.push(...keys.problems);
+  const metricsPublic = r.oneOf('METRICS_PUBLIC', 'true', BOOLEANS) === 'true';
+  const docsPublic = r.oneOf('DOCS_PUBLIC', 'true', BOOLEANS) === 'true';
+  if (keys.digests.length === 0 && keys.problems.length === 0) {
+    for (const name of ['METRICS_PUBLIC', 'DOCS_PUBLIC']) {
+      if (env[name]?.trim() !== 'false') continue;
+      r.problems.push(`${name}=false needs API_KEYS: without keys there is nothing to ask for`);
+    }
+  }
+  let ports = parsePortList(r.string('WEBHOOK_ALLOWED_PORTS', ''));
+  if (typeof ports === 'string') {
+    r.problems.push(`WEBHOOK_ALLOWED_PORTS ${ports}`);
+    ports = [];
+  }
+  const rateLimitPerSecond = r.int('RATE_LIMIT_PER_SECOND', 0, 0, 1_000_000);
+  const burst = r.int('RATE_LIMIT_BURST', 0, 0, 1_000_000);
+  if (burst > 0 && rateLimitPerSecond === 0) {
+    r.problems.push('RATE_LIMIT_BURST needs RATE_LIMIT_PER_SECOND: without a rate there is no limit to burst over');
+  }
+  return {
+    apiKeyDigests: Object.freeze(keys.digests),
+    metricsPublic,
+    docsPublic,
+    trustProxyHops: r.int('TRUST_PROXY_HOPS', 0, 0, 10),
+    webhookTargets: Object.freeze({
+      mode: r.oneOf('WEBHOOK_TARGETS', 'private', [...TARGET_MODES]) as TargetMode,
+      allowedPorts: Object.freeze(ports),
+    }),
+    webhookRequireDns: r.oneOf('WEBHOOK_REQUIRE_DNS', 'false', BOOLEANS) === 'true',
+    rateLimitPerSecond,
+    rateLimitBurst: burst || rateLimitPerSecond,
+    maxPendingPerKey: r.int('MAX_PENDING_PER_KEY', 0, 0, 10_000_000),
+  };
 }

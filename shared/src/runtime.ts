@@ -2,13 +2,14 @@
  * The common life of a service process: read the config (fail fast, naming every
  * bad variable), connect, migrate, start, and on SIGTERM/SIGINT stop in order and
  * exit 0. `npm start` runs api and controller through one of these, sharing the
- * config, the pool and the logger.
+ * config, the pool and the logger; it alone may use the embedded SQLite file.
  */
 import type { Knex } from 'knex';
 import { Clock, systemClock } from './clock';
-import { Config, ConfigError, loadConfig } from './config';
+import { Config, ConfigError, loadConfig, LoadOptions } from './config';
 import { createDb } from './db/connection';
 import { DbClock } from './db/dbClock';
+import { DatabaseInUseError, isDriverMissing, SqliteDriverError } from './db/sqlite';
 import { prepareDatabase } from './db/startup';
 import { createLogger, errorFields, Logger } from './logger';
 import { Metrics } from './metrics';
@@ -29,10 +30,15 @@ export interface ServiceContext {
 /** Starts something and returns how to stop it. */
 export type Starter = (ctx: ServiceContext) => Promise<() => Promise<void>>;
 
-export async function runService(name: string, starters: Starter[]): Promise<void> {
+/** Failures whose message says all there is to say: printed as they are, no stack. */
+function isPlainStartError(err: unknown): err is Error {
+  return err instanceof DatabaseInUseError || err instanceof SqliteDriverError;
+}
+
+export async function runService(name: string, starters: Starter[], options: LoadOptions = {}): Promise<void> {
   let config: Config;
   try {
-    config = loadConfig();
+    config = loadConfig(process.env, options);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -42,13 +48,24 @@ export async function runService(name: string, starters: Starter[]): Promise<voi
   }
   const logger = createLogger({ level: config.logLevel, service: name });
   const crash = (what: string) => (err: unknown) => {
-    logger.error(what, { ...errorFields(err), stack: err instanceof Error ? err.stack : undefined });
+    if (isPlainStartError(err)) {
+      logger.error(what, errorFields(err));
+      process.stderr.write(`${err.message}\n`);
+    } else {
+      logger.error(what, { ...errorFields(err), stack: err instanceof Error ? err.stack : undefined });
+    }
     process.exit(1);
   };
   process.on('uncaughtException', crash('Uncaught exception, exiting'));
   process.on('unhandledRejection', crash('Unhandled rejection, exiting'));
 
-  const db = createDb(config, logger);
+  let db: Knex;
+  try {
+    db = createDb(config, logger);
+  } catch (err) {
+    // knex loads the driver module here: better-sqlite3 may be missing.
+    return crash('Start failed')(isDriverMissing(err) ? new SqliteDriverError(err) : err);
+  }
   const store = new TimerStore(db, config.dbQueryTimeoutMs, { createBatchSize: config.createBatchSize });
   const starting = new AbortController();
   const stops: Array<() => Promise<void>> = [];

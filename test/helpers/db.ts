@@ -2,12 +2,32 @@
  * Every test file gets its own database on the real MariaDB/MySQL, created with
  * the schema applied and dropped afterwards, so files run in parallel and leave
  * nothing behind. TEST_DATABASE_URL names the server (default: local root).
+ * Suites that run on both dialects ask for a SQLite file instead: a new one in a
+ * temporary folder, removed afterwards.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import mysql from 'mysql2/promise';
-import { Config, createDb, Db, loadConfig, migrateToLatest, parseDatabaseUrl, TimerStore } from '@timer/shared';
+import {
+  Config,
+  createDb,
+  Db,
+  Dialect,
+  dialectOf,
+  loadConfig,
+  migrateToLatest,
+  parseDatabaseUrl,
+  select,
+  TimerStore,
+} from '@timer/shared';
 
 const SERVER_URL = process.env.TEST_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/test';
+
+/** The databases a dual-dialect suite runs on: `describe.each(DIALECTS)`. */
+export const DIALECTS = ['mysql', 'sqlite'] as const;
+export type DialectName = (typeof DIALECTS)[number];
 
 export interface TestDatabase {
   name: string;
@@ -18,6 +38,8 @@ export interface TestDatabase {
   config: Config;
   db: Db;
   store: TimerStore;
+  /** The SQL fragments of this database (now, time arithmetic, …), for rows written by hand. */
+  sql: Dialect;
   drop(): Promise<void>;
 }
 
@@ -46,7 +68,12 @@ async function admin<T>(fn: (conn: mysql.Connection) => Promise<T>): Promise<T> 
   }
 }
 
-export async function createTestDatabase(label: string, env: Record<string, string> = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  label: string,
+  env: Record<string, string> = {},
+  dialect: DialectName = 'mysql',
+): Promise<TestDatabase> {
+  if (dialect === 'sqlite') return createTestSqliteFile(label, env);
   const name = `timers_test_${label.replace(/\W/g, '_').slice(0, 24)}_${randomBytes(4).toString('hex')}`;
   await admin((conn) => conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`));
   const url = serverUrl(name);
@@ -60,6 +87,7 @@ export async function createTestDatabase(label: string, env: Record<string, stri
     config,
     db,
     store: new TimerStore(db, config.dbQueryTimeoutMs),
+    sql: dialectOf(db),
     async drop() {
       await db.destroy();
       await admin((conn) => conn.query(`DROP DATABASE IF EXISTS \`${name}\``));
@@ -67,8 +95,33 @@ export async function createTestDatabase(label: string, env: Record<string, stri
   };
 }
 
+/** The embedded mode's database, as `npm start` opens it, in a new temporary folder. */
+async function createTestSqliteFile(label: string, env: Record<string, string>): Promise<TestDatabase> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), `timers-test-${label.replace(/\W/g, '_').slice(0, 24)}-`));
+  const file = path.join(dir, 'timers.sqlite');
+  const url = `sqlite:${file}`;
+  const config = loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'warn', ...env }, { standalone: true });
+  const db = createDb(config);
+  await migrateToLatest(db);
+  return {
+    name: file,
+    url,
+    urlVia: () => {
+      throw new Error('A SQLite file is not reached over the network');
+    },
+    config,
+    db,
+    store: new TimerStore(db, config.dbQueryTimeoutMs),
+    sql: dialectOf(db),
+    async drop() {
+      await db.destroy();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Rows straight from the table, for asserting on what was (not) written. */
 export async function countTimers(db: Db, where = '1 = 1'): Promise<number> {
-  const [rows] = await db.raw(`SELECT COUNT(*) AS n FROM timers WHERE ${where}`);
-  return Number((rows as Array<{ n: number }>)[0].n);
+  const [row] = await select<{ n: number | string }>(db, 10_000, `SELECT COUNT(*) AS n FROM timers WHERE ${where}`);
+  return Number(row.n);
 }

@@ -39,8 +39,13 @@ export interface ServiceProcess {
   kill(signal?: NodeJS.Signals): void;
 }
 
-export function spawnService(kind: keyof typeof ENTRY_POINTS, env: Record<string, string>): ServiceProcess {
+export function spawnService(
+  kind: keyof typeof ENTRY_POINTS,
+  env: Record<string, string>,
+  options: { cwd?: string } = {},
+): ServiceProcess {
   const child = spawn(process.execPath, [ENTRY_POINTS[kind]], {
+    cwd: options.cwd,
     env: {
       PATH: process.env.PATH ?? '',
       HOST: '127.0.0.1',

@@ -4,7 +4,7 @@
  * elsewhere). Due times are relative to the database clock, like the api's.
  */
 import { v7 as uuidv7 } from 'uuid';
-import type { Db, NewTimer } from '@timer/shared';
+import { Db, dialectOf, NewTimer, select } from '@timer/shared';
 
 export async function insertTimers(
   db: Db,
@@ -12,15 +12,14 @@ export async function insertTimers(
   url: string,
   dueInMs: (index: number) => number,
 ): Promise<string[]> {
+  const d = dialectOf(db);
   const ids = Array.from({ length: count }, () => uuidv7());
   for (let start = 0; start < count; start += 1000) {
     const chunk = ids.slice(start, start + 1000);
-    const values = chunk.map(
-      () => '(?, ?, NOW(3) + INTERVAL ? MICROSECOND, NOW(3) + INTERVAL ? MICROSECOND, NOW(3), NOW(3))',
-    );
+    const values = chunk.map(() => `(?, ?, ${d.plus(d.now)}, ${d.plus(d.now)}, ${d.now}, ${d.now})`);
     const bindings = chunk.flatMap((id, i) => {
-      const micros = Math.round(dueInMs(start + i) * 1000);
-      return [id, url, micros, micros];
+      const due = d.duration(dueInMs(start + i));
+      return [id, url, due, due];
     });
     await db.raw(
       `INSERT INTO timers (id, url, fire_at, due_at, created_at, updated_at) VALUES ${values.join(', ')}`,
@@ -31,8 +30,12 @@ export async function insertTimers(
 }
 
 export async function statusCounts(db: Db): Promise<Record<string, number>> {
-  const [rows] = await db.raw('SELECT status, COUNT(*) AS n FROM timers GROUP BY status');
-  return Object.fromEntries((rows as Array<{ status: string; n: number }>).map((r) => [r.status, Number(r.n)]));
+  const rows = await select<{ status: string; n: number }>(
+    db,
+    10_000,
+    'SELECT status, COUNT(*) AS n FROM timers GROUP BY status',
+  );
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }
 
 export function percentile(sorted: number[], p: number): number {
@@ -48,12 +51,13 @@ export function newTimer(url: string, delayMs = 0, id = uuidv7()): NewTimer {
 
 /** Like insertTimers, but every timer is due at the same absolute instant. */
 export async function insertTimersAt(db: Db, count: number, url: string, fireAt: Date): Promise<string[]> {
+  const { now } = dialectOf(db);
   const ids = Array.from({ length: count }, () => uuidv7());
   for (let start = 0; start < count; start += 1000) {
     const chunk = ids.slice(start, start + 1000);
     await db.raw(
       `INSERT INTO timers (id, url, fire_at, due_at, created_at, updated_at) VALUES ${chunk
-        .map(() => '(?, ?, ?, ?, NOW(3), NOW(3))')
+        .map(() => `(?, ?, ?, ?, ${now}, ${now})`)
         .join(', ')}`,
       chunk.flatMap((id) => [id, url, fireAt, fireAt]),
     );

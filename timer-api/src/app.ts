@@ -4,10 +4,27 @@
  */
 import express, { Express } from 'express';
 import swaggerUi from 'swagger-ui-express';
-import { Config, DbClock, healthRoutes, Logger, Metrics, systemClock, TimerStore } from '@timer/shared';
+import {
+  Clock,
+  Config,
+  DbClock,
+  healthRoutes,
+  Logger,
+  LookupAll,
+  Metrics,
+  SecurityConfig,
+  systemClock,
+  TimerStore,
+} from '@timer/shared';
+import { ApiKeys } from './domain/client';
 import { ControllerNudger, Nudger } from './domain/nudger';
+import { LocalPendingQuota, PendingQuota } from './domain/pendingQuota';
 import { TimerService } from './domain/timers';
+import { TokenBuckets } from './domain/tokenBuckets';
+import { WebhookTargets } from './domain/webhookTargets';
+import { authenticate } from './http/auth';
 import { errorHandler, methodNotAllowed, routeNotFound } from './http/errorHandler';
+import { rateLimit } from './http/rateLimit';
 import { countRequests } from './http/requestMetrics';
 import { buildOpenApiDocument } from './openapi';
 import { timerRoutes } from './routes/timers';
@@ -23,13 +40,27 @@ const { version } = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.
 const NUDGE_MARGIN_MS = 200;
 
 export interface AppDeps {
-  config: Pick<Config, 'maxDelaySeconds' | 'bodyLimitBytes' | 'pollIntervalMs'>;
+  config: Pick<Config, 'maxDelaySeconds' | 'bodyLimitBytes' | 'pollIntervalMs' | keyof SecurityConfig>;
   store: TimerStore;
   logger: Logger;
   metrics?: Metrics;
   dbClock?: DbClock;
   nudger?: Nudger;
+  /** The host clock: paces the rate limit. */
+  clock?: Clock;
+  /** Resolves webhook hosts for the WEBHOOK_TARGETS check at creation; dns.lookup by default. */
+  lookup?: LookupAll;
+  /**
+   * Counts live timers per key for MAX_PENDING_PER_KEY. By default, when the cap is set,
+   * a per-process count (LocalPendingQuota); a StorePendingQuota makes it exact.
+   */
+  pendingQuota?: PendingQuota;
 }
+
+const isHealth = (path: string) => path === '/healthz' || path === '/readyz';
+const isDocs = (path: string) => path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/');
+/** Probes, scrapes and docs: never rate-limited. */
+const isOperational = (path: string) => isHealth(path) || path === '/metrics' || isDocs(path);
 
 export function createApp({
   config,
@@ -38,23 +69,43 @@ export function createApp({
   metrics = new Metrics(),
   dbClock = new DbClock(systemClock),
   nudger = new ControllerNudger(store, logger),
+  clock = systemClock,
+  lookup,
+  pendingQuota,
 }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // req.ip (the rate limit's key without API keys) is the client's address only if proxies are counted.
+  app.set('trust proxy', config.trustProxyHops > 0 ? config.trustProxyHops : false);
 
-  const document = buildOpenApiDocument(version);
+  const keys = config.apiKeyDigests.length > 0 ? new ApiKeys(config.apiKeyDigests) : null;
+  const isPublic = (path: string) =>
+    isHealth(path) || (config.metricsPublic && path === '/metrics') || (config.docsPublic && isDocs(path));
+  const quota =
+    pendingQuota ?? (config.maxPendingPerKey > 0 ? new LocalPendingQuota(config.maxPendingPerKey, dbClock) : undefined);
+  const document = buildOpenApiDocument(version, {
+    apiKeys: keys !== null,
+    rateLimited: config.rateLimitPerSecond > 0,
+    pendingCap: quota !== undefined,
+  });
   const service = new TimerService({
     store,
     logger,
     metrics,
     dbClock,
     nudger,
+    targets: new WebhookTargets({ policy: config.webhookTargets, requireDns: config.webhookRequireDns, lookup }),
+    quota,
     maxDelaySeconds: config.maxDelaySeconds,
     nudgeWithinMs: config.pollIntervalMs + NUDGE_MARGIN_MS,
   });
 
   app.use(countRequests(metrics));
+  app.use(authenticate(keys, isPublic));
+  if (config.rateLimitPerSecond > 0) {
+    app.use(rateLimit(new TokenBuckets(config.rateLimitPerSecond, config.rateLimitBurst, clock), isOperational));
+  }
   app.use(healthRoutes(store, metrics));
   app.get('/openapi.json', (_req, res) => {
     res.json(document);

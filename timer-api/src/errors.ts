@@ -7,12 +7,24 @@ export const ERROR_CATALOGUE = {
   validation_failed: { status: 400, message: 'The request is not valid.' },
   invalid_json: { status: 400, message: 'The request body is not valid JSON.' },
   bad_request: { status: 400, message: 'The request could not be read.' },
+  webhook_target_refused: {
+    status: 400,
+    message:
+      'The url points somewhere this service does not send webhooks to (WEBHOOK_TARGETS, WEBHOOK_ALLOWED_PORTS).',
+  },
+  webhook_host_unresolvable: { status: 400, message: "The url's host name does not resolve." },
+  unauthorized: { status: 401, message: 'A valid API key is required: send Authorization: Bearer <key>.' },
   timer_not_found: { status: 404, message: 'No timer has this id.' },
   route_not_found: { status: 404, message: 'No such route.' },
   method_not_allowed: { status: 405, message: 'This method is not allowed on this route.' },
   timer_not_cancelable: { status: 409, message: 'Only a pending timer can be canceled.' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   unsupported_media_type: { status: 415, message: 'The request body must be application/json.' },
+  rate_limited: { status: 429, message: 'Too many requests; retry after the Retry-After header.' },
+  pending_quota_exceeded: {
+    status: 429,
+    message: 'Too many timers waiting to fire for this API key (MAX_PENDING_PER_KEY); cancel some or wait.',
+  },
   service_unavailable: { status: 503, message: 'The database is unavailable; retry shortly.' },
   internal_error: { status: 500, message: 'Something went wrong on our side.' },
 } as const;

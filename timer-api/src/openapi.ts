@@ -25,6 +25,49 @@ const unavailable = {
   headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait.' } },
 };
 
+/** What this deployment enforces, so the document says what a client will meet. */
+export interface DocumentOptions {
+  /** API_KEYS is set: the /timers operations need a Bearer key. */
+  apiKeys?: boolean;
+  /** RATE_LIMIT_PER_SECOND is set. */
+  rateLimited?: boolean;
+  /** MAX_PENDING_PER_KEY is set. */
+  pendingCap?: boolean;
+}
+
+const bearerScheme = {
+  type: 'http',
+  scheme: 'bearer',
+  description:
+    'An API key, sent as `Authorization: Bearer <key>`. Needed only when the server has API_KEYS set; ' +
+    'Swagger UI sends it after you enter it under "Authorize".',
+};
+
+/** Adds what authentication and rate limits answer to one /timers operation. */
+function guarded(operation: Record<string, unknown>, options: DocumentOptions, codes429: ErrorCode[] = []) {
+  const responses = { ...(operation.responses as Record<string, unknown>) };
+  if (options.apiKeys) {
+    responses['401'] = {
+      ...errorResponse('No API key, or not a valid one.', 'unauthorized'),
+      headers: { 'WWW-Authenticate': { schema: { type: 'string' }, description: 'Bearer realm="timer-service"' } },
+    };
+  }
+  const limits: ErrorCode[] = [...(options.rateLimited ? (['rate_limited'] as const) : []), ...codes429];
+  if (limits.length > 0) {
+    responses['429'] = {
+      ...errorResponse('Over the rate limit (with Retry-After) or the cap on pending timers.', ...limits),
+      headers: {
+        'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait (rate_limited only).' },
+      },
+    };
+  }
+  return {
+    ...operation,
+    ...(options.apiKeys ? { security: [{ bearerAuth: [] }] } : {}),
+    responses: Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b))),
+  };
+}
+
 const idParameter = {
   name: 'id',
   in: 'path',
@@ -45,7 +88,8 @@ const exampleTimer = {
   last_error: null,
 };
 
-export function buildOpenApiDocument(version: string): Record<string, unknown> {
+export function buildOpenApiDocument(version: string, options: DocumentOptions = {}): Record<string, unknown> {
+  const quota: ErrorCode[] = options.pendingCap ? ['pending_quota_exceeded'] : [];
   return {
     openapi: '3.1.0',
     info: {
@@ -55,87 +99,105 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
         'Schedule a webhook: the service stores the timer durably and, when it is due, sends ' +
         '`POST {url}/{id}` with body `{"id", "fire_at"}` and an `Idempotency-Key: {id}` header. ' +
         'Any 2xx is success; network errors, timeouts, 408, 429 and 5xx are retried with ' +
-        'exponential back-off; other statuses fail at once.',
+        'exponential back-off; other statuses fail at once.' +
+        (options.apiKeys
+          ? ' Every /timers operation needs an API key (`Authorization: Bearer <key>`): enter it under "Authorize".'
+          : ''),
     },
     paths: {
       '/timers': {
-        post: {
-          summary: 'Create a timer',
-          operationId: 'createTimer',
-          requestBody: {
-            required: true,
-            content: json(ref('CreateTimerRequest'), {
-              hours: 0,
-              minutes: 1,
-              seconds: 30,
-              url: 'https://example.com/hooks',
-            }),
-          },
-          responses: {
-            '201': {
-              description: 'Created and stored durably before this answer.',
-              headers: { Location: { schema: { type: 'string' }, description: '/timers/{id}' } },
-              content: json(ref('Timer'), exampleTimer),
+        post: guarded(
+          {
+            summary: 'Create a timer',
+            operationId: 'createTimer',
+            requestBody: {
+              required: true,
+              content: json(ref('CreateTimerRequest'), {
+                hours: 0,
+                minutes: 1,
+                seconds: 30,
+                url: 'https://example.com/hooks',
+              }),
             },
-            '400': errorResponse(
-              'Malformed JSON or invalid fields.',
-              'validation_failed',
-              'invalid_json',
-              'bad_request',
-            ),
-            '413': errorResponse('Body over the size limit.', 'payload_too_large'),
-            '415': errorResponse('Body is not application/json.', 'unsupported_media_type'),
-            '503': unavailable,
-          },
-        },
-        get: {
-          summary: 'List timers, newest first',
-          operationId: 'listTimers',
-          parameters: [
-            { name: 'status', in: 'query', schema: { type: 'string', enum: [...TIMER_STATUSES] } },
-            {
-              name: 'limit',
-              in: 'query',
-              schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 },
+            responses: {
+              '201': {
+                description: 'Created and stored durably before this answer.',
+                headers: { Location: { schema: { type: 'string' }, description: '/timers/{id}' } },
+                content: json(ref('Timer'), exampleTimer),
+              },
+              '400': errorResponse(
+                'Malformed JSON, invalid fields, or a url this service does not send to.',
+                'validation_failed',
+                'invalid_json',
+                'bad_request',
+                'webhook_target_refused',
+                'webhook_host_unresolvable',
+              ),
+              '413': errorResponse('Body over the size limit.', 'payload_too_large'),
+              '415': errorResponse('Body is not application/json.', 'unsupported_media_type'),
+              '503': unavailable,
             },
-            {
-              name: 'cursor',
-              in: 'query',
-              schema: { type: 'string' },
-              description: 'next_cursor from the previous page.',
-            },
-          ],
-          responses: {
-            '200': { description: 'A page of timers.', content: json(ref('TimerPage')) },
-            '400': errorResponse('Invalid query.', 'validation_failed'),
-            '503': unavailable,
           },
-        },
+          options,
+          quota,
+        ),
+        get: guarded(
+          {
+            summary: 'List timers, newest first',
+            operationId: 'listTimers',
+            parameters: [
+              { name: 'status', in: 'query', schema: { type: 'string', enum: [...TIMER_STATUSES] } },
+              {
+                name: 'limit',
+                in: 'query',
+                schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 },
+              },
+              {
+                name: 'cursor',
+                in: 'query',
+                schema: { type: 'string' },
+                description: 'next_cursor from the previous page.',
+              },
+            ],
+            responses: {
+              '200': { description: 'A page of timers.', content: json(ref('TimerPage')) },
+              '400': errorResponse('Invalid query.', 'validation_failed'),
+              '503': unavailable,
+            },
+          },
+          options,
+        ),
       },
       '/timers/{id}': {
         parameters: [idParameter],
-        get: {
-          summary: 'Get a timer',
-          operationId: 'getTimer',
-          responses: {
-            '200': { description: 'The timer.', content: json(ref('Timer'), exampleTimer) },
-            '404': errorResponse('Unknown or malformed id.', 'timer_not_found'),
-            '503': unavailable,
-          },
-        },
-        delete: {
-          summary: 'Cancel a pending timer',
-          operationId: 'cancelTimer',
-          responses: {
-            '200': {
-              description: 'Canceled: it will never fire.',
-              content: json(ref('Timer'), { ...exampleTimer, status: 'canceled', time_left: 0 }),
+        get: guarded(
+          {
+            summary: 'Get a timer',
+            operationId: 'getTimer',
+            responses: {
+              '200': { description: 'The timer.', content: json(ref('Timer'), exampleTimer) },
+              '404': errorResponse('Unknown or malformed id.', 'timer_not_found'),
+              '503': unavailable,
             },
-            '404': errorResponse('Unknown or malformed id.', 'timer_not_found'),
-            '409': errorResponse('Already firing, fired, failed or canceled.', 'timer_not_cancelable'),
-            '503': unavailable,
           },
-        },
+          options,
+        ),
+        delete: guarded(
+          {
+            summary: 'Cancel a pending timer',
+            operationId: 'cancelTimer',
+            responses: {
+              '200': {
+                description: 'Canceled: it will never fire.',
+                content: json(ref('Timer'), { ...exampleTimer, status: 'canceled', time_left: 0 }),
+              },
+              '404': errorResponse('Unknown or malformed id.', 'timer_not_found'),
+              '409': errorResponse('Already firing, fired, failed or canceled.', 'timer_not_cancelable'),
+              '503': unavailable,
+            },
+          },
+          options,
+        ),
       },
       '/healthz': {
         get: { summary: 'The process is alive', responses: { '200': { description: 'Alive.' } } },
@@ -148,6 +210,7 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
       },
     },
     components: {
+      securitySchemes: { bearerAuth: bearerScheme },
       schemas: {
         CreateTimerRequest,
         Timer,

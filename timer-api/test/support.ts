@@ -7,8 +7,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { Config, createSilentLogger, Db, Logger, TimerStore } from '@timer/shared';
-import { createApp } from '../src/app';
+import { createSilentLogger, Db, DbTime, dialectOf, Logger, select, TimerStore } from '@timer/shared';
+import { AppDeps, createApp } from '../src/app';
 import { ERROR_CATALOGUE, ErrorCode } from '../src/errors';
 
 export interface RunningApi {
@@ -35,11 +35,12 @@ export interface RawResponse {
 }
 
 export async function startApp(
-  config: Pick<Config, 'maxDelaySeconds' | 'bodyLimitBytes' | 'pollIntervalMs'>,
+  config: AppDeps['config'],
   store: TimerStore,
+  deps: Partial<Omit<AppDeps, 'config' | 'store'>> = {},
 ): Promise<RunningApi> {
-  const logger = createSilentLogger();
-  const server = http.createServer(createApp({ config, store, logger }));
+  const logger = deps.logger ?? createSilentLogger();
+  const server = http.createServer(createApp({ ...deps, config, store, logger }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
   return {
@@ -117,13 +118,23 @@ export interface TimerRow {
   attempts: number;
 }
 
-/** The row as stored, read straight from the table (not through the store). */
+/** The row as stored, read straight from the table (not through the store); times as Dates on both databases. */
 export async function timerRow(db: Db, id: string): Promise<TimerRow | undefined> {
-  const [rows] = await db.raw(
+  const d = dialectOf(db);
+  const [row] = await select<Record<string, unknown>>(
+    db,
+    5000,
     'SELECT id, url, status, fire_at, due_at, created_at, attempts FROM timers WHERE id = ?',
     [id],
   );
-  return (rows as TimerRow[])[0];
+  if (!row) return undefined;
+  const time = (value: unknown) => d.date(value as DbTime);
+  return {
+    ...(row as unknown as TimerRow),
+    fire_at: time(row.fire_at),
+    due_at: row.due_at === null ? null : time(row.due_at),
+    created_at: time(row.created_at),
+  };
 }
 
 export const HOOK_URL = 'https://example.com/hooks';

@@ -44,6 +44,7 @@ export type ControllerConfig = Pick<
   | 'dbRetryMaxMs'
   | 'shutdownGraceMs'
   | 'webhookSecrets'
+  | 'webhookTargets'
 >;
 
 export interface ControllerDeps {
@@ -113,6 +114,7 @@ export class Controller {
         maxSockets: config.maxInFlight,
         userAgent: 'timer-service',
         signingKeys: config.webhookSecrets,
+        targets: config.webhookTargets,
       });
     this.recorder = new OutcomeRecorder({
       store: deps.store,

@@ -11,7 +11,8 @@
  * (README, "Performance").
  */
 import { Agent } from 'undici';
-import type { ClaimedTimer } from '@timer/shared';
+import { checkUrlTarget, guardedLookup } from '@timer/shared';
+import type { ClaimedTimer, TargetPolicy } from '@timer/shared';
 import { signatureHeaders } from './signing';
 
 export class DeliveryError extends Error {
@@ -82,6 +83,8 @@ export interface WebhookSenderOptions {
   userAgent: string;
   /** Standard Webhooks signing keys; none: requests are not signed. */
   signingKeys?: readonly Buffer[];
+  /** Where webhooks may go (WEBHOOK_TARGETS); checked again here on the address connected to. */
+  targets?: TargetPolicy;
 }
 
 /** Most of a receiver's answer body that is read (and thrown away) to keep the connection. */
@@ -103,13 +106,19 @@ export interface Sending {
 
 export class WebhookSender {
   private readonly agent: Agent;
-  private readonly targets = new Map<string, Target | null>();
+  /** A parsed target, or why this URL may not be sent to. */
+  private readonly targets = new Map<string, Target | string>();
 
   constructor(private readonly options: WebhookSenderOptions) {
     this.agent = new Agent({
       connections: options.maxSockets,
       keepAliveTimeout: 10_000,
-      connect: { timeout: options.timeoutMs },
+      // The address actually connected to is checked, not the one seen at creation:
+      // a name may point somewhere else by now (DNS rebinding).
+      connect: {
+        timeout: options.timeoutMs,
+        ...(options.targets ? { lookup: guardedLookup(options.targets) } : {}),
+      },
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
     });
@@ -121,7 +130,8 @@ export class WebhookSender {
    */
   send(timer: ClaimedTimer): Sending {
     const target = this.target(timer.url);
-    if (!target) return { result: Promise.reject(new PermanentDeliveryError('invalid URL')), abort: () => undefined };
+    if (typeof target === 'string')
+      return { result: Promise.reject(new PermanentDeliveryError(target)), abort: () => undefined };
     const handler = new ResponseHandler(this.options.timeoutMs);
     const body = JSON.stringify(webhookBody(timer));
     const headers = [
@@ -148,19 +158,30 @@ export class WebhookSender {
     return { result: handler.result.then(classify), abort: () => handler.abort(new SendAborted()) };
   }
 
+  /** Host names are checked when connecting; IP literals and ports only here. */
+  private check(url: string): Target | string {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return 'invalid URL';
+    }
+    if (this.options.targets) {
+      const verdict = checkUrlTarget(parsed, this.options.targets);
+      if (verdict.outcome === 'refused') return `webhook target refused: ${verdict.reason}`;
+    }
+    return parseTarget(url);
+  }
+
   async close(): Promise<void> {
     await this.agent.destroy();
   }
 
   /** Parses each distinct URL once; most timers share a handful of receivers. */
-  private target(url: string): Target | null {
+  private target(url: string): Target | string {
     let target = this.targets.get(url);
     if (target === undefined) {
-      try {
-        target = parseTarget(url);
-      } catch {
-        target = null;
-      }
+      target = this.check(url);
       if (this.targets.size >= 10_000) this.targets.clear();
       this.targets.set(url, target);
     }
@@ -236,8 +257,15 @@ class ResponseHandler {
     // A body over the limit was cut off after its status arrived: the status stands.
     if (err instanceof BodyTooLarge && this.status) return this.resolve(this.status);
     if (this.abortedWith) return this.reject(this.abortedWith);
+    if (isRefusedTarget(err)) return this.reject(new PermanentDeliveryError(describeNetworkError(err)));
     this.reject(new DeliveryError(isTimeout(err) ? `timeout after ${this.timeoutMs} ms` : describeNetworkError(err)));
   }
+}
+
+/** The guarded lookup refused the address: failed at once, never retried. */
+function isRefusedTarget(err: unknown): boolean {
+  const cause = (err as { cause?: unknown }).cause;
+  return [err, cause].some((e) => (e as { code?: string } | undefined)?.code === 'ETARGETREFUSED');
 }
 
 function isTimeout(err: unknown): boolean {

@@ -2,9 +2,11 @@
  * registerController / listLiveControllers / removeController: the controllers
  * table. Plain single-row statements on the primary key; no locks worth noting.
  * Heartbeats use the database clock, so hosts with skewed clocks agree on who is
- * live.
+ * live. The upsert's syntax and the time arithmetic come from dialect.ts (MySQL:
+ * ON DUPLICATE KEY UPDATE; SQLite: ON CONFLICT (id) DO UPDATE).
  */
 import type { Knex } from 'knex';
+import { dialectOf } from '../db/dialect';
 import { select, write } from '../db/query';
 
 export async function registerController(
@@ -12,21 +14,23 @@ export async function registerController(
   timeoutMs: number,
   controller: { id: string; endpoint: string },
 ): Promise<void> {
+  const d = dialectOf(db);
   await write(
     db,
     timeoutMs,
-    `INSERT INTO controllers (id, endpoint, started_at, heartbeat_at) VALUES (?, ?, NOW(3), NOW(3))
-     ON DUPLICATE KEY UPDATE endpoint = VALUES(endpoint), heartbeat_at = NOW(3)`,
+    `INSERT INTO controllers (id, endpoint, started_at, heartbeat_at) VALUES (?, ?, ${d.now}, ${d.now})
+     ${d.onConflictUpdate('id')} endpoint = ${d.inserted('endpoint')}, heartbeat_at = ${d.now}`,
     [controller.id, controller.endpoint],
   );
 }
 
 export async function listLiveControllers(db: Knex, timeoutMs: number, staleAfterMs: number): Promise<string[]> {
+  const d = dialectOf(db);
   const rows = await select<{ endpoint: string }>(
     db,
     timeoutMs,
-    'SELECT endpoint FROM controllers WHERE heartbeat_at > NOW(3) - INTERVAL ? MICROSECOND',
-    [staleAfterMs * 1000],
+    `SELECT endpoint FROM controllers WHERE heartbeat_at > ${d.minus(d.now)}`,
+    [d.duration(staleAfterMs)],
   );
   return rows.map((r) => r.endpoint);
 }

@@ -1,17 +1,24 @@
 /**
- * The knex + mysql2 connection. Every bound is explicit so that a database that is
+ * The knex connection: mysql2 to MySQL/MariaDB, or better-sqlite3 to the embedded
+ * file (sqlite.ts). For MySQL every bound is explicit so that a database that is
  * down or slow turns into a fast error instead of a hung request: connecting,
  * acquiring a pooled connection and running a query all have time limits.
  */
 import knex, { Knex } from 'knex';
 import mysql from 'mysql2/promise';
-import type { Config, DatabaseConfig } from '../config';
+import type { Config, DatabaseConfig, MysqlDatabaseConfig } from '../config';
 import type { Logger } from '../logger';
+import { createSqliteDb, ensureSqliteFolder } from './sqlite';
 
 export type Db = Knex;
 
 export function createDb(config: Config, logger?: Logger): Db {
   const { database: d } = config;
+  if (d.client === 'better-sqlite3') return createSqliteDb(config, d, knexLog(logger));
+  return createMysqlDb(config, d, logger);
+}
+
+function createMysqlDb(config: Config, d: MysqlDatabaseConfig, logger?: Logger): Db {
   return knex({
     client: 'mysql2',
     connection: {
@@ -36,15 +43,21 @@ export function createDb(config: Config, logger?: Logger): Db {
       },
     },
     acquireConnectionTimeout: config.dbAcquireTimeoutMs,
-    // knex prints to the console by default; its warnings repeat what the services
-    // already log as one JSON line ("Database unavailable …"), so they go to debug.
-    log: {
-      warn: (message: unknown) => logger?.debug('knex warning', { detail: firstLine(message) }),
-      error: (message: unknown) => logger?.error('knex error', { detail: firstLine(message) }),
-      deprecate: (message: unknown) => logger?.debug('knex deprecation', { detail: firstLine(message) }),
-      debug: () => undefined,
-    },
+    log: knexLog(logger),
   });
+}
+
+/**
+ * knex prints to the console by default; its warnings repeat what the services
+ * already log as one JSON line ("Database unavailable …"), so they go to debug.
+ */
+function knexLog(logger?: Logger): Knex.Logger {
+  return {
+    warn: (message: unknown) => logger?.debug('knex warning', { detail: firstLine(message) }),
+    error: (message: unknown) => logger?.error('knex error', { detail: firstLine(message) }),
+    deprecate: (message: unknown) => logger?.debug('knex deprecation', { detail: firstLine(message) }),
+    debug: () => undefined,
+  };
 }
 
 function firstLine(message: unknown): string {
@@ -69,9 +82,10 @@ function prepareSession(conn: SessionConnection): Promise<void> {
 /**
  * Creates the configured database when it does not exist yet, so a fresh MySQL
  * needs no manual step. Lacking the privilege is not fatal: the migrations that
- * follow will report a missing database clearly.
+ * follow will report a missing database clearly. For SQLite: creates the file's folder.
  */
 export async function ensureDatabase(d: DatabaseConfig, connectTimeoutMs: number): Promise<void> {
+  if (d.client === 'better-sqlite3') return ensureSqliteFolder(d);
   const conn = await mysql.createConnection({
     host: d.host,
     port: d.port,

@@ -24,6 +24,11 @@ const TRANSIENT_CODES = new Set([
   'ER_OPTION_PREVENTS_STATEMENT', // a read-only replica during failover
   'ER_BAD_DB_ERROR', // the database is being created by another replica
   'ER_NO_SUCH_TABLE', // migrations still running on another replica
+  // SQLite: the file's lock is held elsewhere (busy_timeout ran out).
+  'SQLITE_BUSY',
+  'SQLITE_BUSY_SNAPSHOT',
+  'SQLITE_BUSY_TIMEOUT',
+  'SQLITE_LOCKED',
 ]);
 
 export function isTransientDbError(err: unknown): boolean {

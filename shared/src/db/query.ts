@@ -1,12 +1,11 @@
 /**
- * The one wrapper around knex.raw: mysql2 answers `[rows, fields]`, and every
- * query gets a time limit (a timed-out query is killed, not left running).
+ * The one wrapper around knex.raw: each driver answers in its own shape (mysql2:
+ * `[rows, fields]`; better-sqlite3: rows, or `{ changes }`), and every query gets
+ * the time limit its driver can enforce (a timed-out MySQL query is killed, not
+ * left running). See dialect.ts.
  */
 import type { Knex } from 'knex';
-
-export interface WriteResult {
-  affectedRows: number;
-}
+import { dialectOf } from './dialect';
 
 export async function select<T>(
   db: Knex | Knex.Transaction,
@@ -14,16 +13,17 @@ export async function select<T>(
   sql: string,
   bindings: readonly unknown[] = [],
 ): Promise<T[]> {
-  const [rows] = await db.raw(sql, bindings as Knex.RawBinding[]).timeout(timeoutMs, { cancel: true });
-  return rows as T[];
+  const d = dialectOf(db);
+  return d.rows(await d.bound(db.raw(sql, bindings as Knex.RawBinding[]), timeoutMs)) as T[];
 }
 
+/** Returns how many rows the statement changed. */
 export async function write(
   db: Knex | Knex.Transaction,
   timeoutMs: number,
   sql: string,
   bindings: readonly unknown[] = [],
 ): Promise<number> {
-  const [result] = await db.raw(sql, bindings as Knex.RawBinding[]).timeout(timeoutMs, { cancel: true });
-  return (result as WriteResult).affectedRows;
+  const d = dialectOf(db);
+  return d.changes(await d.bound(db.raw(sql, bindings as Knex.RawBinding[]), timeoutMs));
 }

@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { Clock } from '../clock';
+import { dialectOf } from './dialect';
 import { select } from './query';
 
 export async function measureClockSkew(db: Knex, clock: Clock, timeoutMs: number): Promise<number> {
@@ -12,7 +13,7 @@ export async function measureClockSkew(db: Knex, clock: Clock, timeoutMs: number
   const [row] = await select<{ now_ms: string | number }>(
     db,
     timeoutMs,
-    'SELECT ROUND(UNIX_TIMESTAMP(NOW(3)) * 1000) AS now_ms',
+    `SELECT ${dialectOf(db).nowEpochMs} AS now_ms`,
   );
   const after = clock.now();
   return Number(row.now_ms) - (before + after) / 2;

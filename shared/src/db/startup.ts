@@ -3,16 +3,19 @@
  * missing, applies migrations, and measures clock skew. A database that is not
  * reachable yet (containers starting together) or a migration lock held by another
  * replica is waited out with capped exponential back-off, not treated as fatal.
+ * A SQLite file has nothing to wait for: opening it either works or fails for good
+ * (another process holds it, the driver is not built), and says why at once.
  */
 import type { Knex } from 'knex';
 import type { Clock } from '../clock';
-import type { Config } from '../config';
+import type { Config, SqliteDatabaseConfig } from '../config';
 import { errorFields, Logger } from '../logger';
 import { sleep } from '../clock';
 import { exponentialDelay } from '../backoff';
 import { ensureDatabase } from './connection';
 import { migrateToLatest } from './migrate';
 import { measureClockSkew } from './skew';
+import { isDriverMissing, SQLITE_SETTINGS, SqliteDriverError } from './sqlite';
 
 export interface StartupOptions {
   config: Config;
@@ -23,7 +26,22 @@ export interface StartupOptions {
 }
 
 /** Returns the measured skew: database clock minus host clock, in milliseconds. */
-export async function prepareDatabase({ config, db, logger, clock, signal }: StartupOptions): Promise<number> {
+export async function prepareDatabase(options: StartupOptions): Promise<number> {
+  const { config, db, logger, clock } = options;
+  const d = config.database;
+  if (d.client === 'better-sqlite3') await openSqlite(options, d);
+  else await migrateWhenReachable(options);
+  const skewMs = Math.round(await measureClockSkew(db, clock, config.dbQueryTimeoutMs));
+  const fields = { database: config.database.display, skewMs };
+  if (Math.abs(skewMs) > config.clockSkewWarnMs) {
+    logger.warn('Host clock differs from the database clock; the database clock decides what is due', fields);
+  } else {
+    logger.info('Database ready', fields);
+  }
+  return skewMs;
+}
+
+async function migrateWhenReachable({ config, db, logger, signal }: StartupOptions): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await ensureDatabase(config.database, config.dbConnectTimeoutMs);
@@ -42,12 +60,16 @@ export async function prepareDatabase({ config, db, logger, clock, signal }: Sta
       await sleep(delayMs, signal);
     }
   }
-  const skewMs = Math.round(await measureClockSkew(db, clock, config.dbQueryTimeoutMs));
-  const fields = { database: config.database.display, skewMs };
-  if (Math.abs(skewMs) > config.clockSkewWarnMs) {
-    logger.warn('Host clock differs from the database clock; the database clock decides what is due', fields);
-  } else {
-    logger.info('Database ready', fields);
+}
+
+/** Opening the file takes its lock: a DatabaseInUseError from here means another process has it. */
+async function openSqlite({ config, db, logger }: StartupOptions, d: SqliteDatabaseConfig): Promise<void> {
+  try {
+    await ensureDatabase(d, config.dbConnectTimeoutMs);
+    const applied = await migrateToLatest(db);
+    if (applied.length > 0) logger.info('Applied migrations', { migrations: applied });
+  } catch (err) {
+    throw isDriverMissing(err) ? new SqliteDriverError(err) : err;
   }
-  return skewMs;
+  logger.info('Using SQLite database', { file: d.filename, ...SQLITE_SETTINGS });
 }

@@ -1,12 +1,16 @@
 /**
  * The api's rules about timers: how a request becomes a delay, which URLs are
- * acceptable, how a stored timer is shown, how pages are cut. No HTTP, no SQL.
+ * acceptable (and where they may point), who may have how many, how a stored
+ * timer is shown, how pages are cut. No HTTP, no SQL.
  */
 import { v7 as uuidv7 } from 'uuid';
 import type { Clock, Logger, Metrics, TimerRecord, TimerStore } from '@timer/shared';
 import { AppError } from '../errors';
 import type { CreateTimerRequest, ListTimersQuery, Timer, TimerPage } from '../schemas';
 import type { Nudger } from './nudger';
+import { ANONYMOUS_OWNER, Client } from './client';
+import type { PendingQuota } from './pendingQuota';
+import type { WebhookTargets } from './webhookTargets';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -18,6 +22,10 @@ export interface TimerServiceOptions {
   /** The database's clock: created_at and fire_at are on database time. */
   dbClock: Clock;
   nudger: Nudger;
+  /** WEBHOOK_TARGETS: where a webhook may be sent. */
+  targets: WebhookTargets;
+  /** MAX_PENDING_PER_KEY, when set. */
+  quota?: PendingQuota;
   /** A timer due sooner than this is announced to the controllers (their poll interval plus a margin). */
   nudgeWithinMs: number;
 }
@@ -25,12 +33,23 @@ export interface TimerServiceOptions {
 export class TimerService {
   constructor(private readonly options: TimerServiceOptions) {}
 
-  async create(request: CreateTimerRequest): Promise<Timer> {
+  async create(
+    request: CreateTimerRequest,
+    client: Pick<Client, 'owner'> = { owner: ANONYMOUS_OWNER },
+  ): Promise<Timer> {
     const delaySeconds = this.delayOf(request);
     const url = checkWebhookUrl(request.url);
+    await this.options.targets.check(url);
     const now = this.options.dbClock.now();
     const timer = { id: uuidv7(), url, createdAt: new Date(now), fireAt: new Date(now + delaySeconds * 1000) };
-    await this.options.store.create(timer);
+    const { quota } = this.options;
+    await quota?.admit(client.owner, timer);
+    try {
+      await this.options.store.create(timer);
+    } catch (err) {
+      quota?.forget(timer.id);
+      throw err;
+    }
     if (delaySeconds * 1000 < this.options.nudgeWithinMs) this.options.nudger.nudge();
     this.options.metrics.timersCreated.inc();
     const { logger } = this.options;
@@ -79,6 +98,7 @@ export class TimerService {
         );
       case 'canceled':
         this.options.metrics.timersCanceled.inc();
+        this.options.quota?.forget(id);
         this.options.logger.info('Timer canceled', { timerId: id });
         return toView(result.timer);
     }

@@ -1,6 +1,7 @@
 /** The /timers routes: HTTP in and out, nothing else (Express 5 forwards async errors). */
 import { RequestHandler, Router } from 'express';
 import type { TimerService } from '../domain/timers';
+import { clientOf } from '../http/auth';
 import { jsonBody } from '../http/jsonBody';
 import { methodNotAllowed } from '../http/errorHandler';
 import { bodyValidator, queryValidator } from '../http/validation';
@@ -13,7 +14,7 @@ export function timerRoutes(service: TimerService, bodyLimitBytes: number): Rout
   const router = Router();
 
   const create: RequestHandler = async (req, res) => {
-    const timer = await service.create(validateCreate(req.body));
+    const timer = await service.create(validateCreate(req.body), clientOf(res));
     res.status(201).location(`/timers/${timer.id}`).json(timer);
   };
 

@@ -7,17 +7,21 @@
  * it commits status 'firing', so this UPDATE either runs first (the claim then
  * never sees the row: due_at is NULL) or runs after and matches nothing (409).
  * A 200 therefore always means no controller holds or will take the timer.
+ * SQLite: the process's one connection runs the claim's transaction and this
+ * UPDATE one after the other, never interleaved, so the same holds.
  */
 import type { Knex } from 'knex';
+import { dialectOf } from '../../db/dialect';
 import { write } from '../../db/query';
 import type { CancelResult } from '../types';
 import { findTimer } from './findTimers';
 
 export async function cancelTimer(db: Knex, timeoutMs: number, id: string): Promise<CancelResult> {
+  const d = dialectOf(db);
   const changed = await write(
     db,
     timeoutMs,
-    `UPDATE timers SET status = 'canceled', due_at = NULL, locked_by = NULL, updated_at = NOW(3)
+    `UPDATE timers SET status = 'canceled', due_at = NULL, locked_by = NULL, updated_at = ${d.now}
      WHERE id = ? AND status = 'pending'`,
     [id],
   );

@@ -19,18 +19,24 @@
  * later update to this claim. After COMMIT the row locks are gone; the lease is
  * what keeps other controllers away until the webhook is sent.
  *
+ * SQLite (dialect.ts): no SKIP LOCKED, and none needed. The one process holds the
+ * file's exclusive lock and its one connection runs one transaction at a time, so
+ * nothing can write between this SELECT and UPDATE: the transaction is as good as
+ * a BEGIN IMMEDIATE. The lease and lease_token work exactly as on MySQL.
+ *
  * attempts counts deliveries started: it is raised here, and taken back by
  * releaseTimers for a claim that never sent its request.
  */
 import type { Knex } from 'knex';
+import { DbTime, dialectOf } from '../../db/dialect';
 import { select, write } from '../../db/query';
 import type { ClaimedTimer } from '../types';
 
 interface DueRow {
   id: string;
   url: string;
-  fire_at: Date;
-  due_at: Date;
+  fire_at: DbTime;
+  due_at: DbTime;
   attempts: number;
   lease_token: number | string;
 }
@@ -40,17 +46,18 @@ export async function claimDueTimers(
   timeoutMs: number,
   claim: { owner: string; limit: number; leaseMs: number; lookaheadMs: number },
 ): Promise<ClaimedTimer[]> {
+  const d = dialectOf(db);
   return db.transaction(async (trx) => {
     const rows = await select<DueRow>(
       trx,
       timeoutMs,
       `SELECT id, url, fire_at, due_at, attempts, lease_token FROM timers
-       WHERE due_at <= NOW(3) + INTERVAL ? MICROSECOND
-         AND (status = 'pending' OR due_at <= NOW(3))
+       WHERE due_at <= ${d.plus(d.now)}
+         AND (status = 'pending' OR due_at <= ${d.now})
        ORDER BY due_at
        LIMIT ?
-       FOR UPDATE SKIP LOCKED`,
-      [claim.lookaheadMs * 1000, claim.limit],
+       ${d.claimLock}`,
+      [d.duration(claim.lookaheadMs), claim.limit],
     );
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.id);
@@ -59,16 +66,16 @@ export async function claimDueTimers(
       timeoutMs,
       `UPDATE timers
        SET status = 'firing', locked_by = ?, lease_token = lease_token + 1,
-           attempts = attempts + 1, due_at = GREATEST(due_at, NOW(3)) + INTERVAL ? MICROSECOND,
-           updated_at = NOW(3)
+           attempts = attempts + 1, due_at = ${d.plus(d.greatest('due_at', d.now))},
+           updated_at = ${d.now}
        WHERE id IN (${ids.map(() => '?').join(', ')})`,
-      [claim.owner, claim.leaseMs * 1000, ...ids],
+      [claim.owner, d.duration(claim.leaseMs), ...ids],
     );
     return rows.map((r) => ({
       id: r.id,
       url: r.url,
-      fireAt: r.fire_at,
-      dueAt: r.due_at,
+      fireAt: d.date(r.fire_at),
+      dueAt: d.date(r.due_at),
       attempt: r.attempts + 1,
       leaseToken: Number(r.lease_token) + 1,
     }));

@@ -1,29 +1,33 @@
 /** The columns every read for the api selects, and how a row becomes a TimerRecord. */
+import type { DbTime, Dialect } from '../../db/dialect';
 import type { TimerRecord, TimerStatus } from '../types';
 
-export const TIMER_COLUMNS = `id, url, status, fire_at, created_at, fired_at, attempts, last_error,
-  TIMESTAMPDIFF(MICROSECOND, NOW(3), fire_at) DIV 1000 AS ms_left`;
+/** ms_left: milliseconds from the database's now to fire_at, in whole milliseconds. */
+export function timerColumns(d: Dialect): string {
+  return `id, url, status, fire_at, created_at, fired_at, attempts, last_error,
+  ${d.msBetween(d.now, 'fire_at')} AS ms_left`;
+}
 
 export interface TimerRow {
   id: string;
   url: string;
   status: TimerStatus;
-  fire_at: Date;
-  created_at: Date;
-  fired_at: Date | null;
+  fire_at: DbTime;
+  created_at: DbTime;
+  fired_at: DbTime | null;
   attempts: number;
   last_error: string | null;
   ms_left: number | string;
 }
 
-export function toRecord(row: TimerRow): TimerRecord {
+export function toRecord(d: Dialect, row: TimerRow): TimerRecord {
   return {
     id: row.id,
     url: row.url,
     status: row.status,
-    fireAt: row.fire_at,
-    createdAt: row.created_at,
-    firedAt: row.fired_at,
+    fireAt: d.date(row.fire_at),
+    createdAt: d.date(row.created_at),
+    firedAt: row.fired_at === null ? null : d.date(row.fired_at),
     attempts: row.attempts,
     lastError: row.last_error,
     msLeft: Number(row.ms_left),

@@ -3,6 +3,7 @@
  *
  * Parameters: owner, claims (id + lease_token of each delivered timer).
  * Locks: the matched rows, for the length of the UPDATE (primary-key range).
+ * SQLite has no row locks: its one connection runs this between other statements.
  *
  * Fenced by owner, lease token and status: a row whose lease expired and was
  * claimed by another controller has a newer lease_token and is left alone. The
@@ -10,6 +11,7 @@
  * difference as lost leases. locked_by is kept, so the row shows who fired it.
  */
 import type { Knex } from 'knex';
+import { dialectOf } from '../../db/dialect';
 import { write } from '../../db/query';
 import type { ClaimRef } from '../types';
 import { claimFence } from './fence';
@@ -21,12 +23,13 @@ export async function completeFired(
   claims: readonly ClaimRef[],
 ): Promise<number> {
   if (claims.length === 0) return 0;
+  const d = dialectOf(db);
   const fence = claimFence(claims);
   return write(
     db,
     timeoutMs,
     `UPDATE timers
-     SET status = 'fired', fired_at = NOW(3), due_at = NULL, last_error = NULL, updated_at = NOW(3)
+     SET status = 'fired', fired_at = ${d.now}, due_at = NULL, last_error = NULL, updated_at = ${d.now}
      WHERE ${fence.sql} AND locked_by = ? AND status = 'firing'`,
     [...fence.bindings, owner],
   );

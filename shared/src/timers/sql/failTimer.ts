@@ -2,10 +2,12 @@
  * failTimer: gives up on a timer (a permanent HTTP error, or the last attempt
  * failed). It leaves the due index (due_at NULL) and is never sent again.
  *
- * Parameters: owner, claim (id + lease_token), error. Locks: the one row.
+ * Parameters: owner, claim (id + lease_token), error. Locks: the one row (on
+ * SQLite, none: its one connection runs one statement at a time).
  * Fenced like completeFired: returns false when the lease was lost.
  */
 import type { Knex } from 'knex';
+import { dialectOf } from '../../db/dialect';
 import { write } from '../../db/query';
 import type { ClaimRef } from '../types';
 
@@ -16,11 +18,12 @@ export async function failTimer(
   claim: ClaimRef,
   error: string,
 ): Promise<boolean> {
+  const d = dialectOf(db);
   const changed = await write(
     db,
     timeoutMs,
     `UPDATE timers
-     SET status = 'failed', due_at = NULL, last_error = ?, updated_at = NOW(3)
+     SET status = 'failed', due_at = NULL, last_error = ?, updated_at = ${d.now}
      WHERE id = ? AND lease_token = ? AND locked_by = ? AND status = 'firing'`,
     [error.slice(0, 1024), claim.id, claim.leaseToken, owner],
   );

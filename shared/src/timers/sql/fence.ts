@@ -1,4 +1,8 @@
-/** `(id, lease_token) IN ((?, ?), …)`: matches only rows still under these exact claims. */
+/**
+ * `(id, lease_token) IN ((?, ?), …)`: matches only rows still under these exact
+ * claims. The same text on both dialects: SQLite reads the list of row values as a
+ * VALUES table and still looks each id up in the primary key.
+ */
 import type { ClaimRef } from '../types';
 
 export function claimFence(claims: readonly ClaimRef[]): { sql: string; bindings: unknown[] } {

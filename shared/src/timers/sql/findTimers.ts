@@ -7,13 +7,15 @@
  * cheap however deep the page is.
  */
 import type { Knex } from 'knex';
+import { dialectOf } from '../../db/dialect';
 import { select } from '../../db/query';
 import type { TimerRecord, TimerStatus } from '../types';
-import { TIMER_COLUMNS, TimerRow, toRecord } from './columns';
+import { timerColumns, TimerRow, toRecord } from './columns';
 
 export async function findTimer(db: Knex, timeoutMs: number, id: string): Promise<TimerRecord | null> {
-  const [row] = await select<TimerRow>(db, timeoutMs, `SELECT ${TIMER_COLUMNS} FROM timers WHERE id = ?`, [id]);
-  return row ? toRecord(row) : null;
+  const d = dialectOf(db);
+  const [row] = await select<TimerRow>(db, timeoutMs, `SELECT ${timerColumns(d)} FROM timers WHERE id = ?`, [id]);
+  return row ? toRecord(d, row) : null;
 }
 
 export interface ListQuery {
@@ -24,6 +26,7 @@ export interface ListQuery {
 }
 
 export async function listTimers(db: Knex, timeoutMs: number, query: ListQuery): Promise<TimerRecord[]> {
+  const d = dialectOf(db);
   const where: string[] = [];
   const bindings: unknown[] = [];
   if (query.status) {
@@ -37,10 +40,10 @@ export async function listTimers(db: Knex, timeoutMs: number, query: ListQuery):
   const rows = await select<TimerRow>(
     db,
     timeoutMs,
-    `SELECT ${TIMER_COLUMNS} FROM timers
+    `SELECT ${timerColumns(d)} FROM timers
      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
      ORDER BY id DESC LIMIT ?`,
     [...bindings, query.limit],
   );
-  return rows.map(toRecord);
+  return rows.map((row) => toRecord(d, row));
 }

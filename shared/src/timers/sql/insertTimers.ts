@@ -5,7 +5,10 @@
  *
  * Parameters: per timer, id (UUIDv7, time-ordered so inserts append to the
  * primary key), url, createdAt and fireAt. The caller computes both times on the
- * database clock (DbClock), so no read-back is needed. Locks: only the new rows.
+ * database clock (DbClock), so no read-back is needed. Locks: only the new rows
+ * (on SQLite, none beyond the file's lock that the process holds anyway).
+ * The same statement on both dialects: knex binds a Date as DATETIME for mysql2
+ * and as epoch milliseconds (the column's representation) for better-sqlite3.
  */
 import type { Knex } from 'knex';
 import { write } from '../../db/query';

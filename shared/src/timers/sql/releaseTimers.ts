@@ -6,9 +6,11 @@
  * Parameters: owner, claims, attemptStarted. When no request was sent for these
  * claims, the attempt the claim counted is taken back; when a request was started
  * and abandoned, it stays counted (the receiver may have seen it).
- * Locks: the matched rows (primary-key range). Fenced like completeFired.
+ * Locks: the matched rows (primary-key range; on SQLite, none: its one connection
+ * runs one statement at a time). Fenced like completeFired.
  */
 import type { Knex } from 'knex';
+import { dialectOf } from '../../db/dialect';
 import { write } from '../../db/query';
 import type { ClaimRef } from '../types';
 import { claimFence } from './fence';
@@ -21,12 +23,13 @@ export async function releaseTimers(
   attemptStarted: boolean,
 ): Promise<number> {
   if (claims.length === 0) return 0;
+  const d = dialectOf(db);
   const fence = claimFence(claims);
   return write(
     db,
     timeoutMs,
     `UPDATE timers
-     SET status = 'pending', due_at = NOW(3), locked_by = NULL, updated_at = NOW(3)
+     SET status = 'pending', due_at = ${d.now}, locked_by = NULL, updated_at = ${d.now}
          ${attemptStarted ? '' : ', attempts = attempts - 1'}
      WHERE ${fence.sql} AND locked_by = ? AND status = 'firing'`,
     [...fence.bindings, owner],

@@ -3,10 +3,12 @@
  * pending, due again after `delayMs` (database clock), and gives up its lease.
  *
  * Parameters: owner, claim (id + lease_token), delayMs, error (kept in last_error).
- * Locks: the one row, for the length of the UPDATE. Fenced like completeFired:
+ * Locks: the one row, for the length of the UPDATE (on SQLite, none: its one
+ * connection runs one statement at a time). Fenced like completeFired:
  * returns false when the lease was lost and nothing changed.
  */
 import type { Knex } from 'knex';
+import { dialectOf } from '../../db/dialect';
 import { write } from '../../db/query';
 import type { ClaimRef } from '../types';
 
@@ -18,14 +20,15 @@ export async function scheduleRetry(
   delayMs: number,
   error: string,
 ): Promise<boolean> {
+  const d = dialectOf(db);
   const changed = await write(
     db,
     timeoutMs,
     `UPDATE timers
-     SET status = 'pending', due_at = NOW(3) + INTERVAL ? MICROSECOND, last_error = ?,
-         locked_by = NULL, updated_at = NOW(3)
+     SET status = 'pending', due_at = ${d.plus(d.now)}, last_error = ?,
+         locked_by = NULL, updated_at = ${d.now}
      WHERE id = ? AND lease_token = ? AND locked_by = ? AND status = 'firing'`,
-    [Math.round(delayMs * 1000), error.slice(0, 1024), claim.id, claim.leaseToken, owner],
+    [d.duration(delayMs), error.slice(0, 1024), claim.id, claim.leaseToken, owner],
   );
   return changed === 1;
 }

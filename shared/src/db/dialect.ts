@@ -1,0 +1,106 @@
+/**
+ * Everything that differs between MySQL/MariaDB and the embedded SQLite file, in
+ * one place. The SQL files under timers/sql and controllers/ are written once and
+ * interpolate these fragments; nothing else in the code asks which database it has.
+ *
+ *                 MySQL / MariaDB                        SQLite (one process, one connection)
+ *   timestamps    DATETIME(3), UTC                       INTEGER, milliseconds since the epoch (UTC)
+ *   now           NOW(3)                                 'now' in ms (SQLite keeps it fixed within a statement)
+ *   t ± d         t + INTERVAL ? MICROSECOND, bound µs   t + ?, bound ms
+ *   t2 − t1       TIMESTAMPDIFF(MICROSECOND, …) DIV 1000  t2 − t1
+ *   later of two  GREATEST(a, b)                         MAX(a, b) (the scalar, two-argument MAX)
+ *   upsert        ON DUPLICATE KEY UPDATE c = VALUES(c)  ON CONFLICT (key) DO UPDATE SET c = excluded.c
+ *   claim lock    FOR UPDATE SKIP LOCKED                 nothing: the process holds the file's
+ *                                                        exclusive lock, and its one connection runs
+ *                                                        one transaction at a time
+ *   knex.raw      [rows, fields], { affectedRows }       rows, { changes }
+ *   time limit    the query is killed after it           none: better-sqlite3 runs a statement
+ *                                                        synchronously; no timer can interrupt it
+ *
+ * Identical in both, and so not here: `(id, lease_token) IN ((?, ?), …)` (SQLite
+ * reads a list of row values as VALUES), `LIMIT ?`, `IN (…)`, the statuses as text.
+ */
+import type { Knex } from 'knex';
+
+/** A timestamp as the driver returns it: a Date from mysql2, milliseconds from better-sqlite3. */
+export type DbTime = Date | number;
+
+export interface Dialect {
+  readonly name: 'mysql' | 'sqlite';
+  /** The database clock, to the millisecond, in the columns' representation. */
+  readonly now: string;
+  /** The database clock as milliseconds since the epoch, for measuring skew. */
+  readonly nowEpochMs: string;
+  /** `expr` plus the duration bound to its `?` (bind `duration(ms)`). */
+  plus(expr: string): string;
+  /** `expr` minus the duration bound to its `?` (bind `duration(ms)`). */
+  minus(expr: string): string;
+  /** The binding for a `?` in plus()/minus(). */
+  duration(ms: number): number;
+  /** Whole milliseconds from `from` to `to` (negative when `to` is earlier). */
+  msBetween(from: string, to: string): string;
+  /** The later of two timestamps. */
+  greatest(a: string, b: string): string;
+  /** What follows the claim's SELECT to lock the rows it returns. */
+  readonly claimLock: string;
+  /** `INSERT … VALUES (…)` followed by this updates the row whose `key` already exists. */
+  onConflictUpdate(key: string): string;
+  /** In the update part of onConflictUpdate: the value the INSERT tried to write. */
+  inserted(column: string): string;
+  /** A timestamp column as a Date. */
+  date(value: DbTime): Date;
+  /** The rows of a knex.raw SELECT. */
+  rows(result: unknown): unknown[];
+  /** The rows a knex.raw INSERT/UPDATE/DELETE changed. */
+  changes(result: unknown): number;
+  /** Puts a time limit on a query, where the driver can enforce one. */
+  bound(query: Knex.Raw, timeoutMs: number): Knex.Raw;
+}
+
+const mysql: Dialect = {
+  name: 'mysql',
+  now: 'NOW(3)',
+  nowEpochMs: 'ROUND(UNIX_TIMESTAMP(NOW(3)) * 1000)',
+  plus: (expr) => `${expr} + INTERVAL ? MICROSECOND`,
+  minus: (expr) => `${expr} - INTERVAL ? MICROSECOND`,
+  duration: (ms) => Math.round(ms * 1000),
+  msBetween: (from, to) => `TIMESTAMPDIFF(MICROSECOND, ${from}, ${to}) DIV 1000`,
+  greatest: (a, b) => `GREATEST(${a}, ${b})`,
+  claimLock: 'FOR UPDATE SKIP LOCKED',
+  onConflictUpdate: () => 'ON DUPLICATE KEY UPDATE',
+  inserted: (column) => `VALUES(${column})`,
+  date: (value) => value as Date,
+  rows: (result) => (result as [unknown[]])[0],
+  changes: (result) => (result as [{ affectedRows: number }])[0].affectedRows,
+  bound: (query, timeoutMs) => query.timeout(timeoutMs, { cancel: true }),
+};
+
+// julianday('now') is the statement's time at millisecond resolution; the round
+// trip through a double is exact once rounded.
+const SQLITE_NOW = "CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)";
+
+const sqlite: Dialect = {
+  name: 'sqlite',
+  now: SQLITE_NOW,
+  nowEpochMs: SQLITE_NOW,
+  plus: (expr) => `${expr} + ?`,
+  minus: (expr) => `${expr} - ?`,
+  duration: (ms) => Math.round(ms),
+  msBetween: (from, to) => `(${to} - ${from})`,
+  greatest: (a, b) => `MAX(${a}, ${b})`,
+  claimLock: '',
+  onConflictUpdate: (key) => `ON CONFLICT (${key}) DO UPDATE SET`,
+  inserted: (column) => `excluded.${column}`,
+  date: (value) => new Date(value),
+  rows: (result) => result as unknown[],
+  changes: (result) => (result as { changes: number }).changes,
+  bound: (query) => query,
+};
+
+/** The dialect of a knex instance or transaction, from the client it was built with. */
+export function dialectOf(db: Knex | Knex.Transaction): Dialect {
+  const client = (db.client as { config: Knex.Config }).config.client;
+  if (client === 'mysql2') return mysql;
+  if (client === 'better-sqlite3') return sqlite;
+  throw new Error(`No SQL dialect for the knex client ${String(client)}`);
+}

@@ -1,0 +1,244 @@
+/**
+ * Rate limits and quotas: RATE_LIMIT_PER_SECOND (a token bucket per key, or per
+ * client address without keys) answers 429 with Retry-After; MAX_PENDING_PER_KEY
+ * caps the timers a key has waiting. Neither writes a row for what it refuses.
+ * Time is a ManualClock: nothing here sleeps.
+ */
+import { DbClock, loadConfig, ManualClock, Metrics } from '@timer/shared';
+import { countTimers, createTestDatabase, TestDatabase } from '../../test/helpers/db';
+import { LocalPendingQuota, StorePendingQuota } from '../src/domain/pendingQuota';
+import { TimerService } from '../src/domain/timers';
+import { TokenBuckets } from '../src/domain/tokenBuckets';
+import { WebhookTargets } from '../src/domain/webhookTargets';
+import { expectError, HOOK_URL, rawRequest, RunningApi, startApp } from './support';
+
+const KEY_A = 'key-a-0123456789abcdefgh';
+const KEY_B = 'key-b-0123456789abcdefgh';
+const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+const quiet = { nudge: () => undefined };
+
+let t: TestDatabase;
+const apis: RunningApi[] = [];
+
+async function appWith(env: Record<string, string>, deps: Parameters<typeof startApp>[2] = {}) {
+  const api = await startApp(loadConfig({ DATABASE_URL: t.url, ...env }), t.store, { nudger: quiet, ...deps });
+  apis.push(api);
+  return api;
+}
+
+beforeAll(async () => {
+  t = await createTestDatabase('api_limits');
+});
+
+afterAll(async () => {
+  for (const api of apis) await api.close();
+  await t?.drop();
+});
+
+describe('TokenBuckets', () => {
+  it('grants a burst, then one request per 1/rate, telling how long to wait', () => {
+    const clock = new ManualClock();
+    const buckets = new TokenBuckets(2, 3, clock);
+
+    expect([buckets.take('a'), buckets.take('a'), buckets.take('a')]).toEqual([0, 0, 0]);
+    expect(buckets.take('a')).toBe(500);
+    clock.advance(499);
+    expect(buckets.take('a')).toBe(1);
+    clock.advance(1);
+    expect(buckets.take('a')).toBe(0);
+    expect(buckets.take('a')).toBe(500);
+  });
+
+  it('keeps one bucket per client, refilled to the burst and no further', () => {
+    const clock = new ManualClock();
+    const buckets = new TokenBuckets(10, 2, clock);
+
+    expect([buckets.take('a'), buckets.take('a'), buckets.take('b')]).toEqual([0, 0, 0]);
+    clock.advance(60_000);
+    expect([buckets.take('a'), buckets.take('a'), buckets.take('a')]).toEqual([0, 0, 100]);
+  });
+
+  it('holds at most maxClients buckets, forgetting the least recently used', () => {
+    const buckets = new TokenBuckets(1, 1, new ManualClock(), 3);
+
+    for (const client of ['a', 'b', 'c', 'a', 'd']) buckets.take(client);
+
+    expect(buckets.size).toBe(3);
+    expect(buckets.take('a')).toBeGreaterThan(0); // still known: it was used after b
+    expect(buckets.take('b')).toBe(0); // forgotten, so full again
+  });
+});
+
+describe('RATE_LIMIT_PER_SECOND with API keys', () => {
+  let api: RunningApi;
+  const clock = new ManualClock();
+
+  beforeAll(async () => {
+    api = await appWith(
+      { API_KEYS: `${KEY_A},${KEY_B}`, RATE_LIMIT_PER_SECOND: '1', RATE_LIMIT_BURST: '2' },
+      { clock },
+    );
+  });
+
+  it('answers the request over the burst with 429 rate_limited and Retry-After, and writes nothing', async () => {
+    expect((await api.http().get('/timers').set(bearer(KEY_A))).status).toBe(200);
+    expect((await api.http().get('/timers').set(bearer(KEY_A))).status).toBe(200);
+    const before = await countTimers(t.db);
+
+    const res = await rawRequest(api.port, {
+      method: 'POST',
+      path: '/timers',
+      headers: { ...bearer(KEY_A), 'Content-Type': 'application/json' },
+      body: Buffer.from(JSON.stringify({ seconds: 60, url: HOOK_URL })),
+    });
+
+    expectError(res, 429, 'rate_limited');
+    expect(res.headers['retry-after']).toBe('1');
+    expect(await countTimers(t.db)).toBe(before);
+  });
+
+  it('limits each key on its own, and refills with time', async () => {
+    expect((await api.http().get('/timers').set(bearer(KEY_B))).status).toBe(200);
+    expect((await api.http().get('/timers').set(bearer(KEY_A))).status).toBe(429);
+
+    clock.advance(1000);
+
+    expect((await api.http().get('/timers').set(bearer(KEY_A))).status).toBe(200);
+    expect((await api.http().get('/timers').set(bearer(KEY_A))).status).toBe(429);
+  });
+
+  it("does not let callers without a valid key spend a key's budget", async () => {
+    clock.advance(10_000);
+    for (let i = 0; i < 5; i++) {
+      expect((await api.http().get('/timers').set(bearer('not-a-key-0123456789'))).status).toBe(401);
+    }
+
+    expect((await api.http().get('/timers').set(bearer(KEY_A))).status).toBe(200);
+  });
+
+  it('never limits health, readiness, metrics or docs', async () => {
+    for (let i = 0; i < 5; i++) {
+      for (const path of ['/healthz', '/readyz', '/metrics', '/openapi.json']) {
+        expect((await api.http().get(path)).status).toBe(200);
+      }
+    }
+  });
+
+  it('documents the 429 on every /timers operation', async () => {
+    const { body: document } = await api.http().get('/openapi.json');
+
+    expect(document.paths['/timers'].get.responses['429'].description).toContain('rate_limited');
+    expect(document.paths['/timers/{id}'].delete.responses['429'].headers).toHaveProperty('Retry-After');
+  });
+});
+
+describe('RATE_LIMIT_PER_SECOND without API keys', () => {
+  it('limits each client address; behind TRUST_PROXY_HOPS=1 the address is the one the proxy forwards', async () => {
+    const clock = new ManualClock();
+    const direct = await appWith({ RATE_LIMIT_PER_SECOND: '1' }, { clock });
+    const proxied = await appWith({ RATE_LIMIT_PER_SECOND: '1', TRUST_PROXY_HOPS: '1' }, { clock });
+    const from = (ip: string) => ({ 'X-Forwarded-For': ip });
+
+    expect((await direct.http().get('/timers').set(from('203.0.113.1'))).status).toBe(200);
+    expect((await direct.http().get('/timers').set(from('203.0.113.2'))).status).toBe(429);
+
+    expect((await proxied.http().get('/timers').set(from('203.0.113.1'))).status).toBe(200);
+    expect((await proxied.http().get('/timers').set(from('203.0.113.2'))).status).toBe(200);
+    expect((await proxied.http().get('/timers').set(from('203.0.113.1'))).status).toBe(429);
+  });
+});
+
+describe('MAX_PENDING_PER_KEY', () => {
+  let api: RunningApi;
+  const host = new ManualClock(Date.now());
+
+  beforeAll(async () => {
+    await t.db.raw('DELETE FROM timers');
+    api = await appWith({ API_KEYS: `${KEY_A},${KEY_B}`, MAX_PENDING_PER_KEY: '2' }, { dbClock: new DbClock(host) });
+  });
+
+  const create = (key: string, seconds = 60) =>
+    api.http().post('/timers').set(bearer(key)).send({ seconds, url: HOOK_URL });
+  let firstOfA: string;
+
+  it('refuses the timer over the cap with 429 pending_quota_exceeded and writes nothing', async () => {
+    const first = await create(KEY_A);
+    expect(first.status).toBe(201);
+    firstOfA = first.body.id;
+    expect((await create(KEY_A)).status).toBe(201);
+    const before = await countTimers(t.db);
+
+    const res = await create(KEY_A);
+
+    expectError(res, 429, 'pending_quota_exceeded');
+    expect(res.headers['retry-after']).toBeUndefined();
+    expect(await countTimers(t.db)).toBe(before);
+  });
+
+  it('counts each key on its own', async () => {
+    expect((await create(KEY_B)).status).toBe(201);
+  });
+
+  it('frees a place when a timer is canceled', async () => {
+    expect((await api.http().delete(`/timers/${firstOfA}`).set(bearer(KEY_A))).status).toBe(200);
+
+    expect((await create(KEY_A)).status).toBe(201);
+    expect((await create(KEY_A)).status).toBe(429);
+  });
+
+  it('frees the places of timers once they have fired', async () => {
+    // Both counts see it: the local one by fire_at, one in the store by status.
+    host.advance(60_001);
+    await t.db.raw("UPDATE timers SET status = 'fired', fired_at = NOW(3), due_at = NULL WHERE status = 'pending'");
+
+    expect((await create(KEY_A)).status).toBe(201);
+    expect((await create(KEY_A)).status).toBe(201);
+    expect((await create(KEY_A)).status).toBe(429);
+  });
+
+  it('documents the 429 on POST /timers', async () => {
+    const { body: document } = await api.http().get('/openapi.json');
+
+    expect(document.paths['/timers'].post.responses['429'].description).toContain('pending_quota_exceeded');
+    expect(document.paths['/timers'].get.responses['429']).toBeUndefined();
+  });
+});
+
+describe('pending quotas, unit by unit', () => {
+  it('LocalPendingQuota gives the place back when the insert fails', async () => {
+    const quota = new LocalPendingQuota(1, new ManualClock());
+    const failing = { create: () => Promise.reject(new Error('insert failed')) };
+    const service = new TimerService({
+      store: failing as never,
+      logger: { isDebugEnabled: () => false } as never,
+      metrics: new Metrics({ processMetrics: false }),
+      dbClock: new ManualClock(),
+      nudger: quiet,
+      targets: new WebhookTargets({ policy: { mode: 'any', allowedPorts: [] }, requireDns: false }),
+      quota,
+      maxDelaySeconds: 3600,
+      nudgeWithinMs: 0,
+    });
+
+    await expect(service.create({ seconds: 60, url: HOOK_URL }, { owner: 'k' })).rejects.toThrow('insert failed');
+
+    await expect(quota.admit('k', { id: 'x', fireAt: new Date('2031-01-01') })).resolves.toBeUndefined();
+  });
+
+  it('StorePendingQuota asks the store how many live timers the owner has', async () => {
+    const asked: string[] = [];
+    const quota = new StorePendingQuota(
+      {
+        countLive: async (owner) => {
+          asked.push(owner);
+          return owner === 'full' ? 5 : 4;
+        },
+      },
+      5,
+    );
+
+    await expect(quota.admit('roomy')).resolves.toBeUndefined();
+    await expect(quota.admit('full')).rejects.toMatchObject({ code: 'pending_quota_exceeded', status: 429 });
+    expect(asked).toEqual(['roomy', 'full']);
+  });
+});
