@@ -12,10 +12,11 @@ import { burst, controllers } from './scenarios/burst';
 import { steady } from './scenarios/steady';
 import { scale } from './scenarios/scale';
 import { fleet } from './scenarios/fleet';
+import { sqlite } from './scenarios/sqlite';
 
 type Scenario = (options: BenchOptions, ceilings: Ceilings) => Promise<Record<string, unknown>>;
 
-const SCENARIOS: Record<string, Scenario> = { clients, create, burst, controllers, steady, scale, fleet };
+const SCENARIOS: Record<string, Scenario> = { clients, create, burst, controllers, steady, scale, fleet, sqlite };
 
 function print(line: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(line)}\n`);
