@@ -18,7 +18,7 @@ import {
 } from '@timer/shared';
 import { ApiKeys } from './domain/client';
 import { ControllerNudger, Nudger } from './domain/nudger';
-import { LocalPendingQuota, PendingQuota } from './domain/pendingQuota';
+import { PendingQuota, StorePendingQuota } from './domain/pendingQuota';
 import { TimerService } from './domain/timers';
 import { TokenBuckets } from './domain/tokenBuckets';
 import { WebhookTargets } from './domain/webhookTargets';
@@ -52,7 +52,7 @@ export interface AppDeps {
   lookup?: LookupAll;
   /**
    * Counts live timers per key for MAX_PENDING_PER_KEY. By default, when the cap is set,
-   * a per-process count (LocalPendingQuota); a StorePendingQuota makes it exact.
+   * the store counts them (exact across replicas: timers record their owner).
    */
   pendingQuota?: PendingQuota;
 }
@@ -83,7 +83,7 @@ export function createApp({
   const isPublic = (path: string) =>
     isHealth(path) || (config.metricsPublic && path === '/metrics') || (config.docsPublic && isDocs(path));
   const quota =
-    pendingQuota ?? (config.maxPendingPerKey > 0 ? new LocalPendingQuota(config.maxPendingPerKey, dbClock) : undefined);
+    pendingQuota ?? (config.maxPendingPerKey > 0 ? new StorePendingQuota(store, config.maxPendingPerKey) : undefined);
   const document = buildOpenApiDocument(version, {
     apiKeys: keys !== null,
     rateLimited: config.rateLimitPerSecond > 0,

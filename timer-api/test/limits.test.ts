@@ -179,6 +179,12 @@ describe('MAX_PENDING_PER_KEY', () => {
     expect((await create(KEY_B)).status).toBe(201);
   });
 
+  it('holds across api replicas: another app on the same database sees the same count', async () => {
+    const replica = await appWith({ API_KEYS: `${KEY_A},${KEY_B}`, MAX_PENDING_PER_KEY: '2' });
+    const res = await replica.http().post('/timers').set(bearer(KEY_A)).send({ seconds: 60, url: HOOK_URL });
+    expectError(res, 429, 'pending_quota_exceeded');
+  });
+
   it('frees a place when a timer is canceled', async () => {
     expect((await api.http().delete(`/timers/${firstOfA}`).set(bearer(KEY_A))).status).toBe(200);
 

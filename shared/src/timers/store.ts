@@ -9,6 +9,7 @@ import { listLiveControllers, registerController, removeController } from '../co
 import { select } from '../db/query';
 import { cancelTimer } from './sql/cancelTimer';
 import { claimDueTimers } from './sql/claimDueTimers';
+import { countLiveTimers } from './sql/countLiveTimers';
 import { completeFired } from './sql/completeFired';
 import { failTimer } from './sql/failTimer';
 import { findTimer, listTimers, ListQuery } from './sql/findTimers';
@@ -47,6 +48,11 @@ export class TimerStore {
   /** Resolves once the timer is committed. */
   create(timer: NewTimer): Promise<void> {
     return this.creates.add(timer);
+  }
+
+  /** Timers `owner` created that are still to fire. */
+  countLive(owner: string): Promise<number> {
+    return countLiveTimers(this.db, this.queryTimeoutMs, owner);
   }
 
   find(id: string): Promise<TimerRecord | null> {

@@ -41,7 +41,13 @@ export class TimerService {
     const url = checkWebhookUrl(request.url);
     await this.options.targets.check(url);
     const now = this.options.dbClock.now();
-    const timer = { id: uuidv7(), url, createdAt: new Date(now), fireAt: new Date(now + delaySeconds * 1000) };
+    const timer = {
+      id: uuidv7(),
+      url,
+      createdAt: new Date(now),
+      fireAt: new Date(now + delaySeconds * 1000),
+      owner: client.owner,
+    };
     const { quota } = this.options;
     await quota?.admit(client.owner, timer);
     try {

@@ -5,6 +5,8 @@
 import type { Knex } from 'knex';
 import * as createTimers from './20261122000000_create_timers';
 import * as createControllers from './20261122000100_create_controllers';
+import * as addTimersOwner from './20261122000200_add_timers_owner';
+import * as indexTimersOwnerStatus from './20261122000300_index_timers_owner_status';
 
 interface Migration {
   name: string;
@@ -12,7 +14,7 @@ interface Migration {
   down(knex: Knex): Promise<void>;
 }
 
-const migrations: Migration[] = [createTimers, createControllers];
+const migrations: Migration[] = [createTimers, createControllers, addTimersOwner, indexTimersOwnerStatus];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
   getMigrations: async () => migrations,

@@ -4,7 +4,8 @@
  * of its callers answers 201: an acknowledged timer is always durable.
  *
  * Parameters: per timer, id (UUIDv7, time-ordered so inserts append to the
- * primary key), url, createdAt and fireAt. The caller computes both times on the
+ * primary key), url, createdAt, fireAt, and owner (who created it, for the
+ * pending-timer cap; NULL when unknown). The caller computes both times on the
  * database clock (DbClock), so no read-back is needed. Locks: only the new rows
  * (on SQLite, none beyond the file's lock that the process holds anyway).
  * The same statement on both dialects: knex binds a Date as DATETIME for mysql2
@@ -18,6 +19,7 @@ export interface NewTimer {
   url: string;
   createdAt: Date;
   fireAt: Date;
+  owner?: string | null;
 }
 
 export async function insertTimers(db: Knex, timeoutMs: number, timers: readonly NewTimer[]): Promise<void> {
@@ -25,8 +27,8 @@ export async function insertTimers(db: Knex, timeoutMs: number, timers: readonly
   await write(
     db,
     timeoutMs,
-    `INSERT INTO timers (id, url, status, fire_at, due_at, created_at, updated_at)
-     VALUES ${timers.map(() => "(?, ?, 'pending', ?, ?, ?, ?)").join(', ')}`,
-    timers.flatMap((t) => [t.id, t.url, t.fireAt, t.fireAt, t.createdAt, t.createdAt]),
+    `INSERT INTO timers (id, url, status, fire_at, due_at, created_at, updated_at, owner)
+     VALUES ${timers.map(() => "(?, ?, 'pending', ?, ?, ?, ?, ?)").join(', ')}`,
+    timers.flatMap((t) => [t.id, t.url, t.fireAt, t.fireAt, t.createdAt, t.createdAt, t.owner ?? null]),
   );
 }
