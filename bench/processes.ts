@@ -1,5 +1,6 @@
 /** Child processes for the benchmarks: the ceiling servers. */
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import net from 'node:net';
 import path from 'node:path';
 import { freePort } from '../test/helpers/ports';
@@ -34,4 +35,19 @@ export async function startCeilingServer(kind: 'bare' | 'express'): Promise<{ ur
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** Creates timers at a steady rate from a child process (creator.ts); returns what it created. */
+export async function runCreator(
+  url: string,
+  rate: number,
+  seconds: number,
+  body: string,
+): Promise<{ fireAt: Record<string, number>; errors: Record<string, number>; seconds: number }> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [path.join(__dirname, 'creator.js'), url, String(rate), String(seconds), body],
+    { maxBuffer: 64 << 20 },
+  );
+  return JSON.parse(stdout);
 }

@@ -34,7 +34,7 @@ export async function fleet({ quick }: BenchOptions): Promise<Record<string, unk
       lateness_ms: late,
       missing: ids.filter((id) => !delivered.has(id)).length,
       duplicates: duplicates(receiver.deliveries),
-      settings: { POLL_INTERVAL_MS: 500, CLAIM_BATCH_SIZE: 200, MAX_IN_FLIGHT: 200 },
+      settings: 'defaults (POLL_INTERVAL_MS 500, LOOKAHEAD_MS 1000, CLAIM_BATCH_SIZE 500, MAX_IN_FLIGHT 256)',
     };
   } finally {
     await killAll(controllers);

@@ -10,6 +10,7 @@ import { startReceiver } from '../../test/helpers/receiver';
 import { percentile } from '../../test/helpers/timers';
 import { waitFor } from '../../test/helpers/wait';
 import { BenchOptions, round } from '../common';
+import { runCreator } from '../processes';
 
 export async function measureSteady(t: TestDatabase, ratePerSecond: number, durationS: number) {
   const receiver = await startReceiver(undefined, { light: true });
@@ -18,38 +19,11 @@ export async function measureSteady(t: TestDatabase, ratePerSecond: number, dura
   try {
     await controller.waitForLog('Controller started');
     const port = (await api.waitForLog('API listening')).port as number;
-    const fireAt = new Map<string, number>();
-    const errors: Record<string, number> = {};
     const body = JSON.stringify({ seconds: 2, url: receiver.url });
-    const create = async () => {
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}/timers`, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body,
-        });
-        if (res.status !== 201) {
-          errors[res.status] = (errors[res.status] ?? 0) + 1;
-          return;
-        }
-        const timer = (await res.json()) as { id: string; fire_at: string };
-        fireAt.set(timer.id, Date.parse(timer.fire_at));
-      } catch {
-        errors.network = (errors.network ?? 0) + 1;
-      }
-    };
-    // Sends in 10 ms ticks, catching up if a tick was late, so the rate holds.
-    const started = Date.now();
-    const total = ratePerSecond * durationS;
-    let sent = 0;
-    const inFlight: Promise<void>[] = [];
-    while (sent < total) {
-      const due = Math.min(total, Math.floor(((Date.now() - started) / 1000) * ratePerSecond));
-      for (; sent < due; sent++) inFlight.push(create());
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    await Promise.all(inFlight);
-    const createRate = total / ((Date.now() - started) / 1000);
+    const created = await runCreator(`http://127.0.0.1:${port}/timers`, ratePerSecond, durationS, body);
+    const fireAt = new Map(Object.entries(created.fireAt));
+    const errors = created.errors;
+    const createRate = (ratePerSecond * durationS) / created.seconds;
     await waitFor('every accepted timer delivered', () => receiver.distinct >= fireAt.size, {
       timeoutMs: 30_000,
       intervalMs: 100,

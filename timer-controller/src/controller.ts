@@ -246,7 +246,7 @@ export class Controller {
 
   /** Moves every timer that is due to the ready queue, sends what slots allow, re-arms the wheel. */
   private tick(): void {
-    const now = this.dbClock.now();
+    const now = this.dbClock.earliestNow();
     for (let next = this.wheel.peek(); next && next.dueMs <= now; next = this.wheel.peek()) {
       this.ready.push(this.wheel.pop()!);
     }
@@ -260,7 +260,7 @@ export class Controller {
     if (this.wheelTimer && this.wheelArmedFor <= next.dueMs) return;
     this.disarm();
     this.wheelArmedFor = next.dueMs;
-    const delay = Math.max(0, Math.ceil(this.dbClock.toHost(next.dueMs) - this.deps.clock.now()));
+    const delay = Math.max(0, Math.ceil(next.dueMs - this.dbClock.earliestNow()));
     this.wheelTimer = setTimeout(() => {
       this.wheelTimer = null;
       this.wheelArmedFor = Infinity;

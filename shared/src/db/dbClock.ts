@@ -10,6 +10,9 @@ import { errorFields, Logger } from '../logger';
 import { measureClockSkew } from './skew';
 
 export class DbClock implements Clock {
+  /** Half the round trip of the measurement kept: how far off the offset can be. */
+  private uncertainty = 0;
+
   constructor(
     private readonly host: Clock,
     private offset = 0,
@@ -19,14 +22,18 @@ export class DbClock implements Clock {
     return this.host.now() + this.offset;
   }
 
+  /**
+   * The earliest the database's clock can read now: what a controller compares due
+   * times with, so that the error of the offset can make a webhook a millisecond
+   * late, never early.
+   */
+  earliestNow(): number {
+    return this.now() - this.uncertainty;
+  }
+
   /** Database time minus host time, in ms. */
   get offsetMs(): number {
     return this.offset;
-  }
-
-  /** Converts a database-time instant to the host's clock (for setTimeout). */
-  toHost(dbMs: number): number {
-    return dbMs - this.offset;
   }
 
   async sync(db: Knex, timeoutMs: number, samples = 3): Promise<number> {
@@ -38,6 +45,7 @@ export class DbClock implements Clock {
       if (!best || rtt < best.rtt) best = { offset, rtt };
     }
     this.offset = Math.round(best!.offset);
+    this.uncertainty = Math.ceil(best!.rtt / 2) + 1; // +1: both clocks read whole milliseconds
     return this.offset;
   }
 
