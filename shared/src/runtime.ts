@@ -91,9 +91,13 @@ export async function runService(name: string, starters: Starter[], options: Loa
 
   logger.info('Starting', { database: config.database.display });
   try {
-    await prepareDatabase({ config, db, logger, clock: systemClock, signal: starting.signal });
-    const dbClock = new DbClock(systemClock);
-    await dbClock.sync(db, config.dbQueryTimeoutMs);
+    const skewMs = await prepareDatabase({ config, db, logger, clock: systemClock, signal: starting.signal });
+    // Start from the skew just measured; a finer sync that fails (the database may go
+    // away again right now) must not stop the start: the periodic sync retries.
+    const dbClock = new DbClock(systemClock, skewMs);
+    await dbClock
+      .sync(db, config.dbQueryTimeoutMs)
+      .catch((err) => logger.warn('Clock sync failed; using the skew measured at start', errorFields(err)));
     const stopSync = dbClock.keepInSync(db, config.dbQueryTimeoutMs, 30_000, logger);
     stops.push(async () => stopSync());
     const ctx: ServiceContext = { config, logger, db, store, clock: systemClock, dbClock, metrics: new Metrics() };
