@@ -180,10 +180,9 @@ describe('the cancel contract', () => {
     await Promise.all(pending);
 
     const canceled = idsAnswered(answers, 200);
-    const notCanceled = [...idsAnswered(answers, 409), ...idsAnswered(answers, 503)];
-    // 200 or 409; or 503 when the cancel lost an InnoDB deadlock to a claim (the
-    // claim locks the due_at index entry, then the row; the cancel the row, then
-    // the index entries): the cancel was rolled back and changed nothing.
+    const notCanceled = idsAnswered(answers, 409);
+    // 200 or 409, nothing else: a cancel that InnoDB picked as a deadlock victim
+    // against a claim is run again, not answered 503.
     expect(canceled.length + notCanceled.length).toBe(RACES);
     // Both sides won often: the race was run, not avoided.
     expect(canceled.length).toBeGreaterThan(RACES / 20);

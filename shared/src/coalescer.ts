@@ -16,6 +16,8 @@ interface Waiting<T> {
   item: T;
   resolve: () => void;
   reject: (err: unknown) => void;
+  /** Stops listening for the caller's abort once the item has gone out. */
+  settled?: () => void;
 }
 
 export class Coalescer<T> {
@@ -27,9 +29,22 @@ export class Coalescer<T> {
     private readonly options: CoalescerOptions,
   ) {}
 
-  add(item: T): Promise<void> {
+  /** Aborting `signal` while the item still waits for a flush takes it out; once flushing, it stays. */
+  add(item: T, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
+      const waiting: Waiting<T> = { item, resolve, reject };
+      this.queue.push(waiting);
+      if (signal) {
+        const withdraw = () => {
+          const at = this.queue.indexOf(waiting);
+          if (at < 0) return;
+          this.queue.splice(at, 1);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', withdraw, { once: true });
+        waiting.settled = () => signal.removeEventListener('abort', withdraw);
+      }
       this.next();
     });
   }
@@ -37,6 +52,7 @@ export class Coalescer<T> {
   private next(): void {
     while (this.running < this.options.maxConcurrent && this.queue.length > 0) {
       const batch = this.queue.splice(0, this.options.maxBatch);
+      batch.forEach((w) => w.settled?.());
       this.running += 1;
       this.flush(batch.map((w) => w.item))
         .then(

@@ -71,6 +71,8 @@ export interface Config extends SecurityConfig {
   readonly dbRetryMaxMs: number;
   readonly clockSkewWarnMs: number;
   readonly bodyLimitBytes: number;
+  /** timer-api: every request is answered within this (503 request_timeout otherwise). */
+  readonly requestTimeoutMs: number;
   readonly controllerId: string;
 }
 
@@ -283,6 +285,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     dbRetryMaxMs: r.int('DB_RETRY_MAX_MS', 5000, 1, 600_000),
     clockSkewWarnMs: r.int('CLOCK_SKEW_WARN_MS', 1000, 0, 3_600_000),
     bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 16 * 1024, 256, 1024 * 1024),
+    requestTimeoutMs: r.int('REQUEST_TIMEOUT_MS', 5000, 100, 600_000),
     controllerId: r.string('CONTROLLER_ID', defaultControllerId(), /^[\w.:-]{1,64}$/),
     ...readSecurity(r, env),
   };

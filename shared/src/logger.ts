@@ -24,11 +24,24 @@ export function createSilentLogger(): Logger {
   return winston.createLogger({ silent: true, transports: [new winston.transports.Console()] });
 }
 
-/** The fields worth logging about an error: never the whole object (it may hold a query). */
+/**
+ * The fields worth logging about an error: never the whole object, and never the
+ * query. knex prefixes a failed query's message with its SQL (and, unless told
+ * otherwise, its values: timer URLs, which may carry credentials); mysql2 keeps
+ * the server's own words in `sqlMessage`, which is all that is logged then.
+ */
 export function errorFields(err: unknown): { error: string; code?: string } {
   if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    return { error: err.message, ...(typeof code === 'string' ? { code } : {}) };
+    const { code, sqlMessage } = err as { code?: unknown; sqlMessage?: unknown };
+    const message = typeof sqlMessage === 'string' ? sqlMessage : withoutQuery(err);
+    return { error: message, ...(typeof code === 'string' ? { code } : {}) };
   }
   return { error: String(err) };
+}
+
+/** knex writes `<sql> - <message>`; the SQL holds placeholders only (compileSqlOnError: false). */
+function withoutQuery(err: Error): string {
+  const { sql } = err as { sql?: unknown };
+  if (typeof sql === 'string' && err.message.startsWith(`${sql} - `)) return err.message.slice(sql.length + 3);
+  return err.message;
 }

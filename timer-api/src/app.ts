@@ -23,6 +23,7 @@ import { TimerService } from './domain/timers';
 import { TokenBuckets } from './domain/tokenBuckets';
 import { WebhookTargets } from './domain/webhookTargets';
 import { authenticate } from './http/auth';
+import { answerWithin } from './http/deadline';
 import { errorHandler, methodNotAllowed, routeNotFound } from './http/errorHandler';
 import { rateLimit } from './http/rateLimit';
 import { countRequests } from './http/requestMetrics';
@@ -40,7 +41,10 @@ const { version } = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.
 const NUDGE_MARGIN_MS = 200;
 
 export interface AppDeps {
-  config: Pick<Config, 'maxDelaySeconds' | 'bodyLimitBytes' | 'pollIntervalMs' | keyof SecurityConfig>;
+  config: Pick<
+    Config,
+    'maxDelaySeconds' | 'bodyLimitBytes' | 'pollIntervalMs' | 'requestTimeoutMs' | keyof SecurityConfig
+  >;
   store: TimerStore;
   logger: Logger;
   metrics?: Metrics;
@@ -102,6 +106,7 @@ export function createApp({
   });
 
   app.use(countRequests(metrics));
+  app.use(answerWithin(config.requestTimeoutMs, isOperational, logger));
   app.use(authenticate(keys, isPublic));
   if (config.rateLimitPerSecond > 0) {
     app.use(rateLimit(new TokenBuckets(config.rateLimitPerSecond, config.rateLimitBurst, clock), isOperational));

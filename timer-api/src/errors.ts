@@ -26,6 +26,11 @@ export const ERROR_CATALOGUE = {
     message: 'Too many timers waiting to fire for this API key (MAX_PENDING_PER_KEY); cancel some or wait.',
   },
   service_unavailable: { status: 503, message: 'The database is unavailable; retry shortly.' },
+  request_timeout: {
+    status: 503,
+    message:
+      'The service could not answer within REQUEST_TIMEOUT_MS; retry shortly. A create answered this way may have been stored.',
+  },
   internal_error: { status: 500, message: 'Something went wrong on our side.' },
 } as const;
 

@@ -21,7 +21,11 @@ function errorResponse(description: string, ...codes: ErrorCode[]) {
 }
 
 const unavailable = {
-  ...errorResponse('The database is unreachable. Retry after the Retry-After header.', 'service_unavailable'),
+  ...errorResponse(
+    'The database is unreachable, or the answer took longer than REQUEST_TIMEOUT_MS. Retry after the Retry-After header.',
+    'service_unavailable',
+    'request_timeout',
+  ),
   headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait.' } },
 };
 

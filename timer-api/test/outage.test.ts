@@ -133,3 +133,63 @@ it('answers a burst of requests during the cut with 503s, all of them quickly', 
   proxy.restore();
   await expectRecovered();
 });
+
+describe('a database that accepts connections and then says nothing', () => {
+  const TIMEOUT_MS = 1000;
+  let stalledApi: RunningApi;
+  let stalledDb: Db;
+
+  beforeAll(async () => {
+    const cfg = loadConfig({
+      DATABASE_URL: t.urlVia(proxy.port),
+      LOG_LEVEL: 'warn',
+      REQUEST_TIMEOUT_MS: String(TIMEOUT_MS),
+    });
+    stalledDb = createDb(cfg);
+    stalledApi = await startApp(cfg, new TimerStore(stalledDb, cfg.dbQueryTimeoutMs));
+  });
+  afterAll(async () => {
+    await stalledApi?.close();
+    await stalledDb?.destroy();
+  });
+
+  it('answers every request within REQUEST_TIMEOUT_MS with 503, and stores nothing it answered so', async () => {
+    // Pooled connections first, so requests meet both stalled old connections and unanswered new ones.
+    const warm = await Promise.all(
+      [1, 2, 3].map(() => stalledApi.http().post('/timers').send({ seconds: 60, url: HOOK_URL })),
+    );
+    expect(warm.map((r) => r.status)).toEqual([201, 201, 201]);
+    const before = await countTimers(t.db);
+
+    proxy.stall();
+
+    const started = Date.now();
+    const answers = await Promise.all([
+      ...Array.from({ length: 10 }, () => stalledApi.http().post('/timers').send({ seconds: 60, url: HOOK_URL })),
+      stalledApi.http().get(`/timers/${warm[0].body.id}`),
+      stalledApi.http().get('/timers'),
+      stalledApi.http().delete(`/timers/${warm[1].body.id}`),
+    ]);
+    const tookMs = Date.now() - started;
+
+    for (const res of answers) {
+      expect(res.status).toBe(503);
+      expect(['request_timeout', 'service_unavailable']).toContain(res.body.error.code);
+      expect(res.headers['retry-after']).toMatch(/^\d+$/);
+    }
+    expect(answers.some((r) => r.body.error.code === 'request_timeout')).toBe(true);
+    expect(tookMs).toBeLessThan(TIMEOUT_MS + 1500);
+    expect((await stalledApi.http().get('/healthz')).status).toBe(200);
+
+    proxy.restore();
+
+    const res = await waitFor('the api to create timers again', async () => {
+      const attempt = await stalledApi.http().post('/timers').send({ seconds: 60, url: HOOK_URL });
+      return attempt.status === 201 ? attempt : null;
+    });
+    // What was answered 503 never reached the database; the one 201 since did.
+    expect(await countTimers(t.db)).toBe(before + 1);
+    expect(await timerRow(t.db, warm[1].body.id)).toMatchObject({ status: 'pending' });
+    expect(await timerRow(t.db, res.body.id)).toMatchObject({ status: 'pending' });
+  });
+});

@@ -38,25 +38,21 @@ export class OutcomeRecorder {
   }
 
   scheduleRetry(claim: ClaimRef, delayMs: number, error: string): void {
-    this.track('retry', [claim.id], async () => {
+    this.track('retry', [claim], async () => {
       const ok = await this.options.store.scheduleRetry(this.options.owner, claim, delayMs, error);
       return ok ? 1 : 0;
     });
   }
 
   markFailed(claim: ClaimRef, error: string): void {
-    this.track('fail', [claim.id], async () =>
+    this.track('fail', [claim], async () =>
       (await this.options.store.fail(this.options.owner, claim, error)) ? 1 : 0,
     );
   }
 
   release(claims: ClaimRef[], attemptStarted: boolean): void {
     if (claims.length === 0) return;
-    this.track(
-      'release',
-      claims.map((c) => c.id),
-      () => this.options.store.release(this.options.owner, claims, attemptStarted),
-    );
+    this.track('release', claims, () => this.options.store.release(this.options.owner, claims, attemptStarted));
   }
 
   /** Waits until everything recorded so far has landed, or until `timeoutMs` passes. */
@@ -80,28 +76,22 @@ export class OutcomeRecorder {
     if (this.fired.length === 0) return;
     const batch = this.fired;
     this.fired = [];
-    this.track(
-      'fired',
-      batch.map((c) => c.id),
-      () => this.options.store.completeFired(this.options.owner, batch),
-    );
+    this.track('fired', batch, () => this.options.store.completeFired(this.options.owner, batch));
   }
 
-  /** Runs a fenced write until it lands; a row it did not change means the lease was lost. */
-  private track(outcome: string, ids: string[], writeOnce: () => Promise<number>): void {
+  /**
+   * Runs a fenced write until it lands. A row it did not change was either
+   * written by an earlier try whose answer was lost, or claimed by another
+   * controller since: only the second is a lost lease.
+   */
+  private track(outcome: string, claims: readonly ClaimRef[], writeOnce: () => Promise<number>): void {
     const { logger } = this.options;
+    const ids = claims.map((c) => c.id);
     const task = (async () => {
       for (let attempt = 1; ; attempt++) {
         try {
           const changed = await writeOnce();
-          if (changed < ids.length) {
-            this.options.metrics.leasesLost.inc(ids.length - changed);
-            logger.warn('Lease lost before the outcome was recorded; another controller owns the timer', {
-              outcome,
-              lost: ids.length - changed,
-              ...(ids.length === 1 ? { timerId: ids[0] } : { timerIds: ids.slice(0, 20) }),
-            });
-          }
+          if (changed < claims.length) await this.reportTakenOver(outcome, claims);
           return;
         } catch (err) {
           if (this.giveUp.signal.aborted) {
@@ -127,5 +117,16 @@ export class OutcomeRecorder {
     })();
     this.pending.add(task);
     void task.finally(() => this.pending.delete(task));
+  }
+
+  private async reportTakenOver(outcome: string, claims: readonly ClaimRef[]): Promise<void> {
+    const lost = await this.options.store.takenOver(claims).catch(() => claims.map((c) => c.id));
+    if (lost.length === 0) return;
+    this.options.metrics.leasesLost.inc(lost.length);
+    this.options.logger.warn('Lease lost before the outcome was recorded; another controller owns the timer', {
+      outcome,
+      lost: lost.length,
+      ...(lost.length === 1 ? { timerId: lost[0] } : { timerIds: lost.slice(0, 20) }),
+    });
   }
 }

@@ -43,6 +43,8 @@ function createMysqlDb(config: Config, d: MysqlDatabaseConfig, logger?: Logger):
       },
     },
     acquireConnectionTimeout: config.dbAcquireTimeoutMs,
+    // A failed query's message carries its SQL; without this, also its values (URLs, credentials).
+    compileSqlOnError: false,
     log: knexLog(logger),
   });
 }

@@ -27,3 +27,20 @@ export async function write(
   const d = dialectOf(db);
   return d.changes(await d.bound(db.raw(sql, bindings as Knex.RawBinding[]), timeoutMs));
 }
+
+/**
+ * Runs a statement again when InnoDB chose it as the victim of a deadlock: the
+ * victim's statement was rolled back whole, so running it again is safe, and is
+ * what MySQL's manual asks of applications. Only for single statements that are
+ * their own transaction; a few tries, each after a short random pause.
+ */
+export async function retryOnDeadlock<T>(run: () => Promise<T>, tries = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      if (attempt >= tries || (err as { code?: unknown }).code !== 'ER_LOCK_DEADLOCK') throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+    }
+  }
+}

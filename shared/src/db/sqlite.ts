@@ -75,6 +75,8 @@ export function createSqliteDb(config: Config, d: SqliteDatabaseConfig, log: Kne
       },
     },
     acquireConnectionTimeout: config.dbAcquireTimeoutMs,
+    // A failed query's message carries its SQL; without this, also its values (URLs, credentials).
+    compileSqlOnError: false,
     log,
   });
 }

@@ -29,9 +29,14 @@ export interface StartupOptions {
 export async function prepareDatabase(options: StartupOptions): Promise<number> {
   const { config, db, logger, clock } = options;
   const d = config.database;
-  if (d.client === 'better-sqlite3') await openSqlite(options, d);
-  else await migrateWhenReachable(options);
-  const skewMs = Math.round(await measureClockSkew(db, clock, config.dbQueryTimeoutMs));
+  let skew: number;
+  if (d.client === 'better-sqlite3') {
+    await openSqlite(options, d);
+    skew = await measureClockSkew(db, clock, config.dbQueryTimeoutMs);
+  } else {
+    skew = await migrateWhenReachable(options);
+  }
+  const skewMs = Math.round(skew);
   const fields = { database: config.database.display, skewMs };
   if (Math.abs(skewMs) > config.clockSkewWarnMs) {
     logger.warn('Host clock differs from the database clock; the database clock decides what is due', fields);
@@ -41,13 +46,18 @@ export async function prepareDatabase(options: StartupOptions): Promise<number> 
   return skewMs;
 }
 
-async function migrateWhenReachable({ config, db, logger, signal }: StartupOptions): Promise<void> {
+/** Returns the skew measured once the migrations are in: the database can go away between the two. */
+async function migrateWhenReachable({ config, db, logger, clock, signal }: StartupOptions): Promise<number> {
+  let migrated = false;
   for (let attempt = 1; ; attempt++) {
     try {
-      await ensureDatabase(config.database, config.dbConnectTimeoutMs);
-      const applied = await migrateToLatest(db);
-      if (applied.length > 0) logger.info('Applied migrations', { migrations: applied });
-      break;
+      if (!migrated) {
+        await ensureDatabase(config.database, config.dbConnectTimeoutMs);
+        const applied = await migrateToLatest(db);
+        if (applied.length > 0) logger.info('Applied migrations', { migrations: applied });
+        migrated = true;
+      }
+      return await measureClockSkew(db, clock, config.dbQueryTimeoutMs);
     } catch (err) {
       if (signal?.aborted) throw err;
       const delayMs = exponentialDelay(attempt, config.dbRetryBaseMs, config.dbRetryMaxMs);

@@ -12,6 +12,7 @@ import { claimDueTimers } from './sql/claimDueTimers';
 import { countLiveTimers } from './sql/countLiveTimers';
 import { completeFired } from './sql/completeFired';
 import { failTimer } from './sql/failTimer';
+import { findTakenOver } from './sql/findTakenOver';
 import { findTimer, listTimers, ListQuery } from './sql/findTimers';
 import { insertTimers, NewTimer } from './sql/insertTimers';
 import { releaseTimers } from './sql/releaseTimers';
@@ -45,9 +46,13 @@ export class TimerStore {
     await select(this.db, this.queryTimeoutMs, 'SELECT 1');
   }
 
-  /** Resolves once the timer is committed. */
-  create(timer: NewTimer): Promise<void> {
-    return this.creates.add(timer);
+  /**
+   * Resolves once the timer is committed. Aborting `signal` before the timer has
+   * gone out in an INSERT drops it (and rejects with the signal's reason); after
+   * that, the INSERT's outcome stands.
+   */
+  create(timer: NewTimer, signal?: AbortSignal): Promise<void> {
+    return this.creates.add(timer, signal);
   }
 
   /** Timers `owner` created that are still to fire. */
@@ -85,6 +90,11 @@ export class TimerStore {
 
   release(owner: string, claims: readonly ClaimRef[], attemptStarted: boolean): Promise<number> {
     return releaseTimers(this.db, this.queryTimeoutMs, owner, claims, attemptStarted);
+  }
+
+  /** Ids among `claims` whose timer has been claimed again since (by any controller). */
+  takenOver(claims: readonly ClaimRef[]): Promise<string[]> {
+    return findTakenOver(this.db, this.queryTimeoutMs, claims);
   }
 
   registerController(controller: { id: string; endpoint: string }): Promise<void> {

@@ -36,6 +36,8 @@ export class TimerService {
   async create(
     request: CreateTimerRequest,
     client: Pick<Client, 'owner'> = { owner: ANONYMOUS_OWNER },
+    /** Aborted when the caller has stopped waiting: a timer not yet sent to the database is dropped. */
+    signal?: AbortSignal,
   ): Promise<Timer> {
     const delaySeconds = this.delayOf(request);
     const url = checkWebhookUrl(request.url);
@@ -51,7 +53,7 @@ export class TimerService {
     const { quota } = this.options;
     await quota?.admit(client.owner, timer);
     try {
-      await this.options.store.create(timer);
+      await this.options.store.create(timer, signal);
     } catch (err) {
       quota?.forget(timer.id);
       throw err;

@@ -4,9 +4,10 @@
  * are, body-parser's errors by their type, an unreachable database as 503 with
  * Retry-After, and anything else as a logged 500 with a generic message.
  */
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { errorFields, isTransientDbError, Logger, Metrics, RETRY_AFTER_SECONDS } from '@timer/shared';
 import { AppError, ErrorCode } from '../errors';
+import { answeredByDeadline } from './deadline';
 
 const BODY_PARSER_ERRORS: Record<string, ErrorCode> = {
   'entity.parse.failed': 'invalid_json',
@@ -27,6 +28,8 @@ function toAppError(err: unknown): AppError | null {
 
 export function errorHandler(logger: Logger, metrics: Metrics): ErrorRequestHandler {
   return (err, req, res, _next) => {
+    // The deadline has answered 503 already; what the route did afterwards (or failed to) is moot.
+    if (answeredByDeadline(res)) return;
     const known = toAppError(err);
     const error = known ?? new AppError('internal_error', undefined, undefined, { cause: err });
     if (!known) {
@@ -40,19 +43,24 @@ export function errorHandler(logger: Logger, metrics: Metrics): ErrorRequestHand
       metrics.dbErrors.inc({ operation: 'api' });
       logger.warn('Database unavailable, answered 503', { method: req.method, path: req.path, ...errorFields(err) });
     }
-    if (res.headersSent) {
-      res.end();
-      return;
-    }
-    if (error.status === 503) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
-    res.status(error.status).json({
-      error: {
-        code: error.code,
-        message: error.message,
-        ...(error.details ? { details: error.details } : {}),
-      },
-    });
+    sendError(res, error);
   };
+}
+
+/** Answers with the SPEC's error JSON (and Retry-After on a 503). */
+export function sendError(res: Response, error: AppError): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  if (error.status === 503) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+  res.status(error.status).json({
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.details ? { details: error.details } : {}),
+    },
+  });
 }
 
 export const routeNotFound: RequestHandler = (req, _res, next) =>

@@ -2,6 +2,7 @@
 import { RequestHandler, Router } from 'express';
 import type { TimerService } from '../domain/timers';
 import { clientOf } from '../http/auth';
+import { answeredByDeadline, requestSignal } from '../http/deadline';
 import { jsonBody } from '../http/jsonBody';
 import { methodNotAllowed } from '../http/errorHandler';
 import { bodyValidator, queryValidator } from '../http/validation';
@@ -14,7 +15,8 @@ export function timerRoutes(service: TimerService, bodyLimitBytes: number): Rout
   const router = Router();
 
   const create: RequestHandler = async (req, res) => {
-    const timer = await service.create(validateCreate(req.body), clientOf(res));
+    const timer = await service.create(validateCreate(req.body), clientOf(res), requestSignal(res));
+    if (answeredByDeadline(res)) return;
     res.status(201).location(`/timers/${timer.id}`).json(timer);
   };
 

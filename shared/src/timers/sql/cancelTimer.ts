@@ -9,21 +9,27 @@
  * A 200 therefore always means no controller holds or will take the timer.
  * SQLite: the process's one connection runs the claim's transaction and this
  * UPDATE one after the other, never interleaved, so the same holds.
+ * The claim locks the due_at index entry and then the row, this UPDATE the row
+ * and then the index entry: InnoDB may pick this UPDATE as a deadlock victim and
+ * roll it back. It is run again (the claim has committed by then), so the caller
+ * gets its 200 or 409 instead of a 503.
  */
 import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
-import { write } from '../../db/query';
+import { retryOnDeadlock, write } from '../../db/query';
 import type { CancelResult } from '../types';
 import { findTimer } from './findTimers';
 
 export async function cancelTimer(db: Knex, timeoutMs: number, id: string): Promise<CancelResult> {
   const d = dialectOf(db);
-  const changed = await write(
-    db,
-    timeoutMs,
-    `UPDATE timers SET status = 'canceled', due_at = NULL, locked_by = NULL, updated_at = ${d.now}
-     WHERE id = ? AND status = 'pending'`,
-    [id],
+  const changed = await retryOnDeadlock(() =>
+    write(
+      db,
+      timeoutMs,
+      `UPDATE timers SET status = 'canceled', due_at = NULL, locked_by = NULL, updated_at = ${d.now}
+       WHERE id = ? AND status = 'pending'`,
+      [id],
+    ),
   );
   const timer = await findTimer(db, timeoutMs, id);
   if (!timer) return { outcome: 'not_found' };
