@@ -40,12 +40,16 @@ interface Answer {
 /**
  * POST /timers with Node's http client (cheaper per request than fetch); never
  * rejects. A kept-alive connection that the api closed for idleness just as the
- * request went out is reset before the api read anything: sent again once, as
- * Node's documentation advises, since the api never saw it.
+ * request went out is reset before the api read anything: sent again, as Node's
+ * documentation advises, since the api never saw it. The agent also drops a
+ * connection idle for 4 s, before the api's keep-alive timeout closes it.
  */
 async function post(agent: http.Agent, apiUrl: URL, body: string): Promise<Answer> {
-  const first = await postOnce(agent, apiUrl, body);
-  return first.staleConnection ? postOnce(agent, apiUrl, body) : first;
+  // Several idle connections can go stale together: each stale one is passed over, a few at most.
+  for (let tries = 1; ; tries++) {
+    const answer = await postOnce(agent, apiUrl, body);
+    if (!answer.staleConnection || tries === 3) return answer;
+  }
 }
 
 function postOnce(agent: http.Agent, apiUrl: URL, body: string): Promise<Answer & { staleConnection?: boolean }> {
@@ -100,7 +104,7 @@ export async function createTimersSteadily(
   const records: ApiRecord[] = [];
   const accepted: string[] = [];
   const open = new Set<Promise<void>>();
-  const agent = new http.Agent({ keepAlive: true, maxSockets: MAX_OPEN });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: MAX_OPEN, timeout: 4000 });
   const api = new URL(apiUrl);
   const urlFor = () => {
     const r = random();

@@ -265,9 +265,33 @@ describe.each(DIALECTS)('the store on %s', (dialect) => {
 
     it('releases unsent timers for immediate reclaim and takes their attempt back', async () => {
       const held = await claimOne();
-      expect(await t.store.release('a', [held], false)).toBe(1);
+      expect(await t.store.release('a', [held], false, 30_000)).toBe(1);
       expect(await row(held.id)).toMatchObject({ status: 'pending', locked_by: null, attempts: 0 });
       expect(await claim('b', 1)).toHaveLength(1);
+    });
+
+    it('releases a timer claimed ahead of time due at its own time, so nobody sends it early', async () => {
+      const [id] = await createDue(1);
+      await setDueIn(id, 3000);
+      const [held] = await claim('a', 1, 5000);
+      expect(held.id).toBe(id);
+
+      expect(await t.store.release('a', [held], false, 30_000)).toBe(1);
+
+      const r = await row(id);
+      expect(r).toMatchObject({ status: 'pending', attempts: 0 });
+      expect(Number(r.due_in_ms)).toBeGreaterThan(1500);
+      expect(Number(r.due_in_ms)).toBeLessThanOrEqual(3000);
+      const [again] = await claim('b', 1, 5000);
+      expect(again.dueAt.getTime()).toBe(held.dueAt.getTime());
+    });
+
+    it('releases an abandoned request for immediate re-delivery, its attempt still counted', async () => {
+      const held = await claimOne();
+      expect(await t.store.release('a', [held], true, 30_000)).toBe(1);
+      const r = await row(held.id);
+      expect(r).toMatchObject({ status: 'pending', locked_by: null, attempts: 1 });
+      expect(Number(r.due_in_ms)).toBeLessThanOrEqual(0);
     });
   });
 

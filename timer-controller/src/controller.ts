@@ -99,6 +99,8 @@ export class Controller {
   /** Set when stop() aborts the requests still in flight: their timers are released, not retried. */
   private abandoned = false;
   private databaseDown = false;
+  /** A claim failed after it may have reached the database: it may have committed (see releaseClaimsInDoubt). */
+  private claimInDoubt = false;
 
   constructor(private readonly deps: ControllerDeps) {
     const { config } = deps;
@@ -123,6 +125,7 @@ export class Controller {
       metrics: this.metrics,
       retryBaseMs: config.dbRetryBaseMs,
       retryMaxMs: config.dbRetryMaxMs,
+      leaseMs: config.leaseMs,
     });
     this.loop = new PollLoop({
       intervalMs: config.pollIntervalMs,
@@ -201,6 +204,7 @@ export class Controller {
       this.backlogged = true;
       return 'idle';
     }
+    if (this.claimInDoubt) await this.releaseClaimsInDoubt();
     const limit = Math.min(config.claimBatchSize, capacity);
     // Read before the claim, so the lease end computed from it is never later than the database's.
     const claimedAt = this.dbClock.now();
@@ -226,8 +230,38 @@ export class Controller {
     return this.backlogged ? 'again' : 'idle';
   }
 
+  /**
+   * A claim that failed on a lost connection may have committed on the server
+   * before the answer was lost. Its timers are ours in the database but unknown
+   * here: nobody would send them until their lease ran out. Once the database
+   * answers again, every timer it says we hold that is not in the wheel, the
+   * ready queue, in flight or waiting for its outcome to be written is handed
+   * back (fenced by its claim, attempt taken back) and claimed again at once.
+   */
+  private async releaseClaimsInDoubt(): Promise<void> {
+    const { store, logger } = this.deps;
+    const heldHere = new Set([
+      ...this.wheel.values().map((h) => h.timer.id),
+      ...this.ready.values().map((h) => h.timer.id),
+      ...this.inFlight.keys(),
+      ...this.recorder.recordingIds(),
+    ]);
+    const unknown = (await store.heldBy(this.id)).filter((c) => !heldHere.has(c.id));
+    if (unknown.length > 0) {
+      const released = await store.release(this.id, unknown, false, this.deps.config.leaseMs);
+      logger.warn('Released timers claimed by a claim whose answer was lost', {
+        controllerId: this.id,
+        count: released,
+        timerIds: unknown.slice(0, 20).map((c) => c.id),
+      });
+    }
+    this.claimInDoubt = false;
+  }
+
   private onPollError(err: unknown, failures: number): number {
     const { config, logger } = this.deps;
+    // Any failed claim may have been cut off after its COMMIT reached the server.
+    this.claimInDoubt = true;
     const delayMs = exponentialDelay(failures, config.dbRetryBaseMs, config.dbRetryMaxMs, this.deps.random);
     this.metrics.dbErrors.inc({ operation: 'claim' });
     if (isTransientDbError(err)) {

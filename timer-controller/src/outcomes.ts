@@ -18,6 +18,8 @@ export interface OutcomeRecorderOptions {
   metrics: Metrics;
   retryBaseMs: number;
   retryMaxMs: number;
+  /** The lease claims are given (LEASE_MS): releases restore an unsent timer's due time from it. */
+  leaseMs: number;
   /** How long successes wait to be batched together. */
   batchWindowMs?: number;
   maxBatch?: number;
@@ -27,6 +29,8 @@ export class OutcomeRecorder {
   private fired: ClaimRef[] = [];
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly pending = new Set<Promise<void>>();
+  /** Timers whose outcome is being written: still 'firing' in the database, and ours. */
+  private readonly writing = new Map<string, number>();
   private giveUp = new AbortController();
 
   constructor(private readonly options: OutcomeRecorderOptions) {}
@@ -52,7 +56,9 @@ export class OutcomeRecorder {
 
   release(claims: ClaimRef[], attemptStarted: boolean): void {
     if (claims.length === 0) return;
-    this.track('release', claims, () => this.options.store.release(this.options.owner, claims, attemptStarted));
+    this.track('release', claims, () =>
+      this.options.store.release(this.options.owner, claims, attemptStarted, this.options.leaseMs),
+    );
   }
 
   /** Waits until everything recorded so far has landed, or until `timeoutMs` passes. */
@@ -64,6 +70,11 @@ export class OutcomeRecorder {
       await Promise.all([...this.pending]);
     }
     return done;
+  }
+
+  /** Timers whose outcome waits to be written: they may still read 'firing', and are ours. */
+  recordingIds(): Set<string> {
+    return new Set([...this.writing.keys(), ...this.fired.map((c) => c.id)]);
   }
 
   get backlog(): number {
@@ -87,6 +98,7 @@ export class OutcomeRecorder {
   private track(outcome: string, claims: readonly ClaimRef[], writeOnce: () => Promise<number>): void {
     const { logger } = this.options;
     const ids = claims.map((c) => c.id);
+    for (const id of ids) this.writing.set(id, (this.writing.get(id) ?? 0) + 1);
     const task = (async () => {
       for (let attempt = 1; ; attempt++) {
         try {
@@ -116,7 +128,14 @@ export class OutcomeRecorder {
       }
     })();
     this.pending.add(task);
-    void task.finally(() => this.pending.delete(task));
+    void task.finally(() => {
+      this.pending.delete(task);
+      for (const id of ids) {
+        const left = (this.writing.get(id) ?? 1) - 1;
+        if (left > 0) this.writing.set(id, left);
+        else this.writing.delete(id);
+      }
+    });
   }
 
   private async reportTakenOver(outcome: string, claims: readonly ClaimRef[]): Promise<void> {

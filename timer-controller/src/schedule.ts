@@ -53,6 +53,11 @@ export class MinHeap<T> {
   drain(): T[] {
     return this.items.splice(0);
   }
+
+  /** Every item, in no particular order. */
+  values(): T[] {
+    return this.items.slice();
+  }
 }
 
 /** A FIFO with O(1) shift. */
@@ -76,6 +81,10 @@ export class Queue<T> {
       this.head = 0;
     }
     return item;
+  }
+
+  values(): T[] {
+    return this.items.slice(this.head);
   }
 
   drain(): T[] {

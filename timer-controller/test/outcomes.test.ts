@@ -49,6 +49,7 @@ describe('recording outcomes', () => {
       metrics,
       retryBaseMs: 10,
       retryMaxMs: 50,
+      leaseMs: 30_000,
       batchWindowMs: 5,
     });
   }

@@ -12,6 +12,7 @@ import { claimDueTimers } from './sql/claimDueTimers';
 import { countLiveTimers } from './sql/countLiveTimers';
 import { completeFired } from './sql/completeFired';
 import { failTimer } from './sql/failTimer';
+import { findHeldBy } from './sql/findHeldBy';
 import { findTakenOver } from './sql/findTakenOver';
 import { findTimer, listTimers, ListQuery } from './sql/findTimers';
 import { insertTimers, NewTimer } from './sql/insertTimers';
@@ -88,8 +89,14 @@ export class TimerStore {
     return failTimer(this.db, this.queryTimeoutMs, owner, claim, error);
   }
 
-  release(owner: string, claims: readonly ClaimRef[], attemptStarted: boolean): Promise<number> {
-    return releaseTimers(this.db, this.queryTimeoutMs, owner, claims, attemptStarted);
+  /** `leaseMs`: the lease the claims were given (it tells when an unsent timer is due again). */
+  release(owner: string, claims: readonly ClaimRef[], attemptStarted: boolean, leaseMs: number): Promise<number> {
+    return releaseTimers(this.db, this.queryTimeoutMs, owner, claims, attemptStarted, leaseMs);
+  }
+
+  /** The claims the database records `owner` as holding right now. */
+  heldBy(owner: string): Promise<ClaimRef[]> {
+    return findHeldBy(this.db, this.queryTimeoutMs, owner);
   }
 
   /** Ids among `claims` whose timer has been claimed again since (by any controller). */

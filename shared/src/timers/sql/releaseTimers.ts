@@ -3,9 +3,13 @@
  * down), so another controller can take them at once instead of waiting for the
  * lease to expire.
  *
- * Parameters: owner, claims, attemptStarted. When no request was sent for these
- * claims, the attempt the claim counted is taken back; when a request was started
- * and abandoned, it stays counted (the receiver may have seen it).
+ * Parameters: owner, claims, attemptStarted, leaseMs (the lease the claims were
+ * given). When no request was sent for these claims, the attempt the claim counted
+ * is taken back, and the timer is due again at its own due time: a claim made
+ * ahead of time set due_at to that time plus leaseMs, so due_at − leaseMs is it
+ * (or the claim's now, if it was claimed late), and the next controller does not
+ * send it early. When a request was started and abandoned, the attempt stays
+ * counted (the receiver may have seen it) and the timer is due at once.
  * Locks: the matched rows (primary-key range; on SQLite, none: its one connection
  * runs one statement at a time). Fenced like completeFired.
  */
@@ -21,6 +25,7 @@ export async function releaseTimers(
   owner: string,
   claims: readonly ClaimRef[],
   attemptStarted: boolean,
+  leaseMs: number,
 ): Promise<number> {
   if (claims.length === 0) return 0;
   const d = dialectOf(db);
@@ -29,9 +34,9 @@ export async function releaseTimers(
     db,
     timeoutMs,
     `UPDATE timers
-     SET status = 'pending', due_at = ${d.now}, locked_by = NULL, updated_at = ${d.now}
-         ${attemptStarted ? '' : ', attempts = attempts - 1'}
+     SET status = 'pending', locked_by = NULL, updated_at = ${d.now},
+         ${attemptStarted ? `due_at = ${d.now}` : `due_at = ${d.greatest(d.now, d.minus('due_at'))}, attempts = attempts - 1`}
      WHERE ${fence.sql} AND locked_by = ? AND status = 'firing'`,
-    [...fence.bindings, owner],
+    [...(attemptStarted ? [] : [d.duration(leaseMs)]), ...fence.bindings, owner],
   );
 }
