@@ -9,9 +9,18 @@ import type { Clock } from '../clock';
 import { errorFields, Logger } from '../logger';
 import { measureClockSkew } from './skew';
 
+/**
+ * How fast the host's clock and the database's may drift apart, as a fraction:
+ * 20 ppm, generous for clocks kept by NTP. A measurement's error bound grows by
+ * this with its age.
+ */
+const DRIFT = 20e-6;
+
 export class DbClock implements Clock {
-  /** Half the round trip of the measurement kept: how far off the offset can be. */
+  /** Half the round trip of the measurement kept: how far off the offset was when measured. */
   private uncertainty = 0;
+  /** Host time of the measurement kept (null: the offset given at construction, trusted as exact). */
+  private measuredAt: number | null = null;
 
   constructor(
     private readonly host: Clock,
@@ -28,7 +37,7 @@ export class DbClock implements Clock {
    * late, never early.
    */
   earliestNow(): number {
-    return this.now() - this.uncertainty;
+    return this.now() - this.errorBound();
   }
 
   /** Database time minus host time, in ms. */
@@ -36,6 +45,20 @@ export class DbClock implements Clock {
     return this.offset;
   }
 
+  /** How far off the offset can be now: its measurement's error, plus drift since. */
+  errorBound(): number {
+    if (this.measuredAt === null) return this.uncertainty;
+    return Math.ceil(this.uncertainty + (this.host.now() - this.measuredAt) * DRIFT);
+  }
+
+  /**
+   * Measures the offset (best of `samples` round trips) and keeps it if it is at
+   * least as good as the one held, counting that one's age. A resync made while
+   * the process or the database is busy has a long round trip: taking it would
+   * widen the error bound, and every webhook would wait that much longer. It is
+   * taken anyway when it disagrees with the held offset beyond both error
+   * bounds: one of the clocks was stepped, and the held offset is wrong.
+   */
   async sync(db: Knex, timeoutMs: number, samples = 3): Promise<number> {
     let best: { offset: number; rtt: number } | null = null;
     for (let i = 0; i < samples; i++) {
@@ -44,15 +67,33 @@ export class DbClock implements Clock {
       const rtt = this.host.now() - started;
       if (!best || rtt < best.rtt) best = { offset, rtt };
     }
-    this.offset = Math.round(best!.offset);
-    this.uncertainty = Math.ceil(best!.rtt / 2) + 1; // +1: both clocks read whole milliseconds
+    this.consider(best!);
     return this.offset;
+  }
+
+  /** Keeps this measurement (offset, and the round trip it took) if it is the better one; see sync(). */
+  consider(measurement: { offset: number; rtt: number }): boolean {
+    const offset = Math.round(measurement.offset);
+    const uncertainty = Math.ceil(measurement.rtt / 2) + 1; // +1: both clocks read whole milliseconds
+    const held = this.measuredAt === null ? Infinity : this.errorBound();
+    const stepped = Math.abs(offset - this.offset) > uncertainty + held;
+    if (uncertainty > held && !stepped) return false;
+    this.offset = offset;
+    this.uncertainty = uncertainty;
+    this.measuredAt = this.host.now();
+    return true;
   }
 
   /** Re-measures every `intervalMs` in the background; returns how to stop. */
   keepInSync(db: Knex, timeoutMs: number, intervalMs: number, logger: Logger): () => void {
     const timer = setInterval(() => {
-      this.sync(db, timeoutMs).catch((err) => logger.debug('Clock sync failed', errorFields(err)));
+      this.sync(db, timeoutMs)
+        .then(() => {
+          if (logger.isDebugEnabled()) {
+            logger.debug('Database clock measured', { offsetMs: this.offset, errorBoundMs: this.errorBound() });
+          }
+        })
+        .catch((err) => logger.debug('Clock sync failed', errorFields(err)));
     }, intervalMs);
     timer.unref();
     return () => clearInterval(timer);
