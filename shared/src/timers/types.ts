@@ -1,4 +1,4 @@
-export const TIMER_STATUSES = ['pending', 'firing', 'fired', 'failed', 'canceled'] as const;
+export const TIMER_STATUSES = ['pending', 'firing', 'fired', 'failed', 'canceled', 'skipped'] as const;
 export type TimerStatus = (typeof TIMER_STATUSES)[number];
 
 /** A timer as the store returns it to the api. */
