@@ -450,9 +450,9 @@ describe.each(DIALECTS)('the api on %s', (dialect) => {
       expect(res.body.paths['/timers'].post.parameters.map((p: { name: string }) => p.name)).toContain(
         'Idempotency-Key',
       );
-      expect(res.body.components.schemas.Timer.properties.status.anyOf.map((s: { const: string }) => s.const)).toContain(
-        'skipped',
-      );
+      expect(
+        res.body.components.schemas.Timer.properties.status.anyOf.map((s: { const: string }) => s.const),
+      ).toContain('skipped');
     });
 
     it('serves Swagger UI at /docs/', async () => {
