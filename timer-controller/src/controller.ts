@@ -9,7 +9,6 @@
  *        └───────────────────── wake when capacity frees ──────────────────────────┘
  */
 import {
-  AttemptRecord,
   ClaimedTimer,
   Clock,
   Config,
@@ -23,10 +22,9 @@ import {
   TimerStore,
 } from '@timer/shared';
 import { ActivityLog } from './activity';
-import { attemptRecord, SendStart } from './attemptRecord';
+import { DeliveryOutcomes } from './deliveryOutcomes';
 import { OutcomeRecorder } from './outcomes';
 import { IterationResult, PollLoop } from './pollLoop';
-import { nextStep } from './retryPolicy';
 import { MinHeap, Queue } from './schedule';
 import { Sending, WebhookSender } from './webhook';
 
@@ -89,6 +87,7 @@ export class Controller {
   private readonly loop: PollLoop;
   private readonly sender: WebhookSender;
   private readonly recorder: OutcomeRecorder;
+  private readonly outcomes: DeliveryOutcomes;
   private readonly metrics: Metrics;
   private readonly dbClock: DbClock;
   private readonly activity: ActivityLog;
@@ -99,10 +98,6 @@ export class Controller {
   private wheelArmedFor = Infinity;
   private backlogged = false;
   private stopping = false;
-  /** Set when stop() aborts the requests still in flight: their timers are released, not retried. */
-  private abandoned = false;
-  /** The attempts of those aborted requests, written with their release. */
-  private readonly abandonedAttempts: AttemptRecord[] = [];
   private databaseDown = false;
 
   constructor(private readonly deps: ControllerDeps) {
@@ -128,6 +123,17 @@ export class Controller {
       metrics: this.metrics,
       retryBaseMs: config.dbRetryBaseMs,
       retryMaxMs: config.dbRetryMaxMs,
+    });
+    this.outcomes = new DeliveryOutcomes({
+      retryDefaults: config,
+      logger: deps.logger,
+      metrics: this.metrics,
+      activity: this.activity,
+      recorder: this.recorder,
+      dbClock: this.dbClock,
+      clock: deps.clock,
+      controllerId: this.id,
+      random: deps.random,
     });
     this.loop = new PollLoop({
       intervalMs: config.pollIntervalMs,
@@ -183,7 +189,7 @@ export class Controller {
     const allDone = () => Promise.all([...this.inFlight.values()].map((d) => d.done));
     if (!(await settlesWithin(allDone(), config.shutdownGraceMs))) {
       const abandoned = [...this.inFlight.values()].map((d) => d.timer);
-      this.abandoned = true;
+      this.outcomes.abandon();
       for (const delivery of this.inFlight.values()) delivery.sending.abort();
       await allDone();
       logger.warn('Shutdown grace over: released timers with requests still in flight', {
@@ -191,7 +197,7 @@ export class Controller {
         count: abandoned.length,
         timerIds: abandoned.slice(0, 20).map((t) => t.id),
       });
-      this.recorder.release(abandoned, true, this.abandonedAttempts.splice(0));
+      this.recorder.release(abandoned, true, this.outcomes.takeAbandonedAttempts());
     }
     const recorded = await this.recorder.drain(config.shutdownGraceMs);
     this.activity.stop();
@@ -290,7 +296,7 @@ export class Controller {
         expiring.push(held.timer);
         continue;
       }
-      if (this.skipIfTooLate(held.timer)) continue;
+      if (this.outcomes.skipIfTooLate(held.timer)) continue;
       this.dispatch(held.timer);
     }
     if (expiring.length > 0) {
@@ -303,79 +309,16 @@ export class Controller {
     }
   }
 
-  /**
-   * The missed-fire policy (on_late "skip"), decided at send time on the database
-   * clock: later than max_lateness_seconds past fire_at, the timer is skipped, not
-   * sent. earliestNow errs towards sending when the clock's offset is uncertain.
-   */
-  private skipIfTooLate(timer: ClaimedTimer): boolean {
-    if (timer.maxLatenessMs === null) return false;
-    const lateMs = this.dbClock.earliestNow() - timer.fireAt.getTime();
-    if (lateMs <= timer.maxLatenessMs) return false;
-    const reason = `skipped: ${(lateMs / 1000).toFixed(1)} s late, more than max_lateness_seconds ${timer.maxLatenessMs / 1000}`;
-    this.metrics.webhooks.inc({ outcome: 'skipped' });
-    this.deps.logger.info('Timer too late under its missed-fire policy; skipped', {
-      timerId: timer.id,
-      lateMs: Math.round(lateMs),
-      maxLatenessMs: timer.maxLatenessMs,
-      controllerId: this.id,
-    });
-    this.recorder.markSkipped(timer, reason);
-    return true;
-  }
-
   private dispatch(timer: ClaimedTimer): void {
-    const dbMs = this.dbClock.now();
-    const start: SendStart = { dbMs, hostMs: this.deps.clock.now(), latenessMs: dbMs - timer.dueAt.getTime() };
+    const start = this.outcomes.started(timer);
     const sending = this.sender.send(timer);
     const delivery: Delivery = { timer, sending, done: Promise.resolve() };
     this.inFlight.set(timer.id, delivery);
-    delivery.done = this.settle(timer, sending.result, start).finally(() => {
+    delivery.done = this.outcomes.settle(timer, sending.result, start).finally(() => {
       this.inFlight.delete(timer.id);
       if (this.stopping) return;
       this.pump();
       if (this.backlogged) this.loop.wake();
     });
-  }
-
-  private async settle(timer: ClaimedTimer, result: Promise<number>, start: SendStart) {
-    const { config, logger } = this.deps;
-    const { latenessMs } = start;
-    if (timer.attempt === 1) this.metrics.fireLateness.observe(Math.max(0, latenessMs) / 1000);
-    const fields = () => ({ timerId: timer.id, attempt: timer.attempt, controllerId: this.id });
-    const end = () => ({ dbMs: this.dbClock.now(), hostMs: this.deps.clock.now() });
-    try {
-      const status = await result;
-      const finished = end();
-      this.metrics.webhookDuration.observe((finished.hostMs - start.hostMs) / 1000);
-      this.metrics.webhooks.inc({ outcome: 'delivered' });
-      this.activity.delivered();
-      // Checked first: building the fields of a line nobody reads costs more than the send itself.
-      if (logger.isDebugEnabled()) logger.debug('Webhook delivered', { ...fields(), status, latenessMs });
-      this.recorder.markFired(timer, attemptRecord(timer, this.id, start, finished, 'delivered', { status }));
-    } catch (err) {
-      const finished = end();
-      this.metrics.webhookDuration.observe((finished.hostMs - start.hostMs) / 1000);
-      const attempt = (outcome: AttemptRecord['outcome']) =>
-        attemptRecord(timer, this.id, start, finished, outcome, { error: err });
-      // Aborted by stop(): the timer is released there, not retried here.
-      if (this.abandoned) {
-        this.abandonedAttempts.push(attempt('released'));
-        return;
-      }
-      const reason = err instanceof Error ? err.message : String(err);
-      const step = nextStep(timer, err, config, this.deps.random);
-      if (step.giveUp) {
-        this.metrics.webhooks.inc({ outcome: 'failed' });
-        this.activity.failed();
-        logger.warn('Webhook failed, giving up', { ...fields(), error: reason, permanent: step.permanent });
-        this.recorder.markFailed(timer, reason, attempt('failed'));
-      } else {
-        this.metrics.webhooks.inc({ outcome: 'retry' });
-        this.activity.retried();
-        logger.warn('Webhook failed, will retry', { ...fields(), error: reason, delayMs: step.delayMs });
-        this.recorder.scheduleRetry(timer, step.delayMs, reason, attempt('retry'));
-      }
-    }
   }
 }
