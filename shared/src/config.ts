@@ -74,6 +74,12 @@ export interface Config extends SecurityConfig {
   /** timer-api: every request is answered within this (503 request_timeout otherwise). */
   readonly requestTimeoutMs: number;
   readonly controllerId: string;
+  /** How long finished timers and their attempts are kept; 0: forever. */
+  readonly retentionDays: number;
+  /** How often the retention cleanup runs (on one controller of the fleet). */
+  readonly cleanupIntervalMs: number;
+  /** Most rows one cleanup DELETE removes. */
+  readonly cleanupBatchSize: number;
 }
 
 export class ConfigError extends Error {
@@ -287,6 +293,9 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 16 * 1024, 256, 1024 * 1024),
     requestTimeoutMs: r.int('REQUEST_TIMEOUT_MS', 5000, 100, 600_000),
     controllerId: r.string('CONTROLLER_ID', defaultControllerId(), /^[\w.:-]{1,64}$/),
+    retentionDays: r.int('RETENTION_DAYS', 7, 0, 3650),
+    cleanupIntervalMs: r.int('CLEANUP_INTERVAL_MS', 60_000, 1000, 86_400_000),
+    cleanupBatchSize: r.int('CLEANUP_BATCH_SIZE', 1000, 1, 10_000),
     ...readSecurity(r, env),
   };
   if (config.retryMaxMs < config.retryBaseMs) {

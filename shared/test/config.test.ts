@@ -40,6 +40,24 @@ describe('config', () => {
     expect(() => loadConfig({ RETRY_BASE_MS: '5000', RETRY_MAX_MS: '1000' })).toThrow(/RETRY_MAX_MS/);
   });
 
+  it('keeps finished timers 7 days and cleans up every minute by default; 0 days keeps them forever', () => {
+    expect(loadConfig({})).toMatchObject({ retentionDays: 7, cleanupIntervalMs: 60_000, cleanupBatchSize: 1000 });
+    expect(loadConfig({ RETENTION_DAYS: '0' }).retentionDays).toBe(0);
+    expect(loadConfig({ RETENTION_DAYS: '30', CLEANUP_INTERVAL_MS: '5000' })).toMatchObject({
+      retentionDays: 30,
+      cleanupIntervalMs: 5000,
+    });
+  });
+
+  it.each([
+    ['RETENTION_DAYS', '-1'],
+    ['RETENTION_DAYS', '3651'],
+    ['CLEANUP_INTERVAL_MS', '999'],
+    ['CLEANUP_BATCH_SIZE', '0'],
+  ])('refuses %s=%s', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
+  });
+
   it('parses credentials and masks the password for logs', () => {
     const db = parseDatabaseUrl('mysql://app:s%40cret@db.internal:3307/timers');
     expect(db).toMatchObject({ host: 'db.internal', port: 3307, user: 'app', password: 's@cret', database: 'timers' });

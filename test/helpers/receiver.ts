@@ -16,8 +16,8 @@ export interface Delivery {
   arrivedAt: number;
 }
 
-/** A status, a status after a delay, never answering, or closing the connection. */
-export type Reply = number | { status: number; delayMs: number } | 'hang' | 'drop';
+/** A status, a status after a delay and/or with headers, never answering, or closing the connection. */
+export type Reply = number | { status: number; delayMs?: number; headers?: Record<string, string> } | 'hang' | 'drop';
 
 export interface Receiver {
   /** Base URL to give timers, e.g. http://127.0.0.1:PORT/hooks */
@@ -98,9 +98,10 @@ export async function startReceiver(
       const answer = () => {
         hanging.delete(res);
         const status = typeof reply === 'number' ? reply : reply.status;
-        res.writeHead(status, { 'Content-Type': 'application/json' }).end('{"ok":true}');
+        const headers = typeof reply === 'number' ? {} : (reply.headers ?? {});
+        res.writeHead(status, { 'Content-Type': 'application/json', ...headers }).end('{"ok":true}');
       };
-      if (typeof reply === 'number') return answer();
+      if (typeof reply === 'number' || !reply.delayMs) return answer();
       hanging.add(res);
       const timer = setTimeout(() => {
         delayed.delete(timer);

@@ -18,6 +18,11 @@ export const ERROR_CATALOGUE = {
   route_not_found: { status: 404, message: 'No such route.' },
   method_not_allowed: { status: 405, message: 'This method is not allowed on this route.' },
   timer_not_cancelable: { status: 409, message: 'Only a pending timer can be canceled.' },
+  timer_not_retryable: { status: 409, message: 'Only a failed timer can be retried.' },
+  idempotency_key_reused: {
+    status: 409,
+    message: 'This Idempotency-Key was used in the last 24 hours with a different request body.',
+  },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   unsupported_media_type: { status: 415, message: 'The request body must be application/json.' },
   rate_limited: { status: 429, message: 'Too many requests; retry after the Retry-After header.' },

@@ -2,7 +2,16 @@
  * The OpenAPI 3.1 document, assembled from the same schema objects that validate
  * requests (schemas.ts). Served at /openapi.json and rendered by Swagger UI at /docs.
  */
-import { ErrorResponse, CreateTimerRequest, Timer, TimerPage, MAX_PAGE_SIZE } from './schemas';
+import {
+  Attempt,
+  AttemptPage,
+  ErrorResponse,
+  CreateTimerRequest,
+  RetryPolicyRequest,
+  Timer,
+  TimerPage,
+  MAX_PAGE_SIZE,
+} from './schemas';
 import { ERROR_CATALOGUE, ErrorCode } from './errors';
 import { TIMER_STATUSES } from '@timer/shared';
 
@@ -90,6 +99,56 @@ const exampleTimer = {
   fired_at: null,
   attempts: 0,
   last_error: null,
+  retry: { max_attempts: null, base_ms: null, max_ms: null },
+  on_late: 'fire',
+  max_lateness_seconds: null,
+};
+
+const createExamples = {
+  delay: {
+    summary: 'In 90 seconds',
+    value: { hours: 0, minutes: 1, seconds: 30, url: 'https://example.com/hooks' },
+  },
+  absolute: {
+    summary: 'At an absolute time (RFC 3339 with an offset)',
+    value: { fire_at: '2026-11-22T18:30:00+01:00', url: 'https://example.com/hooks' },
+  },
+  policies: {
+    summary: 'Its own retry schedule; skipped if sent more than 5 minutes late',
+    value: {
+      fire_at: '2026-11-22T18:30:00Z',
+      url: 'https://example.com/hooks',
+      retry: { max_attempts: 10, base_ms: 2000, max_ms: 600000 },
+      on_late: 'skip',
+      max_lateness_seconds: 300,
+    },
+  },
+};
+
+const idempotencyKeyParameter = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]([\\x20-\\x7e]*[\\x21-\\x7e])?$' },
+  example: 'order-7-reminder',
+  description:
+    'Makes the create safe to repeat: the same key with the same body within 24 hours answers 200 with the timer ' +
+    'the first request created (no second timer), even for requests sent at the same moment; the same key with a ' +
+    'different body answers 409 idempotency_key_reused. Keys are per API key. After 24 hours a key may be used again.',
+};
+
+const exampleAttempt = {
+  attempt: 1,
+  started_at: '2026-11-22T12:01:30.002Z',
+  finished_at: '2026-11-22T12:01:30.140Z',
+  duration_ms: 138,
+  status_code: 503,
+  error_class: 'http',
+  error: 'HTTP 503',
+  outcome: 'retry',
+  controller_id: 'ctl-7f9c-1',
+  lateness_ms: 2,
+  lease_token: 1,
 };
 
 export function buildOpenApiDocument(version: string, options: DocumentOptions = {}): Record<string, unknown> {
@@ -101,9 +160,14 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
       version,
       description:
         'Schedule a webhook: the service stores the timer durably and, when it is due, sends ' +
-        '`POST {url}/{id}` with body `{"id", "fire_at"}` and an `Idempotency-Key: {id}` header. ' +
+        '`POST {url}/{id}` with body `{"id", "fire_at"}` and the headers `Idempotency-Key: {id}`, ' +
+        '`Timer-Id`, `Timer-Fire-At` (the scheduled time), `Timer-Attempt` (1, 2, …) and `Timer-Lease` ' +
+        '(grows with every claim: a receiver that remembers the highest it accepted can refuse a late ' +
+        'request from a controller that lost its lease). ' +
         'Any 2xx is success; network errors, timeouts, 408, 429 and 5xx are retried with ' +
-        'exponential back-off; other statuses fail at once.' +
+        'exponential back-off (a Retry-After on 429/503 is honoured up to the retry cap); other statuses, ' +
+        '410 Gone included, fail at once. A failed timer can be replayed (POST /timers/{id}/retry); every ' +
+        'attempt is listed by GET /timers/{id}/attempts.' +
         (options.apiKeys
           ? ' Every /timers operation needs an API key (`Authorization: Bearer <key>`): enter it under "Authorize".'
           : ''),
@@ -114,21 +178,30 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
           {
             summary: 'Create a timer',
             operationId: 'createTimer',
+            parameters: [idempotencyKeyParameter],
             requestBody: {
               required: true,
-              content: json(ref('CreateTimerRequest'), {
-                hours: 0,
-                minutes: 1,
-                seconds: 30,
-                url: 'https://example.com/hooks',
-              }),
+              content: { 'application/json': { schema: ref('CreateTimerRequest'), examples: createExamples } },
             },
             responses: {
+              '200': {
+                description:
+                  'An earlier request with this Idempotency-Key and the same body created this timer (shown as it is now); nothing new was created.',
+                headers: {
+                  Location: { schema: { type: 'string' }, description: '/timers/{id}' },
+                  'Idempotent-Replayed': { schema: { type: 'string', const: 'true' } },
+                },
+                content: json(ref('Timer'), exampleTimer),
+              },
               '201': {
                 description: 'Created and stored durably before this answer.',
                 headers: { Location: { schema: { type: 'string' }, description: '/timers/{id}' } },
                 content: json(ref('Timer'), exampleTimer),
               },
+              '409': errorResponse(
+                'The Idempotency-Key was used in the last 24 hours with a different body.',
+                'idempotency_key_reused',
+              ),
               '400': errorResponse(
                 'Malformed JSON, invalid fields, or a url this service does not send to.',
                 'validation_failed',
@@ -196,7 +269,88 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
                 content: json(ref('Timer'), { ...exampleTimer, status: 'canceled', time_left: 0 }),
               },
               '404': errorResponse('Unknown or malformed id.', 'timer_not_found'),
-              '409': errorResponse('Already firing, fired, failed or canceled.', 'timer_not_cancelable'),
+              '409': errorResponse('Already firing, fired, failed, canceled or skipped.', 'timer_not_cancelable'),
+              '503': unavailable,
+            },
+          },
+          options,
+        ),
+      },
+      '/timers/{id}/attempts': {
+        parameters: [idParameter],
+        get: guarded(
+          {
+            summary: "List a timer's delivery attempts, oldest first",
+            operationId: 'listAttempts',
+            description:
+              'Every request a controller sent for this timer, with its answer or error, kept as long as the timer ' +
+              '(RETENTION_DAYS after it finished). A timer skipped or canceled before its first attempt has none.',
+            parameters: [
+              {
+                name: 'limit',
+                in: 'query',
+                schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: MAX_PAGE_SIZE },
+              },
+              {
+                name: 'cursor',
+                in: 'query',
+                schema: { type: 'string' },
+                description: 'next_cursor from the previous page.',
+              },
+            ],
+            responses: {
+              '200': {
+                description: 'A page of attempts.',
+                content: json(ref('AttemptPage'), {
+                  items: [
+                    exampleAttempt,
+                    {
+                      ...exampleAttempt,
+                      attempt: 2,
+                      started_at: '2026-11-22T12:01:31.120Z',
+                      finished_at: '2026-11-22T12:01:31.161Z',
+                      duration_ms: 41,
+                      status_code: 200,
+                      error_class: null,
+                      error: null,
+                      outcome: 'delivered',
+                      lateness_ms: 1,
+                      lease_token: 2,
+                    },
+                  ],
+                  next_cursor: null,
+                }),
+              },
+              '400': errorResponse('Invalid query.', 'validation_failed'),
+              '404': errorResponse('Unknown or malformed id.', 'timer_not_found'),
+              '503': unavailable,
+            },
+          },
+          options,
+        ),
+      },
+      '/timers/{id}/retry': {
+        parameters: [idParameter],
+        post: guarded(
+          {
+            summary: 'Replay a failed timer',
+            operationId: 'retryTimer',
+            description:
+              'Puts a failed timer back to pending, due now, for a new series of attempts: `attempts` starts again ' +
+              'at 0 and its retry policy applies afresh; the history keeps the earlier attempts, and the numbers of ' +
+              'the new ones go on from them. Controllers are nudged at once. No request body.',
+            responses: {
+              '200': {
+                description: 'Pending again, due now.',
+                content: json(ref('Timer'), {
+                  ...exampleTimer,
+                  time_left: 0,
+                  attempts: 0,
+                  last_error: 'HTTP 503',
+                }),
+              },
+              '404': errorResponse('Unknown or malformed id.', 'timer_not_found'),
+              '409': errorResponse('The timer is not failed.', 'timer_not_retryable'),
               '503': unavailable,
             },
           },
@@ -217,8 +371,11 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
       securitySchemes: { bearerAuth: bearerScheme },
       schemas: {
         CreateTimerRequest,
+        RetryPolicyRequest,
         Timer,
         TimerPage,
+        Attempt,
+        AttemptPage,
         Error: ErrorResponse,
       },
     },

@@ -16,13 +16,68 @@ const delayPart = (unit: string, example: number) =>
     }),
   );
 
+/** A string from a fixed list; Ajv then says "must be equal to one of the allowed values". */
+const StringEnum = <T extends string>(values: readonly T[], options: Record<string, unknown> = {}) =>
+  Type.Unsafe<T>({ type: 'string', enum: [...values], ...options });
+
 export const MAX_URL_LENGTH = 2048;
+
+/** Bounds of a timer's own retry schedule. */
+export const RETRY_LIMITS = {
+  maxAttempts: { minimum: 1, maximum: 50 },
+  baseMs: { minimum: 100, maximum: 3_600_000 },
+  maxMs: { minimum: 100, maximum: 86_400_000 },
+} as const;
+
+/** Ten years: the largest MAX_DELAY_SECONDS can be. */
+const MAX_LATENESS_SECONDS = 315_360_000;
+
+export const RetryPolicyRequest = Type.Object(
+  {
+    max_attempts: Type.Optional(
+      Type.Integer({
+        ...RETRY_LIMITS.maxAttempts,
+        description: 'Attempts in a series before the timer is failed (default: MAX_ATTEMPTS).',
+      }),
+    ),
+    base_ms: Type.Optional(
+      Type.Integer({
+        ...RETRY_LIMITS.baseMs,
+        description: 'First retry delay in ms; doubles each attempt, with jitter (default: RETRY_BASE_MS).',
+      }),
+    ),
+    max_ms: Type.Optional(
+      Type.Integer({
+        ...RETRY_LIMITS.maxMs,
+        description:
+          'Cap on a retry delay in ms, also on one asked for by Retry-After; at least base_ms (default: RETRY_MAX_MS, or base_ms if larger).',
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: "This timer's retry schedule. Omitted fields use the service's settings.",
+    examples: [{ max_attempts: 10, base_ms: 2000, max_ms: 600000 }],
+  },
+);
+
+export const ON_LATE = ['fire', 'skip'] as const;
+export type OnLate = (typeof ON_LATE)[number];
 
 export const CreateTimerRequest = Type.Object(
   {
     hours: delayPart('hours', 0),
     minutes: delayPart('minutes', 1),
     seconds: delayPart('seconds', 30),
+    fire_at: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description:
+          'When to fire, as an RFC 3339 date-time with a UTC offset (Z or ±hh:mm), instead of hours/minutes/seconds ' +
+          '(not both). In the past: fires at once. At most MAX_DELAY_SECONDS ahead.',
+        examples: ['2026-11-22T18:30:00+01:00'],
+      }),
+    ),
     url: Type.String({
       format: 'uri',
       maxLength: MAX_URL_LENGTH,
@@ -32,21 +87,44 @@ export const CreateTimerRequest = Type.Object(
         'Absolute http(s) URL. When the timer fires, the service sends POST {url}/{id}: the id is appended as a new path segment, the query string is kept.',
       examples: ['https://example.com/hooks'],
     }),
+    retry: Type.Optional(RetryPolicyRequest),
+    on_late: Type.Optional(
+      StringEnum(ON_LATE, {
+        description:
+          'What to do when a controller finds the timer late (e.g. none was running at fire_at): "fire" (default) ' +
+          'sends it however late; "skip" marks it skipped, unsent, when it is more than max_lateness_seconds late.',
+      }),
+    ),
+    max_lateness_seconds: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_LATENESS_SECONDS,
+        description: 'With on_late "skip" (and only then; required there): how late the fire may still be sent.',
+      }),
+    ),
   },
   {
     additionalProperties: false,
-    description: 'A timer that fires hours + minutes + seconds from now. All zero fires at once.',
+    description:
+      'A timer that fires hours + minutes + seconds from now (all zero: at once), or at fire_at. ' +
+      'Optionally with its own retry schedule and missed-fire policy.',
   },
 );
 export type CreateTimerRequest = Static<typeof CreateTimerRequest>;
 
 const TimerStatus = Type.Union(
   TIMER_STATUSES.map((s) => Type.Literal(s)),
-  { description: 'pending → firing → fired | failed (retries go back to pending); canceled' },
+  {
+    description:
+      'pending → firing → fired | failed (retries go back to pending; POST /timers/{id}/retry takes a failed ' +
+      'timer back to pending) | skipped (too late under on_late "skip"); canceled',
+  },
 );
 
 const nullableDateTime = (description: string) =>
   Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description });
+
+const nullableInt = (description: string) => Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description });
 
 export const Timer = Type.Object({
   id: Type.String({ format: 'uuid', description: 'Time-ordered UUID (v7).' }),
@@ -61,8 +139,18 @@ export const Timer = Type.Object({
   fired_at: nullableDateTime('When the webhook was delivered (a 2xx answer), else null.'),
   attempts: Type.Integer({ minimum: 0, description: 'Delivery attempts started so far.' }),
   last_error: Type.Union([Type.String(), Type.Null()], {
-    description: 'Why the last attempt failed, e.g. "HTTP 503" or "timeout after 10000 ms".',
+    description: 'Why the last attempt failed, e.g. "HTTP 503" or "timeout after 10000 ms"; for a skipped timer, why.',
   }),
+  retry: Type.Object(
+    {
+      max_attempts: nullableInt('Attempts per series; null: the service setting MAX_ATTEMPTS.'),
+      base_ms: nullableInt('First retry delay; null: RETRY_BASE_MS.'),
+      max_ms: nullableInt('Cap on a retry delay; null: RETRY_MAX_MS.'),
+    },
+    { description: "The timer's retry schedule as it was created; null fields follow the service's settings." },
+  ),
+  on_late: StringEnum(ON_LATE, { description: 'The missed-fire policy.' }),
+  max_lateness_seconds: nullableInt('With on_late "skip": how late the fire may still be sent; else null.'),
 });
 export type Timer = Static<typeof Timer>;
 
@@ -75,6 +163,54 @@ export const TimerPage = Type.Object({
 export type TimerPage = Static<typeof TimerPage>;
 
 export const MAX_PAGE_SIZE = 100;
+
+export const ATTEMPT_OUTCOMES = ['delivered', 'retry', 'failed', 'released'] as const;
+export const ERROR_CLASSES = ['http', 'timeout', 'network', 'target_refused', 'aborted'] as const;
+
+export const Attempt = Type.Object({
+  attempt: Type.Integer({
+    minimum: 1,
+    description: "The attempt's number in the timer's history (the Timer-Attempt header); it goes on across replays.",
+  }),
+  started_at: Type.String({ format: 'date-time', description: 'When the request left (database clock).' }),
+  finished_at: Type.String({ format: 'date-time', description: 'When its answer or error came.' }),
+  duration_ms: Type.Integer({ minimum: 0 }),
+  status_code: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'The HTTP status answered; null when no answer came.',
+  }),
+  error_class: Type.Union([StringEnum(ERROR_CLASSES), Type.Null()], {
+    description:
+      'null for a 2xx; "http" for another status; else why no answer came: "timeout", "network" ' +
+      '(refused, reset, DNS…), "target_refused" (WEBHOOK_TARGETS), "aborted" (controller shutdown).',
+  }),
+  error: Type.Union([Type.String(), Type.Null()], { description: 'As last_error, e.g. "HTTP 503".' }),
+  outcome: StringEnum(ATTEMPT_OUTCOMES, {
+    description:
+      'What followed: delivered (fired), retry (a retry was scheduled), failed (given up), released ' +
+      '(aborted by a controller shutdown; the timer was handed back and sent again).',
+  }),
+  controller_id: Type.String({ description: 'The controller that sent it.' }),
+  lateness_ms: Type.Integer({ description: 'How long after its due time (fire or retry time) the request left.' }),
+  lease_token: Type.Integer({ minimum: 1, description: 'The claim it was sent under (the Timer-Lease header).' }),
+});
+export type Attempt = Static<typeof Attempt>;
+
+export const AttemptPage = Type.Object({
+  items: Type.Array(Attempt, { description: 'Oldest first.' }),
+  next_cursor: Type.Union([Type.String(), Type.Null()], {
+    description: 'Pass as `cursor` to get the next page; null on the last page.',
+  }),
+});
+export type AttemptPage = Static<typeof AttemptPage>;
+
+export const ListAttemptsQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: MAX_PAGE_SIZE })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+export type ListAttemptsQuery = Static<typeof ListAttemptsQuery>;
 
 export const ListTimersQuery = Type.Object(
   {

@@ -17,6 +17,9 @@ const TIMER_FIELDS = [
   'fired_at',
   'id',
   'last_error',
+  'max_lateness_seconds',
+  'on_late',
+  'retry',
   'status',
   'time_left',
   'url',
@@ -280,7 +283,7 @@ describe.each(DIALECTS)('the api on %s', (dialect) => {
       expect(await timerRow(t.db, created.id)).toMatchObject({ status: 'canceled', due_at: null });
     });
 
-    it.each(['fired', 'failed', 'firing'])(
+    it.each(['fired', 'failed', 'firing', 'skipped'])(
       'answers 409 timer_not_cancelable for a %s timer and leaves the row as it was',
       async (status) => {
         const created = await createTimer();
@@ -368,6 +371,20 @@ describe.each(DIALECTS)('the api on %s', (dialect) => {
       expect(res.body).toEqual({ items: [], next_cursor: null });
     });
 
+    it('filters by the skipped status', async () => {
+      await setStatus(created[0], 'skipped');
+
+      const res = await api.http().get('/timers?status=skipped');
+
+      expect(res.status).toBe(200);
+      expect(res.body.items.map((i: { id: string; status: string }) => [i.id, i.status])).toEqual([
+        [created[0], 'skipped'],
+      ]);
+      expect(res.body.items[0].time_left).toBe(0);
+      expect(await countTimers(t.db, "status = 'skipped'")).toBe(1);
+      await setStatus(created[0], 'pending');
+    });
+
     it.each([
       ['an invalid status', 'status=sleeping'],
       ['limit 0', 'limit=0'],
@@ -392,8 +409,10 @@ describe.each(DIALECTS)('the api on %s', (dialect) => {
       ['PATCH', '/timers/' + UNKNOWN_ID, 'GET, DELETE'],
       ['PUT', '/timers', 'GET, POST'],
       ['DELETE', '/timers', 'GET, POST'],
+      ['GET', `/timers/${UNKNOWN_ID}/retry`, 'POST'],
+      ['DELETE', `/timers/${UNKNOWN_ID}/attempts`, 'GET'],
     ])('answers %s %s with 405 and an Allow header', async (method, path, allow) => {
-      const res = await api.http()[method.toLowerCase() as 'put' | 'patch' | 'delete'](path);
+      const res = await api.http()[method.toLowerCase() as 'put' | 'patch' | 'delete' | 'get'](path);
 
       expectError(res, 405, 'method_not_allowed');
       expect(res.headers.allow).toBe(allow);
@@ -421,9 +440,19 @@ describe.each(DIALECTS)('the api on %s', (dialect) => {
 
       expect(res.status).toBe(200);
       expect(res.body.openapi).toMatch(/^3\.1\./);
-      expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/timers', '/timers/{id}']));
+      expect(Object.keys(res.body.paths)).toEqual(
+        expect.arrayContaining(['/timers', '/timers/{id}', '/timers/{id}/attempts', '/timers/{id}/retry']),
+      );
       expect(Object.keys(res.body.paths['/timers'])).toEqual(expect.arrayContaining(['get', 'post']));
       expect(Object.keys(res.body.paths['/timers/{id}'])).toEqual(expect.arrayContaining(['get', 'delete']));
+      expect(Object.keys(res.body.paths['/timers/{id}/attempts'])).toEqual(expect.arrayContaining(['get']));
+      expect(Object.keys(res.body.paths['/timers/{id}/retry'])).toEqual(expect.arrayContaining(['post']));
+      expect(res.body.paths['/timers'].post.parameters.map((p: { name: string }) => p.name)).toContain(
+        'Idempotency-Key',
+      );
+      expect(
+        res.body.components.schemas.Timer.properties.status.anyOf.map((s: { const: string }) => s.const),
+      ).toContain('skipped');
     });
 
     it('serves Swagger UI at /docs/', async () => {

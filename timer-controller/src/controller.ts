@@ -22,10 +22,11 @@ import {
   TimerStore,
 } from '@timer/shared';
 import { ActivityLog } from './activity';
+import { DeliveryOutcomes } from './deliveryOutcomes';
 import { OutcomeRecorder } from './outcomes';
 import { IterationResult, PollLoop } from './pollLoop';
 import { MinHeap, Queue } from './schedule';
-import { PermanentDeliveryError, Sending, WebhookSender } from './webhook';
+import { Sending, WebhookSender } from './webhook';
 
 export type ControllerConfig = Pick<
   Config,
@@ -86,6 +87,7 @@ export class Controller {
   private readonly loop: PollLoop;
   private readonly sender: WebhookSender;
   private readonly recorder: OutcomeRecorder;
+  private readonly outcomes: DeliveryOutcomes;
   private readonly metrics: Metrics;
   private readonly dbClock: DbClock;
   private readonly activity: ActivityLog;
@@ -96,8 +98,6 @@ export class Controller {
   private wheelArmedFor = Infinity;
   private backlogged = false;
   private stopping = false;
-  /** Set when stop() aborts the requests still in flight: their timers are released, not retried. */
-  private abandoned = false;
   private databaseDown = false;
   /** A claim failed after it may have reached the database: it may have committed (see releaseClaimsInDoubt). */
   private claimInDoubt = false;
@@ -126,6 +126,17 @@ export class Controller {
       retryBaseMs: config.dbRetryBaseMs,
       retryMaxMs: config.dbRetryMaxMs,
       leaseMs: config.leaseMs,
+    });
+    this.outcomes = new DeliveryOutcomes({
+      retryDefaults: config,
+      logger: deps.logger,
+      metrics: this.metrics,
+      activity: this.activity,
+      recorder: this.recorder,
+      dbClock: this.dbClock,
+      clock: deps.clock,
+      controllerId: this.id,
+      random: deps.random,
     });
     this.loop = new PollLoop({
       intervalMs: config.pollIntervalMs,
@@ -181,7 +192,7 @@ export class Controller {
     const allDone = () => Promise.all([...this.inFlight.values()].map((d) => d.done));
     if (!(await settlesWithin(allDone(), config.shutdownGraceMs))) {
       const abandoned = [...this.inFlight.values()].map((d) => d.timer);
-      this.abandoned = true;
+      this.outcomes.abandon();
       for (const delivery of this.inFlight.values()) delivery.sending.abort();
       await allDone();
       logger.warn('Shutdown grace over: released timers with requests still in flight', {
@@ -189,7 +200,7 @@ export class Controller {
         count: abandoned.length,
         timerIds: abandoned.slice(0, 20).map((t) => t.id),
       });
-      this.recorder.release(abandoned, true);
+      this.recorder.release(abandoned, true, this.outcomes.takeAbandonedAttempts());
     }
     const recorded = await this.recorder.drain(config.shutdownGraceMs);
     this.activity.stop();
@@ -319,6 +330,7 @@ export class Controller {
         expiring.push(held.timer);
         continue;
       }
+      if (this.outcomes.skipIfTooLate(held.timer)) continue;
       this.dispatch(held.timer);
     }
     if (expiring.length > 0) {
@@ -332,49 +344,15 @@ export class Controller {
   }
 
   private dispatch(timer: ClaimedTimer): void {
-    const latenessMs = this.dbClock.now() - timer.dueAt.getTime();
-    const startedAt = this.deps.clock.now();
+    const start = this.outcomes.started(timer);
     const sending = this.sender.send(timer);
     const delivery: Delivery = { timer, sending, done: Promise.resolve() };
     this.inFlight.set(timer.id, delivery);
-    delivery.done = this.settle(timer, sending.result, latenessMs, startedAt).finally(() => {
+    delivery.done = this.outcomes.settle(timer, sending.result, start).finally(() => {
       this.inFlight.delete(timer.id);
       if (this.stopping) return;
       this.pump();
       if (this.backlogged) this.loop.wake();
     });
-  }
-
-  private async settle(timer: ClaimedTimer, result: Promise<number>, latenessMs: number, startedAt: number) {
-    const { config, logger } = this.deps;
-    if (timer.attempt === 1) this.metrics.fireLateness.observe(Math.max(0, latenessMs) / 1000);
-    const fields = () => ({ timerId: timer.id, attempt: timer.attempt, controllerId: this.id });
-    try {
-      const status = await result;
-      this.metrics.webhookDuration.observe((this.deps.clock.now() - startedAt) / 1000);
-      this.metrics.webhooks.inc({ outcome: 'delivered' });
-      this.activity.delivered();
-      // Checked first: building the fields of a line nobody reads costs more than the send itself.
-      if (logger.isDebugEnabled()) logger.debug('Webhook delivered', { ...fields(), status, latenessMs });
-      this.recorder.markFired(timer);
-    } catch (err) {
-      this.metrics.webhookDuration.observe((this.deps.clock.now() - startedAt) / 1000);
-      // Aborted by stop(): the timer is released there, not retried here.
-      if (this.abandoned) return;
-      const reason = err instanceof Error ? err.message : String(err);
-      const permanent = err instanceof PermanentDeliveryError;
-      if (permanent || timer.attempt >= config.maxAttempts) {
-        this.metrics.webhooks.inc({ outcome: 'failed' });
-        this.activity.failed();
-        logger.warn('Webhook failed, giving up', { ...fields(), error: reason, permanent });
-        this.recorder.markFailed(timer, reason);
-      } else {
-        const delayMs = exponentialDelay(timer.attempt, config.retryBaseMs, config.retryMaxMs, this.deps.random);
-        this.metrics.webhooks.inc({ outcome: 'retry' });
-        this.activity.retried();
-        logger.warn('Webhook failed, will retry', { ...fields(), error: reason, delayMs });
-        this.recorder.scheduleRetry(timer, delayMs, reason);
-      }
-    }
   }
 }

@@ -3,6 +3,10 @@ export type { ControllerConfig, ControllerDeps } from './controller';
 export { startController } from './server';
 export { PollLoop } from './pollLoop';
 export { OutcomeRecorder } from './outcomes';
+export { Cleanup } from './cleanup';
+export type { CleanupRun } from './cleanup';
+export { parseRetryAfter } from './retryAfter';
+export { effectiveRetryPolicy, nextStep } from './retryPolicy';
 export {
   WebhookSender,
   DeliveryError,
@@ -12,4 +16,6 @@ export {
   webhookPath,
   webhookBody,
   classifyStatus,
+  classifyAnswer,
+  timerHeaders,
 } from './webhook';

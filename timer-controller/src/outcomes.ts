@@ -1,7 +1,9 @@
 /**
  * Records delivery outcomes in the database, fenced by the claim that produced
- * them. Successes are batched (one UPDATE for everything delivered in the last
- * few milliseconds); retries and failures are single-row updates.
+ * them, each with the attempt that led to it (the delivery history) in the same
+ * transaction. Successes are batched (one UPDATE and one INSERT for everything
+ * delivered in the last few milliseconds); retries, failures and skips are
+ * single-row updates.
  *
  * A webhook that was sent must have its outcome recorded, or its lease will
  * expire and another controller will send it again. So a write that fails because
@@ -9,7 +11,7 @@
  * the process is told to give up.
  */
 import { errorFields, exponentialDelay, Logger, Metrics, settlesWithin, sleep, TimerStore } from '@timer/shared';
-import type { ClaimRef } from '@timer/shared';
+import type { AttemptRecord, ClaimRef } from '@timer/shared';
 
 export interface OutcomeRecorderOptions {
   store: TimerStore;
@@ -27,6 +29,7 @@ export interface OutcomeRecorderOptions {
 
 export class OutcomeRecorder {
   private fired: ClaimRef[] = [];
+  private firedAttempts: AttemptRecord[] = [];
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly pending = new Set<Promise<void>>();
   /** Timers whose outcome is being written: still 'firing' in the database, and ours. */
@@ -35,29 +38,37 @@ export class OutcomeRecorder {
 
   constructor(private readonly options: OutcomeRecorderOptions) {}
 
-  markFired(claim: ClaimRef): void {
+  markFired(claim: ClaimRef, attempt?: AttemptRecord): void {
     this.fired.push(claim);
+    if (attempt) this.firedAttempts.push(attempt);
     if (this.fired.length >= (this.options.maxBatch ?? 500)) this.flushFired();
     else this.flushTimer ??= setTimeout(() => this.flushFired(), this.options.batchWindowMs ?? 20);
   }
 
-  scheduleRetry(claim: ClaimRef, delayMs: number, error: string): void {
+  scheduleRetry(claim: ClaimRef, delayMs: number, error: string, attempt?: AttemptRecord): void {
     this.track('retry', [claim], async () => {
-      const ok = await this.options.store.scheduleRetry(this.options.owner, claim, delayMs, error);
+      const ok = await this.options.store.scheduleRetry(this.options.owner, claim, delayMs, error, attempt);
       return ok ? 1 : 0;
     });
   }
 
-  markFailed(claim: ClaimRef, error: string): void {
+  markFailed(claim: ClaimRef, error: string, attempt?: AttemptRecord): void {
     this.track('fail', [claim], async () =>
-      (await this.options.store.fail(this.options.owner, claim, error)) ? 1 : 0,
+      (await this.options.store.fail(this.options.owner, claim, error, attempt)) ? 1 : 0,
     );
   }
 
-  release(claims: ClaimRef[], attemptStarted: boolean): void {
+  /** Too late to send under the timer's missed-fire policy: skipped, never sent. */
+  markSkipped(claim: ClaimRef, reason: string): void {
+    this.track('skip', [claim], async () =>
+      (await this.options.store.skip(this.options.owner, claim, reason)) ? 1 : 0,
+    );
+  }
+
+  release(claims: ClaimRef[], attemptStarted: boolean, attempts: AttemptRecord[] = []): void {
     if (claims.length === 0) return;
     this.track('release', claims, () =>
-      this.options.store.release(this.options.owner, claims, attemptStarted, this.options.leaseMs),
+      this.options.store.release(this.options.owner, claims, attemptStarted, this.options.leaseMs, attempts),
     );
   }
 
@@ -86,8 +97,10 @@ export class OutcomeRecorder {
     this.flushTimer = null;
     if (this.fired.length === 0) return;
     const batch = this.fired;
+    const attempts = this.firedAttempts;
     this.fired = [];
-    this.track('fired', batch, () => this.options.store.completeFired(this.options.owner, batch));
+    this.firedAttempts = [];
+    this.track('fired', batch, () => this.options.store.completeFired(this.options.owner, batch, attempts));
   }
 
   /**

@@ -1,5 +1,6 @@
-/** Starts a controller, its health server and its registration; returns how to stop all three. */
+/** Starts a controller, its health server, its registration and the retention cleanup; returns how to stop them. */
 import type { ServiceContext } from '@timer/shared';
+import { Cleanup } from './cleanup';
 import { Controller } from './controller';
 import { startHealthServer } from './healthServer';
 import { advertisedEndpoint, keepRegistered } from './registration';
@@ -17,9 +18,20 @@ export async function startController(ctx: ServiceContext): Promise<() => Promis
   const endpoint = advertisedEndpoint(config.controllerAdvertiseUrl, config.host, health.port);
   logger.info('Controller health server listening', { port: health.port, endpoint });
   controller.start();
+  const cleanup = new Cleanup({
+    store: ctx.store,
+    logger,
+    clock: ctx.clock,
+    controllerId: controller.id,
+    retentionDays: config.retentionDays,
+    intervalMs: config.cleanupIntervalMs,
+    batchSize: config.cleanupBatchSize,
+  });
+  cleanup.start();
   const unregister = keepRegistered(ctx.store, { id: controller.id, endpoint }, logger);
   return async () => {
     await unregister();
+    await cleanup.stop();
     await controller.stop();
     await health.close();
   };

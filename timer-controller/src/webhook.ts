@@ -1,10 +1,11 @@
 /**
- * Sending one webhook: `POST {url}/{id}` with `{"id", "fire_at"}` and an
- * Idempotency-Key that is the timer id on every attempt. Redirects are not
- * followed. The answer decides what happens next:
- *   2xx                       → delivered
- *   408, 429, 5xx, no answer  → DeliveryError (retry with back-off)
- *   anything else             → PermanentDeliveryError (fail now, never retry)
+ * Sending one webhook: `POST {url}/{id}` with `{"id", "fire_at"}`, an
+ * Idempotency-Key that is the timer id on every attempt, and the Timer-* headers
+ * (id, scheduled fire time, attempt number, and the claim's lease token, which a
+ * receiver can use to refuse a request from a controller that lost its lease).
+ * Redirects are not followed. The answer decides what happens next: delivered,
+ * retried, or failed at once (answers.ts); the request's shape is in
+ * webhookRequest.ts.
  *
  * The client is undici with a keep-alive connection pool per origin: measured on
  * the same machine it sends several times as many requests per second as axios
@@ -13,68 +14,12 @@
 import { Agent } from 'undici';
 import { checkUrlTarget, guardedLookup } from '@timer/shared';
 import type { ClaimedTimer, TargetPolicy } from '@timer/shared';
+import { Answer, classifyAnswer, DeliveryError, PermanentDeliveryError, SendAborted } from './answers';
 import { signatureHeaders } from './signing';
+import { parseTarget, Target, timerHeaders, webhookBody, webhookPath } from './webhookRequest';
 
-export class DeliveryError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DeliveryError';
-  }
-}
-
-/** The receiver answered in a way that retrying cannot fix. */
-export class PermanentDeliveryError extends DeliveryError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PermanentDeliveryError';
-  }
-}
-
-/** A receiver URL taken apart once: where to connect, and what goes around the id. */
-export interface Target {
-  origin: string;
-  /** The path without trailing slashes: the id goes after it as a new segment. */
-  path: string;
-  search: string;
-  /** Basic credentials given in the URL (`https://user:pass@host/…`), as a header value. */
-  authorization: string | null;
-}
-
-export function parseTarget(url: string): Target {
-  const parsed = new URL(url);
-  const credentials = parsed.username || parsed.password;
-  return {
-    origin: parsed.origin,
-    path: parsed.pathname.replace(/\/+$/, ''),
-    search: parsed.search,
-    authorization: credentials
-      ? `Basic ${Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64')}`
-      : null,
-  };
-}
-
-/** The path and query the request asks for: the id as a new path segment, the query kept. */
-export function webhookPath(target: Target, id: string): string {
-  return `${target.path}/${encodeURIComponent(id)}${target.search}`;
-}
-
-/** `https://h/a?x=1` + id → `https://h/a/{id}?x=1`: a new path segment, no double slash. */
-export function buildWebhookUrl(base: string, id: string): string {
-  const target = parseTarget(base);
-  return `${target.origin}${webhookPath(target, id)}`;
-}
-
-export function webhookBody(timer: Pick<ClaimedTimer, 'id' | 'fireAt'>): { id: string; fire_at: string } {
-  return { id: timer.id, fire_at: timer.fireAt.toISOString() };
-}
-
-const RETRYABLE_STATUSES = new Set([408, 429]);
-
-export function classifyStatus(status: number): 'delivered' | 'retry' | 'permanent' {
-  if (status >= 200 && status < 300) return 'delivered';
-  if (status >= 500 || RETRYABLE_STATUSES.has(status)) return 'retry';
-  return 'permanent';
-}
+export * from './answers';
+export * from './webhookRequest';
 
 export interface WebhookSenderOptions {
   timeoutMs: number;
@@ -89,14 +34,6 @@ export interface WebhookSenderOptions {
 
 /** Most of a receiver's answer body that is read (and thrown away) to keep the connection. */
 const MAX_DRAINED_BYTES = 64 * 1024;
-
-/** What stop() uses to abort a request it will not wait for. */
-export class SendAborted extends Error {
-  constructor() {
-    super('aborted by shutdown');
-    this.name = 'SendAborted';
-  }
-}
 
 /** A request under way: its outcome, and how to abort it. */
 export interface Sending {
@@ -130,8 +67,10 @@ export class WebhookSender {
    */
   send(timer: ClaimedTimer): Sending {
     const target = this.target(timer.url);
-    if (typeof target === 'string')
-      return { result: Promise.reject(new PermanentDeliveryError(target)), abort: () => undefined };
+    if (typeof target === 'string') {
+      const refused = new PermanentDeliveryError(target, { errorClass: 'target_refused' });
+      return { result: Promise.reject(refused), abort: () => undefined };
+    }
     const handler = new ResponseHandler(this.options.timeoutMs);
     const body = JSON.stringify(webhookBody(timer));
     const headers = [
@@ -141,6 +80,7 @@ export class WebhookSender {
       timer.id,
       'user-agent',
       this.options.userAgent,
+      ...timerHeaders(timer),
     ];
     if (target.authorization) headers.push('authorization', target.authorization);
     const keys = this.options.signingKeys;
@@ -155,7 +95,10 @@ export class WebhookSender {
       },
       handler,
     );
-    return { result: handler.result.then(classify), abort: () => handler.abort(new SendAborted()) };
+    return {
+      result: handler.result.then((answer) => classifyAnswer(answer, Date.now())),
+      abort: () => handler.abort(new SendAborted()),
+    };
   }
 
   /** Host names are checked when connecting; IP literals and ports only here. */
@@ -189,19 +132,6 @@ export class WebhookSender {
   }
 }
 
-function classify(status: number): number {
-  switch (classifyStatus(status)) {
-    case 'delivered':
-      return status;
-    case 'retry':
-      throw new DeliveryError(`HTTP ${status}`);
-    case 'permanent':
-      throw new PermanentDeliveryError(
-        status >= 300 && status < 400 ? `HTTP ${status} (redirects are not followed)` : `HTTP ${status}`,
-      );
-  }
-}
-
 class BodyTooLarge extends Error {}
 
 /**
@@ -210,21 +140,25 @@ class BodyTooLarge extends Error {}
  * whole request, connection included.
  */
 class ResponseHandler {
-  readonly result: Promise<number>;
-  private resolve!: (status: number) => void;
+  readonly result: Promise<Answer>;
+  private resolve!: (answer: Answer) => void;
   private reject!: (err: Error) => void;
   private controller: { abort(reason: Error): void } | null = null;
   private abortedWith: Error | null = null;
   private status = 0;
+  private retryAfter: string | string[] | undefined;
   private received = 0;
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly timeoutMs: number) {
-    this.result = new Promise<number>((resolve, reject) => {
+    this.result = new Promise<Answer>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
-    this.timer = setTimeout(() => this.abort(new DeliveryError(`timeout after ${timeoutMs} ms`)), timeoutMs);
+    this.timer = setTimeout(
+      () => this.abort(new DeliveryError(`timeout after ${timeoutMs} ms`, { errorClass: 'timeout' })),
+      timeoutMs,
+    );
   }
 
   abort(reason: Error): void {
@@ -238,8 +172,14 @@ class ResponseHandler {
     if (this.abortedWith) controller.abort(this.abortedWith);
   }
 
-  onResponseStart(_controller: unknown, statusCode: number): void {
-    if (statusCode >= 200) this.status = statusCode;
+  onResponseStart(
+    _controller: unknown,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    if (statusCode < 200) return;
+    this.status = statusCode;
+    this.retryAfter = headers['retry-after'];
   }
 
   onResponseData(controller: { abort(reason: Error): void }, chunk: Buffer): void {
@@ -249,16 +189,26 @@ class ResponseHandler {
 
   onResponseEnd(): void {
     clearTimeout(this.timer);
-    this.resolve(this.status);
+    this.resolve(this.answer());
+  }
+
+  private answer(): Answer {
+    return { status: this.status, retryAfter: this.retryAfter };
   }
 
   onResponseError(_controller: unknown, err: Error): void {
     clearTimeout(this.timer);
     // A body over the limit was cut off after its status arrived: the status stands.
-    if (err instanceof BodyTooLarge && this.status) return this.resolve(this.status);
+    if (err instanceof BodyTooLarge && this.status) return this.resolve(this.answer());
     if (this.abortedWith) return this.reject(this.abortedWith);
-    if (isRefusedTarget(err)) return this.reject(new PermanentDeliveryError(describeNetworkError(err)));
-    this.reject(new DeliveryError(isTimeout(err) ? `timeout after ${this.timeoutMs} ms` : describeNetworkError(err)));
+    if (isRefusedTarget(err)) {
+      return this.reject(new PermanentDeliveryError(describeNetworkError(err), { errorClass: 'target_refused' }));
+    }
+    this.reject(
+      isTimeout(err)
+        ? new DeliveryError(`timeout after ${this.timeoutMs} ms`, { errorClass: 'timeout' })
+        : new DeliveryError(describeNetworkError(err), { errorClass: 'network' }),
+    );
   }
 }
 

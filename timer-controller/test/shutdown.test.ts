@@ -3,6 +3,7 @@
  * SHUTDOWN_GRACE_MS, hands back what it could not finish, and exits 0. Nothing
  * is lost.
  */
+import { select } from '@timer/shared';
 import { createTestDatabase, TestDatabase } from '../../test/helpers/db';
 import { killAll, ServiceProcess, spawnService } from '../../test/helpers/processes';
 import { Receiver, startReceiver } from '../../test/helpers/receiver';
@@ -57,6 +58,13 @@ it('hands back what it could not finish within the grace period, and another con
   // Released at once, not left to a 60 s lease.
   expect(await statusCounts(t.db)).toEqual({ pending: 10 });
   expect(first.logs.some((l) => l.message.startsWith('Shutdown grace over'))).toBe(true);
+  // The aborted requests stay in the history, handed back with their timers.
+  const released = await select<{ outcome: string; error_class: string; status_code: number | null }>(
+    t.db,
+    5000,
+    'SELECT outcome, error_class, status_code FROM timer_attempts',
+  );
+  expect(released).toEqual(Array(10).fill({ outcome: 'released', error_class: 'aborted', status_code: null }));
 
   receiver.respond = () => 200;
   start({});

@@ -39,3 +39,14 @@ export function isTransientDbError(err: unknown): boolean {
   if (e.fatal) return true;
   return /closed state|Connection lost|connect ETIMEDOUT|Pool is closed/i.test(e.message);
 }
+
+/** An INSERT hit a primary or unique key that another row already holds. */
+export function isDuplicateKeyError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+/** InnoDB chose this transaction as a deadlock victim and rolled it back. */
+export function isDeadlock(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'ER_LOCK_DEADLOCK';
+}

@@ -9,18 +9,34 @@ import { listLiveControllers, registerController, removeController } from '../co
 import { select } from '../db/query';
 import { cancelTimer } from './sql/cancelTimer';
 import { claimDueTimers } from './sql/claimDueTimers';
+import { claimMaintenance } from './sql/claimMaintenance';
 import { countLiveTimers } from './sql/countLiveTimers';
 import { completeFired } from './sql/completeFired';
+import { deleteExpiredKeys } from './sql/deleteExpiredKeys';
+import { deleteFinishedTimers } from './sql/deleteFinishedTimers';
 import { failTimer } from './sql/failTimer';
 import { findHeldBy } from './sql/findHeldBy';
+import { findIdempotencyKey } from './sql/findIdempotencyKey';
 import { findTakenOver } from './sql/findTakenOver';
 import { findTimer, listTimers, ListQuery } from './sql/findTimers';
+import { IdempotencyKey, insertIdempotentTimer } from './sql/insertIdempotentTimer';
 import { insertTimers, NewTimer } from './sql/insertTimers';
+import { AttemptQuery, listAttempts } from './sql/listAttempts';
 import { releaseTimers } from './sql/releaseTimers';
+import { replayTimer } from './sql/replayTimer';
 import { scheduleRetry } from './sql/scheduleRetry';
-import type { CancelResult, ClaimedTimer, ClaimRef, TimerRecord } from './types';
+import { skipTimer } from './sql/skipTimer';
+import type {
+  AttemptRecord,
+  CancelResult,
+  ClaimedTimer,
+  ClaimRef,
+  IdempotencyRecord,
+  ReplayResult,
+  TimerRecord,
+} from './types';
 
-export type { ListQuery, NewTimer };
+export type { AttemptQuery, IdempotencyKey, ListQuery, NewTimer };
 
 export interface StoreOptions {
   /** Most rows one coalesced INSERT carries. */
@@ -56,6 +72,18 @@ export class TimerStore {
     return this.creates.add(timer, signal);
   }
 
+  /**
+   * Stores a timer with the Idempotency-Key it was created with, in its own
+   * transaction; 'taken' when another request holds the key.
+   */
+  createIdempotent(timer: NewTimer, key: IdempotencyKey): Promise<'created' | 'taken'> {
+    return insertIdempotentTimer(this.db, this.queryTimeoutMs, timer, key);
+  }
+
+  findIdempotencyKey(owner: string, key: string): Promise<IdempotencyRecord | null> {
+    return findIdempotencyKey(this.db, this.queryTimeoutMs, owner, key);
+  }
+
   /** Timers `owner` created that are still to fire. */
   countLive(owner: string): Promise<number> {
     return countLiveTimers(this.db, this.queryTimeoutMs, owner);
@@ -73,25 +101,47 @@ export class TimerStore {
     return cancelTimer(this.db, this.queryTimeoutMs, id);
   }
 
+  /** A failed timer back to pending, due now, for a new series of attempts. */
+  replay(id: string): Promise<ReplayResult> {
+    return replayTimer(this.db, this.queryTimeoutMs, id);
+  }
+
+  attempts(query: AttemptQuery): Promise<AttemptRecord[]> {
+    return listAttempts(this.db, this.queryTimeoutMs, query);
+  }
+
   claimDue(claim: { owner: string; limit: number; leaseMs: number; lookaheadMs: number }): Promise<ClaimedTimer[]> {
     return claimDueTimers(this.db, this.queryTimeoutMs, claim);
   }
 
-  completeFired(owner: string, claims: readonly ClaimRef[]): Promise<number> {
-    return completeFired(this.db, this.queryTimeoutMs, owner, claims);
+  /** Each outcome below writes its attempts (the delivery history) in the same transaction. */
+  completeFired(owner: string, claims: readonly ClaimRef[], attempts?: readonly AttemptRecord[]): Promise<number> {
+    return completeFired(this.db, this.queryTimeoutMs, owner, claims, attempts);
   }
 
-  scheduleRetry(owner: string, claim: ClaimRef, delayMs: number, error: string): Promise<boolean> {
-    return scheduleRetry(this.db, this.queryTimeoutMs, owner, claim, delayMs, error);
+  scheduleRetry(
+    owner: string,
+    claim: ClaimRef,
+    delayMs: number,
+    error: string,
+    attempt?: AttemptRecord,
+  ): Promise<boolean> {
+    return scheduleRetry(this.db, this.queryTimeoutMs, owner, claim, delayMs, error, attempt);
   }
 
-  fail(owner: string, claim: ClaimRef, error: string): Promise<boolean> {
-    return failTimer(this.db, this.queryTimeoutMs, owner, claim, error);
+  fail(owner: string, claim: ClaimRef, error: string, attempt?: AttemptRecord): Promise<boolean> {
+    return failTimer(this.db, this.queryTimeoutMs, owner, claim, error, attempt);
   }
 
   /** `leaseMs`: the lease the claims were given (it tells when an unsent timer is due again). */
-  release(owner: string, claims: readonly ClaimRef[], attemptStarted: boolean, leaseMs: number): Promise<number> {
-    return releaseTimers(this.db, this.queryTimeoutMs, owner, claims, attemptStarted, leaseMs);
+  release(
+    owner: string,
+    claims: readonly ClaimRef[],
+    attemptStarted: boolean,
+    leaseMs: number,
+    attempts?: readonly AttemptRecord[],
+  ): Promise<number> {
+    return releaseTimers(this.db, this.queryTimeoutMs, owner, claims, attemptStarted, leaseMs, attempts);
   }
 
   /** The claims the database records `owner` as holding right now. */
@@ -102,6 +152,23 @@ export class TimerStore {
   /** Ids among `claims` whose timer has been claimed again since (by any controller). */
   takenOver(claims: readonly ClaimRef[]): Promise<string[]> {
     return findTakenOver(this.db, this.queryTimeoutMs, claims);
+  }
+
+  skip(owner: string, claim: ClaimRef, reason: string): Promise<boolean> {
+    return skipTimer(this.db, this.queryTimeoutMs, owner, claim, reason);
+  }
+
+  /** True for the one caller that is to run the job `name` now (at most once per intervalMs). */
+  claimMaintenance(job: { name: string; runner: string; intervalMs: number }): Promise<boolean> {
+    return claimMaintenance(this.db, this.queryTimeoutMs, job);
+  }
+
+  deleteFinished(batch: { retentionMs: number; limit: number }): Promise<number> {
+    return deleteFinishedTimers(this.db, this.queryTimeoutMs, batch);
+  }
+
+  deleteExpiredIdempotencyKeys(limit: number): Promise<number> {
+    return deleteExpiredKeys(this.db, this.queryTimeoutMs, limit);
   }
 
   registerController(controller: { id: string; endpoint: string }): Promise<void> {

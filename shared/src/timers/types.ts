@@ -1,5 +1,23 @@
-export const TIMER_STATUSES = ['pending', 'firing', 'fired', 'failed', 'canceled'] as const;
+export const TIMER_STATUSES = ['pending', 'firing', 'fired', 'failed', 'canceled', 'skipped'] as const;
 export type TimerStatus = (typeof TIMER_STATUSES)[number];
+
+/** Statuses a timer never leaves by itself (POST /timers/{id}/retry takes a failed one back). */
+export const FINISHED_STATUSES = ['fired', 'failed', 'canceled', 'skipped'] as const satisfies readonly TimerStatus[];
+
+/** How long an Idempotency-Key names the timer it created. */
+export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
+
+/**
+ * A timer's own retry schedule. Each null means the controller's setting
+ * (MAX_ATTEMPTS, RETRY_BASE_MS, RETRY_MAX_MS) at delivery time.
+ */
+export interface RetryPolicy {
+  maxAttempts: number | null;
+  baseMs: number | null;
+  maxMs: number | null;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({ maxAttempts: null, baseMs: null, maxMs: null });
 
 /** A timer as the store returns it to the api. */
 export interface TimerRecord {
@@ -9,10 +27,14 @@ export interface TimerRecord {
   fireAt: Date;
   createdAt: Date;
   firedAt: Date | null;
+  /** Delivery attempts started in the current series (a replay starts a new one). */
   attempts: number;
   lastError: string | null;
   /** Milliseconds from the database's now to fire_at (negative once due). */
   msLeft: number;
+  retry: RetryPolicy;
+  /** on_late "skip": the most seconds late the first delivery may be; null: fire however late. */
+  maxLatenessSeconds: number | null;
 }
 
 /** A timer a controller holds under a lease: what it needs to deliver it and record the outcome. */
@@ -22,10 +44,19 @@ export interface ClaimedTimer {
   fireAt: Date;
   /** When to send: fire_at for the first attempt, the retry time for later ones. */
   dueAt: Date;
-  /** 1 for the first delivery attempt, 2 for the first retry, … */
+  /** 1 for the first delivery attempt of the current series, 2 for its first retry, …: what the retry policy counts. */
   attempt: number;
+  /** The attempt's number in the timer's history: like `attempt`, but it continues across replays. */
+  attemptNumber: number;
   /** Grows with every claim of this timer: fences this claim's updates against later ones. */
   leaseToken: number;
+  retry: RetryPolicy;
+  /**
+   * Skip instead of sending when the timer is later than this past fire_at. Set only
+   * for the fire itself (on_late "skip", no attempt failed yet, not replayed):
+   * retries follow the retry policy and a replay always sends.
+   */
+  maxLatenessMs: number | null;
 }
 
 /** The fence of one claim: an update made under it only lands while the claim is current. */
@@ -34,7 +65,43 @@ export interface ClaimRef {
   leaseToken: number;
 }
 
+/** What one delivery attempt led to. */
+export type AttemptOutcome = 'delivered' | 'retry' | 'failed' | 'released';
+
+/** One request a controller sent, as kept in the delivery history. */
+export interface AttemptRecord {
+  timerId: string;
+  leaseToken: number;
+  /** Its number in the timer's history (ClaimedTimer.attemptNumber). */
+  attempt: number;
+  startedAt: Date;
+  finishedAt: Date;
+  durationMs: number;
+  /** The HTTP status answered, or null when no answer came. */
+  statusCode: number | null;
+  /** null for a 2xx; `http` for another status; else why no answer came (timeout, network, …). */
+  errorClass: string | null;
+  error: string | null;
+  outcome: AttemptOutcome;
+  controllerId: string;
+  /** How long after its due time (fire or retry time) the request left, on the database clock. */
+  latenessMs: number;
+}
+
 export type CancelResult =
   | { outcome: 'canceled'; timer: TimerRecord }
   | { outcome: 'not_found' }
   | { outcome: 'not_cancelable'; timer: TimerRecord };
+
+export type ReplayResult =
+  | { outcome: 'replayed'; timer: TimerRecord }
+  | { outcome: 'not_found' }
+  | { outcome: 'not_retryable'; timer: TimerRecord };
+
+/** The stored key of an earlier POST /timers, as a new request with the same key finds it. */
+export interface IdempotencyRecord {
+  requestHash: string;
+  timerId: string;
+  /** Younger than IDEMPOTENCY_TTL_MS on the database clock: it still names its timer. */
+  live: boolean;
+}

@@ -1,18 +1,20 @@
 /**
- * The api's rules about timers: how a request becomes a delay, which URLs are
- * acceptable (and where they may point), who may have how many, how a stored
- * timer is shown, how pages are cut. No HTTP, no SQL.
+ * The api's rules about timers: how a request becomes a timer, which URLs are
+ * acceptable (and where they may point), who may have how many, what a repeated
+ * Idempotency-Key gets, when a timer may be canceled or replayed, how pages are
+ * cut. No HTTP, no SQL.
  */
 import { v7 as uuidv7 } from 'uuid';
-import type { Clock, Logger, Metrics, TimerRecord, TimerStore } from '@timer/shared';
+import type { Clock, Logger, Metrics, NewTimer, TimerStore } from '@timer/shared';
 import { AppError } from '../errors';
-import type { CreateTimerRequest, ListTimersQuery, Timer, TimerPage } from '../schemas';
+import type { AttemptPage, CreateTimerRequest, ListAttemptsQuery, ListTimersQuery, Timer, TimerPage } from '../schemas';
 import type { Nudger } from './nudger';
 import { ANONYMOUS_OWNER, Client } from './client';
+import { requestHash } from './idempotency';
 import type { PendingQuota } from './pendingQuota';
+import { planTimer } from './timerRequest';
+import { decodeIdCursor, decodeTokenCursor, encodeCursor, normalizeId, toAttemptView, toView } from './views';
 import type { WebhookTargets } from './webhookTargets';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface TimerServiceOptions {
   store: TimerStore;
@@ -30,49 +32,59 @@ export interface TimerServiceOptions {
   nudgeWithinMs: number;
 }
 
+/** What POST /timers answers: a new timer (201), or the one an Idempotency-Key already names (200). */
+export interface Created {
+  timer: Timer;
+  replayed: boolean;
+}
+
+/** Rounds of "read the key, try to take it" before giving up on a key other requests keep taking. */
+const IDEMPOTENCY_ROUNDS = 3;
+
 export class TimerService {
   constructor(private readonly options: TimerServiceOptions) {}
 
   async create(
     request: CreateTimerRequest,
     client: Pick<Client, 'owner'> = { owner: ANONYMOUS_OWNER },
+    idempotencyKey: string | null = null,
     /** Aborted when the caller has stopped waiting: a timer not yet sent to the database is dropped. */
     signal?: AbortSignal,
-  ): Promise<Timer> {
-    const delaySeconds = this.delayOf(request);
-    const url = checkWebhookUrl(request.url);
-    await this.options.targets.check(url);
+  ): Promise<Created> {
     const now = this.options.dbClock.now();
-    const timer = {
+    const plan = planTimer(request, now, this.options.maxDelaySeconds);
+    const url = checkWebhookUrl(request.url);
+    const timer: NewTimer = {
       id: uuidv7(),
       url,
       createdAt: new Date(now),
-      fireAt: new Date(now + delaySeconds * 1000),
+      fireAt: plan.fireAt,
+      dueAt: plan.dueAt,
       owner: client.owner,
+      retry: plan.retry,
+      maxLatenessSeconds: plan.maxLatenessSeconds,
     };
-    const { quota } = this.options;
-    await quota?.admit(client.owner, timer);
-    try {
-      await this.options.store.create(timer, signal);
-    } catch (err) {
-      quota?.forget(timer.id);
-      throw err;
+    if (idempotencyKey === null) {
+      await this.options.targets.check(url);
+      await this.admitAndStore(timer, () => this.options.store.create(timer, signal));
+    } else {
+      const earlier = await this.createOnce(timer, { owner: client.owner, key: idempotencyKey, body: request });
+      if (earlier) return { timer: earlier, replayed: true };
     }
-    if (delaySeconds * 1000 < this.options.nudgeWithinMs) this.options.nudger.nudge();
-    this.options.metrics.timersCreated.inc();
-    const { logger } = this.options;
-    // Checked first: winston formats a line before it filters it by level.
-    if (logger.isDebugEnabled()) {
-      logger.debug('Timer created', { timerId: timer.id, fireAt: timer.fireAt.toISOString(), delaySeconds });
-    }
-    return toView({
-      ...timer,
-      status: 'pending',
-      firedAt: null,
-      attempts: 0,
-      lastError: null,
-      msLeft: delaySeconds * 1000,
-    });
+    this.announce(timer, plan.delayMs);
+    return {
+      timer: toView({
+        ...timer,
+        status: 'pending',
+        firedAt: null,
+        attempts: 0,
+        lastError: null,
+        msLeft: plan.fireAt.getTime() - now,
+        retry: plan.retry,
+        maxLatenessSeconds: plan.maxLatenessSeconds,
+      }),
+      replayed: false,
+    };
   }
 
   async get(rawId: string): Promise<Timer> {
@@ -84,11 +96,22 @@ export class TimerService {
 
   async list(query: ListTimersQuery): Promise<TimerPage> {
     const limit = query.limit ?? 20;
-    const beforeId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const beforeId = query.cursor === undefined ? undefined : decodeIdCursor(query.cursor);
     // One extra row tells whether another page follows without a COUNT.
     const rows = await this.options.store.list({ status: query.status, limit: limit + 1, beforeId });
     const items = rows.slice(0, limit).map(toView);
     const next = rows.length > limit ? encodeCursor(items[items.length - 1].id) : null;
+    return { items, next_cursor: next };
+  }
+
+  async attempts(rawId: string, query: ListAttemptsQuery): Promise<AttemptPage> {
+    const id = normalizeId(rawId);
+    if (!id || !(await this.options.store.find(id))) throw new AppError('timer_not_found');
+    const limit = query.limit ?? 100;
+    const afterLeaseToken = query.cursor === undefined ? undefined : decodeTokenCursor(query.cursor);
+    const rows = await this.options.store.attempts({ timerId: id, limit: limit + 1, afterLeaseToken });
+    const items = rows.slice(0, limit).map(toAttemptView);
+    const next = rows.length > limit ? encodeCursor(String(items[items.length - 1].lease_token)) : null;
     return { items, next_cursor: next };
   }
 
@@ -112,16 +135,87 @@ export class TimerService {
     }
   }
 
-  private delayOf(request: CreateTimerRequest): number {
-    const total = (request.hours ?? 0) * 3600 + (request.minutes ?? 0) * 60 + (request.seconds ?? 0);
-    if (total > this.options.maxDelaySeconds) {
-      throw new AppError(
-        'validation_failed',
-        `The total delay must be at most ${this.options.maxDelaySeconds} seconds; got ${total}.`,
-        [{ path: 'body', message: `total delay exceeds ${this.options.maxDelaySeconds} seconds` }],
-      );
+  /** A failed timer back to pending, due now, with a fresh series of attempts. */
+  async retry(rawId: string): Promise<Timer> {
+    const id = normalizeId(rawId);
+    if (!id) throw new AppError('timer_not_found');
+    const result = await this.options.store.replay(id);
+    switch (result.outcome) {
+      case 'not_found':
+        throw new AppError('timer_not_found');
+      case 'not_retryable':
+        throw new AppError(
+          'timer_not_retryable',
+          `Only a failed timer can be retried; this one is ${result.timer.status}.`,
+        );
+      case 'replayed':
+        this.options.nudger.nudge();
+        this.options.logger.info('Timer replayed', { timerId: id, lastError: result.timer.lastError });
+        return toView(result.timer);
     }
-    return total;
+  }
+
+  /**
+   * Stores `timer` under the key, or returns the timer the key already names.
+   * The key's primary key settles concurrent duplicates (insertIdempotentTimer);
+   * a request that loses reads the winner's row on the next round.
+   */
+  private async createOnce(
+    timer: NewTimer,
+    key: { owner: string; key: string; body: CreateTimerRequest },
+  ): Promise<Timer | null> {
+    const hash = requestHash(key.body);
+    const { store } = this.options;
+    let targetChecked = false;
+    for (let round = 1; round <= IDEMPOTENCY_ROUNDS; round++) {
+      const existing = await store.findIdempotencyKey(key.owner, key.key);
+      if (existing?.live) {
+        if (existing.requestHash !== hash) throw new AppError('idempotency_key_reused');
+        const earlier = await store.find(existing.timerId);
+        if (!earlier) {
+          throw new AppError(
+            'idempotency_key_reused',
+            'This Idempotency-Key names a timer that no longer exists; send the request with a new key.',
+          );
+        }
+        return toView(earlier);
+      }
+      // Only now: a repeated request is answered without resolving its host again.
+      if (!targetChecked) await this.options.targets.check(timer.url);
+      targetChecked = true;
+      const outcome = await this.admitAndStore(timer, () =>
+        store.createIdempotent(timer, { owner: key.owner, key: key.key, requestHash: hash }),
+      );
+      if (outcome === 'created') return null;
+      this.options.quota?.forget(timer.id);
+    }
+    throw new AppError(
+      'idempotency_key_reused',
+      'Other requests with this Idempotency-Key are being processed right now; retry shortly.',
+    );
+  }
+
+  /** Counts the timer against MAX_PENDING_PER_KEY, then stores it (taking it back from the count on failure). */
+  private async admitAndStore<T>(timer: NewTimer, store: () => Promise<T>): Promise<T> {
+    const { quota } = this.options;
+    await quota?.admit(timer.owner ?? ANONYMOUS_OWNER, timer);
+    try {
+      return await store();
+    } catch (err) {
+      quota?.forget(timer.id);
+      throw err;
+    }
+  }
+
+  /** A new timer is stored: nudge the controllers if it is due before their next poll, count it, log it. */
+  private announce(timer: NewTimer, delayMs: number): void {
+    if (delayMs < this.options.nudgeWithinMs) this.options.nudger.nudge();
+    this.options.metrics.timersCreated.inc();
+    const { logger } = this.options;
+    // Checked first: winston formats a line before it filters it by level.
+    if (logger.isDebugEnabled()) {
+      logger.debug('Timer created', { timerId: timer.id, fireAt: timer.fireAt.toISOString(), delayMs });
+    }
   }
 }
 
@@ -142,42 +236,4 @@ export function checkWebhookUrl(raw: string): string {
 
 function invalidUrl(message: string): AppError {
   return new AppError('validation_failed', `Invalid request body: ${message}`, [{ path: 'url', message }]);
-}
-
-function normalizeId(raw: string): string | null {
-  const id = raw.toLowerCase();
-  return UUID.test(id) ? id : null;
-}
-
-function encodeCursor(id: string): string {
-  return Buffer.from(id, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  const id = normalizeId(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!id) {
-    throw new AppError('validation_failed', 'Invalid query: cursor is not one this api returned', [
-      { path: 'cursor', message: 'cursor is not one this api returned' },
-    ]);
-  }
-  return id;
-}
-
-/** A finished or canceled timer has no time left, whatever its fire_at says. */
-function isLive(record: TimerRecord): boolean {
-  return record.status === 'pending' || record.status === 'firing';
-}
-
-export function toView(record: TimerRecord): Timer {
-  return {
-    id: record.id,
-    status: record.status,
-    url: record.url,
-    time_left: isLive(record) && record.msLeft > 0 ? Math.ceil(record.msLeft / 1000) : 0,
-    fire_at: record.fireAt.toISOString(),
-    created_at: record.createdAt.toISOString(),
-    fired_at: record.firedAt ? record.firedAt.toISOString() : null,
-    attempts: record.attempts,
-    last_error: record.lastError,
-  };
 }

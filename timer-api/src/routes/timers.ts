@@ -1,23 +1,32 @@
 /** The /timers routes: HTTP in and out, nothing else (Express 5 forwards async errors). */
 import { RequestHandler, Router } from 'express';
 import type { TimerService } from '../domain/timers';
+import { IDEMPOTENCY_HEADER, idempotencyKeyOf } from '../domain/idempotency';
 import { clientOf } from '../http/auth';
 import { answeredByDeadline, requestSignal } from '../http/deadline';
 import { jsonBody } from '../http/jsonBody';
 import { methodNotAllowed } from '../http/errorHandler';
 import { bodyValidator, queryValidator } from '../http/validation';
-import { CreateTimerRequest, ListTimersQuery } from '../schemas';
+import { CreateTimerRequest, ListAttemptsQuery, ListTimersQuery } from '../schemas';
 
 const validateCreate = bodyValidator(CreateTimerRequest);
 const validateList = queryValidator(ListTimersQuery);
+const validateAttempts = queryValidator(ListAttemptsQuery);
 
 export function timerRoutes(service: TimerService, bodyLimitBytes: number): Router {
   const router = Router();
 
   const create: RequestHandler = async (req, res) => {
-    const timer = await service.create(validateCreate(req.body), clientOf(res), requestSignal(res));
+    const body = validateCreate(req.body);
+    const key = idempotencyKeyOf(req.get(IDEMPOTENCY_HEADER));
+    const { timer, replayed } = await service.create(body, clientOf(res), key, requestSignal(res));
     if (answeredByDeadline(res)) return;
-    res.status(201).location(`/timers/${timer.id}`).json(timer);
+    // A repeated Idempotency-Key answers with the timer it created, as it is now.
+    if (replayed) res.set('Idempotent-Replayed', 'true');
+    res
+      .status(replayed ? 200 : 201)
+      .location(`/timers/${timer.id}`)
+      .json(timer);
   };
 
   router
@@ -37,6 +46,21 @@ export function timerRoutes(service: TimerService, bodyLimitBytes: number): Rout
       res.json(await service.cancel(req.params.id));
     })
     .all(methodNotAllowed(['GET', 'DELETE']));
+
+  router
+    .route('/timers/:id/attempts')
+    .get(async (req, res) => {
+      res.json(await service.attempts(req.params.id, validateAttempts({ ...req.query })));
+    })
+    .all(methodNotAllowed(['GET']));
+
+  // No body is read: a replay takes nothing but the id.
+  router
+    .route('/timers/:id/retry')
+    .post(async (req, res) => {
+      res.json(await service.retry(req.params.id));
+    })
+    .all(methodNotAllowed(['POST']));
 
   return router;
 }

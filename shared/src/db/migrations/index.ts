@@ -7,6 +7,12 @@ import * as createTimers from './20261122000000_create_timers';
 import * as createControllers from './20261122000100_create_controllers';
 import * as addTimersOwner from './20261122000200_add_timers_owner';
 import * as indexTimersOwnerStatus from './20261122000300_index_timers_owner_status';
+import * as addTimersSkippedStatus from './20261122000400_add_timers_skipped_status';
+import * as addTimersDeliveryPolicy from './20261122000500_add_timers_delivery_policy';
+import * as createIdempotencyKeys from './20261122000600_create_idempotency_keys';
+import * as createTimerAttempts from './20261122000700_create_timer_attempts';
+import * as createMaintenance from './20261122000800_create_maintenance';
+import * as indexTimersStatusUpdatedAt from './20261122000900_index_timers_status_updated_at';
 
 interface Migration {
   name: string;
@@ -14,7 +20,18 @@ interface Migration {
   down(knex: Knex): Promise<void>;
 }
 
-const migrations: Migration[] = [createTimers, createControllers, addTimersOwner, indexTimersOwnerStatus];
+const migrations: Migration[] = [
+  createTimers,
+  createControllers,
+  addTimersOwner,
+  indexTimersOwnerStatus,
+  addTimersSkippedStatus,
+  addTimersDeliveryPolicy,
+  createIdempotencyKeys,
+  createTimerAttempts,
+  createMaintenance,
+  indexTimersStatusUpdatedAt,
+];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
   getMigrations: async () => migrations,

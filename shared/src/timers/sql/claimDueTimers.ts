@@ -24,8 +24,14 @@
  * nothing can write between this SELECT and UPDATE: the transaction is as good as
  * a BEGIN IMMEDIATE. The lease and lease_token work exactly as on MySQL.
  *
- * attempts counts deliveries started: it is raised here, and taken back by
- * releaseTimers for a claim that never sent its request.
+ * attempts counts deliveries started in the current series: it is raised here,
+ * and taken back by releaseTimers (or skipTimer) for a claim that never sent its
+ * request. The claim also hands the controller the timer's own delivery policy
+ * (retry schedule, missed-fire policy), so no second read is needed. The
+ * missed-fire policy is about the fire itself: it is handed over only while no
+ * delivery has failed and the timer was never replayed (a claim after a crash,
+ * with no outcome recorded, is still the fire); retries follow the retry policy,
+ * and a replay always sends.
  */
 import type { Knex } from 'knex';
 import { DbTime, dialectOf } from '../../db/dialect';
@@ -38,7 +44,14 @@ interface DueRow {
   fire_at: DbTime;
   due_at: DbTime;
   attempts: number;
+  prior_attempts: number;
   lease_token: number | string;
+  max_attempts: number | null;
+  retry_base_ms: number | null;
+  retry_max_ms: number | null;
+  max_lateness_s: number | null;
+  /** 1 while nothing has failed and the timer was never replayed: the next delivery is the fire itself. */
+  untried: number | string;
 }
 
 export async function claimDueTimers(
@@ -51,7 +64,10 @@ export async function claimDueTimers(
     const rows = await select<DueRow>(
       trx,
       timeoutMs,
-      `SELECT id, url, fire_at, due_at, attempts, lease_token FROM timers
+      `SELECT id, url, fire_at, due_at, attempts, prior_attempts, lease_token,
+              max_attempts, retry_base_ms, retry_max_ms, max_lateness_s,
+              CASE WHEN prior_attempts = 0 AND last_error IS NULL THEN 1 ELSE 0 END AS untried
+       FROM timers
        WHERE due_at <= ${d.plus(d.now)}
          AND (status = 'pending' OR due_at <= ${d.now})
        ORDER BY due_at
@@ -77,7 +93,10 @@ export async function claimDueTimers(
       fireAt: d.date(r.fire_at),
       dueAt: d.date(r.due_at),
       attempt: r.attempts + 1,
+      attemptNumber: r.prior_attempts + r.attempts + 1,
       leaseToken: Number(r.lease_token) + 1,
+      retry: { maxAttempts: r.max_attempts, baseMs: r.retry_base_ms, maxMs: r.retry_max_ms },
+      maxLatenessMs: r.max_lateness_s !== null && Number(r.untried) === 1 ? r.max_lateness_s * 1000 : null,
     }));
   });
 }

@@ -5,6 +5,7 @@ import type { TimerRecord, TimerStatus } from '../types';
 /** ms_left: milliseconds from the database's now to fire_at, in whole milliseconds. */
 export function timerColumns(d: Dialect): string {
   return `id, url, status, fire_at, created_at, fired_at, attempts, last_error,
+  max_attempts, retry_base_ms, retry_max_ms, max_lateness_s,
   ${d.msBetween(d.now, 'fire_at')} AS ms_left`;
 }
 
@@ -17,6 +18,10 @@ export interface TimerRow {
   fired_at: DbTime | null;
   attempts: number;
   last_error: string | null;
+  max_attempts: number | null;
+  retry_base_ms: number | null;
+  retry_max_ms: number | null;
+  max_lateness_s: number | null;
   ms_left: number | string;
 }
 
@@ -31,5 +36,7 @@ export function toRecord(d: Dialect, row: TimerRow): TimerRecord {
     attempts: row.attempts,
     lastError: row.last_error,
     msLeft: Number(row.ms_left),
+    retry: { maxAttempts: row.max_attempts, baseMs: row.retry_base_ms, maxMs: row.retry_max_ms },
+    maxLatenessSeconds: row.max_lateness_s,
   };
 }

@@ -1,8 +1,9 @@
 /**
- * completeFired: records successful deliveries, many in one statement.
+ * completeFired: records successful deliveries, many in one statement, and their
+ * attempts in the same transaction (insertAttempts.ts).
  *
- * Parameters: owner, claims (id + lease_token of each delivered timer).
- * Locks: the matched rows, for the length of the UPDATE (primary-key range).
+ * Parameters: owner, claims (id + lease_token of each delivered timer), attempts.
+ * Locks: the matched rows, for the length of the transaction (primary-key range).
  * SQLite has no row locks: its one connection runs this between other statements.
  *
  * Fenced by owner, lease token and status: a row whose lease expired and was
@@ -13,24 +14,28 @@
 import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
 import { write } from '../../db/query';
-import type { ClaimRef } from '../types';
+import type { AttemptRecord, ClaimRef } from '../types';
 import { claimFence } from './fence';
+import { withAttempts } from './insertAttempts';
 
 export async function completeFired(
   db: Knex,
   timeoutMs: number,
   owner: string,
   claims: readonly ClaimRef[],
+  attempts: readonly AttemptRecord[] = [],
 ): Promise<number> {
   if (claims.length === 0) return 0;
   const d = dialectOf(db);
   const fence = claimFence(claims);
-  return write(
-    db,
-    timeoutMs,
-    `UPDATE timers
-     SET status = 'fired', fired_at = ${d.now}, due_at = NULL, last_error = NULL, updated_at = ${d.now}
-     WHERE ${fence.sql} AND locked_by = ? AND status = 'firing'`,
-    [...fence.bindings, owner],
+  return withAttempts(db, timeoutMs, attempts, (q) =>
+    write(
+      q,
+      timeoutMs,
+      `UPDATE timers
+       SET status = 'fired', fired_at = ${d.now}, due_at = NULL, last_error = NULL, updated_at = ${d.now}
+       WHERE ${fence.sql} AND locked_by = ? AND status = 'firing'`,
+      [...fence.bindings, owner],
+    ),
   );
 }

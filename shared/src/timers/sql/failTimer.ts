@@ -1,15 +1,18 @@
 /**
- * failTimer: gives up on a timer (a permanent HTTP error, or the last attempt
- * failed). It leaves the due index (due_at NULL) and is never sent again.
+ * failTimer: gives up on a timer (a permanent HTTP error, or the last attempt of
+ * its series failed). It leaves the due index (due_at NULL) and is not sent again
+ * unless POST /timers/{id}/retry replays it. The attempt is written in the same
+ * transaction (insertAttempts.ts).
  *
- * Parameters: owner, claim (id + lease_token), error. Locks: the one row (on
- * SQLite, none: its one connection runs one statement at a time).
- * Fenced like completeFired: returns false when the lease was lost.
+ * Parameters: owner, claim (id + lease_token), error, attempt (may be absent).
+ * Locks: the one row (on SQLite, none: its one connection runs one statement at a
+ * time). Fenced like completeFired: returns false when the lease was lost.
  */
 import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
 import { write } from '../../db/query';
-import type { ClaimRef } from '../types';
+import type { AttemptRecord, ClaimRef } from '../types';
+import { withAttempts } from './insertAttempts';
 
 export async function failTimer(
   db: Knex,
@@ -17,15 +20,18 @@ export async function failTimer(
   owner: string,
   claim: ClaimRef,
   error: string,
+  attempt?: AttemptRecord,
 ): Promise<boolean> {
   const d = dialectOf(db);
-  const changed = await write(
-    db,
-    timeoutMs,
-    `UPDATE timers
-     SET status = 'failed', due_at = NULL, last_error = ?, updated_at = ${d.now}
-     WHERE id = ? AND lease_token = ? AND locked_by = ? AND status = 'firing'`,
-    [error.slice(0, 1024), claim.id, claim.leaseToken, owner],
+  const changed = await withAttempts(db, timeoutMs, attempt ? [attempt] : [], (q) =>
+    write(
+      q,
+      timeoutMs,
+      `UPDATE timers
+       SET status = 'failed', due_at = NULL, last_error = ?, updated_at = ${d.now}
+       WHERE id = ? AND lease_token = ? AND locked_by = ? AND status = 'firing'`,
+      [error.slice(0, 1024), claim.id, claim.leaseToken, owner],
+    ),
   );
   return changed === 1;
 }

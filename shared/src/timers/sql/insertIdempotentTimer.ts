@@ -1,0 +1,65 @@
+/**
+ * insertIdempotentTimer: stores a new timer together with the Idempotency-Key it
+ * was created with, in one transaction, so a key is never seen without its timer.
+ *
+ * Parameters: the timer (as insertTimers), and the key: owner, key, requestHash.
+ * Returns 'created', or 'taken' when another request holds the key (the caller
+ * then reads that request's row and answers from it).
+ *
+ * How concurrent duplicates are settled, without read-then-write:
+ *   1. An expired key (older than IDEMPOTENCY_TTL_MS on the database clock) is
+ *      taken over in place by a conditional UPDATE; of two racing, one changes it.
+ *   2. Otherwise the key is INSERTed. The primary key (owner, idem_key) lets one
+ *      INSERT win. On MySQL the others wait on the winner's uncommitted row lock
+ *      and fail on the key once it commits (or, rarely, one becomes a deadlock
+ *      victim if it rolled back): both are 'taken'. On SQLite the one connection
+ *      runs these transactions one after another, and the second fails on the key.
+ * Locks: the key's row (or its place in the primary key) and the new timer's
+ * row, until COMMIT. Each idempotent create is its own transaction: it does not
+ * go through the coalesced multi-row INSERT.
+ */
+import type { Knex } from 'knex';
+import { dialectOf } from '../../db/dialect';
+import { isDeadlock, isDuplicateKeyError } from '../../db/errors';
+import { write } from '../../db/query';
+import { IDEMPOTENCY_TTL_MS } from '../types';
+import { insertTimers, NewTimer } from './insertTimers';
+
+export interface IdempotencyKey {
+  owner: string;
+  key: string;
+  requestHash: string;
+}
+
+export async function insertIdempotentTimer(
+  db: Knex,
+  timeoutMs: number,
+  timer: NewTimer,
+  key: IdempotencyKey,
+): Promise<'created' | 'taken'> {
+  const d = dialectOf(db);
+  try {
+    return await db.transaction(async (trx) => {
+      const tookOver = await write(
+        trx,
+        timeoutMs,
+        `UPDATE idempotency_keys SET request_hash = ?, timer_id = ?, created_at = ?
+         WHERE owner = ? AND idem_key = ? AND created_at <= ${d.minus(d.now)}`,
+        [key.requestHash, timer.id, timer.createdAt, key.owner, key.key, d.duration(IDEMPOTENCY_TTL_MS)],
+      );
+      if (tookOver === 0) {
+        await write(
+          trx,
+          timeoutMs,
+          'INSERT INTO idempotency_keys (owner, idem_key, request_hash, timer_id, created_at) VALUES (?, ?, ?, ?, ?)',
+          [key.owner, key.key, key.requestHash, timer.id, timer.createdAt],
+        );
+      }
+      await insertTimers(trx, timeoutMs, [timer]);
+      return 'created' as const;
+    });
+  } catch (err) {
+    if (isDuplicateKeyError(err) || isDeadlock(err)) return 'taken';
+    throw err;
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * replayTimer: POST /timers/{id}/retry. A failed timer goes back to pending, due
+ * now on the database clock, for a new series of attempts: `attempts` restarts at
+ * 0 (the retry policy counts it afresh) and the attempts of earlier series move to
+ * prior_attempts, so the numbers in the delivery history go on where they stopped.
+ * fired_at, last_error and the history are kept; lease_token is never reset, so
+ * the next claim still fences out any straggler of an earlier one.
+ *
+ * Parameters: id. Locks: the timer's row, for the length of the UPDATE. The
+ * `status = 'failed'` condition makes it race-free against a concurrent replay
+ * (one changes the row, the other gets 409) and against the retention cleanup,
+ * which deletes only rows it has locked.
+ */
+import type { Knex } from 'knex';
+import { dialectOf } from '../../db/dialect';
+import { write } from '../../db/query';
+import type { ReplayResult } from '../types';
+import { findTimer } from './findTimers';
+
+export async function replayTimer(db: Knex, timeoutMs: number, id: string): Promise<ReplayResult> {
+  const d = dialectOf(db);
+  const changed = await write(
+    db,
+    timeoutMs,
+    `UPDATE timers
+     SET status = 'pending', due_at = ${d.now}, prior_attempts = prior_attempts + attempts, attempts = 0,
+         locked_by = NULL, updated_at = ${d.now}
+     WHERE id = ? AND status = 'failed'`,
+    [id],
+  );
+  const timer = await findTimer(db, timeoutMs, id);
+  if (!timer) return { outcome: 'not_found' };
+  if (changed === 1) return { outcome: 'replayed', timer };
+  return { outcome: 'not_retryable', timer };
+}

@@ -1,0 +1,86 @@
+/**
+ * How a POST /timers body becomes the timer to store: when it fires (a delay, or
+ * an absolute fire_at), and its own delivery policy (retry schedule, missed-fire
+ * policy). The rules the schema cannot say on its own live here; every problem is
+ * a 400 `validation_failed` naming the field. Pure: the time is a parameter.
+ */
+import type { RetryPolicy } from '@timer/shared';
+import { AppError, ErrorDetail } from '../errors';
+import type { CreateTimerRequest } from '../schemas';
+
+export interface TimerPlan {
+  fireAt: Date;
+  /** When to look at it first: fire_at, or now for a fire_at already past. */
+  dueAt: Date;
+  /** Milliseconds until it is due (0 when due now). */
+  delayMs: number;
+  retry: RetryPolicy;
+  maxLatenessSeconds: number | null;
+}
+
+export function planTimer(request: CreateTimerRequest, nowMs: number, maxDelaySeconds: number): TimerPlan {
+  const problems: ErrorDetail[] = [];
+  const fireAtMs = fireTimeOf(request, nowMs, maxDelaySeconds, problems);
+  const retry = retryPolicyOf(request, problems);
+  const maxLatenessSeconds = latenessOf(request, problems);
+  if (problems.length > 0) {
+    throw new AppError(
+      'validation_failed',
+      `Invalid request body: ${problems.map((p) => p.message).join('; ')}`,
+      problems,
+    );
+  }
+  const dueMs = Math.max(fireAtMs, nowMs);
+  return {
+    fireAt: new Date(fireAtMs),
+    dueAt: new Date(dueMs),
+    delayMs: dueMs - nowMs,
+    retry,
+    maxLatenessSeconds,
+  };
+}
+
+function fireTimeOf(request: CreateTimerRequest, nowMs: number, maxDelaySeconds: number, problems: ErrorDetail[]) {
+  const hasDelay = request.hours !== undefined || request.minutes !== undefined || request.seconds !== undefined;
+  if (request.fire_at === undefined) {
+    const total = (request.hours ?? 0) * 3600 + (request.minutes ?? 0) * 60 + (request.seconds ?? 0);
+    if (total > maxDelaySeconds) {
+      problems.push({
+        path: 'body',
+        message: `the total delay must be at most ${maxDelaySeconds} seconds, got ${total}`,
+      });
+    }
+    return nowMs + total * 1000;
+  }
+  if (hasDelay) {
+    problems.push({ path: 'fire_at', message: 'fire_at cannot be combined with hours, minutes or seconds' });
+  }
+  const fireAtMs = Date.parse(request.fire_at);
+  if (Number.isNaN(fireAtMs)) {
+    problems.push({ path: 'fire_at', message: 'fire_at must be an RFC 3339 date-time with an offset' });
+    return nowMs;
+  }
+  if (fireAtMs - nowMs > maxDelaySeconds * 1000) {
+    problems.push({ path: 'fire_at', message: `fire_at must be at most ${maxDelaySeconds} seconds ahead` });
+  }
+  return fireAtMs;
+}
+
+function retryPolicyOf(request: CreateTimerRequest, problems: ErrorDetail[]): RetryPolicy {
+  const retry = request.retry ?? {};
+  if (retry.base_ms !== undefined && retry.max_ms !== undefined && retry.max_ms < retry.base_ms) {
+    problems.push({ path: 'retry.max_ms', message: 'retry.max_ms must be at least retry.base_ms' });
+  }
+  return { maxAttempts: retry.max_attempts ?? null, baseMs: retry.base_ms ?? null, maxMs: retry.max_ms ?? null };
+}
+
+function latenessOf(request: CreateTimerRequest, problems: ErrorDetail[]): number | null {
+  const skip = request.on_late === 'skip';
+  if (skip && request.max_lateness_seconds === undefined) {
+    problems.push({ path: 'max_lateness_seconds', message: 'max_lateness_seconds is required with on_late "skip"' });
+  }
+  if (!skip && request.max_lateness_seconds !== undefined) {
+    problems.push({ path: 'max_lateness_seconds', message: 'max_lateness_seconds applies only with on_late "skip"' });
+  }
+  return skip ? (request.max_lateness_seconds ?? null) : null;
+}

@@ -1,0 +1,200 @@
+/**
+ * A controller in this process against a real database and receiver: the Timer-*
+ * headers of every delivery, the attempt history it writes with each outcome,
+ * Retry-After, 410 Gone, a timer's own retry schedule, and a replayed timer.
+ */
+import { v7 as uuidv7 } from 'uuid';
+import { createSilentLogger, loadConfig, NewTimer, select, systemClock } from '@timer/shared';
+import { Controller } from '@timer/controller';
+import { createTestDatabase, TestDatabase } from '../../test/helpers/db';
+import { Receiver, Reply, startReceiver } from '../../test/helpers/receiver';
+import { newTimer } from '../../test/helpers/timers';
+import { waitFor } from '../../test/helpers/wait';
+
+let t: TestDatabase;
+let receiver: Receiver;
+let controller: Controller;
+
+const env = {
+  POLL_INTERVAL_MS: '50',
+  RETRY_BASE_MS: '50',
+  RETRY_MAX_MS: '200',
+  WEBHOOK_TIMEOUT_MS: '500',
+  LEASE_MS: '3000',
+  MAX_ATTEMPTS: '4',
+  CONTROLLER_ID: 'ctl-history',
+};
+
+beforeAll(async () => {
+  t = await createTestDatabase('ctl_history', env);
+  receiver = await startReceiver();
+  controller = new Controller({
+    config: loadConfig({ DATABASE_URL: t.url, ...env }),
+    store: t.store,
+    logger: createSilentLogger(),
+    clock: systemClock,
+  });
+  controller.start();
+});
+
+afterAll(async () => {
+  await controller.stop();
+  await receiver.close();
+  await t.drop();
+});
+
+const rules = new Map<string, (nth: number) => Reply>();
+beforeAll(() => {
+  receiver.respond = (delivery, nth) => rules.get(delivery.id)?.(nth) ?? 200;
+});
+
+async function schedule(rule: (nth: number) => Reply, extra: Partial<NewTimer> = {}): Promise<string> {
+  const id = uuidv7();
+  rules.set(id, rule);
+  await t.store.create({ ...newTimer(receiver.url, 0, id), ...extra });
+  return id;
+}
+
+async function settled(id: string) {
+  return waitFor(`timer ${id} to settle`, async () => {
+    const timer = await t.store.find(id);
+    return timer && (timer.status === 'fired' || timer.status === 'failed') ? timer : null;
+  });
+}
+
+const deliveriesOf = (id: string) => receiver.deliveries.filter((d) => d.id === id);
+
+interface AttemptRow {
+  attempt: number;
+  lease_token: number | string;
+  status_code: number | null;
+  error_class: string | null;
+  error: string | null;
+  outcome: string;
+  controller_id: string;
+  lateness_ms: number | string;
+  duration_ms: number;
+  started_at: Date;
+  finished_at: Date;
+}
+
+const attemptRows = (id: string) =>
+  select<AttemptRow>(t.db, 5000, 'SELECT * FROM timer_attempts WHERE timer_id = ? ORDER BY lease_token', [id]);
+
+it('sends Timer-Id, Timer-Fire-At, Timer-Attempt and Timer-Lease, and records each attempt with its answer', async () => {
+  const id = await schedule((nth) => (nth === 1 ? 503 : nth === 2 ? 'hang' : 200));
+  const timer = await settled(id);
+
+  const deliveries = deliveriesOf(id);
+  expect(timer).toMatchObject({ status: 'fired', attempts: 3 });
+  expect(deliveries.map((d) => d.headers['timer-id'])).toEqual([id, id, id]);
+  expect(deliveries.map((d) => d.headers['timer-fire-at'])).toEqual(Array(3).fill(timer.fireAt.toISOString()));
+  expect(deliveries.map((d) => d.headers['timer-attempt'])).toEqual(['1', '2', '3']);
+  expect(deliveries.map((d) => d.headers['timer-lease'])).toEqual(['1', '2', '3']);
+
+  const rows = await waitFor('three attempts recorded', async () => {
+    const r = await attemptRows(id);
+    return r.length === 3 ? r : null;
+  });
+  expect(rows.map((r) => [r.attempt, Number(r.lease_token), r.status_code, r.error_class, r.outcome])).toEqual([
+    [1, 1, 503, 'http', 'retry'],
+    [2, 2, null, 'timeout', 'retry'],
+    [3, 3, 200, null, 'delivered'],
+  ]);
+  expect(rows.map((r) => r.error)).toEqual(['HTTP 503', 'timeout after 500 ms', null]);
+  for (const r of rows) {
+    expect(r.controller_id).toBe('ctl-history');
+    expect(Number(r.lateness_ms)).toBeGreaterThanOrEqual(0);
+    expect(Number(r.lateness_ms)).toBeLessThan(1000);
+    expect(r.finished_at.getTime()).toBeGreaterThanOrEqual(r.started_at.getTime());
+  }
+  expect(rows[1].duration_ms).toBeGreaterThanOrEqual(450);
+});
+
+it('honours Retry-After in seconds on a 503, within the timer’s retry cap', async () => {
+  const id = await schedule((nth) => (nth === 1 ? { status: 503, headers: { 'Retry-After': '1' } } : 200), {
+    retry: { maxAttempts: null, baseMs: null, maxMs: 5000 },
+  });
+  await settled(id);
+
+  const [first, second] = deliveriesOf(id);
+  // RETRY_BASE_MS=50 alone would retry within 50 ms.
+  expect(second.arrivedAt - first.arrivedAt).toBeGreaterThanOrEqual(950);
+});
+
+it('honours Retry-After as an HTTP date on a 429', async () => {
+  const at = new Date(Math.ceil((Date.now() + 2000) / 1000) * 1000);
+  const id = await schedule(
+    (nth) => (nth === 1 ? { status: 429, headers: { 'Retry-After': at.toUTCString() } } : 200),
+    {
+      retry: { maxAttempts: null, baseMs: null, maxMs: 10_000 },
+    },
+  );
+  await settled(id);
+
+  const [, second] = deliveriesOf(id);
+  expect(second.arrivedAt).toBeGreaterThanOrEqual(at.getTime() - 50);
+});
+
+it('caps a Retry-After at the retry cap (RETRY_MAX_MS)', async () => {
+  const id = await schedule((nth) => (nth === 1 ? { status: 503, headers: { 'Retry-After': '3600' } } : 200));
+  const timer = await settled(id);
+
+  const [first, second] = deliveriesOf(id);
+  expect(timer.status).toBe('fired');
+  expect(second.arrivedAt - first.arrivedAt).toBeLessThan(1000);
+});
+
+it('fails a 410 Gone at once, saying so in last_error and in the history', async () => {
+  const id = await schedule(() => 410);
+  const timer = await settled(id);
+
+  expect(timer).toMatchObject({ status: 'failed', attempts: 1 });
+  expect(timer.lastError).toMatch(/^HTTP 410 Gone/);
+  expect(timer.lastError).toMatch(/not retried/);
+  expect(deliveriesOf(id)).toHaveLength(1);
+  const rows = await attemptRows(id);
+  expect(rows.map((r) => [r.status_code, r.error_class, r.outcome])).toEqual([[410, 'http', 'failed']]);
+});
+
+it('follows a timer’s own max_attempts instead of MAX_ATTEMPTS', async () => {
+  const id = await schedule(() => 500, { retry: { maxAttempts: 2, baseMs: null, maxMs: null } });
+  const timer = await settled(id);
+
+  expect(timer).toMatchObject({ status: 'failed', attempts: 2, lastError: 'HTTP 500' });
+  expect(deliveriesOf(id)).toHaveLength(2);
+});
+
+it('follows a timer’s own base_ms: a later first retry than RETRY_BASE_MS', async () => {
+  const id = await schedule((nth) => (nth === 1 ? 500 : 200), {
+    retry: { maxAttempts: null, baseMs: 800, maxMs: null },
+  });
+  await settled(id);
+
+  const [first, second] = deliveriesOf(id);
+  // Equal jitter: between half and all of 800 ms (the cap rises with the base).
+  expect(second.arrivedAt - first.arrivedAt).toBeGreaterThanOrEqual(380);
+});
+
+it('delivers a replayed timer in a new series, its attempt numbers going on from the last', async () => {
+  const id = await schedule((nth) => (nth <= 2 ? 500 : 200), { retry: { maxAttempts: 2, baseMs: null, maxMs: null } });
+  expect(await settled(id)).toMatchObject({ status: 'failed', attempts: 2 });
+
+  expect((await t.store.replay(id)).outcome).toBe('replayed');
+  const timer = await waitFor('the replayed timer to fire', async () => {
+    const found = await t.store.find(id);
+    return found?.status === 'fired' ? found : null;
+  });
+
+  expect(timer.attempts).toBe(1);
+  expect(deliveriesOf(id).map((d) => d.headers['timer-attempt'])).toEqual(['1', '2', '3']);
+  const rows = await waitFor('three attempts recorded', async () => {
+    const r = await attemptRows(id);
+    return r.length === 3 ? r : null;
+  });
+  expect(rows.map((r) => [r.attempt, r.status_code, r.outcome])).toEqual([
+    [1, 500, 'retry'],
+    [2, 500, 'failed'],
+    [3, 200, 'delivered'],
+  ]);
+});
