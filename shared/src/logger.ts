@@ -31,12 +31,17 @@ export function createSilentLogger(): Logger {
  * the server's own words in `sqlMessage`, which is all that is logged then.
  */
 export function errorFields(err: unknown): { error: string; code?: string } {
-  if (err instanceof Error) {
+  // Duck-typed: a driver's error class may come from another realm (a native addon, a vm).
+  if (isErrorLike(err)) {
     const { code, sqlMessage } = err as { code?: unknown; sqlMessage?: unknown };
     const message = typeof sqlMessage === 'string' ? sqlMessage : withoutQuery(err);
     return { error: message, ...(typeof code === 'string' ? { code } : {}) };
   }
   return { error: String(err) };
+}
+
+function isErrorLike(err: unknown): err is Error {
+  return typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string';
 }
 
 /** knex writes `<sql> - <message>`; the SQL holds placeholders only (compileSqlOnError: false). */
