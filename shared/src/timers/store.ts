@@ -1,12 +1,18 @@
 /**
- * The timer store: every query the services make, each in its own file under sql/.
- * The store binds them to a connection and a time limit, and coalesces concurrent
- * creates into multi-row INSERTs.
+ * The timer store: every query the services make, each in its own file under sql/
+ * (timers/sql, schedules/sql). The store binds them to a connection and a time
+ * limit, and coalesces concurrent creates into multi-row INSERTs.
  */
 import type { Knex } from 'knex';
 import { Coalescer } from '../coalescer';
 import { listLiveControllers, registerController, removeController } from '../controllers/registry';
 import { select } from '../db/query';
+import { deleteSchedule } from '../schedules/sql/deleteSchedule';
+import { findSchedule, listSchedules, ScheduleListQuery } from '../schedules/sql/findSchedules';
+import { insertSchedule } from '../schedules/sql/insertSchedule';
+import { Materialized, materializeOccurrences } from '../schedules/sql/materializeOccurrences';
+import { pauseSchedule, resumeSchedule } from '../schedules/sql/pauseSchedule';
+import type { DueSchedule, NewSchedule, ScheduleAdvance, ScheduleChange, ScheduleRecord } from '../schedules/types';
 import { cancelTimer } from './sql/cancelTimer';
 import { claimDueTimers } from './sql/claimDueTimers';
 import { countLiveTimers } from './sql/countLiveTimers';
@@ -18,7 +24,7 @@ import { releaseTimers } from './sql/releaseTimers';
 import { scheduleRetry } from './sql/scheduleRetry';
 import type { CancelResult, ClaimedTimer, ClaimRef, TimerRecord } from './types';
 
-export type { ListQuery, NewTimer };
+export type { ListQuery, NewTimer, ScheduleListQuery, Materialized };
 
 export interface StoreOptions {
   /** Most rows one coalesced INSERT carries. */
@@ -85,6 +91,38 @@ export class TimerStore {
 
   release(owner: string, claims: readonly ClaimRef[], attemptStarted: boolean): Promise<number> {
     return releaseTimers(this.db, this.queryTimeoutMs, owner, claims, attemptStarted);
+  }
+
+  createSchedule(schedule: NewSchedule): Promise<void> {
+    return insertSchedule(this.db, this.queryTimeoutMs, schedule);
+  }
+
+  findSchedule(id: string): Promise<ScheduleRecord | null> {
+    return findSchedule(this.db, this.queryTimeoutMs, id);
+  }
+
+  listSchedules(query: ScheduleListQuery): Promise<ScheduleRecord[]> {
+    return listSchedules(this.db, this.queryTimeoutMs, query);
+  }
+
+  pauseSchedule(id: string): Promise<ScheduleChange> {
+    return pauseSchedule(this.db, this.queryTimeoutMs, id);
+  }
+
+  resumeSchedule(id: string, nextRunAt: Date | null): Promise<ScheduleChange> {
+    return resumeSchedule(this.db, this.queryTimeoutMs, id, nextRunAt);
+  }
+
+  deleteSchedule(id: string): Promise<boolean> {
+    return deleteSchedule(this.db, this.queryTimeoutMs, id);
+  }
+
+  /** Creates the due occurrences of up to `limit` schedules as timers; see materializeOccurrences. */
+  materializeOccurrences<P extends ScheduleAdvance>(
+    options: { limit: number; lookaheadMs: number },
+    plan: (schedule: DueSchedule, nowMs: number) => P,
+  ): Promise<Materialized<P>> {
+    return materializeOccurrences(this.db, this.queryTimeoutMs, options, plan);
   }
 
   registerController(controller: { id: string; endpoint: string }): Promise<void> {
