@@ -19,6 +19,7 @@ import {
 import { ApiKeys } from './domain/client';
 import { ControllerNudger, Nudger } from './domain/nudger';
 import { PendingQuota, StorePendingQuota } from './domain/pendingQuota';
+import { ScheduleService } from './domain/schedules';
 import { TimerService } from './domain/timers';
 import { TokenBuckets } from './domain/tokenBuckets';
 import { WebhookTargets } from './domain/webhookTargets';
@@ -27,6 +28,7 @@ import { errorHandler, methodNotAllowed, routeNotFound } from './http/errorHandl
 import { rateLimit } from './http/rateLimit';
 import { countRequests } from './http/requestMetrics';
 import { buildOpenApiDocument } from './openapi';
+import { scheduleRoutes } from './routes/schedules';
 import { timerRoutes } from './routes/timers';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -40,7 +42,10 @@ const { version } = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.
 const NUDGE_MARGIN_MS = 200;
 
 export interface AppDeps {
-  config: Pick<Config, 'maxDelaySeconds' | 'bodyLimitBytes' | 'pollIntervalMs' | keyof SecurityConfig>;
+  config: Pick<
+    Config,
+    'maxDelaySeconds' | 'bodyLimitBytes' | 'pollIntervalMs' | 'scheduleLookaheadMs' | keyof SecurityConfig
+  >;
   store: TimerStore;
   logger: Logger;
   metrics?: Metrics;
@@ -89,16 +94,25 @@ export function createApp({
     rateLimited: config.rateLimitPerSecond > 0,
     pendingCap: quota !== undefined,
   });
+  const targets = new WebhookTargets({ policy: config.webhookTargets, requireDns: config.webhookRequireDns, lookup });
   const service = new TimerService({
     store,
     logger,
     metrics,
     dbClock,
     nudger,
-    targets: new WebhookTargets({ policy: config.webhookTargets, requireDns: config.webhookRequireDns, lookup }),
+    targets,
     quota,
     maxDelaySeconds: config.maxDelaySeconds,
     nudgeWithinMs: config.pollIntervalMs + NUDGE_MARGIN_MS,
+  });
+  const schedules = new ScheduleService({
+    store,
+    logger,
+    dbClock,
+    nudger,
+    targets,
+    nudgeWithinMs: config.scheduleLookaheadMs + NUDGE_MARGIN_MS,
   });
 
   app.use(countRequests(metrics));
@@ -112,6 +126,7 @@ export function createApp({
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Timer service API' }));
   app.use(timerRoutes(service, config.bodyLimitBytes));
+  app.use(scheduleRoutes(schedules, config.bodyLimitBytes));
   app.all('/openapi.json', methodNotAllowed(['GET']));
   app.use(routeNotFound);
   app.use(errorHandler(logger, metrics));

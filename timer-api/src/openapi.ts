@@ -2,71 +2,22 @@
  * The OpenAPI 3.1 document, assembled from the same schema objects that validate
  * requests (schemas.ts). Served at /openapi.json and rendered by Swagger UI at /docs.
  */
-import { ErrorResponse, CreateTimerRequest, Timer, TimerPage, MAX_PAGE_SIZE } from './schemas';
+import {
+  ErrorResponse,
+  CreateScheduleRequest,
+  CreateTimerRequest,
+  Schedule,
+  SchedulePage,
+  Timer,
+  TimerPage,
+  MAX_PAGE_SIZE,
+} from './schemas';
 import { ERROR_CATALOGUE, ErrorCode } from './errors';
 import { TIMER_STATUSES } from '@timer/shared';
+import { bearerScheme, DocumentOptions, errorResponse, guarded, json, ref, unavailable } from './openapiParts';
+import { schedulePaths } from './openapiSchedules';
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object, example?: unknown) => ({
-  'application/json': { schema, ...(example === undefined ? {} : { example }) },
-});
-
-function errorResponse(description: string, ...codes: ErrorCode[]) {
-  return {
-    description: `${description} Codes: ${codes.join(', ')}.`,
-    content: json(ref('Error'), {
-      error: { code: codes[0], message: ERROR_CATALOGUE[codes[0]].message },
-    }),
-  };
-}
-
-const unavailable = {
-  ...errorResponse('The database is unreachable. Retry after the Retry-After header.', 'service_unavailable'),
-  headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait.' } },
-};
-
-/** What this deployment enforces, so the document says what a client will meet. */
-export interface DocumentOptions {
-  /** API_KEYS is set: the /timers operations need a Bearer key. */
-  apiKeys?: boolean;
-  /** RATE_LIMIT_PER_SECOND is set. */
-  rateLimited?: boolean;
-  /** MAX_PENDING_PER_KEY is set. */
-  pendingCap?: boolean;
-}
-
-const bearerScheme = {
-  type: 'http',
-  scheme: 'bearer',
-  description:
-    'An API key, sent as `Authorization: Bearer <key>`. Needed only when the server has API_KEYS set; ' +
-    'Swagger UI sends it after you enter it under "Authorize".',
-};
-
-/** Adds what authentication and rate limits answer to one /timers operation. */
-function guarded(operation: Record<string, unknown>, options: DocumentOptions, codes429: ErrorCode[] = []) {
-  const responses = { ...(operation.responses as Record<string, unknown>) };
-  if (options.apiKeys) {
-    responses['401'] = {
-      ...errorResponse('No API key, or not a valid one.', 'unauthorized'),
-      headers: { 'WWW-Authenticate': { schema: { type: 'string' }, description: 'Bearer realm="timer-service"' } },
-    };
-  }
-  const limits: ErrorCode[] = [...(options.rateLimited ? (['rate_limited'] as const) : []), ...codes429];
-  if (limits.length > 0) {
-    responses['429'] = {
-      ...errorResponse('Over the rate limit (with Retry-After) or the cap on pending timers.', ...limits),
-      headers: {
-        'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait (rate_limited only).' },
-      },
-    };
-  }
-  return {
-    ...operation,
-    ...(options.apiKeys ? { security: [{ bearerAuth: [] }] } : {}),
-    responses: Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b))),
-  };
-}
+export type { DocumentOptions };
 
 const idParameter = {
   name: 'id',
@@ -86,6 +37,7 @@ const exampleTimer = {
   fired_at: null,
   attempts: 0,
   last_error: null,
+  schedule_id: null,
 };
 
 export function buildOpenApiDocument(version: string, options: DocumentOptions = {}): Record<string, unknown> {
@@ -101,7 +53,7 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         'Any 2xx is success; network errors, timeouts, 408, 429 and 5xx are retried with ' +
         'exponential back-off; other statuses fail at once.' +
         (options.apiKeys
-          ? ' Every /timers operation needs an API key (`Authorization: Bearer <key>`): enter it under "Authorize".'
+          ? ' Every /timers and /schedules operation needs an API key (`Authorization: Bearer <key>`): enter it under "Authorize".'
           : ''),
     },
     paths: {
@@ -199,6 +151,7 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
           options,
         ),
       },
+      ...schedulePaths(options),
       '/healthz': {
         get: { summary: 'The process is alive', responses: { '200': { description: 'Alive.' } } },
       },
@@ -215,6 +168,9 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         CreateTimerRequest,
         Timer,
         TimerPage,
+        CreateScheduleRequest,
+        Schedule,
+        SchedulePage,
         Error: ErrorResponse,
       },
     },

@@ -4,7 +4,7 @@
  * documentation cannot drift from what the api accepts.
  */
 import { Type, Static } from '@sinclair/typebox';
-import { TIMER_STATUSES } from '@timer/shared';
+import { DEFAULT_TIMEZONE, MAX_CRON_LENGTH, TIMER_STATUSES } from '@timer/shared';
 import { ERROR_CATALOGUE } from './errors';
 
 const delayPart = (unit: string, example: number) =>
@@ -18,20 +18,22 @@ const delayPart = (unit: string, example: number) =>
 
 export const MAX_URL_LENGTH = 2048;
 
+const webhookUrl = (what: string) =>
+  Type.String({
+    format: 'uri',
+    maxLength: MAX_URL_LENGTH,
+    // A host right after `//`: the WHATWG parser would read http:///x as host "x".
+    pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]',
+    description: `Absolute http(s) URL. When ${what}, the service sends POST {url}/{id}: the id is appended as a new path segment, the query string is kept.`,
+    examples: ['https://example.com/hooks'],
+  });
+
 export const CreateTimerRequest = Type.Object(
   {
     hours: delayPart('hours', 0),
     minutes: delayPart('minutes', 1),
     seconds: delayPart('seconds', 30),
-    url: Type.String({
-      format: 'uri',
-      maxLength: MAX_URL_LENGTH,
-      // A host right after `//`: the WHATWG parser would read http:///x as host "x".
-      pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]',
-      description:
-        'Absolute http(s) URL. When the timer fires, the service sends POST {url}/{id}: the id is appended as a new path segment, the query string is kept.',
-      examples: ['https://example.com/hooks'],
-    }),
+    url: webhookUrl('the timer fires'),
   },
   {
     additionalProperties: false,
@@ -63,6 +65,9 @@ export const Timer = Type.Object({
   last_error: Type.Union([Type.String(), Type.Null()], {
     description: 'Why the last attempt failed, e.g. "HTTP 503" or "timeout after 10000 ms".',
   }),
+  schedule_id: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
+    description: 'The schedule this timer is an occurrence of; null for a timer created with POST /timers.',
+  }),
 });
 export type Timer = Static<typeof Timer>;
 
@@ -85,6 +90,68 @@ export const ListTimersQuery = Type.Object(
   { additionalProperties: false },
 );
 export type ListTimersQuery = Static<typeof ListTimersQuery>;
+
+export const CreateScheduleRequest = Type.Object(
+  {
+    cron: Type.String({
+      minLength: 1,
+      maxLength: MAX_CRON_LENGTH,
+      description:
+        'Standard cron: five fields (minute hour day-of-month month day-of-week), or six with seconds first. ' +
+        'Names (JAN, MON), ranges, lists, steps, L, W, # and @hourly-style nicknames are accepted. ' +
+        'Day of month and day of week combine with OR when both are restricted.',
+      examples: ['*/5 * * * *'],
+    }),
+    timezone: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        default: DEFAULT_TIMEZONE,
+        description: `IANA time zone the expression is read in (default ${DEFAULT_TIMEZONE}).`,
+        examples: ['Europe/Berlin'],
+      }),
+    ),
+    url: webhookUrl('an occurrence fires'),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'A recurring schedule: each occurrence of the cron expression becomes a timer that fires like any other.',
+  },
+);
+export type CreateScheduleRequest = Static<typeof CreateScheduleRequest>;
+
+export const Schedule = Type.Object({
+  id: Type.String({ format: 'uuid', description: 'Time-ordered UUID (v7).' }),
+  cron: Type.String(),
+  timezone: Type.String({ description: 'IANA time zone the expression is read in.' }),
+  url: Type.String({ format: 'uri' }),
+  paused: Type.Boolean({ description: 'A paused schedule creates no occurrences until it is resumed.' }),
+  next_run_at: nullableDateTime(
+    'The next occurrence not yet created as a timer (UTC); null while paused, or when the expression never fires again.',
+  ),
+  last_occurrence_at: nullableDateTime('The latest occurrence created as a timer, if any.'),
+  created_at: Type.String({ format: 'date-time' }),
+  updated_at: Type.String({ format: 'date-time' }),
+});
+export type Schedule = Static<typeof Schedule>;
+
+export const SchedulePage = Type.Object({
+  items: Type.Array(Schedule),
+  next_cursor: Type.Union([Type.String(), Type.Null()], {
+    description: 'Pass as `cursor` to get the next (older) page; null on the last page.',
+  }),
+});
+export type SchedulePage = Static<typeof SchedulePage>;
+
+export const ListSchedulesQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+export type ListSchedulesQuery = Static<typeof ListSchedulesQuery>;
 
 export const ErrorResponse = Type.Object({
   error: Type.Object({

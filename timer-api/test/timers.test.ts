@@ -17,6 +17,7 @@ const TIMER_FIELDS = [
   'fired_at',
   'id',
   'last_error',
+  'schedule_id',
   'status',
   'time_left',
   'url',

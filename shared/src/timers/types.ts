@@ -11,6 +11,8 @@ export interface TimerRecord {
   firedAt: Date | null;
   attempts: number;
   lastError: string | null;
+  /** The schedule this timer is an occurrence of; null for a timer created with POST /timers. */
+  scheduleId: string | null;
   /** Milliseconds from the database's now to fire_at (negative once due). */
   msLeft: number;
 }

@@ -9,10 +9,9 @@ import { AppError } from '../errors';
 import type { CreateTimerRequest, ListTimersQuery, Timer, TimerPage } from '../schemas';
 import type { Nudger } from './nudger';
 import { ANONYMOUS_OWNER, Client } from './client';
+import { decodeCursor, encodeCursor, normalizeId } from './ids';
 import type { PendingQuota } from './pendingQuota';
 import type { WebhookTargets } from './webhookTargets';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface TimerServiceOptions {
   store: TimerStore;
@@ -69,6 +68,7 @@ export class TimerService {
       firedAt: null,
       attempts: 0,
       lastError: null,
+      scheduleId: null,
       msLeft: delaySeconds * 1000,
     });
   }
@@ -142,25 +142,6 @@ function invalidUrl(message: string): AppError {
   return new AppError('validation_failed', `Invalid request body: ${message}`, [{ path: 'url', message }]);
 }
 
-function normalizeId(raw: string): string | null {
-  const id = raw.toLowerCase();
-  return UUID.test(id) ? id : null;
-}
-
-function encodeCursor(id: string): string {
-  return Buffer.from(id, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  const id = normalizeId(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!id) {
-    throw new AppError('validation_failed', 'Invalid query: cursor is not one this api returned', [
-      { path: 'cursor', message: 'cursor is not one this api returned' },
-    ]);
-  }
-  return id;
-}
-
 /** A finished or canceled timer has no time left, whatever its fire_at says. */
 function isLive(record: TimerRecord): boolean {
   return record.status === 'pending' || record.status === 'firing';
@@ -177,5 +158,6 @@ export function toView(record: TimerRecord): Timer {
     fired_at: record.firedAt ? record.firedAt.toISOString() : null,
     attempts: record.attempts,
     last_error: record.lastError,
+    schedule_id: record.scheduleId,
   };
 }

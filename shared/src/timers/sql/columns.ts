@@ -4,7 +4,7 @@ import type { TimerRecord, TimerStatus } from '../types';
 
 /** ms_left: milliseconds from the database's now to fire_at, in whole milliseconds. */
 export function timerColumns(d: Dialect): string {
-  return `id, url, status, fire_at, created_at, fired_at, attempts, last_error,
+  return `id, url, status, fire_at, created_at, fired_at, attempts, last_error, schedule_id,
   ${d.msBetween(d.now, 'fire_at')} AS ms_left`;
 }
 
@@ -17,6 +17,7 @@ export interface TimerRow {
   fired_at: DbTime | null;
   attempts: number;
   last_error: string | null;
+  schedule_id: string | null;
   ms_left: number | string;
 }
 
@@ -30,6 +31,7 @@ export function toRecord(d: Dialect, row: TimerRow): TimerRecord {
     firedAt: row.fired_at === null ? null : d.date(row.fired_at),
     attempts: row.attempts,
     lastError: row.last_error,
+    scheduleId: row.schedule_id,
     msLeft: Number(row.ms_left),
   };
 }
