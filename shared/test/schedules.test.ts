@@ -258,6 +258,65 @@ describe.each(DIALECTS)('schedules in the store on %s', (dialect) => {
     });
   });
 
+  describe('across daylight saving time (Europe/Berlin, next year)', () => {
+    // Next year's transitions are always ahead of the database's now: the last Sundays
+    // of March (02:00 CET → 03:00 CEST) and October (03:00 CEST → 02:00 CET), at 01:00 UTC.
+    const year = new Date().getUTCFullYear() + 1;
+    const lastSunday = (month: number) => {
+      const d = new Date(Date.UTC(year, month + 1, 0, 1));
+      d.setUTCDate(d.getUTCDate() - d.getUTCDay());
+      return d.getTime();
+    };
+    const springForward = lastSunday(2);
+    const fallBack = lastSunday(9);
+    const HOUR = 3600_000;
+
+    /** Creates every occurrence from `from` to `to` in one pass, as a controller would with that lookahead. */
+    async function materializeBetween(cron: string, from: number, to: number): Promise<string[]> {
+      const id = await createSchedule(cron, from, 'Europe/Berlin');
+      const lookahead = to - (await dbNow());
+      await t.store.materializeOccurrences({ limit: 10, lookaheadMs: lookahead }, plan(lookahead));
+      return (await occurrences(id)).map((r) => new Date(r.occurrence_at).toISOString());
+    }
+
+    it('spring forward: 30 2 * * * runs at 03:00 CEST on the day 02:30 does not exist', async () => {
+      const times = await materializeBetween(
+        '30 2 * * *',
+        springForward - 24 * HOUR + 30 * 60_000,
+        springForward + 24 * HOUR,
+      );
+      expect(times).toEqual([
+        new Date(springForward - 24 * HOUR + 30 * 60_000).toISOString(), // 02:30 CET the day before
+        new Date(springForward).toISOString(), // 03:00 CEST
+        new Date(springForward + 23 * HOUR + 30 * 60_000).toISOString(), // 02:30 CEST the day after
+      ]);
+    });
+
+    it('spring forward: */30 * * * * skips 02:00 and 02:30, which do not exist', async () => {
+      const times = await materializeBetween('*/30 * * * *', springForward - HOUR, springForward + HOUR);
+      expect(times).toEqual(
+        [-HOUR, -HOUR / 2, 0, HOUR / 2, HOUR].map((offset) => new Date(springForward + offset).toISOString()),
+      ); // 01:00 and 01:30 CET, then 03:00, 03:30 and 04:00 CEST
+    });
+
+    it('fall back: 30 2 * * * runs once, at the first 02:30', async () => {
+      const firstHalfPast2 = fallBack - HOUR / 2; // 02:30 CEST = 00:30 UTC
+      const times = await materializeBetween('30 2 * * *', firstHalfPast2, fallBack + 25 * HOUR);
+      expect(times).toEqual([
+        new Date(firstHalfPast2).toISOString(), // 02:30 CEST; not again at 02:30 CET (01:30 UTC)
+        new Date(fallBack + 24 * HOUR + HOUR / 2).toISOString(), // 02:30 CET the day after
+      ]);
+    });
+
+    it('fall back: */30 * * * * runs at both 02:30s, stored as two distinct instants', async () => {
+      const times = await materializeBetween('*/30 * * * *', fallBack - HOUR, fallBack + HOUR);
+      // 02:00 and 02:30 CEST, then 02:00 and 02:30 CET, then 03:00 CET: every 30 minutes of real time.
+      expect(times).toEqual(
+        [-HOUR, -HOUR / 2, 0, HOUR / 2, HOUR].map((offset) => new Date(fallBack + offset).toISOString()),
+      );
+    });
+  });
+
   it('lists schedules newest first, by pages', async () => {
     const ids = [];
     for (let i = 0; i < 3; i++) ids.push(await createSchedule('0 * * * *', Date.parse('2099-01-01T00:00:00Z')));

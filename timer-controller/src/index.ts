@@ -13,3 +13,5 @@ export {
   webhookBody,
   classifyStatus,
 } from './webhook';
+export { OccurrenceMaker, MAX_OCCURRENCES_PER_PASS } from './occurrences';
+export type { OccurrenceConfig, OccurrenceMakerDeps } from './occurrences';
