@@ -6,6 +6,7 @@ import {
   ErrorResponse,
   CreateScheduleRequest,
   CreateTimerRequest,
+  DashboardOverview,
   Schedule,
   SchedulePage,
   Timer,
@@ -152,6 +153,23 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         ),
       },
       ...schedulePaths(options),
+      '/ui/api/overview': {
+        get: guarded(
+          {
+            summary: 'What the dashboard at /ui shows',
+            operationId: 'dashboardOverview',
+            description:
+              'Timers per status (each counted up to count_cap), the pending timers due next, the newest fired ' +
+              'and failed timers, the failed ones, and the newest schedules. The page at /ui loads without a key ' +
+              'and sends the one it is given as a Bearer token.',
+            responses: {
+              '200': { description: 'The overview.', content: json(ref('DashboardOverview')) },
+              '503': unavailable,
+            },
+          },
+          options,
+        ),
+      },
       '/healthz': {
         get: { summary: 'The process is alive', responses: { '200': { description: 'Alive.' } } },
       },
@@ -171,6 +189,7 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         CreateScheduleRequest,
         Schedule,
         SchedulePage,
+        DashboardOverview,
         Error: ErrorResponse,
       },
     },

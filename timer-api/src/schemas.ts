@@ -153,6 +153,23 @@ export const ListSchedulesQuery = Type.Object(
 );
 export type ListSchedulesQuery = Static<typeof ListSchedulesQuery>;
 
+export const DashboardOverview = Type.Object({
+  now: Type.String({ format: 'date-time', description: "The database's clock when this was read." }),
+  counts: Type.Object(
+    Object.fromEntries(TIMER_STATUSES.map((s) => [s, Type.Integer({ minimum: 0 })])) as Record<
+      (typeof TIMER_STATUSES)[number],
+      ReturnType<typeof Type.Integer>
+    >,
+    { description: 'Timers per status, each counted up to count_cap.' },
+  ),
+  count_cap: Type.Integer({ description: 'A count equal to this means "at least this many".' }),
+  due_soon: Type.Array(Timer, { description: 'Pending timers, soonest due first (overdue ones first).' }),
+  recent: Type.Array(Timer, { description: 'The newest fired and failed timers.' }),
+  failed: Type.Array(Timer, { description: 'The newest failed timers.' }),
+  schedules: Type.Array(Schedule, { description: 'The newest schedules.' }),
+});
+export type DashboardOverview = Static<typeof DashboardOverview>;
+
 export const ErrorResponse = Type.Object({
   error: Type.Object({
     code: Type.Union(

@@ -15,14 +15,16 @@ import { pauseSchedule, resumeSchedule } from '../schedules/sql/pauseSchedule';
 import type { DueSchedule, NewSchedule, ScheduleAdvance, ScheduleChange, ScheduleRecord } from '../schedules/types';
 import { cancelTimer } from './sql/cancelTimer';
 import { claimDueTimers } from './sql/claimDueTimers';
+import { countByStatus } from './sql/countByStatus';
 import { countLiveTimers } from './sql/countLiveTimers';
 import { completeFired } from './sql/completeFired';
 import { failTimer } from './sql/failTimer';
+import { findDueSoon } from './sql/findDueSoon';
 import { findTimer, listTimers, ListQuery } from './sql/findTimers';
 import { insertTimers, NewTimer } from './sql/insertTimers';
 import { releaseTimers } from './sql/releaseTimers';
 import { scheduleRetry } from './sql/scheduleRetry';
-import type { CancelResult, ClaimedTimer, ClaimRef, TimerRecord } from './types';
+import type { CancelResult, ClaimedTimer, ClaimRef, TimerRecord, TimerStatus } from './types';
 
 export type { ListQuery, NewTimer, ScheduleListQuery, Materialized };
 
@@ -67,6 +69,16 @@ export class TimerStore {
 
   list(query: ListQuery): Promise<TimerRecord[]> {
     return listTimers(this.db, this.queryTimeoutMs, query);
+  }
+
+  /** Timers per status, each counted up to `cap` (the dashboard). */
+  countByStatus(cap: number): Promise<Record<TimerStatus, number>> {
+    return countByStatus(this.db, this.queryTimeoutMs, cap);
+  }
+
+  /** Pending timers, soonest due first (the dashboard). */
+  dueSoon(limit: number): Promise<TimerRecord[]> {
+    return findDueSoon(this.db, this.queryTimeoutMs, limit);
   }
 
   cancel(id: string): Promise<CancelResult> {
