@@ -77,6 +77,13 @@ describe('reading a cron expression', () => {
     expect(isCronProblem(parsed) && parsed.path).toBe(path);
   });
 
+  it('says how many fields it wants', () => {
+    expect(CronRule.parse('*/5 * * *', 'UTC')).toEqual({
+      path: 'cron',
+      message: 'cron must have 5 fields (or 6, seconds first), not 4',
+    });
+  });
+
   it.each(['Mars/Olympus_Mons', '+02:00', 'Europe/', '', 'Europe/Berlin; DROP'])('refuses the time zone %j', (tz) => {
     const parsed = CronRule.parse('* * * * *', tz);
     expect(isCronProblem(parsed) && parsed).toEqual({ path: 'timezone', message: expect.stringMatching(/IANA/) });

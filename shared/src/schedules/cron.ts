@@ -36,6 +36,10 @@ export class CronRule {
       return { path: 'cron', message: `cron must be at most ${MAX_CRON_LENGTH} characters` };
     }
     const pattern = expression.trim();
+    const fields = pattern.split(/\s+/).length;
+    if (!pattern.startsWith('@') && fields !== 5 && fields !== 6) {
+      return { path: 'cron', message: `cron must have 5 fields (or 6, seconds first), not ${fields}` };
+    }
     let cron: Cron;
     try {
       cron = new Cron(pattern, { timezone, paused: true, mode: '5-or-6-parts' });
