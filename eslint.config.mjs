@@ -58,6 +58,8 @@ export default tseslint.config(
           'Intl',
           'setInterval',
           'clearInterval',
+          'setTimeout',
+          'clearTimeout',
         ].map((name) => [name, 'readonly']),
       ),
     },

@@ -103,6 +103,20 @@ it('refreshes on its own: a timer created after the page loaded appears', async 
   await page.locator(`#due-soon td[title="${id}"]`).waitFor({ timeout: 15_000 });
 });
 
+it('pauses and resumes a schedule from its row', async () => {
+  const { items } = await api<{ items: Array<{ id: string; cron: string }> }>('GET', '/schedules');
+  const heartbeat = items.find((x) => x.cron === '*/10 * * * * *')!;
+  const button = page.locator(`#schedules button[data-schedule="${heartbeat.id}"]`);
+
+  await button.click();
+  await page.locator(`#schedules button[data-schedule="${heartbeat.id}"][data-action=resume]`).waitFor();
+  expect(await api<{ paused: boolean }>('GET', `/schedules/${heartbeat.id}`)).toMatchObject({ paused: true });
+
+  await button.click();
+  await page.locator(`#schedules button[data-schedule="${heartbeat.id}"][data-action=pause]`).waitFor();
+  expect(await api<{ paused: boolean }>('GET', `/schedules/${heartbeat.id}`)).toMatchObject({ paused: false });
+});
+
 it('replays a failed timer with POST /timers/{id}/retry', async () => {
   const failedId = await page.locator('#failed tbody td.id').first().getAttribute('title');
   const request = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith(`/timers/${failedId}/retry`));

@@ -176,11 +176,21 @@
     fill('schedules', rows, 7, 'No schedules.');
   }
 
-  function banner(text, info) {
+  /**
+   * One message line. A failed refresh says so until a refresh succeeds; what a
+   * button did stays for ten seconds, whatever the refreshes do meanwhile.
+   */
+  let bannerKind = null;
+  let bannerTimer = null;
+
+  function banner(text, kind) {
     const b = $('banner');
+    clearTimeout(bannerTimer);
     b.textContent = text ?? '';
-    b.className = info ? 'banner info' : 'banner';
+    b.className = kind === 'info' ? 'banner info' : 'banner';
     b.hidden = !text;
+    bannerKind = text ? kind : null;
+    if (text && kind !== 'load') bannerTimer = setTimeout(() => banner(null), 10_000);
   }
 
   function askForKey(message) {
@@ -200,14 +210,14 @@
         return askForKey(sessionStorage.getItem(KEY_ITEM) ? 'That key was refused.' : '');
       }
       if (status !== 200) {
-        banner((body && body.error && body.error.message) || 'The server answered ' + status + '.');
+        banner((body && body.error && body.error.message) || 'The server answered ' + status + '.', 'load');
         return;
       }
       const now = Date.parse(body.now);
       $('login').hidden = true;
       $('dashboard').hidden = false;
       $('forget').hidden = !sessionStorage.getItem(KEY_ITEM);
-      if ($('banner').className === 'banner') banner(null);
+      if (bannerKind === 'load') banner(null);
       drawCounts(body.counts, body.count_cap);
       drawDueSoon(body.due_soon, now);
       drawRecent(body.recent);
@@ -215,7 +225,7 @@
       drawSchedules(body.schedules, now);
       $('updated').textContent = 'Updated ' + new Date().toLocaleTimeString();
     } catch (err) {
-      banner('Cannot reach the server: ' + err.message);
+      banner('Cannot reach the server: ' + err.message, 'load');
     } finally {
       loading = false;
     }
@@ -224,17 +234,19 @@
   async function replay(id, button) {
     button.disabled = true;
     const { status, body } = await call('POST', '../timers/' + encodeURIComponent(id) + '/retry');
-    if (status >= 200 && status < 300) banner('Timer ' + id + ' replayed: it is pending again.', true);
+    if (status >= 200 && status < 300) banner('Timer ' + id + ' replayed: it is pending again.', 'info');
     else if (status === 404 && body && body.error && body.error.code === 'route_not_found') {
-      banner('This server cannot replay timers yet (POST /timers/{id}/retry).');
-    } else banner((body && body.error && body.error.message) || 'Replay failed: ' + status + '.');
+      banner('This server cannot replay timers yet (POST /timers/{id}/retry).', 'error');
+    } else banner((body && body.error && body.error.message) || 'Replay failed: ' + status + '.', 'error');
     await refresh();
   }
 
   async function toggleSchedule(id, action, button) {
     button.disabled = true;
     const { status, body } = await call('POST', '../schedules/' + encodeURIComponent(id) + '/' + action);
-    if (status !== 200) banner((body && body.error && body.error.message) || action + ' failed: ' + status + '.');
+    if (status !== 200) {
+      banner((body && body.error && body.error.message) || action + ' failed: ' + status + '.', 'error');
+    }
     await refresh();
   }
 
