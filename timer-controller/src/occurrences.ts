@@ -85,7 +85,7 @@ export class OccurrenceMaker {
 
   private async pass(): Promise<IterationResult> {
     const { config, store, logger, metrics } = this.deps;
-    const { planned } = await store.materializeOccurrences(
+    const { planned, advanced } = await store.materializeOccurrences(
       { limit: config.scheduleBatchSize, lookaheadMs: config.scheduleLookaheadMs },
       (schedule, nowMs) => this.plan(schedule, nowMs),
     );
@@ -105,6 +105,14 @@ export class OccurrenceMaker {
           controllerId: config.controllerId,
         });
       }
+    }
+    // The rows were locked from read to write, so this only happens if something outside the
+    // protocol moved a schedule; its occurrences, unique per schedule and time, stay as they are.
+    if (advanced < planned.length) {
+      logger.warn('Schedules changed while their occurrences were created; left as they are', {
+        count: planned.length - advanced,
+        controllerId: config.controllerId,
+      });
     }
     metrics.scheduleOccurrences.inc(created);
     if (created > 0) {
