@@ -199,7 +199,10 @@ describe.each(SERVICES)('%s/Dockerfile', (service) => {
     );
     expect(args[args.indexOf('--workspace') + 1]).toBe(service);
     const fromBuild = copies(dockerfile, -1).filter((c) => c.from === 'build');
-    expect(fromBuild.map((c) => c.destination).sort()).toEqual(['shared/dist', `${service}/dist`]);
+    // Compiled code, and the api's dashboard files (static, not compiled).
+    const built = ['shared/dist', `${service}/dist`, ...(service === 'timer-api' ? ['timer-api/ui'] : [])];
+    expect(fromBuild.map((c) => c.destination).sort()).toEqual(built.sort());
+    for (const c of fromBuild) expect(c.sources).toEqual([`/src/${c.destination}`]);
   });
 
   it('copies only paths that exist and that .dockerignore lets into the build context', () => {
@@ -217,6 +220,19 @@ describe.each(SERVICES)('%s/Dockerfile', (service) => {
       expect(dockerignored(excluded)).toBe(true);
     }
   });
+});
+
+it('puts the dashboard files that timer-api serves into its image', () => {
+  const dockerfile = readDockerfile('timer-api/Dockerfile');
+  expect(copies(dockerfile, -1)).toContainEqual({
+    from: 'build',
+    sources: ['/src/timer-api/ui'],
+    destination: 'timer-api/ui',
+  });
+  for (const file of ['index.html', 'app.js', 'style.css']) {
+    expect(existsSync(path.join(ROOT, 'timer-api', 'ui', file))).toBe(true);
+    expect(dockerignored(`timer-api/ui/${file}`)).toBe(false);
+  }
 });
 
 describe('Kubernetes manifests (deploy/k8s)', () => {

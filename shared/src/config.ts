@@ -60,6 +60,12 @@ export interface Config extends SecurityConfig {
   readonly createBatchSize: number;
   readonly apiWorkers: number;
   readonly controllerAdvertiseUrl: string | null;
+  /** How often a controller looks for schedules whose next occurrence is near. */
+  readonly schedulePollIntervalMs: number;
+  /** How far ahead of its time an occurrence is created as a timer. */
+  readonly scheduleLookaheadMs: number;
+  /** Most schedules one pass takes. */
+  readonly scheduleBatchSize: number;
   /** Keys that sign every webhook (Standard Webhooks); several while rotating. Empty: unsigned. */
   readonly webhookSecrets: readonly Buffer[];
   readonly shutdownGraceMs: number;
@@ -281,6 +287,9 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     createBatchSize: r.int('CREATE_BATCH_SIZE', 500, 1, 5000),
     apiWorkers: r.int('API_WORKERS', 1, 1, 64),
     controllerAdvertiseUrl: r.url('CONTROLLER_ADVERTISE_URL'),
+    schedulePollIntervalMs: r.int('SCHEDULE_POLL_INTERVAL_MS', 1000, 10, 60_000),
+    scheduleLookaheadMs: r.int('SCHEDULE_LOOKAHEAD_MS', 5000, 0, 3_600_000),
+    scheduleBatchSize: r.int('SCHEDULE_BATCH_SIZE', 100, 1, 1000),
     webhookSecrets: r.secrets('WEBHOOK_SECRET'),
     shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     dbPoolSize: r.int('DB_POOL_SIZE', 10, 1, 500),
@@ -320,6 +329,13 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
   if (config.lookaheadMs < config.pollIntervalMs) {
     r.problems.push(
       `LOOKAHEAD_MS (${config.lookaheadMs}) must be at least POLL_INTERVAL_MS (${config.pollIntervalMs})`,
+    );
+  }
+  // An occurrence must be created before it is due: the pass that comes one
+  // interval later must still be in time for it.
+  if (config.scheduleLookaheadMs < config.schedulePollIntervalMs) {
+    r.problems.push(
+      `SCHEDULE_LOOKAHEAD_MS (${config.scheduleLookaheadMs}) must be at least SCHEDULE_POLL_INTERVAL_MS (${config.schedulePollIntervalMs})`,
     );
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);

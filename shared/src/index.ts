@@ -10,7 +10,20 @@ export { measureClockSkew } from './db/skew';
 export { prepareDatabase } from './db/startup';
 export { select, write } from './db/query';
 export { TimerStore } from './timers/store';
-export type { AttemptQuery, IdempotencyKey, ListQuery, NewTimer, StoreOptions } from './timers/store';
+export type {
+  AttemptQuery,
+  IdempotencyKey,
+  ListQuery,
+  Materialized,
+  NewTimer,
+  ScheduleListQuery,
+  StoreOptions,
+} from './timers/store';
+export * from './schedules/types';
+export { CronRule, isCronProblem, DEFAULT_TIMEZONE, MAX_CRON_LENGTH } from './schedules/cron';
+export type { CronProblem } from './schedules/cron';
+export { planOccurrences } from './schedules/plan';
+export type { OccurrencePlan } from './schedules/plan';
 export { Coalescer } from './coalescer';
 export { DbClock } from './db/dbClock';
 export * from './timers/types';

@@ -79,6 +79,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly scheduleOccurrences = new Counter({
+    name: 'timers_schedule_occurrences_total',
+    help: 'Occurrences of schedules written as timers by this controller.',
+    registers: [this.registry],
+  });
+
+  readonly scheduleCatchUps = new Counter({
+    name: 'timers_schedule_catch_ups_total',
+    help: 'Times a schedule had missed occurrences (no controller ran at their time) and only the latest was created.',
+    registers: [this.registry],
+  });
+
   private inFlightSource = (): number => 0;
 
   /** Read when scraped, not kept up to date on every request. */

@@ -36,6 +36,20 @@ describe('config', () => {
     expect(() => loadConfig({ WEBHOOK_TIMEOUT_MS: '30000', LEASE_MS: '30000' })).toThrow(/LEASE_MS/);
   });
 
+  it('creates schedule occurrences 5 s ahead, looking every second, by default', () => {
+    expect(loadConfig({})).toMatchObject({
+      schedulePollIntervalMs: 1000,
+      scheduleLookaheadMs: 5000,
+      scheduleBatchSize: 100,
+    });
+  });
+
+  it('refuses a schedule lookahead shorter than the interval between looks', () => {
+    expect(() => loadConfig({ SCHEDULE_POLL_INTERVAL_MS: '2000', SCHEDULE_LOOKAHEAD_MS: '1000' })).toThrow(
+      /SCHEDULE_LOOKAHEAD_MS/,
+    );
+  });
+
   it('refuses a retry cap below the retry base', () => {
     expect(() => loadConfig({ RETRY_BASE_MS: '5000', RETRY_MAX_MS: '1000' })).toThrow(/RETRY_MAX_MS/);
   });

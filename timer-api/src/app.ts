@@ -17,8 +17,10 @@ import {
   TimerStore,
 } from '@timer/shared';
 import { ApiKeys } from './domain/client';
+import { DashboardService } from './domain/dashboard';
 import { ControllerNudger, Nudger } from './domain/nudger';
 import { PendingQuota, StorePendingQuota } from './domain/pendingQuota';
+import { ScheduleService } from './domain/schedules';
 import { TimerService } from './domain/timers';
 import { TokenBuckets } from './domain/tokenBuckets';
 import { WebhookTargets } from './domain/webhookTargets';
@@ -28,6 +30,8 @@ import { errorHandler, methodNotAllowed, routeNotFound } from './http/errorHandl
 import { rateLimit } from './http/rateLimit';
 import { countRequests } from './http/requestMetrics';
 import { buildOpenApiDocument } from './openapi';
+import { dashboardRoutes, isUiAsset } from './routes/dashboard';
+import { scheduleRoutes } from './routes/schedules';
 import { timerRoutes } from './routes/timers';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -43,7 +47,12 @@ const NUDGE_MARGIN_MS = 200;
 export interface AppDeps {
   config: Pick<
     Config,
-    'maxDelaySeconds' | 'bodyLimitBytes' | 'pollIntervalMs' | 'requestTimeoutMs' | keyof SecurityConfig
+    | 'maxDelaySeconds'
+    | 'bodyLimitBytes'
+    | 'pollIntervalMs'
+    | 'requestTimeoutMs'
+    | 'scheduleLookaheadMs'
+    | keyof SecurityConfig
   >;
   store: TimerStore;
   logger: Logger;
@@ -63,8 +72,8 @@ export interface AppDeps {
 
 const isHealth = (path: string) => path === '/healthz' || path === '/readyz';
 const isDocs = (path: string) => path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/');
-/** Probes, scrapes and docs: never rate-limited. */
-const isOperational = (path: string) => isHealth(path) || path === '/metrics' || isDocs(path);
+/** Probes, scrapes, docs and the dashboard's static files: never rate-limited. */
+const isOperational = (path: string) => isHealth(path) || path === '/metrics' || isDocs(path) || isUiAsset(path);
 
 export function createApp({
   config,
@@ -84,8 +93,12 @@ export function createApp({
   app.set('trust proxy', config.trustProxyHops > 0 ? config.trustProxyHops : false);
 
   const keys = config.apiKeyDigests.length > 0 ? new ApiKeys(config.apiKeyDigests) : null;
+  // The dashboard's files hold no data; the data they fetch needs a key (routes/dashboard.ts).
   const isPublic = (path: string) =>
-    isHealth(path) || (config.metricsPublic && path === '/metrics') || (config.docsPublic && isDocs(path));
+    isHealth(path) ||
+    isUiAsset(path) ||
+    (config.metricsPublic && path === '/metrics') ||
+    (config.docsPublic && isDocs(path));
   const quota =
     pendingQuota ?? (config.maxPendingPerKey > 0 ? new StorePendingQuota(store, config.maxPendingPerKey) : undefined);
   const document = buildOpenApiDocument(version, {
@@ -93,16 +106,25 @@ export function createApp({
     rateLimited: config.rateLimitPerSecond > 0,
     pendingCap: quota !== undefined,
   });
+  const targets = new WebhookTargets({ policy: config.webhookTargets, requireDns: config.webhookRequireDns, lookup });
   const service = new TimerService({
     store,
     logger,
     metrics,
     dbClock,
     nudger,
-    targets: new WebhookTargets({ policy: config.webhookTargets, requireDns: config.webhookRequireDns, lookup }),
+    targets,
     quota,
     maxDelaySeconds: config.maxDelaySeconds,
     nudgeWithinMs: config.pollIntervalMs + NUDGE_MARGIN_MS,
+  });
+  const schedules = new ScheduleService({
+    store,
+    logger,
+    dbClock,
+    nudger,
+    targets,
+    nudgeWithinMs: config.scheduleLookaheadMs + NUDGE_MARGIN_MS,
   });
 
   app.use(countRequests(metrics));
@@ -117,6 +139,8 @@ export function createApp({
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Timer service API' }));
   app.use(timerRoutes(service, config.bodyLimitBytes));
+  app.use(scheduleRoutes(schedules, config.bodyLimitBytes));
+  app.use(dashboardRoutes(new DashboardService(store, dbClock)));
   app.all('/openapi.json', methodNotAllowed(['GET']));
   app.use(routeNotFound);
   app.use(errorHandler(logger, metrics));

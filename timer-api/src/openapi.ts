@@ -5,81 +5,23 @@
 import {
   Attempt,
   AttemptPage,
-  ErrorResponse,
+  CreateScheduleRequest,
   CreateTimerRequest,
+  DashboardOverview,
+  ErrorResponse,
   RetryPolicyRequest,
+  Schedule,
+  SchedulePage,
   Timer,
   TimerPage,
   MAX_PAGE_SIZE,
 } from './schemas';
 import { ERROR_CATALOGUE, ErrorCode } from './errors';
 import { TIMER_STATUSES } from '@timer/shared';
+import { bearerScheme, DocumentOptions, errorResponse, guarded, json, ref, unavailable } from './openapiParts';
+import { schedulePaths } from './openapiSchedules';
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object, example?: unknown) => ({
-  'application/json': { schema, ...(example === undefined ? {} : { example }) },
-});
-
-function errorResponse(description: string, ...codes: ErrorCode[]) {
-  return {
-    description: `${description} Codes: ${codes.join(', ')}.`,
-    content: json(ref('Error'), {
-      error: { code: codes[0], message: ERROR_CATALOGUE[codes[0]].message },
-    }),
-  };
-}
-
-const unavailable = {
-  ...errorResponse(
-    'The database is unreachable, or the answer took longer than REQUEST_TIMEOUT_MS. Retry after the Retry-After header.',
-    'service_unavailable',
-    'request_timeout',
-  ),
-  headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait.' } },
-};
-
-/** What this deployment enforces, so the document says what a client will meet. */
-export interface DocumentOptions {
-  /** API_KEYS is set: the /timers operations need a Bearer key. */
-  apiKeys?: boolean;
-  /** RATE_LIMIT_PER_SECOND is set. */
-  rateLimited?: boolean;
-  /** MAX_PENDING_PER_KEY is set. */
-  pendingCap?: boolean;
-}
-
-const bearerScheme = {
-  type: 'http',
-  scheme: 'bearer',
-  description:
-    'An API key, sent as `Authorization: Bearer <key>`. Needed only when the server has API_KEYS set; ' +
-    'Swagger UI sends it after you enter it under "Authorize".',
-};
-
-/** Adds what authentication and rate limits answer to one /timers operation. */
-function guarded(operation: Record<string, unknown>, options: DocumentOptions, codes429: ErrorCode[] = []) {
-  const responses = { ...(operation.responses as Record<string, unknown>) };
-  if (options.apiKeys) {
-    responses['401'] = {
-      ...errorResponse('No API key, or not a valid one.', 'unauthorized'),
-      headers: { 'WWW-Authenticate': { schema: { type: 'string' }, description: 'Bearer realm="timer-service"' } },
-    };
-  }
-  const limits: ErrorCode[] = [...(options.rateLimited ? (['rate_limited'] as const) : []), ...codes429];
-  if (limits.length > 0) {
-    responses['429'] = {
-      ...errorResponse('Over the rate limit (with Retry-After) or the cap on pending timers.', ...limits),
-      headers: {
-        'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait (rate_limited only).' },
-      },
-    };
-  }
-  return {
-    ...operation,
-    ...(options.apiKeys ? { security: [{ bearerAuth: [] }] } : {}),
-    responses: Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b))),
-  };
-}
+export type { DocumentOptions };
 
 const idParameter = {
   name: 'id',
@@ -149,6 +91,7 @@ const exampleAttempt = {
   controller_id: 'ctl-7f9c-1',
   lateness_ms: 2,
   lease_token: 1,
+  schedule_id: null,
 };
 
 export function buildOpenApiDocument(version: string, options: DocumentOptions = {}): Record<string, unknown> {
@@ -169,7 +112,7 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         '410 Gone included, fail at once. A failed timer can be replayed (POST /timers/{id}/retry); every ' +
         'attempt is listed by GET /timers/{id}/attempts.' +
         (options.apiKeys
-          ? ' Every /timers operation needs an API key (`Authorization: Bearer <key>`): enter it under "Authorize".'
+          ? ' Every /timers and /schedules operation needs an API key (`Authorization: Bearer <key>`): enter it under "Authorize".'
           : ''),
     },
     paths: {
@@ -357,6 +300,24 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
           options,
         ),
       },
+      ...schedulePaths(options),
+      '/ui/api/overview': {
+        get: guarded(
+          {
+            summary: 'What the dashboard at /ui shows',
+            operationId: 'dashboardOverview',
+            description:
+              'Timers per status (each counted up to count_cap), the pending timers due next, the newest fired ' +
+              'and failed timers, the failed ones, and the newest schedules. The page at /ui loads without a key ' +
+              'and sends the one it is given as a Bearer token.',
+            responses: {
+              '200': { description: 'The overview.', content: json(ref('DashboardOverview')) },
+              '503': unavailable,
+            },
+          },
+          options,
+        ),
+      },
       '/healthz': {
         get: { summary: 'The process is alive', responses: { '200': { description: 'Alive.' } } },
       },
@@ -376,6 +337,10 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         TimerPage,
         Attempt,
         AttemptPage,
+        CreateScheduleRequest,
+        Schedule,
+        SchedulePage,
+        DashboardOverview,
         Error: ErrorResponse,
       },
     },

@@ -61,6 +61,12 @@ describe('with API_KEYS set', () => {
     ['GET', `/timers/${UNKNOWN_ID}`],
     ['DELETE', `/timers/${UNKNOWN_ID}`],
     ['PUT', '/timers'],
+    ['POST', '/schedules'],
+    ['GET', '/schedules'],
+    ['GET', `/schedules/${UNKNOWN_ID}`],
+    ['DELETE', `/schedules/${UNKNOWN_ID}`],
+    ['POST', `/schedules/${UNKNOWN_ID}/pause`],
+    ['POST', `/schedules/${UNKNOWN_ID}/resume`],
     ['GET', '/nope'],
   ])(
     'answers %s %s without a key with 401 unauthorized and a Bearer challenge, writing nothing',

@@ -20,6 +20,7 @@ const TIMER_FIELDS = [
   'max_lateness_seconds',
   'on_late',
   'retry',
+  'schedule_id',
   'status',
   'time_left',
   'url',

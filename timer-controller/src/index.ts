@@ -19,3 +19,5 @@ export {
   classifyAnswer,
   timerHeaders,
 } from './webhook';
+export { OccurrenceMaker, MAX_OCCURRENCES_PER_PASS } from './occurrences';
+export type { OccurrenceConfig, OccurrenceMakerDeps } from './occurrences';

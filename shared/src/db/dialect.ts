@@ -10,6 +10,8 @@
  *   t2 − t1       TIMESTAMPDIFF(MICROSECOND, …) DIV 1000  t2 − t1
  *   later of two  GREATEST(a, b)                         MAX(a, b) (the scalar, two-argument MAX)
  *   upsert        ON DUPLICATE KEY UPDATE c = VALUES(c)  ON CONFLICT (key) DO UPDATE SET c = excluded.c
+ *   insert once   ON DUPLICATE KEY UPDATE k = k          ON CONFLICT (key) DO NOTHING
+ *                 (a no-op on any unique key)            (on that key only)
  *   claim lock    FOR UPDATE SKIP LOCKED                 nothing: the process holds the file's
  *                                                        exclusive lock, and its one connection runs
  *                                                        one transaction at a time
@@ -47,6 +49,8 @@ export interface Dialect {
   onConflictUpdate(key: string): string;
   /** In the update part of onConflictUpdate: the value the INSERT tried to write. */
   inserted(column: string): string;
+  /** `INSERT … VALUES (…)` followed by this skips each row whose `key` (columns, comma-separated) already exists. */
+  onConflictIgnore(key: string): string;
   /** A timestamp column as a Date. */
   date(value: DbTime): Date;
   /** The rows of a knex.raw SELECT. */
@@ -69,6 +73,10 @@ const mysql: Dialect = {
   claimLock: 'FOR UPDATE SKIP LOCKED',
   onConflictUpdate: () => 'ON DUPLICATE KEY UPDATE',
   inserted: (column) => `VALUES(${column})`,
+  onConflictIgnore: (key) => {
+    const first = key.split(',')[0].trim();
+    return `ON DUPLICATE KEY UPDATE ${first} = ${first}`;
+  },
   date: (value) => value as Date,
   rows: (result) => (result as [unknown[]])[0],
   changes: (result) => (result as [{ affectedRows: number }])[0].affectedRows,
@@ -91,6 +99,7 @@ const sqlite: Dialect = {
   claimLock: '',
   onConflictUpdate: (key) => `ON CONFLICT (${key}) DO UPDATE SET`,
   inserted: (column) => `excluded.${column}`,
+  onConflictIgnore: (key) => `ON CONFLICT (${key}) DO NOTHING`,
   date: (value) => new Date(value),
   rows: (result) => result as unknown[],
   changes: (result) => (result as { changes: number }).changes,

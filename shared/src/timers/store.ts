@@ -1,15 +1,22 @@
 /**
- * The timer store: every query the services make, each in its own file under sql/.
- * The store binds them to a connection and a time limit, and coalesces concurrent
- * creates into multi-row INSERTs.
+ * The timer store: every query the services make, each in its own file under sql/
+ * (timers/sql, schedules/sql). The store binds them to a connection and a time
+ * limit, and coalesces concurrent creates into multi-row INSERTs.
  */
 import type { Knex } from 'knex';
 import { Coalescer } from '../coalescer';
 import { listLiveControllers, registerController, removeController } from '../controllers/registry';
 import { select } from '../db/query';
+import { deleteSchedule } from '../schedules/sql/deleteSchedule';
+import { findSchedule, listSchedules, ScheduleListQuery } from '../schedules/sql/findSchedules';
+import { insertSchedule } from '../schedules/sql/insertSchedule';
+import { Materialized, materializeOccurrences } from '../schedules/sql/materializeOccurrences';
+import { pauseSchedule, resumeSchedule } from '../schedules/sql/pauseSchedule';
+import type { DueSchedule, NewSchedule, ScheduleAdvance, ScheduleChange, ScheduleRecord } from '../schedules/types';
 import { cancelTimer } from './sql/cancelTimer';
 import { claimDueTimers } from './sql/claimDueTimers';
 import { claimMaintenance } from './sql/claimMaintenance';
+import { countByStatus } from './sql/countByStatus';
 import { countLiveTimers } from './sql/countLiveTimers';
 import { completeFired } from './sql/completeFired';
 import { deleteExpiredKeys } from './sql/deleteExpiredKeys';
@@ -18,6 +25,7 @@ import { failTimer } from './sql/failTimer';
 import { findHeldBy } from './sql/findHeldBy';
 import { findIdempotencyKey } from './sql/findIdempotencyKey';
 import { findTakenOver } from './sql/findTakenOver';
+import { findDueSoon } from './sql/findDueSoon';
 import { findTimer, listTimers, ListQuery } from './sql/findTimers';
 import { IdempotencyKey, insertIdempotentTimer } from './sql/insertIdempotentTimer';
 import { insertTimers, NewTimer } from './sql/insertTimers';
@@ -34,9 +42,10 @@ import type {
   IdempotencyRecord,
   ReplayResult,
   TimerRecord,
+  TimerStatus,
 } from './types';
 
-export type { AttemptQuery, IdempotencyKey, ListQuery, NewTimer };
+export type { AttemptQuery, IdempotencyKey, ListQuery, Materialized, NewTimer, ScheduleListQuery };
 
 export interface StoreOptions {
   /** Most rows one coalesced INSERT carries. */
@@ -95,6 +104,16 @@ export class TimerStore {
 
   list(query: ListQuery): Promise<TimerRecord[]> {
     return listTimers(this.db, this.queryTimeoutMs, query);
+  }
+
+  /** Timers per status, each counted up to `cap` (the dashboard). */
+  countByStatus(cap: number): Promise<Record<TimerStatus, number>> {
+    return countByStatus(this.db, this.queryTimeoutMs, cap);
+  }
+
+  /** Pending timers, soonest due first (the dashboard). */
+  dueSoon(limit: number): Promise<TimerRecord[]> {
+    return findDueSoon(this.db, this.queryTimeoutMs, limit);
   }
 
   cancel(id: string): Promise<CancelResult> {
@@ -169,6 +188,38 @@ export class TimerStore {
 
   deleteExpiredIdempotencyKeys(limit: number): Promise<number> {
     return deleteExpiredKeys(this.db, this.queryTimeoutMs, limit);
+  }
+
+  createSchedule(schedule: NewSchedule): Promise<void> {
+    return insertSchedule(this.db, this.queryTimeoutMs, schedule);
+  }
+
+  findSchedule(id: string): Promise<ScheduleRecord | null> {
+    return findSchedule(this.db, this.queryTimeoutMs, id);
+  }
+
+  listSchedules(query: ScheduleListQuery): Promise<ScheduleRecord[]> {
+    return listSchedules(this.db, this.queryTimeoutMs, query);
+  }
+
+  pauseSchedule(id: string): Promise<ScheduleChange> {
+    return pauseSchedule(this.db, this.queryTimeoutMs, id);
+  }
+
+  resumeSchedule(id: string, nextRunAt: Date | null): Promise<ScheduleChange> {
+    return resumeSchedule(this.db, this.queryTimeoutMs, id, nextRunAt);
+  }
+
+  deleteSchedule(id: string): Promise<boolean> {
+    return deleteSchedule(this.db, this.queryTimeoutMs, id);
+  }
+
+  /** Creates the due occurrences of up to `limit` schedules as timers; see materializeOccurrences. */
+  materializeOccurrences<P extends ScheduleAdvance>(
+    options: { limit: number; lookaheadMs: number },
+    plan: (schedule: DueSchedule, nowMs: number) => P,
+  ): Promise<Materialized<P>> {
+    return materializeOccurrences(this.db, this.queryTimeoutMs, options, plan);
   }
 
   registerController(controller: { id: string; endpoint: string }): Promise<void> {

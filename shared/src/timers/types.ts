@@ -30,6 +30,8 @@ export interface TimerRecord {
   /** Delivery attempts started in the current series (a replay starts a new one). */
   attempts: number;
   lastError: string | null;
+  /** The schedule this timer is an occurrence of; null for a timer created with POST /timers. */
+  scheduleId: string | null;
   /** Milliseconds from the database's now to fire_at (negative once due). */
   msLeft: number;
   retry: RetryPolicy;

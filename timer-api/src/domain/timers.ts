@@ -11,9 +11,10 @@ import type { AttemptPage, CreateTimerRequest, ListAttemptsQuery, ListTimersQuer
 import type { Nudger } from './nudger';
 import { ANONYMOUS_OWNER, Client } from './client';
 import { requestHash } from './idempotency';
+import { decodeCursor, decodeTokenCursor, encodeCursor, normalizeId } from './ids';
 import type { PendingQuota } from './pendingQuota';
 import { planTimer } from './timerRequest';
-import { decodeIdCursor, decodeTokenCursor, encodeCursor, normalizeId, toAttemptView, toView } from './views';
+import { toAttemptView, toView } from './views';
 import type { WebhookTargets } from './webhookTargets';
 
 export interface TimerServiceOptions {
@@ -79,6 +80,7 @@ export class TimerService {
         firedAt: null,
         attempts: 0,
         lastError: null,
+        scheduleId: null,
         msLeft: plan.fireAt.getTime() - now,
         retry: plan.retry,
         maxLatenessSeconds: plan.maxLatenessSeconds,
@@ -96,7 +98,7 @@ export class TimerService {
 
   async list(query: ListTimersQuery): Promise<TimerPage> {
     const limit = query.limit ?? 20;
-    const beforeId = query.cursor === undefined ? undefined : decodeIdCursor(query.cursor);
+    const beforeId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     // One extra row tells whether another page follows without a COUNT.
     const rows = await this.options.store.list({ status: query.status, limit: limit + 1, beforeId });
     const items = rows.slice(0, limit).map(toView);

@@ -1,42 +1,6 @@
-/**
- * How stored timers and attempts are shown, and how page cursors and ids are
- * read: the api's outward shapes, no HTTP, no SQL.
- */
+/** How stored timers and attempts are shown: the api's outward shapes, no HTTP, no SQL. */
 import type { AttemptRecord, TimerRecord } from '@timer/shared';
-import { AppError } from '../errors';
 import type { Attempt, Timer } from '../schemas';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** A timer id in its canonical (lower-case) form, or null when it is not one. */
-export function normalizeId(raw: string): string | null {
-  const id = raw.toLowerCase();
-  return UUID.test(id) ? id : null;
-}
-
-export function encodeCursor(value: string): string {
-  return Buffer.from(value, 'utf8').toString('base64url');
-}
-
-/** The id a list cursor carries; a cursor this api did not make is a 400. */
-export function decodeIdCursor(cursor: string): string {
-  const id = normalizeId(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!id) throw badCursor();
-  return id;
-}
-
-/** The lease token an attempts cursor carries. */
-export function decodeTokenCursor(cursor: string): number {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^[1-9]\d{0,15}$/.test(text)) throw badCursor();
-  return Number(text);
-}
-
-function badCursor(): AppError {
-  return new AppError('validation_failed', 'Invalid query: cursor is not one this api returned', [
-    { path: 'cursor', message: 'cursor is not one this api returned' },
-  ]);
-}
 
 /** A finished or canceled timer has no time left, whatever its fire_at says. */
 function isLive(record: TimerRecord): boolean {
@@ -54,6 +18,7 @@ export function toView(record: TimerRecord): Timer {
     fired_at: record.firedAt ? record.firedAt.toISOString() : null,
     attempts: record.attempts,
     last_error: record.lastError,
+    schedule_id: record.scheduleId,
     retry: {
       max_attempts: record.retry.maxAttempts,
       base_ms: record.retry.baseMs,

@@ -13,6 +13,9 @@ import * as createIdempotencyKeys from './20261122000600_create_idempotency_keys
 import * as createTimerAttempts from './20261122000700_create_timer_attempts';
 import * as createMaintenance from './20261122000800_create_maintenance';
 import * as indexTimersStatusUpdatedAt from './20261122000900_index_timers_status_updated_at';
+import * as createSchedules from './20261122001000_create_schedules';
+import * as addTimersSchedule from './20261122001100_add_timers_schedule';
+import * as uniqueTimersScheduleOccurrence from './20261122001200_unique_timers_schedule_occurrence';
 
 interface Migration {
   name: string;
@@ -31,6 +34,9 @@ const migrations: Migration[] = [
   createTimerAttempts,
   createMaintenance,
   indexTimersStatusUpdatedAt,
+  createSchedules,
+  addTimersSchedule,
+  uniqueTimersScheduleOccurrence,
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

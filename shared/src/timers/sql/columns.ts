@@ -4,7 +4,7 @@ import type { TimerRecord, TimerStatus } from '../types';
 
 /** ms_left: milliseconds from the database's now to fire_at, in whole milliseconds. */
 export function timerColumns(d: Dialect): string {
-  return `id, url, status, fire_at, created_at, fired_at, attempts, last_error,
+  return `id, url, status, fire_at, created_at, fired_at, attempts, last_error, schedule_id,
   max_attempts, retry_base_ms, retry_max_ms, max_lateness_s,
   ${d.msBetween(d.now, 'fire_at')} AS ms_left`;
 }
@@ -22,6 +22,7 @@ export interface TimerRow {
   retry_base_ms: number | null;
   retry_max_ms: number | null;
   max_lateness_s: number | null;
+  schedule_id: string | null;
   ms_left: number | string;
 }
 
@@ -35,6 +36,7 @@ export function toRecord(d: Dialect, row: TimerRow): TimerRecord {
     firedAt: row.fired_at === null ? null : d.date(row.fired_at),
     attempts: row.attempts,
     lastError: row.last_error,
+    scheduleId: row.schedule_id,
     msLeft: Number(row.ms_left),
     retry: { maxAttempts: row.max_attempts, baseMs: row.retry_base_ms, maxMs: row.retry_max_ms },
     maxLatenessSeconds: row.max_lateness_s,

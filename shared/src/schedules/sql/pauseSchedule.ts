@@ -1,0 +1,60 @@
+/**
+ * pauseSchedule / resumeSchedule: stop creating occurrences, and start again.
+ *
+ * Pause sets paused and clears next_run_at (the controllers' scan never meets a
+ * paused schedule), then cancels the occurrences already created that have not
+ * started (cancelOccurrences), in one transaction. Parameters: id. Locks: the
+ * schedule's row until commit; on MySQL the UPDATE waits for a controller that
+ * holds the row while it creates occurrences, so none slips past the pause.
+ *
+ * Resume sets the next_run_at the api computed from the rule (the first
+ * occurrence after now, and after the last one created), fenced on `paused = 1` so
+ * that two resumes racing write once. Parameters: id, nextRunAt. Locks: the row,
+ * for the UPDATE.
+ *
+ * Both are idempotent: pausing a paused schedule or resuming an active one changes
+ * nothing and answers `unchanged`.
+ */
+import type { Knex } from 'knex';
+import { dialectOf } from '../../db/dialect';
+import { write } from '../../db/query';
+import type { ScheduleChange } from '../types';
+import { cancelOccurrences } from './cancelOccurrences';
+import { findSchedule } from './findSchedules';
+
+export async function pauseSchedule(db: Knex, timeoutMs: number, id: string): Promise<ScheduleChange> {
+  const d = dialectOf(db);
+  const changed = await db.transaction(async (trx) => {
+    const n = await write(
+      trx,
+      timeoutMs,
+      `UPDATE schedules SET paused = 1, next_run_at = NULL, updated_at = ${d.now} WHERE id = ? AND paused = 0`,
+      [id],
+    );
+    if (n === 1) await cancelOccurrences(trx, timeoutMs, id);
+    return n === 1;
+  });
+  return outcome(db, timeoutMs, id, changed);
+}
+
+export async function resumeSchedule(
+  db: Knex,
+  timeoutMs: number,
+  id: string,
+  nextRunAt: Date | null,
+): Promise<ScheduleChange> {
+  const d = dialectOf(db);
+  const changed = await write(
+    db,
+    timeoutMs,
+    `UPDATE schedules SET paused = 0, next_run_at = ?, updated_at = ${d.now} WHERE id = ? AND paused = 1`,
+    [nextRunAt, id],
+  );
+  return outcome(db, timeoutMs, id, changed === 1);
+}
+
+async function outcome(db: Knex, timeoutMs: number, id: string, changed: boolean): Promise<ScheduleChange> {
+  const schedule = await findSchedule(db, timeoutMs, id);
+  if (!schedule) return { outcome: 'not_found' };
+  return { outcome: changed ? 'changed' : 'unchanged', schedule };
+}

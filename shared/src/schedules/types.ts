@@ -1,0 +1,42 @@
+/** A schedule as the store returns it to the api. */
+export interface ScheduleRecord {
+  id: string;
+  cron: string;
+  timezone: string;
+  url: string;
+  paused: boolean;
+  /** The first occurrence not yet created as a timer; null while paused or when the rule never fires again. */
+  nextRunAt: Date | null;
+  /** The latest occurrence created as a timer, if any. */
+  lastOccurrenceAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface NewSchedule {
+  id: string;
+  cron: string;
+  timezone: string;
+  url: string;
+  owner: string | null;
+  nextRunAt: Date | null;
+  createdAt: Date;
+}
+
+/** A schedule whose next occurrence is within the lookahead, as the materializer sees it. */
+export interface DueSchedule {
+  id: string;
+  cron: string;
+  timezone: string;
+  url: string;
+  owner: string | null;
+  nextRunAt: Date;
+}
+
+/** What the materializer decided for one schedule: occurrences to create and where to go on. */
+export interface ScheduleAdvance {
+  occurrences: Date[];
+  nextRunAt: Date | null;
+}
+
+export type ScheduleChange = { outcome: 'changed' | 'unchanged'; schedule: ScheduleRecord } | { outcome: 'not_found' };

@@ -1,0 +1,170 @@
+/**
+ * The api's rules about schedules: a cron expression and a time zone that mean
+ * something, a URL it may send to, the first occurrence computed on the database
+ * clock, pause and resume, how a schedule is shown. No HTTP, no SQL. The
+ * controllers create the occurrences (timer-controller/src/occurrences.ts).
+ */
+import { v7 as uuidv7 } from 'uuid';
+import {
+  Clock,
+  CronRule,
+  DEFAULT_TIMEZONE,
+  isCronProblem,
+  Logger,
+  ScheduleChange,
+  ScheduleRecord,
+  TimerStore,
+} from '@timer/shared';
+import { AppError } from '../errors';
+import type { CreateScheduleRequest, ListSchedulesQuery, Schedule, SchedulePage } from '../schemas';
+import { ANONYMOUS_OWNER, Client } from './client';
+import { decodeCursor, encodeCursor, normalizeId } from './ids';
+import type { Nudger } from './nudger';
+import { checkWebhookUrl } from './timers';
+import type { WebhookTargets } from './webhookTargets';
+
+export interface ScheduleServiceOptions {
+  store: TimerStore;
+  logger: Logger;
+  /** The database's clock: the first occurrence is the first one after its now. */
+  dbClock: Clock;
+  nudger: Nudger;
+  targets: WebhookTargets;
+  /** SCHEDULE_LOOKAHEAD_MS: an occurrence this close is announced to the controllers at once. */
+  nudgeWithinMs: number;
+}
+
+export class ScheduleService {
+  constructor(private readonly options: ScheduleServiceOptions) {}
+
+  async create(
+    request: CreateScheduleRequest,
+    client: Pick<Client, 'owner'> = { owner: ANONYMOUS_OWNER },
+  ): Promise<Schedule> {
+    const rule = parseRule(request.cron, request.timezone ?? DEFAULT_TIMEZONE);
+    const url = checkWebhookUrl(request.url);
+    await this.options.targets.check(url);
+    const now = this.options.dbClock.now();
+    const next = rule.nextAfter(now);
+    if (next === null) {
+      throw invalid('cron', 'cron never matches a date (such as 30 February)');
+    }
+    const schedule = {
+      id: uuidv7(),
+      cron: rule.expression,
+      timezone: rule.timezone,
+      url,
+      owner: client.owner,
+      nextRunAt: new Date(next),
+      createdAt: new Date(now),
+    };
+    await this.options.store.createSchedule(schedule);
+    this.nudgeIfSoon(next);
+    this.options.logger.info('Schedule created', {
+      scheduleId: schedule.id,
+      cron: schedule.cron,
+      timezone: schedule.timezone,
+      nextRunAt: schedule.nextRunAt.toISOString(),
+    });
+    return toScheduleView({
+      ...schedule,
+      paused: false,
+      lastOccurrenceAt: null,
+      updatedAt: schedule.createdAt,
+    });
+  }
+
+  async get(rawId: string): Promise<Schedule> {
+    const id = normalizeId(rawId);
+    const record = id ? await this.options.store.findSchedule(id) : null;
+    if (!record) throw new AppError('schedule_not_found');
+    return toScheduleView(record);
+  }
+
+  async list(query: ListSchedulesQuery): Promise<SchedulePage> {
+    const limit = query.limit ?? 20;
+    const beforeId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const rows = await this.options.store.listSchedules({ limit: limit + 1, beforeId });
+    const items = rows.slice(0, limit).map(toScheduleView);
+    const next = rows.length > limit ? encodeCursor(items[items.length - 1].id) : null;
+    return { items, next_cursor: next };
+  }
+
+  /** Stops creating occurrences and cancels those created that have not started. Idempotent. */
+  async pause(rawId: string): Promise<Schedule> {
+    const id = this.idOf(rawId);
+    const change = await this.options.store.pauseSchedule(id);
+    if (change.outcome === 'changed') this.options.logger.info('Schedule paused', { scheduleId: id });
+    return viewOf(change);
+  }
+
+  /**
+   * Creates occurrences again from the first one after now (and after the last one
+   * created before the pause): the ones that fell in the pause never fire. Idempotent.
+   */
+  async resume(rawId: string): Promise<Schedule> {
+    const id = this.idOf(rawId);
+    const current = await this.options.store.findSchedule(id);
+    if (!current) throw new AppError('schedule_not_found');
+    if (!current.paused) return toScheduleView(current);
+    const rule = CronRule.parse(current.cron, current.timezone);
+    const after = Math.max(this.options.dbClock.now(), current.lastOccurrenceAt?.getTime() ?? -Infinity);
+    const next = isCronProblem(rule) ? null : rule.nextAfter(after);
+    const change = await this.options.store.resumeSchedule(id, next === null ? null : new Date(next));
+    if (change.outcome === 'changed') {
+      this.options.logger.info('Schedule resumed', {
+        scheduleId: id,
+        nextRunAt: next === null ? null : new Date(next).toISOString(),
+      });
+      if (next !== null) this.nudgeIfSoon(next);
+    }
+    return viewOf(change);
+  }
+
+  /** Deletes the schedule and cancels its occurrences that have not started. */
+  async delete(rawId: string): Promise<void> {
+    const id = this.idOf(rawId);
+    if (!(await this.options.store.deleteSchedule(id))) throw new AppError('schedule_not_found');
+    this.options.logger.info('Schedule deleted', { scheduleId: id });
+  }
+
+  private idOf(rawId: string): string {
+    const id = normalizeId(rawId);
+    if (!id) throw new AppError('schedule_not_found');
+    return id;
+  }
+
+  private nudgeIfSoon(nextMs: number): void {
+    if (nextMs - this.options.dbClock.now() < this.options.nudgeWithinMs) this.options.nudger.nudge();
+  }
+}
+
+function parseRule(cron: string, timezone: string): CronRule {
+  const rule = CronRule.parse(cron, timezone);
+  if (isCronProblem(rule)) throw invalid(rule.path, rule.message);
+  return rule;
+}
+
+function invalid(path: string, message: string): AppError {
+  return new AppError('validation_failed', `Invalid request body: ${message}`, [{ path, message }]);
+}
+
+function viewOf(change: ScheduleChange): Schedule {
+  if (change.outcome === 'not_found') throw new AppError('schedule_not_found');
+  return toScheduleView(change.schedule);
+}
+
+export function toScheduleView(record: ScheduleRecord): Schedule {
+  const iso = (d: Date | null) => (d === null ? null : d.toISOString());
+  return {
+    id: record.id,
+    cron: record.cron,
+    timezone: record.timezone,
+    url: record.url,
+    paused: record.paused,
+    next_run_at: iso(record.nextRunAt),
+    last_occurrence_at: iso(record.lastOccurrenceAt),
+    created_at: record.createdAt.toISOString(),
+    updated_at: record.updatedAt.toISOString(),
+  };
+}

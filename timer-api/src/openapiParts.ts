@@ -1,0 +1,68 @@
+/** The pieces every operation of the OpenAPI document is built from (openapi.ts). */
+import { ERROR_CATALOGUE, ErrorCode } from './errors';
+
+export const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+export const json = (schema: object, example?: unknown) => ({
+  'application/json': { schema, ...(example === undefined ? {} : { example }) },
+});
+
+export function errorResponse(description: string, ...codes: ErrorCode[]) {
+  return {
+    description: `${description} Codes: ${codes.join(', ')}.`,
+    content: json(ref('Error'), {
+      error: { code: codes[0], message: ERROR_CATALOGUE[codes[0]].message },
+    }),
+  };
+}
+
+export const unavailable = {
+  ...errorResponse(
+    'The database is unreachable, or the answer took longer than REQUEST_TIMEOUT_MS. Retry after the Retry-After header.',
+    'service_unavailable',
+    'request_timeout',
+  ),
+  headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait.' } },
+};
+
+/** What this deployment enforces, so the document says what a client will meet. */
+export interface DocumentOptions {
+  /** API_KEYS is set: the /timers and /schedules operations need a Bearer key. */
+  apiKeys?: boolean;
+  /** RATE_LIMIT_PER_SECOND is set. */
+  rateLimited?: boolean;
+  /** MAX_PENDING_PER_KEY is set. */
+  pendingCap?: boolean;
+}
+
+export const bearerScheme = {
+  type: 'http',
+  scheme: 'bearer',
+  description:
+    'An API key, sent as `Authorization: Bearer <key>`. Needed only when the server has API_KEYS set; ' +
+    'Swagger UI sends it after you enter it under "Authorize".',
+};
+
+/** Adds what authentication and rate limits answer to one /timers or /schedules operation. */
+export function guarded(operation: Record<string, unknown>, options: DocumentOptions, codes429: ErrorCode[] = []) {
+  const responses = { ...(operation.responses as Record<string, unknown>) };
+  if (options.apiKeys) {
+    responses['401'] = {
+      ...errorResponse('No API key, or not a valid one.', 'unauthorized'),
+      headers: { 'WWW-Authenticate': { schema: { type: 'string' }, description: 'Bearer realm="timer-service"' } },
+    };
+  }
+  const limits: ErrorCode[] = [...(options.rateLimited ? (['rate_limited'] as const) : []), ...codes429];
+  if (limits.length > 0) {
+    responses['429'] = {
+      ...errorResponse('Over the rate limit (with Retry-After) or the cap on pending timers.', ...limits),
+      headers: {
+        'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait (rate_limited only).' },
+      },
+    };
+  }
+  return {
+    ...operation,
+    ...(options.apiKeys ? { security: [{ bearerAuth: [] }] } : {}),
+    responses: Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b))),
+  };
+}

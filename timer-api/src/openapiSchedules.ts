@@ -1,0 +1,157 @@
+/** The /schedules operations of the OpenAPI document (openapi.ts). */
+import { DocumentOptions, errorResponse, guarded, json, ref, unavailable } from './openapiParts';
+import { MAX_PAGE_SIZE } from './schemas';
+
+const idParameter = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', format: 'uuid' },
+  description: 'The schedule id returned by POST /schedules.',
+};
+
+const exampleSchedule = {
+  id: '019a9c4e-7d3a-7b21-9c1e-4f3a2b1c0d9f',
+  cron: '*/5 * * * *',
+  timezone: 'Europe/Berlin',
+  url: 'https://example.com/hooks',
+  paused: false,
+  next_run_at: '2026-11-22T12:05:00.000Z',
+  last_occurrence_at: null,
+  created_at: '2026-11-22T12:01:12.000Z',
+  updated_at: '2026-11-22T12:01:12.000Z',
+};
+
+const notFound = errorResponse('Unknown or malformed id.', 'schedule_not_found');
+
+function action(summary: string, operationId: string, description: string, example: object, options: DocumentOptions) {
+  return {
+    parameters: [idParameter],
+    post: guarded(
+      {
+        summary,
+        operationId,
+        description,
+        responses: {
+          '200': { description: 'The schedule as it is now.', content: json(ref('Schedule'), example) },
+          '404': notFound,
+          '503': unavailable,
+        },
+      },
+      options,
+    ),
+  };
+}
+
+export function schedulePaths(options: DocumentOptions): Record<string, unknown> {
+  return {
+    '/schedules': {
+      post: guarded(
+        {
+          summary: 'Create a recurring schedule',
+          operationId: 'createSchedule',
+          description:
+            'Each occurrence of the cron expression, read in the time zone, becomes a timer that fires like any ' +
+            'other (same delivery, retries and guarantee), created once however many controllers run. After ' +
+            'downtime only the latest missed occurrence fires. Daylight saving time: a job at one fixed time of ' +
+            'day that falls in a skipped hour runs at the first time after the gap, and once on a repeated hour; ' +
+            'other jobs skip the times that do not exist and run twice in a repeated hour.',
+          requestBody: {
+            required: true,
+            content: json(ref('CreateScheduleRequest'), {
+              cron: '*/5 * * * *',
+              timezone: 'Europe/Berlin',
+              url: 'https://example.com/hooks',
+            }),
+          },
+          responses: {
+            '201': {
+              description: 'Created.',
+              headers: { Location: { schema: { type: 'string' }, description: '/schedules/{id}' } },
+              content: json(ref('Schedule'), exampleSchedule),
+            },
+            '400': errorResponse(
+              'Malformed JSON, an invalid expression or time zone, or a url this service does not send to.',
+              'validation_failed',
+              'invalid_json',
+              'bad_request',
+              'webhook_target_refused',
+              'webhook_host_unresolvable',
+            ),
+            '413': errorResponse('Body over the size limit.', 'payload_too_large'),
+            '415': errorResponse('Body is not application/json.', 'unsupported_media_type'),
+            '503': unavailable,
+          },
+        },
+        options,
+      ),
+      get: guarded(
+        {
+          summary: 'List schedules, newest first',
+          operationId: 'listSchedules',
+          parameters: [
+            {
+              name: 'limit',
+              in: 'query',
+              schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 },
+            },
+            {
+              name: 'cursor',
+              in: 'query',
+              schema: { type: 'string' },
+              description: 'next_cursor from the previous page.',
+            },
+          ],
+          responses: {
+            '200': { description: 'A page of schedules.', content: json(ref('SchedulePage')) },
+            '400': errorResponse('Invalid query.', 'validation_failed'),
+            '503': unavailable,
+          },
+        },
+        options,
+      ),
+    },
+    '/schedules/{id}': {
+      parameters: [idParameter],
+      get: guarded(
+        {
+          summary: 'Get a schedule',
+          operationId: 'getSchedule',
+          responses: {
+            '200': { description: 'The schedule.', content: json(ref('Schedule'), exampleSchedule) },
+            '404': notFound,
+            '503': unavailable,
+          },
+        },
+        options,
+      ),
+      delete: guarded(
+        {
+          summary: 'Delete a schedule',
+          operationId: 'deleteSchedule',
+          description:
+            'Its occurrences already created that have not started are canceled; those fired or being delivered ' +
+            'stay, as timers with this schedule_id.',
+          responses: { '204': { description: 'Deleted.' }, '404': notFound, '503': unavailable },
+        },
+        options,
+      ),
+    },
+    '/schedules/{id}/pause': action(
+      'Pause a schedule',
+      'pauseSchedule',
+      'No occurrence is created until it is resumed; occurrences already created that have not started are ' +
+        'canceled. Pausing a paused schedule changes nothing.',
+      { ...exampleSchedule, paused: true, next_run_at: null },
+      options,
+    ),
+    '/schedules/{id}/resume': action(
+      'Resume a paused schedule',
+      'resumeSchedule',
+      'Occurrences are created again from the first one after now: those that fell in the pause never fire. ' +
+        'Resuming an active schedule changes nothing.',
+      exampleSchedule,
+      options,
+    ),
+  };
+}

@@ -1,0 +1,56 @@
+/** The /schedules routes: HTTP in and out, nothing else (Express 5 forwards async errors). */
+import { RequestHandler, Router } from 'express';
+import type { ScheduleService } from '../domain/schedules';
+import { clientOf } from '../http/auth';
+import { methodNotAllowed } from '../http/errorHandler';
+import { jsonBody } from '../http/jsonBody';
+import { bodyValidator, queryValidator } from '../http/validation';
+import { CreateScheduleRequest, ListSchedulesQuery } from '../schemas';
+
+const validateCreate = bodyValidator(CreateScheduleRequest);
+const validateList = queryValidator(ListSchedulesQuery);
+
+export function scheduleRoutes(service: ScheduleService, bodyLimitBytes: number): Router {
+  const router = Router();
+
+  const create: RequestHandler = async (req, res) => {
+    const schedule = await service.create(validateCreate(req.body), clientOf(res));
+    res.status(201).location(`/schedules/${schedule.id}`).json(schedule);
+  };
+
+  router
+    .route('/schedules')
+    .post(jsonBody(bodyLimitBytes), create)
+    .get(async (req, res) => {
+      res.json(await service.list(validateList({ ...req.query })));
+    })
+    .all(methodNotAllowed(['GET', 'POST']));
+
+  router
+    .route('/schedules/:id')
+    .get(async (req, res) => {
+      res.json(await service.get(req.params.id));
+    })
+    .delete(async (req, res) => {
+      await service.delete(req.params.id);
+      res.status(204).end();
+    })
+    .all(methodNotAllowed(['GET', 'DELETE']));
+
+  // No body is read: the action is the path.
+  router
+    .route('/schedules/:id/pause')
+    .post(async (req, res) => {
+      res.json(await service.pause(req.params.id));
+    })
+    .all(methodNotAllowed(['POST']));
+
+  router
+    .route('/schedules/:id/resume')
+    .post(async (req, res) => {
+      res.json(await service.resume(req.params.id));
+    })
+    .all(methodNotAllowed(['POST']));
+
+  return router;
+}
