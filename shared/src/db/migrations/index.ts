@@ -16,6 +16,7 @@ import * as indexTimersStatusUpdatedAt from './20261122000900_index_timers_statu
 import * as createSchedules from './20261122001000_create_schedules';
 import * as addTimersSchedule from './20261122001100_add_timers_schedule';
 import * as uniqueTimersScheduleOccurrence from './20261122001200_unique_timers_schedule_occurrence';
+import * as addSchedulesMaxLateness from './20261122001300_add_schedules_max_lateness';
 
 interface Migration {
   name: string;
@@ -37,6 +38,7 @@ const migrations: Migration[] = [
   createSchedules,
   addTimersSchedule,
   uniqueTimersScheduleOccurrence,
+  addSchedulesMaxLateness,
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
