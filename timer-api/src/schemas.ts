@@ -307,6 +307,15 @@ export const ListSchedulesQuery = Type.Object(
 );
 export type ListSchedulesQuery = Static<typeof ListSchedulesQuery>;
 
+export const RecentDelivery = Type.Object(
+  {
+    timer_id: Type.String({ format: 'uuid', description: 'The timer the request was sent for.' }),
+    ...Attempt.properties,
+  },
+  { description: 'One request a controller sent, as GET /timers/{id}/attempts shows it, with its timer.' },
+);
+export type RecentDelivery = Static<typeof RecentDelivery>;
+
 export const DashboardOverview = Type.Object({
   now: Type.String({ format: 'date-time', description: "The database's clock when this was read." }),
   counts: Type.Object(
@@ -318,7 +327,10 @@ export const DashboardOverview = Type.Object({
   ),
   count_cap: Type.Integer({ description: 'A count equal to this means "at least this many".' }),
   due_soon: Type.Array(Timer, { description: 'Pending timers, soonest due first (overdue ones first).' }),
-  recent: Type.Array(Timer, { description: 'The newest fired and failed timers.' }),
+  recent: Type.Array(RecentDelivery, {
+    description:
+      'The newest delivery attempts of all timers, newest first (by finished_at), from the delivery history.',
+  }),
   failed: Type.Array(Timer, { description: 'The newest failed timers.' }),
   schedules: Type.Array(Schedule, { description: 'The newest schedules.' }),
 });

@@ -17,6 +17,7 @@ import * as createSchedules from './20261122001000_create_schedules';
 import * as addTimersSchedule from './20261122001100_add_timers_schedule';
 import * as uniqueTimersScheduleOccurrence from './20261122001200_unique_timers_schedule_occurrence';
 import * as addSchedulesMaxLateness from './20261122001300_add_schedules_max_lateness';
+import * as indexTimerAttemptsFinishedAt from './20261122001400_index_timer_attempts_finished_at';
 
 interface Migration {
   name: string;
@@ -39,6 +40,7 @@ const migrations: Migration[] = [
   addTimersSchedule,
   uniqueTimersScheduleOccurrence,
   addSchedulesMaxLateness,
+  indexTimerAttemptsFinishedAt,
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
