@@ -1,8 +1,9 @@
 /**
  * The dashboard in a real browser (Debian's headless Chromium, driven by
  * playwright-core), against a real api and controller on MariaDB with API keys on:
- * the page asks for the key, then shows the timers created, the ones delivered
- * and failed, and the schedules; the replay button calls POST /timers/{id}/retry.
+ * the page asks for the key, then shows the timers created, the requests sent
+ * (recent deliveries, from the delivery history), the failed timers and the
+ * schedules; the replay button sends a failed timer again, and it fires.
  * A screenshot is saved as test-output/dashboard.png.
  */
 import { mkdirSync } from 'node:fs';
@@ -27,8 +28,8 @@ const processes: ServiceProcess[] = [];
 
 beforeAll(async () => {
   t = await createTestDatabase('dashboard');
-  // /gone answers 410: those timers fail at once, with nothing to retry.
-  receiver = await startReceiver((d) => (d.path.startsWith('/gone') ? 410 : 200));
+  // /gone answers 410 the first time: those timers fail at once, with nothing to retry; a replay gets 200.
+  receiver = await startReceiver((d, nth) => (d.path.startsWith('/gone') && nth === 1 ? 410 : 200));
   const env = { DATABASE_URL: t.url, API_KEYS: KEY };
   const api = spawnService('api', env);
   processes.push(api, spawnService('controller', { ...env, CONTROLLER_ID: 'dashboard-1' }));
@@ -88,6 +89,8 @@ it('asks for the key, then shows created, delivered and failed timers and the sc
   expect(await page.locator('#failed tbody tr').count()).toBe(2);
   expect(await page.locator('#failed tbody').textContent()).toContain('HTTP 410');
   expect(await page.locator('#recent tbody').textContent()).toContain('delivered');
+  expect(await page.locator('#recent tr[data-outcome=failed]').count()).toBe(2);
+  expect(await page.locator('#recent tr[data-outcome=failed] td.answer').first().textContent()).toBe('410');
   expect(await page.locator('#schedules tbody tr').count()).toBe(3);
   expect(await page.locator('#schedules tbody').textContent()).toContain('Europe/Berlin');
   expect(await page.locator('#schedules tbody').textContent()).toContain('paused');
@@ -117,16 +120,36 @@ it('pauses and resumes a schedule from its row', async () => {
   expect(await api<{ paused: boolean }>('GET', `/schedules/${heartbeat.id}`)).toMatchObject({ paused: false });
 });
 
-it('replays a failed timer with POST /timers/{id}/retry', async () => {
-  const failedId = await page.locator('#failed tbody td.id').first().getAttribute('title');
-  const request = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith(`/timers/${failedId}/retry`));
+it('replays a failed timer: back to pending, then fired, and the page shows the delivery', async () => {
+  const failedId = (await page.locator('#failed tbody td.id').first().getAttribute('title'))!;
+  const answered = page.waitForResponse(
+    (r) => r.request().method() === 'POST' && r.url().endsWith(`/timers/${failedId}/retry`),
+  );
 
   await page.click(`#failed button[data-replay="${failedId}"]`);
 
-  const sent = await request;
-  expect(sent.headers().authorization).toBe(`Bearer ${KEY}`);
-  // TODO(issue 7): POST /timers/{id}/retry lands with issue 7. Until then the server answers
-  // 404 route_not_found and the page says so; afterwards, expect the timer to be pending again
-  // (then fired) and to leave the failed list.
-  await page.locator('#banner', { hasText: 'cannot replay timers yet' }).waitFor();
+  const answer = await answered;
+  expect(answer.request().headers().authorization).toBe(`Bearer ${KEY}`);
+  expect(answer.status()).toBe(200);
+  expect(await answer.json()).toMatchObject({ id: failedId, status: 'pending', attempts: 0 });
+  await page.locator('#banner', { hasText: 'replayed: it is pending again' }).waitFor();
+  await waitFor(
+    'the replayed timer to fire',
+    async () => (await api<{ status: string }>('GET', `/timers/${failedId}`)).status === 'fired',
+  );
+  const { items } = await api<{ items: Array<{ attempt: number; status_code: number; outcome: string }> }>(
+    'GET',
+    `/timers/${failedId}/attempts`,
+  );
+  expect(items.map((a) => [a.attempt, a.status_code, a.outcome])).toEqual([
+    [1, 410, 'failed'],
+    [2, 200, 'delivered'],
+  ]);
+  expect(receiver.countById().get(failedId)).toBe(2);
+
+  // The next refresh shows the replay's delivery, and the timer is no longer among the failed.
+  await page.locator(`#recent tr[data-timer="${failedId}"][data-outcome=delivered]`).waitFor({ timeout: 15_000 });
+  expect(await page.locator(`#failed button[data-replay="${failedId}"]`).count()).toBe(0);
+  expect(await page.locator('#failed tbody tr').count()).toBe(1);
+  expect(await page.locator('#counts [data-status=failed] b').textContent()).toBe('1');
 });

@@ -116,6 +116,71 @@ describe.each(DIALECTS)('history, skip, replay and retention on %s', (dialect) =
     });
   });
 
+  describe('the newest attempts of all timers (the dashboard)', () => {
+    it('lists them newest first by finished_at, whichever timer they belong to', async () => {
+      const [a, b] = [await createDue(), await createDue()];
+      const claims = await claim();
+      const [ca, cb] = [a, b].map((id) => claims.find((c) => c.id === id)!);
+      const now = Date.now();
+      const http = (status: number) => ({ statusCode: status, errorClass: 'http', error: `HTTP ${status}` });
+      await t.store.scheduleRetry(
+        'a',
+        ca,
+        0,
+        'HTTP 503',
+        attemptOf(ca, { finishedAt: new Date(now - 3000), ...http(503), outcome: 'retry' }),
+      );
+      await t.store.fail(
+        'a',
+        cb,
+        'HTTP 410',
+        attemptOf(cb, { finishedAt: new Date(now - 2000), ...http(410), outcome: 'failed' }),
+      );
+      const [again] = await claim();
+      await t.store.completeFired('a', [again], [attemptOf(again, { finishedAt: new Date(now - 1000) })]);
+
+      const recent = await t.store.recentAttempts(10);
+
+      expect(recent.map((r) => [r.timerId, r.attempt, r.statusCode, r.outcome])).toEqual([
+        [a, 2, 200, 'delivered'],
+        [b, 1, 410, 'failed'],
+        [a, 1, 503, 'retry'],
+      ]);
+      expect(recent[1]).toMatchObject({ controllerId: 'a', latenessMs: 1, error: 'HTTP 410', errorClass: 'http' });
+      expect(await t.store.recentAttempts(1)).toEqual([recent[0]]);
+    });
+
+    it('reads them from the end of timer_attempts_finished_at, without sorting the history', async () => {
+      const query = 'SELECT * FROM timer_attempts ORDER BY finished_at DESC LIMIT 15';
+      if (dialect === 'mysql') {
+        const digit = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((d) => `SELECT ${d} AS d`).join(' UNION ALL ');
+        await t.db.raw(`
+          INSERT INTO timer_attempts (timer_id, lease_token, attempt, started_at, finished_at, duration_ms,
+                                      status_code, outcome, controller_id, lateness_ms)
+          SELECT UUID(), 1, 1, NOW(3) - INTERVAL n SECOND, NOW(3) - INTERVAL n SECOND, 5, 200, 'delivered', 'a', 1
+          FROM (SELECT a.d + 10 * b.d + 100 * c.d + 1000 * e.d AS n
+                FROM (${digit}) a, (${digit}) b, (${digit}) c, (${digit}) e) digits`);
+        await t.db.raw('ANALYZE TABLE timer_attempts');
+        const [plan] = await t.db.raw(`EXPLAIN ${query}`);
+        const [step] = plan as Array<{ key: string; rows: number; Extra: string | null }>;
+        expect(step.key).toBe('timer_attempts_finished_at');
+        expect(step.Extra ?? '').not.toMatch(/filesort/i);
+        expect(Number(step.rows)).toBeLessThan(100);
+      } else {
+        await t.db.raw(`
+          WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 9999)
+          INSERT INTO timer_attempts (timer_id, lease_token, attempt, started_at, finished_at, duration_ms,
+                                      status_code, outcome, controller_id, lateness_ms)
+          SELECT printf('%036d', i), 1, 1, ${t.sql.now} - i * 1000, ${t.sql.now} - i * 1000, 5, 200, 'delivered', 'a', 1
+          FROM n`);
+        await t.db.raw('ANALYZE');
+        const plan = await select<{ detail: string }>(t.db, 5000, `EXPLAIN QUERY PLAN ${query}`);
+        expect(plan.map((p) => p.detail)).toEqual(['SCAN timer_attempts USING INDEX timer_attempts_finished_at']);
+      }
+      expect(await t.store.recentAttempts(15)).toHaveLength(15);
+    });
+  });
+
   describe('the policy a claim hands over', () => {
     it("carries the timer's retry schedule, and its lateness limit only for the fire itself", async () => {
       const id = await createDue({ retry: { maxAttempts: 7, baseMs: 200, maxMs: 900 }, maxLatenessSeconds: 30 });

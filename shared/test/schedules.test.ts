@@ -51,7 +51,12 @@ describe.each(DIALECTS)('schedules in the store on %s', (dialect) => {
     return Number(row.now);
   }
 
-  async function createSchedule(cron: string, nextRunAt: number, timezone = 'UTC'): Promise<string> {
+  async function createSchedule(
+    cron: string,
+    nextRunAt: number,
+    timezone = 'UTC',
+    maxLatenessSeconds: number | null = null,
+  ): Promise<string> {
     const id = uuidv7();
     await t.store.createSchedule({
       id,
@@ -60,6 +65,7 @@ describe.each(DIALECTS)('schedules in the store on %s', (dialect) => {
       url: URL,
       owner: 'key_0123456789abcdef',
       nextRunAt: new Date(nextRunAt),
+      maxLatenessSeconds,
       createdAt: new Date(await dbNow()),
     });
     return id;
@@ -110,6 +116,30 @@ describe.each(DIALECTS)('schedules in the store on %s', (dialect) => {
     const schedule = await t.store.findSchedule(id);
     expect(schedule!.lastOccurrenceAt!.getTime()).toBe(rows[rows.length - 1].occurrence_at);
     expect(schedule!.nextRunAt!.getTime()).toBe(rows[rows.length - 1].occurrence_at + 1000);
+  });
+
+  it("copies the schedule's missed-fire rule onto each occurrence it creates", async () => {
+    const first = wholeSecond(await dbNow());
+    const skipping = await createSchedule('* * * * * *', first, 'UTC', 30);
+    const firing = await createSchedule('* * * * * *', first);
+
+    await t.store.materializeOccurrences({ limit: 10, lookaheadMs: 2000 }, plan(2000));
+
+    expect((await t.store.findSchedule(skipping))!.maxLatenessSeconds).toBe(30);
+    const rules = async (scheduleId: string) =>
+      (
+        await select<{ max_lateness_s: number | null }>(
+          t.db,
+          5000,
+          'SELECT max_lateness_s FROM timers WHERE schedule_id = ?',
+          [scheduleId],
+        )
+      ).map((r) => r.max_lateness_s);
+    const [skips, fires] = [await rules(skipping), await rules(firing)];
+    expect(skips.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(skips)).toEqual(new Set([30]));
+    expect(fires.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(fires)).toEqual(new Set([null]));
   });
 
   it('leaves a schedule alone until its next occurrence is within the lookahead', async () => {

@@ -307,8 +307,8 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
             summary: 'What the dashboard at /ui shows',
             operationId: 'dashboardOverview',
             description:
-              'Timers per status (each counted up to count_cap), the pending timers due next, the newest fired ' +
-              'and failed timers, the failed ones, and the newest schedules. The page at /ui loads without a key ' +
+              'Timers per status (each counted up to count_cap), the pending timers due next, the newest delivery ' +
+              'attempts of all timers, the failed timers, and the newest schedules. The page at /ui loads without a key ' +
               'and sends the one it is given as a Bearer token.',
             responses: {
               '200': { description: 'The overview.', content: json(ref('DashboardOverview')) },

@@ -18,6 +18,8 @@ const exampleSchedule = {
   paused: false,
   next_run_at: '2026-11-22T12:05:00.000Z',
   last_occurrence_at: null,
+  on_late: 'skip',
+  max_lateness_seconds: 60,
   created_at: '2026-11-22T12:01:12.000Z',
   updated_at: '2026-11-22T12:01:12.000Z',
 };
@@ -52,8 +54,10 @@ export function schedulePaths(options: DocumentOptions): Record<string, unknown>
           operationId: 'createSchedule',
           description:
             'Each occurrence of the cron expression, read in the time zone, becomes a timer that fires like any ' +
-            'other (same delivery, retries and guarantee), created once however many controllers run. After ' +
-            'downtime only the latest missed occurrence fires. Daylight saving time: a job at one fixed time of ' +
+            'other (same delivery, retries and guarantee), created once however many controllers run. ' +
+            'on_late and max_lateness_seconds, as for a timer, are copied onto each occurrence: with "skip", an ' +
+            'occurrence found later than that is skipped instead of sent. After downtime only the latest missed ' +
+            'occurrence is created, and it follows that rule. Daylight saving time: a job at one fixed time of ' +
             'day that falls in a skipped hour runs at the first time after the gap, and once on a repeated hour; ' +
             'other jobs skip the times that do not exist and run twice in a repeated hour.',
           requestBody: {
@@ -62,6 +66,8 @@ export function schedulePaths(options: DocumentOptions): Record<string, unknown>
               cron: '*/5 * * * *',
               timezone: 'Europe/Berlin',
               url: 'https://example.com/hooks',
+              on_late: 'skip',
+              max_lateness_seconds: 60,
             }),
           },
           responses: {
@@ -71,7 +77,7 @@ export function schedulePaths(options: DocumentOptions): Record<string, unknown>
               content: json(ref('Schedule'), exampleSchedule),
             },
             '400': errorResponse(
-              'Malformed JSON, an invalid expression or time zone, or a url this service does not send to.',
+              'Malformed JSON, an invalid expression, time zone or missed-fire rule, or a url this service does not send to.',
               'validation_failed',
               'invalid_json',
               'bad_request',

@@ -64,6 +64,28 @@ export const RetryPolicyRequest = Type.Object(
 export const ON_LATE = ['fire', 'skip'] as const;
 export type OnLate = (typeof ON_LATE)[number];
 
+/**
+ * The missed-fire rule in a request, for POST /timers and POST /schedules alike
+ * (`late`: when the thing is late). What the schema cannot say, that the two go
+ * together, is checked by missedFireRuleOf (domain/timerRequest.ts).
+ */
+const missedFireRequest = (late: string) => ({
+  on_late: Type.Optional(
+    StringEnum(ON_LATE, {
+      description:
+        `What to do when a controller finds ${late}: "fire" (default) ` +
+        'sends it however late; "skip" marks it skipped, unsent, when it is more than max_lateness_seconds late.',
+    }),
+  ),
+  max_lateness_seconds: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: MAX_LATENESS_SECONDS,
+      description: 'With on_late "skip" (and only then; required there): how late the fire may still be sent.',
+    }),
+  ),
+});
+
 const webhookUrl = (what: string) =>
   Type.String({
     format: 'uri',
@@ -90,20 +112,7 @@ export const CreateTimerRequest = Type.Object(
     ),
     url: webhookUrl('the timer fires'),
     retry: Type.Optional(RetryPolicyRequest),
-    on_late: Type.Optional(
-      StringEnum(ON_LATE, {
-        description:
-          'What to do when a controller finds the timer late (e.g. none was running at fire_at): "fire" (default) ' +
-          'sends it however late; "skip" marks it skipped, unsent, when it is more than max_lateness_seconds late.',
-      }),
-    ),
-    max_lateness_seconds: Type.Optional(
-      Type.Integer({
-        minimum: 1,
-        maximum: MAX_LATENESS_SECONDS,
-        description: 'With on_late "skip" (and only then; required there): how late the fire may still be sent.',
-      }),
-    ),
+    ...missedFireRequest('the timer late (e.g. none was running at fire_at)'),
   },
   {
     additionalProperties: false,
@@ -128,6 +137,12 @@ const nullableDateTime = (description: string) =>
 
 const nullableInt = (description: string) => Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description });
 
+/** The missed-fire rule as a timer or a schedule shows it. */
+const missedFireView = (description: string) => ({
+  on_late: StringEnum(ON_LATE, { description }),
+  max_lateness_seconds: nullableInt('With on_late "skip": how late the fire may still be sent; else null.'),
+});
+
 export const Timer = Type.Object({
   id: Type.String({ format: 'uuid', description: 'Time-ordered UUID (v7).' }),
   status: TimerStatus,
@@ -151,8 +166,7 @@ export const Timer = Type.Object({
     },
     { description: "The timer's retry schedule as it was created; null fields follow the service's settings." },
   ),
-  on_late: StringEnum(ON_LATE, { description: 'The missed-fire policy.' }),
-  max_lateness_seconds: nullableInt('With on_late "skip": how late the fire may still be sent; else null.'),
+  ...missedFireView('The missed-fire policy.'),
   schedule_id: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
     description: 'The schedule this timer is an occurrence of; null for a timer created with POST /timers.',
   }),
@@ -248,6 +262,9 @@ export const CreateScheduleRequest = Type.Object(
       }),
     ),
     url: webhookUrl('an occurrence fires'),
+    ...missedFireRequest(
+      'an occurrence late (e.g. none was running at its time, or it is the one created to catch up after downtime)',
+    ),
   },
   {
     additionalProperties: false,
@@ -267,6 +284,7 @@ export const Schedule = Type.Object({
     'The next occurrence not yet created as a timer (UTC); null while paused, or when the expression never fires again.',
   ),
   last_occurrence_at: nullableDateTime('The latest occurrence created as a timer, if any.'),
+  ...missedFireView('The missed-fire policy, copied onto each occurrence.'),
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
 });
@@ -289,6 +307,15 @@ export const ListSchedulesQuery = Type.Object(
 );
 export type ListSchedulesQuery = Static<typeof ListSchedulesQuery>;
 
+export const RecentDelivery = Type.Object(
+  {
+    timer_id: Type.String({ format: 'uuid', description: 'The timer the request was sent for.' }),
+    ...Attempt.properties,
+  },
+  { description: 'One request a controller sent, as GET /timers/{id}/attempts shows it, with its timer.' },
+);
+export type RecentDelivery = Static<typeof RecentDelivery>;
+
 export const DashboardOverview = Type.Object({
   now: Type.String({ format: 'date-time', description: "The database's clock when this was read." }),
   counts: Type.Object(
@@ -300,7 +327,10 @@ export const DashboardOverview = Type.Object({
   ),
   count_cap: Type.Integer({ description: 'A count equal to this means "at least this many".' }),
   due_soon: Type.Array(Timer, { description: 'Pending timers, soonest due first (overdue ones first).' }),
-  recent: Type.Array(Timer, { description: 'The newest fired and failed timers.' }),
+  recent: Type.Array(RecentDelivery, {
+    description:
+      'The newest delivery attempts of all timers, newest first (by finished_at), from the delivery history.',
+  }),
   failed: Type.Array(Timer, { description: 'The newest failed timers.' }),
   schedules: Type.Array(Schedule, { description: 'The newest schedules.' }),
 });

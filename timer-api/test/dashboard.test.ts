@@ -1,10 +1,11 @@
 /**
  * The dashboard over HTTP: its three static files (public, with a strict content
  * security policy), and the overview it reads (behind the API key when keys are
- * set), checked against the rows. The page itself runs in a browser in
+ * set), checked against the rows: recent deliveries are the newest attempts of
+ * the delivery history. The page itself runs in a browser in
  * test/dashboard.test.ts. Runs on MariaDB/MySQL and on the embedded SQLite file.
  */
-import { loadConfig } from '@timer/shared';
+import { AttemptRecord, ClaimedTimer, loadConfig } from '@timer/shared';
 import { createTestDatabase, DIALECTS, TestDatabase } from '../../test/helpers/db';
 import { expectError, HOOK_URL, rawRequest, RunningApi, startApp } from './support';
 
@@ -75,6 +76,7 @@ describe.each(DIALECTS)('the dashboard on %s', (dialect) => {
 
   describe('the overview', () => {
     beforeEach(async () => {
+      await t.db.raw('DELETE FROM timer_attempts');
       await t.db.raw('DELETE FROM timers');
       await t.db.raw('DELETE FROM schedules');
     });
@@ -85,12 +87,30 @@ describe.each(DIALECTS)('the dashboard on %s', (dialect) => {
       return res.body.id;
     }
 
-    async function finish(id: string, status: 'fired' | 'failed', error: string | null = null): Promise<void> {
-      await t.db.raw(
-        `UPDATE timers SET status = ?, due_at = NULL, attempts = 1, last_error = ?,
-           fired_at = ${status === 'fired' ? t.sql.now : 'NULL'} WHERE id = ?`,
-        [status, error, id],
-      );
+    /** Claims the timers due now, as a controller does. */
+    async function claimDue(): Promise<Map<string, ClaimedTimer>> {
+      const claims = await t.store.claimDue({ owner: 'ctl-1', limit: 10, leaseMs: 30_000, lookaheadMs: 0 });
+      return new Map(claims.map((c) => [c.id, c]));
+    }
+
+    /** The attempt a controller records for `claim`, finished `agoMs` before now. */
+    function attemptOf(claim: ClaimedTimer, agoMs: number, answer: Partial<AttemptRecord> = {}): AttemptRecord {
+      const finishedAt = new Date(Date.now() - agoMs);
+      return {
+        timerId: claim.id,
+        leaseToken: claim.leaseToken,
+        attempt: claim.attemptNumber,
+        startedAt: new Date(finishedAt.getTime() - 40),
+        finishedAt,
+        durationMs: 40,
+        statusCode: 200,
+        errorClass: null,
+        error: null,
+        outcome: 'delivered',
+        controllerId: 'ctl-1',
+        latenessMs: 4,
+        ...answer,
+      };
     }
 
     it('needs the key when keys are set, and answers with it', async () => {
@@ -103,10 +123,16 @@ describe.each(DIALECTS)('the dashboard on %s', (dialect) => {
     it('shows the counts by status, the timers due next, recent deliveries, failed timers and schedules', async () => {
       const later = await createTimer(600);
       const sooner = await createTimer(60);
-      const delivered = await createTimer(1);
-      const failed = await createTimer(2);
-      await finish(delivered, 'fired');
-      await finish(failed, 'failed', 'HTTP 410');
+      const delivered = await createTimer(0);
+      const failed = await createTimer(0);
+      const claims = await claimDue();
+      const http = (status: number) => ({ statusCode: status, errorClass: 'http', error: `HTTP ${status}` });
+      const retried = attemptOf(claims.get(delivered)!, 3000, { ...http(503), outcome: 'retry' });
+      await t.store.scheduleRetry('ctl-1', claims.get(delivered)!, 0, 'HTTP 503', retried);
+      const gone = attemptOf(claims.get(failed)!, 2000, { ...http(410), outcome: 'failed', latenessMs: 1500 });
+      await t.store.fail('ctl-1', claims.get(failed)!, 'HTTP 410', gone);
+      const second = (await claimDue()).get(delivered)!;
+      await t.store.completeFired('ctl-1', [second], [attemptOf(second, 1000)]);
       const schedule = await api
         .http()
         .post('/schedules')
@@ -115,20 +141,56 @@ describe.each(DIALECTS)('the dashboard on %s', (dialect) => {
       const res = await api.http().get('/ui/api/overview');
 
       expect(res.status).toBe(200);
-      expect(res.body.counts).toEqual({ pending: 2, firing: 0, fired: 1, failed: 1, canceled: 0 });
+      expect(res.body.counts).toEqual({ pending: 2, firing: 0, fired: 1, failed: 1, canceled: 0, skipped: 0 });
       expect(res.body.count_cap).toBe(100_000);
       expect(res.body.due_soon.map((x: { id: string }) => x.id)).toEqual([sooner, later]);
-      expect(res.body.recent.map((x: { id: string }) => x.id)).toEqual([failed, delivered]);
-      expect(res.body.recent[0]).toMatchObject({ status: 'failed', last_error: 'HTTP 410' });
-      expect(res.body.recent[1].fired_at).toEqual(expect.any(String));
+      // Every request sent, newest first, from the delivery history.
+      expect(res.body.recent.map((x: { timer_id: string; attempt: number }) => [x.timer_id, x.attempt])).toEqual([
+        [delivered, 2],
+        [failed, 1],
+        [delivered, 1],
+      ]);
+      expect(res.body.recent[1]).toEqual({
+        timer_id: failed,
+        attempt: 1,
+        started_at: gone.startedAt.toISOString(),
+        finished_at: gone.finishedAt.toISOString(),
+        duration_ms: 40,
+        status_code: 410,
+        error_class: 'http',
+        error: 'HTTP 410',
+        outcome: 'failed',
+        controller_id: 'ctl-1',
+        lateness_ms: 1500,
+        lease_token: 1,
+      });
+      expect(res.body.recent[0]).toMatchObject({ status_code: 200, outcome: 'delivered', lateness_ms: 4 });
       expect(res.body.failed.map((x: { id: string }) => x.id)).toEqual([failed]);
       expect(res.body.schedules).toEqual([schedule.body]);
       expect(Math.abs(Date.parse(res.body.now) - Date.now())).toBeLessThan(5000);
     });
 
+    it('shows no recent deliveries for timers that finished without a request (skipped)', async () => {
+      const skipped = await createTimer(0);
+      const claim = (await claimDue()).get(skipped)!;
+      await t.store.skip('ctl-1', claim, 'skipped: 61.0 s late, more than max_lateness_seconds 60');
+
+      const res = await api.http().get('/ui/api/overview');
+
+      expect(res.body.counts).toMatchObject({ skipped: 1, fired: 0 });
+      expect(res.body.recent).toEqual([]);
+    });
+
     it('counts each status only up to the cap', async () => {
       for (let i = 0; i < 3; i++) await createTimer(600);
-      expect(await t.store.countByStatus(2)).toEqual({ pending: 2, firing: 0, fired: 0, failed: 0, canceled: 0 });
+      expect(await t.store.countByStatus(2)).toEqual({
+        pending: 2,
+        firing: 0,
+        fired: 0,
+        failed: 0,
+        canceled: 0,
+        skipped: 0,
+      });
     });
   });
 });

@@ -14,7 +14,9 @@ const SCHEDULE_FIELDS = [
   'cron',
   'id',
   'last_occurrence_at',
+  'max_lateness_seconds',
   'next_run_at',
+  'on_late',
   'paused',
   'timezone',
   'updated_at',
@@ -81,6 +83,8 @@ describe.each(DIALECTS)('the /schedules api on %s', (dialect) => {
         url: HOOK_URL,
         paused: false,
         last_occurrence_at: null,
+        on_late: 'fire',
+        max_lateness_seconds: null,
       });
       expect(res.body.next_run_at).toBe(nextOf('30 2 * * *', 'Europe/Berlin', new Date(res.body.created_at)));
       expect(await row(res.body.id)).toMatchObject({
@@ -91,6 +95,34 @@ describe.each(DIALECTS)('the /schedules api on %s', (dialect) => {
         paused: 0,
         next_run_at: new Date(res.body.next_run_at),
       });
+    });
+
+    it('takes a missed-fire rule for its occurrences, as POST /timers does, and stores it', async () => {
+      const body = await create({ cron: '*/5 * * * *', url: HOOK_URL, on_late: 'skip', max_lateness_seconds: 60 });
+
+      expect(body).toMatchObject({ on_late: 'skip', max_lateness_seconds: 60 });
+      expect((await api.http().get(`/schedules/${body.id}`)).body).toEqual(body);
+      const [r] = await select<{ max_lateness_s: number | null }>(
+        t.db,
+        5000,
+        'SELECT max_lateness_s FROM schedules WHERE id = ?',
+        [body.id],
+      );
+      expect(r.max_lateness_s).toBe(60);
+      expect(await create({ cron: '*/5 * * * *', url: HOOK_URL, on_late: 'fire' })).toMatchObject({
+        on_late: 'fire',
+        max_lateness_seconds: null,
+      });
+    });
+
+    it('lists every problem at once: a bad expression and a bad missed-fire rule', async () => {
+      const res = await api.http().post('/schedules').send({ cron: '61 * * * *', url: HOOK_URL, on_late: 'skip' });
+
+      expectError(res, 400, 'validation_failed');
+      expect(res.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual([
+        'cron',
+        'max_lateness_seconds',
+      ]);
     });
 
     it('reads the expression in UTC when no time zone is given, and takes a seconds field', async () => {
@@ -120,6 +152,11 @@ describe.each(DIALECTS)('the /schedules api on %s', (dialect) => {
       [{ cron: '* * * * *', url: 'ftp://example.com/x' }, 'url'],
       [{ cron: '* * * * *' }, 'body'],
       [{ cron: '* * * * *', url: HOOK_URL, seconds: 5 }, 'seconds'],
+      [{ cron: '* * * * *', url: HOOK_URL, on_late: 'later' }, 'on_late'],
+      [{ cron: '* * * * *', url: HOOK_URL, on_late: 'skip' }, 'max_lateness_seconds'],
+      [{ cron: '* * * * *', url: HOOK_URL, max_lateness_seconds: 5 }, 'max_lateness_seconds'],
+      [{ cron: '* * * * *', url: HOOK_URL, on_late: 'fire', max_lateness_seconds: 5 }, 'max_lateness_seconds'],
+      [{ cron: '* * * * *', url: HOOK_URL, on_late: 'skip', max_lateness_seconds: 0 }, 'max_lateness_seconds'],
     ])('refuses %j with 400 validation_failed naming %s, and stores nothing', async (body, path) => {
       const [{ n: before }] = await select<{ n: number }>(t.db, 5000, 'SELECT COUNT(*) AS n FROM schedules');
 
@@ -242,6 +279,11 @@ describe.each(DIALECTS)('the /schedules api on %s', (dialect) => {
       expect.arrayContaining(['/schedules', '/schedules/{id}', '/schedules/{id}/pause', '/schedules/{id}/resume']),
     );
     expect(document.components.schemas.Schedule.properties).toHaveProperty('next_run_at');
+    expect(document.components.schemas.Schedule.properties).toHaveProperty('on_late');
+    expect(document.components.schemas.Schedule.properties).toHaveProperty('max_lateness_seconds');
+    expect(Object.keys(document.components.schemas.CreateScheduleRequest.properties)).toEqual(
+      expect.arrayContaining(['on_late', 'max_lateness_seconds']),
+    );
     expect(document.components.schemas.Timer.properties).toHaveProperty('schedule_id');
   });
 });

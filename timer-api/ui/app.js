@@ -7,7 +7,7 @@
 
   const KEY_ITEM = 'timer-service.api-key';
   const REFRESH_MS = 5000;
-  const STATUSES = ['pending', 'firing', 'fired', 'failed', 'canceled'];
+  const STATUSES = ['pending', 'firing', 'fired', 'failed', 'canceled', 'skipped'];
   const $ = (id) => document.getElementById(id);
   let timer = null;
   let loading = false;
@@ -112,25 +112,28 @@
     fill('due-soon', rows, 5, 'No pending timers.');
   }
 
-  function drawRecent(timers) {
-    const rows = timers.map((t) => {
-      const late = t.fired_at ? Date.parse(t.fired_at) - Date.parse(t.fire_at) : null;
-      const lateCell = el(
-        'td',
-        late === null ? '—' : late < 1000 ? late + ' ms' : span(late),
-        late >= 1000 ? 'late' : '',
-      );
-      const outcome = t.status === 'fired' ? 'delivered' : 'failed: ' + (t.last_error ?? '');
-      return row([
-        idCell(t.id),
-        time(t.fire_at),
-        time(t.fired_at),
+  /** One row per request a controller sent, newest first, from the delivery history. */
+  function drawRecent(attempts) {
+    const rows = attempts.map((a) => {
+      const late = a.lateness_ms;
+      const lateCell = el('td', Math.abs(late) < 1000 ? late + ' ms' : span(late), late >= 1000 ? 'late' : '');
+      const answer = el('td', a.status_code !== null ? a.status_code : (a.error ?? a.error_class), 'answer');
+      if (a.error) answer.title = a.error;
+      const tr = row([
+        idCell(a.timer_id),
+        a.attempt,
+        time(a.started_at),
         lateCell,
-        t.attempts,
-        el('td', outcome, 'status ' + t.status),
+        a.duration_ms + ' ms',
+        answer,
+        el('td', a.outcome, 'status ' + a.outcome),
+        el('td', a.controller_id, 'id'),
       ]);
+      tr.dataset.timer = a.timer_id;
+      tr.dataset.outcome = a.outcome;
+      return tr;
     });
-    fill('recent', rows, 6, 'Nothing delivered yet.');
+    fill('recent', rows, 8, 'Nothing sent yet.');
   }
 
   function drawFailed(timers) {
@@ -234,10 +237,8 @@
   async function replay(id, button) {
     button.disabled = true;
     const { status, body } = await call('POST', '../timers/' + encodeURIComponent(id) + '/retry');
-    if (status >= 200 && status < 300) banner('Timer ' + id + ' replayed: it is pending again.', 'info');
-    else if (status === 404 && body && body.error && body.error.code === 'route_not_found') {
-      banner('This server cannot replay timers yet (POST /timers/{id}/retry).', 'error');
-    } else banner((body && body.error && body.error.message) || 'Replay failed: ' + status + '.', 'error');
+    if (status === 200) banner('Timer ' + id + ' replayed: it is pending again.', 'info');
+    else banner((body && body.error && body.error.message) || 'Replay failed: ' + status + '.', 'error');
     await refresh();
   }
 

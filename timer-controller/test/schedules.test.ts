@@ -2,7 +2,8 @@
  * Schedules end to end on a real MariaDB: schedules created through the api,
  * their occurrences created by two controller processes at once and fired like
  * any timer — each occurrence exactly one timer row and one delivery — and, after
- * downtime, only the latest missed occurrence fired.
+ * downtime, only the latest missed occurrence created, which then follows the
+ * schedule's missed-fire rule: fired late by default, skipped under on_late "skip".
  */
 import { select } from '@timer/shared';
 import { createTestDatabase, TestDatabase } from '../../test/helpers/db';
@@ -34,13 +35,16 @@ interface OccurrenceRow {
   status: string;
   occurrence_at: Date;
   fire_at: Date;
+  max_lateness_s: number | null;
+  last_error: string | null;
 }
 
 function occurrences(scheduleId: string): Promise<OccurrenceRow[]> {
   return select<OccurrenceRow>(
     t.db,
     5000,
-    'SELECT id, status, occurrence_at, fire_at FROM timers WHERE schedule_id = ? ORDER BY occurrence_at',
+    `SELECT id, status, occurrence_at, fire_at, max_lateness_s, last_error FROM timers
+     WHERE schedule_id = ? ORDER BY occurrence_at`,
     [scheduleId],
   );
 }
@@ -155,4 +159,49 @@ it('after downtime fires only the latest missed occurrence, once, and logs the s
   const schedule = await t.store.findSchedule(id);
   expect(schedule!.nextRunAt!.toISOString()).toBe(new Date(today.getTime() + 86_400_000).toISOString());
   expect(schedule!.lastOccurrenceAt!.toISOString()).toBe(today.toISOString());
+});
+
+it('after downtime skips the catch-up occurrence of an on_late "skip" schedule that is too late, and sends nothing', async () => {
+  const api = spawnService('api', { DATABASE_URL: t.url });
+  processes.push(api);
+  const base = `http://127.0.0.1:${(await api.waitForLog('API listening')).port as number}`;
+  // Hourly at the minute of ten minutes ago: the latest occurrence is 10–11 minutes old, whenever this runs.
+  const latest = new Date(Date.now() - 10 * 60_000);
+  latest.setUTCSeconds(0, 0);
+  const cron = `${latest.getUTCMinutes()} * * * *`;
+  const create = async (rule: object): Promise<string> => {
+    const res = await fetch(`${base}/schedules`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ cron, url: receiver.url, ...rule }),
+    });
+    expect(res.status).toBe(201);
+    return ((await res.json()) as { id: string }).id;
+  };
+  const skipping = await create({ on_late: 'skip', max_lateness_seconds: 60 });
+  const lenient = await create({ on_late: 'skip', max_lateness_seconds: 3600 });
+  // As if no controller had run for three hours: the next run is three occurrences back.
+  const threeHoursBack = new Date(latest.getTime() - 3 * 3600_000);
+  await t.db.raw('UPDATE schedules SET next_run_at = ? WHERE id IN (?, ?)', [threeHoursBack, skipping, lenient]);
+
+  const c = controller('catch-up-skip');
+  const line = await c.waitForLog('Timer too late under its missed-fire policy; skipped');
+  await waitFor('the lenient occurrence to be fired', async () => (await occurrences(lenient))[0]?.status === 'fired');
+
+  const [skipped] = await occurrences(skipping);
+  expect(skipped).toMatchObject({ status: 'skipped', max_lateness_s: 60 });
+  expect(skipped.occurrence_at.toISOString()).toBe(latest.toISOString());
+  expect(skipped.last_error).toMatch(/^skipped: \d+\.\d s late, more than max_lateness_seconds 60$/);
+  expect(line).toMatchObject({ timerId: skipped.id, maxLatenessMs: 60_000 });
+  expect(line.lateMs as number).toBeGreaterThanOrEqual(10 * 60_000);
+  expect(receiver.countById().get(skipped.id)).toBeUndefined();
+  expect(await t.store.attempts({ timerId: skipped.id, limit: 10 })).toEqual([]);
+  // Only the latest missed occurrence was created, for either schedule; the one within its limit was sent.
+  expect(await occurrences(skipping)).toHaveLength(1);
+  const [fired] = await occurrences(lenient);
+  expect(fired.occurrence_at.toISOString()).toBe(latest.toISOString());
+  expect(receiver.countById().get(fired.id)).toBe(1);
+  const schedule = await t.store.findSchedule(skipping);
+  expect(schedule).toMatchObject({ maxLatenessSeconds: 60, lastOccurrenceAt: latest });
+  expect(schedule!.nextRunAt!.getTime()).toBe(latest.getTime() + 3600_000);
 });

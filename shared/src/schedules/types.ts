@@ -9,6 +9,8 @@ export interface ScheduleRecord {
   nextRunAt: Date | null;
   /** The latest occurrence created as a timer, if any. */
   lastOccurrenceAt: Date | null;
+  /** on_late "skip": the most seconds late each occurrence may be sent; null: fire however late. */
+  maxLatenessSeconds: number | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -20,6 +22,8 @@ export interface NewSchedule {
   url: string;
   owner: string | null;
   nextRunAt: Date | null;
+  /** on_late "skip" with this many seconds; null or absent: fire however late. */
+  maxLatenessSeconds?: number | null;
   createdAt: Date;
 }
 
@@ -31,6 +35,8 @@ export interface DueSchedule {
   url: string;
   owner: string | null;
   nextRunAt: Date;
+  /** Copied onto each occurrence (timers.max_lateness_s). */
+  maxLatenessSeconds: number | null;
 }
 
 /** What the materializer decided for one schedule: occurrences to create and where to go on. */

@@ -30,6 +30,7 @@ import { findTimer, listTimers, ListQuery } from './sql/findTimers';
 import { IdempotencyKey, insertIdempotentTimer } from './sql/insertIdempotentTimer';
 import { insertTimers, NewTimer } from './sql/insertTimers';
 import { AttemptQuery, listAttempts } from './sql/listAttempts';
+import { listRecentAttempts } from './sql/listRecentAttempts';
 import { releaseTimers } from './sql/releaseTimers';
 import { replayTimer } from './sql/replayTimer';
 import { scheduleRetry } from './sql/scheduleRetry';
@@ -127,6 +128,11 @@ export class TimerStore {
 
   attempts(query: AttemptQuery): Promise<AttemptRecord[]> {
     return listAttempts(this.db, this.queryTimeoutMs, query);
+  }
+
+  /** The newest attempts of all timers, newest first (the dashboard). */
+  recentAttempts(limit: number): Promise<AttemptRecord[]> {
+    return listRecentAttempts(this.db, this.queryTimeoutMs, limit);
   }
 
   claimDue(claim: { owner: string; limit: number; leaseMs: number; lookaheadMs: number }): Promise<ClaimedTimer[]> {

@@ -1,7 +1,8 @@
 /**
  * The api's rules about schedules: a cron expression and a time zone that mean
- * something, a URL it may send to, the first occurrence computed on the database
- * clock, pause and resume, how a schedule is shown. No HTTP, no SQL. The
+ * something, a URL it may send to, the missed-fire rule its occurrences inherit
+ * (checked as for a timer), the first occurrence computed on the database clock,
+ * pause and resume, how a schedule is shown. No HTTP, no SQL. The
  * controllers create the occurrences (timer-controller/src/occurrences.ts).
  */
 import { v7 as uuidv7 } from 'uuid';
@@ -15,11 +16,12 @@ import {
   ScheduleRecord,
   TimerStore,
 } from '@timer/shared';
-import { AppError } from '../errors';
+import { AppError, ErrorDetail } from '../errors';
 import type { CreateScheduleRequest, ListSchedulesQuery, Schedule, SchedulePage } from '../schemas';
 import { ANONYMOUS_OWNER, Client } from './client';
 import { decodeCursor, encodeCursor, normalizeId } from './ids';
 import type { Nudger } from './nudger';
+import { missedFireRuleOf } from './timerRequest';
 import { checkWebhookUrl } from './timers';
 import type { WebhookTargets } from './webhookTargets';
 
@@ -41,13 +43,16 @@ export class ScheduleService {
     request: CreateScheduleRequest,
     client: Pick<Client, 'owner'> = { owner: ANONYMOUS_OWNER },
   ): Promise<Schedule> {
-    const rule = parseRule(request.cron, request.timezone ?? DEFAULT_TIMEZONE);
+    const problems: ErrorDetail[] = [];
+    const maxLatenessSeconds = missedFireRuleOf(request, problems);
+    const rule = ruleOf(request, problems);
+    if (rule === null || problems.length > 0) throw invalid(problems);
     const url = checkWebhookUrl(request.url);
     await this.options.targets.check(url);
     const now = this.options.dbClock.now();
     const next = rule.nextAfter(now);
     if (next === null) {
-      throw invalid('cron', 'cron never matches a date (such as 30 February)');
+      throw invalid([{ path: 'cron', message: 'cron never matches a date (such as 30 February)' }]);
     }
     const schedule = {
       id: uuidv7(),
@@ -56,6 +61,7 @@ export class ScheduleService {
       url,
       owner: client.owner,
       nextRunAt: new Date(next),
+      maxLatenessSeconds,
       createdAt: new Date(now),
     };
     await this.options.store.createSchedule(schedule);
@@ -65,6 +71,7 @@ export class ScheduleService {
       cron: schedule.cron,
       timezone: schedule.timezone,
       nextRunAt: schedule.nextRunAt.toISOString(),
+      maxLatenessSeconds,
     });
     return toScheduleView({
       ...schedule,
@@ -139,14 +146,19 @@ export class ScheduleService {
   }
 }
 
-function parseRule(cron: string, timezone: string): CronRule {
-  const rule = CronRule.parse(cron, timezone);
-  if (isCronProblem(rule)) throw invalid(rule.path, rule.message);
-  return rule;
+function ruleOf(request: CreateScheduleRequest, problems: ErrorDetail[]): CronRule | null {
+  const rule = CronRule.parse(request.cron, request.timezone ?? DEFAULT_TIMEZONE);
+  if (!isCronProblem(rule)) return rule;
+  problems.push({ path: rule.path, message: rule.message });
+  return null;
 }
 
-function invalid(path: string, message: string): AppError {
-  return new AppError('validation_failed', `Invalid request body: ${message}`, [{ path, message }]);
+function invalid(problems: ErrorDetail[]): AppError {
+  return new AppError(
+    'validation_failed',
+    `Invalid request body: ${problems.map((p) => p.message).join('; ')}`,
+    problems,
+  );
 }
 
 function viewOf(change: ScheduleChange): Schedule {
@@ -164,6 +176,8 @@ export function toScheduleView(record: ScheduleRecord): Schedule {
     paused: record.paused,
     next_run_at: iso(record.nextRunAt),
     last_occurrence_at: iso(record.lastOccurrenceAt),
+    on_late: record.maxLatenessSeconds === null ? 'fire' : 'skip',
+    max_lateness_seconds: record.maxLatenessSeconds,
     created_at: record.createdAt.toISOString(),
     updated_at: record.updatedAt.toISOString(),
   };

@@ -22,7 +22,7 @@ export function planTimer(request: CreateTimerRequest, nowMs: number, maxDelaySe
   const problems: ErrorDetail[] = [];
   const fireAtMs = fireTimeOf(request, nowMs, maxDelaySeconds, problems);
   const retry = retryPolicyOf(request, problems);
-  const maxLatenessSeconds = latenessOf(request, problems);
+  const maxLatenessSeconds = missedFireRuleOf(request, problems);
   if (problems.length > 0) {
     throw new AppError(
       'validation_failed',
@@ -74,7 +74,15 @@ function retryPolicyOf(request: CreateTimerRequest, problems: ErrorDetail[]): Re
   return { maxAttempts: retry.max_attempts ?? null, baseMs: retry.base_ms ?? null, maxMs: retry.max_ms ?? null };
 }
 
-function latenessOf(request: CreateTimerRequest, problems: ErrorDetail[]): number | null {
+/**
+ * The missed-fire rule of a timer or a schedule (whose occurrences inherit it):
+ * max_lateness_seconds with on_late "skip", null for "fire". Each rule the
+ * schema cannot say is a problem pushed onto `problems`.
+ */
+export function missedFireRuleOf(
+  request: Pick<CreateTimerRequest, 'on_late' | 'max_lateness_seconds'>,
+  problems: ErrorDetail[],
+): number | null {
   const skip = request.on_late === 'skip';
   if (skip && request.max_lateness_seconds === undefined) {
     problems.push({ path: 'max_lateness_seconds', message: 'max_lateness_seconds is required with on_late "skip"' });

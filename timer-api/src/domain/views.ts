@@ -1,6 +1,6 @@
 /** How stored timers and attempts are shown: the api's outward shapes, no HTTP, no SQL. */
 import type { AttemptRecord, TimerRecord } from '@timer/shared';
-import type { Attempt, Timer } from '../schemas';
+import type { Attempt, RecentDelivery, Timer } from '../schemas';
 
 /** A finished or canceled timer has no time left, whatever its fire_at says. */
 function isLive(record: TimerRecord): boolean {
@@ -43,4 +43,8 @@ export function toAttemptView(record: AttemptRecord): Attempt {
     lateness_ms: record.latenessMs,
     lease_token: record.leaseToken,
   };
+}
+
+export function toRecentDeliveryView(record: AttemptRecord): RecentDelivery {
+  return { timer_id: record.timerId, ...toAttemptView(record) };
 }

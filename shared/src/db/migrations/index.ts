@@ -16,6 +16,8 @@ import * as indexTimersStatusUpdatedAt from './20261122000900_index_timers_statu
 import * as createSchedules from './20261122001000_create_schedules';
 import * as addTimersSchedule from './20261122001100_add_timers_schedule';
 import * as uniqueTimersScheduleOccurrence from './20261122001200_unique_timers_schedule_occurrence';
+import * as addSchedulesMaxLateness from './20261122001300_add_schedules_max_lateness';
+import * as indexTimerAttemptsFinishedAt from './20261122001400_index_timer_attempts_finished_at';
 
 interface Migration {
   name: string;
@@ -37,6 +39,8 @@ const migrations: Migration[] = [
   createSchedules,
   addTimersSchedule,
   uniqueTimersScheduleOccurrence,
+  addSchedulesMaxLateness,
+  indexTimerAttemptsFinishedAt,
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

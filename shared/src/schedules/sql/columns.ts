@@ -2,7 +2,8 @@
 import type { DbTime, Dialect } from '../../db/dialect';
 import type { ScheduleRecord } from '../types';
 
-export const SCHEDULE_COLUMNS = `id, cron, timezone, url, paused, next_run_at, last_occurrence_at, created_at, updated_at`;
+export const SCHEDULE_COLUMNS = `id, cron, timezone, url, paused, next_run_at, last_occurrence_at, max_lateness_s,
+  created_at, updated_at`;
 
 export interface ScheduleRow {
   id: string;
@@ -12,6 +13,7 @@ export interface ScheduleRow {
   paused: number | boolean;
   next_run_at: DbTime | null;
   last_occurrence_at: DbTime | null;
+  max_lateness_s: number | null;
   created_at: DbTime;
   updated_at: DbTime;
 }
@@ -26,6 +28,7 @@ export function toScheduleRecord(d: Dialect, row: ScheduleRow): ScheduleRecord {
     paused: Boolean(Number(row.paused)),
     nextRunAt: time(row.next_run_at),
     lastOccurrenceAt: time(row.last_occurrence_at),
+    maxLatenessSeconds: row.max_lateness_s,
     createdAt: d.date(row.created_at),
     updatedAt: d.date(row.updated_at),
   };

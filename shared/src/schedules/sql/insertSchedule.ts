@@ -4,8 +4,9 @@
  * pick it up once that occurrence is within their lookahead.
  *
  * Parameters: the new schedule (id UUIDv7, cron, timezone, url, owner, nextRunAt,
- * createdAt). Locks: only the new row. Dates bind as DATETIME on MySQL and as epoch
- * milliseconds on SQLite (knex and the drivers do that), as for timers.
+ * maxLatenessSeconds: its missed-fire rule, NULL to fire however late,
+ * createdAt). Locks: only the new row. Dates bind as DATETIME on MySQL and as
+ * epoch milliseconds on SQLite (knex and the drivers do that), as for timers.
  */
 import type { Knex } from 'knex';
 import { write } from '../../db/query';
@@ -15,8 +16,8 @@ export async function insertSchedule(db: Knex, timeoutMs: number, s: NewSchedule
   await write(
     db,
     timeoutMs,
-    `INSERT INTO schedules (id, owner, cron, timezone, url, paused, next_run_at, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)`,
-    [s.id, s.owner, s.cron, s.timezone, s.url, s.nextRunAt, s.createdAt, s.createdAt],
+    `INSERT INTO schedules (id, owner, cron, timezone, url, paused, next_run_at, max_lateness_s, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`,
+    [s.id, s.owner, s.cron, s.timezone, s.url, s.nextRunAt, s.maxLatenessSeconds ?? null, s.createdAt, s.createdAt],
   );
 }

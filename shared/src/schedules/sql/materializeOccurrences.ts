@@ -15,8 +15,10 @@
  *      once; the second skips it instead of waiting. The rows stay locked until
  *      COMMIT, which is what makes a pause or a delete wait for the timers
  *      created here (see cancelOccurrences).
- *   2. INSERT one timer per planned occurrence, with schedule_id and
- *      occurrence_at. The unique key timers_schedule_occurrence makes a second
+ *   2. INSERT one timer per planned occurrence, with schedule_id,
+ *      occurrence_at, and the schedule's missed-fire rule (max_lateness_s): an
+ *      occurrence the claim finds too late, such as the one created to catch up
+ *      after downtime, is then skipped like any timer. The unique key timers_schedule_occurrence makes a second
  *      INSERT of an occurrence a no-op (onConflictIgnore): whoever created it
  *      first won, and that is fine. The SELECT's lock makes that rare; the key
  *      makes it harmless, whatever happens to the lock (a paused and resumed
@@ -43,6 +45,7 @@ interface DueRow {
   url: string;
   owner: string | null;
   next_run_at: DbTime;
+  max_lateness_s: number | null;
   now_ms: number | string;
 }
 
@@ -66,7 +69,8 @@ export async function materializeOccurrences<P extends ScheduleAdvance>(
     const rows = await select<DueRow>(
       trx,
       timeoutMs,
-      `SELECT id, cron, timezone, url, owner, next_run_at, ${d.nowEpochMs} AS now_ms FROM schedules
+      `SELECT id, cron, timezone, url, owner, next_run_at, max_lateness_s, ${d.nowEpochMs} AS now_ms
+       FROM schedules
        WHERE next_run_at <= ${d.plus(d.now)}
        ORDER BY next_run_at
        LIMIT ?
@@ -83,21 +87,30 @@ export async function materializeOccurrences<P extends ScheduleAdvance>(
         url: row.url,
         owner: row.owner,
         nextRunAt: d.date(row.next_run_at),
+        maxLatenessSeconds: row.max_lateness_s,
       };
       return { schedule, plan: plan(schedule, nowMs) };
     });
 
     const timers = planned.flatMap(({ schedule, plan }) => plan.occurrences.map((at) => ({ schedule, at })));
     if (timers.length > 0) {
-      // TODO(issue 7): copy the schedule's on_late / max_lateness_seconds onto each timer here.
       await write(
         trx,
         timeoutMs,
         `INSERT INTO timers
-           (id, url, status, fire_at, due_at, created_at, updated_at, owner, schedule_id, occurrence_at)
-         VALUES ${timers.map(() => `(?, ?, 'pending', ?, ?, ${d.now}, ${d.now}, ?, ?, ?)`).join(', ')}
+           (id, url, status, fire_at, due_at, created_at, updated_at, owner, schedule_id, occurrence_at, max_lateness_s)
+         VALUES ${timers.map(() => `(?, ?, 'pending', ?, ?, ${d.now}, ${d.now}, ?, ?, ?, ?)`).join(', ')}
          ${d.onConflictIgnore('schedule_id, occurrence_at')}`,
-        timers.flatMap(({ schedule, at }) => [uuidv7(), schedule.url, at, at, schedule.owner, schedule.id, at]),
+        timers.flatMap(({ schedule, at }) => [
+          uuidv7(),
+          schedule.url,
+          at,
+          at,
+          schedule.owner,
+          schedule.id,
+          at,
+          schedule.maxLatenessSeconds,
+        ]),
       );
     }
 

@@ -6,11 +6,15 @@
  * read, no locks.
  */
 import type { Knex } from 'knex';
-import { DbTime, dialectOf } from '../../db/dialect';
+import { DbTime, Dialect, dialectOf } from '../../db/dialect';
 import { select } from '../../db/query';
 import type { AttemptOutcome, AttemptRecord } from '../types';
 
-interface AttemptRow {
+/** The columns every read of the history selects, and how a row becomes an AttemptRecord. */
+export const ATTEMPT_COLUMNS = `timer_id, lease_token, attempt, started_at, finished_at, duration_ms, status_code,
+  error_class, error, outcome, controller_id, lateness_ms`;
+
+export interface AttemptRow {
   timer_id: string;
   lease_token: number | string;
   attempt: number;
@@ -36,15 +40,18 @@ export async function listAttempts(db: Knex, timeoutMs: number, query: AttemptQu
   const rows = await select<AttemptRow>(
     db,
     timeoutMs,
-    `SELECT timer_id, lease_token, attempt, started_at, finished_at, duration_ms, status_code,
-            error_class, error, outcome, controller_id, lateness_ms
+    `SELECT ${ATTEMPT_COLUMNS}
      FROM timer_attempts
      WHERE timer_id = ? AND lease_token > ?
      ORDER BY lease_token
      LIMIT ?`,
     [query.timerId, query.afterLeaseToken ?? 0, query.limit],
   );
-  return rows.map((r) => ({
+  return rows.map((r) => toAttemptRecord(d, r));
+}
+
+export function toAttemptRecord(d: Dialect, r: AttemptRow): AttemptRecord {
+  return {
     timerId: r.timer_id,
     leaseToken: Number(r.lease_token),
     attempt: r.attempt,
@@ -57,5 +64,5 @@ export async function listAttempts(db: Knex, timeoutMs: number, query: AttemptQu
     outcome: r.outcome,
     controllerId: r.controller_id,
     latenessMs: Number(r.lateness_ms),
-  }));
+  };
 }
