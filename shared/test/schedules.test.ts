@@ -235,6 +235,23 @@ describe.each(DIALECTS)('schedules in the store on %s', (dialect) => {
     }
   });
 
+  it('creates many occurrences at once in several INSERTs, each exactly once', async () => {
+    const now = await dbNow();
+    const first = wholeSecond(now);
+    const ids = [];
+    for (let i = 0; i < 40; i++) ids.push(await createSchedule('* * * * * *', first));
+
+    // 40 schedules × 20 occurrences each: more rows than one INSERT carries.
+    const result = await t.store.materializeOccurrences({ limit: 100, lookaheadMs: 30_000 }, plan(30_000));
+
+    expect(result.advanced).toBe(40);
+    for (const id of ids) {
+      const rows = await occurrences(id);
+      expect(rows.map((r) => r.occurrence_at)).toEqual(rows.map((_, i) => first + i * 1000));
+      expect(rows).toHaveLength(20);
+    }
+  });
+
   it('takes the soonest schedules first, up to the limit', async () => {
     const now = await dbNow();
     const late = await createSchedule('* * * * * *', wholeSecond(now + 2000));

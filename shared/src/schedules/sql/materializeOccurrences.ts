@@ -49,6 +49,9 @@ interface DueRow {
   now_ms: number | string;
 }
 
+/** Occurrences per INSERT: 8 bound values each, far below every driver's limit. */
+const INSERT_SLICE = 500;
+
 export interface Materialized<P extends ScheduleAdvance> {
   /** Each schedule taken, with what the plan decided for it. */
   planned: Array<{ schedule: DueSchedule; plan: P }>;
@@ -93,15 +96,17 @@ export async function materializeOccurrences<P extends ScheduleAdvance>(
     });
 
     const timers = planned.flatMap(({ schedule, plan }) => plan.occurrences.map((at) => ({ schedule, at })));
-    if (timers.length > 0) {
+    // In slices, so no statement passes the drivers' limits on bound values (SQLite: 32,766).
+    for (let from = 0; from < timers.length; from += INSERT_SLICE) {
+      const slice = timers.slice(from, from + INSERT_SLICE);
       await write(
         trx,
         timeoutMs,
         `INSERT INTO timers
            (id, url, status, fire_at, due_at, created_at, updated_at, owner, schedule_id, occurrence_at, max_lateness_s)
-         VALUES ${timers.map(() => `(?, ?, 'pending', ?, ?, ${d.now}, ${d.now}, ?, ?, ?, ?)`).join(', ')}
+         VALUES ${slice.map(() => `(?, ?, 'pending', ?, ?, ${d.now}, ${d.now}, ?, ?, ?, ?)`).join(', ')}
          ${d.onConflictIgnore('schedule_id, occurrence_at')}`,
-        timers.flatMap(({ schedule, at }) => [
+        slice.flatMap(({ schedule, at }) => [
           uuidv7(),
           schedule.url,
           at,
