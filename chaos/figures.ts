@@ -111,7 +111,8 @@ export function forbiddenApiAnswers(records: ApiRecord[]): Record<string, number
 /** Final states: what was accepted, what became of it, and what was lost. */
 export function outcomes(rows: TimerRow[], accepted: Set<string>, byId: Map<string, DeliveryRecord[]>) {
   const rowById = new Map(rows.map((r) => [r.id, r]));
-  const terminal = (id: string) => ['fired', 'failed', 'canceled'].includes(rowById.get(id)?.status ?? 'missing');
+  const terminal = (id: string) =>
+    ['fired', 'failed', 'canceled', 'skipped'].includes(rowById.get(id)?.status ?? 'missing');
   const lost = [...accepted].filter((id) => !terminal(id));
   const failed = rows.filter((r) => r.status === 'failed');
   return {
