@@ -3,16 +3,11 @@
  * what it sends, and what it records for every kind of answer.
  */
 import { v7 as uuidv7 } from 'uuid';
-import { createSilentLogger, loadConfig, systemClock } from '@timer/shared';
-import { Controller } from '@timer/controller';
-import { createTestDatabase, TestDatabase } from '../../test/helpers/db';
-import { Receiver, Reply, startReceiver } from '../../test/helpers/receiver';
+import type { TestDatabase } from '../../test/helpers/db';
+import type { Receiver } from '../../test/helpers/receiver';
 import { newTimer } from '../../test/helpers/timers';
 import { waitFor } from '../../test/helpers/wait';
-
-let t: TestDatabase;
-let receiver: Receiver;
-let controller: Controller;
+import { ControllerRig, Rule, startControllerRig } from './controllerRig';
 
 const env = {
   POLL_INTERVAL_MS: '50',
@@ -23,50 +18,22 @@ const env = {
   MAX_ATTEMPTS: '4',
 };
 
+let rig: ControllerRig;
+let t: TestDatabase;
+let receiver: Receiver;
+
 beforeAll(async () => {
-  t = await createTestDatabase('delivery', env);
-  receiver = await startReceiver();
-  controller = new Controller({
-    config: loadConfig({ DATABASE_URL: t.url, ...env }),
-    store: t.store,
-    logger: createSilentLogger(),
-    clock: systemClock,
-  });
-  controller.start();
+  rig = await startControllerRig('delivery', env);
+  ({ t, receiver } = rig);
 });
+afterAll(() => rig.close());
 
-afterAll(async () => {
-  await controller.stop();
-  await receiver.close();
-  await t.drop();
-});
-
-/** Each test answers its own timers; the receiver looks the rule up by id. */
-const rules = new Map<string, (nth: number) => Reply>();
-beforeAll(() => {
-  receiver.respond = (delivery, nth) => rules.get(delivery.id)?.(nth) ?? 200;
-});
-
-async function schedule(rule: (nth: number) => Reply, url = receiver.url): Promise<string> {
-  const id = uuidv7();
-  rules.set(id, rule);
-  await t.store.create(newTimer(url, 0, id));
-  return id;
-}
-
-async function settled(id: string) {
-  return waitFor(`timer ${id} to settle`, async () => {
-    const timer = await t.store.find(id);
-    return timer && (timer.status === 'fired' || timer.status === 'failed') ? timer : null;
-  });
-}
-
-const deliveriesOf = (id: string) => receiver.deliveries.filter((d) => d.id === id);
+const schedule = (rule: Rule, url?: string) => rig.schedule(rule, url === undefined ? {} : { url });
+const settled = (id: string) => rig.settled(id);
+const deliveriesOf = (id: string) => rig.deliveriesOf(id);
 
 it('sends POST {url}/{id} with the query kept, a JSON body and an Idempotency-Key', async () => {
-  const id = uuidv7();
-  rules.set(id, () => 200);
-  await t.store.create(newTimer(`${receiver.url}/orders?tenant=7`, 0, id));
+  const id = await schedule(() => 200, `${receiver.url}/orders?tenant=7`);
   const timer = await settled(id);
 
   const [delivery] = deliveriesOf(id);

@@ -3,17 +3,10 @@
  * headers of every delivery, the attempt history it writes with each outcome,
  * Retry-After, 410 Gone, a timer's own retry schedule, and a replayed timer.
  */
-import { v7 as uuidv7 } from 'uuid';
-import { createSilentLogger, loadConfig, NewTimer, select, systemClock } from '@timer/shared';
-import { Controller } from '@timer/controller';
-import { createTestDatabase, TestDatabase } from '../../test/helpers/db';
-import { Receiver, Reply, startReceiver } from '../../test/helpers/receiver';
-import { newTimer } from '../../test/helpers/timers';
+import { NewTimer, select } from '@timer/shared';
+import type { TestDatabase } from '../../test/helpers/db';
 import { waitFor } from '../../test/helpers/wait';
-
-let t: TestDatabase;
-let receiver: Receiver;
-let controller: Controller;
+import { ControllerRig, Rule, startControllerRig } from './controllerRig';
 
 const env = {
   POLL_INTERVAL_MS: '50',
@@ -25,44 +18,18 @@ const env = {
   CONTROLLER_ID: 'ctl-history',
 };
 
+let rig: ControllerRig;
+let t: TestDatabase;
+
 beforeAll(async () => {
-  t = await createTestDatabase('ctl_history', env);
-  receiver = await startReceiver();
-  controller = new Controller({
-    config: loadConfig({ DATABASE_URL: t.url, ...env }),
-    store: t.store,
-    logger: createSilentLogger(),
-    clock: systemClock,
-  });
-  controller.start();
+  rig = await startControllerRig('ctl_history', env);
+  ({ t } = rig);
 });
+afterAll(() => rig.close());
 
-afterAll(async () => {
-  await controller.stop();
-  await receiver.close();
-  await t.drop();
-});
-
-const rules = new Map<string, (nth: number) => Reply>();
-beforeAll(() => {
-  receiver.respond = (delivery, nth) => rules.get(delivery.id)?.(nth) ?? 200;
-});
-
-async function schedule(rule: (nth: number) => Reply, extra: Partial<NewTimer> = {}): Promise<string> {
-  const id = uuidv7();
-  rules.set(id, rule);
-  await t.store.create({ ...newTimer(receiver.url, 0, id), ...extra });
-  return id;
-}
-
-async function settled(id: string) {
-  return waitFor(`timer ${id} to settle`, async () => {
-    const timer = await t.store.find(id);
-    return timer && (timer.status === 'fired' || timer.status === 'failed') ? timer : null;
-  });
-}
-
-const deliveriesOf = (id: string) => receiver.deliveries.filter((d) => d.id === id);
+const schedule = (rule: Rule, timer: Partial<NewTimer> = {}) => rig.schedule(rule, timer);
+const settled = (id: string) => rig.settled(id);
+const deliveriesOf = (id: string) => rig.deliveriesOf(id);
 
 interface AttemptRow {
   attempt: number;

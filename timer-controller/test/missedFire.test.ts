@@ -5,15 +5,11 @@
  * Only the fire itself is judged: retries follow the retry schedule.
  */
 import { v7 as uuidv7 } from 'uuid';
-import { createSilentLogger, loadConfig, NewTimer, systemClock } from '@timer/shared';
-import { Controller } from '@timer/controller';
-import { createTestDatabase, TestDatabase } from '../../test/helpers/db';
-import { Receiver, startReceiver } from '../../test/helpers/receiver';
+import type { NewTimer } from '@timer/shared';
+import type { TestDatabase } from '../../test/helpers/db';
+import type { Receiver } from '../../test/helpers/receiver';
 import { waitFor } from '../../test/helpers/wait';
-
-let t: TestDatabase;
-let receiver: Receiver;
-let controller: Controller;
+import { ControllerRig, startControllerRig } from './controllerRig';
 
 const env = {
   POLL_INTERVAL_MS: '50',
@@ -23,23 +19,15 @@ const env = {
   LEASE_MS: '3000',
 };
 
-beforeAll(async () => {
-  t = await createTestDatabase('ctl_missed_fire', env);
-  receiver = await startReceiver();
-  controller = new Controller({
-    config: loadConfig({ DATABASE_URL: t.url, ...env }),
-    store: t.store,
-    logger: createSilentLogger(),
-    clock: systemClock,
-  });
-  controller.start();
-});
+let rig: ControllerRig;
+let t: TestDatabase;
+let receiver: Receiver;
 
-afterAll(async () => {
-  await controller.stop();
-  await receiver.close();
-  await t.drop();
+beforeAll(async () => {
+  rig = await startControllerRig('ctl_missed_fire', env);
+  ({ t, receiver } = rig);
 });
+afterAll(() => rig.close());
 
 /** A timer that was due `lateMs` ago and is found only now (as after an outage), due now. */
 async function dueSince(lateMs: number, extra: Partial<NewTimer> = {}): Promise<string> {

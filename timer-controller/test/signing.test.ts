@@ -5,42 +5,30 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { createSilentLogger, loadConfig, systemClock } from '@timer/shared';
-import { Controller } from '@timer/controller';
-import { createTestDatabase, TestDatabase } from '../../test/helpers/db';
-import { Receiver, startReceiver } from '../../test/helpers/receiver';
+import { loadConfig } from '@timer/shared';
+import type { TestDatabase } from '../../test/helpers/db';
+import type { Receiver } from '../../test/helpers/receiver';
 import { newTimer } from '../../test/helpers/timers';
 import { waitFor } from '../../test/helpers/wait';
+import { ControllerRig, startControllerRig } from './controllerRig';
 
 const oldKey = `whsec_${randomBytes(32).toString('base64')}`;
 const newKey = `whsec_${randomBytes(24).toString('base64')}`;
+let rig: ControllerRig;
 let t: TestDatabase;
 let receiver: Receiver;
-let controller: Controller;
 
 beforeAll(async () => {
-  t = await createTestDatabase('signing');
-  receiver = await startReceiver((_d, nth) => (nth === 1 ? 503 : 200));
-  controller = new Controller({
-    config: loadConfig({
-      DATABASE_URL: t.url,
-      POLL_INTERVAL_MS: '50',
-      RETRY_BASE_MS: '20',
-      RETRY_MAX_MS: '50',
-      WEBHOOK_SECRET: `${oldKey} ${newKey}`,
-    }),
-    store: t.store,
-    logger: createSilentLogger(),
-    clock: systemClock,
+  rig = await startControllerRig('signing', {
+    POLL_INTERVAL_MS: '50',
+    RETRY_BASE_MS: '20',
+    RETRY_MAX_MS: '50',
+    WEBHOOK_SECRET: `${oldKey} ${newKey}`,
   });
-  controller.start();
+  ({ t, receiver } = rig);
+  receiver.respond = (_d, nth) => (nth === 1 ? 503 : 200);
 });
-
-afterAll(async () => {
-  await controller.stop();
-  await receiver.close();
-  await t.drop();
-});
+afterAll(() => rig.close());
 
 function headersOf(d: Receiver['deliveries'][number]): Record<string, string> {
   return Object.fromEntries(Object.entries(d.headers).map(([k, v]) => [k, String(v)]));

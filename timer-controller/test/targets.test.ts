@@ -4,34 +4,21 @@
  * nothing reaches it — even though it was stored (e.g. under an older policy, or
  * a name that pointed elsewhere when the timer was created).
  */
-import { createSilentLogger, loadConfig, systemClock } from '@timer/shared';
-import { Controller } from '@timer/controller';
-import { createTestDatabase, TestDatabase } from '../../test/helpers/db';
-import { Receiver, startReceiver } from '../../test/helpers/receiver';
+import type { TestDatabase } from '../../test/helpers/db';
+import type { Receiver } from '../../test/helpers/receiver';
 import { newTimer } from '../../test/helpers/timers';
 import { waitFor } from '../../test/helpers/wait';
+import { ControllerRig, startControllerRig } from './controllerRig';
 
+let rig: ControllerRig;
 let t: TestDatabase;
 let receiver: Receiver;
-let controller: Controller;
 
 beforeAll(async () => {
-  t = await createTestDatabase('targets');
-  receiver = await startReceiver();
-  controller = new Controller({
-    config: loadConfig({ DATABASE_URL: t.url, POLL_INTERVAL_MS: '50', WEBHOOK_TARGETS: 'public' }),
-    store: t.store,
-    logger: createSilentLogger(),
-    clock: systemClock,
-  });
-  controller.start();
+  rig = await startControllerRig('targets', { POLL_INTERVAL_MS: '50', WEBHOOK_TARGETS: 'public' });
+  ({ t, receiver } = rig);
 });
-
-afterAll(async () => {
-  await controller.stop();
-  await receiver.close();
-  await t.drop();
-});
+afterAll(() => rig.close());
 
 it.each([
   ['an IP literal', (port: number) => `http://127.0.0.1:${port}/hooks`],
