@@ -18,18 +18,22 @@ import {
 } from './schemas';
 import { ERROR_CATALOGUE, ErrorCode } from './errors';
 import { TIMER_STATUSES } from '@timer/shared';
-import { bearerScheme, DocumentOptions, errorResponse, guarded, json, ref, unavailable } from './openapiParts';
+import {
+  DocumentOptions,
+  bearerScheme,
+  errorResponse,
+  guarded,
+  idParameter,
+  json,
+  pageParameters,
+  ref,
+  unavailable,
+} from './openapiParts';
 import { schedulePaths } from './openapiSchedules';
 
 export type { DocumentOptions };
 
-const idParameter = {
-  name: 'id',
-  in: 'path',
-  required: true,
-  schema: { type: 'string', format: 'uuid' },
-  description: 'The timer id returned by POST /timers.',
-};
+const idParam = idParameter('timer', 'POST /timers');
 
 const exampleTimer = {
   id: '019a9c4e-7d3a-7b21-9c1e-4f3a2b1c0d9e',
@@ -167,17 +171,7 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
             operationId: 'listTimers',
             parameters: [
               { name: 'status', in: 'query', schema: { type: 'string', enum: [...TIMER_STATUSES] } },
-              {
-                name: 'limit',
-                in: 'query',
-                schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 },
-              },
-              {
-                name: 'cursor',
-                in: 'query',
-                schema: { type: 'string' },
-                description: 'next_cursor from the previous page.',
-              },
+              ...pageParameters(20),
             ],
             responses: {
               '200': { description: 'A page of timers.', content: json(ref('TimerPage')) },
@@ -189,7 +183,7 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         ),
       },
       '/timers/{id}': {
-        parameters: [idParameter],
+        parameters: [idParam],
         get: guarded(
           {
             summary: 'Get a timer',
@@ -220,7 +214,7 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         ),
       },
       '/timers/{id}/attempts': {
-        parameters: [idParameter],
+        parameters: [idParam],
         get: guarded(
           {
             summary: "List a timer's delivery attempts, oldest first",
@@ -228,19 +222,7 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
             description:
               'Every request a controller sent for this timer, with its answer or error, kept as long as the timer ' +
               '(RETENTION_DAYS after it finished). A timer skipped or canceled before its first attempt has none.',
-            parameters: [
-              {
-                name: 'limit',
-                in: 'query',
-                schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: MAX_PAGE_SIZE },
-              },
-              {
-                name: 'cursor',
-                in: 'query',
-                schema: { type: 'string' },
-                description: 'next_cursor from the previous page.',
-              },
-            ],
+            parameters: [...pageParameters(MAX_PAGE_SIZE)],
             responses: {
               '200': {
                 description: 'A page of attempts.',
@@ -273,7 +255,7 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         ),
       },
       '/timers/{id}/retry': {
-        parameters: [idParameter],
+        parameters: [idParam],
         post: guarded(
           {
             summary: 'Replay a failed timer',

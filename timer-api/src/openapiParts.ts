@@ -1,5 +1,6 @@
 /** The pieces every operation of the OpenAPI document is built from (openapi.ts). */
 import { ERROR_CATALOGUE, ErrorCode } from './errors';
+import { MAX_PAGE_SIZE } from './schemas';
 
 export const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 export const json = (schema: object, example?: unknown) => ({
@@ -65,4 +66,27 @@ export function guarded(operation: Record<string, unknown>, options: DocumentOpt
     ...(options.apiKeys ? { security: [{ bearerAuth: [] }] } : {}),
     responses: Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b))),
   };
+}
+
+/** The path's `{id}`: a UUID returned when the resource was created. */
+export function idParameter(resource: string, createdBy: string) {
+  return {
+    name: 'id',
+    in: 'path',
+    required: true,
+    schema: { type: 'string', format: 'uuid' },
+    description: `The ${resource} id returned by ${createdBy}.`,
+  };
+}
+
+/** `limit` and `cursor`, for a list read page by page. */
+export function pageParameters(defaultLimit: number) {
+  return [
+    {
+      name: 'limit',
+      in: 'query',
+      schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: defaultLimit },
+    },
+    { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'next_cursor from the previous page.' },
+  ];
 }

@@ -1,14 +1,16 @@
 /** The /schedules operations of the OpenAPI document (openapi.ts). */
-import { DocumentOptions, errorResponse, guarded, json, ref, unavailable } from './openapiParts';
-import { MAX_PAGE_SIZE } from './schemas';
+import {
+  DocumentOptions,
+  errorResponse,
+  guarded,
+  idParameter,
+  json,
+  pageParameters,
+  ref,
+  unavailable,
+} from './openapiParts';
 
-const idParameter = {
-  name: 'id',
-  in: 'path',
-  required: true,
-  schema: { type: 'string', format: 'uuid' },
-  description: 'The schedule id returned by POST /schedules.',
-};
+const idParam = idParameter('schedule', 'POST /schedules');
 
 const exampleSchedule = {
   id: '019a9c4e-7d3a-7b21-9c1e-4f3a2b1c0d9f',
@@ -28,7 +30,7 @@ const notFound = errorResponse('Unknown or malformed id.', 'schedule_not_found')
 
 function action(summary: string, operationId: string, description: string, example: object, options: DocumentOptions) {
   return {
-    parameters: [idParameter],
+    parameters: [idParam],
     post: guarded(
       {
         summary,
@@ -95,19 +97,7 @@ export function schedulePaths(options: DocumentOptions): Record<string, unknown>
         {
           summary: 'List schedules, newest first',
           operationId: 'listSchedules',
-          parameters: [
-            {
-              name: 'limit',
-              in: 'query',
-              schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 },
-            },
-            {
-              name: 'cursor',
-              in: 'query',
-              schema: { type: 'string' },
-              description: 'next_cursor from the previous page.',
-            },
-          ],
+          parameters: [...pageParameters(20)],
           responses: {
             '200': { description: 'A page of schedules.', content: json(ref('SchedulePage')) },
             '400': errorResponse('Invalid query.', 'validation_failed'),
@@ -118,7 +108,7 @@ export function schedulePaths(options: DocumentOptions): Record<string, unknown>
       ),
     },
     '/schedules/{id}': {
-      parameters: [idParameter],
+      parameters: [idParam],
       get: guarded(
         {
           summary: 'Get a schedule',
