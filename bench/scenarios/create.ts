@@ -6,7 +6,7 @@ import type { TestDatabase } from '../../test/helpers/db';
 import { createTestDatabase } from '../../test/helpers/db';
 import { killAll, spawnService } from '../../test/helpers/processes';
 import { BenchOptions, round } from '../common';
-import { runLoad } from '../load';
+import { createFigures, runLoad } from '../load';
 import { BODY, Ceilings } from './ceilings';
 
 async function countRows(t: TestDatabase): Promise<number> {
@@ -25,18 +25,7 @@ export async function measureCreate(t: TestDatabase, workers: number, durationS:
     const before = await countRows(t);
     const load = await runLoad({ url: `http://127.0.0.1:${line.port}/timers`, body: BODY, connections: 64, durationS });
     const rows = (await countRows(t)) - before;
-    const acknowledged = load.total - load.non_2xx - load.errors;
-    return {
-      api_workers: workers,
-      creates_per_second: load.requests_per_second,
-      latency_ms: load.latency_ms,
-      non_2xx: load.non_2xx,
-      errors: load.errors,
-      rows_written: rows,
-      // wrk cuts requests in flight at the end: those rows exist without a counted 201.
-      acknowledged_but_missing: Math.max(0, acknowledged - rows),
-      load_tool: load.tool,
-    };
+    return { api_workers: workers, ...createFigures(load, rows) };
   } finally {
     await killAll([api]);
   }

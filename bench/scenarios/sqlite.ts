@@ -20,7 +20,7 @@ import { startReceiver } from '../../test/helpers/receiver';
 import { insertTimersAt, percentile } from '../../test/helpers/timers';
 import { waitFor } from '../../test/helpers/wait';
 import { BenchOptions, duplicates, round } from '../common';
-import { runLoad } from '../load';
+import { createFigures, runLoad } from '../load';
 import { BODY, Ceilings } from './ceilings';
 
 /** Opens the file from the bench process: only while no service holds it. */
@@ -101,19 +101,7 @@ async function measureCreate(dir: string, durationS: number) {
     });
     await stop(service);
     const rows = await countRows(file);
-    const acknowledged = load.total - load.non_2xx - load.errors;
-    return {
-      connections: 64,
-      duration_s: durationS,
-      creates_per_second: load.requests_per_second,
-      latency_ms: load.latency_ms,
-      non_2xx: load.non_2xx,
-      errors: load.errors,
-      rows_written: rows,
-      // The load tool cuts requests in flight at the end: those rows exist without a counted 201.
-      acknowledged_but_missing: Math.max(0, acknowledged - rows),
-      load_tool: load.tool,
-    };
+    return { connections: 64, duration_s: durationS, ...createFigures(load, rows) };
   } finally {
     await killAll([service]);
   }
