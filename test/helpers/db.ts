@@ -77,22 +77,10 @@ export async function createTestDatabase(
   const name = `timers_test_${label.replace(/\W/g, '_').slice(0, 24)}_${randomBytes(4).toString('hex')}`;
   await admin((conn) => conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`));
   const url = serverUrl(name);
-  const config = loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'warn', ...env });
-  const db = createDb(config);
-  await migrateToLatest(db);
-  return {
-    name,
-    url,
+  return open(name, url, loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'warn', ...env }), {
     urlVia: (port, host = '127.0.0.1') => serverUrl(name, port, host),
-    config,
-    db,
-    store: new TimerStore(db, config.dbQueryTimeoutMs),
-    sql: dialectOf(db),
-    async drop() {
-      await db.destroy();
-      await admin((conn) => conn.query(`DROP DATABASE IF EXISTS \`${name}\``));
-    },
-  };
+    remove: () => admin((conn) => conn.query(`DROP DATABASE IF EXISTS \`${name}\``)),
+  });
 }
 
 /** The embedded mode's database, as `npm start` opens it, in a new temporary folder. */
@@ -100,22 +88,34 @@ async function createTestSqliteFile(label: string, env: Record<string, string>):
   const dir = await mkdtemp(path.join(os.tmpdir(), `timers-test-${label.replace(/\W/g, '_').slice(0, 24)}-`));
   const file = path.join(dir, 'timers.sqlite');
   const url = `sqlite:${file}`;
-  const config = loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'warn', ...env }, { standalone: true });
-  const db = createDb(config);
-  await migrateToLatest(db);
-  return {
-    name: file,
-    url,
+  return open(file, url, loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'warn', ...env }, { standalone: true }), {
     urlVia: () => {
       throw new Error('A SQLite file is not reached over the network');
     },
+    remove: () => rm(dir, { recursive: true, force: true }),
+  });
+}
+
+/** Opens the database `config` names, brings it to the latest schema, and says how to reach and remove it. */
+async function open(
+  name: string,
+  url: string,
+  config: Config,
+  where: { urlVia: TestDatabase['urlVia']; remove: () => Promise<unknown> },
+): Promise<TestDatabase> {
+  const db = createDb(config);
+  await migrateToLatest(db);
+  return {
+    name,
+    url,
+    urlVia: where.urlVia,
     config,
     db,
     store: new TimerStore(db, config.dbQueryTimeoutMs),
     sql: dialectOf(db),
     async drop() {
       await db.destroy();
-      await rm(dir, { recursive: true, force: true });
+      await where.remove();
     },
   };
 }
