@@ -3,9 +3,20 @@
  * these schemas and the OpenAPI document embeds the very same objects, so the
  * documentation cannot drift from what the api accepts.
  */
-import { Type, Static } from '@sinclair/typebox';
+import { Type, Static, TArray, TSchema } from '@sinclair/typebox';
 import { DEFAULT_TIMEZONE, MAX_CRON_LENGTH, TIMER_STATUSES } from '@timer/shared';
 import { ERROR_CATALOGUE } from './errors';
+
+/** A page of a list: its items and the cursor of the next page (null on the last). */
+function pageOf<T extends TSchema>(
+  items: TArray<T>,
+  nextDescription = 'Pass as `cursor` to get the next (older) page; null on the last page.',
+) {
+  return Type.Object({
+    items,
+    next_cursor: Type.Union([Type.String(), Type.Null()], { description: nextDescription }),
+  });
+}
 
 const delayPart = (unit: string, example: number) =>
   Type.Optional(
@@ -173,12 +184,7 @@ export const Timer = Type.Object({
 });
 export type Timer = Static<typeof Timer>;
 
-export const TimerPage = Type.Object({
-  items: Type.Array(Timer),
-  next_cursor: Type.Union([Type.String(), Type.Null()], {
-    description: 'Pass as `cursor` to get the next (older) page; null on the last page.',
-  }),
-});
+export const TimerPage = pageOf(Type.Array(Timer));
 export type TimerPage = Static<typeof TimerPage>;
 
 export const MAX_PAGE_SIZE = 100;
@@ -214,12 +220,10 @@ export const Attempt = Type.Object({
 });
 export type Attempt = Static<typeof Attempt>;
 
-export const AttemptPage = Type.Object({
-  items: Type.Array(Attempt, { description: 'Oldest first.' }),
-  next_cursor: Type.Union([Type.String(), Type.Null()], {
-    description: 'Pass as `cursor` to get the next page; null on the last page.',
-  }),
-});
+export const AttemptPage = pageOf(
+  Type.Array(Attempt, { description: 'Oldest first.' }),
+  'Pass as `cursor` to get the next page; null on the last page.',
+);
 export type AttemptPage = Static<typeof AttemptPage>;
 
 export const ListAttemptsQuery = Type.Object(
@@ -290,12 +294,7 @@ export const Schedule = Type.Object({
 });
 export type Schedule = Static<typeof Schedule>;
 
-export const SchedulePage = Type.Object({
-  items: Type.Array(Schedule),
-  next_cursor: Type.Union([Type.String(), Type.Null()], {
-    description: 'Pass as `cursor` to get the next (older) page; null on the last page.',
-  }),
-});
+export const SchedulePage = pageOf(Type.Array(Schedule));
 export type SchedulePage = Static<typeof SchedulePage>;
 
 export const ListSchedulesQuery = Type.Object(
