@@ -31,9 +31,8 @@ export class OutcomeRecorder {
   private fired: ClaimRef[] = [];
   private firedAttempts: AttemptRecord[] = [];
   private flushTimer: NodeJS.Timeout | null = null;
-  private readonly pending = new Set<Promise<void>>();
-  /** Timers whose outcome is being written: still 'firing' in the database, and ours. */
-  private readonly writing = new Map<string, number>();
+  /** Writes under way, each with the claims it records: those timers may still read 'firing', and are ours. */
+  private readonly pending = new Map<Promise<void>, readonly ClaimRef[]>();
   private giveUp = new AbortController();
 
   constructor(private readonly options: OutcomeRecorderOptions) {}
@@ -75,17 +74,19 @@ export class OutcomeRecorder {
   /** Waits until everything recorded so far has landed, or until `timeoutMs` passes. */
   async drain(timeoutMs: number): Promise<boolean> {
     this.flushFired();
-    const done = await settlesWithin(Promise.all([...this.pending]), timeoutMs);
+    const done = await settlesWithin(Promise.all([...this.pending.keys()]), timeoutMs);
     if (!done) {
       this.giveUp.abort();
-      await Promise.all([...this.pending]);
+      await Promise.all([...this.pending.keys()]);
     }
     return done;
   }
 
   /** Timers whose outcome waits to be written: they may still read 'firing', and are ours. */
   recordingIds(): Set<string> {
-    return new Set([...this.writing.keys(), ...this.fired.map((c) => c.id)]);
+    const ids = new Set(this.fired.map((c) => c.id));
+    for (const claims of this.pending.values()) for (const c of claims) ids.add(c.id);
+    return ids;
   }
 
   get backlog(): number {
@@ -110,8 +111,6 @@ export class OutcomeRecorder {
    */
   private track(outcome: string, claims: readonly ClaimRef[], writeOnce: () => Promise<number>): void {
     const { logger } = this.options;
-    const ids = claims.map((c) => c.id);
-    for (const id of ids) this.writing.set(id, (this.writing.get(id) ?? 0) + 1);
     const task = (async () => {
       for (let attempt = 1; ; attempt++) {
         try {
@@ -122,8 +121,8 @@ export class OutcomeRecorder {
           if (this.giveUp.signal.aborted) {
             logger.error('Gave up recording outcomes; their leases will expire and they will be sent again', {
               outcome,
-              count: ids.length,
-              ...(ids.length === 1 ? { timerId: ids[0] } : { timerIds: ids.slice(0, 20) }),
+              count: claims.length,
+              ...(claims.length === 1 ? { timerId: claims[0].id } : { timerIds: claims.slice(0, 20).map((c) => c.id) }),
               ...errorFields(err),
             });
             return;
@@ -132,7 +131,7 @@ export class OutcomeRecorder {
           const delayMs = exponentialDelay(attempt, this.options.retryBaseMs, this.options.retryMaxMs);
           logger.warn('Could not record outcome, retrying', {
             outcome,
-            count: ids.length,
+            count: claims.length,
             delayMs,
             ...errorFields(err),
           });
@@ -140,15 +139,8 @@ export class OutcomeRecorder {
         }
       }
     })();
-    this.pending.add(task);
-    void task.finally(() => {
-      this.pending.delete(task);
-      for (const id of ids) {
-        const left = (this.writing.get(id) ?? 1) - 1;
-        if (left > 0) this.writing.set(id, left);
-        else this.writing.delete(id);
-      }
-    });
+    this.pending.set(task, claims);
+    void task.finally(() => this.pending.delete(task));
   }
 
   private async reportTakenOver(outcome: string, claims: readonly ClaimRef[]): Promise<void> {

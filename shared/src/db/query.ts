@@ -6,6 +6,7 @@
  */
 import type { Knex } from 'knex';
 import { dialectOf } from './dialect';
+import { isDeadlock } from './errors';
 
 export async function select<T>(
   db: Knex | Knex.Transaction,
@@ -39,7 +40,7 @@ export async function retryOnDeadlock<T>(run: () => Promise<T>, tries = 5): Prom
     try {
       return await run();
     } catch (err) {
-      if (attempt >= tries || (err as { code?: unknown }).code !== 'ER_LOCK_DEADLOCK') throw err;
+      if (attempt >= tries || !isDeadlock(err)) throw err;
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
     }
   }
