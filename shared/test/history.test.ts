@@ -122,7 +122,7 @@ describe.each(DIALECTS)('history, skip, replay and retention on %s', (dialect) =
       const claims = await claim();
       const [ca, cb] = [a, b].map((id) => claims.find((c) => c.id === id)!);
       const now = Date.now();
-      const http = (status: number) => ({ statusCode: status, errorClass: 'http', error: `HTTP ${status}` });
+      const http = (status: number) => ({ statusCode: status, errorClass: 'http' as const, error: `HTTP ${status}` });
       await t.store.scheduleRetry(
         'a',
         ca,

@@ -4,7 +4,7 @@
  * documentation cannot drift from what the api accepts.
  */
 import { Type, Static, TArray, TSchema } from '@sinclair/typebox';
-import { DEFAULT_TIMEZONE, MAX_CRON_LENGTH, TIMER_STATUSES } from '@timer/shared';
+import { ATTEMPT_OUTCOMES, DEFAULT_TIMEZONE, ERROR_CLASSES, MAX_CRON_LENGTH, TIMER_STATUSES } from '@timer/shared';
 import { ERROR_CATALOGUE } from './errors';
 
 /** A page of a list: its items and the cursor of the next page (null on the last). */
@@ -188,9 +188,6 @@ export const TimerPage = pageOf(Type.Array(Timer));
 export type TimerPage = Static<typeof TimerPage>;
 
 export const MAX_PAGE_SIZE = 100;
-
-export const ATTEMPT_OUTCOMES = ['delivered', 'retry', 'failed', 'released'] as const;
-export const ERROR_CLASSES = ['http', 'timeout', 'network', 'target_refused', 'aborted'] as const;
 
 export const Attempt = Type.Object({
   attempt: Type.Integer({

@@ -126,7 +126,7 @@ describe.each(DIALECTS)('the dashboard on %s', (dialect) => {
       const delivered = await createTimer(0);
       const failed = await createTimer(0);
       const claims = await claimDue();
-      const http = (status: number) => ({ statusCode: status, errorClass: 'http', error: `HTTP ${status}` });
+      const http = (status: number) => ({ statusCode: status, errorClass: 'http' as const, error: `HTTP ${status}` });
       const retried = attemptOf(claims.get(delivered)!, 3000, { ...http(503), outcome: 'retry' });
       await t.store.scheduleRetry('ctl-1', claims.get(delivered)!, 0, 'HTTP 503', retried);
       const gone = attemptOf(claims.get(failed)!, 2000, { ...http(410), outcome: 'failed', latenessMs: 1500 });

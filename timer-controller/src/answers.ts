@@ -8,10 +8,8 @@
  *   408, 429, 5xx, no answer  → DeliveryError
  *   anything else (410 too)   → PermanentDeliveryError
  */
+import type { ErrorClass } from '@timer/shared';
 import { parseRetryAfter } from './retryAfter';
-
-/** Why an attempt got no 2xx, as the delivery history records it. */
-export type ErrorClass = 'http' | 'timeout' | 'network' | 'target_refused' | 'aborted';
 
 export interface DeliveryErrorDetails {
   errorClass: ErrorClass;

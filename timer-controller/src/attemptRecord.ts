@@ -3,7 +3,7 @@
  * left and came back (database clock), how long it took (host clock), what came
  * back, and what the controller did next.
  */
-import type { AttemptOutcome, AttemptRecord, ClaimedTimer } from '@timer/shared';
+import type { AttemptOutcome, AttemptRecord, ClaimedTimer, ErrorClass } from '@timer/shared';
 import { DeliveryError } from './answers';
 
 /** The moment a request left. */
@@ -41,7 +41,7 @@ export function attemptRecord(
   };
 }
 
-function describe(err: unknown): { statusCode: number | null; errorClass: string; message: string } {
+function describe(err: unknown): { statusCode: number | null; errorClass: ErrorClass; message: string } {
   if (err instanceof DeliveryError) {
     return { statusCode: err.statusCode, errorClass: err.errorClass, message: err.message };
   }

@@ -17,8 +17,6 @@ export interface RetryPolicy {
   maxMs: number | null;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({ maxAttempts: null, baseMs: null, maxMs: null });
-
 /** A timer as the store returns it to the api. */
 export interface TimerRecord {
   id: string;
@@ -68,7 +66,12 @@ export interface ClaimRef {
 }
 
 /** What one delivery attempt led to. */
-export type AttemptOutcome = 'delivered' | 'retry' | 'failed' | 'released';
+export const ATTEMPT_OUTCOMES = ['delivered', 'retry', 'failed', 'released'] as const;
+export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
+
+/** Why an attempt got no 2xx: `http` for a non-2xx status, else why no answer came. */
+export const ERROR_CLASSES = ['http', 'timeout', 'network', 'target_refused', 'aborted'] as const;
+export type ErrorClass = (typeof ERROR_CLASSES)[number];
 
 /** One request a controller sent, as kept in the delivery history. */
 export interface AttemptRecord {
@@ -82,7 +85,7 @@ export interface AttemptRecord {
   /** The HTTP status answered, or null when no answer came. */
   statusCode: number | null;
   /** null for a 2xx; `http` for another status; else why no answer came (timeout, network, …). */
-  errorClass: string | null;
+  errorClass: ErrorClass | null;
   error: string | null;
   outcome: AttemptOutcome;
   controllerId: string;

@@ -36,7 +36,7 @@ export function toAttemptView(record: AttemptRecord): Attempt {
     finished_at: record.finishedAt.toISOString(),
     duration_ms: record.durationMs,
     status_code: record.statusCode,
-    error_class: record.errorClass as Attempt['error_class'],
+    error_class: record.errorClass,
     error: record.error,
     outcome: record.outcome,
     controller_id: record.controllerId,
