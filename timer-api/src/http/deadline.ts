@@ -15,7 +15,7 @@
 import type { RequestHandler, Response } from 'express';
 import type { Logger } from '@timer/shared';
 import { AppError } from '../errors';
-import { sendError } from './errorHandler';
+import { sendError } from './sendError';
 
 const SIGNAL = Symbol('requestSignal');
 

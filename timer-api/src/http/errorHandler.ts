@@ -4,10 +4,11 @@
  * are, body-parser's errors by their type, an unreachable database as 503 with
  * Retry-After, and anything else as a logged 500 with a generic message.
  */
-import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { errorFields, isTransientDbError, Logger, Metrics, RETRY_AFTER_SECONDS } from '@timer/shared';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { errorFields, isTransientDbError, Logger, Metrics } from '@timer/shared';
 import { AppError, ErrorCode } from '../errors';
 import { answeredByDeadline } from './deadline';
+import { sendError } from './sendError';
 
 const BODY_PARSER_ERRORS: Record<string, ErrorCode> = {
   'entity.parse.failed': 'invalid_json',
@@ -45,22 +46,6 @@ export function errorHandler(logger: Logger, metrics: Metrics): ErrorRequestHand
     }
     sendError(res, error);
   };
-}
-
-/** Answers with the SPEC's error JSON (and Retry-After on a 503). */
-export function sendError(res: Response, error: AppError): void {
-  if (res.headersSent) {
-    res.end();
-    return;
-  }
-  if (error.status === 503) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
-  res.status(error.status).json({
-    error: {
-      code: error.code,
-      message: error.message,
-      ...(error.details ? { details: error.details } : {}),
-    },
-  });
 }
 
 export const routeNotFound: RequestHandler = (req, _res, next) =>

@@ -1,0 +1,19 @@
+import type { Response } from 'express';
+import { RETRY_AFTER_SECONDS } from '@timer/shared';
+import type { AppError } from '../errors';
+
+/** Answers with the SPEC's error JSON (and Retry-After on a 503). */
+export function sendError(res: Response, error: AppError): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  if (error.status === 503) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+  res.status(error.status).json({
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.details ? { details: error.details } : {}),
+    },
+  });
+}
