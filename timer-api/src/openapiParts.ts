@@ -90,3 +90,19 @@ export function pageParameters(defaultLimit: number) {
     { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'next_cursor from the previous page.' },
   ];
 }
+
+/** What a JSON body can be refused for: the 400 (described per operation), 413 and 415. */
+export function bodyErrors(invalid: string) {
+  return {
+    '400': errorResponse(
+      invalid,
+      'validation_failed',
+      'invalid_json',
+      'bad_request',
+      'webhook_target_refused',
+      'webhook_host_unresolvable',
+    ),
+    '413': errorResponse('Body over the size limit.', 'payload_too_large'),
+    '415': errorResponse('Body is not application/json.', 'unsupported_media_type'),
+  };
+}

@@ -1,5 +1,6 @@
 /** The /schedules operations of the OpenAPI document (openapi.ts). */
 import {
+  bodyErrors,
   DocumentOptions,
   errorResponse,
   guarded,
@@ -78,16 +79,9 @@ export function schedulePaths(options: DocumentOptions): Record<string, unknown>
               headers: { Location: { schema: { type: 'string' }, description: '/schedules/{id}' } },
               content: json(ref('Schedule'), exampleSchedule),
             },
-            '400': errorResponse(
+            ...bodyErrors(
               'Malformed JSON, an invalid expression, time zone or missed-fire rule, or a url this service does not send to.',
-              'validation_failed',
-              'invalid_json',
-              'bad_request',
-              'webhook_target_refused',
-              'webhook_host_unresolvable',
             ),
-            '413': errorResponse('Body over the size limit.', 'payload_too_large'),
-            '415': errorResponse('Body is not application/json.', 'unsupported_media_type'),
             '503': unavailable,
           },
         },

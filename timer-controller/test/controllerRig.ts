@@ -13,6 +13,15 @@ import { waitFor } from '../../test/helpers/wait';
 
 export type Rule = (nth: number) => Reply;
 
+/** Settings that make a controller quick to poll, retry and give up: for tests, not production. */
+export const QUICK = {
+  POLL_INTERVAL_MS: '50',
+  RETRY_BASE_MS: '50',
+  RETRY_MAX_MS: '200',
+  WEBHOOK_TIMEOUT_MS: '500',
+  LEASE_MS: '3000',
+} as const;
+
 export interface ControllerRig {
   t: TestDatabase;
   receiver: Receiver;

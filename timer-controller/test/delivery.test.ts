@@ -7,14 +7,10 @@ import type { TestDatabase } from '../../test/helpers/db';
 import type { Receiver } from '../../test/helpers/receiver';
 import { newTimer } from '../../test/helpers/timers';
 import { waitFor } from '../../test/helpers/wait';
-import { ControllerRig, Rule, startControllerRig } from './controllerRig';
+import { ControllerRig, QUICK, Rule, startControllerRig } from './controllerRig';
 
 const env = {
-  POLL_INTERVAL_MS: '50',
-  RETRY_BASE_MS: '50',
-  RETRY_MAX_MS: '200',
-  WEBHOOK_TIMEOUT_MS: '500',
-  LEASE_MS: '3000',
+  ...QUICK,
   MAX_ATTEMPTS: '4',
 };
 

@@ -6,14 +6,10 @@
 import { NewTimer, select } from '@timer/shared';
 import type { TestDatabase } from '../../test/helpers/db';
 import { waitFor } from '../../test/helpers/wait';
-import { ControllerRig, Rule, startControllerRig } from './controllerRig';
+import { ControllerRig, QUICK, Rule, startControllerRig } from './controllerRig';
 
 const env = {
-  POLL_INTERVAL_MS: '50',
-  RETRY_BASE_MS: '50',
-  RETRY_MAX_MS: '200',
-  WEBHOOK_TIMEOUT_MS: '500',
-  LEASE_MS: '3000',
+  ...QUICK,
   MAX_ATTEMPTS: '4',
   CONTROLLER_ID: 'ctl-history',
 };

@@ -9,22 +9,14 @@ import type { NewTimer } from '@timer/shared';
 import type { TestDatabase } from '../../test/helpers/db';
 import type { Receiver } from '../../test/helpers/receiver';
 import { waitFor } from '../../test/helpers/wait';
-import { ControllerRig, startControllerRig } from './controllerRig';
-
-const env = {
-  POLL_INTERVAL_MS: '50',
-  RETRY_BASE_MS: '50',
-  RETRY_MAX_MS: '200',
-  WEBHOOK_TIMEOUT_MS: '500',
-  LEASE_MS: '3000',
-};
+import { ControllerRig, QUICK, startControllerRig } from './controllerRig';
 
 let rig: ControllerRig;
 let t: TestDatabase;
 let receiver: Receiver;
 
 beforeAll(async () => {
-  rig = await startControllerRig('ctl_missed_fire', env);
+  rig = await startControllerRig('ctl_missed_fire', QUICK);
   ({ t, receiver } = rig);
 });
 afterAll(() => rig.close());
