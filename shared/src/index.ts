@@ -35,4 +35,5 @@ export type { Dialect, DbTime } from './db/dialect';
 export { DatabaseInUseError, SqliteDriverError } from './db/sqlite';
 export * from './net/addressPolicy';
 export * from './net/targetLookup';
+export * from './net/webhookUrl';
 export * from './auth/apiKeys';

@@ -203,7 +203,9 @@ export const Attempt = Type.Object({
   error_class: Type.Union([StringEnum(ERROR_CLASSES), Type.Null()], {
     description:
       'null for a 2xx; "http" for another status; else why no answer came: "timeout", "network" ' +
-      '(refused, reset, DNS…), "target_refused" (WEBHOOK_TARGETS), "aborted" (controller shutdown).',
+      '(refused, reset, DNS…), "target_refused" (WEBHOOK_TARGETS), "aborted" (controller shutdown), ' +
+      '"invalid_request" (no request can be built from the timer, e.g. a URL stored before today\'s checks; not retried), ' +
+      '"internal" (the service failed while preparing the request; retried).',
   }),
   error: Type.Union([Type.String(), Type.Null()], { description: 'As last_error, e.g. "HTTP 503".' }),
   outcome: StringEnum(ATTEMPT_OUTCOMES, {

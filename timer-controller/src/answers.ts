@@ -49,6 +49,21 @@ export class SendAborted extends DeliveryError {
   }
 }
 
+/**
+ * Whatever went wrong while preparing one timer's request (reading its URL,
+ * building headers, signing, a bug) as that timer's outcome: a DeliveryError
+ * stays what it is; anything else is an internal error, retried with back-off
+ * like a network error, so a transient fault recovers and a lasting one ends
+ * the timer `failed` after its attempts, with the error in last_error.
+ */
+export function unpreparable(err: unknown): DeliveryError {
+  if (err instanceof DeliveryError) return err;
+  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return new DeliveryError(`internal error while preparing the request: ${message.slice(0, 300)}`, {
+    errorClass: 'internal',
+  });
+}
+
 const RETRYABLE_STATUSES = new Set([408, 429]);
 /** Statuses whose Retry-After is honoured. */
 const RETRY_AFTER_STATUSES = new Set([429, 503]);

@@ -26,7 +26,7 @@ import { DeliveryOutcomes } from './deliveryOutcomes';
 import { OutcomeRecorder } from './outcomes';
 import { IterationResult, PollLoop } from './pollLoop';
 import { MinHeap, Queue } from './schedule';
-import { Sending, WebhookSender } from './webhook';
+import { Sending, unpreparable, WebhookSender } from './webhook';
 
 export type ControllerConfig = Pick<
   Config,
@@ -343,9 +343,20 @@ export class Controller {
     }
   }
 
+  /**
+   * Starts one timer's request. Nothing about one timer may throw out of here: this
+   * runs inside the claim iteration and the wheel's timer callback, where an
+   * exception would fail a whole batch or exit the process. A request that cannot
+   * be prepared is that timer's failed attempt (recorded by settle).
+   */
   private dispatch(timer: ClaimedTimer): void {
     const start = this.outcomes.started(timer);
-    const sending = this.sender.send(timer);
+    let sending: Sending;
+    try {
+      sending = this.sender.send(timer);
+    } catch (err) {
+      sending = { result: Promise.reject(unpreparable(err)), abort: () => undefined };
+    }
     const delivery: Delivery = { timer, sending, done: Promise.resolve() };
     this.inFlight.set(timer.id, delivery);
     delivery.done = this.outcomes.settle(timer, sending.result, start).finally(() => {

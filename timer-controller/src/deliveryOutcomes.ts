@@ -4,6 +4,7 @@
  * retry schedule or the receiver's Retry-After) or failed, each outcome with the
  * attempt that led to it. Metrics and log lines go with each decision.
  */
+import { errorFields } from '@timer/shared';
 import type { AttemptRecord, ClaimedTimer, Clock, DbClock, Logger, Metrics } from '@timer/shared';
 import type { ActivityLog } from './activity';
 import { attemptRecord, SendStart } from './attemptRecord';
@@ -68,8 +69,30 @@ export class DeliveryOutcomes {
     return true;
   }
 
-  /** Waits for the answer of a request sent at `start`, and records what follows from it. */
+  /**
+   * Waits for the answer of a request sent at `start`, and records what follows
+   * from it. Never rejects: a fault while handling the answer (a bug) fails this
+   * timer alone, with the error in last_error, instead of escaping to the caller.
+   */
   async settle(timer: ClaimedTimer, result: Promise<number>, start: SendStart): Promise<void> {
+    try {
+      await this.handle(timer, result, start);
+    } catch (err) {
+      const reason = `internal error after the request: ${err instanceof Error ? err.message : String(err)}`.slice(
+        0,
+        500,
+      );
+      this.deps.logger.error('Could not handle a delivery outcome; the timer is failed', {
+        timerId: timer.id,
+        controllerId: this.deps.controllerId,
+        ...errorFields(err),
+      });
+      this.deps.metrics.webhooks.inc({ outcome: 'failed' });
+      this.deps.recorder.markFailed(timer, reason);
+    }
+  }
+
+  private async handle(timer: ClaimedTimer, result: Promise<number>, start: SendStart): Promise<void> {
     const { logger, metrics, activity, recorder, controllerId } = this.deps;
     const { latenessMs } = start;
     if (timer.attempt === 1) metrics.fireLateness.observe(Math.max(0, latenessMs) / 1000);

@@ -9,11 +9,11 @@ export { parseRetryAfter } from './retryAfter';
 export { effectiveRetryPolicy, nextStep } from './retryPolicy';
 export {
   WebhookSender,
+  Sending,
   DeliveryError,
   PermanentDeliveryError,
   buildWebhookUrl,
-  parseTarget,
-  webhookPath,
+  unpreparable,
   webhookBody,
   classifyStatus,
   classifyAnswer,

@@ -11,12 +11,12 @@
  * the same machine it sends several times as many requests per second as axios
  * (README, "Performance").
  */
-import { Agent } from 'undici';
-import { checkUrlTarget, guardedLookup } from '@timer/shared';
-import type { ClaimedTimer, TargetPolicy } from '@timer/shared';
-import { Answer, classifyAnswer, DeliveryError, PermanentDeliveryError, SendAborted } from './answers';
+import { Agent, Dispatcher } from 'undici';
+import { checkUrlTarget, guardedLookup, pathWithId, readWebhookUrl } from '@timer/shared';
+import type { ClaimedTimer, TargetPolicy, WebhookTarget } from '@timer/shared';
+import { Answer, classifyAnswer, DeliveryError, PermanentDeliveryError, SendAborted, unpreparable } from './answers';
 import { signatureHeaders } from './signing';
-import { parseTarget, Target, timerHeaders, webhookBody, webhookPath } from './webhookRequest';
+import { timerHeaders, webhookBody } from './webhookRequest';
 
 export * from './answers';
 export * from './webhookRequest';
@@ -30,6 +30,8 @@ export interface WebhookSenderOptions {
   signingKeys?: readonly Buffer[];
   /** Where webhooks may go (WEBHOOK_TARGETS); checked again here on the address connected to. */
   targets?: TargetPolicy;
+  /** Sends instead of the sender's own connection pool (tests: undici's MockAgent). */
+  dispatcher?: Dispatcher;
 }
 
 /** Most of a receiver's answer body that is read (and thrown away) to keep the connection. */
@@ -42,35 +44,43 @@ export interface Sending {
 }
 
 export class WebhookSender {
-  private readonly agent: Agent;
+  private readonly agent: Dispatcher;
   /** A parsed target, or why this URL may not be sent to. */
-  private readonly targets = new Map<string, Target | string>();
+  private readonly targets = new Map<string, WebhookTarget | PermanentDeliveryError>();
 
   constructor(private readonly options: WebhookSenderOptions) {
-    this.agent = new Agent({
-      connections: options.maxSockets,
-      keepAliveTimeout: 10_000,
-      // The address actually connected to is checked, not the one seen at creation:
-      // a name may point somewhere else by now (DNS rebinding).
-      connect: {
-        timeout: options.timeoutMs,
-        ...(options.targets ? { lookup: guardedLookup(options.targets) } : {}),
-      },
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-    });
+    this.agent =
+      options.dispatcher ??
+      new Agent({
+        connections: options.maxSockets,
+        keepAliveTimeout: 10_000,
+        // The address actually connected to is checked, not the one seen at creation:
+        // a name may point somewhere else by now (DNS rebinding).
+        connect: {
+          timeout: options.timeoutMs,
+          ...(options.targets ? { lookup: guardedLookup(options.targets) } : {}),
+        },
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+      });
   }
 
   /**
    * Starts the request. `result` resolves with the 2xx status, or rejects with a
-   * DeliveryError saying why not (or SendAborted after abort()).
+   * DeliveryError saying why not (or SendAborted after abort()). Never throws:
+   * whatever goes wrong while preparing this one request is this timer's outcome.
    */
   send(timer: ClaimedTimer): Sending {
-    const target = this.target(timer.url);
-    if (typeof target === 'string') {
-      const refused = new PermanentDeliveryError(target, { errorClass: 'target_refused' });
-      return { result: Promise.reject(refused), abort: () => undefined };
+    try {
+      return this.dispatch(timer);
+    } catch (err) {
+      return { result: Promise.reject(unpreparable(err)), abort: () => undefined };
     }
+  }
+
+  private dispatch(timer: ClaimedTimer): Sending {
+    const target = this.target(timer.url);
+    if (target instanceof DeliveryError) throw target;
     const handler = new ResponseHandler(this.options.timeoutMs);
     const body = JSON.stringify(webhookBody(timer));
     const headers = [
@@ -88,7 +98,7 @@ export class WebhookSender {
     this.agent.dispatch(
       {
         origin: target.origin,
-        path: webhookPath(target, timer.id),
+        path: pathWithId(target, timer.id),
         method: 'POST',
         headers,
         body,
@@ -101,27 +111,17 @@ export class WebhookSender {
     };
   }
 
-  /** Host names are checked when connecting; IP literals and ports only here. */
-  private check(url: string): Target | string {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      return 'invalid URL';
-    }
-    if (this.options.targets) {
-      const verdict = checkUrlTarget(parsed, this.options.targets);
-      if (verdict.outcome === 'refused') return `webhook target refused: ${verdict.reason}`;
-    }
-    return parseTarget(url);
-  }
-
   async close(): Promise<void> {
     await this.agent.destroy();
   }
 
-  /** Parses each distinct URL once; most timers share a handful of receivers. */
-  private target(url: string): Target | string {
+  /**
+   * Reads each distinct URL once (most timers share a handful of receivers), by
+   * the api's own rules: a URL stored before those rules (or written by hand) that
+   * they refuse fails its timer at once. Host names are checked when connecting;
+   * IP literals and ports here.
+   */
+  private target(url: string): WebhookTarget | PermanentDeliveryError {
     let target = this.targets.get(url);
     if (target === undefined) {
       target = this.check(url);
@@ -129,6 +129,22 @@ export class WebhookSender {
       this.targets.set(url, target);
     }
     return target;
+  }
+
+  private check(url: string): WebhookTarget | PermanentDeliveryError {
+    const reading = readWebhookUrl(url);
+    if (!reading.ok) {
+      return new PermanentDeliveryError(`invalid webhook URL: ${reading.problem}`, { errorClass: 'invalid_request' });
+    }
+    if (this.options.targets) {
+      const verdict = checkUrlTarget(reading.target.url, this.options.targets);
+      if (verdict.outcome === 'refused') {
+        return new PermanentDeliveryError(`webhook target refused: ${verdict.reason}`, {
+          errorClass: 'target_refused',
+        });
+      }
+    }
+    return reading.target;
   }
 }
 

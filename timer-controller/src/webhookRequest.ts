@@ -1,41 +1,16 @@
 /**
  * The request a webhook is: where it goes (the id appended to the URL's path as a
- * new segment, the query kept), its body, and the Timer-* headers.
+ * new segment, the query kept), its body, and the Timer-* headers. The URL is read
+ * by the same function the api accepted it with (@timer/shared readWebhookUrl).
  */
+import { pathWithId, readWebhookUrl } from '@timer/shared';
 import type { ClaimedTimer } from '@timer/shared';
 
-/** A receiver URL taken apart once: where to connect, and what goes around the id. */
-export interface Target {
-  origin: string;
-  /** The path without trailing slashes: the id goes after it as a new segment. */
-  path: string;
-  search: string;
-  /** Basic credentials given in the URL (`https://user:pass@host/…`), as a header value. */
-  authorization: string | null;
-}
-
-export function parseTarget(url: string): Target {
-  const parsed = new URL(url);
-  const credentials = parsed.username || parsed.password;
-  return {
-    origin: parsed.origin,
-    path: parsed.pathname.replace(/\/+$/, ''),
-    search: parsed.search,
-    authorization: credentials
-      ? `Basic ${Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64')}`
-      : null,
-  };
-}
-
-/** The path and query the request asks for: the id as a new path segment, the query kept. */
-export function webhookPath(target: Target, id: string): string {
-  return `${target.path}/${encodeURIComponent(id)}${target.search}`;
-}
-
-/** `https://h/a?x=1` + id → `https://h/a/{id}?x=1`: a new path segment, no double slash. */
+/** `https://h/a?x=1` + id → `https://h/a/{id}?x=1`: a new path segment, no double slash. Throws on a URL the api refuses. */
 export function buildWebhookUrl(base: string, id: string): string {
-  const target = parseTarget(base);
-  return `${target.origin}${webhookPath(target, id)}`;
+  const reading = readWebhookUrl(base);
+  if (!reading.ok) throw new Error(reading.problem);
+  return `${reading.target.origin}${pathWithId(reading.target, id)}`;
 }
 
 export function webhookBody(timer: Pick<ClaimedTimer, 'id' | 'fireAt'>): { id: string; fire_at: string } {

@@ -5,7 +5,7 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import { createSilentLogger, loadConfig, NewTimer, systemClock, TimerRecord } from '@timer/shared';
-import { Controller } from '@timer/controller';
+import { Controller, ControllerDeps } from '@timer/controller';
 import { createTestDatabase, TestDatabase } from '../../test/helpers/db';
 import { Receiver, Reply, startReceiver } from '../../test/helpers/receiver';
 import { newTimer } from '../../test/helpers/timers';
@@ -34,7 +34,11 @@ export interface ControllerRig {
   close(): Promise<void>;
 }
 
-export async function startControllerRig(label: string, env: Record<string, string>): Promise<ControllerRig> {
+export async function startControllerRig(
+  label: string,
+  env: Record<string, string>,
+  deps: Pick<Partial<ControllerDeps>, 'sender'> = {},
+): Promise<ControllerRig> {
   const t = await createTestDatabase(label, env);
   const rules = new Map<string, Rule>();
   const receiver = await startReceiver((delivery, nth) => rules.get(delivery.id)?.(nth) ?? 200);
@@ -43,6 +47,7 @@ export async function startControllerRig(label: string, env: Record<string, stri
     store: t.store,
     logger: createSilentLogger(),
     clock: systemClock,
+    ...deps,
   });
   controller.start();
   return {

@@ -1,4 +1,5 @@
-import { buildWebhookUrl, classifyStatus, parseTarget, webhookBody } from '@timer/controller';
+import { readWebhookUrl } from '@timer/shared';
+import { buildWebhookUrl, classifyStatus, webhookBody } from '@timer/controller';
 
 describe('the webhook URL', () => {
   const id = '019a9c4e-7d3a-7b21-9c1e-4f3a2b1c0d9e';
@@ -18,10 +19,12 @@ describe('the webhook URL', () => {
 
 describe('credentials in the URL', () => {
   it('become a Basic Authorization header instead of part of the address', () => {
-    const target = parseTarget('https://us%40er:p%3Aw@h/a');
-    expect(target.origin).toBe('https://h');
-    expect(target.authorization).toBe(`Basic ${Buffer.from('us@er:p:w').toString('base64')}`);
-    expect(parseTarget('https://h/a').authorization).toBeNull();
+    const reading = readWebhookUrl('https://us%40er:p%3Aw@h/a');
+    if (!reading.ok) throw new Error(reading.problem);
+    expect(reading.target.origin).toBe('https://h');
+    expect(reading.target.authorization).toBe(`Basic ${Buffer.from('us@er:p:w').toString('base64')}`);
+    const plain = readWebhookUrl('https://h/a');
+    expect(plain.ok && plain.target.authorization).toBeNull();
   });
 });
 

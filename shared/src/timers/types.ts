@@ -69,8 +69,21 @@ export interface ClaimRef {
 export const ATTEMPT_OUTCOMES = ['delivered', 'retry', 'failed', 'released'] as const;
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
 
-/** Why an attempt got no 2xx: `http` for a non-2xx status, else why no answer came. */
-export const ERROR_CLASSES = ['http', 'timeout', 'network', 'target_refused', 'aborted'] as const;
+/**
+ * Why an attempt got no 2xx: `http` for a non-2xx status, else why no answer came.
+ * `invalid_request`: the timer holds something no request can be built from (a URL
+ * stored before today's checks); `internal`: this service failed while preparing
+ * the request (a bug), retried like a network error.
+ */
+export const ERROR_CLASSES = [
+  'http',
+  'timeout',
+  'network',
+  'target_refused',
+  'aborted',
+  'invalid_request',
+  'internal',
+] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
 
 /** One request a controller sent, as kept in the delivery history. */

@@ -6,6 +6,7 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import type { Clock, Logger, Metrics, NewTimer, TimerStore } from '@timer/shared';
+import { readWebhookUrl } from '@timer/shared';
 import { AppError } from '../errors';
 import type { AttemptPage, CreateTimerRequest, ListAttemptsQuery, ListTimersQuery, Timer, TimerPage } from '../schemas';
 import type { Nudger } from './nudger';
@@ -222,17 +223,13 @@ export class TimerService {
 }
 
 /** An absolute http(s) URL with a host; returned in its normalized form. */
+/**
+ * A webhook URL the controller can send to, read by the controller's own rules
+ * (@timer/shared readWebhookUrl), or a 400 naming the problem.
+ */
 export function checkWebhookUrl(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw invalidUrl('url must be an absolute http or https URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw invalidUrl('url must use http or https');
-  }
-  if (!url.hostname) throw invalidUrl('url must name a host');
+  const reading = readWebhookUrl(raw);
+  if (!reading.ok) throw invalidUrl(reading.problem);
   return raw;
 }
 

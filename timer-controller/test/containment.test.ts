@@ -1,0 +1,66 @@
+/**
+ * One timer's failure stays that timer's: a request that cannot be prepared (a
+ * bug, injected here as a sender that throws, as the URL reading once did) is a
+ * failed attempt of that timer, recorded with its error. The batch it was claimed
+ * with fires on time, the timer does not stay `firing`, the process stays up, and
+ * the controller goes on claiming.
+ */
+import { ClaimedTimer } from '@timer/shared';
+import { Sending, WebhookSender } from '@timer/controller';
+import { ControllerRig, QUICK, startControllerRig } from './controllerRig';
+
+const POISON = 'poisoned';
+
+/** The real sender, except that preparing a request for a poisoned URL throws, synchronously. */
+class ThrowingSender extends WebhookSender {
+  send(timer: ClaimedTimer): Sending {
+    if (timer.url.includes(POISON)) throw new URIError('URI malformed');
+    return super.send(timer);
+  }
+}
+
+let rig: ControllerRig;
+const uncaught: unknown[] = [];
+const onUncaught = (err: unknown) => uncaught.push(err);
+
+beforeAll(async () => {
+  process.on('uncaughtException', onUncaught);
+  process.on('unhandledRejection', onUncaught);
+  const sender = new ThrowingSender({ timeoutMs: 500, maxSockets: 16, userAgent: 'timer-service' });
+  rig = await startControllerRig('containment', { ...QUICK, MAX_ATTEMPTS: '2' }, { sender });
+});
+
+afterAll(async () => {
+  await rig.close();
+  process.off('uncaughtException', onUncaught);
+  process.off('unhandledRejection', onUncaught);
+});
+
+it('a timer whose request cannot be prepared fails alone; its batch fires and claiming goes on', async () => {
+  const poisonedUrl = `${rig.receiver.url}/${POISON}`;
+  // Due together (claimed in one batch), and a little ahead: sent from the wheel's own timer callback.
+  const batch = await Promise.all(Array.from({ length: 20 }, () => rig.schedule(() => 200, { fireAt: inMs(300) })));
+  const poisoned = await rig.schedule(() => 200, { url: poisonedUrl, fireAt: inMs(300) });
+
+  const failed = await rig.settled(poisoned);
+  expect(failed.status).toBe('failed');
+  expect(failed.attempts).toBe(2);
+  expect(failed.lastError).toBe('internal error while preparing the request: URIError: URI malformed');
+  const history = await rig.t.store.attempts({ timerId: poisoned, limit: 10 });
+  expect(history.map((a) => [a.outcome, a.errorClass])).toEqual([
+    ['retry', 'internal'],
+    ['failed', 'internal'],
+  ]);
+
+  for (const id of batch) expect((await rig.settled(id)).status).toBe('fired');
+  expect(rig.receiver.deliveries.filter((d) => batch.includes(d.id))).toHaveLength(20);
+
+  // Still claiming and sending after the fault.
+  const later = await rig.schedule(() => 200);
+  expect((await rig.settled(later)).status).toBe('fired');
+  expect(uncaught).toEqual([]);
+});
+
+function inMs(ms: number): Date {
+  return new Date(Date.now() + ms);
+}
