@@ -13,7 +13,9 @@
  */
 import http from 'node:http';
 import fc from 'fast-check';
-import { checkAddresses, checkUrlTarget, loadConfig, LookupAll, TargetPolicy } from '@timer/shared';
+import { MockAgent } from 'undici';
+import { checkAddresses, checkUrlTarget, loadConfig, LookupAll, select, TargetPolicy } from '@timer/shared';
+import { WebhookSender } from '@timer/controller';
 import { countTimers, createTestDatabase, TestDatabase } from '../../test/helpers/db';
 import { ERROR_CATALOGUE } from '../src/errors';
 import { fuzzInputs, headersOf } from './fuzzInputs';
@@ -261,6 +263,39 @@ it('any method, path, query, headers and body', async () => {
   );
   await expectRowsAreThe201s();
 }, 120_000);
+
+it('every timer it stored, the controller can send: its request builder sends each one to a mock receiver', async () => {
+  const mock = new MockAgent();
+  mock.disableNetConnect();
+  mock
+    .get(() => true)
+    .intercept({ path: () => true, method: 'POST' })
+    .reply(204)
+    .persist();
+  const sender = new WebhookSender({ timeoutMs: 2000, maxSockets: 8, userAgent: 'fuzz', dispatcher: mock });
+  const rows = await select<{ id: string; url: string; fire_at: Date }>(
+    t.db,
+    10_000,
+    'SELECT id, url, fire_at FROM timers',
+  );
+  expect(rows.length).toBe(seededRows + created.length);
+  for (const row of rows) {
+    const fireAt = new Date(row.fire_at);
+    const sending = sender.send({
+      id: row.id,
+      url: row.url,
+      fireAt,
+      dueAt: fireAt,
+      attempt: 1,
+      attemptNumber: 1,
+      leaseToken: 1,
+      retry: { maxAttempts: null, baseMs: null, maxMs: null },
+      maxLatenessMs: null,
+    });
+    await expect(sending.result).resolves.toBe(204);
+  }
+  await mock.close();
+});
 
 it('is still healthy afterwards, stored exactly the timers it answered 201, and logged no unexpected error', async () => {
   expect(created.length).toBeGreaterThan(100);

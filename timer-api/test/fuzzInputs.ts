@@ -132,6 +132,25 @@ export function fuzzInputs({ key, publicUrl, knownIds }: FuzzSubjects) {
         ),
     },
     { weight: 2, arbitrary: fc.webUrl({ withQueryParameters: true, withFragments: true }) },
+    // User info, and percent-encodings that are not UTF-8 anywhere in the URL: the
+    // controller reads every part, and one such URL once crashed it.
+    {
+      weight: 3,
+      arbitrary: fc
+        .tuple(
+          validUrl,
+          fc.option(fc.tuple(fc.webSegment(), fc.webSegment()), { nil: undefined }),
+          fc.nat(),
+          fc.constantFrom('%C0', '%FF', '%', '%E0%A4', '%zz', '%41', '%E2%82%AC', '#%C3%A9', '?q=%FF', '#x%'),
+        )
+        .map(([base, userinfo, at, piece]) => {
+          const withUser = userinfo ? base.replace('://', `://${userinfo[0]}:${userinfo[1]}@`) : base;
+          const i = withUser.indexOf('/', withUser.indexOf('://') + 3);
+          const from = i < 0 ? withUser.length : i;
+          const where = from + (at % Math.max(1, withUser.length - from + 1));
+          return withUser.slice(0, where) + piece + withUser.slice(where);
+        }),
+    },
     { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
     { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 2100 }) },
   );
