@@ -13,10 +13,21 @@ import { steady } from './scenarios/steady';
 import { scale } from './scenarios/scale';
 import { fleet } from './scenarios/fleet';
 import { sqlite } from './scenarios/sqlite';
+import { nudge } from './scenarios/nudge';
 
 type Scenario = (options: BenchOptions, ceilings: Ceilings) => Promise<Record<string, unknown>>;
 
-const SCENARIOS: Record<string, Scenario> = { clients, create, burst, controllers, steady, scale, fleet, sqlite };
+const SCENARIOS: Record<string, Scenario> = {
+  clients,
+  create,
+  burst,
+  controllers,
+  steady,
+  scale,
+  fleet,
+  sqlite,
+  nudge,
+};
 
 function print(line: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(line)}\n`);

@@ -86,6 +86,10 @@ export interface Config extends SecurityConfig {
   readonly cleanupIntervalMs: number;
   /** Most rows one cleanup DELETE removes. */
   readonly cleanupBatchSize: number;
+  /** The least time between a controller's poll and an early one that a nudge asked for. */
+  readonly nudgeMinIntervalMs: number;
+  /** HTTP servers: a client must have sent its request headers within this. */
+  readonly headersTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -305,6 +309,8 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     retentionDays: r.int('RETENTION_DAYS', 7, 0, 3650),
     cleanupIntervalMs: r.int('CLEANUP_INTERVAL_MS', 60_000, 1000, 86_400_000),
     cleanupBatchSize: r.int('CLEANUP_BATCH_SIZE', 1000, 1, 10_000),
+    nudgeMinIntervalMs: r.int('NUDGE_MIN_INTERVAL_MS', 50, 0, 10_000),
+    headersTimeoutMs: r.int('HEADERS_TIMEOUT_MS', 10_000, 500, 600_000),
     ...readSecurity(r, env),
   };
   if (config.retryMaxMs < config.retryBaseMs) {

@@ -46,6 +46,7 @@ export type ControllerConfig = Pick<
   | 'shutdownGraceMs'
   | 'webhookSecrets'
   | 'webhookTargets'
+  | 'nudgeMinIntervalMs'
 >;
 
 export interface ControllerDeps {
@@ -143,6 +144,7 @@ export class Controller {
       clock: deps.clock,
       iterate: () => this.claim(),
       onError: (err, failures) => this.onPollError(err, failures),
+      minNudgeSpacingMs: config.nudgeMinIntervalMs,
     });
   }
 
@@ -160,7 +162,7 @@ export class Controller {
 
   /** Something new may be due before the next poll: poll now. */
   nudge(): void {
-    if (!this.stopping) this.loop.wake();
+    if (!this.stopping) this.loop.nudge();
   }
 
   get inFlightCount(): number {

@@ -34,6 +34,7 @@ export type OccurrenceConfig = Pick<
   | 'scheduleBatchSize'
   | 'dbRetryBaseMs'
   | 'dbRetryMaxMs'
+  | 'nudgeMinIntervalMs'
 >;
 
 export interface OccurrenceMakerDeps {
@@ -67,6 +68,7 @@ export class OccurrenceMaker {
       clock: deps.clock,
       iterate: () => this.pass(),
       onError: (err, failures) => this.onError(err, failures),
+      minNudgeSpacingMs: deps.config.nudgeMinIntervalMs,
     });
   }
 
@@ -74,9 +76,9 @@ export class OccurrenceMaker {
     this.loop.start();
   }
 
-  /** A schedule was created or resumed with an occurrence near: look now. */
-  wake(): void {
-    this.loop.wake();
+  /** A schedule was created or resumed with an occurrence near: look soon (nudges are coalesced). */
+  nudge(): void {
+    this.loop.nudge();
   }
 
   stop(): Promise<void> {

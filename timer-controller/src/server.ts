@@ -27,7 +27,7 @@ export async function startController(ctx: ServiceContext): Promise<() => Promis
     // The api nudges for a timer due soon, and for a schedule whose next occurrence is near.
     onNudge: () => {
       controller.nudge();
-      occurrences.wake();
+      occurrences.nudge();
     },
   });
   const endpoint = advertisedEndpoint(config.controllerAdvertiseUrl, config.host, health.port);
