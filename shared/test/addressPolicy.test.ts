@@ -29,6 +29,18 @@ const METADATA = [
   '::ffff:a9fe:a9fe',
   '64:ff9b::169.254.169.254',
   '64:ff9b::a9fe:a9fe',
+  // IPv6 forms that embed 169.254.169.254 for a translator, relay or tunnel to connect to.
+  '::a9fe:a9fe',
+  '::169.254.169.254',
+  '::ffff:0:169.254.169.254',
+  '2002:a9fe:a9fe::',
+  '2002:a9fe:a9fe::1',
+  '64:ff9b:1:a9fe:a9:fe00::',
+  '64:ff9b:1::a9fe:a9fe',
+  '2001:0:a9fe:a9fe::1',
+  '2001:0:4136:e378:8000:63bf:5601:5601',
+  '2001:db8::5efe:169.254.169.254',
+  '2606:4700::200:5efe:a9fe:a9fe',
   'fd00:ec2::254',
   '100.100.100.200',
   '168.63.129.16',
@@ -62,7 +74,6 @@ const INTERNAL = [
   '64:ff9b:1::1',
   '::127.0.0.1',
   '2001:db8::1',
-  '2002:a9fe:a9fe::1',
   '2001::1',
   '192.0.0.8',
   '192.0.2.1',
@@ -166,6 +177,39 @@ describe('checkAddress, as properties', () => {
         const plain = checkAddress(ip, mode).allowed;
         expect(checkAddress(`::ffff:${ip}`, mode).allowed).toBe(plain);
         expect(checkAddress(`64:ff9b::${ip}`, mode).allowed).toBe(plain);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('refuses every IPv6 form that embeds a refused IPv4 address, in both modes', () => {
+    const hex = (ip: string) => {
+      const [a, b, c, d] = ip.split('.').map(Number);
+      return [((a << 8) | b).toString(16), ((c << 8) | d).toString(16)];
+    };
+    const flipped = (ip: string) => hex(ip.split('.').map((n) => 255 - Number(n)).join('.'));
+    const forms = (ip: string) => {
+      const [hi, lo] = hex(ip);
+      const [fhi, flo] = flipped(ip);
+      return [
+        `::${ip}`,
+        `::ffff:${ip}`,
+        `::ffff:0:${ip}`,
+        `64:ff9b::${ip}`,
+        `64:ff9b:1::${ip}`,
+        `2002:${hi}:${lo}::1`,
+        `2001:0:${hi}:${lo}::1`,
+        `2001:0:4136:e378:8000:63bf:${fhi}:${flo}`,
+        `2a00:1450::5efe:${ip}`,
+        `2a00:1450::200:5efe:${ip}`,
+      ];
+    };
+    fc.assert(
+      fc.property(anyIpv4, fc.constantFrom<TargetMode>('private', 'public'), (ip, mode) => {
+        if (checkAddress(ip, mode).allowed) return;
+        for (const form of forms(ip)) {
+          expect(checkAddress(form, mode)).toEqual({ allowed: false, reason: expect.stringContaining(mode) });
+        }
       }),
       { numRuns: 3000 },
     );

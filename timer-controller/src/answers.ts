@@ -17,12 +17,15 @@ export interface DeliveryErrorDetails {
   statusCode?: number;
   /** What the receiver's Retry-After asked for (429 and 503 only), in ms. */
   retryAfterMs?: number;
+  /** More than the client may see (what a name resolved to): for the operator's log, never last_error. */
+  logDetail?: string;
 }
 
 export class DeliveryError extends Error {
   readonly errorClass: ErrorClass;
   readonly statusCode: number | null;
   readonly retryAfterMs: number | null;
+  readonly logDetail: string | null;
 
   constructor(message: string, details: DeliveryErrorDetails = { errorClass: 'network' }) {
     super(message);
@@ -30,6 +33,7 @@ export class DeliveryError extends Error {
     this.errorClass = details.errorClass;
     this.statusCode = details.statusCode ?? null;
     this.retryAfterMs = details.retryAfterMs ?? null;
+    this.logDetail = details.logDetail ?? null;
   }
 }
 

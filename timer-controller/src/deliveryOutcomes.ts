@@ -7,6 +7,7 @@
 import { errorFields } from '@timer/shared';
 import type { AttemptRecord, ClaimedTimer, Clock, DbClock, Logger, Metrics } from '@timer/shared';
 import type { ActivityLog } from './activity';
+import { DeliveryError } from './answers';
 import { attemptRecord, SendStart } from './attemptRecord';
 import type { OutcomeRecorder } from './outcomes';
 import { nextStep, RetryDefaults } from './retryPolicy';
@@ -118,16 +119,22 @@ export class DeliveryOutcomes {
         return;
       }
       const reason = err instanceof Error ? err.message : String(err);
+      const detail = err instanceof DeliveryError && err.logDetail ? { detail: err.logDetail } : {};
       const step = nextStep(timer, err, this.deps.retryDefaults, this.deps.random);
       if (step.giveUp) {
         metrics.webhooks.inc({ outcome: 'failed' });
         activity.failed();
-        logger.warn('Webhook failed, giving up', { ...fields(), error: reason, permanent: step.permanent });
+        logger.warn('Webhook failed, giving up', {
+          ...fields(),
+          error: reason,
+          ...detail,
+          permanent: step.permanent,
+        });
         recorder.markFailed(timer, reason, attempt('failed'));
       } else {
         metrics.webhooks.inc({ outcome: 'retry' });
         activity.retried();
-        logger.warn('Webhook failed, will retry', { ...fields(), error: reason, delayMs: step.delayMs });
+        logger.warn('Webhook failed, will retry', { ...fields(), error: reason, ...detail, delayMs: step.delayMs });
         recorder.scheduleRetry(timer, step.delayMs, reason, attempt('retry'));
       }
     }

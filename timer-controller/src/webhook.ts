@@ -217,8 +217,11 @@ class ResponseHandler {
     // A body over the limit was cut off after its status arrived: the status stands.
     if (err instanceof BodyTooLarge && this.status) return this.resolve(this.answer());
     if (this.abortedWith) return this.reject(this.abortedWith);
-    if (isRefusedTarget(err)) {
-      return this.reject(new PermanentDeliveryError(describeNetworkError(err), { errorClass: 'target_refused' }));
+    const refused = refusedTarget(err);
+    if (refused) {
+      return this.reject(
+        new PermanentDeliveryError(refused.message, { errorClass: 'target_refused', logDetail: refused.detail }),
+      );
     }
     this.reject(
       isTimeout(err)
@@ -228,10 +231,11 @@ class ResponseHandler {
   }
 }
 
-/** The guarded lookup refused the address: failed at once, never retried. */
-function isRefusedTarget(err: unknown): boolean {
+/** The guarded lookup's refusal, if that is what ended the request: failed at once, never retried. */
+function refusedTarget(err: unknown): { message: string; detail?: string } | undefined {
   const cause = (err as { cause?: unknown }).cause;
-  return [err, cause].some((e) => (e as { code?: string } | undefined)?.code === 'ETARGETREFUSED');
+  return [err, cause].find((e) => (e as { code?: string } | undefined)?.code === 'ETARGETREFUSED') as
+    { message: string; detail?: string } | undefined;
 }
 
 function isTimeout(err: unknown): boolean {

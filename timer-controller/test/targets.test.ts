@@ -35,3 +35,17 @@ it.each([
   expect(settled.lastError).toMatch(/refused/);
   expect(receiver.deliveries).toHaveLength(0);
 });
+
+it('says of a refused name what the api says at creation, not what it resolved to', async () => {
+  const timer = newTimer(`http://localhost:${receiver.port}/hooks`);
+  await t.store.create(timer);
+  const settled = await waitFor('the timer to fail', async () => {
+    const found = await t.store.find(timer.id);
+    return found?.status === 'failed' ? found : null;
+  });
+  const said = "webhook target refused: the url's host resolves to an address WEBHOOK_TARGETS=public refuses";
+  expect(settled.lastError).toBe(said);
+  const [attempt] = await t.store.attempts({ timerId: timer.id, limit: 1 });
+  expect(attempt.error).toBe(said);
+  expect(JSON.stringify([settled, attempt])).not.toMatch(/127\.0\.0\.1|::1|loopback/);
+});

@@ -11,12 +11,16 @@
  *   and reserved ranges (IANA special-purpose registries).
  * - `any`: refuses nothing.
  *
- * Matching uses Node's net.BlockList, which also matches IPv4-mapped IPv6
- * addresses (::ffff:169.254.169.254) against IPv4 ranges. NAT64 addresses
- * (64:ff9b::/96, RFC 6052) embed an IPv4 address that a NAT64 gateway will
- * connect to, so each IPv4 range is also refused in that form.
+ * Matching uses Node's net.BlockList. An IPv6 address can carry an IPv4 one
+ * that the packet in the end goes to (a translator, a relay or a tunnel connects
+ * to it): IPv4-mapped, IPv4-compatible, IPv4-translated (SIIT), NAT64 (the
+ * well-known and the local-use prefixes, RFC 6052 and 8215), 6to4, Teredo (its
+ * server and its client) and ISATAP. embeddedIpv4 reads each of them, and an
+ * IPv6 address is refused when any IPv4 address it embeds is, in both policies,
+ * so `[::a9fe:a9fe]` and `[2002:a9fe:a9fe::]` cannot reach 169.254.169.254.
  */
 import { BlockList, isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 export const TARGET_MODES = ['private', 'public', 'any'] as const;
 export type TargetMode = (typeof TARGET_MODES)[number];
@@ -78,24 +82,17 @@ interface Rule extends Range {
   readonly list: BlockList;
 }
 
-function rule(range: Range, cidr = range.cidr): Rule {
-  const [network, bits] = cidr.split('/');
+function rule(range: Range): Rule {
+  const [network, bits] = range.cidr.split('/');
   const family = isIP(network) === 6 ? 'ipv6' : 'ipv4';
   const list = new BlockList();
   list.addSubnet(network, Number(bits), family);
-  return { ...range, cidr, list };
-}
-
-/** An IPv4 range and its NAT64 form (64:ff9b::a.b.c.d/96+n). */
-function withNat64(range: Range): Rule[] {
-  const [network, bits] = range.cidr.split('/');
-  if (isIP(network) !== 4) return [rule(range)];
-  return [rule(range), rule(range, `64:ff9b::${network}/${96 + Number(bits)}`)];
+  return { ...range, list };
 }
 
 const RULES: Record<TargetMode, readonly Rule[]> = {
-  private: METADATA_RANGES.flatMap(withNat64),
-  public: [...METADATA_RANGES, ...NON_PUBLIC_RANGES].flatMap(withNat64),
+  private: METADATA_RANGES.map((r) => rule(r)),
+  public: [...METADATA_RANGES, ...NON_PUBLIC_RANGES].map((r) => rule(r)),
   any: [],
 };
 
@@ -127,11 +124,57 @@ export function checkAddress(ip: string, policy: TargetPolicy | TargetMode): Ver
   const address = ip.replace(/%.*$/, '');
   const family = isIP(address);
   if (family === 0) return { allowed: false, reason: `"${ip.slice(0, 100)}" is not an IP address` };
-  const type = family === 6 ? 'ipv6' : 'ipv4';
-  if (!COMBINED[mode].check(address, type)) return ALLOWED;
+  const own = refusal(address, family === 6 ? 'ipv6' : 'ipv4', mode);
+  if (own) return { allowed: false, reason: `${address} is ${own}; WEBHOOK_TARGETS=${mode} refuses it` };
+  if (family === 4) return ALLOWED;
+  for (const embedded of embeddedIpv4(address)) {
+    const inner = refusal(embedded, 'ipv4', mode);
+    if (inner) {
+      return {
+        allowed: false,
+        reason: `${address} embeds ${embedded}, which is ${inner}; WEBHOOK_TARGETS=${mode} refuses it`,
+      };
+    }
+  }
+  return ALLOWED;
+}
+
+/** What the mode refuses `address` as ("loopback, 127.0.0.0/8"), or null. */
+function refusal(address: string, type: 'ipv4' | 'ipv6', mode: Exclude<TargetMode, 'any'>): string | null {
+  if (!COMBINED[mode].check(address, type)) return null;
   const matched = RULES[mode].find((r) => r.list.check(address, type));
-  const what = matched ? `${matched.what}, ${matched.cidr}` : 'a refused range';
-  return { allowed: false, reason: `${address} is ${what}; WEBHOOK_TARGETS=${mode} refuses it` };
+  return matched ? `${matched.what}, ${matched.cidr}` : 'a refused range';
+}
+
+/**
+ * Every IPv4 address an IPv6 address carries in a form some translator, relay or
+ * tunnel sends to (see the header). More than one for Teredo (server and client)
+ * and for the local-use NAT64 prefix, whose embedding depends on the operator's
+ * prefix length (RFC 6052 section 2.2: /48, /56, /64 or /96 inside 64:ff9b:1::/48).
+ */
+export function embeddedIpv4(ipv6: string): string[] {
+  const b = ipaddr.IPv6.parse(ipv6).toByteArray();
+  const v4 = (...bytes: number[]) => bytes.join('.');
+  const zero = (from: number, to: number) => b.slice(from, to).every((x) => x === 0);
+  const found: string[] = [];
+  const tail = v4(b[12], b[13], b[14], b[15]);
+  if (zero(0, 10) && b[10] === 0xff && b[11] === 0xff) found.push(tail); // ::ffff:a.b.c.d, mapped
+  if (zero(0, 12)) found.push(tail); // ::a.b.c.d, compatible
+  if (zero(0, 8) && b[8] === 0xff && b[9] === 0xff && zero(10, 12)) found.push(tail); // ::ffff:0:a.b.c.d, SIIT
+  if (b[0] === 0x00 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b) {
+    if (zero(4, 12)) found.push(tail); // 64:ff9b::/96, well-known NAT64
+    if (b[4] === 0x00 && b[5] === 0x01) {
+      // 64:ff9b:1::/48, local-use NAT64 (bits 64-71 are always zero in RFC 6052's layout)
+      found.push(v4(b[6], b[7], b[9], b[10]), v4(b[7], b[9], b[10], b[11]), v4(b[9], b[10], b[11], b[12]), tail);
+    }
+  }
+  if (b[0] === 0x20 && b[1] === 0x02) found.push(v4(b[2], b[3], b[4], b[5])); // 2002::/16, 6to4
+  if (b[0] === 0x20 && b[1] === 0x01 && b[2] === 0x00 && b[3] === 0x00) {
+    // 2001::/32, Teredo: the server, and the client's address with every bit flipped
+    found.push(v4(b[4], b[5], b[6], b[7]), v4(b[12] ^ 0xff, b[13] ^ 0xff, b[14] ^ 0xff, b[15] ^ 0xff));
+  }
+  if ((b[8] & 0xfd) === 0x00 && b[9] === 0x00 && b[10] === 0x5e && b[11] === 0xfe) found.push(tail); // ISATAP
+  return [...new Set(found)];
 }
 
 /** The port a URL connects to: its own, or its scheme's default. */
@@ -168,6 +211,15 @@ export function checkUrlTarget(url: URL, policy: TargetPolicy): UrlCheck {
   }
   if (policy.mode === 'any') return { outcome: 'allowed' };
   return { outcome: 'resolve', hostname: host };
+}
+
+/**
+ * What a client is told when a host name resolves to a refused address, at
+ * creation (400) and at send time (last_error) alike: not the address, which
+ * would tell a caller what internal names resolve to. Logs carry the detail.
+ */
+export function hostRefusedReason(mode: TargetMode): string {
+  return `the url's host resolves to an address WEBHOOK_TARGETS=${mode} refuses`;
 }
 
 /** Every address a name resolves to must pass: a name with one refused address is refused. */

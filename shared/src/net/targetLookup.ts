@@ -10,12 +10,19 @@
  */
 import dns, { LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
-import { checkAddresses, TargetPolicy } from './addressPolicy';
+import { checkAddresses, hostRefusedReason, TargetPolicy } from './addressPolicy';
 
-/** A webhook target the policy refuses: permanent, retrying cannot help. */
+/**
+ * A webhook target the policy refuses: permanent, retrying cannot help. The
+ * message is what the client may see (hostRefusedReason); `detail` names the
+ * name and the address, for the operator's log only.
+ */
 export class TargetRefusedError extends Error {
   readonly code = 'ETARGETREFUSED';
-  constructor(readonly reason: string) {
+  constructor(
+    reason: string,
+    readonly detail: string,
+  ) {
     super(`webhook target refused: ${reason}`);
     this.name = 'TargetRefusedError';
   }
@@ -46,7 +53,13 @@ export function guardedLookup(policy: TargetPolicy, lookup: LookupAll = systemLo
         addresses.map((a) => a.address),
         policy,
       );
-      if (!verdict.allowed) return callback(new TargetRefusedError(`${hostname}: ${verdict.reason}`), '', 0);
+      if (!verdict.allowed) {
+        return callback(
+          new TargetRefusedError(hostRefusedReason(policy.mode), `${hostname}: ${verdict.reason}`),
+          '',
+          0,
+        );
+      }
       if (options.all) return callback(null, addresses);
       callback(null, addresses[0].address, addresses[0].family);
     });

@@ -14,7 +14,16 @@
  * error in `last_error`.
  */
 import { isIP } from 'node:net';
-import { checkAddresses, checkUrlTarget, Clock, LookupAll, resolveAll, systemClock, TargetPolicy } from '@timer/shared';
+import {
+  checkAddresses,
+  checkUrlTarget,
+  Clock,
+  hostRefusedReason,
+  LookupAll,
+  resolveAll,
+  systemClock,
+  TargetPolicy,
+} from '@timer/shared';
 import { AppError } from '../errors';
 
 /** The api answers in well under a second even when DNS does not. */
@@ -65,9 +74,7 @@ export class WebhookTargets {
     if (policy.mode === 'any') return;
     // The reason names the address; for a name that would tell a client what
     // internal names resolve to, so the answer stays general.
-    if (!checkAddresses(answer.addresses, policy).allowed) {
-      throw refused(`the url's host resolves to an address WEBHOOK_TARGETS=${policy.mode} refuses`);
-    }
+    if (!checkAddresses(answer.addresses, policy).allowed) throw refused(hostRefusedReason(policy.mode));
   }
 
   private resolve(hostname: string): Promise<Answer> {
