@@ -28,6 +28,8 @@ export { Coalescer } from './coalescer';
 export { DbClock } from './db/dbClock';
 export * from './timers/types';
 export { healthRoutes, RETRY_AFTER_SECONDS } from './http/health';
+export { securityHeaders } from './http/securityHeaders';
+export { createHttpServer } from './http/server';
 export * from './runtime';
 export { Metrics } from './metrics';
 export { dialectOf } from './db/dialect';

@@ -13,6 +13,7 @@ import {
   LookupAll,
   Metrics,
   SecurityConfig,
+  securityHeaders,
   systemClock,
   TimerStore,
 } from '@timer/shared';
@@ -127,6 +128,7 @@ export function createApp({
     nudgeWithinMs: config.scheduleLookaheadMs + NUDGE_MARGIN_MS,
   });
 
+  app.use(securityHeaders(isDocs));
   app.use(countRequests(metrics));
   app.use(answerWithin(config.requestTimeoutMs, isOperational, logger));
   app.use(authenticate(keys, isPublic));

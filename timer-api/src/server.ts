@@ -1,20 +1,14 @@
 /** Starts the HTTP server on PORT and returns how to stop it gracefully. */
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createHttpServer } from '@timer/shared';
 import type { ServiceContext } from '@timer/shared';
 import { createApp } from './app';
 
 export async function startApi(ctx: ServiceContext): Promise<() => Promise<void>> {
   const { config, logger } = ctx;
   const app = createApp(ctx);
-  const server = http.createServer(app);
-  // Slow or idle clients must not pin sockets forever.
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 10_000;
-  // Longer than the idle timeout of common load balancers and client pools (60 s),
-  // so they close idle connections first: a request sent on a connection the api
-  // is closing at that moment is reset, and the client sees an error it did not cause.
-  server.keepAliveTimeout = 65_000;
+  // Slow or idle clients must not pin sockets: the limits are in createHttpServer.
+  const server = createHttpServer(app, config);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

@@ -3,16 +3,17 @@
  * /metrics, and POST /nudge, which the api calls when it has just stored a timer
  * due before this controller's next poll (it only makes the controller poll now).
  */
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { healthRoutes, Metrics, TimerStore } from '@timer/shared';
+import { createHttpServer, healthRoutes, Metrics, securityHeaders, TimerStore } from '@timer/shared';
 
 export interface HealthServerOptions {
   store: TimerStore;
   metrics: Metrics;
   port: number;
   host: string;
+  /** HEADERS_TIMEOUT_MS: the port is open to the controller's network. */
+  headersTimeoutMs: number;
   onNudge: () => void;
 }
 
@@ -21,6 +22,7 @@ export async function startHealthServer(
 ): Promise<{ port: number; close: () => Promise<void> }> {
   const app = express();
   app.disable('x-powered-by');
+  app.use(securityHeaders());
   app.use(healthRoutes(options.store, options.metrics));
   app.post('/nudge', (_req, res) => {
     options.onNudge();
@@ -29,8 +31,7 @@ export async function startHealthServer(
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'route_not_found', message: 'No such route.' } });
   });
-  const server = http.createServer(app);
-  server.keepAliveTimeout = 65_000;
+  const server = createHttpServer(app, options);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());

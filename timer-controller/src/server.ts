@@ -24,6 +24,7 @@ export async function startController(ctx: ServiceContext): Promise<() => Promis
     metrics: ctx.metrics,
     port: config.controllerPort,
     host: config.host,
+    headersTimeoutMs: config.headersTimeoutMs,
     // The api nudges for a timer due soon, and for a schedule whose next occurrence is near.
     onNudge: () => {
       controller.nudge();
