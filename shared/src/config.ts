@@ -366,6 +366,10 @@ export interface SecurityConfig {
   readonly rateLimitBurst: number;
   /** Timers not yet fired, failed or canceled, per API key; 0: no cap. */
   readonly maxPendingPerKey: number;
+  /** Schedules per API key (paused ones included); 0: no cap. */
+  readonly maxSchedulesPerKey: number;
+  /** The shortest time a schedule may leave between two occurrences. */
+  readonly minScheduleIntervalSeconds: number;
 }
 
 const BOOLEANS = ['true', 'false'];
@@ -404,5 +408,7 @@ function readSecurity(r: Reader, env: Env): SecurityConfig {
     rateLimitPerSecond,
     rateLimitBurst: burst || rateLimitPerSecond,
     maxPendingPerKey: r.int('MAX_PENDING_PER_KEY', 0, 0, 10_000_000),
+    maxSchedulesPerKey: r.int('MAX_SCHEDULES_PER_KEY', 0, 0, 1_000_000),
+    minScheduleIntervalSeconds: r.int('MIN_SCHEDULE_INTERVAL_SECONDS', 1, 1, 31 * 24 * 3600),
   };
 }

@@ -106,6 +106,7 @@ export function createApp({
     apiKeys: keys !== null,
     rateLimited: config.rateLimitPerSecond > 0,
     pendingCap: quota !== undefined,
+    scheduleCap: config.maxSchedulesPerKey > 0,
   });
   const targets = new WebhookTargets({ policy: config.webhookTargets, requireDns: config.webhookRequireDns, lookup });
   const service = new TimerService({
@@ -126,6 +127,7 @@ export function createApp({
     nudger,
     targets,
     nudgeWithinMs: config.scheduleLookaheadMs + NUDGE_MARGIN_MS,
+    limits: config,
   });
 
   app.use(securityHeaders(isDocs));

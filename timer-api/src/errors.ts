@@ -31,6 +31,10 @@ export const ERROR_CATALOGUE = {
     status: 429,
     message: 'Too many timers waiting to fire for this API key (MAX_PENDING_PER_KEY); cancel some or wait.',
   },
+  schedule_quota_exceeded: {
+    status: 429,
+    message: 'Too many schedules for this API key (MAX_SCHEDULES_PER_KEY); delete one first.',
+  },
   service_unavailable: { status: 503, message: 'The database is unavailable; retry shortly.' },
   request_timeout: {
     status: 503,

@@ -33,6 +33,8 @@ export interface DocumentOptions {
   rateLimited?: boolean;
   /** MAX_PENDING_PER_KEY is set. */
   pendingCap?: boolean;
+  /** MAX_SCHEDULES_PER_KEY is set. */
+  scheduleCap?: boolean;
 }
 
 export const bearerScheme = {
@@ -55,7 +57,10 @@ export function guarded(operation: Record<string, unknown>, options: DocumentOpt
   const limits: ErrorCode[] = [...(options.rateLimited ? (['rate_limited'] as const) : []), ...codes429];
   if (limits.length > 0) {
     responses['429'] = {
-      ...errorResponse('Over the rate limit (with Retry-After) or the cap on pending timers.', ...limits),
+      ...errorResponse(
+        "Over the rate limit (with Retry-After), or at one of the key's caps (pending timers, schedules).",
+        ...limits,
+      ),
       headers: {
         'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait (rate_limited only).' },
       },

@@ -62,7 +62,10 @@ export function schedulePaths(options: DocumentOptions): Record<string, unknown>
             'occurrence found later than that is skipped instead of sent. After downtime only the latest missed ' +
             'occurrence is created, and it follows that rule. Daylight saving time: a job at one fixed time of ' +
             'day that falls in a skipped hour runs at the first time after the gap, and once on a repeated hour; ' +
-            'other jobs skip the times that do not exist and run twice in a repeated hour.',
+            'other jobs skip the times that do not exist and run twice in a repeated hour. A schedule counts ' +
+            "toward its key's limits: MAX_SCHEDULES_PER_KEY, and MAX_PENDING_PER_KEY (a key at that cap cannot " +
+            'add a schedule, and an occurrence due while the key is at it is recorded as skipped, not sent). ' +
+            'A rule may not fire more often than MIN_SCHEDULE_INTERVAL_SECONDS.',
           requestBody: {
             required: true,
             content: json(ref('CreateScheduleRequest'), {
@@ -86,6 +89,10 @@ export function schedulePaths(options: DocumentOptions): Record<string, unknown>
           },
         },
         options,
+        [
+          ...(options.pendingCap ? (['pending_quota_exceeded'] as const) : []),
+          ...(options.scheduleCap ? (['schedule_quota_exceeded'] as const) : []),
+        ],
       ),
       get: guarded(
         {

@@ -210,6 +210,70 @@ describe('MAX_PENDING_PER_KEY', () => {
   });
 });
 
+describe("schedules count toward a key's limits", () => {
+  const schedule = (api: RunningApi, key: string, cron = '*/5 * * * *') =>
+    api.http().post('/schedules').set(bearer(key)).send({ cron, url: HOOK_URL });
+  const countSchedules = async () => {
+    const [rows] = (await t.db.raw('SELECT COUNT(*) AS n FROM schedules')) as unknown as [Array<{ n: number }>];
+    return Number(rows[0].n);
+  };
+
+  beforeEach(async () => {
+    await t.db.raw('DELETE FROM schedules');
+    await t.db.raw('DELETE FROM timers');
+  });
+
+  it('MAX_SCHEDULES_PER_KEY refuses the schedule over the cap with 429, writes nothing, and frees a place on delete', async () => {
+    const api = await appWith({ API_KEYS: `${KEY_A},${KEY_B}`, MAX_SCHEDULES_PER_KEY: '2' });
+    const first = await schedule(api, KEY_A);
+    expect(first.status).toBe(201);
+    expect((await schedule(api, KEY_A)).status).toBe(201);
+
+    const res = await schedule(api, KEY_A);
+
+    expectError(res, 429, 'schedule_quota_exceeded');
+    expect(res.body.error.message).toContain('MAX_SCHEDULES_PER_KEY');
+    expect(await countSchedules()).toBe(2);
+    expect((await schedule(api, KEY_B)).status).toBe(201);
+    expect((await api.http().delete(`/schedules/${first.body.id}`).set(bearer(KEY_A))).status).toBe(204);
+    expect((await schedule(api, KEY_A)).status).toBe(201);
+  });
+
+  it('a key at its MAX_PENDING_PER_KEY cap cannot add a schedule', async () => {
+    const api = await appWith({ API_KEYS: `${KEY_A},${KEY_B}`, MAX_PENDING_PER_KEY: '2' });
+    for (let i = 0; i < 2; i++) {
+      expect((await api.http().post('/timers').set(bearer(KEY_A)).send({ seconds: 60, url: HOOK_URL })).status).toBe(
+        201,
+      );
+    }
+
+    expectError(await schedule(api, KEY_A), 429, 'pending_quota_exceeded');
+    expect(await countSchedules()).toBe(0);
+    expect((await schedule(api, KEY_B)).status).toBe(201);
+  });
+
+  it('MIN_SCHEDULE_INTERVAL_SECONDS refuses a rule that fires more often, naming the setting', async () => {
+    const api = await appWith({ API_KEYS: KEY_A, MIN_SCHEDULE_INTERVAL_SECONDS: '60' });
+
+    for (const cron of ['* * * * * *', '*/30 * * * * *', '0,1 * * * * *', '0,30 0 12 * * *']) {
+      const res = await schedule(api, KEY_A, cron);
+      expectError(res, 400, 'validation_failed');
+      expect(res.body.error.message).toContain('MIN_SCHEDULE_INTERVAL_SECONDS');
+    }
+    expect(await countSchedules()).toBe(0);
+    for (const cron of ['* * * * *', '0 9 * * 1', '@hourly'])
+      expect((await schedule(api, KEY_A, cron)).status).toBe(201);
+  });
+
+  it('documents both 429s on POST /schedules when the caps are set', async () => {
+    const api = await appWith({ API_KEYS: KEY_A, MAX_PENDING_PER_KEY: '5', MAX_SCHEDULES_PER_KEY: '5' });
+    const { body: document } = await api.http().get('/openapi.json');
+    const description = document.paths['/schedules'].post.responses['429'].description as string;
+    expect(description).toContain('pending_quota_exceeded');
+    expect(description).toContain('schedule_quota_exceeded');
+  });
+});
+
 describe('pending quotas, unit by unit', () => {
   it('LocalPendingQuota gives the place back when the insert fails', async () => {
     const quota = new LocalPendingQuota(1, new ManualClock());

@@ -55,6 +55,20 @@ export class CronRule {
     return this.cron.nextRun(new Date(afterMs))?.getTime() ?? null;
   }
 
+  /**
+   * The shortest time between two consecutive occurrences among the next `samples`
+   * after `afterMs` (Infinity for a rule that fires once or never). A sample, not
+   * a proof: enough for the rules people write, whose gaps repeat within a day or
+   * a month ("0 9 1 * *", "*\/10 * * * * *"), and for a limit meant to keep a
+   * schedule from firing every second.
+   */
+  shortestGapMs(afterMs: number, samples = 100): number {
+    const runs = this.cron.nextRuns(samples, new Date(afterMs)).map((d) => d.getTime());
+    let shortest = Infinity;
+    for (let i = 1; i < runs.length; i++) shortest = Math.min(shortest, runs[i] - runs[i - 1]);
+    return shortest;
+  }
+
   /** The latest occurrence at or before `atMs`, or null if there is none. */
   latestAtOrBefore(atMs: number): number | null {
     // previousRuns counts strictly earlier runs; occurrences are whole seconds.

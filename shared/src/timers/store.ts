@@ -18,6 +18,7 @@ import { claimDueTimers } from './sql/claimDueTimers';
 import { claimMaintenance } from './sql/claimMaintenance';
 import { countByStatus } from './sql/countByStatus';
 import { countLiveTimers } from './sql/countLiveTimers';
+import { countSchedules } from '../schedules/sql/countSchedules';
 import { completeFired } from './sql/completeFired';
 import { deleteExpiredKeys } from './sql/deleteExpiredKeys';
 import { deleteFinishedTimers } from './sql/deleteFinishedTimers';
@@ -97,6 +98,11 @@ export class TimerStore {
   /** Timers `owner` created that are still to fire. */
   countLive(owner: string): Promise<number> {
     return countLiveTimers(this.db, this.queryTimeoutMs, owner);
+  }
+
+  /** Schedules `owner` has, paused ones included (MAX_SCHEDULES_PER_KEY). */
+  countSchedules(owner: string): Promise<number> {
+    return countSchedules(this.db, this.queryTimeoutMs, owner);
   }
 
   find(id: string): Promise<TimerRecord | null> {

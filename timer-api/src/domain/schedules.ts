@@ -14,6 +14,7 @@ import {
   Logger,
   ScheduleChange,
   ScheduleRecord,
+  SecurityConfig,
   TimerStore,
 } from '@timer/shared';
 import { AppError, ErrorDetail } from '../errors';
@@ -21,6 +22,7 @@ import type { CreateScheduleRequest, ListSchedulesQuery, Schedule, SchedulePage 
 import { ANONYMOUS_OWNER, Client } from './client';
 import { decodeCursor, encodeCursor, normalizeId } from './ids';
 import type { Nudger } from './nudger';
+import { quotaExceeded } from './pendingQuota';
 import { missedFireRuleOf } from './timerRequest';
 import { checkWebhookUrl } from './timers';
 import type { WebhookTargets } from './webhookTargets';
@@ -34,6 +36,8 @@ export interface ScheduleServiceOptions {
   targets: WebhookTargets;
   /** SCHEDULE_LOOKAHEAD_MS: an occurrence this close is announced to the controllers at once. */
   nudgeWithinMs: number;
+  /** What one key may hold (0: no cap), and how often a schedule may fire. */
+  limits: Pick<SecurityConfig, 'maxSchedulesPerKey' | 'maxPendingPerKey' | 'minScheduleIntervalSeconds'>;
 }
 
 export class ScheduleService {
@@ -48,8 +52,10 @@ export class ScheduleService {
     const rule = ruleOf(request, problems);
     if (rule === null || problems.length > 0) throw invalid(problems);
     const url = checkWebhookUrl(request.url);
-    await this.options.targets.check(url);
     const now = this.options.dbClock.now();
+    this.checkInterval(rule, now);
+    await this.options.targets.check(url);
+    await this.admit(client.owner);
     const next = rule.nextAfter(now);
     if (next === null) {
       throw invalid([{ path: 'cron', message: 'cron never matches a date (such as 30 February)' }]);
@@ -133,6 +139,40 @@ export class ScheduleService {
     const id = this.idOf(rawId);
     if (!(await this.options.store.deleteSchedule(id))) throw new AppError('schedule_not_found');
     this.options.logger.info('Schedule deleted', { scheduleId: id });
+  }
+
+  /** MIN_SCHEDULE_INTERVAL_SECONDS: a rule may not fire more often than this. */
+  private checkInterval(rule: CronRule, nowMs: number): void {
+    const minSeconds = this.options.limits.minScheduleIntervalSeconds;
+    const gapMs = rule.shortestGapMs(nowMs);
+    if (gapMs >= minSeconds * 1000) return;
+    throw invalid([
+      {
+        path: 'cron',
+        message: `cron fires every ${gapMs / 1000} s at its closest; MIN_SCHEDULE_INTERVAL_SECONDS allows every ${minSeconds} s at most`,
+      },
+    ]);
+  }
+
+  /**
+   * Schedules count toward a key's limits: MAX_SCHEDULES_PER_KEY caps how many it
+   * has, and a key at its MAX_PENDING_PER_KEY cap cannot add one (its occurrences
+   * are pending timers of the key; the controllers skip occurrences of a key over
+   * the cap). Counted, like the pending cap, so concurrent creates of one key can
+   * overshoot by their number, never more.
+   */
+  private async admit(owner: string): Promise<void> {
+    const { store, limits } = this.options;
+    if (limits.maxSchedulesPerKey > 0 && (await store.countSchedules(owner)) >= limits.maxSchedulesPerKey) {
+      const who = owner === ANONYMOUS_OWNER ? 'This service has' : 'This API key has';
+      throw new AppError(
+        'schedule_quota_exceeded',
+        `${who} ${limits.maxSchedulesPerKey} schedules, the most MAX_SCHEDULES_PER_KEY allows; delete one first.`,
+      );
+    }
+    if (limits.maxPendingPerKey > 0 && (await store.countLive(owner)) >= limits.maxPendingPerKey) {
+      throw quotaExceeded(owner, limits.maxPendingPerKey);
+    }
   }
 
   private idOf(rawId: string): string {

@@ -18,6 +18,7 @@ import * as addTimersSchedule from './20261122001100_add_timers_schedule';
 import * as uniqueTimersScheduleOccurrence from './20261122001200_unique_timers_schedule_occurrence';
 import * as addSchedulesMaxLateness from './20261122001300_add_schedules_max_lateness';
 import * as indexTimerAttemptsFinishedAt from './20261122001400_index_timer_attempts_finished_at';
+import * as indexSchedulesOwner from './20261206000000_index_schedules_owner';
 
 interface Migration {
   name: string;
@@ -41,6 +42,7 @@ const migrations: Migration[] = [
   uniqueTimersScheduleOccurrence,
   addSchedulesMaxLateness,
   indexTimerAttemptsFinishedAt,
+  indexSchedulesOwner,
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
