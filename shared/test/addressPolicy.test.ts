@@ -187,7 +187,13 @@ describe('checkAddress, as properties', () => {
       const [a, b, c, d] = ip.split('.').map(Number);
       return [((a << 8) | b).toString(16), ((c << 8) | d).toString(16)];
     };
-    const flipped = (ip: string) => hex(ip.split('.').map((n) => 255 - Number(n)).join('.'));
+    const flipped = (ip: string) =>
+      hex(
+        ip
+          .split('.')
+          .map((n) => 255 - Number(n))
+          .join('.'),
+      );
     const forms = (ip: string) => {
       const [hi, lo] = hex(ip);
       const [fhi, flo] = flipped(ip);
