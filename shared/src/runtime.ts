@@ -89,7 +89,7 @@ export async function runService(name: string, starters: Starter[], options: Loa
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
 
-  logger.info('Starting', { database: config.database.display });
+  logger.info('Starting', { database: config.database.display, ...securitySummary(config) });
   try {
     const skewMs = await prepareDatabase({ config, db, logger, clock: systemClock, signal: starting.signal });
     // Start from the skew just measured; a finer sync that fails (the database may go
@@ -109,4 +109,22 @@ export async function runService(name: string, starters: Starter[], options: Loa
     if (stopping) return;
     crash('Start failed')(err);
   }
+}
+
+/**
+ * What a reader of the first log line needs to know about how exposed this
+ * process is: whether the api asks for keys, whether webhooks are signed, and
+ * where they may go. Counts, never the keys themselves.
+ */
+export function securitySummary(config: Config): Record<string, string> {
+  const count = (n: number, what: string) => `on (${n} ${what}${n === 1 ? '' : 's'})`;
+  const { webhookTargets } = config;
+  return {
+    apiKeys: config.apiKeyDigests.length > 0 ? count(config.apiKeyDigests.length, 'key') : 'off (the api is open)',
+    webhookSigning: config.webhookSecrets.length > 0 ? count(config.webhookSecrets.length, 'key') : 'off',
+    webhookTargets:
+      webhookTargets.allowedPorts.length > 0
+        ? `${webhookTargets.mode}, ports ${webhookTargets.allowedPorts.join(',')}`
+        : webhookTargets.mode,
+  };
 }

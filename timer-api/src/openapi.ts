@@ -26,6 +26,7 @@ import {
   guarded,
   idParameter,
   json,
+  noBodyErrors,
   pageParameters,
   ref,
   unavailable,
@@ -255,8 +256,9 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
             description:
               'Puts a failed timer back to pending, due now, for a new series of attempts: `attempts` starts again ' +
               'at 0 and its retry policy applies afresh; the history keeps the earlier attempts, and the numbers of ' +
-              'the new ones go on from them. Controllers are nudged at once. No request body.',
+              'the new ones go on from them. Controllers are nudged at once. No request body (or `{}`).',
             responses: {
+              ...noBodyErrors,
               '200': {
                 description: 'Pending again, due now.',
                 content: json(ref('Timer'), {

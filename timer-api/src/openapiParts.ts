@@ -97,6 +97,13 @@ export function pageParameters(defaultLimit: number) {
 }
 
 /** What a JSON body can be refused for: the 400 (described per operation), 413 and 415. */
+/** What an action that takes no body answers to one: a body other than {} is a 400. */
+export const noBodyErrors = {
+  '400': errorResponse('A request body other than {} (this action takes none).', 'validation_failed', 'invalid_json'),
+  '413': errorResponse('Body over the size limit.', 'payload_too_large'),
+  '415': errorResponse('A body that is not application/json.', 'unsupported_media_type'),
+};
+
 export function bodyErrors(invalid: string) {
   return {
     '400': errorResponse(

@@ -6,6 +6,7 @@ import {
   guarded,
   idParameter,
   json,
+  noBodyErrors,
   pageParameters,
   ref,
   unavailable,
@@ -39,6 +40,7 @@ function action(summary: string, operationId: string, description: string, examp
         description,
         responses: {
           '200': { description: 'The schedule as it is now.', content: json(ref('Schedule'), example) },
+          ...noBodyErrors,
           '404': notFound,
           '503': unavailable,
         },

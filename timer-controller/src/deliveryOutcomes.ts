@@ -97,7 +97,8 @@ export class DeliveryOutcomes {
     const { logger, metrics, activity, recorder, controllerId } = this.deps;
     const { latenessMs } = start;
     if (timer.attempt === 1) metrics.fireLateness.observe(Math.max(0, latenessMs) / 1000);
-    const fields = () => ({ timerId: timer.id, attempt: timer.attempt, controllerId });
+    // The attempt as the Timer-Attempt header and the history number it: it goes on across replays.
+    const fields = () => ({ timerId: timer.id, attempt: timer.attemptNumber, controllerId });
     const end = () => ({ dbMs: this.deps.dbClock.now(), hostMs: this.deps.clock.now() });
     try {
       const status = await result;

@@ -3,7 +3,7 @@
  * headers of every delivery, the attempt history it writes with each outcome,
  * Retry-After, 410 Gone, a timer's own retry schedule, and a replayed timer.
  */
-import { NewTimer, select } from '@timer/shared';
+import { createSilentLogger, NewTimer, select } from '@timer/shared';
 import type { TestDatabase } from '../../test/helpers/db';
 import { waitFor } from '../../test/helpers/wait';
 import { ControllerRig, QUICK, Rule, startControllerRig } from './controllerRig';
@@ -16,9 +16,11 @@ const env = {
 
 let rig: ControllerRig;
 let t: TestDatabase;
+const logger = createSilentLogger();
+const warnings = jest.spyOn(logger, 'warn');
 
 beforeAll(async () => {
-  rig = await startControllerRig('ctl_history', env);
+  rig = await startControllerRig('ctl_history', env, { logger });
   ({ t } = rig);
 });
 afterAll(() => rig.close());
@@ -160,4 +162,19 @@ it('delivers a replayed timer in a new series, its attempt numbers going on from
     [2, 500, 'failed'],
     [3, 200, 'delivered'],
   ]);
+});
+
+it('numbers the attempt in its log lines as the Timer-Attempt header and the history do, across a replay', async () => {
+  const id = await schedule(() => 500, { retry: { maxAttempts: 1, baseMs: null, maxMs: null } });
+  expect(await settled(id)).toMatchObject({ status: 'failed', attempts: 1 });
+  expect((await t.store.replay(id)).outcome).toBe('replayed');
+  await waitFor('the replay to fail too', async () => (await attemptRows(id)).length === 2);
+
+  const calls = warnings.mock.calls as unknown as Array<[string, { timerId?: string; attempt?: number }]>;
+  const lines = calls.filter(([, fields]) => fields?.timerId === id);
+  expect(lines.map(([message, fields]) => [message, fields.attempt])).toEqual([
+    ['Webhook failed, giving up', 1],
+    ['Webhook failed, giving up', 2],
+  ]);
+  expect(deliveriesOf(id).map((d) => d.headers['timer-attempt'])).toEqual(['1', '2']);
 });

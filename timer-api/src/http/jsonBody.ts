@@ -23,6 +23,35 @@ export function jsonBody(limitBytes: number): RequestHandler[] {
   return [requireJson, parse];
 }
 
+/**
+ * For actions that take nothing but the id (replay, pause, resume): no body, or
+ * an empty JSON object (what some clients always send). Anything else is a 400
+ * rather than quietly ignored, as every other route refuses what it does not know.
+ */
+export function noBody(): RequestHandler {
+  const [requireJson, parse] = jsonBody(1024);
+  return (req, res, next) => {
+    if (Number(req.headers['content-length'] ?? 0) === 0 && req.headers['transfer-encoding'] === undefined) {
+      return next();
+    }
+    requireJson(req, res, (typeError?: unknown) => {
+      if (typeError) return next(typeError);
+      parse(req, res, (parseError?: unknown) => {
+        if (parseError) return next(parseError);
+        const body: unknown = req.body;
+        if (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0) {
+          return next();
+        }
+        next(
+          new AppError('validation_failed', 'Invalid request body: this action takes no body (send none, or {}).', [
+            { path: 'body', message: 'this action takes no body' },
+          ]),
+        );
+      });
+    });
+  };
+}
+
 /** body-parser calls this with the raw bytes before parsing; a throw becomes the answer. */
 function refuseDuplicateKeys(_req: unknown, _res: unknown, raw: Buffer, encoding: string): void {
   let text: string;

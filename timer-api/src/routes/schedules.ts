@@ -3,7 +3,7 @@ import { RequestHandler, Router } from 'express';
 import type { ScheduleService } from '../domain/schedules';
 import { clientOf } from '../http/auth';
 import { methodNotAllowed } from '../http/errorHandler';
-import { jsonBody } from '../http/jsonBody';
+import { jsonBody, noBody } from '../http/jsonBody';
 import { bodyValidator, queryValidator } from '../http/validation';
 import { CreateScheduleRequest, ListSchedulesQuery } from '../schemas';
 
@@ -40,14 +40,14 @@ export function scheduleRoutes(service: ScheduleService, bodyLimitBytes: number)
   // No body is read: the action is the path.
   router
     .route('/schedules/:id/pause')
-    .post(async (req, res) => {
+    .post(noBody(), async (req, res) => {
       res.json(await service.pause(req.params.id));
     })
     .all(methodNotAllowed(['POST']));
 
   router
     .route('/schedules/:id/resume')
-    .post(async (req, res) => {
+    .post(noBody(), async (req, res) => {
       res.json(await service.resume(req.params.id));
     })
     .all(methodNotAllowed(['POST']));

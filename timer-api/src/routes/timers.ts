@@ -4,7 +4,7 @@ import type { TimerService } from '../domain/timers';
 import { IDEMPOTENCY_HEADER, idempotencyKeyOf } from '../domain/idempotency';
 import { clientOf } from '../http/auth';
 import { answeredByDeadline, requestSignal } from '../http/deadline';
-import { jsonBody } from '../http/jsonBody';
+import { jsonBody, noBody } from '../http/jsonBody';
 import { methodNotAllowed } from '../http/errorHandler';
 import { bodyValidator, queryValidator } from '../http/validation';
 import { CreateTimerRequest, ListAttemptsQuery, ListTimersQuery } from '../schemas';
@@ -54,10 +54,10 @@ export function timerRoutes(service: TimerService, bodyLimitBytes: number): Rout
     })
     .all(methodNotAllowed(['GET']));
 
-  // No body is read: a replay takes nothing but the id.
+  // A replay takes nothing but the id: a body other than {} is refused.
   router
     .route('/timers/:id/retry')
-    .post(async (req, res) => {
+    .post(noBody(), async (req, res) => {
       res.json(await service.retry(req.params.id));
     })
     .all(methodNotAllowed(['POST']));
