@@ -33,13 +33,7 @@ import { buildOpenApiDocument } from './openapi';
 import { dashboardRoutes, isUiAsset } from './routes/dashboard';
 import { scheduleRoutes } from './routes/schedules';
 import { timerRoutes } from './routes/timers';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-
-// One level above both src/ (tests) and dist/ (production).
-const { version } = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as {
-  version: string;
-};
+import { API_VERSION } from './version';
 
 /** Time a poll takes to claim: a timer due within the poll interval plus this is announced. */
 const NUDGE_MARGIN_MS = 200;
@@ -101,7 +95,7 @@ export function createApp({
     (config.docsPublic && isDocs(path));
   const quota =
     pendingQuota ?? (config.maxPendingPerKey > 0 ? new StorePendingQuota(store, config.maxPendingPerKey) : undefined);
-  const document = buildOpenApiDocument(version, {
+  const document = buildOpenApiDocument(API_VERSION, {
     apiKeys: keys !== null,
     rateLimited: config.rateLimitPerSecond > 0,
     pendingCap: quota !== undefined,

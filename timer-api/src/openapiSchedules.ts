@@ -36,6 +36,7 @@ function action(summary: string, operationId: string, description: string, examp
       {
         summary,
         operationId,
+        tags: ['Schedules'],
         description,
         responses: {
           '200': { description: 'The schedule as it is now.', content: json(ref('Schedule'), example) },
@@ -55,6 +56,7 @@ export function schedulePaths(options: DocumentOptions): Record<string, unknown>
         {
           summary: 'Create a recurring schedule',
           operationId: 'createSchedule',
+          tags: ['Schedules'],
           description:
             'Each occurrence of the cron expression, read in the time zone, becomes a timer that fires like any ' +
             'other (same delivery, retries and guarantee), created once however many controllers run. ' +
@@ -91,6 +93,8 @@ export function schedulePaths(options: DocumentOptions): Record<string, unknown>
         {
           summary: 'List schedules, newest first',
           operationId: 'listSchedules',
+          tags: ['Schedules'],
+          description: 'limit at a time; next_cursor, passed as cursor, gives the next page.',
           parameters: [...pageParameters(20)],
           responses: {
             '200': { description: 'A page of schedules.', content: json(ref('SchedulePage')) },
@@ -107,6 +111,8 @@ export function schedulePaths(options: DocumentOptions): Record<string, unknown>
         {
           summary: 'Get a schedule',
           operationId: 'getSchedule',
+          tags: ['Schedules'],
+          description: 'The schedule as it is now, with its next occurrence (next_run_at).',
           responses: {
             '200': { description: 'The schedule.', content: json(ref('Schedule'), exampleSchedule) },
             '404': notFound,
@@ -119,6 +125,7 @@ export function schedulePaths(options: DocumentOptions): Record<string, unknown>
         {
           summary: 'Delete a schedule',
           operationId: 'deleteSchedule',
+          tags: ['Schedules'],
           description:
             'Its occurrences already created that have not started are canceled; those fired or being delivered ' +
             'stay, as timers with this schedule_id.',
