@@ -65,7 +65,9 @@ export interface AppDeps {
 }
 
 const isHealth = (path: string) => path === '/healthz' || path === '/readyz';
-const isDocs = (path: string) => path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/');
+/** The document, Swagger UI, and `/`, which leads to them. */
+const isDocs = (path: string) =>
+  path === '/' || path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/');
 /** Probes, scrapes, docs and the dashboard's static files: never rate-limited. */
 const isOperational = (path: string) => isHealth(path) || path === '/metrics' || isDocs(path) || isUiAsset(path);
 
@@ -132,10 +134,12 @@ export function createApp({
     res.json(document);
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Timer service API' }));
+  // Relative, so that it holds behind a proxy that serves the api under a path prefix.
+  app.get('/', (_req, res) => res.redirect(302, 'docs/'));
   app.use(timerRoutes(service, config.bodyLimitBytes));
   app.use(scheduleRoutes(schedules, config.bodyLimitBytes));
   app.use(dashboardRoutes(new DashboardService(store, dbClock)));
-  app.all('/openapi.json', methodNotAllowed(['GET']));
+  app.all(['/', '/openapi.json'], methodNotAllowed(['GET']));
   app.use(routeNotFound);
   app.use(errorHandler(logger, metrics));
   return app;

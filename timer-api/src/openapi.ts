@@ -80,11 +80,13 @@ const idempotencyKeyParameter = {
   in: 'header',
   required: false,
   schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]([\\x20-\\x7e]*[\\x21-\\x7e])?$' },
-  example: 'order-7-reminder',
+  // No `example`: Swagger UI would pre-fill it, and every "Try it out" would repeat one create (see README).
   description:
-    'Makes the create safe to repeat: the same key with the same body within 24 hours answers 200 with the timer ' +
-    'the first request created (no second timer), even for requests sent at the same moment; the same key with a ' +
-    'different body answers 409 idempotency_key_reused. Keys are per API key. After 24 hours a key may be used again.',
+    'Optional: makes the create safe to repeat. Send a key of your own for each new timer (e.g. order-7-reminder), ' +
+    'and the same key again only to repeat that create: the same key with the same body within 24 hours answers ' +
+    '200 with the timer the first request created (no second timer), even for requests sent at the same moment; ' +
+    'the same key with a different body answers 409 idempotency_key_reused. Keys are per API key. After 24 hours ' +
+    'a key may be used again. In "Try it out", leave it empty unless you mean to repeat a create.',
 };
 
 const exampleAttempt = {
