@@ -179,7 +179,9 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
             summary: 'List timers, newest first',
             operationId: 'listTimers',
             tags: ['Timers'],
-            description: 'limit at a time; next_cursor, passed as cursor, gives the next page. status filters.',
+            description:
+              'A page of up to `limit` timers; pass its `next_cursor` back as `cursor` for the next one. With ' +
+              '`status`, only the timers in that status.',
             parameters: [
               { name: 'status', in: 'query', schema: { type: 'string', enum: [...TIMER_STATUSES] } },
               ...pageParameters(20),

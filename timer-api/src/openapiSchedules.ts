@@ -94,7 +94,7 @@ export function schedulePaths(options: DocumentOptions): Record<string, unknown>
           summary: 'List schedules, newest first',
           operationId: 'listSchedules',
           tags: ['Schedules'],
-          description: 'limit at a time; next_cursor, passed as cursor, gives the next page.',
+          description: 'A page of up to `limit` schedules; pass its `next_cursor` back as `cursor` for the next one.',
           parameters: [...pageParameters(20)],
           responses: {
             '200': { description: 'A page of schedules.', content: json(ref('SchedulePage')) },
