@@ -34,13 +34,7 @@ import { buildOpenApiDocument } from './openapi';
 import { dashboardRoutes, isUiAsset } from './routes/dashboard';
 import { scheduleRoutes } from './routes/schedules';
 import { timerRoutes } from './routes/timers';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-
-// One level above both src/ (tests) and dist/ (production).
-const { version } = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as {
-  version: string;
-};
+import { API_VERSION } from './version';
 
 /** Time a poll takes to claim: a timer due within the poll interval plus this is announced. */
 const NUDGE_MARGIN_MS = 200;
@@ -72,7 +66,9 @@ export interface AppDeps {
 }
 
 const isHealth = (path: string) => path === '/healthz' || path === '/readyz';
-const isDocs = (path: string) => path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/');
+/** The document, Swagger UI, and `/`, which leads to them. */
+const isDocs = (path: string) =>
+  path === '/' || path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/');
 /** Probes, scrapes, docs and the dashboard's static files: never rate-limited. */
 const isOperational = (path: string) => isHealth(path) || path === '/metrics' || isDocs(path) || isUiAsset(path);
 
@@ -102,7 +98,7 @@ export function createApp({
     (config.docsPublic && isDocs(path));
   const quota =
     pendingQuota ?? (config.maxPendingPerKey > 0 ? new StorePendingQuota(store, config.maxPendingPerKey) : undefined);
-  const document = buildOpenApiDocument(version, {
+  const document = buildOpenApiDocument(API_VERSION, {
     apiKeys: keys !== null,
     rateLimited: config.rateLimitPerSecond > 0,
     pendingCap: quota !== undefined,
@@ -142,10 +138,12 @@ export function createApp({
     res.json(document);
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Timer service API' }));
+  // Relative, so that it holds behind a proxy that serves the api under a path prefix.
+  app.get('/', (_req, res) => res.redirect(302, 'docs/'));
   app.use(timerRoutes(service, config.bodyLimitBytes));
   app.use(scheduleRoutes(schedules, config.bodyLimitBytes));
   app.use(dashboardRoutes(new DashboardService(store, dbClock)));
-  app.all('/openapi.json', methodNotAllowed(['GET']));
+  app.all(['/', '/openapi.json'], methodNotAllowed(['GET']));
   app.use(routeNotFound);
   app.use(errorHandler(logger, metrics));
   return app;

@@ -29,6 +29,8 @@ import {
   noBodyErrors,
   pageParameters,
   ref,
+  referenceComponents,
+  TAGS,
   unavailable,
 } from './openapiParts';
 import { schedulePaths } from './openapiSchedules';
@@ -50,6 +52,7 @@ const exampleTimer = {
   retry: { max_attempts: null, base_ms: null, max_ms: null },
   on_late: 'fire',
   max_lateness_seconds: null,
+  schedule_id: null,
 };
 
 const createExamples = {
@@ -78,11 +81,13 @@ const idempotencyKeyParameter = {
   in: 'header',
   required: false,
   schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]([\\x20-\\x7e]*[\\x21-\\x7e])?$' },
-  example: 'order-7-reminder',
+  // No `example`: Swagger UI would pre-fill it, and every "Try it out" would repeat one create (see README).
   description:
-    'Makes the create safe to repeat: the same key with the same body within 24 hours answers 200 with the timer ' +
-    'the first request created (no second timer), even for requests sent at the same moment; the same key with a ' +
-    'different body answers 409 idempotency_key_reused. Keys are per API key. After 24 hours a key may be used again.',
+    'Optional: makes the create safe to repeat. Send a key of your own for each new timer (e.g. order-7-reminder), ' +
+    'and the same key again only to repeat that create: the same key with the same body within 24 hours answers ' +
+    '200 with the timer the first request created (no second timer), even for requests sent at the same moment; ' +
+    'the same key with a different body answers 409 idempotency_key_reused. Keys are per API key. After 24 hours ' +
+    'a key may be used again. In "Try it out", leave it empty unless you mean to repeat a create.',
 };
 
 const exampleAttempt = {
@@ -99,6 +104,13 @@ const exampleAttempt = {
   lease_token: 1,
   schedule_id: null,
 };
+
+/** What /healthz and /readyz answer (shared/src/http/health.ts). */
+const healthStatus = (status: string) => ({
+  type: 'object',
+  properties: { status: { type: 'string', const: status } },
+  required: ['status'],
+});
 
 export function buildOpenApiDocument(version: string, options: DocumentOptions = {}): Record<string, unknown> {
   const quota: ErrorCode[] = options.pendingCap ? ['pending_quota_exceeded'] : [];
@@ -121,12 +133,17 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
           ? ' Every /timers and /schedules operation needs an API key (`Authorization: Bearer <key>`): enter it under "Authorize".'
           : ''),
     },
+    tags: TAGS,
     paths: {
       '/timers': {
         post: guarded(
           {
             summary: 'Create a timer',
             operationId: 'createTimer',
+            tags: ['Timers'],
+            description:
+              'Stored durably before the answer. When it is due, a controller sends POST {url}/{id} (see the top of ' +
+              'this page). Give a delay (hours, minutes, seconds) or fire_at, not both.',
             parameters: [idempotencyKeyParameter],
             requestBody: {
               required: true,
@@ -162,6 +179,10 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
           {
             summary: 'List timers, newest first',
             operationId: 'listTimers',
+            tags: ['Timers'],
+            description:
+              'A page of up to `limit` timers; pass its `next_cursor` back as `cursor` for the next one. With ' +
+              '`status`, only the timers in that status.',
             parameters: [
               { name: 'status', in: 'query', schema: { type: 'string', enum: [...TIMER_STATUSES] } },
               ...pageParameters(20),
@@ -181,6 +202,8 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
           {
             summary: 'Get a timer',
             operationId: 'getTimer',
+            tags: ['Timers'],
+            description: 'The timer as it is now: its status, time_left, attempts and last_error.',
             responses: {
               '200': { description: 'The timer.', content: json(ref('Timer'), exampleTimer) },
               '404': errorResponse('Unknown or malformed id.', 'timer_not_found'),
@@ -193,6 +216,10 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
           {
             summary: 'Cancel a pending timer',
             operationId: 'cancelTimer',
+            tags: ['Timers'],
+            description:
+              'After a 200 the timer never fires. A timer whose request has started (firing), or that is fired, ' +
+              'failed, skipped or canceled, answers 409.',
             responses: {
               '200': {
                 description: 'Canceled: it will never fire.',
@@ -212,6 +239,7 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
           {
             summary: "List a timer's delivery attempts, oldest first",
             operationId: 'listAttempts',
+            tags: ['Timers'],
             description:
               'Every request a controller sent for this timer, with its answer or error, kept as long as the timer ' +
               '(RETENTION_DAYS after it finished). A timer skipped or canceled before its first attempt has none.',
@@ -253,6 +281,7 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
           {
             summary: 'Replay a failed timer',
             operationId: 'retryTimer',
+            tags: ['Timers'],
             description:
               'Puts a failed timer back to pending, due now, for a new series of attempts: `attempts` starts again ' +
               'at 0 and its retry policy applies afresh; the history keeps the earlier attempts, and the numbers of ' +
@@ -282,6 +311,7 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
           {
             summary: 'What the dashboard at /ui shows',
             operationId: 'dashboardOverview',
+            tags: ['Dashboard'],
             description:
               'Timers per status (each counted up to count_cap), the pending timers due next, the newest delivery ' +
               'attempts of all timers, the failed timers, and the newest schedules. The page at /ui loads without a key ' +
@@ -295,18 +325,30 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         ),
       },
       '/healthz': {
-        get: { summary: 'The process is alive', responses: { '200': { description: 'Alive.' } } },
+        get: {
+          summary: 'The process is alive',
+          operationId: 'checkHealth',
+          tags: ['Health'],
+          description: 'For liveness probes: answers while the process serves requests, without asking the database.',
+          responses: { '200': { description: 'Alive.', content: json(healthStatus('ok'), { status: 'ok' }) } },
+        },
       },
       '/readyz': {
         get: {
           summary: 'The database is reachable',
-          responses: { '200': { description: 'Ready.' }, '503': unavailable },
+          operationId: 'checkReadiness',
+          tags: ['Health'],
+          description: 'For readiness probes and load balancers: 200 while the database answers, else 503.',
+          responses: {
+            '200': { description: 'Ready.', content: json(healthStatus('ready'), { status: 'ready' }) },
+            '503': unavailable,
+          },
         },
       },
     },
     components: {
       securitySchemes: { bearerAuth: bearerScheme },
-      schemas: {
+      schemas: referenceComponents({
         CreateTimerRequest,
         RetryPolicyRequest,
         Timer,
@@ -318,7 +360,7 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         SchedulePage,
         DashboardOverview,
         Error: ErrorResponse,
-      },
+      }),
     },
     'x-error-codes': Object.fromEntries(
       Object.entries(ERROR_CATALOGUE).map(([code, e]) => [code, { status: e.status, message: e.message }]),

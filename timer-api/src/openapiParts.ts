@@ -7,6 +7,38 @@ export const json = (schema: object, example?: unknown) => ({
   'application/json': { schema, ...(example === undefined ? {} : { example }) },
 });
 
+/** Swagger UI's sections, in this order; each operation names its own in `tags`. */
+export const TAGS = [
+  { name: 'Timers', description: 'One webhook, sent once when it is due.' },
+  { name: 'Schedules', description: 'Recurring webhooks: each occurrence of a cron expression becomes a timer.' },
+  { name: 'Dashboard', description: 'What the dashboard at /ui shows.' },
+  { name: 'Health', description: 'Probes for orchestrators and load balancers; no API key needed.' },
+];
+
+/**
+ * The component schemas, with every copy of one inside another replaced by a
+ * reference to it. TypeBox copies a schema into each schema built from it (TimerPage
+ * holds a copy of Timer); a reader of the document, and a client generator, should
+ * meet one named Timer instead. Copies are found by their JSON, so nothing here needs
+ * to know which schema uses which.
+ */
+export function referenceComponents(schemas: Record<string, object>): Record<string, unknown> {
+  const nameOf = new Map(Object.entries(schemas).map(([name, schema]) => [JSON.stringify(schema), name]));
+  const replaceCopies = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(replaceCopies);
+    if (value === null || typeof value !== 'object') return value;
+    const name = nameOf.get(JSON.stringify(value));
+    if (name) return ref(name);
+    return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, replaceCopies(v)]));
+  };
+  return Object.fromEntries(
+    Object.entries(schemas).map(([name, schema]) => [
+      name,
+      Object.fromEntries(Object.entries(schema).map(([key, v]) => [key, replaceCopies(v)])),
+    ]),
+  );
+}
+
 export function errorResponse(description: string, ...codes: ErrorCode[]) {
   return {
     description: `${description} Codes: ${codes.join(', ')}.`,

@@ -37,6 +37,7 @@ function action(summary: string, operationId: string, description: string, examp
       {
         summary,
         operationId,
+        tags: ['Schedules'],
         description,
         responses: {
           '200': { description: 'The schedule as it is now.', content: json(ref('Schedule'), example) },
@@ -57,6 +58,7 @@ export function schedulePaths(options: DocumentOptions): Record<string, unknown>
         {
           summary: 'Create a recurring schedule',
           operationId: 'createSchedule',
+          tags: ['Schedules'],
           description:
             'Each occurrence of the cron expression, read in the time zone, becomes a timer that fires like any ' +
             'other (same delivery, retries and guarantee), created once however many controllers run. ' +
@@ -100,6 +102,8 @@ export function schedulePaths(options: DocumentOptions): Record<string, unknown>
         {
           summary: 'List schedules, newest first',
           operationId: 'listSchedules',
+          tags: ['Schedules'],
+          description: 'A page of up to `limit` schedules; pass its `next_cursor` back as `cursor` for the next one.',
           parameters: [...pageParameters(20)],
           responses: {
             '200': { description: 'A page of schedules.', content: json(ref('SchedulePage')) },
@@ -116,6 +120,8 @@ export function schedulePaths(options: DocumentOptions): Record<string, unknown>
         {
           summary: 'Get a schedule',
           operationId: 'getSchedule',
+          tags: ['Schedules'],
+          description: 'The schedule as it is now, with its next occurrence (next_run_at).',
           responses: {
             '200': { description: 'The schedule.', content: json(ref('Schedule'), exampleSchedule) },
             '404': notFound,
@@ -128,6 +134,7 @@ export function schedulePaths(options: DocumentOptions): Record<string, unknown>
         {
           summary: 'Delete a schedule',
           operationId: 'deleteSchedule',
+          tags: ['Schedules'],
           description:
             'Its occurrences already created that have not started are canceled; those fired or being delivered ' +
             'stay, as timers with this schedule_id.',

@@ -167,10 +167,11 @@ describe('with API_KEYS set', () => {
     expect((await api.http().get('/metrics')).status).toBe(200);
     expect((await api.http().get('/openapi.json')).status).toBe(200);
     expect((await api.http().get('/docs/')).status).toBe(200);
+    expect((await api.http().get('/')).status).toBe(302);
   });
 
   it('asks for a key for metrics and docs when METRICS_PUBLIC=false and DOCS_PUBLIC=false', async () => {
-    for (const path of ['/metrics', '/openapi.json', '/docs/', '/docs', '/docs/swagger-ui-init.js']) {
+    for (const path of ['/metrics', '/openapi.json', '/docs/', '/docs', '/docs/swagger-ui-init.js', '/']) {
       const res = await rawRequest(closedApi.port, { method: 'GET', path });
       expectError(res, 401, 'unauthorized');
     }

@@ -51,8 +51,8 @@ describe.each(DIALECTS)('the dashboard on %s', (dialect) => {
       expect(res.headers['x-content-type-options']).toBe('nosniff');
     });
 
-    it('loads the page without a key when keys are set: it holds no data', async () => {
-      for (const path of ['/ui/', '/ui/app.js', '/ui/style.css']) {
+    it('loads the page and the icon without a key when keys are set: they hold no data', async () => {
+      for (const path of ['/ui/', '/ui/app.js', '/ui/style.css', '/favicon.ico']) {
         expect((await keyed.http().get(path)).status).toBe(200);
       }
     });

@@ -58,7 +58,7 @@ function targetAllowed(url: string): boolean {
 
 const VALID_AUTHORIZATION = new RegExp(`^Bearer +${KEY} *$`, 'i');
 const isPublicPath = (path: string) =>
-  ['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs'].includes(path) || path.startsWith('/docs/');
+  ['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs', '/'].includes(path) || path.startsWith('/docs/');
 
 let t: TestDatabase;
 let api: RunningApi;

@@ -1,6 +1,8 @@
 /**
- * The dashboard at /ui: three static files from timer-api/ui (read once, served
- * from memory) and the one JSON answer they refresh from, GET /ui/api/overview.
+ * The dashboard at /ui: its static files from timer-api/ui (read once, served from
+ * memory) and the one JSON answer they refresh from, GET /ui/api/overview. The
+ * icon is there too, at /favicon.ico, where browsers look for it on every page of
+ * the api (/ui and /docs alike) and log a 404 when it is missing.
  *
  * The files hold no data. Like /docs they load without a key, because a browser
  * cannot send an Authorization header when it opens a page; the page asks for the
@@ -21,6 +23,7 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   '/ui/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/ui/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/ui/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+  '/favicon.ico': { file: 'favicon.ico', type: 'image/x-icon' },
 };
 
 /** The paths that answer without a key: exactly the static files, in exactly this spelling. */
