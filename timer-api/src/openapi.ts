@@ -27,6 +27,7 @@ import {
   idParameter,
   json,
   noBodyErrors,
+  noBodyRequest,
   pageParameters,
   ref,
   referenceComponents,
@@ -286,6 +287,7 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
               'Puts a failed timer back to pending, due now, for a new series of attempts: `attempts` starts again ' +
               'at 0 and its retry policy applies afresh; the history keeps the earlier attempts, and the numbers of ' +
               'the new ones go on from them. Controllers are nudged at once. No request body (or `{}`).',
+            requestBody: noBodyRequest,
             responses: {
               ...noBodyErrors,
               '200': {

@@ -129,6 +129,13 @@ export function pageParameters(defaultLimit: number) {
 }
 
 /** What a JSON body can be refused for: the 400 (described per operation), 413 and 415. */
+/** An action that takes no body: none, or an empty JSON object (what some clients always send). */
+export const noBodyRequest = {
+  required: false,
+  description: 'None, or `{}`.',
+  content: { 'application/json': { schema: { type: 'object', maxProperties: 0 }, example: {} } },
+};
+
 /** What an action that takes no body answers to one: a body other than {} is a 400. */
 export const noBodyErrors = {
   '400': errorResponse('A request body other than {} (this action takes none).', 'validation_failed', 'invalid_json'),

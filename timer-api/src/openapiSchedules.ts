@@ -7,6 +7,7 @@ import {
   idParameter,
   json,
   noBodyErrors,
+  noBodyRequest,
   pageParameters,
   ref,
   unavailable,
@@ -39,6 +40,7 @@ function action(summary: string, operationId: string, description: string, examp
         operationId,
         tags: ['Schedules'],
         description,
+        requestBody: noBodyRequest,
         responses: {
           '200': { description: 'The schedule as it is now.', content: json(ref('Schedule'), example) },
           ...noBodyErrors,

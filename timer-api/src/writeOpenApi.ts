@@ -2,7 +2,7 @@
  * Writes the OpenAPI document into a folder, for tools that read files (Spectral in
  * `npm run lint:openapi`, client generators). The document has two shapes, and each
  * is written: `openapi.json` as a deployment with the default settings serves it, and
- * `openapi-guarded.json` with API_KEYS, RATE_LIMIT_PER_SECOND and MAX_PENDING_PER_KEY
+ * `openapi-guarded.json` with API_KEYS, RATE_LIMIT_PER_SECOND, MAX_PENDING_PER_KEY and MAX_SCHEDULES_PER_KEY
  * set (security, 401 and 429 answers).
  *
  *   node timer-api/dist/writeOpenApi.js <folder>
@@ -14,7 +14,7 @@ import { API_VERSION } from './version';
 
 export const DOCUMENT_SHAPES: Record<string, DocumentOptions> = {
   'openapi.json': {},
-  'openapi-guarded.json': { apiKeys: true, rateLimited: true, pendingCap: true },
+  'openapi-guarded.json': { apiKeys: true, rateLimited: true, pendingCap: true, scheduleCap: true },
 };
 
 function writeDocuments(folder: string): void {

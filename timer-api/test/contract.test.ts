@@ -92,6 +92,8 @@ const INVALID_ON_PURPOSE: InvalidOnPurpose[] = [
   invalid('an unknown status', get('/timers?status=sleeping'), 'query.status'),
   invalid('a schedule without cron', post('/schedules', { url: HOOK_URL }), 'body'),
   invalid('a malformed schedule id', post('/schedules/not-an-id/pause'), 'path.id', 404, 'schedule_not_found'),
+  invalid('a replay with a body', post(`/timers/${UNKNOWN_ID}/retry`, { seconds: 5 }), 'body'),
+  invalid('a pause with a body', post(`/schedules/${UNKNOWN_ID}/pause`, { paused: true }), 'body'),
 ];
 
 let t: TestDatabase;
@@ -131,6 +133,7 @@ beforeAll(async () => {
     API_KEYS: KEY,
     RATE_LIMIT_PER_SECOND: '1',
     MAX_PENDING_PER_KEY: '1000',
+    MAX_SCHEDULES_PER_KEY: '2',
     BODY_LIMIT_BYTES: String(BODY_LIMIT_BYTES),
     LOG_LEVEL: 'warn',
   });
@@ -310,6 +313,7 @@ describe('through Prism, every answer is one the document describes', () => {
       ),
     );
     const other = idOf(await expectValid('create a plain schedule', create({ cron: '@hourly', url: HOOK_URL }), 201));
+    await expectValid('a third schedule, over the cap', create({ cron: '@daily', url: HOOK_URL }), 429);
     await expectValid('an expression that is not cron', create({ cron: '* *', url: HOOK_URL }), 400);
     await expectValid('an unknown time zone', create({ cron: '@daily', timezone: 'Mars/Base', url: HOOK_URL }), 400);
 
