@@ -15,6 +15,7 @@ import { fleet } from './scenarios/fleet';
 import { sqlite } from './scenarios/sqlite';
 import { nudge } from './scenarios/nudge';
 import { cost } from './scenarios/cost';
+import { peers } from './scenarios/peers';
 
 type Scenario = (options: BenchOptions, ceilings: Ceilings) => Promise<Record<string, unknown>>;
 
@@ -29,6 +30,7 @@ const SCENARIOS: Record<string, Scenario> = {
   sqlite,
   nudge,
   cost,
+  peers,
 };
 
 function print(line: Record<string, unknown>): void {
