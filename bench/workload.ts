@@ -3,7 +3,7 @@
  * exactly the phases of work (snapshots at their edges, see meters/cost.ts):
  *
  * - burst: N timers due at the same instant, created the system's fastest bulk
- *   way. Phases: creation, then firing (from 1.5 s before the due instant, which
+ *   way (the due instant leaves creation time enough, see runBurst). Phases: creation, then firing (from 1.5 s before the due instant, which
  *   covers our controller's look-ahead, until every timer is delivered and
  *   recorded). The wait in between is left out; `idle` says what it costs per
  *   second. Drain rate = N / (last arrival − due instant).
@@ -34,22 +34,38 @@ function latenessOf(late: number[]) {
   return { p50: percentile(late, 50), p99: percentile(late, 99), max: late[late.length - 1] };
 }
 
+/** Creation ran into the firing phase: the burst is measured again with a longer lead. */
+class CreationTooSlow extends Error {
+  constructor(readonly createMs: number) {
+    super(`creation took ${createMs} ms, past the firing phase's start`);
+  }
+}
+
+/**
+ * The due instant is set before creation starts, so it must leave creation enough
+ * time (and the 1.5 s before it free for the firing phase): 4 s + 0.25 ms a timer,
+ * and when that was too short on this machine, once more with twice what it took.
+ */
 export async function runBurst(system: System, count: number) {
+  try {
+    return await burstOnceWithLead(system, count, 4000 + count / 4);
+  } catch (err) {
+    if (!(err instanceof CreationTooSlow)) throw err;
+    return burstOnceWithLead(system, count, 2 * err.createMs + 4000);
+  }
+}
+
+async function burstOnceWithLead(system: System, count: number, leadMs: number) {
   const receiver = await startReceiver(undefined, { light: true });
   const running = await system.start(receiver.url, 'burst');
   try {
     const durability = await running.meter.database.durability();
     const idle = await running.meter.idle(IDLE_MS);
-    // Due once creation is surely done, with the 1.5 s before it free for the firing phase to start.
-    const fireAt = new Date(Date.now() + 4000 + count / 4);
+    const fireAt = new Date(Date.now() + leadMs);
     const s0 = await running.meter.snapshot();
     const ids = await running.bulkCreate(count, receiver.url, fireAt);
     const s1 = await running.meter.snapshot();
-    if (s1.at > fireAt.getTime() - 1500) {
-      throw new Error(
-        `${system.name}: creating ${count} timers took ${s1.at - s0.at} ms, past the firing phase's start`,
-      );
-    }
+    if (s1.at > fireAt.getTime() - 1500) throw new CreationTooSlow(s1.at - s0.at);
     await sleepUntil(fireAt.getTime() - 1500);
     const s2 = await running.meter.snapshot();
     await waitFor(`${system.name}: every timer delivered`, () => receiver.distinct >= count, {
@@ -70,6 +86,7 @@ export async function runBurst(system: System, count: number) {
     return {
       timers: count,
       create_s: round(create.ms / 1000, 2),
+      due_after_s: round(leadMs / 1000, 2),
       fires_per_second: round(count / (lateness.max / 1000), 0),
       drain_s: round(lateness.max / 1000, 2),
       lateness_ms: lateness,
