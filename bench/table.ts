@@ -58,7 +58,7 @@ function comparison(systems: Record<string, Measured>): string {
         name,
         durability(s),
         `${fmt(s.burst.fires_per_second)} /s`,
-        `${fmt(l.p50)} / ${fmt(l.p99)} / ${fmt(l.max)} ms`,
+        `${fmt(l.p50)} / ${fmt(l.p99)} / ${fmt(l.max)} ms (${fmt(s.steady.achieved_create_rate)}/s created)`,
         cpu(s.steady.cost.created_and_fired),
         fmt(s.burst.cost.created_and_fired.cpu_ms_per_1000.total),
         fmt(s.steady.cost.created_and_fired.disk_bytes_per_timer),

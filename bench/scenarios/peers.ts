@@ -33,6 +33,7 @@ export async function peers({ quick }: BenchOptions): Promise<Record<string, unk
       system: name,
       burst_fires_per_second: s.burst.fires_per_second,
       steady_lateness_ms: s.steady.lateness_ms,
+      steady_achieved_create_rate: s.steady.achieved_create_rate,
       cpu_ms_per_1000: {
         burst: s.burst.cost.created_and_fired.cpu_ms_per_1000.total,
         steady: s.steady.cost.created_and_fired.cpu_ms_per_1000.total,
