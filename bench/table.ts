@@ -71,7 +71,8 @@ function comparison(systems: Record<string, Measured>): string {
 function statements(db: Record<string, number>): string {
   if (db.statements === undefined) return '—';
   const kinds = ['select', 'insert', 'update', 'delete', 'commit'].filter((k) => db[k] > 0);
-  return `${fmt(db.statements, 2)} (${kinds.map((k) => `${k} ${fmt(db[k], 2)}`).join(', ')})`;
+  const detail = kinds.map((k) => `${k} ${fmt(db[k], 2)}`).join(', ');
+  return detail ? `${fmt(db.statements, 2)} (${detail})` : fmt(db.statements, 2);
 }
 
 function costs(systems: Record<string, Measured>): string {

@@ -3,9 +3,9 @@
  * exactly the phases of work (snapshots at their edges, see meters/cost.ts):
  *
  * - burst: N timers due at the same instant, created the system's fastest bulk
- *   way (the due instant leaves creation time enough, see runBurst). Phases: creation, then firing (from 1.5 s before the due instant, which
- *   covers our controller's look-ahead, until every timer is delivered and
- *   recorded). The wait in between is left out; `idle` says what it costs per
+ *   way (the due instant leaves creation time enough, see runBurst). Phases:
+ *   creation, then firing (from 1.5 s before the due instant, which covers our
+ *   controller's look-ahead, until every timer is delivered and recorded). The wait in between is left out; `idle` says what it costs per
  *   second. Drain rate = N / (last arrival − due instant).
  * - steady: a fixed create rate through the system's HTTP front (load from a
  *   child process), 2 s delay; one phase from the first create until every
@@ -48,14 +48,14 @@ class CreationTooSlow extends Error {
  */
 export async function runBurst(system: System, count: number) {
   try {
-    return await burstOnceWithLead(system, count, 4000 + count / 4);
+    return await burstWithLead(system, count, 4000 + count / 4);
   } catch (err) {
     if (!(err instanceof CreationTooSlow)) throw err;
-    return burstOnceWithLead(system, count, 2 * err.createMs + 4000);
+    return burstWithLead(system, count, 2 * err.createMs + 4000);
   }
 }
 
-async function burstOnceWithLead(system: System, count: number, leadMs: number) {
+async function burstWithLead(system: System, count: number, leadMs: number) {
   const receiver = await startReceiver(undefined, { light: true });
   const running = await system.start(receiver.url, 'burst');
   try {
@@ -175,15 +175,34 @@ export function sizes(quick: boolean) {
   return { burst: quick ? 2000 : 20_000, steadyRate: 500, steadyS: quick ? 4 : 20 };
 }
 
-/** A system through both workloads, one after the other. */
-export async function measure(system: System, quick: boolean) {
+/**
+ * Systems through both workloads: every burst, then every steady load, so that
+ * the systems compared run minutes apart at most, under the same conditions.
+ */
+export async function measureAll(systems: System[], quick: boolean): Promise<Record<string, Measured>> {
   const size = sizes(quick);
-  const { durability, ...burst } = await burstOnce(system, size.burst);
-  const steady = await steadyOnce(system, size.steadyRate, size.steadyS);
-  return { settings: system.settings, durability, burst: { created_by: system.bulkCreation, ...burst }, steady };
+  const bursts = [];
+  for (const system of systems) bursts.push(await burstOnce(system, size.burst));
+  const measured: Record<string, Measured> = {};
+  for (const [i, system] of systems.entries()) {
+    const { durability, ...burst } = bursts[i];
+    const steady = await steadyOnce(system, size.steadyRate, size.steadyS);
+    measured[system.name] = {
+      settings: system.settings,
+      durability,
+      burst: { created_by: system.bulkCreation, ...burst },
+      steady,
+    };
+  }
+  return measured;
 }
 
-export type Measured = Awaited<ReturnType<typeof measure>>;
+export interface Measured {
+  settings: string;
+  durability: Record<string, unknown>;
+  burst: Omit<BurstRun, 'durability'> & { created_by: string };
+  steady: SteadyRun;
+}
 
 export function lostOrDuplicated(systems: Measured[]): { missing: number; duplicates: number } {
   return {

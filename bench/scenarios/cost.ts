@@ -22,15 +22,14 @@ import type { BenchOptions } from '../common';
 import { round } from '../common';
 import { oursMariadb } from '../systems/ours';
 import { oursSqlite } from '../systems/oursSqlite';
-import { lostOrDuplicated, measure, Measured } from '../workload';
+import { lostOrDuplicated, measureAll, Measured } from '../workload';
 
 type Systems = Record<string, Measured>;
 
 export async function cost({ quick, baseline }: BenchOptions): Promise<Record<string, unknown>> {
   const before = baseline ? await runBaseline(baseline, quick) : undefined;
   const loadavg = os.loadavg()[0];
-  const systems: Systems = {};
-  for (const system of [oursMariadb(), oursSqlite()]) systems[system.name] = await measure(system, quick);
+  const systems = await measureAll([oursMariadb(), oursSqlite()], quick);
   return {
     scenario: 'cost',
     machine: { cores: os.cpus().length, loadavg_1m_at_start: round(loadavg, 2) },

@@ -16,16 +16,13 @@ import { round } from '../common';
 import { bullmq } from '../systems/bullmq';
 import { oursMariadb } from '../systems/ours';
 import { pgboss } from '../systems/pgboss';
-import { lostOrDuplicated, measure, Measured } from '../workload';
+import { lostOrDuplicated, measureAll, Measured } from '../workload';
 
 const OURS = 'ours-mariadb';
 
 export async function peers({ quick }: BenchOptions): Promise<Record<string, unknown>> {
   const loadavg = os.loadavg()[0];
-  const systems: Record<string, Measured> = {};
-  for (const system of [oursMariadb(), bullmq('machine'), bullmq('fsynced'), pgboss()]) {
-    systems[system.name] = await measure(system, quick);
-  }
+  const systems = await measureAll([oursMariadb(), bullmq('machine'), bullmq('fsynced'), pgboss()], quick);
   return {
     scenario: 'peers',
     machine: { cores: os.cpus().length, loadavg_1m_at_start: round(loadavg, 2) },
