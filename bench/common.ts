@@ -8,6 +8,8 @@ import { percentile } from '../test/helpers/timers';
 
 export interface BenchOptions {
   quick: boolean;
+  /** `--baseline=DIR`: an earlier built checkout to measure too (the cost scenario). */
+  baseline?: string;
 }
 
 export function round(n: number, digits = 1): number {

@@ -43,7 +43,7 @@ export async function runCreator(
   rate: number,
   seconds: number,
   body: string,
-): Promise<{ fireAt: Record<string, number>; errors: Record<string, number>; seconds: number }> {
+): Promise<{ fireAt: Record<string, number>; errors: Record<string, number>; seconds: number; cpuMs: number }> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
     [path.join(__dirname, 'creator.js'), url, String(rate), String(seconds), body],

@@ -14,6 +14,8 @@ import { scale } from './scenarios/scale';
 import { fleet } from './scenarios/fleet';
 import { sqlite } from './scenarios/sqlite';
 import { nudge } from './scenarios/nudge';
+import { cost } from './scenarios/cost';
+import { peers } from './scenarios/peers';
 
 type Scenario = (options: BenchOptions, ceilings: Ceilings) => Promise<Record<string, unknown>>;
 
@@ -27,6 +29,9 @@ const SCENARIOS: Record<string, Scenario> = {
   fleet,
   sqlite,
   nudge,
+  // peers first: ours on MariaDB is measured beside the peers, and cost reuses that run.
+  peers,
+  cost,
 };
 
 function print(line: Record<string, unknown>): void {
@@ -36,6 +41,7 @@ function print(line: Record<string, unknown>): void {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
+  const baseline = args.find((a) => a.startsWith('--baseline='))?.slice('--baseline='.length);
   const names = args.filter((a) => !a.startsWith('--'));
   const unknown = names.filter((n) => !SCENARIOS[n]);
   if (unknown.length) {
@@ -47,7 +53,7 @@ async function main(): Promise<void> {
   let failed = false;
   for (const name of names.length ? names : Object.keys(SCENARIOS)) {
     const started = Date.now();
-    const result = await SCENARIOS[name]({ quick }, ceilings);
+    const result = await SCENARIOS[name]({ quick, baseline }, ceilings);
     print({ ...result, quick, wall_s: Math.round((Date.now() - started) / 1000) });
     if (Number(result.missing ?? 0) > 0 || Number(result.duplicates ?? 0) > 0) failed = true;
   }

@@ -24,7 +24,7 @@ import { createFigures, runLoad } from '../load';
 import { BODY, Ceilings } from './ceilings';
 
 /** Opens the file from the bench process: only while no service holds it. */
-async function withFile<T>(file: string, use: (db: Db) => Promise<T>): Promise<T> {
+export async function withFile<T>(file: string, use: (db: Db) => Promise<T>): Promise<T> {
   const db = createDb(loadConfig({ SQLITE_PATH: file, LOG_LEVEL: 'warn' }, { standalone: true }));
   try {
     await migrateToLatest(db);

@@ -23,7 +23,7 @@ import {
   TimerStore,
 } from '@timer/shared';
 
-const SERVER_URL = process.env.TEST_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/test';
+export const SERVER_URL = process.env.TEST_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/test';
 
 /** The databases a dual-dialect suite runs on: `describe.each(DIALECTS)`. */
 export const DIALECTS = ['mysql', 'sqlite'] as const;

@@ -44,7 +44,17 @@ export function spawnService(
   env: Record<string, string>,
   options: { cwd?: string } = {},
 ): ServiceProcess {
-  const child = spawn(process.execPath, [ENTRY_POINTS[kind]], {
+  return spawnNode(ENTRY_POINTS[kind], [], env, options);
+}
+
+/** Any Node script that logs JSON lines to stdout, started and followed like a service. */
+export function spawnNode(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  options: { cwd?: string } = {},
+): ServiceProcess {
+  const child = spawn(process.execPath, [script, ...args], {
     cwd: options.cwd,
     env: {
       PATH: process.env.PATH ?? '',
