@@ -1,5 +1,8 @@
-// Lint rules: typescript-eslint's recommended set, plus the layering rule that
-// `shared` never imports a service.
+// Lint rules: typescript-eslint's recommended set; the type-aware rules that
+// catch promises nobody waits for, promises handed where a plain callback is
+// expected, awaits of non-promises and switches that miss a case (sources and
+// tests, one program: tsconfig.eslint.json); and the layering rule that `shared`
+// never imports a service.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -10,6 +13,18 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { project: './tsconfig.eslint.json', tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
     },
   },
   {

@@ -30,7 +30,7 @@ export function keepRegistered(
         logger.debug('Controller heartbeat failed', { controllerId: controller.id, ...errorFields(err) }),
       );
   void beat();
-  const timer = setInterval(beat, HEARTBEAT_MS);
+  const timer = setInterval(() => void beat(), HEARTBEAT_MS);
   timer.unref();
   return async () => {
     clearInterval(timer);
