@@ -213,7 +213,7 @@ describe('MAX_PENDING_PER_KEY', () => {
 describe('pending quotas, unit by unit', () => {
   it('LocalPendingQuota gives the place back when the insert fails', async () => {
     const quota = new LocalPendingQuota(1, new ManualClock());
-    const failing = { create: () => Promise.reject(new Error('insert failed')) };
+    const failing = { timers: { create: () => Promise.reject(new Error('insert failed')) } };
     const service = new TimerService({
       store: failing as never,
       logger: { isDebugEnabled: () => false } as never,

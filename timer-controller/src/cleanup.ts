@@ -7,7 +7,7 @@
  * Deletes go in bounded batches, so locks stay short while the service works on,
  * and a run stops after MAX_BATCHES_PER_RUN; the next run goes on from there.
  */
-import { errorFields, Logger, TimerStore } from '@timer/shared';
+import { errorFields, Logger, Store } from '@timer/shared';
 import type { Clock } from '@timer/shared';
 import { PollLoop } from './pollLoop';
 
@@ -16,7 +16,7 @@ const MAX_BATCHES_PER_RUN = 100;
 const DAY_MS = 24 * 3600 * 1000;
 
 export interface CleanupOptions {
-  store: TimerStore;
+  store: Store;
   logger: Logger;
   clock: Clock;
   controllerId: string;
@@ -67,12 +67,14 @@ export class Cleanup {
   /** Runs the job if this controller wins the round; null when another ran it recently. */
   async runOnce(): Promise<CleanupRun | null> {
     const { store, controllerId, intervalMs, batchSize, retentionDays } = this.options;
-    if (!(await store.claimMaintenance({ name: JOB, runner: controllerId, intervalMs }))) return null;
+    if (!(await store.fleet.claimMaintenance({ name: JOB, runner: controllerId, intervalMs }))) return null;
     const retentionMs = retentionDays * DAY_MS;
     const run: CleanupRun = {
       timers:
-        retentionDays > 0 ? await this.inBatches(() => store.deleteFinished({ retentionMs, limit: batchSize })) : 0,
-      idempotencyKeys: await this.inBatches(() => store.deleteExpiredIdempotencyKeys(batchSize)),
+        retentionDays > 0
+          ? await this.inBatches(() => store.fleet.deleteFinishedTimers({ retentionMs, limit: batchSize }))
+          : 0,
+      idempotencyKeys: await this.inBatches(() => store.fleet.deleteExpiredIdempotencyKeys(batchSize)),
     };
     if (run.timers > 0 || run.idempotencyKeys > 0) {
       this.options.logger.info('Cleanup deleted old rows', { controllerId, retentionDays, ...run });

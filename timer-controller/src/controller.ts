@@ -19,7 +19,7 @@ import {
   Logger,
   Metrics,
   settlesWithin,
-  TimerStore,
+  Store,
 } from '@timer/shared';
 import { ActivityLog } from './activity';
 import { DeliveryOutcomes } from './deliveryOutcomes';
@@ -50,7 +50,7 @@ export type ControllerConfig = Pick<
 
 export interface ControllerDeps {
   config: ControllerConfig;
-  store: TimerStore;
+  store: Store;
   logger: Logger;
   /** The host's clock: back-off and timeouts. */
   clock: Clock;
@@ -182,7 +182,7 @@ export class Controller {
     await this.loop.stop();
     this.disarm();
     const unsent = [...this.wheel.drain(), ...this.ready.drain()].map((h) => h.timer);
-    this.recorder.release(unsent, false);
+    this.recorder.releaseUnsent(unsent);
     logger.info('Controller stopped claiming', {
       controllerId: this.id,
       inFlight: this.inFlight.size,
@@ -200,7 +200,7 @@ export class Controller {
         count: abandoned.length,
         timerIds: abandoned.slice(0, 20).map((t) => t.id),
       });
-      this.recorder.release(abandoned, true, this.outcomes.takeAbandonedAttempts());
+      this.recorder.releaseAbandoned(abandoned, this.outcomes.takeAbandonedAttempts());
     }
     const recorded = await this.recorder.drain(config.shutdownGraceMs);
     this.activity.stop();
@@ -220,7 +220,7 @@ export class Controller {
     // Read before the claim, so the lease end computed from it is never later than the database's.
     const claimedAt = this.dbClock.now();
     const endClaim = this.metrics.claimDuration.startTimer();
-    const claimed = await store.claimDue({
+    const claimed = await store.claims.claimDue({
       owner: this.id,
       limit,
       leaseMs: config.leaseMs,
@@ -257,9 +257,9 @@ export class Controller {
       ...this.inFlight.keys(),
       ...this.recorder.recordingIds(),
     ]);
-    const unknown = (await store.heldBy(this.id)).filter((c) => !heldHere.has(c.id));
+    const unknown = (await store.claims.heldBy(this.id)).filter((c) => !heldHere.has(c.id));
     if (unknown.length > 0) {
-      const released = await store.release(this.id, unknown, false, this.deps.config.leaseMs);
+      const released = await store.claims.releaseUnsent(this.id, unknown, this.deps.config.leaseMs);
       logger.warn('Released timers claimed by a claim whose answer was lost', {
         controllerId: this.id,
         count: released,
@@ -339,7 +339,7 @@ export class Controller {
         count: expiring.length,
         timerIds: expiring.slice(0, 20).map((t) => t.id),
       });
-      this.recorder.release(expiring, false);
+      this.recorder.releaseUnsent(expiring);
     }
   }
 

@@ -6,10 +6,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { healthRoutes, Metrics, TimerStore } from '@timer/shared';
+import { healthRoutes, Metrics, Store } from '@timer/shared';
 
 export interface HealthServerOptions {
-  store: TimerStore;
+  store: Store;
   metrics: Metrics;
   port: number;
   host: string;

@@ -19,10 +19,11 @@ import {
   isTransientDbError,
   Logger,
   Metrics,
+  newId,
   OccurrencePlan,
   planOccurrences,
   ScheduleAdvance,
-  TimerStore,
+  Store,
 } from '@timer/shared';
 import { IterationResult, PollLoop } from './pollLoop';
 
@@ -38,7 +39,7 @@ export type OccurrenceConfig = Pick<
 
 export interface OccurrenceMakerDeps {
   config: OccurrenceConfig;
-  store: TimerStore;
+  store: Store;
   logger: Logger;
   clock: Clock;
   metrics: Metrics;
@@ -55,7 +56,10 @@ export interface OccurrenceMakerDeps {
 export const MAX_OCCURRENCES_PER_PASS = 20;
 const RULE_CACHE_SIZE = 1000;
 
-type Plan = ScheduleAdvance & { missedFrom: number | null };
+interface Plan {
+  advance: ScheduleAdvance;
+  missedFrom: number | null;
+}
 
 export class OccurrenceMaker {
   private readonly loop: PollLoop;
@@ -85,50 +89,47 @@ export class OccurrenceMaker {
 
   private async pass(): Promise<IterationResult> {
     const { config, store, logger, metrics } = this.deps;
-    const { planned, advanced } = await store.materializeOccurrences(
-      { limit: config.scheduleBatchSize, lookaheadMs: config.scheduleLookaheadMs },
-      (schedule, nowMs) => this.plan(schedule, nowMs),
-    );
+    const { schedules, nowMs } = await store.schedules.findDue({
+      limit: config.scheduleBatchSize,
+      lookaheadMs: config.scheduleLookaheadMs,
+    });
+    const plans = schedules.map((schedule) => this.plan(schedule, nowMs));
+    const written = new Set(await store.schedules.createOccurrences(plans.map((p) => p.advance)));
     let created = 0;
     let earliest = Infinity;
     let capped = false;
-    for (const { schedule, plan } of planned) {
-      created += plan.occurrences.length;
-      if (plan.occurrences.length > 0) earliest = Math.min(earliest, plan.occurrences[0].getTime());
-      if (plan.occurrences.length === MAX_OCCURRENCES_PER_PASS) capped = true;
-      if (plan.missedFrom !== null) {
+    for (const { advance, missedFrom } of plans) {
+      if (!written.has(advance.schedule.id)) continue;
+      const { occurrences, schedule } = advance;
+      created += occurrences.length;
+      if (occurrences.length > 0) earliest = Math.min(earliest, occurrences[0].at.getTime());
+      if (occurrences.length === MAX_OCCURRENCES_PER_PASS) capped = true;
+      if (missedFrom !== null) {
         metrics.scheduleCatchUps.inc();
         logger.warn('Schedule missed occurrences; creating only the latest', {
           scheduleId: schedule.id,
-          missedFrom: new Date(plan.missedFrom).toISOString(),
-          occurrenceAt: plan.occurrences[0]?.toISOString(),
+          missedFrom: new Date(missedFrom).toISOString(),
+          occurrenceAt: occurrences[0]?.at.toISOString(),
           controllerId: config.controllerId,
         });
       }
     }
-    // The rows were locked from read to write, so this only happens if something outside the
-    // protocol moved a schedule; its occurrences, unique per schedule and time, stay as they are.
-    if (advanced < planned.length) {
-      logger.warn('Schedules changed while their occurrences were created; left as they are', {
-        count: planned.length - advanced,
-        controllerId: config.controllerId,
-      });
-    }
     metrics.scheduleOccurrences.inc(created);
     if (created > 0) {
       if (logger.isDebugEnabled()) {
-        logger.debug('Schedule occurrences created', { count: created, schedules: planned.length });
+        logger.debug('Schedule occurrences created', { count: created, schedules: written.size });
       }
       this.deps.onCreated?.(earliest);
     }
-    return planned.length === config.scheduleBatchSize || capped ? 'again' : 'idle';
+    // Schedules another controller wrote first are not retried at once: their next_run_at has moved on.
+    return written.size === config.scheduleBatchSize || capped ? 'again' : 'idle';
   }
 
   private plan(schedule: DueSchedule, nowMs: number): Plan {
     const rule = this.ruleOf(schedule);
     // A rule this process cannot read (a time zone its ICU does not know) stops
     // the schedule rather than stalling every pass on it; pausing and resuming it retries.
-    if (!rule) return { occurrences: [], nextRunAt: null, missedFrom: null };
+    if (!rule) return { advance: { schedule, occurrences: [], nextRunAt: null }, missedFrom: null };
     const plan: OccurrencePlan = planOccurrences(
       rule,
       schedule.nextRunAt.getTime(),
@@ -137,8 +138,11 @@ export class OccurrenceMaker {
       MAX_OCCURRENCES_PER_PASS,
     );
     return {
-      occurrences: plan.occurrences.map((ms) => new Date(ms)),
-      nextRunAt: plan.nextRunAt === null ? null : new Date(plan.nextRunAt),
+      advance: {
+        schedule,
+        occurrences: plan.occurrences.map((ms) => ({ id: newId(), at: new Date(ms) })),
+        nextRunAt: plan.nextRunAt === null ? null : new Date(plan.nextRunAt),
+      },
       missedFrom: plan.missedFrom,
     };
   }

@@ -10,11 +10,11 @@
  * the database is away is kept and retried with capped back-off until it lands or
  * the process is told to give up.
  */
-import { errorFields, exponentialDelay, Logger, Metrics, settlesWithin, sleep, TimerStore } from '@timer/shared';
+import { errorFields, exponentialDelay, Logger, Metrics, settlesWithin, sleep, Store } from '@timer/shared';
 import type { AttemptRecord, ClaimRef } from '@timer/shared';
 
 export interface OutcomeRecorderOptions {
-  store: TimerStore;
+  store: Store;
   owner: string;
   logger: Logger;
   metrics: Metrics;
@@ -46,28 +46,37 @@ export class OutcomeRecorder {
 
   scheduleRetry(claim: ClaimRef, delayMs: number, error: string, attempt?: AttemptRecord): void {
     this.track('retry', [claim], async () => {
-      const ok = await this.options.store.scheduleRetry(this.options.owner, claim, delayMs, error, attempt);
+      const ok = await this.options.store.claims.scheduleRetry(this.options.owner, claim, delayMs, error, attempt);
       return ok ? 1 : 0;
     });
   }
 
   markFailed(claim: ClaimRef, error: string, attempt?: AttemptRecord): void {
     this.track('fail', [claim], async () =>
-      (await this.options.store.fail(this.options.owner, claim, error, attempt)) ? 1 : 0,
+      (await this.options.store.claims.fail(this.options.owner, claim, error, attempt)) ? 1 : 0,
     );
   }
 
   /** Too late to send under the timer's missed-fire policy: skipped, never sent. */
   markSkipped(claim: ClaimRef, reason: string): void {
     this.track('skip', [claim], async () =>
-      (await this.options.store.skip(this.options.owner, claim, reason)) ? 1 : 0,
+      (await this.options.store.claims.skip(this.options.owner, claim, reason)) ? 1 : 0,
     );
   }
 
-  release(claims: ClaimRef[], attemptStarted: boolean, attempts: AttemptRecord[] = []): void {
+  /** Hands back timers whose request was never started: their attempt is taken back. */
+  releaseUnsent(claims: ClaimRef[]): void {
     if (claims.length === 0) return;
     this.track('release', claims, () =>
-      this.options.store.release(this.options.owner, claims, attemptStarted, this.options.leaseMs, attempts),
+      this.options.store.claims.releaseUnsent(this.options.owner, claims, this.options.leaseMs),
+    );
+  }
+
+  /** Hands back timers whose request a shutdown aborted, with those attempts for the history. */
+  releaseAbandoned(claims: ClaimRef[], attempts: AttemptRecord[]): void {
+    if (claims.length === 0) return;
+    this.track('release', claims, () =>
+      this.options.store.claims.releaseAbandoned(this.options.owner, claims, attempts),
     );
   }
 
@@ -101,7 +110,7 @@ export class OutcomeRecorder {
     const attempts = this.firedAttempts;
     this.fired = [];
     this.firedAttempts = [];
-    this.track('fired', batch, () => this.options.store.completeFired(this.options.owner, batch, attempts));
+    this.track('fired', batch, () => this.options.store.claims.completeFired(this.options.owner, batch, attempts));
   }
 
   /**
@@ -144,7 +153,7 @@ export class OutcomeRecorder {
   }
 
   private async reportTakenOver(outcome: string, claims: readonly ClaimRef[]): Promise<void> {
-    const lost = await this.options.store.takenOver(claims).catch(() => claims.map((c) => c.id));
+    const lost = await this.options.store.claims.takenOver(claims).catch(() => claims.map((c) => c.id));
     if (lost.length === 0) return;
     this.options.metrics.leasesLost.inc(lost.length);
     this.options.logger.warn('Lease lost before the outcome was recorded; another controller owns the timer', {

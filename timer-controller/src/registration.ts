@@ -4,7 +4,7 @@
  * polling alone still fires every timer.
  */
 import os from 'node:os';
-import { errorFields, Logger, TimerStore } from '@timer/shared';
+import { errorFields, Logger, Store } from '@timer/shared';
 
 export const HEARTBEAT_MS = 5000;
 
@@ -19,13 +19,13 @@ export function advertisedEndpoint(configured: string | null, host: string, port
 }
 
 export function keepRegistered(
-  store: TimerStore,
+  store: Store,
   controller: { id: string; endpoint: string },
   logger: Logger,
 ): () => Promise<void> {
   const beat = () =>
-    store
-      .registerController(controller)
+    store.fleet
+      .register(controller)
       .catch((err) =>
         logger.debug('Controller heartbeat failed', { controllerId: controller.id, ...errorFields(err) }),
       );
@@ -34,6 +34,6 @@ export function keepRegistered(
   timer.unref();
   return async () => {
     clearInterval(timer);
-    await store.removeController(controller.id).catch(() => undefined);
+    await store.fleet.remove(controller.id).catch(() => undefined);
   };
 }

@@ -4,7 +4,7 @@
  * deletes is what RETENTION_DAYS and the 24-hour key lifetime say, in batches.
  */
 import { v7 as uuidv7 } from 'uuid';
-import { createDb, Db, select, systemClock, TimerStore } from '@timer/shared';
+import { createDb, Db, select, systemClock, Store } from '@timer/shared';
 import type { Logger } from '@timer/shared';
 import { Cleanup } from '@timer/controller';
 import { Writable } from 'node:stream';
@@ -16,12 +16,12 @@ import { waitFor } from '../../test/helpers/wait';
 const DAY_MS = 24 * 3600_000;
 let t: TestDatabase;
 let otherDb: Db;
-let stores: TimerStore[];
+let stores: Store[];
 
 beforeEach(async () => {
   t = await createTestDatabase('ctl_cleanup');
   otherDb = createDb(t.config);
-  stores = [t.store, new TimerStore(otherDb, t.config.dbQueryTimeoutMs)];
+  stores = [t.store, new Store(otherDb, t.config.dbQueryTimeoutMs)];
 });
 
 afterEach(async () => {
@@ -68,7 +68,7 @@ function recordingLogger(lines: string[]): Logger {
   });
 }
 
-function cleanupFor(store: TimerStore, id: string, logger: Logger, intervalMs = 60_000): Cleanup {
+function cleanupFor(store: Store, id: string, logger: Logger, intervalMs = 60_000): Cleanup {
   return new Cleanup({
     store,
     logger,

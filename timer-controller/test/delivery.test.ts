@@ -115,15 +115,15 @@ it('treats a refused connection as retryable and says so in last_error', async (
 
 it('never sends a timer canceled before it was due', async () => {
   const id = uuidv7();
-  await t.store.create(newTimer(receiver.url, 1500, id));
-  expect((await t.store.cancel(id)).outcome).toBe('canceled');
+  await t.store.timers.create(newTimer(receiver.url, 1500, id));
+  expect((await t.store.timers.cancel(id)).outcome).toBe('canceled');
   // A timer created after it, due sooner, proves the controller kept polling past it.
   const later = await schedule(() => 200);
   await settled(later);
   await waitFor('the canceled timer to have been due for a while', async () => {
-    const timer = await t.store.find(id);
+    const timer = await t.store.timers.find(id);
     return timer && timer.msLeft < -300;
   });
   expect(deliveriesOf(id)).toHaveLength(0);
-  expect((await t.store.find(id))?.status).toBe('canceled');
+  expect((await t.store.timers.find(id))?.status).toBe('canceled');
 });

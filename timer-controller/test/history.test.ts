@@ -143,9 +143,9 @@ it('delivers a replayed timer in a new series, its attempt numbers going on from
   const id = await schedule((nth) => (nth <= 2 ? 500 : 200), { retry: { maxAttempts: 2, baseMs: null, maxMs: null } });
   expect(await settled(id)).toMatchObject({ status: 'failed', attempts: 2 });
 
-  expect((await t.store.replay(id)).outcome).toBe('replayed');
+  expect((await t.store.timers.replay(id)).outcome).toBe('replayed');
   const timer = await waitFor('the replayed timer to fire', async () => {
-    const found = await t.store.find(id);
+    const found = await t.store.timers.find(id);
     return found?.status === 'fired' ? found : null;
   });
 

@@ -3,7 +3,7 @@
  * after it committed is not reported as a lost lease when its retry finds the
  * rows already written; a claim another controller took over is, and only it.
  */
-import { createSilentLogger, Metrics, TimerStore } from '@timer/shared';
+import { createSilentLogger, Metrics, Store } from '@timer/shared';
 import type { ClaimRef } from '@timer/shared';
 import { OutcomeRecorder } from '@timer/controller';
 import { createTestDatabase, TestDatabase } from '../../test/helpers/db';
@@ -21,16 +21,16 @@ describe('recording outcomes', () => {
   beforeEach(() => t.db.raw('DELETE FROM timers'));
 
   async function claimedBy(owner: string, count: number): Promise<ClaimRef[]> {
-    for (let i = 0; i < count; i++) await t.store.create(newTimer(URL, 0));
-    return t.store.claimDue({ owner, limit: count, leaseMs: 30_000, lookaheadMs: 0 });
+    for (let i = 0; i < count; i++) await t.store.timers.create(newTimer(URL, 0));
+    return t.store.claims.claimDue({ owner, limit: count, leaseMs: 30_000, lookaheadMs: 0 });
   }
 
   /** A store whose first completeFired commits and then reports the connection lost. */
-  function storeLosingFirstAnswer(): TimerStore {
-    const store = new TimerStore(t.db, 5000);
+  function storeLosingFirstAnswer(): Store {
+    const store = new Store(t.db, 5000);
     let first = true;
-    const completeFired = store.completeFired.bind(store);
-    store.completeFired = async (owner, claims) => {
+    const completeFired = store.claims.completeFired.bind(store);
+    store.claims.completeFired = async (owner, claims) => {
       const changed = await completeFired(owner, claims);
       if (!first) return changed;
       first = false;
@@ -41,7 +41,7 @@ describe('recording outcomes', () => {
     return store;
   }
 
-  function recorder(store: TimerStore, metrics: Metrics): OutcomeRecorder {
+  function recorder(store: Store, metrics: Metrics): OutcomeRecorder {
     return new OutcomeRecorder({
       store,
       owner: 'me',
@@ -70,7 +70,7 @@ describe('recording outcomes', () => {
     const claims = await claimedBy('me', 4);
     // One lease expires and another controller claims that timer.
     await t.db.raw('UPDATE timers SET due_at = NOW(3) - INTERVAL 1 SECOND WHERE id = ?', [claims[0].id]);
-    const [taken] = await t.store.claimDue({ owner: 'other', limit: 1, leaseMs: 30_000, lookaheadMs: 0 });
+    const [taken] = await t.store.claims.claimDue({ owner: 'other', limit: 1, leaseMs: 30_000, lookaheadMs: 0 });
     expect(taken.id).toBe(claims[0].id);
     const metrics = new Metrics({ processMetrics: false });
     const outcomes = recorder(storeLosingFirstAnswer(), metrics);

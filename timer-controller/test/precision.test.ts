@@ -31,7 +31,7 @@ function start(kind: 'api' | 'controller', env: Record<string, string> = {}): Se
 }
 
 async function fireAtOf(id: string): Promise<number> {
-  const timer = await t.store.find(id);
+  const timer = await t.store.timers.find(id);
   return timer!.fireAt.getTime();
 }
 
@@ -57,7 +57,7 @@ it('fires a timer created due before the next poll at once, through a nudge from
   await controller.waitForLog('Controller started');
   const port = (await api.waitForLog('API listening')).port as number;
   // Let the controller finish its first (empty) poll and register itself.
-  await waitFor('the controller to register', async () => (await t.store.liveControllers(15_000)).length === 1);
+  await waitFor('the controller to register', async () => (await t.store.fleet.liveEndpoints(15_000)).length === 1);
 
   for (const seconds of [0, 1]) {
     const started = Date.now();

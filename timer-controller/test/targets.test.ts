@@ -26,9 +26,9 @@ it.each([
   ['an integer spelling of loopback', (port: number) => `http://2130706433:${port}/hooks`],
 ])('fails a timer whose target is %s, at once and without sending', async (_what, url) => {
   const timer = newTimer(url(receiver.port));
-  await t.store.create(timer);
+  await t.store.timers.create(timer);
   const settled = await waitFor('the timer to fail', async () => {
-    const found = await t.store.find(timer.id);
+    const found = await t.store.timers.find(timer.id);
     return found?.status === 'failed' ? found : null;
   });
   expect(settled.attempts).toBe(1);

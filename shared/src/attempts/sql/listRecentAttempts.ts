@@ -11,7 +11,7 @@
 import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
 import { select } from '../../db/query';
-import type { AttemptRecord } from '../types';
+import type { AttemptRecord } from '../../timers/types';
 import { ATTEMPT_COLUMNS, AttemptRow, toAttemptRecord } from './listAttempts';
 
 export async function listRecentAttempts(db: Knex, timeoutMs: number, limit: number): Promise<AttemptRecord[]> {

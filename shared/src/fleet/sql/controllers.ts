@@ -6,8 +6,8 @@
  * ON DUPLICATE KEY UPDATE; SQLite: ON CONFLICT (id) DO UPDATE).
  */
 import type { Knex } from 'knex';
-import { dialectOf } from '../db/dialect';
-import { select, write } from '../db/query';
+import { dialectOf } from '../../db/dialect';
+import { select, write } from '../../db/query';
 
 export async function registerController(
   db: Knex,

@@ -16,7 +16,7 @@
 import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
 import { select, write } from '../../db/query';
-import { FINISHED_STATUSES } from '../types';
+import { FINISHED_STATUSES } from '../../timers/types';
 
 const FINISHED = FINISHED_STATUSES.map((s) => `'${s}'`).join(', ');
 

@@ -17,7 +17,7 @@
 import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
 import { write } from '../../db/query';
-import type { AttemptRecord } from '../types';
+import type { AttemptRecord } from '../../timers/types';
 
 export async function insertAttempts(
   db: Knex | Knex.Transaction,

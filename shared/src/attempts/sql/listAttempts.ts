@@ -8,7 +8,7 @@
 import type { Knex } from 'knex';
 import { DbTime, Dialect, dialectOf } from '../../db/dialect';
 import { select } from '../../db/query';
-import type { AttemptOutcome, AttemptRecord, ErrorClass } from '../types';
+import type { AttemptOutcome, AttemptRecord, ErrorClass } from '../../timers/types';
 
 /** The columns every read of the history selects, and how a row becomes an AttemptRecord. */
 export const ATTEMPT_COLUMNS = `timer_id, lease_token, attempt, started_at, finished_at, duration_ms, status_code,

@@ -11,7 +11,7 @@
 import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
 import { select, write } from '../../db/query';
-import { IDEMPOTENCY_TTL_MS } from '../types';
+import { IDEMPOTENCY_TTL_MS } from '../../timers/types';
 
 export async function deleteExpiredKeys(db: Knex, timeoutMs: number, limit: number): Promise<number> {
   const d = dialectOf(db);
