@@ -120,6 +120,7 @@ export class Controller {
       });
     this.recorder = new OutcomeRecorder({
       store: deps.store,
+      clock: deps.clock,
       owner: this.id,
       logger: deps.logger,
       metrics: this.metrics,
@@ -190,7 +191,7 @@ export class Controller {
     });
 
     const allDone = () => Promise.all([...this.inFlight.values()].map((d) => d.done));
-    if (!(await settlesWithin(allDone(), config.shutdownGraceMs))) {
+    if (!(await settlesWithin(this.deps.clock, allDone(), config.shutdownGraceMs))) {
       const abandoned = [...this.inFlight.values()].map((d) => d.timer);
       this.outcomes.abandon();
       for (const delivery of this.inFlight.values()) delivery.sending.abort();

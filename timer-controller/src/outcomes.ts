@@ -10,12 +10,13 @@
  * the database is away is kept and retried with capped back-off until it lands or
  * the process is told to give up.
  */
-import { errorFields, exponentialDelay, Logger, Metrics, settlesWithin, sleep, Store } from '@timer/shared';
+import { Clock, errorFields, exponentialDelay, Logger, Metrics, settlesWithin, Store } from '@timer/shared';
 import type { AttemptRecord, ClaimRef } from '@timer/shared';
 
 export interface OutcomeRecorderOptions {
   store: Store;
   owner: string;
+  clock: Clock;
   logger: Logger;
   metrics: Metrics;
   retryBaseMs: number;
@@ -83,7 +84,7 @@ export class OutcomeRecorder {
   /** Waits until everything recorded so far has landed, or until `timeoutMs` passes. */
   async drain(timeoutMs: number): Promise<boolean> {
     this.flushFired();
-    const done = await settlesWithin(Promise.all([...this.pending.keys()]), timeoutMs);
+    const done = await settlesWithin(this.options.clock, Promise.all([...this.pending.keys()]), timeoutMs);
     if (!done) {
       this.giveUp.abort();
       await Promise.all([...this.pending.keys()]);
@@ -144,7 +145,7 @@ export class OutcomeRecorder {
             delayMs,
             ...errorFields(err),
           });
-          await sleep(delayMs, this.giveUp.signal);
+          await this.options.clock.sleep(delayMs, this.giveUp.signal);
         }
       }
     })();

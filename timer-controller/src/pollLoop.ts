@@ -3,7 +3,7 @@
  * (or not at all when the iteration says there is more), back off on errors
  * instead of spinning, and let stop() wait for the iteration that is running.
  */
-import { Clock, sleep } from '@timer/shared';
+import type { Clock } from '@timer/shared';
 
 export type IterationResult = 'again' | 'idle';
 
@@ -67,7 +67,7 @@ export class PollLoop {
     if (wakeable) this.napping = napping;
     const onStop = () => napping.abort();
     this.stopped.signal.addEventListener('abort', onStop, { once: true });
-    await sleep(ms, napping.signal);
+    await this.options.clock.sleep(ms, napping.signal);
     this.stopped.signal.removeEventListener('abort', onStop);
     if (this.napping === napping) this.napping = null;
   }

@@ -3,7 +3,7 @@
  * after it committed is not reported as a lost lease when its retry finds the
  * rows already written; a claim another controller took over is, and only it.
  */
-import { createSilentLogger, Metrics, Store } from '@timer/shared';
+import { createSilentLogger, Metrics, Store, systemClock } from '@timer/shared';
 import type { ClaimRef } from '@timer/shared';
 import { OutcomeRecorder } from '@timer/controller';
 import { createTestDatabase, TestDatabase } from '../../test/helpers/db';
@@ -44,6 +44,7 @@ describe('recording outcomes', () => {
   function recorder(store: Store, metrics: Metrics): OutcomeRecorder {
     return new OutcomeRecorder({
       store,
+      clock: systemClock,
       owner: 'me',
       logger: createSilentLogger(),
       metrics,
