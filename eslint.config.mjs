@@ -28,6 +28,31 @@ export default tseslint.config(
     },
   },
   {
+    // Time is a dependency: in the controller and in shared (which it runs on), only
+    // the real clock (shared/src/clock.ts) touches the globals; everything else takes
+    // an injected Clock, so tests can move time by hand.
+    files: ['shared/src/**/*.ts', 'timer-controller/src/**/*.ts'],
+    ignores: ['shared/src/clock.ts'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        ...['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval'].map((name) => ({
+          name,
+          message: 'Use the injected Clock (setTimer, clearTimer, sleep).',
+        })),
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'Use the injected Clock (now).' },
+        { object: 'performance', property: 'now', message: 'Use the injected Clock (now).' },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Use the injected Clock (now).' },
+      ],
+    },
+  },
+  {
     files: ['shared/**/*.ts'],
     rules: {
       'no-restricted-imports': [

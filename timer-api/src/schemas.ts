@@ -203,7 +203,8 @@ export const Attempt = Type.Object({
   error_class: Type.Union([StringEnum(ERROR_CLASSES), Type.Null()], {
     description:
       'null for a 2xx; "http" for another status; else why no answer came: "timeout", "network" ' +
-      '(refused, reset, DNS…), "target_refused" (WEBHOOK_TARGETS), "aborted" (controller shutdown).',
+      '(refused, reset, DNS…), "target_refused" (WEBHOOK_TARGETS), "aborted" (controller shutdown), ' +
+      '"unsendable" (the request could not be built; not retried).',
   }),
   error: Type.Union([Type.String(), Type.Null()], { description: 'As last_error, e.g. "HTTP 503".' }),
   outcome: StringEnum(ATTEMPT_OUTCOMES, {

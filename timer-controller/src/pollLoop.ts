@@ -2,6 +2,8 @@
  * One poll loop, small and boring: run an iteration, sleep `interval − elapsed`
  * (or not at all when the iteration says there is more), back off on errors
  * instead of spinning, and let stop() wait for the iteration that is running.
+ * The claimer, the occurrence loop and the cleanup each run one; all of them
+ * sleep on the injected clock.
  */
 import type { Clock } from '@timer/shared';
 

@@ -31,7 +31,7 @@ afterAll(async () => {
 /** A store whose first claim that takes anything commits and then reports the connection lost. */
 function storeLosingOneClaimAnswer(): { store: Store; lostClaim: () => string[] } {
   const store = new Store(t.db, 5000);
-  const claimDue = store.claims.claimDue.bind(store);
+  const claimDue = store.claims.claimDue.bind(store.claims);
   let lost: string[] = [];
   store.claims.claimDue = async (claim) => {
     const claimed = await claimDue(claim);

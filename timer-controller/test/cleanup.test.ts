@@ -70,7 +70,7 @@ function recordingLogger(lines: string[]): Logger {
 
 function cleanupFor(store: Store, id: string, logger: Logger, intervalMs = 60_000): Cleanup {
   return new Cleanup({
-    store,
+    fleet: store.fleet,
     logger,
     clock: systemClock,
     controllerId: id,
@@ -143,7 +143,7 @@ it('keeps finished timers forever with RETENTION_DAYS=0, and still expires Idemp
     ['f'.repeat(64), uuidv7(), t.sql.duration(2 * DAY_MS)],
   );
   const cleanup = new Cleanup({
-    store: t.store,
+    fleet: t.store.fleet,
     logger: winston.createLogger({ silent: true }),
     clock: systemClock,
     controllerId: 'ctl-a',

@@ -69,8 +69,11 @@ export interface ClaimRef {
 export const ATTEMPT_OUTCOMES = ['delivered', 'retry', 'failed', 'released'] as const;
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
 
-/** Why an attempt got no 2xx: `http` for a non-2xx status, else why no answer came. */
-export const ERROR_CLASSES = ['http', 'timeout', 'network', 'target_refused', 'aborted'] as const;
+/**
+ * Why an attempt got no 2xx: `http` for a non-2xx status, else why no answer came;
+ * `unsendable` when the request could not even be built (never retried).
+ */
+export const ERROR_CLASSES = ['http', 'timeout', 'network', 'target_refused', 'aborted', 'unsendable'] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
 
 /** One request a controller sent, as kept in the delivery history. */

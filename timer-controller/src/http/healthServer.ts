@@ -1,15 +1,17 @@
 /**
  * The controller's own small HTTP server on CONTROLLER_PORT: /healthz, /readyz,
  * /metrics, and POST /nudge, which the api calls when it has just stored a timer
- * due before this controller's next poll (it only makes the controller poll now).
+ * due before this controller's next poll. A nudge only asks for an early poll;
+ * the claimer coalesces floods of them (claim/nudges.ts).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { healthRoutes, Metrics, Store } from '@timer/shared';
+import { healthRoutes } from '@timer/shared';
+import type { Metrics, Store } from '@timer/shared';
 
 export interface HealthServerOptions {
-  store: Store;
+  store: Pick<Store, 'ping'>;
   metrics: Metrics;
   port: number;
   host: string;

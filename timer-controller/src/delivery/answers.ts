@@ -7,6 +7,7 @@
  *   2xx                       → delivered
  *   408, 429, 5xx, no answer  → DeliveryError
  *   anything else (410 too)   → PermanentDeliveryError
+ *   no request could be built → UnsendableRequest (permanent)
  */
 import type { ErrorClass } from '@timer/shared';
 import { parseRetryAfter } from './retryAfter';
@@ -41,7 +42,21 @@ export class PermanentDeliveryError extends DeliveryError {
   }
 }
 
-/** What stop() uses to abort a request it will not wait for. */
+/**
+ * The request could not be built from the timer (a URL that does not parse, a
+ * signing or header failure, a bug): that timer fails, never retried, with the
+ * reason in last_error. Nothing was sent.
+ */
+export class UnsendableRequest extends PermanentDeliveryError {
+  constructor(cause: unknown) {
+    super(`request could not be built: ${cause instanceof Error ? cause.message : String(cause)}`.slice(0, 500), {
+      errorClass: 'unsendable',
+    });
+    this.name = 'UnsendableRequest';
+  }
+}
+
+/** What a shutdown uses to abort a request it will not wait for. */
 export class SendAborted extends DeliveryError {
   constructor() {
     super('aborted by shutdown', { errorClass: 'aborted' });

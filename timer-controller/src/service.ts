@@ -1,26 +1,28 @@
 /**
- * Starts a controller, its occurrence maker, its health server, its registration
- * and the retention cleanup; returns how to stop them all.
+ * timer-controller as a service: the controller (claim → wheel → delivery), the
+ * occurrence loop for schedules, the health server (and where nudges arrive),
+ * the heartbeat in the controllers table, and the retention cleanup. Returns how
+ * to stop them all, in order.
  */
 import type { ServiceContext } from '@timer/shared';
-import { Cleanup } from './cleanup';
 import { Controller } from './controller';
-import { startHealthServer } from './healthServer';
-import { OccurrenceMaker } from './occurrences';
-import { advertisedEndpoint, keepRegistered } from './registration';
+import { startHealthServer } from './http/healthServer';
+import { Cleanup } from './maintenance/cleanup';
+import { advertisedEndpoint, keepRegistered } from './maintenance/heartbeat';
+import { OccurrenceLoop } from './schedules/occurrenceLoop';
 
 export async function startController(ctx: ServiceContext): Promise<() => Promise<void>> {
-  const { config, logger } = ctx;
+  const { config, logger, store, clock, dbClock } = ctx;
   const controller = new Controller(ctx);
-  const occurrences = new OccurrenceMaker({
+  const occurrences = new OccurrenceLoop({
     ...ctx,
-    // An occurrence due before the claim loop's next poll (a late one, after downtime) is claimed now.
+    // An occurrence due before the claimer's next poll (a late one, after downtime) is claimed now.
     onCreated: (earliestMs) => {
-      if (earliestMs - ctx.dbClock.now() < config.pollIntervalMs) controller.nudge();
+      if (earliestMs - dbClock.now() < config.pollIntervalMs) controller.nudge();
     },
   });
   const health = await startHealthServer({
-    store: ctx.store,
+    store,
     metrics: ctx.metrics,
     port: config.controllerPort,
     host: config.host,
@@ -34,9 +36,9 @@ export async function startController(ctx: ServiceContext): Promise<() => Promis
   logger.info('Controller health server listening', { port: health.port, endpoint });
   controller.start();
   const cleanup = new Cleanup({
-    store: ctx.store,
+    fleet: store.fleet,
     logger,
-    clock: ctx.clock,
+    clock,
     controllerId: controller.id,
     retentionDays: config.retentionDays,
     intervalMs: config.cleanupIntervalMs,
@@ -44,7 +46,7 @@ export async function startController(ctx: ServiceContext): Promise<() => Promis
   });
   cleanup.start();
   occurrences.start();
-  const unregister = keepRegistered(ctx.store, { id: controller.id, endpoint }, logger);
+  const unregister = keepRegistered(store.fleet, { id: controller.id, endpoint }, logger, clock);
   return async () => {
     await unregister();
     await cleanup.stop();

@@ -1,11 +1,11 @@
 /**
- * The outcome recorder against a real database: a write whose answer was lost
+ * The fenced writes against a real database: a write whose answer was lost
  * after it committed is not reported as a lost lease when its retry finds the
  * rows already written; a claim another controller took over is, and only it.
  */
 import { createSilentLogger, Metrics, Store, systemClock } from '@timer/shared';
 import type { ClaimRef } from '@timer/shared';
-import { OutcomeRecorder } from '@timer/controller';
+import { FencedWrites } from '@timer/controller';
 import { createTestDatabase, TestDatabase } from '../../test/helpers/db';
 import { newTimer, statusCounts } from '../../test/helpers/timers';
 
@@ -29,7 +29,7 @@ describe('recording outcomes', () => {
   function storeLosingFirstAnswer(): Store {
     const store = new Store(t.db, 5000);
     let first = true;
-    const completeFired = store.claims.completeFired.bind(store);
+    const completeFired = store.claims.completeFired.bind(store.claims);
     store.claims.completeFired = async (owner, claims) => {
       const changed = await completeFired(owner, claims);
       if (!first) return changed;
@@ -41,9 +41,9 @@ describe('recording outcomes', () => {
     return store;
   }
 
-  function recorder(store: Store, metrics: Metrics): OutcomeRecorder {
-    return new OutcomeRecorder({
-      store,
+  function recorder(store: Store, metrics: Metrics): FencedWrites {
+    return new FencedWrites({
+      claims: store.claims,
       clock: systemClock,
       owner: 'me',
       logger: createSilentLogger(),
@@ -60,7 +60,7 @@ describe('recording outcomes', () => {
     const metrics = new Metrics({ processMetrics: false });
     const outcomes = recorder(storeLosingFirstAnswer(), metrics);
 
-    claims.forEach((c) => outcomes.markFired(c));
+    claims.forEach((c) => outcomes.fired(c));
     expect(await outcomes.drain(10_000)).toBe(true);
 
     expect(await statusCounts(t.db)).toEqual({ fired: 5 });
@@ -76,7 +76,7 @@ describe('recording outcomes', () => {
     const metrics = new Metrics({ processMetrics: false });
     const outcomes = recorder(storeLosingFirstAnswer(), metrics);
 
-    claims.forEach((c) => outcomes.markFired(c));
+    claims.forEach((c) => outcomes.fired(c));
     expect(await outcomes.drain(10_000)).toBe(true);
 
     expect(await statusCounts(t.db)).toEqual({ fired: 3, firing: 1 });

@@ -4,7 +4,8 @@
  * polling alone still fires every timer.
  */
 import os from 'node:os';
-import { errorFields, Logger, Store } from '@timer/shared';
+import { errorFields } from '@timer/shared';
+import type { Clock, Fleet, Logger, TimerHandle } from '@timer/shared';
 
 export const HEARTBEAT_MS = 5000;
 
@@ -18,22 +19,27 @@ export function advertisedEndpoint(configured: string | null, host: string, port
   return `http://${external?.address ?? '127.0.0.1'}:${port}`;
 }
 
+/** Beats now and every HEARTBEAT_MS; returns how to stop and leave the table. */
 export function keepRegistered(
-  store: Store,
+  fleet: Pick<Fleet, 'register' | 'remove'>,
   controller: { id: string; endpoint: string },
   logger: Logger,
+  clock: Clock,
 ): () => Promise<void> {
-  const beat = () =>
-    store.fleet
+  let timer: TimerHandle | null = null;
+  let stopped = false;
+  const beat = async () => {
+    await fleet
       .register(controller)
       .catch((err) =>
         logger.debug('Controller heartbeat failed', { controllerId: controller.id, ...errorFields(err) }),
       );
+    if (!stopped) timer = clock.setTimer(HEARTBEAT_MS, () => void beat(), { background: true });
+  };
   void beat();
-  const timer = setInterval(() => void beat(), HEARTBEAT_MS);
-  timer.unref();
   return async () => {
-    clearInterval(timer);
-    await store.fleet.remove(controller.id).catch(() => undefined);
+    stopped = true;
+    clock.clearTimer(timer);
+    await fleet.remove(controller.id).catch(() => undefined);
   };
 }

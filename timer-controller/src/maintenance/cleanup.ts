@@ -7,16 +7,16 @@
  * Deletes go in bounded batches, so locks stay short while the service works on,
  * and a run stops after MAX_BATCHES_PER_RUN; the next run goes on from there.
  */
-import { errorFields, Logger, Store } from '@timer/shared';
-import type { Clock } from '@timer/shared';
-import { PollLoop } from './pollLoop';
+import { errorFields } from '@timer/shared';
+import type { Clock, Fleet, Logger } from '@timer/shared';
+import { PollLoop } from '../pollLoop';
 
 const JOB = 'cleanup';
 const MAX_BATCHES_PER_RUN = 100;
 const DAY_MS = 24 * 3600 * 1000;
 
 export interface CleanupOptions {
-  store: Store;
+  fleet: Pick<Fleet, 'claimMaintenance' | 'deleteFinishedTimers' | 'deleteExpiredIdempotencyKeys'>;
   logger: Logger;
   clock: Clock;
   controllerId: string;
@@ -66,15 +66,15 @@ export class Cleanup {
 
   /** Runs the job if this controller wins the round; null when another ran it recently. */
   async runOnce(): Promise<CleanupRun | null> {
-    const { store, controllerId, intervalMs, batchSize, retentionDays } = this.options;
-    if (!(await store.fleet.claimMaintenance({ name: JOB, runner: controllerId, intervalMs }))) return null;
+    const { fleet, controllerId, intervalMs, batchSize, retentionDays } = this.options;
+    if (!(await fleet.claimMaintenance({ name: JOB, runner: controllerId, intervalMs }))) return null;
     const retentionMs = retentionDays * DAY_MS;
     const run: CleanupRun = {
       timers:
         retentionDays > 0
-          ? await this.inBatches(() => store.fleet.deleteFinishedTimers({ retentionMs, limit: batchSize }))
+          ? await this.inBatches(() => fleet.deleteFinishedTimers({ retentionMs, limit: batchSize }))
           : 0,
-      idempotencyKeys: await this.inBatches(() => store.fleet.deleteExpiredIdempotencyKeys(batchSize)),
+      idempotencyKeys: await this.inBatches(() => fleet.deleteExpiredIdempotencyKeys(batchSize)),
     };
     if (run.timers > 0 || run.idempotencyKeys > 0) {
       this.options.logger.info('Cleanup deleted old rows', { controllerId, retentionDays, ...run });

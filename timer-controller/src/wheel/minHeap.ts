@@ -1,8 +1,4 @@
-/**
- * The controller's local timer wheel: timers it has claimed, ordered by the moment
- * they are due (a binary min-heap), and a FIFO of those already due that wait for
- * a free request slot. One setTimeout is armed for the earliest due time.
- */
+/** A binary min-heap by a numeric key: the wheel's order of due moments. */
 export class MinHeap<T> {
   private readonly items: T[] = [];
 
@@ -52,45 +48,5 @@ export class MinHeap<T> {
   /** Empties the heap, returning everything in it (in no particular order). */
   drain(): T[] {
     return this.items.splice(0);
-  }
-
-  /** Every item, in no particular order. */
-  values(): T[] {
-    return this.items.slice();
-  }
-}
-
-/** A FIFO with O(1) shift. */
-export class Queue<T> {
-  private items: T[] = [];
-  private head = 0;
-
-  get length(): number {
-    return this.items.length - this.head;
-  }
-
-  push(item: T): void {
-    this.items.push(item);
-  }
-
-  shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const item = this.items[this.head++];
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return item;
-  }
-
-  values(): T[] {
-    return this.items.slice(this.head);
-  }
-
-  drain(): T[] {
-    const rest = this.items.slice(this.head);
-    this.items = [];
-    this.head = 0;
-    return rest;
   }
 }
