@@ -43,7 +43,8 @@ export type ControllerConfig = Pick<
 
 export interface ControllerDeps {
   config: ControllerConfig;
-  store: { claims: Claims };
+  /** The claims part of the store (an in-memory one in tests). */
+  store: { claims: Pick<Claims, keyof Claims> };
   logger: Logger;
   /** The host's clock: every wait, back-off and duration. */
   clock: Clock;
@@ -67,22 +68,13 @@ export class Controller {
   private readonly writes: FencedWrites;
 
   constructor(private readonly deps: ControllerDeps) {
-    const { config, logger, clock } = deps;
+    const { config, clock } = deps;
     this.id = config.controllerId;
     const metrics = deps.metrics ?? new Metrics({ processMetrics: false });
     const dbClock = deps.dbClock ?? new DbClock(clock);
     const { claims } = deps.store;
     const { dbRetryBaseMs: retryBaseMs, dbRetryMaxMs: retryMaxMs, leaseMs } = config;
-    this.writes = new FencedWrites({
-      claims,
-      owner: this.id,
-      logger,
-      metrics,
-      clock,
-      retryBaseMs,
-      retryMaxMs,
-      leaseMs,
-    });
+    this.writes = new FencedWrites({ ...deps, claims, owner: this.id, metrics, retryBaseMs, retryMaxMs, leaseMs });
     this.delivery = new Delivery({
       ...deps,
       gate: deps.gate ?? openGate,

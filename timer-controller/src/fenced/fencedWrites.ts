@@ -34,6 +34,8 @@ export interface FencedWritesOptions {
   /** How long successes wait to be written together. */
   batchWindowMs?: number;
   maxBatch?: number;
+  /** The back-off's jitter. */
+  random?: () => number;
 }
 
 export class FencedWrites {
@@ -154,7 +156,8 @@ export class FencedWrites {
           return;
         }
         metrics.dbErrors.inc({ operation: 'record' });
-        const delayMs = exponentialDelay(attempt, this.options.retryBaseMs, this.options.retryMaxMs);
+        const { retryBaseMs, retryMaxMs, random } = this.options;
+        const delayMs = exponentialDelay(attempt, retryBaseMs, retryMaxMs, random);
         logger.warn('Could not record outcome, retrying', {
           outcome,
           count: claims.length,
