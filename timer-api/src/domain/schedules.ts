@@ -3,7 +3,7 @@
  * something, a URL it may send to, the missed-fire rule its occurrences inherit
  * (checked as for a timer), the first occurrence computed on the database clock,
  * pause and resume, how a schedule is shown. No HTTP, no SQL. The
- * controllers create the occurrences (timer-controller/src/occurrences.ts).
+ * controllers create the occurrences (timer-controller/src/schedules/occurrenceLoop.ts).
  */
 import {
   Clock,
