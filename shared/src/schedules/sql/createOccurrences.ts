@@ -92,22 +92,18 @@ export async function createOccurrences(
       next: nextRunAt,
       last: occurrences.length > 0 ? occurrences[occurrences.length - 1].at : null,
     }));
-    const withLast = moved.filter((m) => m.last !== null);
+    const cases = moved.map(() => 'WHEN ? THEN ?').join(' ');
     await write(
       trx,
       timeoutMs,
       `UPDATE schedules
-       SET next_run_at = CASE id ${moved.map(() => 'WHEN ? THEN ?').join(' ')} END,
-           last_occurrence_at = ${
-             withLast.length > 0
-               ? `CASE id ${withLast.map(() => 'WHEN ? THEN ?').join(' ')} ELSE last_occurrence_at END`
-               : 'last_occurrence_at'
-           },
+       SET next_run_at = CASE id ${cases} END,
+           last_occurrence_at = COALESCE(CASE id ${cases} END, last_occurrence_at),
            updated_at = ${d.now}
        WHERE (id, next_run_at) IN (${moved.map(() => '(?, ?)').join(', ')})`,
       [
         ...moved.flatMap((m) => [m.id, m.next]),
-        ...withLast.flatMap((m) => [m.id, m.last]),
+        ...moved.flatMap((m) => [m.id, m.last]),
         ...moved.flatMap((m) => [m.id, m.from]),
       ],
     );
