@@ -1,5 +1,8 @@
-// Lint rules: typescript-eslint's recommended set, plus the layering rule that
-// `shared` never imports a service.
+// Lint rules: typescript-eslint's recommended set; the type-aware rules that
+// catch promises nobody waits for, promises handed where a plain callback is
+// expected, awaits of non-promises and switches that miss a case (sources and
+// tests, one program: tsconfig.eslint.json); and the layering rule that `shared`
+// never imports a service.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -10,6 +13,43 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { project: './tsconfig.eslint.json', tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+    },
+  },
+  {
+    // Time is a dependency: in the controller and in shared (which it runs on), only
+    // the real clock (shared/src/clock.ts) touches the globals; everything else takes
+    // an injected Clock, so tests can move time by hand.
+    files: ['shared/src/**/*.ts', 'timer-controller/src/**/*.ts'],
+    ignores: ['shared/src/clock.ts'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        ...['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval'].map((name) => ({
+          name,
+          message: 'Use the injected Clock (setTimer, clearTimer, sleep).',
+        })),
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'Use the injected Clock (now).' },
+        { object: 'performance', property: 'now', message: 'Use the injected Clock (now).' },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Use the injected Clock (now).' },
+      ],
     },
   },
   {

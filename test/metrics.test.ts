@@ -72,7 +72,7 @@ it('counts timers created, webhooks by outcome, and serves valid Prometheus text
   expect(sampleValue(api, 'timers_http_requests_total{method="POST",route="/timers",status="201"}')).toBe(1);
   expect(api.has('process_cpu_user_seconds_total')).toBe(true);
 
-  await waitFor('the timer to fire', async () => (await t.store.find(created.body.id))?.status === 'fired');
+  await waitFor('the timer to fire', async () => (await t.store.timers.find(created.body.id))?.status === 'fired');
   const ctl = parsePrometheus(await controllerMetrics.registry.metrics());
   expect(sampleValue(ctl, 'timers_webhooks_total{outcome="retry"}')).toBe(1);
   expect(sampleValue(ctl, 'timers_webhooks_total{outcome="delivered"}')).toBe(1);

@@ -9,16 +9,18 @@ export { migrateToLatest, rollbackAll } from './db/migrate';
 export { measureClockSkew } from './db/skew';
 export { prepareDatabase } from './db/startup';
 export { select, write } from './db/query';
-export { TimerStore } from './timers/store';
-export type {
-  AttemptQuery,
-  IdempotencyKey,
-  ListQuery,
-  Materialized,
-  NewTimer,
-  ScheduleListQuery,
-  StoreOptions,
-} from './timers/store';
+export { Store } from './store';
+export type { StoreOptions } from './store';
+export { Timers } from './timers/timers';
+export type { IdempotencyKey, ListQuery, NewTimer } from './timers/timers';
+export { Claims } from './timers/claims';
+export type { ClaimRequest } from './timers/claims';
+export { Attempts } from './attempts/attempts';
+export type { AttemptQuery } from './attempts/attempts';
+export { Schedules } from './schedules/schedules';
+export type { DueSchedules, ScheduleListQuery } from './schedules/schedules';
+export { Fleet } from './fleet/fleet';
+export { newId } from './ids';
 export * from './schedules/types';
 export { CronRule, isCronProblem, DEFAULT_TIMEZONE, MAX_CRON_LENGTH } from './schedules/cron';
 export type { CronProblem } from './schedules/cron';

@@ -13,13 +13,13 @@ import { DatabaseInUseError, isDriverMissing, SqliteDriverError } from './db/sql
 import { prepareDatabase } from './db/startup';
 import { createLogger, errorFields, Logger } from './logger';
 import { Metrics } from './metrics';
-import { TimerStore } from './timers/store';
+import { Store } from './store';
 
 export interface ServiceContext {
   config: Config;
   logger: Logger;
   db: Knex;
-  store: TimerStore;
+  store: Store;
   /** The host's clock: pacing, sleeps, timeouts. */
   clock: Clock;
   /** The database's clock, read locally: what fire_at and lateness are measured on. */
@@ -66,7 +66,7 @@ export async function runService(name: string, starters: Starter[], options: Loa
     // knex loads the driver module here: better-sqlite3 may be missing.
     return crash('Start failed')(isDriverMissing(err) ? new SqliteDriverError(err) : err);
   }
-  const store = new TimerStore(db, config.dbQueryTimeoutMs, { createBatchSize: config.createBatchSize });
+  const store = new Store(db, config.dbQueryTimeoutMs, { createBatchSize: config.createBatchSize });
   const starting = new AbortController();
   const stops: Array<() => Promise<void>> = [];
   let stopping = false;

@@ -4,12 +4,13 @@
  * for, unless the clocks really moved apart (a host clock was stepped); and the
  * bound grows with the measurement's age, for drift.
  */
-import { DbClock, ManualClock, systemClock } from '@timer/shared';
+import { DbClock, systemClock } from '@timer/shared';
+import { FakeClock } from '../../test/helpers/fakeClock';
 import { createTestDatabase, TestDatabase } from '../../test/helpers/db';
 
 describe('DbClock', () => {
   it('keeps a precise offset over a coarser one measured while busy', () => {
-    const clock = new DbClock(new ManualClock(1_000_000));
+    const clock = new DbClock(new FakeClock(1_000_000));
     expect(clock.consider({ offset: 3, rtt: 2 })).toBe(true);
 
     expect(clock.consider({ offset: -200, rtt: 1000 })).toBe(false);
@@ -19,7 +20,7 @@ describe('DbClock', () => {
   });
 
   it('takes a coarse offset when the held one is plainly wrong: a clock was stepped', () => {
-    const host = new ManualClock(1_000_000);
+    const host = new FakeClock(1_000_000);
     const clock = new DbClock(host);
     clock.consider({ offset: 3, rtt: 2 });
 
@@ -31,7 +32,7 @@ describe('DbClock', () => {
   });
 
   it('takes a better measurement over a worse one', () => {
-    const clock = new DbClock(new ManualClock(1_000_000));
+    const clock = new DbClock(new FakeClock(1_000_000));
     clock.consider({ offset: 40, rtt: 400 });
 
     expect(clock.consider({ offset: 1, rtt: 4 })).toBe(true);
@@ -39,12 +40,12 @@ describe('DbClock', () => {
     expect(clock.errorBound()).toBe(3);
   });
 
-  it('widens the bound with age (drift), until a fresh measurement is the better one', () => {
-    const host = new ManualClock(1_000_000);
+  it('widens the bound with age (drift), until a fresh measurement is the better one', async () => {
+    const host = new FakeClock(1_000_000);
     const clock = new DbClock(host);
     clock.consider({ offset: 0, rtt: 2 });
 
-    host.advance(3_600_000); // an hour of 20 ppm drift: 72 ms
+    await host.advance(3_600_000); // an hour of 20 ppm drift: 72 ms
     expect(clock.errorBound()).toBe(2 + 72);
     expect(clock.consider({ offset: 5, rtt: 100 })).toBe(true);
 

@@ -18,9 +18,9 @@ describe.each(DIALECTS)('errorFields on %s', (dialect) => {
 
   it('reports why a write failed without the values it wrote', async () => {
     const timer = newTimer(SECRET_URL, 60);
-    await t.store.create(timer);
+    await t.store.timers.create(timer);
 
-    const failure = await t.store.create(timer).then(
+    const failure = await t.store.timers.create(timer).then(
       () => undefined,
       (err: unknown) => err,
     );

@@ -5,7 +5,7 @@
  * deletes, and the maintenance claim that lets one runner in per interval.
  */
 import { v7 as uuidv7 } from 'uuid';
-import { AttemptRecord, ClaimedTimer, createDb, select, TimerStore } from '@timer/shared';
+import { AttemptRecord, ClaimedTimer, createDb, select, Store } from '@timer/shared';
 import { createTestDatabase, DIALECTS, TestDatabase } from '../../test/helpers/db';
 import { newTimer } from '../../test/helpers/timers';
 
@@ -24,14 +24,14 @@ describe.each(DIALECTS)('history, skip, replay and retention on %s', (dialect) =
     await t.db.raw('DELETE FROM timers');
   });
 
-  async function createDue(extra: Partial<Parameters<TimerStore['create']>[0]> = {}): Promise<string> {
+  async function createDue(extra: Partial<Parameters<Store['timers']['create']>[0]> = {}): Promise<string> {
     const id = uuidv7();
-    await t.store.create({ ...newTimer(URL, 0, id), ...extra });
+    await t.store.timers.create({ ...newTimer(URL, 0, id), ...extra });
     return id;
   }
 
   async function claim(owner = 'a'): Promise<ClaimedTimer[]> {
-    return t.store.claimDue({ owner, limit: 10, leaseMs: 30_000, lookaheadMs: 0 });
+    return t.store.claims.claimDue({ owner, limit: 10, leaseMs: 30_000, lookaheadMs: 0 });
   }
 
   function attemptOf(c: ClaimedTimer, extra: Partial<AttemptRecord> = {}): AttemptRecord {
@@ -76,9 +76,9 @@ describe.each(DIALECTS)('history, skip, replay and retention on %s', (dialect) =
       const [c] = await claim();
       const attempt = attemptOf(c);
 
-      expect(await t.store.completeFired('a', [c], [attempt])).toBe(1);
+      expect(await t.store.claims.completeFired('a', [c], [attempt])).toBe(1);
       // The same write again, as the recorder does when it did not hear the first commit.
-      expect(await t.store.completeFired('a', [c], [attempt])).toBe(0);
+      expect(await t.store.claims.completeFired('a', [c], [attempt])).toBe(0);
 
       expect(await row(id)).toMatchObject({ status: 'fired', attempts: 1 });
       expect(await attemptsOf(id)).toEqual([{ attempt: 1, lease_token: 1, outcome: 'delivered', status_code: 200 }]);
@@ -90,7 +90,13 @@ describe.each(DIALECTS)('history, skip, replay and retention on %s', (dialect) =
       await t.db.raw(`UPDATE timers SET due_at = ${t.sql.minus(t.sql.now)} WHERE id = ?`, [t.sql.duration(1000), id]);
       const [current] = await claim('b');
 
-      const retried = await t.store.scheduleRetry('a', stale, 0, 'HTTP 500', attemptOf(stale, { statusCode: 500 }));
+      const retried = await t.store.claims.scheduleRetry(
+        'a',
+        stale,
+        0,
+        'HTTP 500',
+        attemptOf(stale, { statusCode: 500 }),
+      );
 
       expect(retried).toBe(false);
       expect(await row(id)).toMatchObject({ status: 'firing', attempts: 2 });
@@ -104,7 +110,7 @@ describe.each(DIALECTS)('history, skip, replay and retention on %s', (dialect) =
 
       const bad = attemptOf(c, { outcome: 'x'.repeat(40) as AttemptRecord['outcome'] });
       // Caught by hand: a driver's error class need not pass jest's cross-realm isError check.
-      const failure = await t.store.fail('a', c, 'HTTP 404', bad).then(
+      const failure = await t.store.claims.fail('a', c, 'HTTP 404', bad).then(
         () => null,
         (err: unknown) => err,
       );
@@ -123,23 +129,23 @@ describe.each(DIALECTS)('history, skip, replay and retention on %s', (dialect) =
       const [ca, cb] = [a, b].map((id) => claims.find((c) => c.id === id)!);
       const now = Date.now();
       const http = (status: number) => ({ statusCode: status, errorClass: 'http' as const, error: `HTTP ${status}` });
-      await t.store.scheduleRetry(
+      await t.store.claims.scheduleRetry(
         'a',
         ca,
         0,
         'HTTP 503',
         attemptOf(ca, { finishedAt: new Date(now - 3000), ...http(503), outcome: 'retry' }),
       );
-      await t.store.fail(
+      await t.store.claims.fail(
         'a',
         cb,
         'HTTP 410',
         attemptOf(cb, { finishedAt: new Date(now - 2000), ...http(410), outcome: 'failed' }),
       );
       const [again] = await claim();
-      await t.store.completeFired('a', [again], [attemptOf(again, { finishedAt: new Date(now - 1000) })]);
+      await t.store.claims.completeFired('a', [again], [attemptOf(again, { finishedAt: new Date(now - 1000) })]);
 
-      const recent = await t.store.recentAttempts(10);
+      const recent = await t.store.attempts.recent(10);
 
       expect(recent.map((r) => [r.timerId, r.attempt, r.statusCode, r.outcome])).toEqual([
         [a, 2, 200, 'delivered'],
@@ -147,7 +153,7 @@ describe.each(DIALECTS)('history, skip, replay and retention on %s', (dialect) =
         [a, 1, 503, 'retry'],
       ]);
       expect(recent[1]).toMatchObject({ controllerId: 'a', latenessMs: 1, error: 'HTTP 410', errorClass: 'http' });
-      expect(await t.store.recentAttempts(1)).toEqual([recent[0]]);
+      expect(await t.store.attempts.recent(1)).toEqual([recent[0]]);
     });
 
     it('reads them from the end of timer_attempts_finished_at, without sorting the history', async () => {
@@ -177,7 +183,7 @@ describe.each(DIALECTS)('history, skip, replay and retention on %s', (dialect) =
         const plan = await select<{ detail: string }>(t.db, 5000, `EXPLAIN QUERY PLAN ${query}`);
         expect(plan.map((p) => p.detail)).toEqual(['SCAN timer_attempts USING INDEX timer_attempts_finished_at']);
       }
-      expect(await t.store.recentAttempts(15)).toHaveLength(15);
+      expect(await t.store.attempts.recent(15)).toHaveLength(15);
     });
   });
 
@@ -194,7 +200,7 @@ describe.each(DIALECTS)('history, skip, replay and retention on %s', (dialect) =
         maxLatenessMs: 30_000,
       });
 
-      await t.store.scheduleRetry('a', first, 0, 'HTTP 503');
+      await t.store.claims.scheduleRetry('a', first, 0, 'HTTP 503');
       const [retry] = await claim();
       expect(retry).toMatchObject({ attempt: 2, maxLatenessMs: null });
     });
@@ -211,7 +217,7 @@ describe.each(DIALECTS)('history, skip, replay and retention on %s', (dialect) =
       const id = await createDue({ maxLatenessSeconds: 1 });
       const [c] = await claim();
 
-      expect(await t.store.skip('a', c, 'skipped: 5.0 s late')).toBe(true);
+      expect(await t.store.claims.skip('a', c, 'skipped: 5.0 s late')).toBe(true);
 
       expect(await row(id)).toMatchObject({
         status: 'skipped',
@@ -226,8 +232,8 @@ describe.each(DIALECTS)('history, skip, replay and retention on %s', (dialect) =
     it('is fenced by the claim', async () => {
       await createDue();
       const [c] = await claim('a');
-      expect(await t.store.skip('b', c, 'late')).toBe(false);
-      expect(await t.store.skip('a', { id: c.id, leaseToken: c.leaseToken + 1 }, 'late')).toBe(false);
+      expect(await t.store.claims.skip('b', c, 'late')).toBe(false);
+      expect(await t.store.claims.skip('a', { id: c.id, leaseToken: c.leaseToken + 1 }, 'late')).toBe(false);
     });
   });
 
@@ -236,25 +242,25 @@ describe.each(DIALECTS)('history, skip, replay and retention on %s', (dialect) =
       const id = await createDue({ maxLatenessSeconds: 5 });
       for (let i = 0; i < 2; i++) {
         const [c] = await claim();
-        await t.store.scheduleRetry('a', c, 0, 'HTTP 500', attemptOf(c, { statusCode: 500, outcome: 'retry' }));
+        await t.store.claims.scheduleRetry('a', c, 0, 'HTTP 500', attemptOf(c, { statusCode: 500, outcome: 'retry' }));
       }
       const [last] = await claim();
-      await t.store.fail('a', last, 'HTTP 500', attemptOf(last, { statusCode: 500, outcome: 'failed' }));
+      await t.store.claims.fail('a', last, 'HTTP 500', attemptOf(last, { statusCode: 500, outcome: 'failed' }));
 
-      const replayed = await t.store.replay(id);
+      const replayed = await t.store.timers.replay(id);
       const [next] = await claim();
 
       expect(replayed).toMatchObject({ outcome: 'replayed', timer: { status: 'pending', attempts: 0 } });
       expect(next).toMatchObject({ attempt: 1, attemptNumber: 4, leaseToken: 4, maxLatenessMs: null });
       expect(await row(id)).toMatchObject({ prior_attempts: 3, attempts: 1 });
-      await t.store.completeFired('a', [next], [attemptOf(next)]);
+      await t.store.claims.completeFired('a', [next], [attemptOf(next)]);
       expect((await attemptsOf(id)).map((a) => a.attempt)).toEqual([1, 2, 3, 4]);
     });
 
     it('refuses anything but a failed timer', async () => {
       const id = await createDue();
-      expect(await t.store.replay(id)).toMatchObject({ outcome: 'not_retryable', timer: { status: 'pending' } });
-      expect(await t.store.replay(uuidv7())).toEqual({ outcome: 'not_found' });
+      expect(await t.store.timers.replay(id)).toMatchObject({ outcome: 'not_retryable', timer: { status: 'pending' } });
+      expect(await t.store.timers.replay(uuidv7())).toEqual({ outcome: 'not_found' });
     });
   });
 
@@ -263,7 +269,7 @@ describe.each(DIALECTS)('history, skip, replay and retention on %s', (dialect) =
     async function finished(status: string, ageMs: number): Promise<string> {
       const id = await createDue();
       const [c] = await claim();
-      await t.store.completeFired('a', [c], [attemptOf(c)]);
+      await t.store.claims.completeFired('a', [c], [attemptOf(c)]);
       await t.db.raw(
         `UPDATE timers SET status = ?, due_at = ${status === 'pending' ? t.sql.now : 'NULL'},
            updated_at = ${t.sql.minus(t.sql.now)} WHERE id = ?`,
@@ -278,7 +284,7 @@ describe.each(DIALECTS)('history, skip, replay and retention on %s', (dialect) =
       const recent = await finished('fired', 6 * DAY_MS);
       const oldButPending = await finished('pending', 30 * DAY_MS);
 
-      const deleted = await t.store.deleteFinished({ retentionMs: 7 * DAY_MS, limit: 100 });
+      const deleted = await t.store.fleet.deleteFinishedTimers({ retentionMs: 7 * DAY_MS, limit: 100 });
 
       expect(deleted).toBe(4);
       const left = await select<{ id: string }>(t.db, 5000, 'SELECT id FROM timers ORDER BY id');
@@ -291,10 +297,10 @@ describe.each(DIALECTS)('history, skip, replay and retention on %s', (dialect) =
     it('deletes in batches of the size asked for', async () => {
       for (let i = 0; i < 5; i++) await finished('fired', 8 * DAY_MS);
 
-      expect(await t.store.deleteFinished({ retentionMs: 7 * DAY_MS, limit: 2 })).toBe(2);
-      expect(await t.store.deleteFinished({ retentionMs: 7 * DAY_MS, limit: 2 })).toBe(2);
-      expect(await t.store.deleteFinished({ retentionMs: 7 * DAY_MS, limit: 2 })).toBe(1);
-      expect(await t.store.deleteFinished({ retentionMs: 7 * DAY_MS, limit: 2 })).toBe(0);
+      expect(await t.store.fleet.deleteFinishedTimers({ retentionMs: 7 * DAY_MS, limit: 2 })).toBe(2);
+      expect(await t.store.fleet.deleteFinishedTimers({ retentionMs: 7 * DAY_MS, limit: 2 })).toBe(2);
+      expect(await t.store.fleet.deleteFinishedTimers({ retentionMs: 7 * DAY_MS, limit: 2 })).toBe(1);
+      expect(await t.store.fleet.deleteFinishedTimers({ retentionMs: 7 * DAY_MS, limit: 2 })).toBe(0);
     });
 
     it('deletes Idempotency-Keys older than 24 hours and keeps younger ones', async () => {
@@ -312,12 +318,12 @@ describe.each(DIALECTS)('history, skip, replay and retention on %s', (dialect) =
         );
       }
 
-      expect(await t.store.deleteExpiredIdempotencyKeys(1)).toBe(1);
-      expect(await t.store.deleteExpiredIdempotencyKeys(10)).toBe(1);
+      expect(await t.store.fleet.deleteExpiredIdempotencyKeys(1)).toBe(1);
+      expect(await t.store.fleet.deleteExpiredIdempotencyKeys(10)).toBe(1);
 
       const left = await select<{ idem_key: string }>(t.db, 5000, 'SELECT idem_key FROM idempotency_keys');
       expect(left).toEqual([{ idem_key: 'young' }]);
-      expect(await t.store.findIdempotencyKey('anonymous', 'young')).toMatchObject({ live: true });
+      expect(await t.store.timers.findIdempotencyKey('anonymous', 'young')).toMatchObject({ live: true });
     });
   });
 
@@ -327,15 +333,17 @@ describe.each(DIALECTS)('history, skip, replay and retention on %s', (dialect) =
     it('lets exactly one of many concurrent callers run, then nobody until the interval has passed', async () => {
       const job = (runner: string) => ({ name: 'cleanup', runner, intervalMs: 60_000 });
 
-      const wins = await Promise.all(Array.from({ length: 10 }, (_, i) => t.store.claimMaintenance(job(`c${i}`))));
+      const wins = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => t.store.fleet.claimMaintenance(job(`c${i}`))),
+      );
 
       expect(wins.filter(Boolean)).toHaveLength(1);
-      expect(await t.store.claimMaintenance(job('late'))).toBe(false);
+      expect(await t.store.fleet.claimMaintenance(job('late'))).toBe(false);
       const [r] = await select<{ run_by: string }>(t.db, 5000, "SELECT run_by FROM maintenance WHERE name = 'cleanup'");
       expect(r.run_by).toBe(`c${wins.indexOf(true)}`);
 
       await t.db.raw(`UPDATE maintenance SET last_run_at = ${t.sql.minus(t.sql.now)}`, [t.sql.duration(60_001)]);
-      expect(await t.store.claimMaintenance(job('next'))).toBe(true);
+      expect(await t.store.fleet.claimMaintenance(job('next'))).toBe(true);
     });
   });
 });
@@ -344,13 +352,13 @@ describe('the maintenance claim on mysql, from two processes', () => {
   it('lets one of two stores with their own connection pools run, however often they race', async () => {
     const t = await createTestDatabase('maintenance_race');
     const other = createDb(t.config);
-    const stores = [t.store, new TimerStore(other, t.config.dbQueryTimeoutMs)];
+    const stores = [t.store, new Store(other, t.config.dbQueryTimeoutMs)];
     try {
       for (let round = 0; round < 10; round++) {
         await t.db.raw('DELETE FROM maintenance');
         const wins = await Promise.all(
           [0, 1, 0, 1, 0, 1].map((i, n) =>
-            stores[i].claimMaintenance({ name: 'cleanup', runner: `s${n}`, intervalMs: 60_000 }),
+            stores[i].fleet.claimMaintenance({ name: 'cleanup', runner: `s${n}`, intervalMs: 60_000 }),
           ),
         );
         expect(wins.filter(Boolean)).toHaveLength(1);

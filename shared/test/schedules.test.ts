@@ -9,29 +9,33 @@ import { v7 as uuidv7 } from 'uuid';
 import {
   createDb,
   CronRule,
-  DueSchedule,
   isCronProblem,
+  newId,
   planOccurrences,
   ScheduleAdvance,
   select,
-  TimerStore,
+  Store,
 } from '@timer/shared';
 import { countTimers, createTestDatabase, DIALECTS, TestDatabase } from '../../test/helpers/db';
 
 const URL = 'http://127.0.0.1:9/hooks';
 
-/** The controller's plan (OccurrenceMaker), in Dates. */
-function plan(lookaheadMs: number) {
-  return (schedule: DueSchedule, nowMs: number): ScheduleAdvance & { missedFrom: number | null } => {
+/** A controller's pass (the occurrence loop): read the due schedules, plan each, write the plans. */
+async function materialize(store: Store, options: { limit: number; lookaheadMs: number }) {
+  const { schedules, nowMs } = await store.schedules.findDue(options);
+  const planned = schedules.map((schedule) => {
     const rule = CronRule.parse(schedule.cron, schedule.timezone);
     if (isCronProblem(rule)) throw new Error(rule.message);
-    const p = planOccurrences(rule, schedule.nextRunAt.getTime(), nowMs, lookaheadMs, 20);
-    return {
-      occurrences: p.occurrences.map((ms) => new Date(ms)),
+    const p = planOccurrences(rule, schedule.nextRunAt.getTime(), nowMs, options.lookaheadMs, 20);
+    const advance: ScheduleAdvance = {
+      schedule,
+      occurrences: p.occurrences.map((ms) => ({ id: newId(), at: new Date(ms) })),
       nextRunAt: p.nextRunAt === null ? null : new Date(p.nextRunAt),
-      missedFrom: p.missedFrom,
     };
-  };
+    return { schedule, advance, missedFrom: p.missedFrom };
+  });
+  const written = await store.schedules.createOccurrences(planned.map((p) => p.advance));
+  return { planned, advanced: written.length, nowMs };
 }
 
 describe.each(DIALECTS)('schedules in the store on %s', (dialect) => {
@@ -58,7 +62,7 @@ describe.each(DIALECTS)('schedules in the store on %s', (dialect) => {
     maxLatenessSeconds: number | null = null,
   ): Promise<string> {
     const id = uuidv7();
-    await t.store.createSchedule({
+    await t.store.schedules.create({
       id,
       cron,
       timezone,
@@ -105,7 +109,7 @@ describe.each(DIALECTS)('schedules in the store on %s', (dialect) => {
     const first = wholeSecond(now);
     const id = await createSchedule('* * * * * *', first);
 
-    const result = await t.store.materializeOccurrences({ limit: 10, lookaheadMs: 3000 }, plan(3000));
+    const result = await materialize(t.store, { limit: 10, lookaheadMs: 3000 });
 
     expect(result.advanced).toBe(1);
     const rows = await occurrences(id);
@@ -113,7 +117,7 @@ describe.each(DIALECTS)('schedules in the store on %s', (dialect) => {
     expect(rows[0]).toMatchObject({ status: 'pending', occurrence_at: first, fire_at: first, url: URL });
     expect(rows[0].owner).toBe('key_0123456789abcdef');
     expect(rows.map((r) => r.occurrence_at)).toEqual(rows.map((_, i) => first + i * 1000));
-    const schedule = await t.store.findSchedule(id);
+    const schedule = await t.store.schedules.find(id);
     expect(schedule!.lastOccurrenceAt!.getTime()).toBe(rows[rows.length - 1].occurrence_at);
     expect(schedule!.nextRunAt!.getTime()).toBe(rows[rows.length - 1].occurrence_at + 1000);
   });
@@ -123,9 +127,9 @@ describe.each(DIALECTS)('schedules in the store on %s', (dialect) => {
     const skipping = await createSchedule('* * * * * *', first, 'UTC', 30);
     const firing = await createSchedule('* * * * * *', first);
 
-    await t.store.materializeOccurrences({ limit: 10, lookaheadMs: 2000 }, plan(2000));
+    await materialize(t.store, { limit: 10, lookaheadMs: 2000 });
 
-    expect((await t.store.findSchedule(skipping))!.maxLatenessSeconds).toBe(30);
+    expect((await t.store.schedules.find(skipping))!.maxLatenessSeconds).toBe(30);
     const rules = async (scheduleId: string) =>
       (
         await select<{ max_lateness_s: number | null }>(
@@ -145,7 +149,7 @@ describe.each(DIALECTS)('schedules in the store on %s', (dialect) => {
   it('leaves a schedule alone until its next occurrence is within the lookahead', async () => {
     const id = await createSchedule('0 0 1 1 *', Date.parse('2099-01-01T00:00:00Z'));
 
-    const result = await t.store.materializeOccurrences({ limit: 10, lookaheadMs: 5000 }, plan(5000));
+    const result = await materialize(t.store, { limit: 10, lookaheadMs: 5000 });
 
     expect(result.planned).toEqual([]);
     expect(await occurrences(id)).toEqual([]);
@@ -154,7 +158,7 @@ describe.each(DIALECTS)('schedules in the store on %s', (dialect) => {
   it('writes an occurrence that already exists only once (the unique key), and still moves on', async () => {
     const first = wholeSecond(await dbNow());
     const id = await createSchedule('* * * * * *', first);
-    await t.store.materializeOccurrences({ limit: 10, lookaheadMs: 2000 }, plan(2000));
+    await materialize(t.store, { limit: 10, lookaheadMs: 2000 });
     const before = await occurrences(id);
     // As if the schedule had been paused and resumed: next_run_at back on an occurrence already created.
     await t.db.raw('UPDATE schedules SET next_run_at = ? WHERE id = ?', [
@@ -162,7 +166,7 @@ describe.each(DIALECTS)('schedules in the store on %s', (dialect) => {
       id,
     ]);
 
-    await t.store.materializeOccurrences({ limit: 10, lookaheadMs: 2000 }, plan(2000));
+    await materialize(t.store, { limit: 10, lookaheadMs: 2000 });
 
     const after = await occurrences(id);
     expect(after.slice(0, before.length)).toEqual(before);
@@ -172,7 +176,7 @@ describe.each(DIALECTS)('schedules in the store on %s', (dialect) => {
   it('rejects a second timer for the same occurrence at the database (timers_schedule_occurrence)', async () => {
     const first = wholeSecond(await dbNow());
     const id = await createSchedule('* * * * * *', first);
-    await t.store.materializeOccurrences({ limit: 10, lookaheadMs: 1000 }, plan(1000));
+    await materialize(t.store, { limit: 10, lookaheadMs: 1000 });
     const [existing] = await occurrences(id);
 
     const at = dialect === 'sqlite' ? existing.occurrence_at : new Date(existing.occurrence_at);
@@ -196,15 +200,15 @@ describe.each(DIALECTS)('schedules in the store on %s', (dialect) => {
     const now = await dbNow();
     const id = await createSchedule('* * * * *', Math.floor((now - 3600_000) / 60_000) * 60_000);
 
-    const result = await t.store.materializeOccurrences({ limit: 10, lookaheadMs: 1000 }, plan(1000));
+    const result = await materialize(t.store, { limit: 10, lookaheadMs: 1000 });
 
     const latest = Math.floor(result.nowMs / 60_000) * 60_000;
     const rows = await occurrences(id);
     expect(rows.map((r) => r.occurrence_at)).toEqual(
       latest + 60_000 <= result.nowMs + 1000 ? [latest, latest + 60_000] : [latest],
     );
-    expect(result.planned[0].plan.missedFrom).toBe(Math.floor((now - 3600_000) / 60_000) * 60_000);
-    const schedule = await t.store.findSchedule(id);
+    expect(result.planned[0].missedFrom).toBe(Math.floor((now - 3600_000) / 60_000) * 60_000);
+    const schedule = await t.store.schedules.find(id);
     expect(schedule!.nextRunAt!.getTime()).toBeGreaterThan(result.nowMs);
   });
 
@@ -212,16 +216,14 @@ describe.each(DIALECTS)('schedules in the store on %s', (dialect) => {
     // SQLite has one connection in one process: there is nobody to race.
     if (dialect === 'sqlite') return;
     const other = createDb(t.config);
-    const stores = [t.store, new TimerStore(other, t.config.dbQueryTimeoutMs)];
+    const stores = [t.store, new Store(other, t.config.dbQueryTimeoutMs)];
     try {
       const first = wholeSecond(await dbNow());
       const ids: string[] = [];
       for (let i = 0; i < 20; i++) ids.push(await createSchedule('* * * * * *', first));
 
       for (let round = 0; round < 15; round++) {
-        await Promise.all(
-          stores.map((store) => store.materializeOccurrences({ limit: 7, lookaheadMs: 2000 }, plan(2000))),
-        );
+        await Promise.all(stores.map((store) => materialize(store, { limit: 7, lookaheadMs: 2000 })));
       }
 
       for (const id of ids) {
@@ -235,6 +237,49 @@ describe.each(DIALECTS)('schedules in the store on %s', (dialect) => {
     }
   });
 
+  it('writes nothing for a schedule that moved on since it was read: its plan is stale', async () => {
+    const first = wholeSecond(await dbNow());
+    const id = await createSchedule('* * * * * *', first);
+    const { schedules } = await t.store.schedules.findDue({ limit: 10, lookaheadMs: 2000 });
+    const stale: ScheduleAdvance = {
+      schedule: schedules[0],
+      occurrences: [{ id: newId(), at: new Date(first) }],
+      nextRunAt: new Date(first + 1000),
+    };
+    // Another controller writes the schedule first.
+    await materialize(t.store, { limit: 10, lookaheadMs: 2000 });
+    const before = await occurrences(id);
+
+    expect(await t.store.schedules.createOccurrences([stale])).toEqual([]);
+
+    expect(await occurrences(id)).toEqual(before);
+    expect((await t.store.schedules.find(id))!.nextRunAt!.getTime()).toBeGreaterThan(first + 1000);
+  });
+
+  it('skips a schedule another controller is writing right now (locked), instead of waiting', async () => {
+    if (dialect === 'sqlite') return;
+    const other = createDb(t.config);
+    try {
+      const first = wholeSecond(await dbNow());
+      const id = await createSchedule('* * * * * *', first);
+      const { schedules } = await t.store.schedules.findDue({ limit: 10, lookaheadMs: 2000 });
+      const advance: ScheduleAdvance = {
+        schedule: schedules[0],
+        occurrences: [{ id: newId(), at: new Date(first) }],
+        nextRunAt: new Date(first + 1000),
+      };
+      await other.transaction(async (trx) => {
+        await trx.raw('SELECT id FROM schedules WHERE id = ? FOR UPDATE', [id]);
+        expect(await t.store.schedules.createOccurrences([advance])).toEqual([]);
+      });
+      expect(await occurrences(id)).toEqual([]);
+      expect(await t.store.schedules.createOccurrences([advance])).toEqual([id]);
+      expect((await occurrences(id)).map((r) => r.occurrence_at)).toEqual([first]);
+    } finally {
+      await other.destroy();
+    }
+  });
+
   it('creates many occurrences at once in several INSERTs, each exactly once', async () => {
     const now = await dbNow();
     const first = wholeSecond(now);
@@ -242,7 +287,7 @@ describe.each(DIALECTS)('schedules in the store on %s', (dialect) => {
     for (let i = 0; i < 40; i++) ids.push(await createSchedule('* * * * * *', first));
 
     // 40 schedules × 20 occurrences each: more rows than one INSERT carries.
-    const result = await t.store.materializeOccurrences({ limit: 100, lookaheadMs: 30_000 }, plan(30_000));
+    const result = await materialize(t.store, { limit: 100, lookaheadMs: 30_000 });
 
     expect(result.advanced).toBe(40);
     for (const id of ids) {
@@ -257,7 +302,7 @@ describe.each(DIALECTS)('schedules in the store on %s', (dialect) => {
     const late = await createSchedule('* * * * * *', wholeSecond(now + 2000));
     const soon = await createSchedule('* * * * * *', wholeSecond(now + 1000));
 
-    const result = await t.store.materializeOccurrences({ limit: 1, lookaheadMs: 3000 }, plan(3000));
+    const result = await materialize(t.store, { limit: 1, lookaheadMs: 3000 });
 
     expect(result.planned.map((p) => p.schedule.id)).toEqual([soon]);
     expect(await occurrences(late)).toEqual([]);
@@ -267,47 +312,47 @@ describe.each(DIALECTS)('schedules in the store on %s', (dialect) => {
     it('pausing clears next_run_at and cancels the occurrences not started; resuming sets it again', async () => {
       const first = wholeSecond(await dbNow());
       const id = await createSchedule('* * * * * *', first);
-      await t.store.materializeOccurrences({ limit: 10, lookaheadMs: 3000 }, plan(3000));
+      await materialize(t.store, { limit: 10, lookaheadMs: 3000 });
       const [started, ...waiting] = await occurrences(id);
       await t.db.raw("UPDATE timers SET status = 'firing', attempts = 1 WHERE id = ?", [started.id]);
 
-      const paused = await t.store.pauseSchedule(id);
+      const paused = await t.store.schedules.pause(id);
 
       expect(paused).toMatchObject({ outcome: 'changed', schedule: { paused: true, nextRunAt: null } });
       const rows = await occurrences(id);
       expect(rows[0].status).toBe('firing');
       expect(rows.slice(1).map((r) => r.status)).toEqual(waiting.map(() => 'canceled'));
       expect(await countTimers(t.db, "due_at IS NULL AND status = 'canceled'")).toBe(waiting.length);
-      expect((await t.store.materializeOccurrences({ limit: 10, lookaheadMs: 3000 }, plan(3000))).planned).toEqual([]);
-      expect(await t.store.pauseSchedule(id)).toMatchObject({ outcome: 'unchanged' });
+      expect((await materialize(t.store, { limit: 10, lookaheadMs: 3000 })).planned).toEqual([]);
+      expect(await t.store.schedules.pause(id)).toMatchObject({ outcome: 'unchanged' });
 
       const next = new Date(first + 3_600_000);
-      const resumed = await t.store.resumeSchedule(id, next);
+      const resumed = await t.store.schedules.resume(id, next);
 
       expect(resumed).toMatchObject({ outcome: 'changed', schedule: { paused: false } });
       expect(resumed.outcome !== 'not_found' && resumed.schedule.nextRunAt!.getTime()).toBe(next.getTime());
-      expect(await t.store.resumeSchedule(id, new Date(0))).toMatchObject({ outcome: 'unchanged' });
+      expect(await t.store.schedules.resume(id, new Date(0))).toMatchObject({ outcome: 'unchanged' });
     });
 
     it('deleting removes the schedule, cancels what has not started and keeps the rest as history', async () => {
       const first = wholeSecond(await dbNow());
       const id = await createSchedule('* * * * * *', first);
-      await t.store.materializeOccurrences({ limit: 10, lookaheadMs: 3000 }, plan(3000));
+      await materialize(t.store, { limit: 10, lookaheadMs: 3000 });
       const [fired] = await occurrences(id);
       await t.db.raw("UPDATE timers SET status = 'fired', due_at = NULL, attempts = 1 WHERE id = ?", [fired.id]);
 
-      expect(await t.store.deleteSchedule(id)).toBe(true);
+      expect(await t.store.schedules.delete(id)).toBe(true);
 
-      expect(await t.store.findSchedule(id)).toBeNull();
+      expect(await t.store.schedules.find(id)).toBeNull();
       const rows = await occurrences(id);
       expect(rows[0].status).toBe('fired');
       expect(new Set(rows.slice(1).map((r) => r.status))).toEqual(new Set(['canceled']));
-      expect(await t.store.deleteSchedule(id)).toBe(false);
+      expect(await t.store.schedules.delete(id)).toBe(false);
     });
 
     it('answers not_found for a schedule that does not exist', async () => {
-      expect(await t.store.pauseSchedule(uuidv7())).toEqual({ outcome: 'not_found' });
-      expect(await t.store.resumeSchedule(uuidv7(), null)).toEqual({ outcome: 'not_found' });
+      expect(await t.store.schedules.pause(uuidv7())).toEqual({ outcome: 'not_found' });
+      expect(await t.store.schedules.resume(uuidv7(), null)).toEqual({ outcome: 'not_found' });
     });
   });
 
@@ -328,7 +373,7 @@ describe.each(DIALECTS)('schedules in the store on %s', (dialect) => {
     async function materializeBetween(cron: string, from: number, to: number): Promise<string[]> {
       const id = await createSchedule(cron, from, 'Europe/Berlin');
       const lookahead = to - (await dbNow());
-      await t.store.materializeOccurrences({ limit: 10, lookaheadMs: lookahead }, plan(lookahead));
+      await materialize(t.store, { limit: 10, lookaheadMs: lookahead });
       return (await occurrences(id)).map((r) => new Date(r.occurrence_at).toISOString());
     }
 
@@ -374,8 +419,8 @@ describe.each(DIALECTS)('schedules in the store on %s', (dialect) => {
     const ids = [];
     for (let i = 0; i < 3; i++) ids.push(await createSchedule('0 * * * *', Date.parse('2099-01-01T00:00:00Z')));
 
-    const page = await t.store.listSchedules({ limit: 2 });
-    const rest = await t.store.listSchedules({ limit: 2, beforeId: page[1].id });
+    const page = await t.store.schedules.list({ limit: 2 });
+    const rest = await t.store.schedules.list({ limit: 2, beforeId: page[1].id });
 
     expect(page.map((s) => s.id)).toEqual([ids[2], ids[1]]);
     expect(rest.map((s) => s.id)).toEqual([ids[0]]);

@@ -21,7 +21,7 @@ describe.each(DIALECTS)('the store on %s', (dialect) => {
   beforeEach(() => t.db.raw('DELETE FROM timers'));
 
   function claim(owner: string, limit: number, lookaheadMs = 0): Promise<ClaimedTimer[]> {
-    return t.store.claimDue({ owner, limit, leaseMs: 30_000, lookaheadMs });
+    return t.store.claims.claimDue({ owner, limit, leaseMs: 30_000, lookaheadMs });
   }
 
   async function createDue(count: number, secondsAgo = 1): Promise<string[]> {
@@ -29,7 +29,7 @@ describe.each(DIALECTS)('the store on %s', (dialect) => {
     for (let i = 0; i < count; i++) {
       const id = uuidv7();
       ids.push(id);
-      await t.store.create(newTimer(URL, 0, id));
+      await t.store.timers.create(newTimer(URL, 0, id));
     }
     const { sql } = t;
     await t.db.raw(`UPDATE timers SET fire_at = ${sql.minus('fire_at')}, due_at = ${sql.minus('due_at')}`, [
@@ -79,7 +79,7 @@ describe.each(DIALECTS)('the store on %s', (dialect) => {
     });
 
     it('does not claim timers that are not due yet', async () => {
-      await t.store.create(newTimer(URL, 60_000));
+      await t.store.timers.create(newTimer(URL, 60_000));
       expect(await claim('a', 10)).toHaveLength(0);
     });
 
@@ -100,7 +100,7 @@ describe.each(DIALECTS)('the store on %s', (dialect) => {
     it('claims the oldest due timers first', async () => {
       const ids = [uuidv7(), uuidv7(), uuidv7()];
       for (const [i, id] of ids.entries()) {
-        await t.store.create(newTimer(URL, 0, id));
+        await t.store.timers.create(newTimer(URL, 0, id));
         // the first id is the most overdue
         await setDueIn(id, -(30 - i * 10) * 1000);
       }
@@ -126,7 +126,7 @@ describe.each(DIALECTS)('the store on %s', (dialect) => {
       expect(claimed.dueAt).toBeInstanceOf(Date);
       expect(typeof claimed.attempt).toBe('number');
       expect(typeof claimed.leaseToken).toBe('number');
-      const record = await t.store.find(id);
+      const record = await t.store.timers.find(id);
       expect(record).toMatchObject({ id, status: 'firing', attempts: 1, lastError: null, firedAt: null });
       expect(record!.fireAt).toBeInstanceOf(Date);
       expect(record!.createdAt).toBeInstanceOf(Date);
@@ -137,8 +137,8 @@ describe.each(DIALECTS)('the store on %s', (dialect) => {
 
   describe('claiming ahead of time', () => {
     it('claims pending timers due within the lookahead, and no later ones', async () => {
-      await t.store.create(newTimer(URL, 500));
-      await t.store.create(newTimer(URL, 5000));
+      await t.store.timers.create(newTimer(URL, 500));
+      await t.store.timers.create(newTimer(URL, 5000));
       const claimed = await claim('a', 10, 1000);
       expect(claimed).toHaveLength(1);
       // The lease runs from the due time, not from the claim.
@@ -159,7 +159,7 @@ describe.each(DIALECTS)('the store on %s', (dialect) => {
         await createDue(1);
         return claim('a', 1);
       })();
-      await t.store.scheduleRetry('a', first, 400, 'HTTP 500');
+      await t.store.claims.scheduleRetry('a', first, 400, 'HTTP 500');
       const [again] = await claim('a', 1, 1000);
       expect(again.attempt).toBe(2);
       expect(again.dueAt.getTime()).toBeGreaterThan(Date.now());
@@ -169,42 +169,45 @@ describe.each(DIALECTS)('the store on %s', (dialect) => {
   describe('creating timers', () => {
     it('commits every one of many concurrent creates, coalesced into few statements', async () => {
       const timers = Array.from({ length: 300 }, () => newTimer(URL, 60_000));
-      await Promise.all(timers.map((timer) => t.store.create(timer)));
+      await Promise.all(timers.map((timer) => t.store.timers.create(timer)));
       const [counted] = await select<{ n: number }>(t.db, 5000, 'SELECT COUNT(*) AS n FROM timers');
       expect(Number(counted.n)).toBe(300);
-      const stored = await t.store.find(timers[299].id);
+      const stored = await t.store.timers.find(timers[299].id);
       expect(stored?.fireAt.getTime()).toBe(timers[299].fireAt.getTime());
       expect(stored?.createdAt.getTime()).toBe(timers[299].createdAt.getTime());
     });
 
     it('fails every create in a batch that cannot be written, and writes none of them', async () => {
       const timer = newTimer(URL, 0);
-      await t.store.create(timer);
-      const results = await Promise.allSettled([t.store.create(newTimer(URL, 0)), t.store.create({ ...timer })]);
+      await t.store.timers.create(timer);
+      const results = await Promise.allSettled([
+        t.store.timers.create(newTimer(URL, 0)),
+        t.store.timers.create({ ...timer }),
+      ]);
       expect(results.some((r) => r.status === 'rejected')).toBe(true);
     });
   });
 
   describe('the controllers registry', () => {
     it('lists controllers with a fresh heartbeat and forgets removed ones', async () => {
-      await t.store.registerController({ id: 'c1', endpoint: 'http://127.0.0.1:1' });
-      await t.store.registerController({ id: 'c2', endpoint: 'http://127.0.0.1:2' });
+      await t.store.fleet.register({ id: 'c1', endpoint: 'http://127.0.0.1:1' });
+      await t.store.fleet.register({ id: 'c2', endpoint: 'http://127.0.0.1:2' });
       await t.db.raw(`UPDATE controllers SET heartbeat_at = ${t.sql.minus(t.sql.now)} WHERE id = 'c2'`, [
         t.sql.duration(60_000),
       ]);
-      expect(await t.store.liveControllers(15_000)).toEqual(['http://127.0.0.1:1']);
-      await t.store.removeController('c1');
-      expect(await t.store.liveControllers(15_000)).toEqual([]);
+      expect(await t.store.fleet.liveEndpoints(15_000)).toEqual(['http://127.0.0.1:1']);
+      await t.store.fleet.remove('c1');
+      expect(await t.store.fleet.liveEndpoints(15_000)).toEqual([]);
     });
 
     it('updates the endpoint and heartbeat of a controller that registers again', async () => {
-      await t.store.registerController({ id: 'c3', endpoint: 'http://127.0.0.1:3' });
+      await t.store.fleet.register({ id: 'c3', endpoint: 'http://127.0.0.1:3' });
       await t.db.raw(`UPDATE controllers SET heartbeat_at = ${t.sql.minus(t.sql.now)} WHERE id = 'c3'`, [
         t.sql.duration(60_000),
       ]);
-      await t.store.registerController({ id: 'c3', endpoint: 'http://127.0.0.1:4' });
-      expect(await t.store.liveControllers(15_000)).toEqual(['http://127.0.0.1:4']);
-      await t.store.removeController('c3');
+      await t.store.fleet.register({ id: 'c3', endpoint: 'http://127.0.0.1:4' });
+      expect(await t.store.fleet.liveEndpoints(15_000)).toEqual(['http://127.0.0.1:4']);
+      await t.store.fleet.remove('c3');
     });
   });
 
@@ -217,7 +220,7 @@ describe.each(DIALECTS)('the store on %s', (dialect) => {
 
     it('marks delivered timers fired and takes them out of the due index', async () => {
       const held = await claimOne();
-      expect(await t.store.completeFired('a', [held])).toBe(1);
+      expect(await t.store.claims.completeFired('a', [held])).toBe(1);
       const r = await row(held.id);
       expect(r).toMatchObject({ status: 'fired', due_at: null });
       expect(r.fired_at).toBeInstanceOf(Date);
@@ -228,7 +231,7 @@ describe.each(DIALECTS)('the store on %s', (dialect) => {
       await createDue(3);
       const held = await claim('a', 3);
       const stale = { ...held[2], leaseToken: held[2].leaseToken - 1 };
-      expect(await t.store.completeFired('a', [held[0], held[1], stale])).toBe(2);
+      expect(await t.store.claims.completeFired('a', [held[0], held[1], stale])).toBe(2);
       expect(await row(held[2].id)).toMatchObject({ status: 'firing' });
     });
 
@@ -237,22 +240,22 @@ describe.each(DIALECTS)('the store on %s', (dialect) => {
       await setDueIn(held.id, -1000);
       const [newer] = await claim('b', 1);
 
-      expect(await t.store.completeFired('a', [held])).toBe(0);
-      expect(await t.store.scheduleRetry('a', held, 1000, 'HTTP 500')).toBe(false);
-      expect(await t.store.fail('a', held, 'HTTP 404')).toBe(false);
+      expect(await t.store.claims.completeFired('a', [held])).toBe(0);
+      expect(await t.store.claims.scheduleRetry('a', held, 1000, 'HTTP 500')).toBe(false);
+      expect(await t.store.claims.fail('a', held, 'HTTP 404')).toBe(false);
       expect(await row(held.id)).toMatchObject({ status: 'firing', locked_by: 'b' });
 
-      expect(await t.store.completeFired('b', [newer])).toBe(1);
+      expect(await t.store.claims.completeFired('b', [newer])).toBe(1);
     });
 
     it('ignores an outcome sent under another owner name with the right token', async () => {
       const held = await claimOne('a');
-      expect(await t.store.completeFired('intruder', [held])).toBe(0);
+      expect(await t.store.claims.completeFired('intruder', [held])).toBe(0);
     });
 
     it('schedules a retry: pending again, due after the delay, the error kept', async () => {
       const held = await claimOne();
-      expect(await t.store.scheduleRetry('a', held, 5000, 'HTTP 503')).toBe(true);
+      expect(await t.store.claims.scheduleRetry('a', held, 5000, 'HTTP 503')).toBe(true);
       const r = await row(held.id);
       expect(r).toMatchObject({ status: 'pending', locked_by: null, last_error: 'HTTP 503', attempts: 1 });
       expect(Number(r.due_in_ms)).toBeGreaterThan(3000);
@@ -261,13 +264,13 @@ describe.each(DIALECTS)('the store on %s', (dialect) => {
 
     it('fails a timer for good', async () => {
       const held = await claimOne();
-      expect(await t.store.fail('a', held, 'HTTP 404')).toBe(true);
+      expect(await t.store.claims.fail('a', held, 'HTTP 404')).toBe(true);
       expect(await row(held.id)).toMatchObject({ status: 'failed', due_at: null, last_error: 'HTTP 404' });
     });
 
     it('releases unsent timers for immediate reclaim and takes their attempt back', async () => {
       const held = await claimOne();
-      expect(await t.store.release('a', [held], false, 30_000)).toBe(1);
+      expect(await t.store.claims.releaseUnsent('a', [held], 30_000)).toBe(1);
       expect(await row(held.id)).toMatchObject({ status: 'pending', locked_by: null, attempts: 0 });
       expect(await claim('b', 1)).toHaveLength(1);
     });
@@ -278,7 +281,7 @@ describe.each(DIALECTS)('the store on %s', (dialect) => {
       const [held] = await claim('a', 1, 5000);
       expect(held.id).toBe(id);
 
-      expect(await t.store.release('a', [held], false, 30_000)).toBe(1);
+      expect(await t.store.claims.releaseUnsent('a', [held], 30_000)).toBe(1);
 
       const r = await row(id);
       expect(r).toMatchObject({ status: 'pending', attempts: 0 });
@@ -290,7 +293,7 @@ describe.each(DIALECTS)('the store on %s', (dialect) => {
 
     it('releases an abandoned request for immediate re-delivery, its attempt still counted', async () => {
       const held = await claimOne();
-      expect(await t.store.release('a', [held], true, 30_000)).toBe(1);
+      expect(await t.store.claims.releaseAbandoned('a', [held], [])).toBe(1);
       const r = await row(held.id);
       expect(r).toMatchObject({ status: 'pending', locked_by: null, attempts: 1 });
       expect(Number(r.due_in_ms)).toBeLessThanOrEqual(0);
@@ -300,20 +303,20 @@ describe.each(DIALECTS)('the store on %s', (dialect) => {
   describe('cancel', () => {
     it('a canceled timer is never claimed', async () => {
       const [id] = await createDue(1);
-      expect((await t.store.cancel(id)).outcome).toBe('canceled');
+      expect((await t.store.timers.cancel(id)).outcome).toBe('canceled');
       expect(await claim('a', 10)).toHaveLength(0);
     });
 
     it('a claimed timer cannot be canceled', async () => {
       const [id] = await createDue(1);
       await claim('a', 10);
-      expect((await t.store.cancel(id)).outcome).toBe('not_cancelable');
+      expect((await t.store.timers.cancel(id)).outcome).toBe('not_cancelable');
     });
 
     it('when cancels race claims, every timer is either canceled or claimed, never both', async () => {
       const ids = await createDue(200);
       const [cancels, claims] = await Promise.all([
-        Promise.all(ids.map((id) => t.store.cancel(id))),
+        Promise.all(ids.map((id) => t.store.timers.cancel(id))),
         Promise.all([1, 2, 3, 4].map((n) => claim(`c${n}`, 50))),
       ]);
       const canceled = new Set(ids.filter((_, i) => cancels[i].outcome === 'canceled'));

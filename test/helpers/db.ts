@@ -20,7 +20,7 @@ import {
   migrateToLatest,
   parseDatabaseUrl,
   select,
-  TimerStore,
+  Store,
 } from '@timer/shared';
 
 export const SERVER_URL = process.env.TEST_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/test';
@@ -37,7 +37,7 @@ export interface TestDatabase {
   urlVia(port: number, host?: string): string;
   config: Config;
   db: Db;
-  store: TimerStore;
+  store: Store;
   /** The SQL fragments of this database (now, time arithmetic, …), for rows written by hand. */
   sql: Dialect;
   drop(): Promise<void>;
@@ -111,7 +111,7 @@ async function open(
     urlVia: where.urlVia,
     config,
     db,
-    store: new TimerStore(db, config.dbQueryTimeoutMs),
+    store: new Store(db, config.dbQueryTimeoutMs),
     sql: dialectOf(db),
     async drop() {
       await db.destroy();

@@ -43,7 +43,7 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-/** A new timer for TimerStore.create, due `delayMs` from now (tests share the database's host clock). */
+/** A new timer for store.timers.create, due `delayMs` from now (tests share the database's host clock). */
 export function newTimer(url: string, delayMs = 0, id = uuidv7()): NewTimer {
   const now = Date.now();
   return { id, url, createdAt: new Date(now), fireAt: new Date(now + delayMs) };

@@ -15,7 +15,7 @@ import {
   SecurityConfig,
   securityHeaders,
   systemClock,
-  TimerStore,
+  Store,
 } from '@timer/shared';
 import { ApiKeys } from './domain/client';
 import { DashboardService } from './domain/dashboard';
@@ -49,7 +49,7 @@ export interface AppDeps {
     | 'scheduleLookaheadMs'
     | keyof SecurityConfig
   >;
-  store: TimerStore;
+  store: Store;
   logger: Logger;
   metrics?: Metrics;
   dbClock?: DbClock;
@@ -78,7 +78,7 @@ export function createApp({
   logger,
   metrics = new Metrics(),
   dbClock = new DbClock(systemClock),
-  nudger = new ControllerNudger(store, logger),
+  nudger = new ControllerNudger(store.fleet, logger),
   clock = systemClock,
   lookup,
   pendingQuota,
@@ -97,7 +97,8 @@ export function createApp({
     (config.metricsPublic && path === '/metrics') ||
     (config.docsPublic && isDocs(path));
   const quota =
-    pendingQuota ?? (config.maxPendingPerKey > 0 ? new StorePendingQuota(store, config.maxPendingPerKey) : undefined);
+    pendingQuota ??
+    (config.maxPendingPerKey > 0 ? new StorePendingQuota(store.timers, config.maxPendingPerKey) : undefined);
   const document = buildOpenApiDocument(API_VERSION, {
     apiKeys: keys !== null,
     rateLimited: config.rateLimitPerSecond > 0,

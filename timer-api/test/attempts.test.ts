@@ -24,7 +24,7 @@ describe.each(DIALECTS)('the attempts of a timer on %s', (dialect) => {
   });
 
   async function claimOne(id: string): Promise<ClaimedTimer> {
-    const claimed = await t.store.claimDue({ owner: 'ctl-1', limit: 10, leaseMs: 30_000, lookaheadMs: 0 });
+    const claimed = await t.store.claims.claimDue({ owner: 'ctl-1', limit: 10, leaseMs: 30_000, lookaheadMs: 0 });
     const mine = claimed.find((c) => c.id === id);
     expect(mine).toBeDefined();
     return mine!;
@@ -53,10 +53,10 @@ describe.each(DIALECTS)('the attempts of a timer on %s', (dialect) => {
     const { body: timer } = await api.http().post('/timers').send({ url: HOOK_URL });
     const first = await claimOne(timer.id);
     const failed = attemptOf(first, { statusCode: 503, errorClass: 'http', error: 'HTTP 503', outcome: 'retry' });
-    expect(await t.store.scheduleRetry('ctl-1', first, 0, 'HTTP 503', failed)).toBe(true);
+    expect(await t.store.claims.scheduleRetry('ctl-1', first, 0, 'HTTP 503', failed)).toBe(true);
     const second = await claimOne(timer.id);
     const delivered = attemptOf(second, { latenessMs: 7 });
-    expect(await t.store.completeFired('ctl-1', [second], [delivered])).toBe(1);
+    expect(await t.store.claims.completeFired('ctl-1', [second], [delivered])).toBe(1);
 
     const res = await api.http().get(`/timers/${timer.id}/attempts`);
 
@@ -100,7 +100,7 @@ describe.each(DIALECTS)('the attempts of a timer on %s', (dialect) => {
     for (let i = 0; i < 3; i++) {
       const claim = await claimOne(timer.id);
       const attempt = attemptOf(claim, { statusCode: 500, errorClass: 'http', error: 'HTTP 500', outcome: 'retry' });
-      await t.store.scheduleRetry('ctl-1', claim, 0, 'HTTP 500', attempt);
+      await t.store.claims.scheduleRetry('ctl-1', claim, 0, 'HTTP 500', attempt);
     }
 
     const page1 = await api.http().get(`/timers/${timer.id}/attempts?limit=2`);

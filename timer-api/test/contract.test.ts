@@ -16,7 +16,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Config, createDb, Db, loadConfig, ManualClock, TimerStore } from '@timer/shared';
+import { Config, createDb, Db, loadConfig, Store } from '@timer/shared';
+import { FakeClock } from '../../test/helpers/fakeClock';
 import { createTestDatabase, serverPort, TestDatabase } from '../../test/helpers/db';
 import { startTcpProxy, TcpProxy } from '../../test/helpers/proxy';
 import { PendingQuota, quotaExceeded } from '../src/domain/pendingQuota';
@@ -104,7 +105,7 @@ let strict: PrismProxy;
 let forwarding: PrismProxy;
 let folder: string;
 let consoleLog: jest.SpyInstance;
-const clock = new ManualClock();
+const clock = new FakeClock(Date.now());
 let quotaFull = false;
 /** Every exchange sent through Prism and what it reported, for the last test. */
 const exchanges: Array<{
@@ -138,7 +139,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'warn',
   });
   db = createDb(config);
-  api = await startApp(config, new TimerStore(db, config.dbQueryTimeoutMs), {
+  api = await startApp(config, new Store(db, config.dbQueryTimeoutMs), {
     clock,
     pendingQuota: quota,
     nudger: { nudge: () => undefined },
@@ -187,7 +188,7 @@ async function through(
   exchange: Exchange,
   { key = KEY, sameSecond = false } = {},
 ): Promise<RawResponse> {
-  if (!sameSecond) clock.advance(1000);
+  if (!sameSecond) await clock.advance(1000);
   const res = await rawRequest(prism.port, requestOf(exchange, key));
   const code = (res.body as { error?: { code?: string } } | undefined)?.error?.code;
   exchanges.push({ name, ...exchange, status: res.status, code, violations: violationsOf(res) });
@@ -220,7 +221,7 @@ describe('through Prism, every answer is one the document describes', () => {
         201,
       ),
     );
-    const [claim] = await t.store.claimDue({ owner: 'ctl-contract', limit: 1, leaseMs: 30_000, lookaheadMs: 0 });
+    const [claim] = await t.store.claims.claimDue({ owner: 'ctl-contract', limit: 1, leaseMs: 30_000, lookaheadMs: 0 });
     expect(claim.id).toBe(failedId);
     const startedAt = new Date(Date.now() - 100);
     const attempt = {
@@ -237,7 +238,7 @@ describe('through Prism, every answer is one the document describes', () => {
       controllerId: 'ctl-contract',
       latenessMs: 3,
     };
-    expect(await t.store.fail('ctl-contract', claim, 'HTTP 410', attempt)).toBe(true);
+    expect(await t.store.claims.fail('ctl-contract', claim, 'HTTP 410', attempt)).toBe(true);
 
     const create = (body: unknown, headers?: Record<string, string>) => post('/timers', body, headers);
     const inAnHour = new Date(Date.now() + 3_600_000).toISOString();

@@ -89,7 +89,7 @@ describe.each(DIALECTS)('the dashboard on %s', (dialect) => {
 
     /** Claims the timers due now, as a controller does. */
     async function claimDue(): Promise<Map<string, ClaimedTimer>> {
-      const claims = await t.store.claimDue({ owner: 'ctl-1', limit: 10, leaseMs: 30_000, lookaheadMs: 0 });
+      const claims = await t.store.claims.claimDue({ owner: 'ctl-1', limit: 10, leaseMs: 30_000, lookaheadMs: 0 });
       return new Map(claims.map((c) => [c.id, c]));
     }
 
@@ -128,11 +128,11 @@ describe.each(DIALECTS)('the dashboard on %s', (dialect) => {
       const claims = await claimDue();
       const http = (status: number) => ({ statusCode: status, errorClass: 'http' as const, error: `HTTP ${status}` });
       const retried = attemptOf(claims.get(delivered)!, 3000, { ...http(503), outcome: 'retry' });
-      await t.store.scheduleRetry('ctl-1', claims.get(delivered)!, 0, 'HTTP 503', retried);
+      await t.store.claims.scheduleRetry('ctl-1', claims.get(delivered)!, 0, 'HTTP 503', retried);
       const gone = attemptOf(claims.get(failed)!, 2000, { ...http(410), outcome: 'failed', latenessMs: 1500 });
-      await t.store.fail('ctl-1', claims.get(failed)!, 'HTTP 410', gone);
+      await t.store.claims.fail('ctl-1', claims.get(failed)!, 'HTTP 410', gone);
       const second = (await claimDue()).get(delivered)!;
-      await t.store.completeFired('ctl-1', [second], [attemptOf(second, 1000)]);
+      await t.store.claims.completeFired('ctl-1', [second], [attemptOf(second, 1000)]);
       const schedule = await api
         .http()
         .post('/schedules')
@@ -173,7 +173,7 @@ describe.each(DIALECTS)('the dashboard on %s', (dialect) => {
     it('shows no recent deliveries for timers that finished without a request (skipped)', async () => {
       const skipped = await createTimer(0);
       const claim = (await claimDue()).get(skipped)!;
-      await t.store.skip('ctl-1', claim, 'skipped: 61.0 s late, more than max_lateness_seconds 60');
+      await t.store.claims.skip('ctl-1', claim, 'skipped: 61.0 s late, more than max_lateness_seconds 60');
 
       const res = await api.http().get('/ui/api/overview');
 
@@ -183,7 +183,7 @@ describe.each(DIALECTS)('the dashboard on %s', (dialect) => {
 
     it('counts each status only up to the cap', async () => {
       for (let i = 0; i < 3; i++) await createTimer(600);
-      expect(await t.store.countByStatus(2)).toEqual({
+      expect(await t.store.timers.countByStatus(2)).toEqual({
         pending: 2,
         firing: 0,
         fired: 0,

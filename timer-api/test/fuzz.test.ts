@@ -14,8 +14,16 @@
 import http from 'node:http';
 import fc from 'fast-check';
 import { MockAgent } from 'undici';
-import { checkAddresses, checkUrlTarget, loadConfig, LookupAll, select, TargetPolicy } from '@timer/shared';
-import { WebhookSender } from '@timer/controller';
+import {
+  checkAddresses,
+  checkUrlTarget,
+  loadConfig,
+  LookupAll,
+  select,
+  systemClock,
+  TargetPolicy,
+} from '@timer/shared';
+import { HttpSender, WebhookRequests } from '@timer/controller';
 import { countTimers, createTestDatabase, TestDatabase } from '../../test/helpers/db';
 import { ERROR_CATALOGUE } from '../src/errors';
 import { fuzzInputs, headersOf } from './fuzzInputs';
@@ -272,7 +280,8 @@ it('every timer it stored, the controller can send: its request builder sends ea
     .intercept({ path: () => true, method: 'POST' })
     .reply(204)
     .persist();
-  const sender = new WebhookSender({ timeoutMs: 2000, maxSockets: 8, userAgent: 'fuzz', dispatcher: mock });
+  const sender = new HttpSender({ webhookTimeoutMs: 2000, maxInFlight: 8, clock: systemClock, dispatcher: mock });
+  const requests = new WebhookRequests({ webhookTargets: POLICY });
   const rows = await select<{ id: string; url: string; fire_at: Date }>(
     t.db,
     10_000,
@@ -281,18 +290,21 @@ it('every timer it stored, the controller can send: its request builder sends ea
   expect(rows.length).toBe(seededRows + created.length);
   for (const row of rows) {
     const fireAt = new Date(row.fire_at);
-    const sending = sender.send({
-      id: row.id,
-      url: row.url,
-      fireAt,
-      dueAt: fireAt,
-      attempt: 1,
-      attemptNumber: 1,
-      leaseToken: 1,
-      retry: { maxAttempts: null, baseMs: null, maxMs: null },
-      maxLatenessMs: null,
-    });
-    await expect(sending.result).resolves.toBe(204);
+    const request = requests.prepare(
+      {
+        id: row.id,
+        url: row.url,
+        fireAt,
+        dueAt: fireAt,
+        attempt: 1,
+        attemptNumber: 1,
+        leaseToken: 1,
+        retry: { maxAttempts: null, baseMs: null, maxMs: null },
+        maxLatenessMs: null,
+      },
+      Date.now(),
+    );
+    await expect(sender.send(request).result).resolves.toBe(204);
   }
   await mock.close();
 });

@@ -2,9 +2,10 @@
  * Rate limits and quotas: RATE_LIMIT_PER_SECOND (a token bucket per key, or per
  * client address without keys) answers 429 with Retry-After; MAX_PENDING_PER_KEY
  * caps the timers a key has waiting. Neither writes a row for what it refuses.
- * Time is a ManualClock: nothing here sleeps.
+ * Time is a FakeClock: nothing here sleeps.
  */
-import { DbClock, loadConfig, ManualClock, Metrics } from '@timer/shared';
+import { DbClock, loadConfig, Metrics } from '@timer/shared';
+import { FakeClock } from '../../test/helpers/fakeClock';
 import { countTimers, createTestDatabase, TestDatabase } from '../../test/helpers/db';
 import { LocalPendingQuota, StorePendingQuota } from '../src/domain/pendingQuota';
 import { TimerService } from '../src/domain/timers';
@@ -36,30 +37,30 @@ afterAll(async () => {
 });
 
 describe('TokenBuckets', () => {
-  it('grants a burst, then one request per 1/rate, telling how long to wait', () => {
-    const clock = new ManualClock();
+  it('grants a burst, then one request per 1/rate, telling how long to wait', async () => {
+    const clock = new FakeClock();
     const buckets = new TokenBuckets(2, 3, clock);
 
     expect([buckets.take('a'), buckets.take('a'), buckets.take('a')]).toEqual([0, 0, 0]);
     expect(buckets.take('a')).toBe(500);
-    clock.advance(499);
+    await clock.advance(499);
     expect(buckets.take('a')).toBe(1);
-    clock.advance(1);
+    await clock.advance(1);
     expect(buckets.take('a')).toBe(0);
     expect(buckets.take('a')).toBe(500);
   });
 
-  it('keeps one bucket per client, refilled to the burst and no further', () => {
-    const clock = new ManualClock();
+  it('keeps one bucket per client, refilled to the burst and no further', async () => {
+    const clock = new FakeClock();
     const buckets = new TokenBuckets(10, 2, clock);
 
     expect([buckets.take('a'), buckets.take('a'), buckets.take('b')]).toEqual([0, 0, 0]);
-    clock.advance(60_000);
+    await clock.advance(60_000);
     expect([buckets.take('a'), buckets.take('a'), buckets.take('a')]).toEqual([0, 0, 100]);
   });
 
   it('holds at most maxClients buckets, forgetting the least recently used', () => {
-    const buckets = new TokenBuckets(1, 1, new ManualClock(), 3);
+    const buckets = new TokenBuckets(1, 1, new FakeClock(), 3);
 
     for (const client of ['a', 'b', 'c', 'a', 'd']) buckets.take(client);
 
@@ -71,7 +72,7 @@ describe('TokenBuckets', () => {
 
 describe('RATE_LIMIT_PER_SECOND with API keys', () => {
   let api: RunningApi;
-  const clock = new ManualClock();
+  const clock = new FakeClock();
 
   beforeAll(async () => {
     api = await appWith(
@@ -101,14 +102,14 @@ describe('RATE_LIMIT_PER_SECOND with API keys', () => {
     expect((await api.http().get('/timers').set(bearer(KEY_B))).status).toBe(200);
     expect((await api.http().get('/timers').set(bearer(KEY_A))).status).toBe(429);
 
-    clock.advance(1000);
+    await clock.advance(1000);
 
     expect((await api.http().get('/timers').set(bearer(KEY_A))).status).toBe(200);
     expect((await api.http().get('/timers').set(bearer(KEY_A))).status).toBe(429);
   });
 
   it("does not let callers without a valid key spend a key's budget", async () => {
-    clock.advance(10_000);
+    await clock.advance(10_000);
     for (let i = 0; i < 5; i++) {
       expect((await api.http().get('/timers').set(bearer('not-a-key-0123456789'))).status).toBe(401);
     }
@@ -134,7 +135,7 @@ describe('RATE_LIMIT_PER_SECOND with API keys', () => {
 
 describe('RATE_LIMIT_PER_SECOND without API keys', () => {
   it('limits each client address; behind TRUST_PROXY_HOPS=1 the address is the one the proxy forwards', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     const direct = await appWith({ RATE_LIMIT_PER_SECOND: '1' }, { clock });
     const proxied = await appWith({ RATE_LIMIT_PER_SECOND: '1', TRUST_PROXY_HOPS: '1' }, { clock });
     const from = (ip: string) => ({ 'X-Forwarded-For': ip });
@@ -150,7 +151,7 @@ describe('RATE_LIMIT_PER_SECOND without API keys', () => {
 
 describe('MAX_PENDING_PER_KEY', () => {
   let api: RunningApi;
-  const host = new ManualClock(Date.now());
+  const host = new FakeClock(Date.now());
 
   beforeAll(async () => {
     await t.db.raw('DELETE FROM timers');
@@ -194,7 +195,7 @@ describe('MAX_PENDING_PER_KEY', () => {
 
   it('frees the places of timers once they have fired', async () => {
     // Both counts see it: the local one by fire_at, one in the store by status.
-    host.advance(60_001);
+    await host.advance(60_001);
     await t.db.raw("UPDATE timers SET status = 'fired', fired_at = NOW(3), due_at = NULL WHERE status = 'pending'");
 
     expect((await create(KEY_A)).status).toBe(201);
@@ -276,13 +277,13 @@ describe("schedules count toward a key's limits", () => {
 
 describe('pending quotas, unit by unit', () => {
   it('LocalPendingQuota gives the place back when the insert fails', async () => {
-    const quota = new LocalPendingQuota(1, new ManualClock());
-    const failing = { create: () => Promise.reject(new Error('insert failed')) };
+    const quota = new LocalPendingQuota(1, new FakeClock());
+    const failing = { timers: { create: () => Promise.reject(new Error('insert failed')) } };
     const service = new TimerService({
       store: failing as never,
       logger: { isDebugEnabled: () => false } as never,
       metrics: new Metrics({ processMetrics: false }),
-      dbClock: new ManualClock(),
+      dbClock: new FakeClock(),
       nudger: quiet,
       targets: new WebhookTargets({ policy: { mode: 'any', allowedPorts: [] }, requireDns: false }),
       quota,

@@ -4,7 +4,7 @@
  * /readyz says 503 while /healthz stays 200, and once the connection is back the
  * same app serves again, with no restart.
  */
-import { Config, createDb, Db, loadConfig, TimerStore } from '@timer/shared';
+import { Config, createDb, Db, loadConfig, Store } from '@timer/shared';
 import { countTimers, createTestDatabase, serverPort, TestDatabase } from '../../test/helpers/db';
 import { startTcpProxy, TcpProxy } from '../../test/helpers/proxy';
 import { insertTimers } from '../../test/helpers/timers';
@@ -28,7 +28,7 @@ beforeAll(async () => {
   proxy = await startTcpProxy(serverPort());
   config = loadConfig({ DATABASE_URL: t.urlVia(proxy.port), LOG_LEVEL: 'warn' });
   db = createDb(config);
-  api = await startApp(config, new TimerStore(db, config.dbQueryTimeoutMs));
+  api = await startApp(config, new Store(db, config.dbQueryTimeoutMs));
 });
 
 afterAll(async () => {
@@ -146,7 +146,7 @@ describe('a database that accepts connections and then says nothing', () => {
       REQUEST_TIMEOUT_MS: String(TIMEOUT_MS),
     });
     stalledDb = createDb(cfg);
-    stalledApi = await startApp(cfg, new TimerStore(stalledDb, cfg.dbQueryTimeoutMs));
+    stalledApi = await startApp(cfg, new Store(stalledDb, cfg.dbQueryTimeoutMs));
   });
   afterAll(async () => {
     await stalledApi?.close();

@@ -7,7 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { createSilentLogger, Db, DbTime, dialectOf, Logger, select, TimerStore } from '@timer/shared';
+import { createSilentLogger, Db, DbTime, dialectOf, Logger, select, Store } from '@timer/shared';
 import { AppDeps, createApp } from '../src/app';
 import { ERROR_CATALOGUE, ErrorCode } from '../src/errors';
 
@@ -36,7 +36,7 @@ export interface RawResponse {
 
 export async function startApp(
   config: AppDeps['config'],
-  store: TimerStore,
+  store: Store,
   deps: Partial<Omit<AppDeps, 'config' | 'store'>> = {},
 ): Promise<RunningApi> {
   const logger = deps.logger ?? createSilentLogger();

@@ -1,23 +1,35 @@
+/** The controller package: what the process entry, the standalone mode and the tests use. */
 export { Controller } from './controller';
-export type { ControllerConfig, ControllerDeps } from './controller';
-export { startController } from './server';
+export type { ControllerConfig, ControllerDeps, GiveBack } from './controller';
+export { startController } from './service';
 export { PollLoop } from './pollLoop';
-export { OutcomeRecorder } from './outcomes';
-export { Cleanup } from './cleanup';
-export type { CleanupRun } from './cleanup';
-export { parseRetryAfter } from './retryAfter';
-export { effectiveRetryPolicy, nextStep } from './retryPolicy';
+export { Claimer } from './claim/claimer';
+export { Nudges } from './claim/nudges';
+export { Wheel } from './wheel/wheel';
+export type { Removal, WheelSink } from './wheel/wheel';
+export { Delivery } from './delivery/delivery';
+export { openGate } from './delivery/gate';
+export type { DeliveryGate, GateVerdict } from './delivery/gate';
+export { HttpSender } from './delivery/httpSender';
+export type { Sending, WebhookSender } from './delivery/httpSender';
+export { WebhookRequests } from './delivery/prepareRequest';
+export type { PreparedRequest } from './delivery/prepareRequest';
 export {
-  WebhookSender,
-  Sending,
+  classifyAnswer,
+  classifyStatus,
   DeliveryError,
   PermanentDeliveryError,
-  buildWebhookUrl,
-  unpreparable,
-  webhookBody,
-  classifyStatus,
-  classifyAnswer,
-  timerHeaders,
-} from './webhook';
-export { OccurrenceMaker, MAX_OCCURRENCES_PER_PASS } from './occurrences';
-export type { OccurrenceConfig, OccurrenceMakerDeps } from './occurrences';
+  SendAborted,
+  internalError,
+} from './delivery/answers';
+export { buildWebhookUrl, timerHeaders, webhookBody } from './delivery/webhookRequest';
+export { parseRetryAfter } from './delivery/retryAfter';
+export { effectiveRetryPolicy, nextStep } from './delivery/retryPolicy';
+export { FencedWrites } from './fenced/fencedWrites';
+export type { UnsentReason } from './fenced/fencedWrites';
+export { Cleanup } from './maintenance/cleanup';
+export type { CleanupRun } from './maintenance/cleanup';
+export { OccurrenceLoop } from './schedules/occurrenceLoop';
+export type { OccurrenceConfig, OccurrenceLoopDeps } from './schedules/occurrenceLoop';
+export { MAX_OCCURRENCES_PER_PASS } from './schedules/occurrencePlanner';
+export type { Held } from './held';

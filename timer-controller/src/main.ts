@@ -1,6 +1,6 @@
 /** timer-controller as a process: `npm run start:controller`. */
 import { runService } from '@timer/shared';
-import { startController } from './server';
+import { startController } from './service';
 
 if (require.main === module) {
   void runService('timer-controller', [startController]);

@@ -2,14 +2,10 @@
  * One poll loop, small and boring: run an iteration, sleep `interval − elapsed`
  * (or not at all when the iteration says there is more), back off on errors
  * instead of spinning, and let stop() wait for the iteration that is running.
- *
- * Two ways to start an iteration early. wake() is this process's own: capacity
- * freed up, start at once. nudge() comes from outside (POST /nudge is open to the
- * controller's network): nudges coalesce into at most one pending early
- * iteration, which starts no sooner than `minNudgeSpacingMs` after the previous
- * one started, so a flood of them costs one iteration per spacing, not one each.
+ * The claimer, the occurrence loop and the cleanup each run one; all of them
+ * sleep on the injected clock.
  */
-import { Clock, sleep } from '@timer/shared';
+import type { Clock } from '@timer/shared';
 
 export type IterationResult = 'again' | 'idle';
 
@@ -19,18 +15,14 @@ export interface PollLoopOptions {
   iterate: () => Promise<IterationResult>;
   /** Called with the error and how many iterations in a row failed; returns the delay before the next. */
   onError: (err: unknown, failures: number) => number;
-  /** The least time between the start of one iteration and an early one that nudge() asked for. */
-  minNudgeSpacingMs?: number;
 }
 
 export class PollLoop {
   private running: Promise<void> | null = null;
   private stopped = new AbortController();
   private napping: AbortController | null = null;
-  /** Set by wake() during an iteration or a nap: the next one starts at once. */
+  /** Set by wake() during an iteration: the next one starts at once. */
   private woken = false;
-  /** Set by nudge(): the next one starts early, but no sooner than the spacing allows. */
-  private nudged = false;
 
   constructor(private readonly options: PollLoopOptions) {}
 
@@ -40,15 +32,9 @@ export class PollLoop {
     this.running = this.run();
   }
 
-  /** Cuts the current sleep short: this process has work it can take now. */
+  /** Cuts the current sleep short: something happened that may make work available. */
   wake(): void {
     this.woken = true;
-    this.napping?.abort();
-  }
-
-  /** Someone outside asks for an early iteration: coalesced and spaced (see above). */
-  nudge(): void {
-    this.nudged = true;
     this.napping?.abort();
   }
 
@@ -64,18 +50,14 @@ export class PollLoop {
     while (!this.stopped.signal.aborted) {
       const startedAt = this.options.clock.now();
       this.woken = false;
-      this.nudged = false;
       try {
         const result = await this.options.iterate();
         failures = 0;
         if (result === 'again' || this.woken) continue;
-        if (!this.nudged) await this.nap(this.options.intervalMs - (this.options.clock.now() - startedAt), true);
-        if (this.nudged && !this.woken) {
-          await this.nap(startedAt + (this.options.minNudgeSpacingMs ?? 0) - this.options.clock.now(), false);
-        }
+        await this.nap(this.options.intervalMs - (this.options.clock.now() - startedAt), true);
       } catch (err) {
         failures += 1;
-        // A back-off is not cut short by wake() or nudge(): they must not turn it into a spin.
+        // A back-off is not cut short by wake(): nudges must not turn it into a spin.
         await this.nap(this.options.onError(err, failures), false);
       }
     }
@@ -87,7 +69,7 @@ export class PollLoop {
     if (wakeable) this.napping = napping;
     const onStop = () => napping.abort();
     this.stopped.signal.addEventListener('abort', onStop, { once: true });
-    await sleep(ms, napping.signal);
+    await this.options.clock.sleep(ms, napping.signal);
     this.stopped.signal.removeEventListener('abort', onStop);
     if (this.napping === napping) this.napping = null;
   }

@@ -43,7 +43,7 @@ it('fires timers missed while no controller ran, oldest first, never more at onc
   const controller = spawnService('controller', { DATABASE_URL: t.url, MAX_IN_FLIGHT: '1', CLAIM_BATCH_SIZE: '5' });
   processes.push(controller);
 
-  await waitFor('all 40 to fire', async () => (await statusCounts(t.db)).fired === 40);
+  await waitFor('all 40 to fire', async () => (await statusCounts(t.db)).fired === 40, { timeoutMs: 60_000 });
   expect(receiver.deliveries.map((d) => d.id)).toEqual(oldestFirst);
   expect(maxOpen).toBe(1);
 });

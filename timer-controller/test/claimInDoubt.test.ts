@@ -5,7 +5,7 @@
  * hand them back once the database answers again, so they fire at once rather
  * than a whole lease later, and still exactly once.
  */
-import { createSilentLogger, loadConfig, systemClock, TimerStore } from '@timer/shared';
+import { createSilentLogger, loadConfig, systemClock, Store } from '@timer/shared';
 import { Controller } from '@timer/controller';
 import { createTestDatabase, TestDatabase } from '../../test/helpers/db';
 import { Receiver, startReceiver } from '../../test/helpers/receiver';
@@ -29,11 +29,11 @@ afterAll(async () => {
 });
 
 /** A store whose first claim that takes anything commits and then reports the connection lost. */
-function storeLosingOneClaimAnswer(): { store: TimerStore; lostClaim: () => string[] } {
-  const store = new TimerStore(t.db, 5000);
-  const claimDue = store.claimDue.bind(store);
+function storeLosingOneClaimAnswer(): { store: Store; lostClaim: () => string[] } {
+  const store = new Store(t.db, 5000);
+  const claimDue = store.claims.claimDue.bind(store.claims);
   let lost: string[] = [];
-  store.claimDue = async (claim) => {
+  store.claims.claimDue = async (claim) => {
     const claimed = await claimDue(claim);
     if (lost.length > 0 || claimed.length === 0) return claimed;
     lost = claimed.map((c) => c.id);

@@ -4,7 +4,7 @@
  * deletes is what RETENTION_DAYS and the 24-hour key lifetime say, in batches.
  */
 import { v7 as uuidv7 } from 'uuid';
-import { createDb, Db, select, systemClock, TimerStore } from '@timer/shared';
+import { createDb, Db, select, systemClock, Store } from '@timer/shared';
 import type { Logger } from '@timer/shared';
 import { Cleanup } from '@timer/controller';
 import { Writable } from 'node:stream';
@@ -16,12 +16,12 @@ import { waitFor } from '../../test/helpers/wait';
 const DAY_MS = 24 * 3600_000;
 let t: TestDatabase;
 let otherDb: Db;
-let stores: TimerStore[];
+let stores: Store[];
 
 beforeEach(async () => {
   t = await createTestDatabase('ctl_cleanup');
   otherDb = createDb(t.config);
-  stores = [t.store, new TimerStore(otherDb, t.config.dbQueryTimeoutMs)];
+  stores = [t.store, new Store(otherDb, t.config.dbQueryTimeoutMs)];
 });
 
 afterEach(async () => {
@@ -68,9 +68,9 @@ function recordingLogger(lines: string[]): Logger {
   });
 }
 
-function cleanupFor(store: TimerStore, id: string, logger: Logger, intervalMs = 60_000): Cleanup {
+function cleanupFor(store: Store, id: string, logger: Logger, intervalMs = 60_000): Cleanup {
   return new Cleanup({
-    store,
+    fleet: store.fleet,
     logger,
     clock: systemClock,
     controllerId: id,
@@ -143,7 +143,7 @@ it('keeps finished timers forever with RETENTION_DAYS=0, and still expires Idemp
     ['f'.repeat(64), uuidv7(), t.sql.duration(2 * DAY_MS)],
   );
   const cleanup = new Cleanup({
-    store: t.store,
+    fleet: t.store.fleet,
     logger: winston.createLogger({ silent: true }),
     clock: systemClock,
     controllerId: 'ctl-a',

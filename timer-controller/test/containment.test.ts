@@ -1,21 +1,27 @@
 /**
- * One timer's failure stays that timer's: a request that cannot be prepared (a
+ * One timer's failure stays that timer's: a request that cannot be started (a
  * bug, injected here as a sender that throws, as the URL reading once did) is a
  * failed attempt of that timer, recorded with its error. The batch it was claimed
  * with fires on time, the timer does not stay `firing`, the process stays up, and
  * the controller goes on claiming.
  */
-import { ClaimedTimer } from '@timer/shared';
-import { Sending, WebhookSender } from '@timer/controller';
+import { systemClock } from '@timer/shared';
+import { HttpSender, PreparedRequest, Sending, WebhookSender } from '@timer/controller';
 import { ControllerRig, QUICK, startControllerRig } from './controllerRig';
 
 const POISON = 'poisoned';
 
-/** The real sender, except that preparing a request for a poisoned URL throws, synchronously. */
-class ThrowingSender extends WebhookSender {
-  send(timer: ClaimedTimer): Sending {
-    if (timer.url.includes(POISON)) throw new URIError('URI malformed');
-    return super.send(timer);
+/** The real sender, except that starting a request to a poisoned URL throws, synchronously. */
+class ThrowingSender implements WebhookSender {
+  private readonly real = new HttpSender({ webhookTimeoutMs: 500, maxInFlight: 16, clock: systemClock });
+
+  send(request: PreparedRequest): Sending {
+    if (request.path.includes(POISON)) throw new URIError('URI malformed');
+    return this.real.send(request);
+  }
+
+  close(): Promise<void> {
+    return this.real.close();
   }
 }
 
@@ -26,7 +32,7 @@ const onUncaught = (err: unknown) => uncaught.push(err);
 beforeAll(async () => {
   process.on('uncaughtException', onUncaught);
   process.on('unhandledRejection', onUncaught);
-  const sender = new ThrowingSender({ timeoutMs: 500, maxSockets: 16, userAgent: 'timer-service' });
+  const sender = new ThrowingSender();
   rig = await startControllerRig('containment', { ...QUICK, MAX_ATTEMPTS: '2' }, { sender });
 });
 
@@ -36,7 +42,7 @@ afterAll(async () => {
   process.off('unhandledRejection', onUncaught);
 });
 
-it('a timer whose request cannot be prepared fails alone; its batch fires and claiming goes on', async () => {
+it('a timer whose request cannot be started fails alone; its batch fires and claiming goes on', async () => {
   const poisonedUrl = `${rig.receiver.url}/${POISON}`;
   // Due together (claimed in one batch), and a little ahead: sent from the wheel's own timer callback.
   const batch = await Promise.all(Array.from({ length: 20 }, () => rig.schedule(() => 200, { fireAt: inMs(300) })));
@@ -45,8 +51,8 @@ it('a timer whose request cannot be prepared fails alone; its batch fires and cl
   const failed = await rig.settled(poisoned);
   expect(failed.status).toBe('failed');
   expect(failed.attempts).toBe(2);
-  expect(failed.lastError).toBe('internal error while preparing the request: URIError: URI malformed');
-  const history = await rig.t.store.attempts({ timerId: poisoned, limit: 10 });
+  expect(failed.lastError).toBe('internal error while sending the request: URIError: URI malformed');
+  const history = await rig.t.store.attempts.list({ timerId: poisoned, limit: 10 });
   expect(history.map((a) => [a.outcome, a.errorClass])).toEqual([
     ['retry', 'internal'],
     ['failed', 'internal'],

@@ -57,12 +57,12 @@ export async function startControllerRig(
     async schedule(rule, timer = {}) {
       const id = timer.id ?? uuidv7();
       rules.set(id, rule);
-      await t.store.create({ ...newTimer(receiver.url, 0, id), ...timer });
+      await t.store.timers.create({ ...newTimer(receiver.url, 0, id), ...timer });
       return id;
     },
     settled: (id) =>
       waitFor(`timer ${id} to settle`, async () => {
-        const timer = await t.store.find(id);
+        const timer = await t.store.timers.find(id);
         return timer && (timer.status === 'fired' || timer.status === 'failed') ? timer : null;
       }),
     deliveriesOf: (id) => receiver.deliveries.filter((d) => d.id === id),

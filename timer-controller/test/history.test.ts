@@ -1,7 +1,8 @@
 /**
  * A controller in this process against a real database and receiver: the Timer-*
  * headers of every delivery, the attempt history it writes with each outcome,
- * Retry-After, 410 Gone, a timer's own retry schedule, and a replayed timer.
+ * 410 Gone, a timer's own max_attempts, and a replayed timer. When retries and
+ * Retry-After send is asserted to the millisecond on a fake clock (retries.test.ts).
  */
 import { createSilentLogger, NewTimer, select } from '@timer/shared';
 import type { TestDatabase } from '../../test/helpers/db';
@@ -70,44 +71,10 @@ it('sends Timer-Id, Timer-Fire-At, Timer-Attempt and Timer-Lease, and records ea
   for (const r of rows) {
     expect(r.controller_id).toBe('ctl-history');
     expect(Number(r.lateness_ms)).toBeGreaterThanOrEqual(0);
-    expect(Number(r.lateness_ms)).toBeLessThan(1000);
+    expect(Number(r.lateness_ms)).toBeLessThan(10_000);
     expect(r.finished_at.getTime()).toBeGreaterThanOrEqual(r.started_at.getTime());
   }
   expect(rows[1].duration_ms).toBeGreaterThanOrEqual(450);
-});
-
-it('honours Retry-After in seconds on a 503, within the timer’s retry cap', async () => {
-  const id = await schedule((nth) => (nth === 1 ? { status: 503, headers: { 'Retry-After': '1' } } : 200), {
-    retry: { maxAttempts: null, baseMs: null, maxMs: 5000 },
-  });
-  await settled(id);
-
-  const [first, second] = deliveriesOf(id);
-  // RETRY_BASE_MS=50 alone would retry within 50 ms.
-  expect(second.arrivedAt - first.arrivedAt).toBeGreaterThanOrEqual(950);
-});
-
-it('honours Retry-After as an HTTP date on a 429', async () => {
-  const at = new Date(Math.ceil((Date.now() + 2000) / 1000) * 1000);
-  const id = await schedule(
-    (nth) => (nth === 1 ? { status: 429, headers: { 'Retry-After': at.toUTCString() } } : 200),
-    {
-      retry: { maxAttempts: null, baseMs: null, maxMs: 10_000 },
-    },
-  );
-  await settled(id);
-
-  const [, second] = deliveriesOf(id);
-  expect(second.arrivedAt).toBeGreaterThanOrEqual(at.getTime() - 50);
-});
-
-it('caps a Retry-After at the retry cap (RETRY_MAX_MS)', async () => {
-  const id = await schedule((nth) => (nth === 1 ? { status: 503, headers: { 'Retry-After': '3600' } } : 200));
-  const timer = await settled(id);
-
-  const [first, second] = deliveriesOf(id);
-  expect(timer.status).toBe('fired');
-  expect(second.arrivedAt - first.arrivedAt).toBeLessThan(1000);
 });
 
 it('fails a 410 Gone at once, saying so in last_error and in the history', async () => {
@@ -130,24 +97,13 @@ it('follows a timer’s own max_attempts instead of MAX_ATTEMPTS', async () => {
   expect(deliveriesOf(id)).toHaveLength(2);
 });
 
-it('follows a timer’s own base_ms: a later first retry than RETRY_BASE_MS', async () => {
-  const id = await schedule((nth) => (nth === 1 ? 500 : 200), {
-    retry: { maxAttempts: null, baseMs: 800, maxMs: null },
-  });
-  await settled(id);
-
-  const [first, second] = deliveriesOf(id);
-  // Equal jitter: between half and all of 800 ms (the cap rises with the base).
-  expect(second.arrivedAt - first.arrivedAt).toBeGreaterThanOrEqual(380);
-});
-
 it('delivers a replayed timer in a new series, its attempt numbers going on from the last', async () => {
   const id = await schedule((nth) => (nth <= 2 ? 500 : 200), { retry: { maxAttempts: 2, baseMs: null, maxMs: null } });
   expect(await settled(id)).toMatchObject({ status: 'failed', attempts: 2 });
 
-  expect((await t.store.replay(id)).outcome).toBe('replayed');
+  expect((await t.store.timers.replay(id)).outcome).toBe('replayed');
   const timer = await waitFor('the replayed timer to fire', async () => {
-    const found = await t.store.find(id);
+    const found = await t.store.timers.find(id);
     return found?.status === 'fired' ? found : null;
   });
 
@@ -167,7 +123,7 @@ it('delivers a replayed timer in a new series, its attempt numbers going on from
 it('numbers the attempt in its log lines as the Timer-Attempt header and the history do, across a replay', async () => {
   const id = await schedule(() => 500, { retry: { maxAttempts: 1, baseMs: null, maxMs: null } });
   expect(await settled(id)).toMatchObject({ status: 'failed', attempts: 1 });
-  expect((await t.store.replay(id)).outcome).toBe('replayed');
+  expect((await t.store.timers.replay(id)).outcome).toBe('replayed');
   await waitFor('the replay to fail too', async () => (await attemptRows(id)).length === 2);
 
   const calls = warnings.mock.calls as unknown as Array<[string, { timerId?: string; attempt?: number }]>;

@@ -25,7 +25,7 @@ afterAll(() => rig.close());
 async function dueSince(lateMs: number, extra: Partial<NewTimer> = {}): Promise<string> {
   const id = uuidv7();
   const now = Date.now();
-  await t.store.create({
+  await t.store.timers.create({
     id,
     url: receiver.url,
     createdAt: new Date(now - lateMs - 1000),
@@ -38,7 +38,7 @@ async function dueSince(lateMs: number, extra: Partial<NewTimer> = {}): Promise<
 
 async function finished(id: string) {
   return waitFor(`timer ${id} to finish`, async () => {
-    const timer = await t.store.find(id);
+    const timer = await t.store.timers.find(id);
     return timer && ['fired', 'failed', 'skipped'].includes(timer.status) ? timer : null;
   });
 }
@@ -52,7 +52,7 @@ it('skips a timer later than its max_lateness_seconds: status skipped, nothing s
   expect(timer).toMatchObject({ status: 'skipped', attempts: 0, firedAt: null, maxLatenessSeconds: 10 });
   expect(timer.lastError).toMatch(/^skipped: 6\d\.\d s late, more than max_lateness_seconds 10$/);
   expect(deliveriesOf(id)).toHaveLength(0);
-  expect(await t.store.attempts({ timerId: id, limit: 10 })).toEqual([]);
+  expect(await t.store.attempts.list({ timerId: id, limit: 10 })).toEqual([]);
 });
 
 it('sends a skip-policy timer that is late by less than its limit', async () => {

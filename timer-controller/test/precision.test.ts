@@ -1,7 +1,10 @@
 /**
- * The poll interval does not set the floor: timers are claimed ahead of time and
- * sent on their due millisecond, and a timer due before the next poll is
- * announced to the controllers by the api (a nudge) instead of waiting for it.
+ * Claim-ahead across real processes: a controller that polls only every few
+ * seconds still sends each timer on its due moment, because it claims timers
+ * ahead of time and holds them in its wheel; a timer due before the next poll is
+ * announced by the api (a nudge) instead of waiting for it. The exact
+ * millisecond is asserted on a fake clock (claimAhead.test.ts); here the bounds
+ * are generous, and only tell "on time" from "at the next poll".
  */
 import { createTestDatabase, TestDatabase } from '../../test/helpers/db';
 import { killAll, ServiceProcess, spawnService } from '../../test/helpers/processes';
@@ -31,23 +34,23 @@ function start(kind: 'api' | 'controller', env: Record<string, string> = {}): Se
 }
 
 async function fireAtOf(id: string): Promise<number> {
-  const timer = await t.store.find(id);
+  const timer = await t.store.timers.find(id);
   return timer!.fireAt.getTime();
 }
 
 it('sends timers claimed ahead on their due moment, not at the next poll', async () => {
-  // Polls every 2 s; without claiming ahead, lateness would spread up to 2 s.
-  // Written straight to the table (no nudge), due after the next poll has come.
-  const controller = start('controller', { POLL_INTERVAL_MS: '2000', LOOKAHEAD_MS: '4000' });
+  // Polls every 6 s: written straight to the table (no nudge) due 7–9 s from now, between the
+  // second poll and the third, each timer would be 3–5 s late without claiming ahead.
+  const controller = start('controller', { POLL_INTERVAL_MS: '6000', LOOKAHEAD_MS: '12000' });
   await controller.waitForLog('Controller started');
-  const ids = await insertTimers(t.db, 20, receiver.url, (i) => 2200 + i * 97);
+  const ids = await insertTimers(t.db, 20, receiver.url, (i) => 7000 + i * 97);
 
-  await waitFor('all 20 to fire', async () => (await statusCounts(t.db)).fired === 20, { timeoutMs: 15_000 });
+  await waitFor('all 20 to fire', async () => (await statusCounts(t.db)).fired === 20, { timeoutMs: 30_000 });
   for (const id of ids) {
     const delivery = receiver.deliveries.find((d) => d.id === id)!;
     const lateness = delivery.arrivedAt - (await fireAtOf(id));
     expect(lateness).toBeGreaterThanOrEqual(-5);
-    expect(lateness).toBeLessThan(250);
+    expect(lateness).toBeLessThan(2500);
   }
 });
 
@@ -57,7 +60,7 @@ it('fires a timer created due before the next poll at once, through a nudge from
   await controller.waitForLog('Controller started');
   const port = (await api.waitForLog('API listening')).port as number;
   // Let the controller finish its first (empty) poll and register itself.
-  await waitFor('the controller to register', async () => (await t.store.liveControllers(15_000)).length === 1);
+  await waitFor('the controller to register', async () => (await t.store.fleet.liveEndpoints(15_000)).length === 1);
 
   for (const seconds of [0, 1]) {
     const started = Date.now();
@@ -72,8 +75,8 @@ it('fires a timer created due before the next poll at once, through a nudge from
       receiver.deliveries.find((d) => d.id === id),
     );
     // Far sooner than the 10 s poll.
-    expect(delivery.arrivedAt - started).toBeLessThan(seconds * 1000 + 1500);
-    expect(delivery.arrivedAt - (await fireAtOf(id))).toBeLessThan(1000);
+    expect(delivery.arrivedAt - started).toBeLessThan(seconds * 1000 + 5000);
+    expect(delivery.arrivedAt - (await fireAtOf(id))).toBeLessThan(5000);
   }
 });
 

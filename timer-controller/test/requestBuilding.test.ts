@@ -8,8 +8,8 @@
  */
 import fc from 'fast-check';
 import { MockAgent } from 'undici';
-import { ClaimedTimer, pathWithId, readWebhookUrl } from '@timer/shared';
-import { WebhookSender } from '@timer/controller';
+import { ClaimedTimer, pathWithId, readWebhookUrl, systemClock } from '@timer/shared';
+import { DeliveryError, HttpSender, internalError, WebhookRequests } from '@timer/controller';
 
 const BAD_ENCODINGS = ['%C0', '%FF', '%', '%E0%A4', '%zz', '%4g'];
 
@@ -67,19 +67,14 @@ describe('reading a webhook URL', () => {
 
 describe('the request builder, on every URL the api accepts', () => {
   let mock: MockAgent;
-  let sender: WebhookSender;
+  let sender: HttpSender;
+  const requests = new WebhookRequests({ webhookSecrets: [Buffer.from('0123456789abcdef0123456789abcdef')] });
   const seen: { origin: string; path: string }[] = [];
 
   beforeAll(() => {
     mock = new MockAgent();
     mock.disableNetConnect();
-    sender = new WebhookSender({
-      timeoutMs: 1000,
-      maxSockets: 4,
-      userAgent: 'timer-service',
-      signingKeys: [Buffer.from('0123456789abcdef0123456789abcdef')],
-      dispatcher: mock,
-    });
+    sender = new HttpSender({ webhookTimeoutMs: 1000, maxInFlight: 4, clock: systemClock, dispatcher: mock });
     mock
       .get(() => true)
       .intercept({ path: () => true, method: 'POST' })
@@ -111,17 +106,23 @@ describe('the request builder, on every URL the api accepts', () => {
       }),
   );
 
+  /** What an attempt does: prepare, send; a throw is the attempt's outcome (anything unexpected: internal). */
+  async function buildAndSend(claimed: ClaimedTimer) {
+    try {
+      const request = requests.prepare(claimed, Date.now());
+      return { status: await sender.send(request).result };
+    } catch (err) {
+      const outcome = err instanceof DeliveryError ? err : internalError('preparing', err);
+      return { errorClass: outcome.errorClass, message: outcome.message };
+    }
+  }
+
   it('never throws, and sends to the URL plus the id', async () => {
     await fc.assert(
       fc.asyncProperty(urls, fc.uuid(), async (url, id) => {
         const reading = readWebhookUrl(url);
         seen.length = 0;
-        let sending: ReturnType<WebhookSender['send']>;
-        expect(() => (sending = sender.send(timer(url, id)))).not.toThrow();
-        const outcome = await sending!.result.then(
-          (status) => ({ status }),
-          (err: { errorClass?: string; message: string }) => ({ errorClass: err.errorClass, message: err.message }),
-        );
+        const outcome = await buildAndSend(timer(url, id));
         if (reading.ok) {
           expect(outcome).toEqual({ status: 200 });
           expect(seen).toEqual([{ origin: reading.target.origin, path: pathWithId(reading.target, id) }]);

@@ -138,7 +138,7 @@ it('after downtime fires only the latest missed occurrence, once, and logs the s
   today.setUTCHours(0, 0, 0, 0);
   const threeDaysAgo = new Date(today.getTime() - 3 * 86_400_000);
   const id = '019a0000-0000-7000-8000-00000000d0a1';
-  await t.store.createSchedule({
+  await t.store.schedules.create({
     id,
     cron: '0 0 * * *',
     timezone: 'UTC',
@@ -156,7 +156,7 @@ it('after downtime fires only the latest missed occurrence, once, and logs the s
   const rows = await occurrences(id);
   expect(rows.map((r) => r.occurrence_at.toISOString())).toEqual([today.toISOString()]);
   expect(receiver.countById().get(rows[0].id)).toBe(1);
-  const schedule = await t.store.findSchedule(id);
+  const schedule = await t.store.schedules.find(id);
   expect(schedule!.nextRunAt!.toISOString()).toBe(new Date(today.getTime() + 86_400_000).toISOString());
   expect(schedule!.lastOccurrenceAt!.toISOString()).toBe(today.toISOString());
 });
@@ -195,13 +195,13 @@ it('after downtime skips the catch-up occurrence of an on_late "skip" schedule t
   expect(line).toMatchObject({ timerId: skipped.id, maxLatenessMs: 60_000 });
   expect(line.lateMs as number).toBeGreaterThanOrEqual(10 * 60_000);
   expect(receiver.countById().get(skipped.id)).toBeUndefined();
-  expect(await t.store.attempts({ timerId: skipped.id, limit: 10 })).toEqual([]);
+  expect(await t.store.attempts.list({ timerId: skipped.id, limit: 10 })).toEqual([]);
   // Only the latest missed occurrence was created, for either schedule; the one within its limit was sent.
   expect(await occurrences(skipping)).toHaveLength(1);
   const [fired] = await occurrences(lenient);
   expect(fired.occurrence_at.toISOString()).toBe(latest.toISOString());
   expect(receiver.countById().get(fired.id)).toBe(1);
-  const schedule = await t.store.findSchedule(skipping);
+  const schedule = await t.store.schedules.find(skipping);
   expect(schedule).toMatchObject({ maxLatenessSeconds: 60, lastOccurrenceAt: latest });
   expect(schedule!.nextRunAt!.getTime()).toBe(latest.getTime() + 3600_000);
 });

@@ -36,7 +36,7 @@ function headersOf(d: Receiver['deliveries'][number]): Record<string, string> {
 
 it('signs every attempt so that a receiver holding either key verifies it', async () => {
   const timer = newTimer(receiver.url);
-  await t.store.create(timer);
+  await t.store.timers.create(timer);
   await waitFor('two attempts', () => receiver.deliveries.filter((d) => d.id === timer.id).length === 2);
 
   for (const delivery of receiver.deliveries.filter((d) => d.id === timer.id)) {

@@ -26,9 +26,9 @@ it.each([
   ['an integer spelling of loopback', (port: number) => `http://2130706433:${port}/hooks`],
 ])('fails a timer whose target is %s, at once and without sending', async (_what, url) => {
   const timer = newTimer(url(receiver.port));
-  await t.store.create(timer);
+  await t.store.timers.create(timer);
   const settled = await waitFor('the timer to fail', async () => {
-    const found = await t.store.find(timer.id);
+    const found = await t.store.timers.find(timer.id);
     return found?.status === 'failed' ? found : null;
   });
   expect(settled.attempts).toBe(1);
@@ -38,14 +38,14 @@ it.each([
 
 it('says of a refused name what the api says at creation, not what it resolved to', async () => {
   const timer = newTimer(`http://localhost:${receiver.port}/hooks`);
-  await t.store.create(timer);
+  await t.store.timers.create(timer);
   const settled = await waitFor('the timer to fail', async () => {
-    const found = await t.store.find(timer.id);
+    const found = await t.store.timers.find(timer.id);
     return found?.status === 'failed' ? found : null;
   });
   const said = "webhook target refused: the url's host resolves to an address WEBHOOK_TARGETS=public refuses";
   expect(settled.lastError).toBe(said);
-  const [attempt] = await t.store.attempts({ timerId: timer.id, limit: 1 });
+  const [attempt] = await t.store.attempts.list({ timerId: timer.id, limit: 1 });
   expect(attempt.error).toBe(said);
   expect(JSON.stringify([settled, attempt])).not.toMatch(/127\.0\.0\.1|::1|loopback/);
 });

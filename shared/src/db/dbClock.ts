@@ -3,9 +3,11 @@
  * against `NOW(3)`. The offset is measured at start and re-measured periodically
  * (keeping the sample with the shortest round trip), so a host whose clock is
  * minutes off still computes fire_at, lateness and fire moments on database time.
+ * It is a Clock on top of the host's: now() reads database time, and its timers
+ * and sleeps are the host clock's (a duration is the same on both).
  */
 import type { Knex } from 'knex';
-import type { Clock } from '../clock';
+import type { Clock, TimerHandle } from '../clock';
 import { errorFields, Logger } from '../logger';
 import { measureClockSkew } from './skew';
 
@@ -29,6 +31,18 @@ export class DbClock implements Clock {
 
   now(): number {
     return this.host.now() + this.offset;
+  }
+
+  setTimer(ms: number, fn: () => void, options?: { background?: boolean }): TimerHandle {
+    return this.host.setTimer(ms, fn, options);
+  }
+
+  clearTimer(handle: TimerHandle | null | undefined): void {
+    this.host.clearTimer(handle);
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return this.host.sleep(ms, signal);
   }
 
   /**
@@ -86,16 +100,24 @@ export class DbClock implements Clock {
 
   /** Re-measures every `intervalMs` in the background; returns how to stop. */
   keepInSync(db: Knex, timeoutMs: number, intervalMs: number, logger: Logger): () => void {
-    const timer = setInterval(() => {
+    let timer: TimerHandle | null = null;
+    let stopped = false;
+    const resync = () => {
       this.sync(db, timeoutMs)
         .then(() => {
           if (logger.isDebugEnabled()) {
             logger.debug('Database clock measured', { offsetMs: this.offset, errorBoundMs: this.errorBound() });
           }
         })
-        .catch((err) => logger.debug('Clock sync failed', errorFields(err)));
-    }, intervalMs);
-    timer.unref();
-    return () => clearInterval(timer);
+        .catch((err) => logger.debug('Clock sync failed', errorFields(err)))
+        .finally(() => {
+          if (!stopped) timer = this.host.setTimer(intervalMs, resync, { background: true });
+        });
+    };
+    timer = this.host.setTimer(intervalMs, resync, { background: true });
+    return () => {
+      stopped = true;
+      this.host.clearTimer(timer);
+    };
   }
 }

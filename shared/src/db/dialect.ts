@@ -1,6 +1,6 @@
 /**
  * Everything that differs between MySQL/MariaDB and the embedded SQLite file, in
- * one place. The SQL files under timers/sql and controllers/ are written once and
+ * one place. The SQL files (timers/sql, schedules/sql, attempts/sql, fleet/sql) are written once and
  * interpolate these fragments; nothing else in the code asks which database it has.
  *
  *                 MySQL / MariaDB                        SQLite (one process, one connection)

@@ -5,6 +5,7 @@
  * left running). See dialect.ts.
  */
 import type { Knex } from 'knex';
+import { Clock, systemClock } from '../clock';
 import { dialectOf } from './dialect';
 import { isDeadlock } from './errors';
 
@@ -35,13 +36,13 @@ export async function write(
  * what MySQL's manual asks of applications. Only for single statements that are
  * their own transaction; a few tries, each after a short random pause.
  */
-export async function retryOnDeadlock<T>(run: () => Promise<T>, tries = 5): Promise<T> {
+export async function retryOnDeadlock<T>(run: () => Promise<T>, tries = 5, clock: Clock = systemClock): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run();
     } catch (err) {
       if (attempt >= tries || !isDeadlock(err)) throw err;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+      await clock.sleep(Math.random() * 10 * attempt);
     }
   }
 }

@@ -10,7 +10,6 @@ import type { Knex } from 'knex';
 import type { Clock } from '../clock';
 import type { Config, SqliteDatabaseConfig } from '../config';
 import { errorFields, Logger } from '../logger';
-import { sleep } from '../clock';
 import { exponentialDelay } from '../backoff';
 import { ensureDatabase } from './connection';
 import { migrateToLatest } from './migrate';
@@ -67,7 +66,7 @@ async function migrateWhenReachable({ config, db, logger, clock, signal }: Start
         delayMs,
         ...errorFields(err),
       });
-      await sleep(delayMs, signal);
+      await clock.sleep(delayMs, signal);
     }
   }
 }

@@ -5,12 +5,12 @@
  */
 import { Router } from 'express';
 import type { Metrics } from '../metrics';
-import type { TimerStore } from '../timers/store';
+import type { Store } from '../store';
 
 /** What a 503 tells clients to wait before retrying, in seconds. */
 export const RETRY_AFTER_SECONDS = 1;
 
-export function healthRoutes(store: Pick<TimerStore, 'ping'>, metrics?: Metrics): Router {
+export function healthRoutes(store: Pick<Store, 'ping'>, metrics?: Metrics): Router {
   const router = Router();
   if (metrics) {
     router.get('/metrics', async (_req, res) => {

@@ -10,6 +10,7 @@
  */
 import dns, { LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
+import { Clock, systemClock } from '../clock';
 import { checkAddresses, hostRefusedReason, TargetPolicy } from './addressPolicy';
 
 /**
@@ -67,14 +68,19 @@ export function guardedLookup(policy: TargetPolicy, lookup: LookupAll = systemLo
 }
 
 /** Every address of a name, or a rejection: the resolver's error, or ETIMEOUT after `timeoutMs`. */
-export function resolveAll(hostname: string, timeoutMs: number, lookup: LookupAll = systemLookup): Promise<string[]> {
+export function resolveAll(
+  hostname: string,
+  timeoutMs: number,
+  lookup: LookupAll = systemLookup,
+  clock: Clock = systemClock,
+): Promise<string[]> {
   return new Promise((resolve, reject) => {
     // getaddrinfo cannot be canceled; past the time limit its answer is ignored.
-    const timer = setTimeout(() => {
+    const timer = clock.setTimer(timeoutMs, () => {
       reject(Object.assign(new Error(`DNS lookup of ${hostname} took over ${timeoutMs} ms`), { code: 'ETIMEOUT' }));
-    }, timeoutMs);
+    });
     lookup(hostname, { all: true }, (err, addresses) => {
-      clearTimeout(timer);
+      clock.clearTimer(timer);
       if (err) reject(err);
       else resolve(addresses.map((a) => a.address));
     });

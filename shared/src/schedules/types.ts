@@ -27,7 +27,7 @@ export interface NewSchedule {
   createdAt: Date;
 }
 
-/** A schedule whose next occurrence is within the lookahead, as the materializer sees it. */
+/** A schedule whose next occurrence is within the lookahead, as a controller reads it to plan. */
 export interface DueSchedule {
   id: string;
   cron: string;
@@ -39,9 +39,17 @@ export interface DueSchedule {
   maxLatenessSeconds: number | null;
 }
 
-/** What the materializer decided for one schedule: occurrences to create and where to go on. */
+/** One occurrence to create as a timer: the id minted for it (newId) and its time. */
+export interface Occurrence {
+  id: string;
+  at: Date;
+}
+
+/** What a controller planned for one schedule it read: occurrences to create, and where it goes on. */
 export interface ScheduleAdvance {
-  occurrences: Date[];
+  /** The schedule as read: its next_run_at fences the write. */
+  schedule: DueSchedule;
+  occurrences: Occurrence[];
   nextRunAt: Date | null;
 }
 

@@ -4,7 +4,7 @@
  * request left, its answer, what followed), the failed timers, and the schedules
  * with their next run. Reads only; no HTTP, no SQL.
  */
-import type { Clock, TimerStore } from '@timer/shared';
+import type { Clock, Store } from '@timer/shared';
 import type { DashboardOverview } from '../schemas';
 import { toScheduleView } from './schedules';
 import { toRecentDeliveryView, toView } from './views';
@@ -18,17 +18,17 @@ const SCHEDULES = 20;
 
 export class DashboardService {
   constructor(
-    private readonly store: TimerStore,
+    private readonly store: Store,
     private readonly dbClock: Clock,
   ) {}
 
   async overview(): Promise<DashboardOverview> {
     const [counts, dueSoon, recent, failed, schedules] = await Promise.all([
-      this.store.countByStatus(COUNT_CAP),
-      this.store.dueSoon(DUE_SOON),
-      this.store.recentAttempts(RECENT),
-      this.store.list({ status: 'failed', limit: FAILED }),
-      this.store.listSchedules({ limit: SCHEDULES }),
+      this.store.timers.countByStatus(COUNT_CAP),
+      this.store.timers.dueSoon(DUE_SOON),
+      this.store.attempts.recent(RECENT),
+      this.store.timers.list({ status: 'failed', limit: FAILED }),
+      this.store.schedules.list({ limit: SCHEDULES }),
     ]);
     return {
       now: new Date(this.dbClock.now()).toISOString(),

@@ -5,7 +5,7 @@
  * under way are folded into one more round, so a burst of creates costs a
  * couple of requests per controller, not one per timer.
  */
-import { errorFields, Logger, TimerStore } from '@timer/shared';
+import { errorFields, Fleet, Logger } from '@timer/shared';
 
 const ENDPOINTS_TTL_MS = 2000;
 /** A controller whose heartbeat is older than this is not nudged (it beats every 5 s). */
@@ -23,7 +23,7 @@ export class ControllerNudger implements Nudger {
   private again = false;
 
   constructor(
-    private readonly store: Pick<TimerStore, 'liveControllers'>,
+    private readonly fleet: Pick<Fleet, 'liveEndpoints'>,
     private readonly logger: Logger,
   ) {}
 
@@ -45,7 +45,7 @@ export class ControllerNudger implements Nudger {
   private async round(): Promise<void> {
     try {
       if (Date.now() - this.fetchedAt > ENDPOINTS_TTL_MS) {
-        this.endpoints = await this.store.liveControllers(STALE_AFTER_MS);
+        this.endpoints = await this.fleet.liveEndpoints(STALE_AFTER_MS);
         this.fetchedAt = Date.now();
       }
       await Promise.all(

@@ -3,19 +3,19 @@
  * something, a URL it may send to, the missed-fire rule its occurrences inherit
  * (checked as for a timer), the first occurrence computed on the database clock,
  * pause and resume, how a schedule is shown. No HTTP, no SQL. The
- * controllers create the occurrences (timer-controller/src/occurrences.ts).
+ * controllers create the occurrences (timer-controller/src/schedules/occurrenceLoop.ts).
  */
-import { v7 as uuidv7 } from 'uuid';
 import {
   Clock,
   CronRule,
   DEFAULT_TIMEZONE,
   isCronProblem,
   Logger,
+  newId,
   ScheduleChange,
   ScheduleRecord,
   SecurityConfig,
-  TimerStore,
+  Store,
 } from '@timer/shared';
 import { AppError, ErrorDetail } from '../errors';
 import type { CreateScheduleRequest, ListSchedulesQuery, Schedule, SchedulePage } from '../schemas';
@@ -28,7 +28,7 @@ import { checkWebhookUrl } from './timers';
 import type { WebhookTargets } from './webhookTargets';
 
 export interface ScheduleServiceOptions {
-  store: TimerStore;
+  store: Store;
   logger: Logger;
   /** The database's clock: the first occurrence is the first one after its now. */
   dbClock: Clock;
@@ -61,7 +61,7 @@ export class ScheduleService {
       throw invalid([{ path: 'cron', message: 'cron never matches a date (such as 30 February)' }]);
     }
     const schedule = {
-      id: uuidv7(),
+      id: newId(),
       cron: rule.expression,
       timezone: rule.timezone,
       url,
@@ -70,7 +70,7 @@ export class ScheduleService {
       maxLatenessSeconds,
       createdAt: new Date(now),
     };
-    await this.options.store.createSchedule(schedule);
+    await this.options.store.schedules.create(schedule);
     this.nudgeIfSoon(next);
     this.options.logger.info('Schedule created', {
       scheduleId: schedule.id,
@@ -89,7 +89,7 @@ export class ScheduleService {
 
   async get(rawId: string): Promise<Schedule> {
     const id = normalizeId(rawId);
-    const record = id ? await this.options.store.findSchedule(id) : null;
+    const record = id ? await this.options.store.schedules.find(id) : null;
     if (!record) throw new AppError('schedule_not_found');
     return toScheduleView(record);
   }
@@ -97,7 +97,7 @@ export class ScheduleService {
   async list(query: ListSchedulesQuery): Promise<SchedulePage> {
     const limit = query.limit ?? 20;
     const beforeId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    const rows = await this.options.store.listSchedules({ limit: limit + 1, beforeId });
+    const rows = await this.options.store.schedules.list({ limit: limit + 1, beforeId });
     const items = rows.slice(0, limit).map(toScheduleView);
     const next = rows.length > limit ? encodeCursor(items[items.length - 1].id) : null;
     return { items, next_cursor: next };
@@ -106,7 +106,7 @@ export class ScheduleService {
   /** Stops creating occurrences and cancels those created that have not started. Idempotent. */
   async pause(rawId: string): Promise<Schedule> {
     const id = this.idOf(rawId);
-    const change = await this.options.store.pauseSchedule(id);
+    const change = await this.options.store.schedules.pause(id);
     if (change.outcome === 'changed') this.options.logger.info('Schedule paused', { scheduleId: id });
     return viewOf(change);
   }
@@ -117,13 +117,13 @@ export class ScheduleService {
    */
   async resume(rawId: string): Promise<Schedule> {
     const id = this.idOf(rawId);
-    const current = await this.options.store.findSchedule(id);
+    const current = await this.options.store.schedules.find(id);
     if (!current) throw new AppError('schedule_not_found');
     if (!current.paused) return toScheduleView(current);
     const rule = CronRule.parse(current.cron, current.timezone);
     const after = Math.max(this.options.dbClock.now(), current.lastOccurrenceAt?.getTime() ?? -Infinity);
     const next = isCronProblem(rule) ? null : rule.nextAfter(after);
-    const change = await this.options.store.resumeSchedule(id, next === null ? null : new Date(next));
+    const change = await this.options.store.schedules.resume(id, next === null ? null : new Date(next));
     if (change.outcome === 'changed') {
       this.options.logger.info('Schedule resumed', {
         scheduleId: id,
@@ -137,7 +137,7 @@ export class ScheduleService {
   /** Deletes the schedule and cancels its occurrences that have not started. */
   async delete(rawId: string): Promise<void> {
     const id = this.idOf(rawId);
-    if (!(await this.options.store.deleteSchedule(id))) throw new AppError('schedule_not_found');
+    if (!(await this.options.store.schedules.delete(id))) throw new AppError('schedule_not_found');
     this.options.logger.info('Schedule deleted', { scheduleId: id });
   }
 
@@ -163,14 +163,14 @@ export class ScheduleService {
    */
   private async admit(owner: string): Promise<void> {
     const { store, limits } = this.options;
-    if (limits.maxSchedulesPerKey > 0 && (await store.countSchedules(owner)) >= limits.maxSchedulesPerKey) {
+    if (limits.maxSchedulesPerKey > 0 && (await store.schedules.count(owner)) >= limits.maxSchedulesPerKey) {
       const who = owner === ANONYMOUS_OWNER ? 'This service has' : 'This API key has';
       throw new AppError(
         'schedule_quota_exceeded',
         `${who} ${limits.maxSchedulesPerKey} schedules, the most MAX_SCHEDULES_PER_KEY allows; delete one first.`,
       );
     }
-    if (limits.maxPendingPerKey > 0 && (await store.countLive(owner)) >= limits.maxPendingPerKey) {
+    if (limits.maxPendingPerKey > 0 && (await store.timers.countLive(owner)) >= limits.maxPendingPerKey) {
       throw quotaExceeded(owner, limits.maxPendingPerKey);
     }
   }

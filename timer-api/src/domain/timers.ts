@@ -4,9 +4,8 @@
  * Idempotency-Key gets, when a timer may be canceled or replayed, how pages are
  * cut. No HTTP, no SQL.
  */
-import { v7 as uuidv7 } from 'uuid';
-import type { Clock, Logger, Metrics, NewTimer, TimerStore } from '@timer/shared';
-import { readWebhookUrl } from '@timer/shared';
+import { newId, readWebhookUrl } from '@timer/shared';
+import type { Clock, Logger, Metrics, NewTimer, Store } from '@timer/shared';
 import { AppError } from '../errors';
 import type { AttemptPage, CreateTimerRequest, ListAttemptsQuery, ListTimersQuery, Timer, TimerPage } from '../schemas';
 import type { Nudger } from './nudger';
@@ -19,7 +18,7 @@ import { toAttemptView, toView } from './views';
 import type { WebhookTargets } from './webhookTargets';
 
 export interface TimerServiceOptions {
-  store: TimerStore;
+  store: Store;
   logger: Logger;
   metrics: Metrics;
   maxDelaySeconds: number;
@@ -57,7 +56,7 @@ export class TimerService {
     const plan = planTimer(request, now, this.options.maxDelaySeconds);
     const url = checkWebhookUrl(request.url);
     const timer: NewTimer = {
-      id: uuidv7(),
+      id: newId(),
       url,
       createdAt: new Date(now),
       fireAt: plan.fireAt,
@@ -68,7 +67,7 @@ export class TimerService {
     };
     if (idempotencyKey === null) {
       await this.options.targets.check(url);
-      await this.admitAndStore(timer, () => this.options.store.create(timer, signal));
+      await this.admitAndStore(timer, () => this.options.store.timers.create(timer, signal));
     } else {
       const earlier = await this.createOnce(timer, { owner: client.owner, key: idempotencyKey, body: request });
       if (earlier) return { timer: earlier, replayed: true };
@@ -92,7 +91,7 @@ export class TimerService {
 
   async get(rawId: string): Promise<Timer> {
     const id = normalizeId(rawId);
-    const record = id ? await this.options.store.find(id) : null;
+    const record = id ? await this.options.store.timers.find(id) : null;
     if (!record) throw new AppError('timer_not_found');
     return toView(record);
   }
@@ -101,7 +100,7 @@ export class TimerService {
     const limit = query.limit ?? 20;
     const beforeId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     // One extra row tells whether another page follows without a COUNT.
-    const rows = await this.options.store.list({ status: query.status, limit: limit + 1, beforeId });
+    const rows = await this.options.store.timers.list({ status: query.status, limit: limit + 1, beforeId });
     const items = rows.slice(0, limit).map(toView);
     const next = rows.length > limit ? encodeCursor(items[items.length - 1].id) : null;
     return { items, next_cursor: next };
@@ -109,10 +108,10 @@ export class TimerService {
 
   async attempts(rawId: string, query: ListAttemptsQuery): Promise<AttemptPage> {
     const id = normalizeId(rawId);
-    if (!id || !(await this.options.store.find(id))) throw new AppError('timer_not_found');
+    if (!id || !(await this.options.store.timers.find(id))) throw new AppError('timer_not_found');
     const limit = query.limit ?? 100;
     const afterLeaseToken = query.cursor === undefined ? undefined : decodeTokenCursor(query.cursor);
-    const rows = await this.options.store.attempts({ timerId: id, limit: limit + 1, afterLeaseToken });
+    const rows = await this.options.store.attempts.list({ timerId: id, limit: limit + 1, afterLeaseToken });
     const items = rows.slice(0, limit).map(toAttemptView);
     const next = rows.length > limit ? encodeCursor(String(items[items.length - 1].lease_token)) : null;
     return { items, next_cursor: next };
@@ -121,7 +120,7 @@ export class TimerService {
   async cancel(rawId: string): Promise<Timer> {
     const id = normalizeId(rawId);
     if (!id) throw new AppError('timer_not_found');
-    const result = await this.options.store.cancel(id);
+    const result = await this.options.store.timers.cancel(id);
     switch (result.outcome) {
       case 'not_found':
         throw new AppError('timer_not_found');
@@ -142,7 +141,7 @@ export class TimerService {
   async retry(rawId: string): Promise<Timer> {
     const id = normalizeId(rawId);
     if (!id) throw new AppError('timer_not_found');
-    const result = await this.options.store.replay(id);
+    const result = await this.options.store.timers.replay(id);
     switch (result.outcome) {
       case 'not_found':
         throw new AppError('timer_not_found');
@@ -171,10 +170,10 @@ export class TimerService {
     const { store } = this.options;
     let targetChecked = false;
     for (let round = 1; round <= IDEMPOTENCY_ROUNDS; round++) {
-      const existing = await store.findIdempotencyKey(key.owner, key.key);
+      const existing = await store.timers.findIdempotencyKey(key.owner, key.key);
       if (existing?.live) {
         if (existing.requestHash !== hash) throw new AppError('idempotency_key_reused');
-        const earlier = await store.find(existing.timerId);
+        const earlier = await store.timers.find(existing.timerId);
         if (!earlier) {
           throw new AppError(
             'idempotency_key_reused',
@@ -187,7 +186,7 @@ export class TimerService {
       if (!targetChecked) await this.options.targets.check(timer.url);
       targetChecked = true;
       const outcome = await this.admitAndStore(timer, () =>
-        store.createIdempotent(timer, { owner: key.owner, key: key.key, requestHash: hash }),
+        store.timers.createIdempotent(timer, { owner: key.owner, key: key.key, requestHash: hash }),
       );
       if (outcome === 'created') return null;
       this.options.quota?.forget(timer.id);

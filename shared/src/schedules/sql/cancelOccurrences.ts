@@ -7,7 +7,7 @@
  *
  * Parameters: scheduleId. Runs inside the caller's transaction, after the
  * schedule's own row was updated or deleted: on MySQL that UPDATE waited for any
- * controller holding the schedule (materializeOccurrences keeps it locked until
+ * controller holding the schedule (createOccurrences keeps it locked until
  * its timers are committed), so every occurrence it created is visible here.
  * Locks: the matched timers, for the length of the UPDATE; a claim holds its rows
  * until it has committed 'firing', so a timer is either canceled here or claimed,

@@ -25,7 +25,7 @@
  * a BEGIN IMMEDIATE. The lease and lease_token work exactly as on MySQL.
  *
  * attempts counts deliveries started in the current series: it is raised here,
- * and taken back by releaseTimers (or skipTimer) for a claim that never sent its
+ * and taken back by releaseUnsent (or skipTimer) for a claim that never sent its
  * request. The claim also hands the controller the timer's own delivery policy
  * (retry schedule, missed-fire policy), so no second read is needed. The
  * missed-fire policy is about the fire itself: it is handed over only while no

@@ -16,7 +16,7 @@ import { dialectOf } from '../../db/dialect';
 import { write } from '../../db/query';
 import type { AttemptRecord, ClaimRef } from '../types';
 import { claimFence } from './fence';
-import { withAttempts } from './insertAttempts';
+import { withAttempts } from '../../attempts/sql/insertAttempts';
 
 export async function completeFired(
   db: Knex,

@@ -6,7 +6,7 @@
  * dropped) may have committed: those timers are the controller's, under a lease,
  * yet it does not know them and will not send them, so they would wait for the
  * lease to run out. The controller compares this list with what it knows and
- * releases the rest (see Controller: claims in doubt).
+ * releases the rest (see the controller's claim/claimsInDoubt.ts).
  *
  * Parameters: owner. Locks: nothing (a plain read; the fenced release that may
  * follow locks). Reads timers_status_id for status = 'firing', a small range:

@@ -12,7 +12,7 @@ import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
 import { write } from '../../db/query';
 import type { AttemptRecord, ClaimRef } from '../types';
-import { withAttempts } from './insertAttempts';
+import { withAttempts } from '../../attempts/sql/insertAttempts';
 
 export async function scheduleRetry(
   db: Knex,

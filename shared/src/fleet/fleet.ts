@@ -1,0 +1,44 @@
+/**
+ * The controllers as a fleet: where each can be nudged (the controllers table,
+ * kept fresh by heartbeats), which one runs periodic maintenance this round, and
+ * what that maintenance deletes (finished timers past retention, expired
+ * Idempotency-Keys). Each query is its own file under sql/.
+ */
+import type { Knex } from 'knex';
+import { claimMaintenance } from './sql/claimMaintenance';
+import { listLiveControllers, registerController, removeController } from './sql/controllers';
+import { deleteExpiredKeys } from './sql/deleteExpiredKeys';
+import { deleteFinishedTimers } from './sql/deleteFinishedTimers';
+
+export class Fleet {
+  constructor(
+    private readonly db: Knex,
+    private readonly timeoutMs: number,
+  ) {}
+
+  register(controller: { id: string; endpoint: string }): Promise<void> {
+    return registerController(this.db, this.timeoutMs, controller);
+  }
+
+  /** Endpoints of the controllers whose heartbeat is younger than `staleAfterMs`. */
+  liveEndpoints(staleAfterMs: number): Promise<string[]> {
+    return listLiveControllers(this.db, this.timeoutMs, staleAfterMs);
+  }
+
+  remove(id: string): Promise<void> {
+    return removeController(this.db, this.timeoutMs, id);
+  }
+
+  /** True for the one caller that is to run the job `name` now (at most once per intervalMs). */
+  claimMaintenance(job: { name: string; runner: string; intervalMs: number }): Promise<boolean> {
+    return claimMaintenance(this.db, this.timeoutMs, job);
+  }
+
+  deleteFinishedTimers(batch: { retentionMs: number; limit: number }): Promise<number> {
+    return deleteFinishedTimers(this.db, this.timeoutMs, batch);
+  }
+
+  deleteExpiredIdempotencyKeys(limit: number): Promise<number> {
+    return deleteExpiredKeys(this.db, this.timeoutMs, limit);
+  }
+}

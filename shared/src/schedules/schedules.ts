@@ -1,0 +1,62 @@
+/**
+ * Recurring schedules: the api creates, reads, pauses, resumes and deletes them;
+ * controllers read the ones due soon, plan their occurrences, and write them as
+ * timers. Each query is its own file under sql/.
+ */
+import type { Knex } from 'knex';
+import { countSchedules } from './sql/countSchedules';
+import { createOccurrences } from './sql/createOccurrences';
+import { deleteSchedule } from './sql/deleteSchedule';
+import { DueSchedules, findDueSchedules } from './sql/findDueSchedules';
+import { findSchedule, listSchedules, ScheduleListQuery } from './sql/findSchedules';
+import { insertSchedule } from './sql/insertSchedule';
+import { pauseSchedule, resumeSchedule } from './sql/pauseSchedule';
+import type { NewSchedule, ScheduleAdvance, ScheduleChange, ScheduleRecord } from './types';
+
+export type { DueSchedules, ScheduleListQuery };
+
+export class Schedules {
+  constructor(
+    private readonly db: Knex,
+    private readonly timeoutMs: number,
+  ) {}
+
+  create(schedule: NewSchedule): Promise<void> {
+    return insertSchedule(this.db, this.timeoutMs, schedule);
+  }
+
+  find(id: string): Promise<ScheduleRecord | null> {
+    return findSchedule(this.db, this.timeoutMs, id);
+  }
+
+  list(query: ScheduleListQuery): Promise<ScheduleRecord[]> {
+    return listSchedules(this.db, this.timeoutMs, query);
+  }
+
+  pause(id: string): Promise<ScheduleChange> {
+    return pauseSchedule(this.db, this.timeoutMs, id);
+  }
+
+  resume(id: string, nextRunAt: Date | null): Promise<ScheduleChange> {
+    return resumeSchedule(this.db, this.timeoutMs, id, nextRunAt);
+  }
+
+  delete(id: string): Promise<boolean> {
+    return deleteSchedule(this.db, this.timeoutMs, id);
+  }
+
+  /** Schedules `owner` has, paused ones included (MAX_SCHEDULES_PER_KEY). */
+  count(owner: string): Promise<number> {
+    return countSchedules(this.db, this.timeoutMs, owner);
+  }
+
+  /** Up to `limit` schedules whose next occurrence is within `lookaheadMs`, soonest first; no locks. */
+  findDue(options: { limit: number; lookaheadMs: number }): Promise<DueSchedules> {
+    return findDueSchedules(this.db, this.timeoutMs, options);
+  }
+
+  /** Writes planned occurrences as timers; returns the ids of the schedules written (see createOccurrences). */
+  createOccurrences(advances: readonly ScheduleAdvance[]): Promise<string[]> {
+    return createOccurrences(this.db, this.timeoutMs, advances);
+  }
+}

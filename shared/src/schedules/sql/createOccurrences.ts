@@ -1,0 +1,112 @@
+/**
+ * createOccurrences: writes what a controller planned for schedules it read with
+ * findDueSchedules: their next occurrences as timers, and each schedule's new
+ * next_run_at. Exactly once however many controllers run.
+ *
+ * Parameters: advances, one per schedule: the schedule as read (its id, and the
+ * next_run_at it was read with, which fences this write; its url, owner and
+ * missed-fire rule, copied onto its timers), the occurrences to create (each with
+ * the timer id minted for it) and the next_run_at to move to.
+ *
+ * One transaction:
+ *   1. SELECT the schedules by primary key, `FOR UPDATE SKIP LOCKED`. Two
+ *      controllers never write the same schedule at once; the second skips it
+ *      instead of waiting. A schedule whose next_run_at is no longer the one
+ *      read (another controller advanced it, or it was paused or resumed since)
+ *      is left alone. The rows stay locked until COMMIT, which is what makes a
+ *      pause or a delete wait for the timers created here (see cancelOccurrences).
+ *   2. INSERT one timer per planned occurrence of the schedules kept, with
+ *      schedule_id, occurrence_at, and the schedule's missed-fire rule
+ *      (max_lateness_s): an occurrence the claim finds too late, such as the one
+ *      created to catch up after downtime, is then skipped like any timer. The
+ *      unique key timers_schedule_occurrence makes a second INSERT of an
+ *      occurrence a no-op (onConflictIgnore): whoever created it first won, and
+ *      that is fine. The lock and the fence make that rare; the key makes it
+ *      harmless (a paused and resumed schedule may plan an occurrence it created
+ *      before the pause, too).
+ *   3. UPDATE the kept schedules' next_run_at and last_occurrence_at, fenced
+ *      again on the next_run_at read: next_run_at only ever moves forward.
+ * Returns the ids of the schedules written (all of those locked and unchanged).
+ *
+ * SQLite: no SKIP LOCKED and none needed (one process, one connection, one
+ * transaction at a time: as good as BEGIN IMMEDIATE). ON CONFLICT DO NOTHING on
+ * the unique index does what the duplicate key does on MySQL.
+ */
+import type { Knex } from 'knex';
+import { DbTime, dialectOf } from '../../db/dialect';
+import { select, write } from '../../db/query';
+import type { ScheduleAdvance } from '../types';
+
+/** Occurrences per INSERT: 8 bound values each, far below every driver's limit. */
+const INSERT_SLICE = 500;
+
+export async function createOccurrences(
+  db: Knex,
+  timeoutMs: number,
+  advances: readonly ScheduleAdvance[],
+): Promise<string[]> {
+  if (advances.length === 0) return [];
+  const d = dialectOf(db);
+  return db.transaction(async (trx) => {
+    const locked = await select<{ id: string; next_run_at: DbTime | null }>(
+      trx,
+      timeoutMs,
+      `SELECT id, next_run_at FROM schedules
+       WHERE id IN (${advances.map(() => '?').join(', ')})
+       ${d.claimLock}`,
+      advances.map((a) => a.schedule.id),
+    );
+    const asRead = new Set(
+      locked.filter((r) => r.next_run_at !== null).map((r) => `${r.id} ${d.date(r.next_run_at!).getTime()}`),
+    );
+    const kept = advances.filter((a) => asRead.has(`${a.schedule.id} ${a.schedule.nextRunAt.getTime()}`));
+    if (kept.length === 0) return [];
+
+    const timers = kept.flatMap(({ schedule, occurrences }) => occurrences.map((o) => ({ schedule, ...o })));
+    // In slices, so no statement passes the drivers' limits on bound values (SQLite: 32,766).
+    for (let from = 0; from < timers.length; from += INSERT_SLICE) {
+      const slice = timers.slice(from, from + INSERT_SLICE);
+      await write(
+        trx,
+        timeoutMs,
+        `INSERT INTO timers
+           (id, url, status, fire_at, due_at, created_at, updated_at, owner, schedule_id, occurrence_at, max_lateness_s)
+         VALUES ${slice.map(() => `(?, ?, 'pending', ?, ?, ${d.now}, ${d.now}, ?, ?, ?, ?)`).join(', ')}
+         ${d.onConflictIgnore('schedule_id, occurrence_at')}`,
+        slice.flatMap(({ schedule, id, at }) => [
+          id,
+          schedule.url,
+          at,
+          at,
+          schedule.owner,
+          schedule.id,
+          at,
+          schedule.maxLatenessSeconds,
+        ]),
+      );
+    }
+
+    const moved = kept.map(({ schedule, occurrences, nextRunAt }) => ({
+      id: schedule.id,
+      from: schedule.nextRunAt,
+      next: nextRunAt,
+      last: occurrences.length > 0 ? occurrences[occurrences.length - 1].at : null,
+    }));
+    const cases = moved.map(() => 'WHEN ? THEN ?').join(' ');
+    await write(
+      trx,
+      timeoutMs,
+      `UPDATE schedules
+       SET next_run_at = CASE id ${cases} END,
+           last_occurrence_at = COALESCE(CASE id ${cases} END, last_occurrence_at),
+           updated_at = ${d.now}
+       WHERE (id, next_run_at) IN (${moved.map(() => '(?, ?)').join(', ')})`,
+      [
+        ...moved.flatMap((m) => [m.id, m.next]),
+        ...moved.flatMap((m) => [m.id, m.last]),
+        ...moved.flatMap((m) => [m.id, m.from]),
+      ],
+    );
+    return kept.map((a) => a.schedule.id);
+  });
+}

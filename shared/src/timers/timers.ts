@@ -1,0 +1,88 @@
+/**
+ * The timers as the api sees them: creating (concurrent creates coalesced into
+ * multi-row INSERTs), reading, listing, canceling, replaying, and the counts the
+ * dashboard and the pending-timer quota need. Each query is its own file under sql/.
+ */
+import type { Knex } from 'knex';
+import { Coalescer } from '../coalescer';
+import { cancelTimer } from './sql/cancelTimer';
+import { countByStatus } from './sql/countByStatus';
+import { countLiveTimers } from './sql/countLiveTimers';
+import { findDueSoon } from './sql/findDueSoon';
+import { findIdempotencyKey } from './sql/findIdempotencyKey';
+import { findTimer, listTimers, ListQuery } from './sql/findTimers';
+import { IdempotencyKey, insertIdempotentTimer } from './sql/insertIdempotentTimer';
+import { insertTimers, NewTimer } from './sql/insertTimers';
+import { replayTimer } from './sql/replayTimer';
+import type { CancelResult, IdempotencyRecord, ReplayResult, TimerRecord, TimerStatus } from './types';
+
+export type { IdempotencyKey, ListQuery, NewTimer };
+
+export class Timers {
+  private readonly creates: Coalescer<NewTimer>;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly timeoutMs: number,
+    createBatchSize = 500,
+  ) {
+    // Two INSERTs in flight: one commits while the next batch fills.
+    this.creates = new Coalescer((timers) => insertTimers(this.db, this.timeoutMs, timers), {
+      maxBatch: createBatchSize,
+      maxConcurrent: 2,
+    });
+  }
+
+  /**
+   * Resolves once the timer is committed. Aborting `signal` before the timer has
+   * gone out in an INSERT drops it (and rejects with the signal's reason); after
+   * that, the INSERT's outcome stands.
+   */
+  create(timer: NewTimer, signal?: AbortSignal): Promise<void> {
+    return this.creates.add(timer, signal);
+  }
+
+  /**
+   * Stores a timer with the Idempotency-Key it was created with, in its own
+   * transaction; 'taken' when another request holds the key.
+   */
+  createIdempotent(timer: NewTimer, key: IdempotencyKey): Promise<'created' | 'taken'> {
+    return insertIdempotentTimer(this.db, this.timeoutMs, timer, key);
+  }
+
+  findIdempotencyKey(owner: string, key: string): Promise<IdempotencyRecord | null> {
+    return findIdempotencyKey(this.db, this.timeoutMs, owner, key);
+  }
+
+  /** Timers `owner` created that are still to fire. */
+  countLive(owner: string): Promise<number> {
+    return countLiveTimers(this.db, this.timeoutMs, owner);
+  }
+
+  find(id: string): Promise<TimerRecord | null> {
+    return findTimer(this.db, this.timeoutMs, id);
+  }
+
+  list(query: ListQuery): Promise<TimerRecord[]> {
+    return listTimers(this.db, this.timeoutMs, query);
+  }
+
+  /** Timers per status, each counted up to `cap` (the dashboard). */
+  countByStatus(cap: number): Promise<Record<TimerStatus, number>> {
+    return countByStatus(this.db, this.timeoutMs, cap);
+  }
+
+  /** Pending timers, soonest due first (the dashboard). */
+  dueSoon(limit: number): Promise<TimerRecord[]> {
+    return findDueSoon(this.db, this.timeoutMs, limit);
+  }
+
+  cancel(id: string): Promise<CancelResult> {
+    return cancelTimer(this.db, this.timeoutMs, id);
+  }
+
+  /** A failed timer back to pending, due now, for a new series of attempts. */
+  replay(id: string): Promise<ReplayResult> {
+    return replayTimer(this.db, this.timeoutMs, id);
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The claimer: polls the database every POLL_INTERVAL_MS (sooner when nudged, or
+ * at once while batches come back full), claims due timers in batches under a
+ * lease, up to LOOKAHEAD_MS ahead of their time, and hands them to the wheel. It
+ * claims only what this process has room to hold (MAX_HELD), and backs off
+ * (capped, with jitter) while the database fails. A claim that failed may have
+ * committed anyway: claimsInDoubt.ts cleans that up before the next one.
+ */
+import { errorFields, exponentialDelay, isTransientDbError } from '@timer/shared';
+import type { Claims, Clock, Config, DbClock, Logger, Metrics } from '@timer/shared';
+import type { FencedWrites } from '../fenced/fencedWrites';
+import type { Held } from '../held';
+import { IterationResult, PollLoop } from '../pollLoop';
+import { ClaimsInDoubt } from './claimsInDoubt';
+import { Nudges } from './nudges';
+
+export interface ClaimerDeps {
+  config: Pick<
+    Config,
+    | 'controllerId'
+    | 'pollIntervalMs'
+    | 'lookaheadMs'
+    | 'claimBatchSize'
+    | 'leaseMs'
+    | 'dbRetryBaseMs'
+    | 'dbRetryMaxMs'
+    | 'nudgeMinIntervalMs'
+  >;
+  claims: Pick<Claims, 'claimDue' | 'heldBy'>;
+  writes: Pick<FencedWrites, 'releaseClaimedInDoubt'>;
+  logger: Logger;
+  metrics: Metrics;
+  clock: Clock;
+  dbClock: DbClock;
+  random?: () => number;
+  /** How many more timers this process may hold now. */
+  room: () => number;
+  /** Every timer this process knows it holds (for claims in doubt). */
+  knownIds: () => Set<string>;
+  /** Where claimed timers go: the wheel. */
+  hold: (timers: Held[]) => void;
+}
+
+export class Claimer {
+  private readonly loop: PollLoop;
+  private readonly nudges: Nudges;
+  private readonly inDoubt: ClaimsInDoubt;
+  /** The last claim came back full, or there was no room: claim again as soon as there is. */
+  private backlogged = false;
+  private databaseDown = false;
+
+  constructor(private readonly deps: ClaimerDeps) {
+    const { config, clock } = deps;
+    this.loop = new PollLoop({
+      intervalMs: config.pollIntervalMs,
+      clock,
+      iterate: () => this.claim(),
+      onError: (err, failures) => this.onError(err, failures),
+    });
+    // Early polls asked for by nudges start at least NUDGE_MIN_INTERVAL_MS apart.
+    this.nudges = new Nudges(clock, config.nudgeMinIntervalMs, () => this.loop.wake());
+    this.inDoubt = new ClaimsInDoubt({ ...deps, owner: config.controllerId });
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  /** Something new may be due before the next poll. */
+  nudge(): void {
+    this.nudges.nudge();
+  }
+
+  /** Delivery freed a slot: a claim that stopped for lack of room goes on. */
+  roomFreed(): void {
+    if (this.backlogged) this.loop.wake();
+  }
+
+  /** Stops claiming; waits for the claim under way. */
+  async stop(): Promise<void> {
+    this.nudges.stop();
+    await this.loop.stop();
+  }
+
+  private async claim(): Promise<IterationResult> {
+    const { config, claims, logger, metrics, dbClock } = this.deps;
+    const room = this.deps.room();
+    if (room <= 0) {
+      this.backlogged = true;
+      return 'idle';
+    }
+    await this.inDoubt.resolve();
+    const limit = Math.min(config.claimBatchSize, room);
+    // Read before the claim, so the lease end computed from it is never later than the database's.
+    const claimedAt = dbClock.now();
+    const endClaim = metrics.claimDuration.startTimer();
+    const claimed = await claims.claimDue({
+      owner: config.controllerId,
+      limit,
+      leaseMs: config.leaseMs,
+      lookaheadMs: config.lookaheadMs,
+    });
+    endClaim();
+    metrics.claimBatchSize.observe(claimed.length);
+    if (this.databaseDown) {
+      this.databaseDown = false;
+      logger.info('Database reachable again', { controllerId: config.controllerId });
+    }
+    this.deps.hold(
+      claimed.map((timer) => {
+        const dueMs = timer.dueAt.getTime();
+        return { timer, dueMs, leaseEndsMs: Math.max(dueMs, claimedAt) + config.leaseMs };
+      }),
+    );
+    this.backlogged = claimed.length === limit;
+    return this.backlogged ? 'again' : 'idle';
+  }
+
+  private onError(err: unknown, failures: number): number {
+    const { config, logger, metrics } = this.deps;
+    // Any failed claim may have been cut off after its COMMIT reached the server.
+    this.inDoubt.suspect();
+    const delayMs = exponentialDelay(failures, config.dbRetryBaseMs, config.dbRetryMaxMs, this.deps.random);
+    metrics.dbErrors.inc({ operation: 'claim' });
+    const fields = { controllerId: config.controllerId, failures, delayMs, ...errorFields(err) };
+    if (isTransientDbError(err)) {
+      this.databaseDown = true;
+      logger.warn('Database unavailable, backing off', fields);
+    } else {
+      logger.error('Claim failed', fields);
+    }
+    return delayMs;
+  }
+}

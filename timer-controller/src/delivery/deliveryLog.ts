@@ -1,0 +1,149 @@
+/**
+ * Everything delivery tells the world, in one place: a log line and a metric for
+ * each decision about a timer, and the periodic activity summary.
+ *
+ * At info level one line every ten seconds says what happened, instead of one
+ * line per delivered webhook: at thousands of deliveries a second a line each
+ * would cost more CPU than the deliveries. Each delivery is still logged at debug
+ * level, and every retry, failure, skip and hand-back at warn or info, with its
+ * timer id.
+ */
+import type { ClaimedTimer, Clock, Logger, Metrics, TimerHandle } from '@timer/shared';
+
+const SUMMARY_INTERVAL_MS = 10_000;
+
+export class DeliveryLog {
+  private counts = { delivered: 0, retried: 0, failed: 0 };
+  private summary: TimerHandle | null = null;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly metrics: Metrics,
+    private readonly clock: Clock,
+    private readonly controllerId: string,
+  ) {}
+
+  start(): void {
+    this.summary = this.clock.setTimer(
+      SUMMARY_INTERVAL_MS,
+      () => {
+        this.flush();
+        this.start();
+      },
+      { background: true },
+    );
+  }
+
+  stop(): void {
+    this.clock.clearTimer(this.summary);
+    this.summary = null;
+    this.flush();
+  }
+
+  /** The request left: how late it was after its due time (first attempts only count towards lateness). */
+  started(timer: ClaimedTimer, latenessMs: number): void {
+    if (timer.attempt === 1) this.metrics.fireLateness.observe(Math.max(0, latenessMs) / 1000);
+  }
+
+  delivered(timer: ClaimedTimer, status: number, latenessMs: number, durationMs: number): void {
+    this.metrics.webhookDuration.observe(durationMs / 1000);
+    this.metrics.webhooks.inc({ outcome: 'delivered' });
+    this.counts.delivered += 1;
+    // Checked first: building the fields of a line nobody reads costs more than the send itself.
+    if (this.logger.isDebugEnabled()) {
+      this.logger.debug('Webhook delivered', { ...this.fields(timer), status, latenessMs });
+    }
+  }
+
+  /** `detail`: what the client is not told (what a refused name resolved to), for the operator only. */
+  retrying(
+    timer: ClaimedTimer,
+    error: string,
+    delayMs: number,
+    durationMs: number | null,
+    detail: string | null,
+  ): void {
+    if (durationMs !== null) this.metrics.webhookDuration.observe(durationMs / 1000);
+    this.metrics.webhooks.inc({ outcome: 'retry' });
+    this.counts.retried += 1;
+    this.logger.warn('Webhook failed, will retry', {
+      ...this.fields(timer),
+      error,
+      ...(detail ? { detail } : {}),
+      delayMs,
+    });
+  }
+
+  gaveUp(
+    timer: ClaimedTimer,
+    error: string,
+    permanent: boolean,
+    durationMs: number | null,
+    detail: string | null,
+  ): void {
+    if (durationMs !== null) this.metrics.webhookDuration.observe(durationMs / 1000);
+    this.metrics.webhooks.inc({ outcome: 'failed' });
+    this.counts.failed += 1;
+    this.logger.warn('Webhook failed, giving up', {
+      ...this.fields(timer),
+      error,
+      ...(detail ? { detail } : {}),
+      permanent,
+    });
+  }
+
+  skipped(timer: ClaimedTimer, lateMs: number): void {
+    this.metrics.webhooks.inc({ outcome: 'skipped' });
+    this.logger.info('Timer too late under its missed-fire policy; skipped', {
+      timerId: timer.id,
+      lateMs: Math.round(lateMs),
+      maxLatenessMs: timer.maxLatenessMs,
+      controllerId: this.controllerId,
+    });
+  }
+
+  leaseTooShort(timers: readonly ClaimedTimer[]): void {
+    this.logger.warn('Lease too short to send; released', { controllerId: this.controllerId, ...ids(timers) });
+  }
+
+  handedBackByGate(timer: ClaimedTimer, reason: string): void {
+    this.logger.info('Timer handed back before sending', { ...this.fields(timer), reason });
+  }
+
+  abandoned(timers: readonly ClaimedTimer[]): void {
+    this.logger.warn('Shutdown grace over: released timers with requests still in flight', {
+      controllerId: this.controllerId,
+      ...ids(timers),
+    });
+  }
+
+  /** A bug in delivery itself, caught so that it stays one timer's problem. */
+  unexpected(timer: ClaimedTimer, err: unknown): void {
+    this.logger.error('Delivery failed unexpectedly; the timer is failed', {
+      ...this.fields(timer),
+      error: err instanceof Error ? err.stack : String(err),
+    });
+  }
+
+  private fields(timer: ClaimedTimer) {
+    // The attempt as the Timer-Attempt header and the history number it: it goes on across replays.
+    return { timerId: timer.id, attempt: timer.attemptNumber, controllerId: this.controllerId };
+  }
+
+  private flush(): void {
+    const { delivered, retried, failed } = this.counts;
+    if (delivered + retried + failed === 0) return;
+    this.logger.info('Webhook activity', {
+      controllerId: this.controllerId,
+      intervalS: SUMMARY_INTERVAL_MS / 1000,
+      delivered,
+      retried,
+      failed,
+    });
+    this.counts = { delivered: 0, retried: 0, failed: 0 };
+  }
+}
+
+function ids(timers: readonly ClaimedTimer[]) {
+  return { count: timers.length, timerIds: timers.slice(0, 20).map((t) => t.id) };
+}

@@ -1,0 +1,90 @@
+/**
+ * The one place a claimed timer becomes the request that delivers it: where it
+ * goes (read by the api's own rules, readWebhookUrl, and checked against
+ * WEBHOOK_TARGETS), its body, its headers, its signature. It may throw — a
+ * refused or unreadable target (a PermanentDeliveryError saying so), or anything
+ * a bad row or a bug can raise — and the attempt turns any throw into that
+ * timer's outcome; it never escapes to the wheel or the claim.
+ */
+import { checkUrlTarget, pathWithId, readWebhookUrl } from '@timer/shared';
+import type { ClaimedTimer, TargetPolicy, WebhookTarget } from '@timer/shared';
+import { PermanentDeliveryError } from './answers';
+import { signatureHeaders } from './signing';
+import { timerHeaders, webhookBody } from './webhookRequest';
+
+/** What the sender sends: everything decided, nothing left to compute. */
+export interface PreparedRequest {
+  origin: string;
+  path: string;
+  /** Flat name/value pairs, as undici takes them. */
+  headers: string[];
+  body: string;
+}
+
+/** WEBHOOK_SECRET (Standard Webhooks signing keys; none: not signed) and WEBHOOK_TARGETS. */
+export interface RequestOptions {
+  webhookSecrets?: readonly Buffer[];
+  /** Where webhooks may go; checked again on the address connected to. */
+  webhookTargets?: TargetPolicy;
+}
+
+const USER_AGENT = 'timer-service';
+const MAX_CACHED_TARGETS = 10_000;
+
+export class WebhookRequests {
+  /** A parsed target, or why this URL may not be sent to: most timers share a handful of receivers. */
+  private readonly targets = new Map<string, WebhookTarget | PermanentDeliveryError>();
+
+  constructor(private readonly options: RequestOptions) {}
+
+  /** `nowMs`: the host's time, for the signature's timestamp. */
+  prepare(timer: ClaimedTimer, nowMs: number): PreparedRequest {
+    const target = this.target(timer.url);
+    if (target instanceof PermanentDeliveryError) throw target;
+    const body = JSON.stringify(webhookBody(timer));
+    const headers = [
+      'content-type',
+      'application/json',
+      'idempotency-key',
+      timer.id,
+      'user-agent',
+      USER_AGENT,
+      ...timerHeaders(timer),
+    ];
+    if (target.authorization) headers.push('authorization', target.authorization);
+    const keys = this.options.webhookSecrets;
+    if (keys && keys.length > 0) headers.push(...signatureHeaders(keys, timer.id, body, nowMs));
+    return { origin: target.origin, path: pathWithId(target, timer.id), headers, body };
+  }
+
+  private target(url: string): WebhookTarget | PermanentDeliveryError {
+    let target = this.targets.get(url);
+    if (target === undefined) {
+      target = this.check(url);
+      if (this.targets.size >= MAX_CACHED_TARGETS) this.targets.clear();
+      this.targets.set(url, target);
+    }
+    return target;
+  }
+
+  /**
+   * A URL stored before the api read URLs by these rules (or written by hand) that
+   * they refuse fails its timer at once. Host names are checked when connecting;
+   * IP literals and ports here.
+   */
+  private check(url: string): WebhookTarget | PermanentDeliveryError {
+    const reading = readWebhookUrl(url);
+    if (!reading.ok) {
+      return new PermanentDeliveryError(`invalid webhook URL: ${reading.problem}`, { errorClass: 'invalid_request' });
+    }
+    if (this.options.webhookTargets) {
+      const verdict = checkUrlTarget(reading.target.url, this.options.webhookTargets);
+      if (verdict.outcome === 'refused') {
+        return new PermanentDeliveryError(`webhook target refused: ${verdict.reason}`, {
+          errorClass: 'target_refused',
+        });
+      }
+    }
+    return reading.target;
+  }
+}

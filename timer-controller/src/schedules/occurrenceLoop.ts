@@ -1,0 +1,114 @@
+/**
+ * The controller's second loop: every SCHEDULE_POLL_INTERVAL_MS it reads the
+ * schedules whose next occurrence falls within SCHEDULE_LOOKAHEAD_MS, plans
+ * their occurrences (occurrencePlanner.ts), and writes them as timers in one
+ * store call, which the claimer then fires like any other. Every controller
+ * runs one; the write's lock, its fence on next_run_at and the unique key on
+ * (schedule, occurrence) make each occurrence one timer however many do.
+ */
+import { errorFields, exponentialDelay, isTransientDbError } from '@timer/shared';
+import type { Clock, Config, Logger, Metrics, Schedules } from '@timer/shared';
+import { Nudges } from '../claim/nudges';
+import { IterationResult, PollLoop } from '../pollLoop';
+import { MAX_OCCURRENCES_PER_PASS, OccurrencePlanner } from './occurrencePlanner';
+
+export type OccurrenceConfig = Pick<
+  Config,
+  | 'controllerId'
+  | 'schedulePollIntervalMs'
+  | 'scheduleLookaheadMs'
+  | 'scheduleBatchSize'
+  | 'dbRetryBaseMs'
+  | 'dbRetryMaxMs'
+  | 'nudgeMinIntervalMs'
+>;
+
+export interface OccurrenceLoopDeps {
+  config: OccurrenceConfig;
+  store: { schedules: Pick<Schedules, 'findDue' | 'createOccurrences'> };
+  logger: Logger;
+  clock: Clock;
+  metrics: Metrics;
+  /** Called with the earliest occurrence created by a pass (database time, ms). */
+  onCreated?: (earliestMs: number) => void;
+  random?: () => number;
+}
+
+export class OccurrenceLoop {
+  private readonly loop: PollLoop;
+  private readonly nudges: Nudges;
+  private readonly planner: OccurrencePlanner;
+
+  constructor(private readonly deps: OccurrenceLoopDeps) {
+    this.planner = new OccurrencePlanner(deps.config.scheduleLookaheadMs, deps.logger);
+    this.loop = new PollLoop({
+      intervalMs: deps.config.schedulePollIntervalMs,
+      clock: deps.clock,
+      iterate: () => this.pass(),
+      onError: (err, failures) => this.onError(err, failures),
+    });
+    this.nudges = new Nudges(deps.clock, deps.config.nudgeMinIntervalMs, () => this.loop.wake());
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  /** A schedule was created or resumed with an occurrence near: look soon (nudges coalesce, as the claimer's do). */
+  nudge(): void {
+    this.nudges.nudge();
+  }
+
+  stop(): Promise<void> {
+    this.nudges.stop();
+    return this.loop.stop();
+  }
+
+  private async pass(): Promise<IterationResult> {
+    const { config, store, logger, metrics } = this.deps;
+    const { schedules, nowMs } = await store.schedules.findDue({
+      limit: config.scheduleBatchSize,
+      lookaheadMs: config.scheduleLookaheadMs,
+    });
+    const plans = schedules.map((schedule) => this.planner.plan(schedule, nowMs));
+    const written = new Set(await store.schedules.createOccurrences(plans.map((p) => p.advance)));
+    let created = 0;
+    let earliest = Infinity;
+    let capped = false;
+    for (const { advance, missedFrom } of plans) {
+      if (!written.has(advance.schedule.id)) continue;
+      const { occurrences, schedule } = advance;
+      created += occurrences.length;
+      if (occurrences.length > 0) earliest = Math.min(earliest, occurrences[0].at.getTime());
+      if (occurrences.length === MAX_OCCURRENCES_PER_PASS) capped = true;
+      if (missedFrom !== null) {
+        metrics.scheduleCatchUps.inc();
+        logger.warn('Schedule missed occurrences; creating only the latest', {
+          scheduleId: schedule.id,
+          missedFrom: new Date(missedFrom).toISOString(),
+          occurrenceAt: occurrences[0]?.at.toISOString(),
+          controllerId: config.controllerId,
+        });
+      }
+    }
+    metrics.scheduleOccurrences.inc(created);
+    if (created > 0) {
+      if (logger.isDebugEnabled()) {
+        logger.debug('Schedule occurrences created', { count: created, schedules: written.size });
+      }
+      this.deps.onCreated?.(earliest);
+    }
+    // Schedules another controller wrote first are not looked at again at once: their next_run_at moved on.
+    return written.size === config.scheduleBatchSize || capped ? 'again' : 'idle';
+  }
+
+  private onError(err: unknown, failures: number): number {
+    const { config, logger, metrics } = this.deps;
+    const delayMs = exponentialDelay(failures, config.dbRetryBaseMs, config.dbRetryMaxMs, this.deps.random);
+    metrics.dbErrors.inc({ operation: 'schedules' });
+    const fields = { controllerId: config.controllerId, failures, delayMs, ...errorFields(err) };
+    if (isTransientDbError(err)) logger.warn('Database unavailable for schedules, backing off', fields);
+    else logger.error('Creating schedule occurrences failed', fields);
+    return delayMs;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * timer-controller as a service: the controller (claim → wheel → delivery), the
+ * occurrence loop for schedules, the health server (and where nudges arrive),
+ * the heartbeat in the controllers table, and the retention cleanup. Returns how
+ * to stop them all, in order.
+ */
+import type { ServiceContext } from '@timer/shared';
+import { Controller } from './controller';
+import { startHealthServer } from './http/healthServer';
+import { Cleanup } from './maintenance/cleanup';
+import { advertisedEndpoint, keepRegistered } from './maintenance/heartbeat';
+import { OccurrenceLoop } from './schedules/occurrenceLoop';
+
+export async function startController(ctx: ServiceContext): Promise<() => Promise<void>> {
+  const { config, logger, store, clock, dbClock } = ctx;
+  const controller = new Controller(ctx);
+  const occurrences = new OccurrenceLoop({
+    ...ctx,
+    // An occurrence due before the claimer's next poll (a late one, after downtime) is claimed now.
+    onCreated: (earliestMs) => {
+      if (earliestMs - dbClock.now() < config.pollIntervalMs) controller.nudge();
+    },
+  });
+  const health = await startHealthServer({
+    store,
+    metrics: ctx.metrics,
+    port: config.controllerPort,
+    host: config.host,
+    headersTimeoutMs: config.headersTimeoutMs,
+    // The api nudges for a timer due soon, and for a schedule whose next occurrence is near.
+    onNudge: () => {
+      controller.nudge();
+      occurrences.nudge();
+    },
+  });
+  const endpoint = advertisedEndpoint(config.controllerAdvertiseUrl, config.host, health.port);
+  logger.info('Controller health server listening', { port: health.port, endpoint });
+  controller.start();
+  const cleanup = new Cleanup({
+    fleet: store.fleet,
+    logger,
+    clock,
+    controllerId: controller.id,
+    retentionDays: config.retentionDays,
+    intervalMs: config.cleanupIntervalMs,
+    batchSize: config.cleanupBatchSize,
+  });
+  cleanup.start();
+  occurrences.start();
+  const unregister = keepRegistered(store.fleet, { id: controller.id, endpoint }, logger, clock);
+  return async () => {
+    await unregister();
+    await cleanup.stop();
+    await occurrences.stop();
+    await controller.stop();
+    await health.close();
+  };
+}
