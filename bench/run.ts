@@ -8,7 +8,7 @@ import type { BenchOptions } from './common';
 import { Ceilings, measureCeilings } from './scenarios/ceilings';
 import { clients } from './scenarios/clients';
 import { create } from './scenarios/create';
-import { burst, controllers } from './scenarios/burst';
+import { burst, controllers, logging } from './scenarios/burst';
 import { steady } from './scenarios/steady';
 import { scale } from './scenarios/scale';
 import { fleet } from './scenarios/fleet';
@@ -29,6 +29,7 @@ const SCENARIOS: Record<string, Scenario> = {
   fleet,
   sqlite,
   nudge,
+  logging,
   // peers first: ours on MariaDB is measured beside the peers, and cost reuses that run.
   peers,
   cost,

@@ -50,7 +50,8 @@ it('a 10 s flood of nudges costs a bounded number of claims, and creates keep th
   ]);
   const claims = (await claimsSoFar(controllerUrl)) - claimsBefore;
 
-  expect(nudges).toBeGreaterThan(2000);
+  // A flood, even on a busy machine (a quiet one sends 7,000-8,000).
+  expect(nudges).toBeGreaterThan(500);
   expect(claims).toBeLessThanOrEqual(FLOOD_MS / SPACING_MS + FLOOD_MS / POLL_MS + 10);
   expect(percentile(busy, 99)).toBeLessThanOrEqual(2 * percentile(idle, 99) + 50);
   expect(controller.child.exitCode).toBeNull();

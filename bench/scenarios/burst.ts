@@ -11,14 +11,19 @@ import { waitFor } from '../../test/helpers/wait';
 import { BenchOptions, duplicates, lateness, round } from '../common';
 import type { Ceilings } from './ceilings';
 
-export async function measureBurst(count: number, controllerCount: number) {
+/** `env`: settings for the controllers beyond the defaults (LOG_LEVEL is info unless given). */
+export async function measureBurst(count: number, controllerCount: number, env: Record<string, string> = {}) {
   const t = await createTestDatabase('bench_burst');
   const receiver = await startReceiver(undefined, { light: true });
   const controllers = Array.from({ length: controllerCount }, (_, i) =>
-    spawnService('controller', { DATABASE_URL: t.url, CONTROLLER_ID: `burst-${i}` }),
+    spawnService('controller', { DATABASE_URL: t.url, CONTROLLER_ID: `burst-${i}`, ...env }),
   );
   try {
-    await Promise.all(controllers.map((c) => c.waitForLog('Controller started')));
+    // At LOG_LEVEL=warn there is no "Controller started" line: each registers itself in the table instead.
+    await waitFor('every controller registered', async () => {
+      const [rows] = await t.db.raw('SELECT COUNT(*) AS n FROM controllers');
+      return Number((rows as Array<{ n: number }>)[0].n) === controllerCount;
+    });
     const fireAt = new Date(Date.now() + 4000 + count / 5); // after the insert is surely done
     const ids = await insertTimersAt(t.db, count, receiver.url, fireAt);
     await waitFor('every timer delivered', () => receiver.distinct === count, {
@@ -76,5 +81,26 @@ export async function controllers({ quick }: BenchOptions, ceilings: Ceilings): 
     ceiling: { bare_receiver_rps: ceilings.bare_receiver_rps, cores: 2 },
     missing: curve.reduce((n, c) => n + c.missing, 0),
     duplicates: curve.reduce((n, c) => n + c.duplicates, 0),
+  };
+}
+
+/**
+ * logging: what the per-delivery log lines cost. The same burst twice in one run:
+ * at the default LOG_LEVEL=info (a "Webhook delivered" line each, up to
+ * DELIVERY_LOG_PER_SECOND, the rest counted) and at LOG_LEVEL=warn (no line for a
+ * delivery).
+ */
+export async function logging({ quick }: BenchOptions): Promise<Record<string, unknown>> {
+  const count = quick ? 2000 : 20_000;
+  const info = await measureBurst(count, 1, { LOG_LEVEL: 'info' });
+  const warn = await measureBurst(count, 1, { LOG_LEVEL: 'warn' });
+  return {
+    scenario: 'logging',
+    timers: count,
+    fires_per_second: { info_default: info.fires_per_second, warn: warn.fires_per_second },
+    ratio_info_to_warn: round(info.fires_per_second / warn.fires_per_second, 2),
+    missing: info.missing + warn.missing,
+    duplicates: info.duplicates + warn.duplicates,
+    settings: 'one controller, defaults (DELIVERY_LOG_PER_SECOND 100)',
   };
 }

@@ -90,6 +90,8 @@ export interface Config extends SecurityConfig {
   readonly nudgeMinIntervalMs: number;
   /** HTTP servers: a client must have sent its request headers within this. */
   readonly headersTimeoutMs: number;
+  /** Most "Webhook delivered" info lines a controller writes a second; the rest are counted. */
+  readonly deliveryLogPerSecond: number;
 }
 
 export class ConfigError extends Error {
@@ -311,6 +313,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     cleanupBatchSize: r.int('CLEANUP_BATCH_SIZE', 1000, 1, 10_000),
     nudgeMinIntervalMs: r.int('NUDGE_MIN_INTERVAL_MS', 50, 0, 10_000),
     headersTimeoutMs: r.int('HEADERS_TIMEOUT_MS', 10_000, 500, 600_000),
+    deliveryLogPerSecond: r.int('DELIVERY_LOG_PER_SECOND', 100, 0, 100_000),
     ...readSecurity(r, env),
   };
   if (config.retryMaxMs < config.retryBaseMs) {

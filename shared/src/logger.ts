@@ -6,7 +6,8 @@ import winston from 'winston';
 
 export type Logger = winston.Logger;
 
-export function createLogger(options: { level: string; service: string }): Logger {
+/** `stream`: where the lines go instead of stdout (tests read the real output from it). */
+export function createLogger(options: { level: string; service: string; stream?: NodeJS.WritableStream }): Logger {
   return winston.createLogger({
     level: options.level,
     defaultMeta: { service: options.service },
@@ -15,7 +16,9 @@ export function createLogger(options: { level: string; service: string }): Logge
       winston.format.errors({ stack: false }),
       winston.format.json(),
     ),
-    transports: [new winston.transports.Console()],
+    transports: [
+      options.stream ? new winston.transports.Stream({ stream: options.stream }) : new winston.transports.Console(),
+    ],
   });
 }
 

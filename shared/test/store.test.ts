@@ -15,7 +15,8 @@ describe.each(DIALECTS)('the store on %s', (dialect) => {
   let t: TestDatabase;
 
   beforeAll(async () => {
-    t = await createTestDatabase('store', {}, dialect);
+    // Hundreds of queries at once through a pool of 10: on a busy machine a connection can take seconds to free.
+    t = await createTestDatabase('store', { DB_ACQUIRE_TIMEOUT_MS: '30000' }, dialect);
   });
   afterAll(() => t.drop());
   beforeEach(() => t.db.raw('DELETE FROM timers'));

@@ -39,6 +39,7 @@ export type ControllerConfig = Pick<
   | 'shutdownGraceMs'
   | 'webhookSecrets'
   | 'webhookTargets'
+  | 'deliveryLogPerSecond'
   | 'nudgeMinIntervalMs'
 >;
 

@@ -46,10 +46,12 @@ export class Attempt {
   /** Starts the request now; settles once the outcome is handed to the fenced writes. Never rejects. */
   async run(): Promise<void> {
     const start = this.startNow();
+    let origin = '';
     try {
       let status: number;
       try {
         const request = this.prepare(start.hostMs);
+        origin = request.origin;
         try {
           this.sending = this.ctx.sender.send(request);
         } catch (err) {
@@ -59,7 +61,7 @@ export class Attempt {
       } catch (err) {
         return this.failed(err, start);
       }
-      this.delivered(status, start);
+      this.delivered(status, start, origin);
     } catch (err) {
       // A bug while handling the answer: the outcome is unknown, so the timer is failed
       // (with the error; a replay is the operator's call), never left firing for ever.
@@ -95,10 +97,10 @@ export class Attempt {
     return { dbMs: this.ctx.dbClock.now(), hostMs: this.ctx.clock.now() };
   }
 
-  private delivered(status: number, start: SendStart): void {
+  private delivered(status: number, start: SendStart, origin: string): void {
     const { timer, ctx } = this;
     const end = this.endNow();
-    ctx.log.delivered(timer, status, start.latenessMs, end.hostMs - start.hostMs);
+    ctx.log.delivered(timer, origin, status, start.latenessMs, end.hostMs - start.hostMs);
     ctx.writes.fired(timer, attemptRecord(timer, ctx.controllerId, start, end, 'delivered', { status }));
   }
 

@@ -31,6 +31,7 @@ export interface DeliveryDeps {
     | 'retryMaxMs'
     | 'webhookSecrets'
     | 'webhookTargets'
+    | 'deliveryLogPerSecond'
   >;
   /** HttpSender unless given (tests give a fake). */
   sender?: WebhookSender;
@@ -58,7 +59,7 @@ export class Delivery implements WheelSink {
   constructor(private readonly deps: DeliveryDeps) {
     const { config, clock } = deps;
     this.sender = deps.sender ?? new HttpSender({ ...config, clock });
-    this.log = new DeliveryLog(deps.logger, deps.metrics, clock, config.controllerId);
+    this.log = new DeliveryLog(deps.logger, deps.metrics, clock, config.controllerId, config.deliveryLogPerSecond);
     const requests = new WebhookRequests(config);
     const { controllerId } = config;
     this.attempts = { ...deps, requests, sender: this.sender, log: this.log, retryDefaults: config, controllerId };

@@ -6,7 +6,7 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import { createSilentLogger, DbClock, loadConfig, Metrics } from '@timer/shared';
-import type { Config } from '@timer/shared';
+import type { Config, Logger } from '@timer/shared';
 import { Controller, DeliveryGate } from '@timer/controller';
 import { FakeClock } from '../../../test/helpers/fakeClock';
 import { FakeSender } from './fakeSender';
@@ -19,6 +19,7 @@ export interface FakeRigOptions {
   dbClock?: (host: FakeClock) => DbClock;
   gate?: DeliveryGate;
   metrics?: Metrics;
+  logger?: Logger;
 }
 
 export interface FakeRig {
@@ -48,7 +49,7 @@ export function fakeRig(env: Record<string, string> = {}, options: FakeRigOption
   const controller = new Controller({
     config,
     store: { claims: db },
-    logger: createSilentLogger(),
+    logger: options.logger ?? createSilentLogger(),
     clock,
     dbClock: options.dbClock?.(clock) ?? new DbClock(clock, dbAheadMs),
     sender,
