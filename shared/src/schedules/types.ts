@@ -43,6 +43,8 @@ export interface DueSchedule {
 export interface Occurrence {
   id: string;
   at: Date;
+  /** Set when the occurrence is recorded `skipped` instead of pending (never sent): why, for last_error. */
+  skipped?: string;
 }
 
 /** What a controller planned for one schedule it read: occurrences to create, and where it goes on. */

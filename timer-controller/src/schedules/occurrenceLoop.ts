@@ -7,10 +7,11 @@
  * (schedule, occurrence) make each occurrence one timer however many do.
  */
 import { errorFields, exponentialDelay, isTransientDbError } from '@timer/shared';
-import type { Clock, Config, Logger, Metrics, Schedules } from '@timer/shared';
+import type { Clock, Config, Logger, Metrics, Schedules, Timers } from '@timer/shared';
 import { Nudges } from '../claim/nudges';
 import { IterationResult, PollLoop } from '../pollLoop';
 import { MAX_OCCURRENCES_PER_PASS, OccurrencePlanner } from './occurrencePlanner';
+import { applyPendingQuota } from './occurrenceQuota';
 
 export type OccurrenceConfig = Pick<
   Config,
@@ -21,11 +22,12 @@ export type OccurrenceConfig = Pick<
   | 'dbRetryBaseMs'
   | 'dbRetryMaxMs'
   | 'nudgeMinIntervalMs'
+  | 'maxPendingPerKey'
 >;
 
 export interface OccurrenceLoopDeps {
   config: OccurrenceConfig;
-  store: { schedules: Pick<Schedules, 'findDue' | 'createOccurrences'> };
+  store: { schedules: Pick<Schedules, 'findDue' | 'createOccurrences'>; timers: Pick<Timers, 'countLive'> };
   logger: Logger;
   clock: Clock;
   metrics: Metrics;
@@ -71,6 +73,12 @@ export class OccurrenceLoop {
       lookaheadMs: config.scheduleLookaheadMs,
     });
     const plans = schedules.map((schedule) => this.planner.plan(schedule, nowMs));
+    await applyPendingQuota(plans, {
+      maxPendingPerKey: config.maxPendingPerKey,
+      countLive: (owner) => store.timers.countLive(owner),
+      logger,
+      controllerId: config.controllerId,
+    });
     const written = new Set(await store.schedules.createOccurrences(plans.map((p) => p.advance)));
     let created = 0;
     let earliest = Infinity;

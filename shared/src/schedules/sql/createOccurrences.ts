@@ -15,7 +15,9 @@
  *      read (another controller advanced it, or it was paused or resumed since)
  *      is left alone. The rows stay locked until COMMIT, which is what makes a
  *      pause or a delete wait for the timers created here (see cancelOccurrences).
- *   2. INSERT one timer per planned occurrence of the schedules kept, with
+ *   2. INSERT one timer per planned occurrence of the schedules kept (pending, or
+ *      `skipped` with its reason when the planner says so: an occurrence whose key
+ *      is at its MAX_PENDING_PER_KEY cap), with
  *      schedule_id, occurrence_at, and the schedule's missed-fire rule
  *      (max_lateness_s): an occurrence the claim finds too late, such as the one
  *      created to catch up after downtime, is then skipped like any timer. The
@@ -37,7 +39,7 @@ import { DbTime, dialectOf } from '../../db/dialect';
 import { select, write } from '../../db/query';
 import type { ScheduleAdvance } from '../types';
 
-/** Occurrences per INSERT: 8 bound values each, far below every driver's limit. */
+/** Occurrences per INSERT: 11 bound values each, far below every driver's limit. */
 const INSERT_SLICE = 500;
 
 export async function createOccurrences(
@@ -70,14 +72,17 @@ export async function createOccurrences(
         trx,
         timeoutMs,
         `INSERT INTO timers
-           (id, url, status, fire_at, due_at, created_at, updated_at, owner, schedule_id, occurrence_at, max_lateness_s)
-         VALUES ${slice.map(() => `(?, ?, 'pending', ?, ?, ${d.now}, ${d.now}, ?, ?, ?, ?)`).join(', ')}
+           (id, url, status, fire_at, due_at, last_error, created_at, updated_at, owner, schedule_id, occurrence_at,
+            max_lateness_s)
+         VALUES ${slice.map(() => `(?, ?, ?, ?, ?, ?, ${d.now}, ${d.now}, ?, ?, ?, ?)`).join(', ')}
          ${d.onConflictIgnore('schedule_id, occurrence_at')}`,
-        slice.flatMap(({ schedule, id, at }) => [
+        slice.flatMap(({ schedule, id, at, skipped }) => [
           id,
           schedule.url,
+          skipped === undefined ? 'pending' : 'skipped',
           at,
-          at,
+          skipped === undefined ? at : null,
+          skipped ?? null,
           schedule.owner,
           schedule.id,
           at,
