@@ -17,7 +17,7 @@ import type { Receiver } from '../helpers/receiver';
 import { waitFor } from '../helpers/wait';
 import { whileCreating } from './clients';
 import { ContainerState, docker, ROOT, serviceOf } from './compose';
-import { defineFleet, Fleet, jsonLogs, startFleetReceiver, unsigned, waitUntilHealthy } from './fleet';
+import { defineFleet, Fleet, jsonLogs, processOne, startFleetReceiver, unsigned, waitUntilHealthy } from './fleet';
 import { recordFigures, seconds } from './figures';
 import { PrometheusApi } from './prometheusApi';
 import { createTimerInSwaggerUi } from './swaggerUi';
@@ -103,6 +103,15 @@ it('brings every container to healthy: the database, the api and three controlle
       .map(serviceOf)
       .sort(),
   ).toEqual(['mysql', 'timer-api', ...Array<string>(CONTROLLERS).fill('timer-controller')]);
+  // In every service container, PID 1 is node itself (no init in front), running as `node`.
+  for (const c of containers.filter((x) => serviceOf(x).startsWith('timer-'))) {
+    const { uid, command } = await processOne(c.Id);
+    expect({ service: serviceOf(c), uid, command }).toEqual({
+      service: serviceOf(c),
+      uid: '1000',
+      command: ['node', `${serviceOf(c)}/dist/main.js`],
+    });
+  }
   // Keys are on: without one, the api refuses.
   const refused = await fetch(`${fleet.api.base}/timers`, { signal: AbortSignal.timeout(10_000) });
   expect(refused.status).toBe(401);
@@ -249,7 +258,7 @@ it('is scraped by Prometheus: the api and the three controllers up, the fired co
 it('loses nothing when a controller is killed mid-burst; only what it had in flight comes twice', async () => {
   // Answers take 300 ms, so the controllers hold requests open when one of them dies.
   receiver.respond = (d) => (d.path.startsWith('/hooks/kill/') ? { status: 200, delayMs: 300 } : 200);
-  const fireAt = new Date(Date.now() + 30_000);
+  const fireAt = new Date(Date.now() + 20_000);
   const ids = await fleet.api.createTimers(KILL_BURST, () => ({ fire_at: fireAt.toISOString(), url: urlFor('kill') }));
   await waitFor('the burst to be under way', () => countsById('kill').size >= KILL_BURST / 5, { timeoutMs: 60_000 });
 
@@ -298,8 +307,10 @@ it('loses nothing when a controller is killed mid-burst; only what it had in fli
   for (const id of twice) {
     const [first, second] = deliveriesOf('kill').filter((d) => d.id === id);
     const firstAttempt = Number(first.headers['timer-attempt']);
-    expect(killedAt - first.arrivedAt).toBeGreaterThanOrEqual(0);
-    expect(killedAt - first.arrivedAt).toBeLessThan(5000);
+    // Arrival times are taken by the receiver on this test's own event loop, so a
+    // request that reached it just before the kill may be stamped a little after.
+    expect(first.arrivedAt).toBeGreaterThan(killedAt - 5000);
+    expect(first.arrivedAt).toBeLessThan(killedAt + 1000);
     expect(Number(second.headers['timer-attempt'])).toBeGreaterThan(firstAttempt);
     const recorded = histories.get(id)!;
     expect(recorded.map((a) => a.attempt)).not.toContain(firstAttempt);

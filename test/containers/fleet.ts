@@ -9,7 +9,7 @@ import { Webhook } from 'standardwebhooks';
 import { freePort } from '../helpers/ports';
 import { Delivery, Receiver, startReceiver } from '../helpers/receiver';
 import { waitFor } from '../helpers/wait';
-import { ComposeProject, ContainerState, gatewayOf, removeAbandonedProjects, serviceOf } from './compose';
+import { ComposeProject, ContainerState, docker, gatewayOf, removeAbandonedProjects, serviceOf } from './compose';
 import { FleetApi } from './fleetApi';
 
 /** Every project these tests start is named `timer-ct-<pid>-<what>`. */
@@ -118,4 +118,15 @@ export async function jsonLogs(
     }
   }
   return { lines, notJson };
+}
+
+/** PID 1 of a running container: its user id and command line (read by node inside it). */
+export async function processOne(id: string): Promise<{ uid: string; command: string[] }> {
+  const script = [
+    "const fs = require('fs');",
+    "const uid = /^Uid:\\s+(\\d+)/m.exec(fs.readFileSync('/proc/1/status', 'utf8'))[1];",
+    "const command = fs.readFileSync('/proc/1/cmdline', 'utf8').split('\\0').filter(Boolean);",
+    'process.stdout.write(JSON.stringify({ uid, command }));',
+  ].join(' ');
+  return JSON.parse(await docker(['exec', id, 'node', '-e', script])) as { uid: string; command: string[] };
 }
