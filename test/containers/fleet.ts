@@ -130,3 +130,13 @@ export async function processOne(id: string): Promise<{ uid: string; command: st
   ].join(' ');
   return JSON.parse(await docker(['exec', id, 'node', '-e', script])) as { uid: string; command: string[] };
 }
+
+/** A controller's webhook requests open now (timers_webhooks_in_flight), read inside its container. */
+export async function inFlight(id: string): Promise<number> {
+  const script = [
+    "fetch('http://127.0.0.1:' + (process.env.CONTROLLER_PORT || 3001) + '/metrics')",
+    '.then((res) => res.text())',
+    '.then((text) => process.stdout.write(/^timers_webhooks_in_flight (\\S+)/m.exec(text)[1]));',
+  ].join('');
+  return Number(await docker(['exec', id, 'node', '-e', script]));
+}
