@@ -7,6 +7,8 @@
 #
 # Environment:
 #   REGISTRY      registry (and path) to prefix the image names with and push to; unset: no push
+#   NODE_IMAGE    the Node base image of both (default: the Dockerfiles' own, node:20-alpine);
+#                 any official Node 20 image works, e.g. node:20-bookworm-slim, or a mirror's copy
 #   DOCKER        the docker CLI to use (default: docker)
 #   BUILD_ARGS    extra arguments for every `docker build`, word-split (e.g. "--pull --no-cache")
 #
@@ -28,6 +30,9 @@ DOCKER="${DOCKER:-docker}"
 REGISTRY="${REGISTRY:-}"
 REGISTRY="${REGISTRY%/}"
 read -r -a build_args <<<"${BUILD_ARGS:-}"
+if [[ -n "${NODE_IMAGE:-}" ]]; then
+  build_args+=(--build-arg "NODE_IMAGE=${NODE_IMAGE}")
+fi
 
 step="reading the version from package.json"
 version="$(node -p "require('./package.json').version")"
@@ -53,7 +58,7 @@ services=(timer-api timer-controller)
 for service in "${services[@]}"; do
   image="${prefix}${service}"
   step="building ${service} (${service}/Dockerfile)"
-  echo "cicd: building ${image}:${version} and ${image}:${sha}"
+  echo "cicd: building ${image}:${version} and ${image}:${sha} on ${NODE_IMAGE:-the default Node image}"
   "${DOCKER}" build \
     --file "${service}/Dockerfile" \
     --tag "${image}:${version}" \

@@ -4,8 +4,12 @@
  * holds every port, health path, command and environment variable in them to what the
  * services actually do (the config module, the built entry points, the health routes).
  */
+import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { loadConfig, parseDatabaseUrl } from '@timer/shared';
 import {
   composeEnvironment,
@@ -15,6 +19,7 @@ import {
   durationSeconds,
   execForm,
   finalInstruction,
+  globalArgs,
   healthcheck,
   interpolate,
   npmCiArgs,
@@ -48,6 +53,31 @@ const CONTROLLER_SETTINGS = [
 ];
 
 const CONFIG_VARIABLES = configVariableNames();
+const run = promisify(execFile);
+
+/**
+ * Set by the compose file before the code reads them: the token the api and the
+ * controllers will share for their calls to each other (the change-until-sent work).
+ */
+const PASSED_AHEAD_OF_THE_CODE = ['INTERNAL_TOKEN'];
+
+/** The security settings (README, Security) each service must be given in production. */
+const SECURITY_SETTINGS = {
+  'timer-api': [
+    'API_KEYS',
+    'METRICS_PUBLIC',
+    'DOCS_PUBLIC',
+    'WEBHOOK_TARGETS',
+    'WEBHOOK_ALLOWED_PORTS',
+    'WEBHOOK_REQUIRE_DNS',
+    'RATE_LIMIT_PER_SECOND',
+    'RATE_LIMIT_BURST',
+    'TRUST_PROXY_HOPS',
+    'MAX_PENDING_PER_KEY',
+    'INTERNAL_TOKEN',
+  ],
+  'timer-controller': ['WEBHOOK_SECRET', 'WEBHOOK_TARGETS', 'WEBHOOK_ALLOWED_PORTS', 'INTERNAL_TOKEN'],
+} as const;
 
 /**
  * How long a controller may take to stop after SIGTERM: it waits up to
@@ -84,10 +114,41 @@ describe('docker-compose.yml', () => {
   const services = compose.services;
 
   it('builds each service from its own Dockerfile with the repository root as context', () => {
-    expect(Object.keys(services).sort()).toEqual(['mysql', 'timer-api', 'timer-controller']);
+    expect(Object.keys(services).sort()).toEqual(['mysql', 'prometheus', 'timer-api', 'timer-controller']);
     for (const service of SERVICES) {
-      expect(services[service].build).toEqual({ context: '.', dockerfile: `${service}/Dockerfile` });
+      expect(services[service].build).toMatchObject({ context: '.', dockerfile: `${service}/Dockerfile` });
     }
+  });
+
+  it("builds on NODE_IMAGE, by default the Dockerfiles' own base", () => {
+    for (const service of SERVICES) {
+      const { args } = services[service].build as { args: Record<string, string> };
+      expect(Object.keys(args)).toEqual(['NODE_IMAGE']);
+      expect(interpolate(args.NODE_IMAGE)).toBe(globalArgs(readDockerfile(`${service}/Dockerfile`)).NODE_IMAGE);
+      expect(interpolate(args.NODE_IMAGE, { NODE_IMAGE: 'node:20-bookworm-slim' })).toBe('node:20-bookworm-slim');
+    }
+  });
+
+  it('runs MySQL 8 unless MYSQL_IMAGE names another', () => {
+    const image = String(services.mysql.image);
+    expect(interpolate(image)).toMatch(/^mysql:8\./);
+    expect(interpolate(image, { MYSQL_IMAGE: 'mariadb:11' })).toBe('mariadb:11');
+  });
+
+  it.each(SERVICES)('passes the security settings through to %s, empty (the code default) unless set', (service) => {
+    const raw = services[service].environment as Record<string, string>;
+    for (const name of SECURITY_SETTINGS[service]) expect(raw[name]).toBe(`\${${name}:-}`);
+  });
+
+  it('turns API keys on for the api and signing on for the controllers when they are set', () => {
+    const key = 'tk_compose_0123456789abcdef';
+    const secret = `whsec_${Buffer.alloc(24, 7).toString('base64')}`;
+    const shell = { API_KEYS: key, WEBHOOK_SECRET: secret, WEBHOOK_TARGETS: 'public' };
+    const api = loadConfig(composeEnvironment(services['timer-api'], shell));
+    const controller = loadConfig(composeEnvironment(services['timer-controller'], shell));
+    expect(api.apiKeyDigests).toHaveLength(1);
+    expect(controller.webhookSecrets).toHaveLength(1);
+    expect([api.webhookTargets.mode, controller.webhookTargets.mode]).toEqual(['public', 'public']);
   });
 
   it('publishes the api on host port 80, mapped to the port the api listens on', () => {
@@ -105,7 +166,9 @@ describe('docker-compose.yml', () => {
 
   it.each(SERVICES)('sets only variables the config reads on %s, each to the code default', (service) => {
     const env = composeEnvironment(services[service]);
-    for (const name of Object.keys(env)) expect(CONFIG_VARIABLES).toContain(name);
+    for (const name of Object.keys(env)) {
+      if (!PASSED_AHEAD_OF_THE_CODE.includes(name)) expect(CONFIG_VARIABLES).toContain(name);
+    }
     expectCodeDefaults(env);
   });
 
@@ -133,7 +196,6 @@ describe('docker-compose.yml', () => {
   });
 
   it('starts the services once MySQL is healthy, and restarts them', () => {
-    expect(services.mysql.image).toMatch(/^mysql:8/);
     const check = services.mysql.healthcheck as { test: string[] };
     expect(check.test.join(' ')).toContain('mysqladmin ping');
     for (const service of SERVICES) {
@@ -144,7 +206,7 @@ describe('docker-compose.yml', () => {
 
   it('keeps the MySQL data in the named volume mysql-data', () => {
     expect(services.mysql.volumes).toEqual(['mysql-data:/var/lib/mysql']);
-    expect(Object.keys(compose.volumes ?? {})).toEqual(['mysql-data']);
+    expect(Object.keys(compose.volumes ?? {})).toEqual(['mysql-data', 'prometheus-data']);
     expect(text).toMatch(/#\s*- \.\/data\/mysql:\/var\/lib\/mysql/); // the documented bind-mount alternative
   });
 
@@ -157,6 +219,139 @@ describe('docker-compose.yml', () => {
 
   it('gives every variable it interpolates a default, so a bare `docker compose up` works', () => {
     expect(referencesWithoutDefault(text)).toEqual([]);
+  });
+});
+
+describe('the monitoring profile (deploy/prometheus, deploy/grafana)', () => {
+  const [compose] = readYaml('docker-compose.yml') as Array<{ services: Record<string, Record<string, unknown>> }>;
+  const prometheus = compose.services.prometheus;
+  const [config] = readYaml('deploy/prometheus/prometheus.yml') as Array<{
+    rule_files: string[];
+    scrape_configs: Array<{ job_name: string; dns_sd_configs: Array<{ names: string[]; type: string; port: number }> }>;
+  }>;
+  const [rules] = readYaml('deploy/prometheus/alerts.yml') as Array<{
+    groups: Array<{ rules: Array<{ alert: string; expr: string }> }>;
+  }>;
+  const [ruleTests] = readYaml('deploy/prometheus/alerts.test.yml') as Array<{
+    rule_files: string[];
+    tests: Array<{ alert_rule_test: Array<{ alertname: string; exp_alerts?: unknown[] }> }>;
+  }>;
+  const dashboard = JSON.parse(readRepoFile('deploy/grafana/timer-service.json')) as {
+    panels: Array<{ targets?: Array<{ expr: string }> }>;
+  };
+  const alerts = rules.groups.flatMap((g) => g.rules);
+  const dashboardQueries = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
+
+  /** The container paths compose mounts, by the repository file they come from. */
+  const mounts = Object.fromEntries(
+    (prometheus.volumes as string[])
+      .filter((v) => v.startsWith('./'))
+      .map((v) => {
+        const [source, target] = v.split(':');
+        return [source.slice(2), target];
+      }),
+  );
+
+  it('runs only with --profile monitoring; the services run without it', () => {
+    expect(prometheus.profiles).toEqual(['monitoring']);
+    for (const name of ['mysql', ...SERVICES]) expect(compose.services[name].profiles).toBeUndefined();
+    expect(interpolate(String(prometheus.image))).toMatch(/^prom\/prometheus:v\d/);
+    expect(interpolate(String(prometheus.image), { PROMETHEUS_IMAGE: 'mirror/prometheus:x' })).toBe(
+      'mirror/prometheus:x',
+    );
+  });
+
+  it('publishes its UI on the loopback interface only (it has no login)', () => {
+    expect((prometheus.ports as string[]).map((p) => interpolate(p))).toEqual(['127.0.0.1:9090:9090']);
+  });
+
+  it('loads the configuration and the rules the repository holds, read-only', () => {
+    expect(mounts).toEqual({
+      'deploy/prometheus/prometheus.yml': '/etc/prometheus/prometheus.yml',
+      'deploy/prometheus/alerts.yml': '/etc/prometheus/alerts.yml',
+    });
+    for (const volume of prometheus.volumes as string[]) {
+      if (volume.startsWith('./')) expect(volume.endsWith(':ro')).toBe(true);
+    }
+    expect(config.rule_files).toEqual(['/etc/prometheus/alerts.yml']);
+    expect(prometheus.command).toContain('--config.file=/etc/prometheus/prometheus.yml');
+  });
+
+  it('finds every replica of each service by its compose name, on the port the service listens on', () => {
+    const jobs = Object.fromEntries(config.scrape_configs.map((c) => [c.job_name, c.dns_sd_configs]));
+    expect(Object.keys(jobs).sort()).toEqual([...SERVICES]);
+    for (const service of SERVICES) {
+      expect(jobs[service]).toEqual([
+        expect.objectContaining({ names: [service], type: 'A', port: LISTEN[service].port }),
+      ]);
+      const env = composeEnvironment(compose.services[service]);
+      expect(env[LISTEN[service].portVariable]).toBe(String(LISTEN[service].port));
+    }
+  });
+
+  it('queries only metrics the services export', () => {
+    const exported = new Set(
+      [...readRepoFile('shared/src/metrics.ts').matchAll(/name: '(timers_\w+)'/g)].map((m) => m[1]),
+    );
+    const used = [...alerts.map((a) => a.expr), ...dashboardQueries].flatMap((expr) =>
+      [...expr.matchAll(/\b(timers_\w+)/g)].map((m) => m[1].replace(/_(bucket|count|sum)$/, '')),
+    );
+    expect(used.length).toBeGreaterThan(10);
+    for (const name of used) expect(exported).toContain(name);
+    // The jobs they select are the ones prometheus.yml scrapes.
+    for (const expr of [...alerts.map((a) => a.expr), ...dashboardQueries]) {
+      for (const m of expr.matchAll(/job=~?"([^"]+)"/g)) {
+        for (const job of m[1].split('|')) expect(SERVICES).toContain(job);
+      }
+    }
+  });
+
+  it('has unit tests in which every alert both fires and stays quiet', () => {
+    expect(ruleTests.rule_files).toEqual(['alerts.yml']);
+    const cases = ruleTests.tests.flatMap((t) => t.alert_rule_test);
+    for (const { alert } of alerts) {
+      const mine = cases.filter((c) => c.alertname === alert);
+      expect({ alert, fires: mine.some((c) => (c.exp_alerts ?? []).length > 0) }).toEqual({ alert, fires: true });
+      expect({ alert, quiet: mine.some((c) => (c.exp_alerts ?? []).length === 0) }).toEqual({ alert, quiet: true });
+    }
+    expect(alerts.map((a) => a.alert)).toEqual(
+      expect.arrayContaining([
+        'TimerControllersDown',
+        'TimerDeliveryFailuresRising',
+        'TimerFiringLate',
+        'TimerClaimsFailing',
+        'TimerDatabaseUnreachable',
+      ]),
+    );
+  });
+});
+
+describe('.cicd/.cicd.sh', () => {
+  /** The `docker build` arguments .cicd.sh passes, with a stand-in docker that only records them. */
+  async function buildArguments(env: Record<string, string>): Promise<string[][]> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'cicd-'));
+    try {
+      const docker = path.join(dir, 'docker');
+      await writeFile(docker, `#!/bin/sh\nprintf '%s\\n' "$*" >> "${dir}/calls"\n`, { mode: 0o755 });
+      await run('bash', [path.join(ROOT, '.cicd/.cicd.sh')], {
+        env: { PATH: process.env.PATH, DOCKER: docker, ...env },
+        cwd: ROOT,
+      });
+      const calls = (await readFile(path.join(dir, 'calls'), 'utf8')).trim().split('\n');
+      return calls.map((line) => line.split(' '));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it("builds both images on NODE_IMAGE when it is set, and on the Dockerfiles' default when not", async () => {
+    const withBase = await buildArguments({ NODE_IMAGE: 'node:20-bookworm-slim' });
+    expect(withBase.map((args) => args[args.indexOf('--file') + 1])).toEqual(SERVICES.map((s) => `${s}/Dockerfile`));
+    for (const args of withBase) {
+      expect(args[0]).toBe('build');
+      expect(args[args.indexOf('--build-arg') + 1]).toBe('NODE_IMAGE=node:20-bookworm-slim');
+    }
+    for (const args of await buildArguments({})) expect(args).not.toContain('--build-arg');
   });
 });
 
@@ -175,10 +370,20 @@ describe.each(SERVICES)('%s/Dockerfile', (service) => {
     expect(scripts[script]).toBe(cmd.join(' '));
   });
 
-  it('runs node as the non-root user `node`, under tini so SIGTERM reaches it', () => {
+  it('runs node as the non-root user `node`, as PID 1 with no wrapper (it handles SIGTERM itself)', () => {
     expect(finalInstruction(dockerfile, 'USER').args).toBe('node');
-    expect(execForm(finalInstruction(dockerfile, 'ENTRYPOINT').args)).toEqual(['/sbin/tini', '--']);
-    expect(dockerfile.inStage(-1).some((i) => i.keyword === 'RUN' && /apk add .*\btini\b/.test(i.args))).toBe(true);
+    // Empty: the base image's entry point (the official images' shell script) is dropped.
+    expect(execForm(finalInstruction(dockerfile, 'ENTRYPOINT').args)).toEqual([]);
+  });
+
+  it("builds every stage on NODE_IMAGE, using no distribution's package manager", () => {
+    expect(globalArgs(dockerfile).NODE_IMAGE).toMatch(/^node:20-/);
+    const froms = dockerfile.instructions.filter((i) => i.keyword === 'FROM');
+    expect(froms.length).toBeGreaterThan(1);
+    for (const from of froms) expect(from.args.split(' ')[0]).toBe('${NODE_IMAGE}');
+    for (const run of dockerfile.instructions.filter((i) => i.keyword === 'RUN')) {
+      expect(run.args).not.toMatch(/\b(apk|apt|apt-get|dpkg|yum|dnf|microdnf|zypper)\b/);
+    }
   });
 
   it(`checks /healthz on ${portVariable} (${port}), with node itself`, () => {

@@ -26,10 +26,10 @@ export function readYaml(relative: string): unknown[] {
     .filter((doc) => doc !== null && doc !== undefined);
 }
 
-/** The names shared/src/config.ts reads: `r.int('PORT', ...)`, `r.database('DATABASE_URL')`, ... */
+/** The names shared/src/config.ts reads: `r.int('PORT', ...)`, `r.secrets('WEBHOOK_SECRET')`, ... */
 export function configVariableNames(): Set<string> {
   const source = readRepoFile('shared/src/config.ts');
-  const names = [...source.matchAll(/\br\.(?:int|string|oneOf|database|url)\(\s*'([A-Z][A-Z0-9_]*)'/g)].map(
+  const names = [...source.matchAll(/\br\.(?:int|string|oneOf|database|url|secrets)\(\s*'([A-Z][A-Z0-9_]*)'/g)].map(
     (m) => m[1],
   );
   return new Set(names);
@@ -80,6 +80,16 @@ export function readDockerfile(relative: string): Dockerfile {
     stages,
     inStage: (stage) => instructions.filter((i) => i.stage === stageIndex(stage)),
   };
+}
+
+/** ARGs declared before the first FROM (usable in FROM lines), with their defaults. */
+export function globalArgs(dockerfile: Dockerfile): Record<string, string | undefined> {
+  const args: Record<string, string | undefined> = {};
+  for (const i of dockerfile.instructions.filter((x) => x.keyword === 'ARG' && x.stage < 0)) {
+    const [name, value] = i.args.split('=', 2);
+    args[name] = value;
+  }
+  return args;
 }
 
 /** The one instruction of a kind in the final stage (CMD, ENTRYPOINT, HEALTHCHECK, USER, ...). */
@@ -202,8 +212,11 @@ export function referencesWithoutDefault(text: string): string[] {
   return [...text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]);
 }
 
-/** A service's `environment`, as a map, interpolated as if no variable were set in the shell. */
-export function composeEnvironment(service: Record<string, unknown>): Record<string, string> {
+/** A service's `environment`, as a map, interpolated with `shell` as the variables set (default: none). */
+export function composeEnvironment(
+  service: Record<string, unknown>,
+  shell: Record<string, string | undefined> = {},
+): Record<string, string> {
   const raw = service.environment;
   const entries: Array<[string, string]> = Array.isArray(raw)
     ? (raw as string[]).map((line) => {
@@ -211,7 +224,7 @@ export function composeEnvironment(service: Record<string, unknown>): Record<str
         return [line.slice(0, at), line.slice(at + 1)];
       })
     : Object.entries((raw ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v ?? '')]);
-  return Object.fromEntries(entries.map(([k, v]) => [k, interpolate(v)]));
+  return Object.fromEntries(entries.map(([k, v]) => [k, interpolate(v, shell)]));
 }
 
 /** Compose duration ("45s", "1m30s") in seconds. */

@@ -113,5 +113,10 @@ export class Metrics {
 
   constructor({ processMetrics = true }: { processMetrics?: boolean } = {}) {
     if (processMetrics) collectDefaultMetrics({ register: this.registry });
+    // Every outcome and operation is exported from the start, at 0: a labelled series
+    // that first appears at 1 has no increase for rate() to see, so an alert on the
+    // first failed webhook or the first claim error would miss it.
+    for (const outcome of ['delivered', 'retry', 'failed', 'skipped']) this.webhooks.inc({ outcome }, 0);
+    for (const operation of ['api', 'claim', 'record', 'schedules']) this.dbErrors.inc({ operation }, 0);
   }
 }

@@ -13,6 +13,8 @@ export interface Delivery {
   search: string;
   headers: http.IncomingHttpHeaders;
   body: unknown;
+  /** The body as sent, for checking its signature. */
+  rawBody: string;
   arrivedAt: number;
 }
 
@@ -38,6 +40,8 @@ export interface ReceiverOptions {
    * body: for benchmarks, where the receiver shares the cores with what is measured.
    */
   light?: boolean;
+  /** The address to listen on (default 127.0.0.1), e.g. a container network's gateway. */
+  host?: string;
 }
 
 export async function startReceiver(
@@ -55,7 +59,16 @@ export async function startReceiver(
         const path = req.url ?? '';
         const query = path.indexOf('?');
         const id = path.slice(path.lastIndexOf('/', query < 0 ? undefined : query) + 1, query < 0 ? undefined : query);
-        deliveries.push({ id, method: '', path: '', search: '', headers: {}, body: null, arrivedAt: Date.now() });
+        deliveries.push({
+          id,
+          method: '',
+          path: '',
+          search: '',
+          headers: {},
+          body: null,
+          rawBody: '',
+          arrivedAt: Date.now(),
+        });
         perId.set(id, (perId.get(id) ?? 0) + 1);
         res.writeHead(200).end();
       });
@@ -81,6 +94,7 @@ export async function startReceiver(
         search: url.search,
         headers: req.headers,
         body,
+        rawBody: text,
         arrivedAt,
       };
       deliveries.push(delivery);
@@ -111,10 +125,11 @@ export async function startReceiver(
     });
   });
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve) => server.listen(0, host, () => resolve()));
   const { port } = server.address() as AddressInfo;
   const receiver: Receiver = {
-    url: `http://127.0.0.1:${port}/hooks`,
+    url: `http://${host}:${port}/hooks`,
     port,
     deliveries,
     respond,
