@@ -12,6 +12,7 @@ import { DbClock } from './db/dbClock';
 import { DatabaseInUseError, isDriverMissing, SqliteDriverError } from './db/sqlite';
 import { prepareDatabase } from './db/startup';
 import { createLogger, errorFields, Logger } from './logger';
+import { LocalControllers } from './fleet/local';
 import { Metrics } from './metrics';
 import { Store } from './store';
 
@@ -25,6 +26,8 @@ export interface ServiceContext {
   /** The database's clock, read locally: what fire_at and lateness are measured on. */
   dbClock: DbClock;
   metrics: Metrics;
+  /** Controllers in this process, for the api to call in-process (`npm start`). */
+  local?: LocalControllers;
 }
 
 /** Starts something and returns how to stop it. */
@@ -38,7 +41,7 @@ function isPlainStartError(err: unknown): err is Error {
 export async function runService(name: string, starters: Starter[], options: LoadOptions = {}): Promise<void> {
   let config: Config;
   try {
-    config = loadConfig(process.env, options);
+    config = loadConfig(process.env, { separateProcess: !options.standalone, ...options });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -100,7 +103,16 @@ export async function runService(name: string, starters: Starter[], options: Loa
       .catch((err) => logger.warn('Clock sync failed; using the skew measured at start', errorFields(err)));
     const stopSync = dbClock.keepInSync(db, config.dbQueryTimeoutMs, 30_000, logger);
     stops.push(async () => stopSync());
-    const ctx: ServiceContext = { config, logger, db, store, clock: systemClock, dbClock, metrics: new Metrics() };
+    const ctx: ServiceContext = {
+      config,
+      logger,
+      db,
+      store,
+      clock: systemClock,
+      dbClock,
+      metrics: new Metrics(),
+      local: new LocalControllers(),
+    };
     for (const start of starters) {
       if (stopping) return;
       stops.push(await start(ctx));

@@ -9,6 +9,7 @@ import {
   Config,
   DbClock,
   healthRoutes,
+  LocalControllers,
   Logger,
   LookupAll,
   Metrics,
@@ -18,7 +19,9 @@ import {
   Store,
 } from '@timer/shared';
 import { ApiKeys } from './domain/client';
+import { TimerChanges } from './domain/changes';
 import { DashboardService } from './domain/dashboard';
+import { ControllerHolders, Holders } from './domain/holders';
 import { ControllerNudger, Nudger } from './domain/nudger';
 import { PendingQuota, StorePendingQuota } from './domain/pendingQuota';
 import { ScheduleService } from './domain/schedules';
@@ -47,6 +50,9 @@ export interface AppDeps {
     | 'pollIntervalMs'
     | 'requestTimeoutMs'
     | 'scheduleLookaheadMs'
+    | 'leaseMs'
+    | 'internalToken'
+    | 'giveBackTimeoutMs'
     | keyof SecurityConfig
   >;
   store: Store;
@@ -54,6 +60,10 @@ export interface AppDeps {
   metrics?: Metrics;
   dbClock?: DbClock;
   nudger?: Nudger;
+  /** Asks a controller for a timer it holds; over HTTP (or in-process for `local`) by default. */
+  holders?: Holders;
+  /** Controllers in this process (`npm start`): nudged and asked in-process. */
+  local?: LocalControllers;
   /** The host clock: paces the rate limit. */
   clock?: Clock;
   /** Resolves webhook hosts for the WEBHOOK_TARGETS check at creation; dns.lookup by default. */
@@ -78,7 +88,9 @@ export function createApp({
   logger,
   metrics = new Metrics(),
   dbClock = new DbClock(systemClock),
-  nudger = new ControllerNudger(store.fleet, logger),
+  local,
+  nudger = new ControllerNudger(store.fleet, logger, config.internalToken, local),
+  holders,
   clock = systemClock,
   lookup,
   pendingQuota,
@@ -117,6 +129,28 @@ export function createApp({
     maxDelaySeconds: config.maxDelaySeconds,
     nudgeWithinMs: config.pollIntervalMs + NUDGE_MARGIN_MS,
   });
+  const changes = new TimerChanges({
+    store,
+    holders:
+      holders ??
+      new ControllerHolders({
+        fleet: store.fleet,
+        local,
+        internalToken: config.internalToken,
+        timeoutMs: config.giveBackTimeoutMs,
+        metrics,
+        logger,
+      }),
+    logger,
+    metrics,
+    dbClock,
+    nudger,
+    targets,
+    quota,
+    maxDelaySeconds: config.maxDelaySeconds,
+    nudgeWithinMs: config.pollIntervalMs + NUDGE_MARGIN_MS,
+    leaseMs: config.leaseMs,
+  });
   const schedules = new ScheduleService({
     store,
     logger,
@@ -141,7 +175,7 @@ export function createApp({
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Timer service API' }));
   // Relative, so that it holds behind a proxy that serves the api under a path prefix.
   app.get('/', (_req, res) => res.redirect(302, 'docs/'));
-  app.use(timerRoutes(service, config.bodyLimitBytes));
+  app.use(timerRoutes(service, changes, config.bodyLimitBytes));
   app.use(scheduleRoutes(schedules, config.bodyLimitBytes));
   app.use(dashboardRoutes(new DashboardService(store, dbClock)));
   app.all(['/', '/openapi.json'], methodNotAllowed(['GET']));

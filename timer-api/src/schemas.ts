@@ -134,6 +134,51 @@ export const CreateTimerRequest = Type.Object(
 );
 export type CreateTimerRequest = Static<typeof CreateTimerRequest>;
 
+/** A retry field in a PATCH: a value, or null for the service's setting again. */
+const patchRetryField = (limits: { minimum: number; maximum: number }, description: string) =>
+  Type.Optional(Type.Union([Type.Integer(limits), Type.Null()], { description }));
+
+export const PatchTimerRequest = Type.Object(
+  {
+    hours: delayPart('hours', 0),
+    minutes: delayPart('minutes', 5),
+    seconds: delayPart('seconds', 0),
+    fire_at: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description:
+          'The new fire time (RFC 3339 with an offset), instead of hours/minutes/seconds, which set it that long from now.',
+        examples: ['2026-11-22T18:45:00Z'],
+      }),
+    ),
+    url: Type.Optional(webhookUrl('the timer fires')),
+    retry: Type.Optional(
+      Type.Object(
+        {
+          max_attempts: patchRetryField(RETRY_LIMITS.maxAttempts, 'null: MAX_ATTEMPTS again.'),
+          base_ms: patchRetryField(RETRY_LIMITS.baseMs, 'null: RETRY_BASE_MS again.'),
+          max_ms: patchRetryField(RETRY_LIMITS.maxMs, 'null: RETRY_MAX_MS again.'),
+        },
+        {
+          additionalProperties: false,
+          description: 'Merged field by field into the stored policy; an absent field stays, null returns it to the default.',
+          examples: [{ max_attempts: 3, base_ms: null }],
+        },
+      ),
+    ),
+    ...missedFireRequest('the timer late'),
+  },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    description:
+      'What to change in a pending (or failed) timer; absent fields stay as they are. A 200 means the old version ' +
+      'will never be sent.',
+    examples: [{ minutes: 5 }, { fire_at: '2026-11-22T18:45:00Z', url: 'https://example.com/hooks/v2' }],
+  },
+);
+export type PatchTimerRequest = Static<typeof PatchTimerRequest>;
+
 const TimerStatus = Type.Union(
   TIMER_STATUSES.map((s) => Type.Literal(s)),
   {
@@ -180,6 +225,12 @@ export const Timer = Type.Object({
   ...missedFireView('The missed-fire policy.'),
   schedule_id: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
     description: 'The schedule this timer is an occurrence of; null for a timer created with POST /timers.',
+  }),
+  version: Type.Integer({
+    minimum: 1,
+    description:
+      '1 at creation; raised by PATCH, cancel and replay (never by claims or retries). The ETag is W/"{version}"; ' +
+      'deliveries carry it as Timer-Version.',
   }),
 });
 export type Timer = Static<typeof Timer>;

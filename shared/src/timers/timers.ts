@@ -6,15 +6,27 @@
 import type { Knex } from 'knex';
 import { Coalescer } from '../coalescer';
 import { cancelTimer } from './sql/cancelTimer';
+import { changeTimer } from './sql/changeTimer';
 import { countByStatus } from './sql/countByStatus';
 import { countLiveTimers } from './sql/countLiveTimers';
 import { findDueSoon } from './sql/findDueSoon';
+import { findHolder } from './sql/findHolder';
 import { findIdempotencyKey } from './sql/findIdempotencyKey';
 import { findTimer, listTimers, ListQuery } from './sql/findTimers';
 import { IdempotencyKey, insertIdempotentTimer } from './sql/insertIdempotentTimer';
 import { insertTimers, NewTimer } from './sql/insertTimers';
 import { replayTimer } from './sql/replayTimer';
-import type { CancelResult, IdempotencyRecord, ReplayResult, TimerRecord, TimerStatus } from './types';
+import type {
+  CancelResult,
+  ChangeFence,
+  ChangeResult,
+  IdempotencyRecord,
+  ReplayResult,
+  TimerChange,
+  TimerHolder,
+  TimerRecord,
+  TimerStatus,
+} from './types';
 
 export type { IdempotencyKey, ListQuery, NewTimer };
 
@@ -77,12 +89,23 @@ export class Timers {
     return findDueSoon(this.db, this.timeoutMs, limit);
   }
 
-  cancel(id: string): Promise<CancelResult> {
-    return cancelTimer(this.db, this.timeoutMs, id);
+  /** Who holds the timer, under which claim, and for how long (null: no such timer). */
+  holder(id: string): Promise<TimerHolder | null> {
+    return findHolder(this.db, this.timeoutMs, id);
   }
 
-  /** A failed timer back to pending, due now, for a new series of attempts. */
-  replay(id: string): Promise<ReplayResult> {
-    return replayTimer(this.db, this.timeoutMs, id);
+  /** Cancels the timer if it is still as `fence` says. */
+  cancel(id: string, fence: ChangeFence): Promise<CancelResult> {
+    return cancelTimer(this.db, this.timeoutMs, id, fence);
+  }
+
+  /** Applies a PATCH if the timer is still as `fence` says. */
+  change(id: string, change: TimerChange, fence: ChangeFence): Promise<ChangeResult> {
+    return changeTimer(this.db, this.timeoutMs, id, change, fence);
+  }
+
+  /** A failed timer (still at `version`) back to pending, due now, for a new series of attempts. */
+  replay(id: string, version: number): Promise<ReplayResult> {
+    return replayTimer(this.db, this.timeoutMs, id, version);
   }
 }

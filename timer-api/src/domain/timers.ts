@@ -1,8 +1,8 @@
 /**
  * The api's rules about timers: how a request becomes a timer, which URLs are
  * acceptable (and where they may point), who may have how many, what a repeated
- * Idempotency-Key gets, when a timer may be canceled or replayed, how pages are
- * cut. No HTTP, no SQL.
+ * Idempotency-Key gets, how pages are cut (changes.ts: what may change after).
+ * No HTTP, no SQL.
  */
 import { newId, readWebhookUrl } from '@timer/shared';
 import type { Clock, Logger, Metrics, NewTimer, Store } from '@timer/shared';
@@ -84,6 +84,7 @@ export class TimerService {
         msLeft: plan.fireAt.getTime() - now,
         retry: plan.retry,
         maxLatenessSeconds: plan.maxLatenessSeconds,
+        version: 1,
       }),
       replayed: false,
     };
@@ -115,46 +116,6 @@ export class TimerService {
     const items = rows.slice(0, limit).map(toAttemptView);
     const next = rows.length > limit ? encodeCursor(String(items[items.length - 1].lease_token)) : null;
     return { items, next_cursor: next };
-  }
-
-  async cancel(rawId: string): Promise<Timer> {
-    const id = normalizeId(rawId);
-    if (!id) throw new AppError('timer_not_found');
-    const result = await this.options.store.timers.cancel(id);
-    switch (result.outcome) {
-      case 'not_found':
-        throw new AppError('timer_not_found');
-      case 'not_cancelable':
-        throw new AppError(
-          'timer_not_cancelable',
-          `Only a pending timer can be canceled; this one is ${result.timer.status}.`,
-        );
-      case 'canceled':
-        this.options.metrics.timersCanceled.inc();
-        this.options.quota?.forget(id);
-        this.options.logger.info('Timer canceled', { timerId: id });
-        return toView(result.timer);
-    }
-  }
-
-  /** A failed timer back to pending, due now, with a fresh series of attempts. */
-  async retry(rawId: string): Promise<Timer> {
-    const id = normalizeId(rawId);
-    if (!id) throw new AppError('timer_not_found');
-    const result = await this.options.store.timers.replay(id);
-    switch (result.outcome) {
-      case 'not_found':
-        throw new AppError('timer_not_found');
-      case 'not_retryable':
-        throw new AppError(
-          'timer_not_retryable',
-          `Only a failed timer can be retried; this one is ${result.timer.status}.`,
-        );
-      case 'replayed':
-        this.options.nudger.nudge();
-        this.options.logger.info('Timer replayed', { timerId: id, lastError: result.timer.lastError });
-        return toView(result.timer);
-    }
   }
 
   /**

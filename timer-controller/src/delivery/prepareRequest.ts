@@ -10,7 +10,7 @@ import { checkUrlTarget, pathWithId, readWebhookUrl } from '@timer/shared';
 import type { ClaimedTimer, TargetPolicy, WebhookTarget } from '@timer/shared';
 import { PermanentDeliveryError } from './answers';
 import { signatureHeaders } from './signing';
-import { timerHeaders, webhookBody } from './webhookRequest';
+import { deliveryKey, timerHeaders, webhookBody } from './webhookRequest';
 
 /** What the sender sends: everything decided, nothing left to compute. */
 export interface PreparedRequest {
@@ -42,18 +42,19 @@ export class WebhookRequests {
     const target = this.target(timer.url);
     if (target instanceof PermanentDeliveryError) throw target;
     const body = JSON.stringify(webhookBody(timer));
+    const key = deliveryKey(timer);
     const headers = [
       'content-type',
       'application/json',
       'idempotency-key',
-      timer.id,
+      key,
       'user-agent',
       USER_AGENT,
       ...timerHeaders(timer),
     ];
     if (target.authorization) headers.push('authorization', target.authorization);
     const keys = this.options.webhookSecrets;
-    if (keys && keys.length > 0) headers.push(...signatureHeaders(keys, timer.id, body, nowMs));
+    if (keys && keys.length > 0) headers.push(...signatureHeaders(keys, key, body, nowMs));
     return { origin: target.origin, path: pathWithId(target, timer.id), headers, body };
   }
 

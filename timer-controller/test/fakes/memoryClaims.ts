@@ -28,6 +28,7 @@ export interface Row {
   lastError: string | null;
   retry: RetryPolicy;
   maxLatenessS: number | null;
+  version: number;
 }
 
 export interface NewRow {
@@ -36,6 +37,7 @@ export interface NewRow {
   url?: string;
   retry?: Partial<RetryPolicy>;
   maxLatenessS?: number | null;
+  version?: number;
 }
 
 type Method = keyof Pick<Claims, keyof Claims>;
@@ -61,6 +63,7 @@ export class MemoryClaims implements Pick<Claims, keyof Claims> {
       lockedBy: null,
       lastError: null,
       maxLatenessS: null,
+      version: 1,
       ...row,
       retry: { maxAttempts: null, baseMs: null, maxMs: null, ...row.retry },
     };
@@ -98,6 +101,7 @@ export class MemoryClaims implements Pick<Claims, keyof Claims> {
           leaseToken: r.leaseToken + 1,
           retry: r.retry,
           maxLatenessMs: r.maxLatenessS !== null && untried ? r.maxLatenessS * 1000 : null,
+          version: r.version,
         };
         Object.assign(r, {
           status: 'firing',

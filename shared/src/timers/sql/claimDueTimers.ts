@@ -50,6 +50,7 @@ interface DueRow {
   retry_base_ms: number | null;
   retry_max_ms: number | null;
   max_lateness_s: number | null;
+  version: number | string;
   /** 1 while nothing has failed and the timer was never replayed: the next delivery is the fire itself. */
   untried: number | string;
 }
@@ -65,7 +66,7 @@ export async function claimDueTimers(
       trx,
       timeoutMs,
       `SELECT id, url, fire_at, due_at, attempts, prior_attempts, lease_token,
-              max_attempts, retry_base_ms, retry_max_ms, max_lateness_s,
+              max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, version,
               CASE WHEN prior_attempts = 0 AND last_error IS NULL THEN 1 ELSE 0 END AS untried
        FROM timers
        WHERE due_at <= ${d.plus(d.now)}
@@ -97,6 +98,7 @@ export async function claimDueTimers(
       leaseToken: Number(r.lease_token) + 1,
       retry: { maxAttempts: r.max_attempts, baseMs: r.retry_base_ms, maxMs: r.retry_max_ms },
       maxLatenessMs: r.max_lateness_s !== null && Number(r.untried) === 1 ? r.max_lateness_s * 1000 : null,
+      version: Number(r.version),
     }));
   });
 }

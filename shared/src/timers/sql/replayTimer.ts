@@ -6,10 +6,13 @@
  * fired_at, last_error and the history are kept; lease_token is never reset, so
  * the next claim still fences out any straggler of an earlier one.
  *
- * Parameters: id. Locks: the timer's row, for the length of the UPDATE. The
- * `status = 'failed'` condition makes it race-free against a concurrent replay
- * (one changes the row, the other gets 409) and against the retention cleanup,
- * which deletes only rows it has locked.
+ * A replay raises the version: what is sent next is a new delivery series.
+ *
+ * Parameters: id, version (the one the api read, and If-Match compared). Locks:
+ * the timer's row, for the length of the UPDATE. The `status = 'failed'` and
+ * version conditions make it race-free against a concurrent replay or change
+ * (one changes the row, the other matches nothing and reads it again) and
+ * against the retention cleanup, which deletes only rows it has locked.
  */
 import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
@@ -17,19 +20,19 @@ import { write } from '../../db/query';
 import type { ReplayResult } from '../types';
 import { findTimer } from './findTimers';
 
-export async function replayTimer(db: Knex, timeoutMs: number, id: string): Promise<ReplayResult> {
+export async function replayTimer(db: Knex, timeoutMs: number, id: string, version: number): Promise<ReplayResult> {
   const d = dialectOf(db);
   const changed = await write(
     db,
     timeoutMs,
     `UPDATE timers
      SET status = 'pending', due_at = ${d.now}, prior_attempts = prior_attempts + attempts, attempts = 0,
-         locked_by = NULL, updated_at = ${d.now}
-     WHERE id = ? AND status = 'failed'`,
-    [id],
+         locked_by = NULL, version = version + 1, updated_at = ${d.now}
+     WHERE id = ? AND status = 'failed' AND version = ?`,
+    [id, version],
   );
   const timer = await findTimer(db, timeoutMs, id);
   if (!timer) return { outcome: 'not_found' };
   if (changed === 1) return { outcome: 'replayed', timer };
-  return { outcome: 'not_retryable', timer };
+  return { outcome: 'moved', timer };
 }

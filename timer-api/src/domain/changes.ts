@@ -1,0 +1,190 @@
+/**
+ * Changing a timer after it was created: PATCH, cancel, replay, under one
+ * contract. A 200 means the old version will never be sent. A pending (or, for
+ * PATCH and replay, failed) timer is changed by a write fenced by the version and
+ * status just read. A timer a controller holds ahead of its time is asked back
+ * from that controller first (holders.ts), and the write is fenced by its claim.
+ * 409 timer_started when its request has started or may have; 503
+ * holder_unreachable when its holder does not answer and its request cannot have
+ * started yet. If-Match makes each conditional on the version (412).
+ */
+import type { ChangeFence, Clock, Logger, Metrics, Store, TimerHolder, TimerRecord } from '@timer/shared';
+import { AppError } from '../errors';
+import type { PatchTimerRequest } from '../schemas';
+import { normalizeId } from './ids';
+import type { Holders } from './holders';
+import type { Nudger } from './nudger';
+import type { PendingQuota } from './pendingQuota';
+import { planPatch } from './timerPatch';
+import type { WebhookTargets } from './webhookTargets';
+import { IfMatch, matches } from './versions';
+
+export interface TimerChangesOptions {
+  store: Store;
+  holders: Holders;
+  logger: Logger;
+  metrics: Metrics;
+  dbClock: Clock;
+  nudger: Nudger;
+  targets: WebhookTargets;
+  quota?: PendingQuota;
+  maxDelaySeconds: number;
+  /** A timer due sooner than this is announced to the controllers. */
+  nudgeWithinMs: number;
+  /** LEASE_MS: a held timer's own due time is read back from its lease when its controller could not say. */
+  leaseMs: number;
+}
+
+/** Reads of the timer before giving up on one that keeps changing under the request. */
+const ROUNDS = 4;
+
+type Written = { outcome: 'done'; timer: TimerRecord } | { outcome: 'not_found' } | { outcome: 'moved' };
+
+export class TimerChanges {
+  constructor(private readonly options: TimerChangesOptions) {}
+
+  async cancel(rawId: string, ifMatch: IfMatch): Promise<TimerRecord> {
+    const id = idOf(rawId);
+    const timer = await this.apply(id, ifMatch, {
+      from: (status) => (status === 'pending' ? status : null),
+      refused: (status) =>
+        new AppError('timer_not_cancelable', `Only a pending timer can be canceled; this one is ${status}.`),
+      write: async (fence) => {
+        const result = await this.options.store.timers.cancel(id, fence);
+        return result.outcome === 'canceled' ? { outcome: 'done', timer: result.timer } : result;
+      },
+    });
+    this.options.metrics.timersCanceled.inc();
+    this.options.quota?.forget(id);
+    this.options.logger.info('Timer canceled', { timerId: id, version: timer.version });
+    return timer;
+  }
+
+  async change(rawId: string, request: PatchTimerRequest, ifMatch: IfMatch): Promise<TimerRecord> {
+    const id = idOf(rawId);
+    const { store, dbClock, maxDelaySeconds, targets } = this.options;
+    const current = await store.timers.find(id);
+    if (!current) throw new AppError('timer_not_found');
+    if (!matches(ifMatch, current.version)) throw new AppError('precondition_failed');
+    const change = planPatch(request, current, dbClock.now(), maxDelaySeconds);
+    if (change.url !== undefined) await targets.check(change.url);
+    const timer = await this.apply(id, ifMatch, {
+      from: (status) => {
+        if (status === 'pending') return status;
+        if (status !== 'failed') return null;
+        if (change.fireAt) {
+          throw new AppError(
+            'timer_not_changeable',
+            'A failed timer is sent again by POST /timers/{id}/retry, at once: its fire time cannot be changed.',
+          );
+        }
+        return status;
+      },
+      refused: (status) =>
+        new AppError('timer_not_changeable', `Only a pending or failed timer can be changed; this one is ${status}.`),
+      write: async (fence) => {
+        const result = await store.timers.change(id, change, fence);
+        return result.outcome === 'changed' ? { outcome: 'done', timer: result.timer } : result;
+      },
+    });
+    if (timer.status === 'pending' && timer.msLeft < this.options.nudgeWithinMs) this.options.nudger.nudge();
+    this.options.logger.info('Timer changed', {
+      timerId: id,
+      version: timer.version,
+      fields: Object.keys(request),
+      fireAt: timer.fireAt.toISOString(),
+    });
+    return timer;
+  }
+
+  /** A failed timer back to pending, due now, with a fresh series of attempts. */
+  async replay(rawId: string, ifMatch: IfMatch): Promise<TimerRecord> {
+    const id = idOf(rawId);
+    const timer = await this.apply(id, ifMatch, {
+      from: (status) => (status === 'failed' ? status : null),
+      refused: (status) =>
+        new AppError('timer_not_retryable', `Only a failed timer can be retried; this one is ${status}.`),
+      holdable: false,
+      write: async (fence) => {
+        const result = await this.options.store.timers.replay(id, fence.version);
+        return result.outcome === 'replayed' ? { outcome: 'done', timer: result.timer } : result;
+      },
+    });
+    this.options.nudger.nudge();
+    this.options.logger.info('Timer replayed', { timerId: id, version: timer.version, lastError: timer.lastError });
+    return timer;
+  }
+
+  /**
+   * Reads the timer, decides on the state it is in, and writes fenced by that
+   * state; a write that matches nothing (the timer moved on meanwhile) reads again.
+   */
+  private async apply(
+    id: string,
+    ifMatch: IfMatch,
+    rule: {
+      /** The fence's status for a timer in `status`, or null when it cannot be changed this way. */
+      from: (status: TimerRecord['status']) => 'pending' | 'failed' | null;
+      refused: (status: TimerRecord['status']) => AppError;
+      /** Whether a held timer may be asked back (not for a replay: only failed timers are replayed). */
+      holdable?: boolean;
+      write: (fence: ChangeFence) => Promise<Written>;
+    },
+  ): Promise<TimerRecord> {
+    for (let round = 1; round <= ROUNDS; round++) {
+      const holder = await this.options.store.timers.holder(id);
+      if (!holder) throw new AppError('timer_not_found');
+      if (!matches(ifMatch, holder.version)) throw new AppError('precondition_failed');
+      let fence: ChangeFence;
+      if (holder.status === 'firing' && rule.holdable !== false) {
+        fence = await this.takeBack(id, holder);
+      } else {
+        const from = rule.from(holder.status);
+        if (from === null) throw rule.refused(holder.status);
+        fence = { from, version: holder.version };
+      }
+      const written = await rule.write(fence);
+      if (written.outcome === 'not_found') throw new AppError('timer_not_found');
+      if (written.outcome === 'done') return written.timer;
+    }
+    throw new AppError('timer_busy', undefined, undefined, { retryAfterSeconds: 1 });
+  }
+
+  /** Asks the holder to give the timer back: the fence to write under, or the answer why not. */
+  private async takeBack(id: string, holder: TimerHolder): Promise<ChangeFence> {
+    const claim = { id, leaseToken: holder.leaseToken };
+    const answer = holder.lockedBy
+      ? await this.options.holders.giveBack(holder.lockedBy, claim)
+      : ({ outcome: 'unreachable', reason: 'no holder recorded' } as const);
+    const { version, leaseToken } = holder;
+    const { leaseMs } = this.options;
+    switch (answer.outcome) {
+      case 'given_back':
+        return { from: 'held', version, leaseToken, dueAt: answer.dueAt, leaseMs };
+      case 'not_held':
+        return { from: 'held', version, leaseToken, dueAt: null, leaseMs };
+      case 'started':
+        throw new AppError('timer_started');
+      case 'unreachable':
+        // Its request may have started: the SPEC's one window, where a second delivery is possible.
+        if (holder.unstartedForMs <= 0) throw new AppError('timer_started');
+        throw new AppError('holder_unreachable', undefined, undefined, {
+          retryAfterSeconds: retryAfterWithin(holder.leaseLeftMs),
+        });
+    }
+  }
+}
+
+/**
+ * A Retry-After no longer than what is left of the holder's lease (and at most 5
+ * s: the holder may be back sooner); 0 when under a second is left.
+ */
+export function retryAfterWithin(leaseLeftMs: number): number {
+  return Math.max(0, Math.min(5, Math.floor(leaseLeftMs / 1000)));
+}
+
+function idOf(rawId: string): string {
+  const id = normalizeId(rawId);
+  if (!id) throw new AppError('timer_not_found');
+  return id;
+}
