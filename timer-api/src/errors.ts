@@ -26,7 +26,8 @@ export const ERROR_CATALOGUE = {
   timer_not_changeable: { status: 409, message: 'Only a pending or failed timer can be changed.' },
   timer_started: {
     status: 409,
-    message: 'Its request has started, or may have started: a controller is sending it, or holds it and cannot be asked.',
+    message:
+      'Its request has started, or may have started: a controller is sending it, or holds it and cannot be asked.',
   },
   timer_not_retryable: { status: 409, message: 'Only a failed timer can be retried.' },
   idempotency_key_reused: {

@@ -161,7 +161,8 @@ export const PatchTimerRequest = Type.Object(
         },
         {
           additionalProperties: false,
-          description: 'Merged field by field into the stored policy; an absent field stays, null returns it to the default.',
+          description:
+            'Merged field by field into the stored policy; an absent field stays, null returns it to the default.',
           examples: [{ max_attempts: 3, base_ms: null }],
         },
       ),

@@ -174,7 +174,8 @@ export class Controller {
       void this.writes
         .releaseClaimedInDoubt([timer])
         .then((released) => {
-          if (released > 0) this.deps.logger.warn('Given-back timer not changed by the api; handed back', { timerId: timer.id });
+          if (released > 0)
+            this.deps.logger.warn('Given-back timer not changed by the api; handed back', { timerId: timer.id });
         })
         .catch(() => undefined);
     });

@@ -45,7 +45,10 @@ export async function startController(ctx: ServiceContext): Promise<() => Promis
   advertised = new AdvertisedCheck({ endpoint, controllerId: controller.id, clock, logger, metrics: ctx.metrics });
   await advertised.start();
   // Under `npm start` the api in this process asks this controller directly.
-  const unregisterLocal = ctx.local?.register(controller.id, { nudge, giveBack: (claim) => controller.giveBack(claim) });
+  const unregisterLocal = ctx.local?.register(controller.id, {
+    nudge,
+    giveBack: (claim) => controller.giveBack(claim),
+  });
   controller.start();
   const cleanup = new Cleanup({
     fleet: store.fleet,

@@ -6,7 +6,13 @@
  */
 import type { Knex } from 'knex';
 import { claimMaintenance } from './sql/claimMaintenance';
-import { findLiveController, listLiveControllers, LiveController, registerController, removeController } from './sql/controllers';
+import {
+  findLiveController,
+  listLiveControllers,
+  LiveController,
+  registerController,
+  removeController,
+} from './sql/controllers';
 import { deleteExpiredKeys } from './sql/deleteExpiredKeys';
 import { deleteFinishedTimers } from './sql/deleteFinishedTimers';
 

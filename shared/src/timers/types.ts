@@ -160,9 +160,7 @@ export type CancelResult =
   | { outcome: 'moved'; timer: TimerRecord };
 
 export type ChangeResult =
-  | { outcome: 'changed'; timer: TimerRecord }
-  | { outcome: 'not_found' }
-  | { outcome: 'moved'; timer: TimerRecord };
+  { outcome: 'changed'; timer: TimerRecord } | { outcome: 'not_found' } | { outcome: 'moved'; timer: TimerRecord };
 
 export type ReplayResult =
   | { outcome: 'replayed'; timer: TimerRecord }

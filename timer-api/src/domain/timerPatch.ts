@@ -61,7 +61,10 @@ function newFireTime(
   if (!hasDelay) return undefined;
   const total = (request.hours ?? 0) * 3600 + (request.minutes ?? 0) * 60 + (request.seconds ?? 0);
   if (total > maxDelaySeconds) {
-    problems.push({ path: 'body', message: `the total delay must be at most ${maxDelaySeconds} seconds, got ${total}` });
+    problems.push({
+      path: 'body',
+      message: `the total delay must be at most ${maxDelaySeconds} seconds, got ${total}`,
+    });
   }
   return nowMs + total * 1000;
 }

@@ -49,11 +49,15 @@ export async function startHealthServer(
   app.post('/timers/:id/give-back', internal, express.json({ limit: 1024 }), (req, res) => {
     const leaseToken = (req.body as { lease_token?: unknown } | undefined)?.lease_token;
     if (!Number.isSafeInteger(leaseToken) || (leaseToken as number) < 1) {
-      res.status(400).json({ error: { code: 'validation_failed', message: 'lease_token must be a positive integer.' } });
+      res
+        .status(400)
+        .json({ error: { code: 'validation_failed', message: 'lease_token must be a positive integer.' } });
       return;
     }
     const answer = options.giveBack({ id: String(req.params.id), leaseToken: leaseToken as number });
-    res.json(answer.outcome === 'given_back' ? { outcome: answer.outcome, due_at: answer.dueAt.toISOString() } : answer);
+    res.json(
+      answer.outcome === 'given_back' ? { outcome: answer.outcome, due_at: answer.dueAt.toISOString() } : answer,
+    );
   });
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'route_not_found', message: 'No such route.' } });

@@ -20,7 +20,13 @@ export class AdvertisedCheck {
   private stopped = false;
 
   constructor(
-    private readonly options: { endpoint: string; controllerId: string; clock: Clock; logger: Logger; metrics: Metrics },
+    private readonly options: {
+      endpoint: string;
+      controllerId: string;
+      clock: Clock;
+      logger: Logger;
+      metrics: Metrics;
+    },
   ) {}
 
   /** Checks once now (so /readyz is right from the start), then every HEARTBEAT_MS. */
@@ -36,7 +42,9 @@ export class AdvertisedCheck {
 
   /** Why the advertised address does not reach this process; null when it does. */
   problem(): string | null {
-    return this.failure === null ? null : `The advertised address ${this.options.endpoint} does not reach this controller: ${this.failure}`;
+    return this.failure === null
+      ? null
+      : `The advertised address ${this.options.endpoint} does not reach this controller: ${this.failure}`;
   }
 
   private schedule(): void {
@@ -60,7 +68,8 @@ export class AdvertisedCheck {
     }
     if (failure !== this.failure) {
       if (failure === null) logger.info('Advertised address reaches this controller', { endpoint });
-      else logger.error('Advertised address does not reach this controller', { endpoint, controllerId, reason: failure });
+      else
+        logger.error('Advertised address does not reach this controller', { endpoint, controllerId, reason: failure });
     }
     this.failure = failure;
     metrics.advertisedReachable.set(failure === null ? 1 : 0);

@@ -27,7 +27,10 @@ export function releaseHeldSet(fence: ChangeFence): string {
  * controller reported, else read back from the lease (due_at − leaseMs, or now),
  * as releaseUnsent does.
  */
-export function heldDueAt(d: Dialect, fence: Extract<ChangeFence, { from: 'held' }>): { sql: string; bindings: unknown[] } {
+export function heldDueAt(
+  d: Dialect,
+  fence: Extract<ChangeFence, { from: 'held' }>,
+): { sql: string; bindings: unknown[] } {
   if (fence.dueAt) return { sql: '?', bindings: [fence.dueAt] };
   return { sql: d.greatest(d.now, d.minus('due_at')), bindings: [d.duration(fence.leaseMs)] };
 }

@@ -48,12 +48,11 @@ export async function changeTimer(
   if (fence.from === 'held') sets.push(`status = 'pending'`, 'locked_by = NULL');
   const where = changeFenceWhere(fence);
   const changed = await retryOnDeadlock(() =>
-    write(
-      db,
-      timeoutMs,
-      `UPDATE timers SET ${sets.join(', ')}${releaseHeldSet(fence)} WHERE id = ? AND ${where.sql}`,
-      [...bindings, id, ...where.bindings],
-    ),
+    write(db, timeoutMs, `UPDATE timers SET ${sets.join(', ')}${releaseHeldSet(fence)} WHERE id = ? AND ${where.sql}`, [
+      ...bindings,
+      id,
+      ...where.bindings,
+    ]),
   );
   const timer = await findTimer(db, timeoutMs, id);
   if (!timer) return { outcome: 'not_found' };
