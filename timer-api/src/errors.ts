@@ -56,7 +56,10 @@ export const ERROR_CATALOGUE = {
     message:
       'The controller holding this timer ahead of its time did not answer; nothing was changed. Retry after Retry-After.',
   },
-  timer_busy: { status: 503, message: 'The timer kept changing while this request ran; nothing was changed. Retry.' },
+  contended: {
+    status: 503,
+    message: 'The timer or schedule kept changing while this request ran; nothing was changed. Retry.',
+  },
   internal_error: { status: 500, message: 'Something went wrong on our side.' },
 } as const;
 

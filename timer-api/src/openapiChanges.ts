@@ -39,7 +39,7 @@ const holderErrors = {
       'The controller holding the timer ahead of its time did not answer (Retry-After is no longer than what is ' +
         'left of its lease), the timer kept changing, or the database is unreachable. Nothing was changed.',
       'holder_unreachable',
-      'timer_busy',
+      'contended',
       'service_unavailable',
       'request_timeout',
     ),

@@ -329,6 +329,27 @@ export const CreateScheduleRequest = Type.Object(
 );
 export type CreateScheduleRequest = Static<typeof CreateScheduleRequest>;
 
+export const PatchScheduleRequest = Type.Object(
+  {
+    cron: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_CRON_LENGTH, examples: ['0 9 * * MON-FRI'] })),
+    timezone: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone.', examples: ['Europe/Berlin'] }),
+    ),
+    url: Type.Optional(webhookUrl('an occurrence fires')),
+    ...missedFireRequest('an occurrence late'),
+  },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    description:
+      'What to change in a schedule; absent fields stay. The next occurrence is recomputed from the new rule. ' +
+      'Occurrences already created as timers (up to SCHEDULE_LOOKAHEAD_MS ahead) keep what they had: change or ' +
+      'cancel those with /timers/{id}.',
+    examples: [{ cron: '0 9 * * MON-FRI', timezone: 'Europe/Berlin' }],
+  },
+);
+export type PatchScheduleRequest = Static<typeof PatchScheduleRequest>;
+
 export const Schedule = Type.Object({
   id: Type.String({ format: 'uuid', description: 'Time-ordered UUID (v7).' }),
   cron: Type.String(),

@@ -377,6 +377,13 @@ describe('through Prism, every answer is one the document describes', () => {
       await expectValid(action, post(`/schedules/${id}/${action}`), 200);
       await expectValid(`${action} an unknown schedule`, post(`/schedules/${UNKNOWN_ID}/${action}`), 404);
     }
+    await expectValid(
+      'change a schedule',
+      patch(`/schedules/${id}`, { cron: '0 9 * * MON-FRI', on_late: 'fire' }),
+      200,
+    );
+    await expectValid('change an unknown schedule', patch(`/schedules/${UNKNOWN_ID}`, { url: HOOK_URL }), 404);
+    await expectValid('change to an expression that is not cron', patch(`/schedules/${id}`, { cron: '* *' }), 400);
     await expectValid('delete a schedule', del(`/schedules/${other}`), 204);
     await expectValid('delete it again', del(`/schedules/${other}`), 404);
     await expectValid('the dashboard, with schedules', get('/ui/api/overview'), 200);
@@ -450,7 +457,7 @@ describe.each(INVALID_ON_PURPOSE)('a request invalid on purpose: $name', ({ name
 const NOT_SENT: ErrorCode[] = [
   'bad_request',
   // Needs a timer that changes under four reads in a row.
-  'timer_busy',
+  'contended',
   'webhook_host_unresolvable',
   'route_not_found',
   'method_not_allowed',

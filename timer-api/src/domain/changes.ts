@@ -147,7 +147,7 @@ export class TimerChanges {
       if (written.outcome === 'not_found') throw new AppError('timer_not_found');
       if (written.outcome === 'done') return written.timer;
     }
-    throw new AppError('timer_busy', undefined, undefined, { retryAfterSeconds: 1 });
+    throw new AppError('contended', undefined, undefined, { retryAfterSeconds: 1 });
   }
 
   /** Asks the holder to give the timer back: the fence to write under, or the answer why not. */

@@ -91,8 +91,8 @@ function mergeRetry(
  * request leaves the rule alone. max_lateness_seconds alone changes how late a
  * timer that already skips may be; on_late "skip" alone keeps a stored bound.
  */
-function newMissedFireRule(
-  request: PatchTimerRequest,
+export function newMissedFireRule(
+  request: Pick<PatchTimerRequest, 'on_late' | 'max_lateness_seconds'>,
   stored: number | null,
   problems: ErrorDetail[],
 ): number | null | undefined {
