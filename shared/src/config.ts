@@ -330,7 +330,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     nudgeMinIntervalMs: r.int('NUDGE_MIN_INTERVAL_MS', 50, 0, 10_000),
     headersTimeoutMs: r.int('HEADERS_TIMEOUT_MS', 10_000, 500, 600_000),
     deliveryLogPerSecond: r.int('DELIVERY_LOG_PER_SECOND', 100, 0, 100_000),
-    internalToken: readInternalToken(r, env, options),
+    internalToken: readInternalToken(r, options),
     giveBackTimeoutMs: r.int('GIVE_BACK_TIMEOUT_MS', 1000, 50, 60_000),
     ...readSecurity(r, env),
   };
@@ -370,8 +370,8 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
 }
 
 /** INTERNAL_TOKEN: checked here, never echoed back; required by a separate api or controller process. */
-function readInternalToken(r: Reader, env: Env, options: LoadOptions): string | null {
-  const raw = env.INTERNAL_TOKEN?.trim() ?? '';
+function readInternalToken(r: Reader, options: LoadOptions): string | null {
+  const raw = r.string('INTERNAL_TOKEN', '').trim();
   if (raw !== '' && !INTERNAL_TOKEN_PATTERN.test(raw)) {
     r.problems.push('INTERNAL_TOKEN must be 16 to 256 printable characters without spaces');
     return null;
