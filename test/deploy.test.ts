@@ -55,7 +55,6 @@ const CONTROLLER_SETTINGS = [
 const CONFIG_VARIABLES = configVariableNames();
 const run = promisify(execFile);
 
-
 /** The security settings (README, Security) each service must be given in production. */
 const SECURITY_SETTINGS = {
   'timer-api': [
