@@ -8,6 +8,9 @@
  * and when the holder is killed, the answer is 503 (its request cannot have
  * started) or 409 (it may have), never a 200 that the old version breaks.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { measureClockSkew, systemClock } from '@timer/shared';
 import { createTestDatabase, TestDatabase } from './helpers/db';
 import { killAll, ServiceProcess, spawnService, TEST_INTERNAL_TOKEN } from './helpers/processes';
@@ -164,6 +167,39 @@ describe('a timer a controller holds ahead of its time', () => {
     await waitFor('the old version to be sent', async () => (await statusOf(id)) === 'fired', { timeoutMs: 30_000 });
     expect(receiver.deliveries.filter((d) => d.id === id).map((d) => d.headers['timer-version'])).toEqual(['1']);
   }, 60_000);
+});
+
+describe('npm start (embedded, SQLite, no token)', () => {
+  it('asks its own controller in-process: a cancel 400 ms before due wins, a PATCH moves a held timer', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'timer-embedded-'));
+    try {
+      const service = spawnService('standalone', {
+        SQLITE_PATH: path.join(dir, 'timers.sqlite'),
+        INTERNAL_TOKEN: '',
+        ...CONTROLLER_ENV,
+      });
+      processes.push(service);
+      apiUrl = `http://127.0.0.1:${(await service.waitForLog('API listening')).port as number}`;
+      await service.waitForLog('Controller started');
+      const canceled = (await call('POST', '/timers', { seconds: 2, url: receiver.url })).body;
+      const moved = (await call('POST', '/timers', { seconds: 2, url: receiver.url })).body;
+      const dueMs = Date.parse(canceled.fire_at);
+
+      await sleepUntil(dueMs - 400);
+      const cancel = await call('DELETE', `/timers/${canceled.id}`);
+      const change = await call('PATCH', `/timers/${moved.id}`, { seconds: 1 });
+      expect([cancel.status, change.status]).toEqual([200, 200]);
+      await waitFor('the moved timer to fire', async () => (await statusOf(moved.id)) === 'fired', {
+        timeoutMs: 10_000,
+      });
+
+      expect(receiver.deliveries.map((d) => [d.id, d.headers['timer-version']])).toEqual([[moved.id, '2']]);
+      const metrics = await (await fetch(`${apiUrl}/metrics`)).text();
+      expect(Number(/timers_give_backs_total\{result="given_back"\} (\d+)/.exec(metrics)?.[1])).toBe(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("the controller's endpoints", () => {

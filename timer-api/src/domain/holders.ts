@@ -27,7 +27,13 @@ export interface Holders {
   giveBack(controllerId: string, claim: ClaimRef): Promise<HolderAnswer>;
 }
 
+/** How long a controller's endpoint is reused before it is read from the controllers table again. */
+const ENDPOINT_TTL_MS = 2000;
+
 export class ControllerHolders implements Holders {
+  /** Endpoints by controller id, with when each was read (a late cancel should not wait on a query). */
+  private readonly endpoints = new Map<string, { endpoint: string; readAt: number }>();
+
   constructor(private readonly options: HolderOptions) {}
 
   async giveBack(controllerId: string, claim: ClaimRef): Promise<HolderAnswer> {
@@ -46,7 +52,7 @@ export class ControllerHolders implements Holders {
   private async ask(controllerId: string, claim: ClaimRef): Promise<HolderAnswer> {
     const local = this.options.local?.get(controllerId);
     if (local) return local.giveBack(claim);
-    const endpoint = await this.options.fleet.endpointOf(controllerId, STALE_AFTER_MS);
+    const endpoint = await this.endpointOf(controllerId);
     if (!endpoint) return { outcome: 'unreachable', reason: 'not registered' };
     try {
       const res = await fetch(`${endpoint}/timers/${encodeURIComponent(claim.id)}/give-back`, {
@@ -57,12 +63,24 @@ export class ControllerHolders implements Holders {
       });
       if (res.status !== 200) {
         await res.body?.cancel();
+        this.endpoints.delete(controllerId);
         return { outcome: 'unreachable', reason: `HTTP ${res.status}` };
       }
       return readAnswer(await res.json());
     } catch (err) {
+      // Read again next time: the controller may have come back elsewhere.
+      this.endpoints.delete(controllerId);
       return { outcome: 'unreachable', reason: errorFields(err).error };
     }
+  }
+
+  private async endpointOf(controllerId: string): Promise<string | null> {
+    const cached = this.endpoints.get(controllerId);
+    if (cached && Date.now() - cached.readAt < ENDPOINT_TTL_MS) return cached.endpoint;
+    const endpoint = await this.options.fleet.endpointOf(controllerId, STALE_AFTER_MS);
+    if (endpoint) this.endpoints.set(controllerId, { endpoint, readAt: Date.now() });
+    else this.endpoints.delete(controllerId);
+    return endpoint;
   }
 }
 
