@@ -46,10 +46,7 @@ export type CreatedKey = Static<typeof CreatedKey>;
 export const ApiKeyList = Type.Object({ items: Type.Array(ApiKeyView) });
 export type ApiKeyList = Static<typeof ApiKeyList>;
 
-export const ListKeysQuery = Type.Object(
-  { tenant: Type.Optional(tenantName) },
-  { additionalProperties: false },
-);
+export const ListKeysQuery = Type.Object({ tenant: Type.Optional(tenantName) }, { additionalProperties: false });
 export type ListKeysQuery = Static<typeof ListKeysQuery>;
 
 const limit = (description: string) =>

@@ -157,7 +157,7 @@ export function createApp({
   app.use(timerRoutes(service, config.bodyLimitBytes));
   app.use(scheduleRoutes(schedules, config.bodyLimitBytes));
   app.use(dashboardRoutes(new DashboardService(store, dbClock)));
-  app.use(adminRoutes(new AdminService(store, ring, logger), config.bodyLimitBytes));
+  app.use(adminRoutes(new AdminService(store, logger, ring), config.bodyLimitBytes));
   app.all(['/', '/openapi.json'], methodNotAllowed(['GET']));
   app.use(routeNotFound);
   app.use(errorHandler(logger, metrics));

@@ -12,14 +12,15 @@ import type { KeyRing } from './keyRing';
 export class AdminService {
   constructor(
     private readonly store: Store,
-    private readonly ring: KeyRing,
     private readonly logger: Logger,
+    /** This api process's keys, which learn of a change at once (the CLI has none). */
+    private readonly ring?: Pick<KeyRing, 'remember' | 'forget'>,
   ) {}
 
   async createKey(tenant: string, scope: Scope, by: string): Promise<CreatedKey> {
     const made = makeApiKey();
     await this.store.tenants.addKey({ id: made.id, digest: made.digest, tenant, scope });
-    this.ring.remember(made.digest, { id: made.id, tenant, scope });
+    this.ring?.remember(made.digest, { id: made.id, tenant, scope });
     this.logger.info('API key created', { keyId: made.id, tenant, scope, by });
     const [record] = (await this.store.tenants.keys(tenant)).filter((k) => k.id === made.id);
     return { ...toKeyView(record), key: made.key };
@@ -33,7 +34,7 @@ export class AdminService {
   async revokeKey(idOrKey: string, by: string): Promise<ApiKeyView> {
     const id = keyIdFor(idOrKey);
     if (!(await this.store.tenants.revokeKey(id))) throw new AppError('key_not_found');
-    this.ring.forget(id);
+    this.ring?.forget(id);
     this.logger.info('API key revoked', { keyId: id, by });
     const [record] = (await this.store.tenants.keys()).filter((k) => k.id === id);
     return toKeyView(record);

@@ -102,13 +102,22 @@ export class TimerService {
     const limit = query.limit ?? 20;
     const beforeId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     // One extra row tells whether another page follows without a COUNT.
-    const rows = await this.options.store.timers.list({ status: query.status, limit: limit + 1, beforeId, tenant: sees });
+    const rows = await this.options.store.timers.list({
+      status: query.status,
+      limit: limit + 1,
+      beforeId,
+      tenant: sees,
+    });
     const items = rows.slice(0, limit).map(toView);
     const next = rows.length > limit ? encodeCursor(items[items.length - 1].id) : null;
     return { items, next_cursor: next };
   }
 
-  async attempts(rawId: string, query: ListAttemptsQuery, sees: string | null = OPEN_CLIENT.sees): Promise<AttemptPage> {
+  async attempts(
+    rawId: string,
+    query: ListAttemptsQuery,
+    sees: string | null = OPEN_CLIENT.sees,
+  ): Promise<AttemptPage> {
     const id = normalizeId(rawId);
     if (!id || !(await this.options.store.timers.find(id, sees))) throw new AppError('timer_not_found');
     const limit = query.limit ?? 100;

@@ -63,7 +63,11 @@ export function authenticate(ring: KeyRing, isPublic: (path: string) => boolean)
 function clientFor(grant: KeyGrant, named: string | undefined): Client {
   const base = { rateKey: grant.id, owner: grant.id, scope: grant.scope };
   if (named === undefined || named === grant.tenant) {
-    return { ...base, tenant: grant.tenant, sees: grant.scope === 'admin' && named === undefined ? null : grant.tenant };
+    return {
+      ...base,
+      tenant: grant.tenant,
+      sees: grant.scope === 'admin' && named === undefined ? null : grant.tenant,
+    };
   }
   if (grant.scope !== 'admin') {
     throw new AppError('insufficient_scope', `Only an admin key may act in another tenant (${TENANT_HEADER}).`);

@@ -10,9 +10,7 @@ export const name = '20261207001200_add_timers_tenant';
 
 export async function up(knex: Knex): Promise<void> {
   if (dialectOf(knex).name === 'sqlite') {
-    await knex.raw(
-      "ALTER TABLE timers ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default' CHECK (length(tenant) <= 64)",
-    );
+    await knex.raw("ALTER TABLE timers ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default' CHECK (length(tenant) <= 64)");
     return;
   }
   await knex.raw(

@@ -20,6 +20,17 @@ export async function insertSchedule(db: Knex, timeoutMs: number, s: NewSchedule
     `INSERT INTO schedules (id, owner, tenant, cron, timezone, url, paused, next_run_at, max_lateness_s, created_at,
                             updated_at)
      VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`,
-    [s.id, s.owner, s.tenant ?? DEFAULT_TENANT, s.cron, s.timezone, s.url, s.nextRunAt, s.maxLatenessSeconds ?? null, s.createdAt, s.createdAt],
+    [
+      s.id,
+      s.owner,
+      s.tenant ?? DEFAULT_TENANT,
+      s.cron,
+      s.timezone,
+      s.url,
+      s.nextRunAt,
+      s.maxLatenessSeconds ?? null,
+      s.createdAt,
+      s.createdAt,
+    ],
   );
 }

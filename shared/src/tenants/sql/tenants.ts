@@ -49,12 +49,7 @@ export async function listTenants(db: Knex, timeoutMs: number, name?: string): P
 }
 
 /** Sets the limits given (null: back to the service's default; absent: unchanged). */
-export async function setTenantLimits(
-  db: Knex,
-  timeoutMs: number,
-  name: string,
-  limits: TenantLimits,
-): Promise<void> {
+export async function setTenantLimits(db: Knex, timeoutMs: number, name: string, limits: TenantLimits): Promise<void> {
   const d = dialectOf(db);
   const sets: string[] = [];
   const bindings: unknown[] = [];

@@ -23,7 +23,8 @@ export async function countByStatus(
     db,
     timeoutMs,
     TIMER_STATUSES.map(
-      (_, i) => `SELECT ? AS status, COUNT(*) AS n FROM (SELECT 1 FROM timers WHERE status = ?${inTenant} LIMIT ?) AS s${i}`,
+      (_, i) =>
+        `SELECT ? AS status, COUNT(*) AS n FROM (SELECT 1 FROM timers WHERE status = ?${inTenant} LIMIT ?) AS s${i}`,
     ).join(' UNION ALL '),
     TIMER_STATUSES.flatMap((status) => (tenant === null ? [status, status, cap] : [status, status, tenant, cap])),
   );
