@@ -263,7 +263,10 @@ describe('the key ring', () => {
     expect(await keys.match(KEY)).toEqual({ id: keyIdOf(sha256Hex(KEY)), tenant: 'default', scope: 'write' });
   });
 
-  it.each(['', WRONG_KEY, KEY.toUpperCase(), ` ${KEY}`, sha256Hex(KEY), '\u0000'])('does not match %j', async (presented) => {
-    expect(await keys.match(presented)).toBeNull();
-  });
+  it.each(['', WRONG_KEY, KEY.toUpperCase(), ` ${KEY}`, sha256Hex(KEY), '\u0000'])(
+    'does not match %j',
+    async (presented) => {
+      expect(await keys.match(presented)).toBeNull();
+    },
+  );
 });
