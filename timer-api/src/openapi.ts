@@ -35,6 +35,8 @@ import {
   unavailable,
 } from './openapiParts';
 import { schedulePaths } from './openapiSchedules';
+import { adminPaths } from './openapiAdmin';
+import { ApiKeyList, ApiKeyView, CreatedKey, CreateKeyRequest, TenantList, TenantView } from './adminSchemas';
 
 export type { DocumentOptions };
 
@@ -308,6 +310,7 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         ),
       },
       ...schedulePaths(options),
+      ...adminPaths(options),
       '/ui/api/overview': {
         get: guarded(
           {
@@ -361,6 +364,12 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         Schedule,
         SchedulePage,
         DashboardOverview,
+        CreateKeyRequest,
+        ApiKeyView,
+        CreatedKey,
+        ApiKeyList,
+        TenantView,
+        TenantList,
         Error: ErrorResponse,
       }),
     },

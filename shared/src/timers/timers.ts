@@ -10,13 +10,13 @@ import { countByStatus } from './sql/countByStatus';
 import { countLiveTimers } from './sql/countLiveTimers';
 import { findDueSoon } from './sql/findDueSoon';
 import { findIdempotencyKey } from './sql/findIdempotencyKey';
-import { findTimer, listTimers, ListQuery } from './sql/findTimers';
+import { findTimer, listTimers, ListQuery, TenantView } from './sql/findTimers';
 import { IdempotencyKey, insertIdempotentTimer } from './sql/insertIdempotentTimer';
 import { insertTimers, NewTimer } from './sql/insertTimers';
 import { replayTimer } from './sql/replayTimer';
 import type { CancelResult, IdempotencyRecord, ReplayResult, TimerRecord, TimerStatus } from './types';
 
-export type { IdempotencyKey, ListQuery, NewTimer };
+export type { IdempotencyKey, ListQuery, NewTimer, TenantView };
 
 export class Timers {
   private readonly creates: Coalescer<NewTimer>;
@@ -59,8 +59,9 @@ export class Timers {
     return countLiveTimers(this.db, this.timeoutMs, owner);
   }
 
-  find(id: string): Promise<TimerRecord | null> {
-    return findTimer(this.db, this.timeoutMs, id);
+  /** The timer, if it exists and `tenant` (null: anyone) may see it. */
+  find(id: string, tenant: TenantView = null): Promise<TimerRecord | null> {
+    return findTimer(this.db, this.timeoutMs, id, tenant);
   }
 
   list(query: ListQuery): Promise<TimerRecord[]> {
@@ -68,21 +69,21 @@ export class Timers {
   }
 
   /** Timers per status, each counted up to `cap` (the dashboard). */
-  countByStatus(cap: number): Promise<Record<TimerStatus, number>> {
-    return countByStatus(this.db, this.timeoutMs, cap);
+  countByStatus(cap: number, tenant: TenantView = null): Promise<Record<TimerStatus, number>> {
+    return countByStatus(this.db, this.timeoutMs, cap, tenant);
   }
 
   /** Pending timers, soonest due first (the dashboard). */
-  dueSoon(limit: number): Promise<TimerRecord[]> {
-    return findDueSoon(this.db, this.timeoutMs, limit);
+  dueSoon(limit: number, tenant: TenantView = null): Promise<TimerRecord[]> {
+    return findDueSoon(this.db, this.timeoutMs, limit, tenant);
   }
 
-  cancel(id: string): Promise<CancelResult> {
-    return cancelTimer(this.db, this.timeoutMs, id);
+  cancel(id: string, tenant: TenantView = null): Promise<CancelResult> {
+    return cancelTimer(this.db, this.timeoutMs, id, tenant);
   }
 
   /** A failed timer back to pending, due now, for a new series of attempts. */
-  replay(id: string): Promise<ReplayResult> {
-    return replayTimer(this.db, this.timeoutMs, id);
+  replay(id: string, tenant: TenantView = null): Promise<ReplayResult> {
+    return replayTimer(this.db, this.timeoutMs, id, tenant);
   }
 }

@@ -2,14 +2,15 @@
  * The api's rules about timers: how a request becomes a timer, which URLs are
  * acceptable (and where they may point), who may have how many, what a repeated
  * Idempotency-Key gets, when a timer may be canceled or replayed, how pages are
- * cut. No HTTP, no SQL.
+ * cut. Every read and change is of the caller's tenant only (`sees`: null for an
+ * admin key without X-Tenant), in the query itself. No HTTP, no SQL.
  */
 import { newId, readWebhookUrl } from '@timer/shared';
 import type { Clock, Logger, Metrics, NewTimer, Store } from '@timer/shared';
 import { AppError } from '../errors';
 import type { AttemptPage, CreateTimerRequest, ListAttemptsQuery, ListTimersQuery, Timer, TimerPage } from '../schemas';
 import type { Nudger } from './nudger';
-import { ANONYMOUS_OWNER, Client } from './client';
+import { ANONYMOUS_OWNER, Client, OPEN_CLIENT } from './client';
 import { requestHash } from './idempotency';
 import { decodeCursor, decodeTokenCursor, encodeCursor, normalizeId } from './ids';
 import type { PendingQuota } from './pendingQuota';
@@ -47,7 +48,7 @@ export class TimerService {
 
   async create(
     request: CreateTimerRequest,
-    client: Pick<Client, 'owner'> = { owner: ANONYMOUS_OWNER },
+    client: Pick<Client, 'owner' | 'tenant'> = OPEN_CLIENT,
     idempotencyKey: string | null = null,
     /** Aborted when the caller has stopped waiting: a timer not yet sent to the database is dropped. */
     signal?: AbortSignal,
@@ -62,6 +63,7 @@ export class TimerService {
       fireAt: plan.fireAt,
       dueAt: plan.dueAt,
       owner: client.owner,
+      tenant: client.tenant,
       retry: plan.retry,
       maxLatenessSeconds: plan.maxLatenessSeconds,
     };
@@ -69,7 +71,7 @@ export class TimerService {
       await this.options.targets.check(url);
       await this.admitAndStore(timer, () => this.options.store.timers.create(timer, signal));
     } else {
-      const earlier = await this.createOnce(timer, { owner: client.owner, key: idempotencyKey, body: request });
+      const earlier = await this.createOnce(timer, { tenant: client.tenant, key: idempotencyKey, body: request });
       if (earlier) return { timer: earlier, replayed: true };
     }
     this.announce(timer, plan.delayMs);
@@ -89,26 +91,35 @@ export class TimerService {
     };
   }
 
-  async get(rawId: string): Promise<Timer> {
+  async get(rawId: string, sees: string | null = OPEN_CLIENT.sees): Promise<Timer> {
     const id = normalizeId(rawId);
-    const record = id ? await this.options.store.timers.find(id) : null;
+    const record = id ? await this.options.store.timers.find(id, sees) : null;
     if (!record) throw new AppError('timer_not_found');
     return toView(record);
   }
 
-  async list(query: ListTimersQuery): Promise<TimerPage> {
+  async list(query: ListTimersQuery, sees: string | null = OPEN_CLIENT.sees): Promise<TimerPage> {
     const limit = query.limit ?? 20;
     const beforeId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     // One extra row tells whether another page follows without a COUNT.
-    const rows = await this.options.store.timers.list({ status: query.status, limit: limit + 1, beforeId });
+    const rows = await this.options.store.timers.list({
+      status: query.status,
+      limit: limit + 1,
+      beforeId,
+      tenant: sees,
+    });
     const items = rows.slice(0, limit).map(toView);
     const next = rows.length > limit ? encodeCursor(items[items.length - 1].id) : null;
     return { items, next_cursor: next };
   }
 
-  async attempts(rawId: string, query: ListAttemptsQuery): Promise<AttemptPage> {
+  async attempts(
+    rawId: string,
+    query: ListAttemptsQuery,
+    sees: string | null = OPEN_CLIENT.sees,
+  ): Promise<AttemptPage> {
     const id = normalizeId(rawId);
-    if (!id || !(await this.options.store.timers.find(id))) throw new AppError('timer_not_found');
+    if (!id || !(await this.options.store.timers.find(id, sees))) throw new AppError('timer_not_found');
     const limit = query.limit ?? 100;
     const afterLeaseToken = query.cursor === undefined ? undefined : decodeTokenCursor(query.cursor);
     const rows = await this.options.store.attempts.list({ timerId: id, limit: limit + 1, afterLeaseToken });
@@ -117,10 +128,10 @@ export class TimerService {
     return { items, next_cursor: next };
   }
 
-  async cancel(rawId: string): Promise<Timer> {
+  async cancel(rawId: string, sees: string | null = OPEN_CLIENT.sees): Promise<Timer> {
     const id = normalizeId(rawId);
     if (!id) throw new AppError('timer_not_found');
-    const result = await this.options.store.timers.cancel(id);
+    const result = await this.options.store.timers.cancel(id, sees);
     switch (result.outcome) {
       case 'not_found':
         throw new AppError('timer_not_found');
@@ -138,10 +149,10 @@ export class TimerService {
   }
 
   /** A failed timer back to pending, due now, with a fresh series of attempts. */
-  async retry(rawId: string): Promise<Timer> {
+  async retry(rawId: string, sees: string | null = OPEN_CLIENT.sees): Promise<Timer> {
     const id = normalizeId(rawId);
     if (!id) throw new AppError('timer_not_found');
-    const result = await this.options.store.timers.replay(id);
+    const result = await this.options.store.timers.replay(id, sees);
     switch (result.outcome) {
       case 'not_found':
         throw new AppError('timer_not_found');
@@ -164,16 +175,17 @@ export class TimerService {
    */
   private async createOnce(
     timer: NewTimer,
-    key: { owner: string; key: string; body: CreateTimerRequest },
+    key: { tenant: string; key: string; body: CreateTimerRequest },
   ): Promise<Timer | null> {
     const hash = requestHash(key.body);
     const { store } = this.options;
     let targetChecked = false;
     for (let round = 1; round <= IDEMPOTENCY_ROUNDS; round++) {
-      const existing = await store.timers.findIdempotencyKey(key.owner, key.key);
+      // Idempotency keys are per tenant: the key table's owner column holds the tenant.
+      const existing = await store.timers.findIdempotencyKey(key.tenant, key.key);
       if (existing?.live) {
         if (existing.requestHash !== hash) throw new AppError('idempotency_key_reused');
-        const earlier = await store.timers.find(existing.timerId);
+        const earlier = await store.timers.find(existing.timerId, key.tenant);
         if (!earlier) {
           throw new AppError(
             'idempotency_key_reused',
@@ -186,7 +198,7 @@ export class TimerService {
       if (!targetChecked) await this.options.targets.check(timer.url);
       targetChecked = true;
       const outcome = await this.admitAndStore(timer, () =>
-        store.timers.createIdempotent(timer, { owner: key.owner, key: key.key, requestHash: hash }),
+        store.timers.createIdempotent(timer, { owner: key.tenant, key: key.key, requestHash: hash }),
       );
       if (outcome === 'created') return null;
       this.options.quota?.forget(timer.id);

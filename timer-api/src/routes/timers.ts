@@ -33,24 +33,24 @@ export function timerRoutes(service: TimerService, bodyLimitBytes: number): Rout
     .route('/timers')
     .post(jsonBody(bodyLimitBytes), create)
     .get(async (req, res) => {
-      res.json(await service.list(validateList({ ...req.query })));
+      res.json(await service.list(validateList({ ...req.query }), clientOf(res).sees));
     })
     .all(methodNotAllowed(['GET', 'POST']));
 
   router
     .route('/timers/:id')
     .get(async (req, res) => {
-      res.json(await service.get(req.params.id));
+      res.json(await service.get(req.params.id, clientOf(res).sees));
     })
     .delete(async (req, res) => {
-      res.json(await service.cancel(req.params.id));
+      res.json(await service.cancel(req.params.id, clientOf(res).sees));
     })
     .all(methodNotAllowed(['GET', 'DELETE']));
 
   router
     .route('/timers/:id/attempts')
     .get(async (req, res) => {
-      res.json(await service.attempts(req.params.id, validateAttempts({ ...req.query })));
+      res.json(await service.attempts(req.params.id, validateAttempts({ ...req.query }), clientOf(res).sees));
     })
     .all(methodNotAllowed(['GET']));
 
@@ -58,7 +58,7 @@ export function timerRoutes(service: TimerService, bodyLimitBytes: number): Rout
   router
     .route('/timers/:id/retry')
     .post(noBody(), async (req, res) => {
-      res.json(await service.retry(req.params.id));
+      res.json(await service.retry(req.params.id, clientOf(res).sees));
     })
     .all(methodNotAllowed(['POST']));
 
