@@ -7,8 +7,8 @@
  * primary key), url, createdAt, fireAt, dueAt (when to look at it first: fireAt,
  * or the creation time for a fire_at already past, so a late timer does not jump
  * the queue of those already due), owner (who created it, for the pending-timer
- * cap; NULL when unknown), and its delivery policy (NULLs: the service's
- * defaults). The caller computes the times on the database clock (DbClock), so no
+ * cap; NULL when unknown), its delivery policy (NULLs: the service's
+ * defaults) and what it sends (webhook: NULL for the plain webhook). The caller computes the times on the database clock (DbClock), so no
  * read-back is needed. Locks: only the new rows (on SQLite, none beyond the file's
  * lock that the process holds anyway).
  * The same statement on both dialects: knex binds a Date as DATETIME for mysql2
@@ -16,6 +16,7 @@
  */
 import type { Knex } from 'knex';
 import { write } from '../../db/query';
+import { encodeWebhookSpec, WebhookSpec } from '../../webhooks/spec';
 import type { RetryPolicy } from '../types';
 
 export interface NewTimer {
@@ -29,6 +30,8 @@ export interface NewTimer {
   retry?: RetryPolicy;
   /** on_late "skip" with this many seconds; null or absent: fire however late. */
   maxLatenessSeconds?: number | null;
+  /** Absent: the plain webhook. */
+  webhook?: WebhookSpec;
 }
 
 export async function insertTimers(
@@ -41,8 +44,8 @@ export async function insertTimers(
     db,
     timeoutMs,
     `INSERT INTO timers (id, url, status, fire_at, due_at, created_at, updated_at, owner,
-                         max_attempts, retry_base_ms, retry_max_ms, max_lateness_s)
-     VALUES ${timers.map(() => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
+                         max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, webhook)
+     VALUES ${timers.map(() => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
     timers.flatMap((t) => [
       t.id,
       t.url,
@@ -55,6 +58,7 @@ export async function insertTimers(
       t.retry?.baseMs ?? null,
       t.retry?.maxMs ?? null,
       t.maxLatenessSeconds ?? null,
+      t.webhook ? encodeWebhookSpec(t.webhook) : null,
     ]),
   );
 }
