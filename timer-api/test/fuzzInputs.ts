@@ -170,7 +170,7 @@ export function fuzzInputs({ key, publicUrl, knownIds }: FuzzSubjects) {
   // What a timer sends: valid and refused header names, values with CR/LF and
   // non-ASCII, any JSON payload, any string body: the api accepts or refuses it,
   // and what it accepts the controller must send.
-  const headerName = fc.oneof(
+  const sentHeaderName = fc.oneof(
     fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,20}$/),
     fc.constantFrom('Host', 'content-type', 'Timer-Id', 'webhook-signature', 'Expect', 'X A', '', 'Authorization'),
     fc.string({ maxLength: 10 }),
@@ -184,7 +184,7 @@ export function fuzzInputs({ key, publicUrl, knownIds }: FuzzSubjects) {
         fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'text/csv; a=b'),
         fc.string({ maxLength: 30 }),
       ),
-      headers: fc.dictionary(headerName, fc.string({ unit: 'binary', maxLength: 40 }), { maxKeys: 22 }),
+      headers: fc.dictionary(sentHeaderName, fc.string({ unit: 'binary', maxLength: 40 }), { maxKeys: 22 }),
       method: fc.constantFrom('POST', 'PUT', 'PATCH', 'GET', 'post', 1),
       append_id: fc.oneof(fc.boolean(), fc.constant('false')),
     },
