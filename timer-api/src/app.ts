@@ -45,6 +45,7 @@ export interface AppDeps {
   config: Pick<
     Config,
     | 'maxDelaySeconds'
+    | 'maxPayloadBytes'
     | 'bodyLimitBytes'
     | 'pollIntervalMs'
     | 'requestTimeoutMs'
@@ -128,6 +129,7 @@ export function createApp({
     targets,
     quota,
     maxDelaySeconds: config.maxDelaySeconds,
+    maxPayloadBytes: config.maxPayloadBytes,
     nudgeWithinMs: config.pollIntervalMs + NUDGE_MARGIN_MS,
   });
   const schedules = new ScheduleService({

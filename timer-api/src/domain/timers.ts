@@ -23,6 +23,8 @@ export interface TimerServiceOptions {
   logger: Logger;
   metrics: Metrics;
   maxDelaySeconds: number;
+  /** MAX_PAYLOAD_BYTES. */
+  maxPayloadBytes: number;
   /** The database's clock: created_at and fire_at are on database time. */
   dbClock: Clock;
   nudger: Nudger;
@@ -54,7 +56,7 @@ export class TimerService {
     signal?: AbortSignal,
   ): Promise<Created> {
     const now = this.options.dbClock.now();
-    const plan = planTimer(request, now, this.options.maxDelaySeconds);
+    const plan = planTimer(request, now, this.options.maxDelaySeconds, this.options);
     const url = checkWebhookUrl(request.url);
     const timer: NewTimer = {
       id: newId(),
@@ -66,6 +68,7 @@ export class TimerService {
       tenant: client.tenant,
       retry: plan.retry,
       maxLatenessSeconds: plan.maxLatenessSeconds,
+      webhook: plan.webhook,
     };
     if (idempotencyKey === null) {
       await this.options.targets.check(url);
@@ -86,6 +89,7 @@ export class TimerService {
         msLeft: plan.fireAt.getTime() - now,
         retry: plan.retry,
         maxLatenessSeconds: plan.maxLatenessSeconds,
+        webhook: plan.webhook,
       }),
       replayed: false,
     };
