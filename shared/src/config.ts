@@ -81,7 +81,10 @@ export interface Config extends SecurityConfig {
   readonly dbRetryBaseMs: number;
   readonly dbRetryMaxMs: number;
   readonly clockSkewWarnMs: number;
+  /** timer-api: the largest request body; by default room for a MAX_PAYLOAD_BYTES payload however it is escaped. */
   readonly bodyLimitBytes: number;
+  /** The largest payload or body a timer may send, in bytes as sent (UTF-8). */
+  readonly maxPayloadBytes: number;
   /** timer-api: every request is answered within this (503 request_timeout otherwise). */
   readonly requestTimeoutMs: number;
   readonly controllerId: string;
@@ -287,8 +290,18 @@ function defaultControllerId(): string {
   return `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
+/**
+ * BODY_LIMIT_BYTES unless set: room for a payload of MAX_PAYLOAD_BYTES even when
+ * JSON escaping doubles it (a `body` of quotes and backslashes), plus 16 KiB for
+ * the headers and the other fields. 144 KiB with the defaults.
+ */
+export function defaultBodyLimit(maxPayloadBytes: number): number {
+  return 2 * maxPayloadBytes + 16 * 1024;
+}
+
 export function loadConfig(env: Env = process.env, options: LoadOptions = {}): Config {
   const r = new Reader(env);
+  const maxPayloadBytes = r.int('MAX_PAYLOAD_BYTES', 64 * 1024, 1, 1024 * 1024);
   const config: Config = {
     database: r.database('DATABASE_URL', 'SQLITE_PATH', options.standalone ?? false),
     port: r.int('PORT', 3000, 0, 65535),
@@ -321,7 +334,8 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     dbRetryBaseMs: r.int('DB_RETRY_BASE_MS', 200, 1, 60_000),
     dbRetryMaxMs: r.int('DB_RETRY_MAX_MS', 5000, 1, 600_000),
     clockSkewWarnMs: r.int('CLOCK_SKEW_WARN_MS', 1000, 0, 3_600_000),
-    bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 16 * 1024, 256, 1024 * 1024),
+    maxPayloadBytes,
+    bodyLimitBytes: r.int('BODY_LIMIT_BYTES', defaultBodyLimit(maxPayloadBytes), 256, 4 * 1024 * 1024),
     requestTimeoutMs: r.int('REQUEST_TIMEOUT_MS', 5000, 100, 600_000),
     controllerId: r.string('CONTROLLER_ID', defaultControllerId(), /^[\w.:-]{1,64}$/),
     retentionDays: r.int('RETENTION_DAYS', 7, 0, 3650),
@@ -389,6 +403,11 @@ function readInternalToken(r: Reader, options: LoadOptions): string | null {
 export interface SecurityConfig {
   /** SHA-256 digests (hex) of the keys in API_KEYS; empty: the api is open. */
   readonly apiKeyDigests: readonly string[];
+  /**
+   * SHA-256 digests (hex) of the keys in ADMIN_API_KEYS: admin keys of the default
+   * tenant, so that the first keys can be made through the admin endpoints.
+   */
+  readonly adminKeyDigests: readonly string[];
   /** With API keys: whether /metrics answers without one. */
   readonly metricsPublic: boolean;
   /** With API keys: whether /docs and /openapi.json answer without one. */
@@ -414,12 +433,15 @@ const BOOLEANS = ['true', 'false'];
 function readSecurity(r: Reader, env: Env): SecurityConfig {
   const keys = parseApiKeys('API_KEYS', r.string('API_KEYS', ''));
   r.problems.push(...keys.problems);
+  const adminKeys = parseApiKeys('ADMIN_API_KEYS', r.string('ADMIN_API_KEYS', ''));
+  r.problems.push(...adminKeys.problems);
   const metricsPublic = r.oneOf('METRICS_PUBLIC', 'true', BOOLEANS) === 'true';
   const docsPublic = r.oneOf('DOCS_PUBLIC', 'true', BOOLEANS) === 'true';
-  if (keys.digests.length === 0 && keys.problems.length === 0) {
+  const anyKeys = keys.digests.length + adminKeys.digests.length > 0;
+  if (!anyKeys && keys.problems.length + adminKeys.problems.length === 0) {
     for (const name of ['METRICS_PUBLIC', 'DOCS_PUBLIC']) {
       if (env[name]?.trim() !== 'false') continue;
-      r.problems.push(`${name}=false needs API_KEYS: without keys there is nothing to ask for`);
+      r.problems.push(`${name}=false needs API_KEYS or ADMIN_API_KEYS: without keys there is nothing to ask for`);
     }
   }
   let ports = parsePortList(r.string('WEBHOOK_ALLOWED_PORTS', ''));
@@ -434,6 +456,7 @@ function readSecurity(r: Reader, env: Env): SecurityConfig {
   }
   return {
     apiKeyDigests: Object.freeze(keys.digests),
+    adminKeyDigests: Object.freeze(adminKeys.digests),
     metricsPublic,
     docsPublic,
     trustProxyHops: r.int('TRUST_PROXY_HOPS', 0, 0, 10),

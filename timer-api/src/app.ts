@@ -18,10 +18,11 @@ import {
   systemClock,
   Store,
 } from '@timer/shared';
-import { ApiKeys } from './domain/client';
+import { AdminService } from './domain/admin';
 import { TimerChanges } from './domain/changes';
 import { DashboardService } from './domain/dashboard';
 import { ControllerHolders, Holders } from './domain/holders';
+import { KeyRing } from './domain/keyRing';
 import { ControllerNudger, Nudger } from './domain/nudger';
 import { PendingQuota, StorePendingQuota } from './domain/pendingQuota';
 import { ScheduleService } from './domain/schedules';
@@ -34,6 +35,7 @@ import { errorHandler, methodNotAllowed, routeNotFound } from './http/errorHandl
 import { rateLimit } from './http/rateLimit';
 import { countRequests } from './http/requestMetrics';
 import { buildOpenApiDocument } from './openapi';
+import { adminRoutes } from './routes/admin';
 import { dashboardRoutes, isUiAsset } from './routes/dashboard';
 import { scheduleRoutes } from './routes/schedules';
 import { timerRoutes } from './routes/timers';
@@ -46,6 +48,7 @@ export interface AppDeps {
   config: Pick<
     Config,
     | 'maxDelaySeconds'
+    | 'maxPayloadBytes'
     | 'bodyLimitBytes'
     | 'pollIntervalMs'
     | 'requestTimeoutMs'
@@ -73,6 +76,8 @@ export interface AppDeps {
    * the store counts them (exact across replicas: timers record their owner).
    */
   pendingQuota?: PendingQuota;
+  /** The keys the api accepts; by default API_KEYS, ADMIN_API_KEYS and the api_keys table. */
+  keyRing?: KeyRing;
 }
 
 const isHealth = (path: string) => path === '/healthz' || path === '/readyz';
@@ -94,6 +99,7 @@ export function createApp({
   clock = systemClock,
   lookup,
   pendingQuota,
+  keyRing,
 }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -101,7 +107,15 @@ export function createApp({
   // req.ip (the rate limit's key without API keys) is the client's address only if proxies are counted.
   app.set('trust proxy', config.trustProxyHops > 0 ? config.trustProxyHops : false);
 
-  const keys = config.apiKeyDigests.length > 0 ? new ApiKeys(config.apiKeyDigests) : null;
+  const ring =
+    keyRing ??
+    new KeyRing({
+      writeKeyDigests: config.apiKeyDigests,
+      adminKeyDigests: config.adminKeyDigests,
+      tenants: store.tenants,
+      clock,
+      logger,
+    });
   // The dashboard's files hold no data; the data they fetch needs a key (routes/dashboard.ts).
   const isPublic = (path: string) =>
     isHealth(path) ||
@@ -112,7 +126,7 @@ export function createApp({
     pendingQuota ??
     (config.maxPendingPerKey > 0 ? new StorePendingQuota(store.timers, config.maxPendingPerKey) : undefined);
   const document = buildOpenApiDocument(API_VERSION, {
-    apiKeys: keys !== null,
+    apiKeys: true,
     rateLimited: config.rateLimitPerSecond > 0,
     pendingCap: quota !== undefined,
     scheduleCap: config.maxSchedulesPerKey > 0,
@@ -127,6 +141,7 @@ export function createApp({
     targets,
     quota,
     maxDelaySeconds: config.maxDelaySeconds,
+    maxPayloadBytes: config.maxPayloadBytes,
     nudgeWithinMs: config.pollIntervalMs + NUDGE_MARGIN_MS,
   });
   const changes = new TimerChanges({
@@ -148,6 +163,7 @@ export function createApp({
     targets,
     quota,
     maxDelaySeconds: config.maxDelaySeconds,
+    maxPayloadBytes: config.maxPayloadBytes,
     nudgeWithinMs: config.pollIntervalMs + NUDGE_MARGIN_MS,
     leaseMs: config.leaseMs,
   });
@@ -164,7 +180,7 @@ export function createApp({
   app.use(securityHeaders(isDocs));
   app.use(countRequests(metrics));
   app.use(answerWithin(config.requestTimeoutMs, isOperational, logger));
-  app.use(authenticate(keys, isPublic));
+  app.use(authenticate(ring, isPublic));
   if (config.rateLimitPerSecond > 0) {
     app.use(rateLimit(new TokenBuckets(config.rateLimitPerSecond, config.rateLimitBurst, clock), isOperational));
   }
@@ -178,6 +194,7 @@ export function createApp({
   app.use(timerRoutes(service, changes, config.bodyLimitBytes));
   app.use(scheduleRoutes(schedules, config.bodyLimitBytes));
   app.use(dashboardRoutes(new DashboardService(store, dbClock)));
+  app.use(adminRoutes(new AdminService(store, logger, ring), config.bodyLimitBytes));
   app.all(['/', '/openapi.json'], methodNotAllowed(['GET']));
   app.use(routeNotFound);
   app.use(errorHandler(logger, metrics));

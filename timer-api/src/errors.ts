@@ -14,8 +14,10 @@ export const ERROR_CATALOGUE = {
   },
   webhook_host_unresolvable: { status: 400, message: "The url's host name does not resolve." },
   unauthorized: { status: 401, message: 'A valid API key is required: send Authorization: Bearer <key>.' },
+  insufficient_scope: { status: 403, message: "This API key's scope does not allow this request." },
   timer_not_found: { status: 404, message: 'No timer has this id.' },
   schedule_not_found: { status: 404, message: 'No schedule has this id.' },
+  key_not_found: { status: 404, message: 'No API key has this id.' },
   route_not_found: { status: 404, message: 'No such route.' },
   method_not_allowed: { status: 405, message: 'This method is not allowed on this route.' },
   precondition_failed: {

@@ -25,6 +25,12 @@ const exampleSchedule = {
   last_occurrence_at: null,
   on_late: 'skip',
   max_lateness_seconds: 60,
+  payload: { report: 'orders' },
+  body: null,
+  content_type: 'application/json',
+  headers: ['X-Tenant'],
+  method: 'POST',
+  append_id: true,
   created_at: '2026-11-22T12:01:12.000Z',
   updated_at: '2026-11-22T12:01:12.000Z',
 };
@@ -80,6 +86,8 @@ export function schedulePaths(options: DocumentOptions): Record<string, unknown>
               url: 'https://example.com/hooks',
               on_late: 'skip',
               max_lateness_seconds: 60,
+              payload: { report: 'orders' },
+              headers: { 'X-Tenant': '7' },
             }),
           },
           responses: {

@@ -6,6 +6,7 @@
 import { Type, Static, TArray, TSchema } from '@sinclair/typebox';
 import { ATTEMPT_OUTCOMES, DEFAULT_TIMEZONE, ERROR_CLASSES, MAX_CRON_LENGTH, TIMER_STATUSES } from '@timer/shared';
 import { ERROR_CATALOGUE } from './errors';
+import { webhookPatchFields, webhookRequestFields, webhookViewFields } from './webhookSchemas';
 
 /** A page of a list: its items and the cursor of the next page (null on the last). */
 function pageOf<T extends TSchema>(
@@ -103,7 +104,7 @@ const webhookUrl = (what: string) =>
     maxLength: MAX_URL_LENGTH,
     // A host right after `//`: the WHATWG parser would read http:///x as host "x".
     pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]',
-    description: `Absolute http(s) URL. When ${what}, the service sends POST {url}/{id}: the id is appended as a new path segment, the query string is kept.`,
+    description: `Absolute http(s) URL. When ${what}, the service sends POST {url}/{id}: the id is appended as a new path segment, the query string is kept (method and append_id change that).`,
     examples: ['https://example.com/hooks'],
   });
 
@@ -124,12 +125,13 @@ export const CreateTimerRequest = Type.Object(
     url: webhookUrl('the timer fires'),
     retry: Type.Optional(RetryPolicyRequest),
     ...missedFireRequest('the timer late (e.g. none was running at fire_at)'),
+    ...webhookRequestFields,
   },
   {
     additionalProperties: false,
     description:
       'A timer that fires hours + minutes + seconds from now (all zero: at once), or at fire_at. ' +
-      'Optionally with its own retry schedule and missed-fire policy.',
+      'Optionally with its own retry schedule, missed-fire policy, and what it sends (payload or body, headers, method, append_id).',
   },
 );
 export type CreateTimerRequest = Static<typeof CreateTimerRequest>;
@@ -168,6 +170,7 @@ export const PatchTimerRequest = Type.Object(
       ),
     ),
     ...missedFireRequest('the timer late'),
+    ...webhookPatchFields,
   },
   {
     additionalProperties: false,
@@ -233,6 +236,7 @@ export const Timer = Type.Object({
       '1 at creation; raised by PATCH, cancel and replay (never by claims or retries). The ETag is W/"{version}"; ' +
       'deliveries carry it as Timer-Version.',
   }),
+  ...webhookViewFields,
 });
 export type Timer = Static<typeof Timer>;
 
@@ -320,6 +324,7 @@ export const CreateScheduleRequest = Type.Object(
     ...missedFireRequest(
       'an occurrence late (e.g. none was running at its time, or it is the one created to catch up after downtime)',
     ),
+    ...webhookRequestFields,
   },
   {
     additionalProperties: false,
@@ -337,6 +342,7 @@ export const PatchScheduleRequest = Type.Object(
     ),
     url: Type.Optional(webhookUrl('an occurrence fires')),
     ...missedFireRequest('an occurrence late'),
+    ...webhookPatchFields,
   },
   {
     additionalProperties: false,
@@ -361,6 +367,7 @@ export const Schedule = Type.Object({
   ),
   last_occurrence_at: nullableDateTime('The latest occurrence created as a timer, if any.'),
   ...missedFireView('The missed-fire policy, copied onto each occurrence.'),
+  ...webhookViewFields,
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
 });

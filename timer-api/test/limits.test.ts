@@ -288,10 +288,13 @@ describe('pending quotas, unit by unit', () => {
       targets: new WebhookTargets({ policy: { mode: 'any', allowedPorts: [] }, requireDns: false }),
       quota,
       maxDelaySeconds: 3600,
+      maxPayloadBytes: 65536,
       nudgeWithinMs: 0,
     });
 
-    await expect(service.create({ seconds: 60, url: HOOK_URL }, { owner: 'k' })).rejects.toThrow('insert failed');
+    await expect(service.create({ seconds: 60, url: HOOK_URL }, { owner: 'k', tenant: 'default' })).rejects.toThrow(
+      'insert failed',
+    );
 
     await expect(quota.admit('k', { id: 'x', fireAt: new Date('2031-01-01') })).resolves.toBeUndefined();
   });

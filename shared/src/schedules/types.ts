@@ -1,3 +1,5 @@
+import type { WebhookSpec } from '../webhooks/spec';
+
 /** A schedule as the store returns it to the api. */
 export interface ScheduleRecord {
   id: string;
@@ -11,6 +13,8 @@ export interface ScheduleRecord {
   lastOccurrenceAt: Date | null;
   /** on_late "skip": the most seconds late each occurrence may be sent; null: fire however late. */
   maxLatenessSeconds: number | null;
+  /** What each occurrence sends. */
+  webhook: WebhookSpec;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -21,9 +25,13 @@ export interface NewSchedule {
   timezone: string;
   url: string;
   owner: string | null;
+  /** Whose schedule it is; DEFAULT_TENANT when absent. */
+  tenant?: string;
   nextRunAt: Date | null;
   /** on_late "skip" with this many seconds; null or absent: fire however late. */
   maxLatenessSeconds?: number | null;
+  /** Absent: plain occurrences. */
+  webhook?: WebhookSpec;
   createdAt: Date;
 }
 
@@ -33,6 +41,8 @@ export interface ScheduleUpdate {
   timezone: string;
   url: string;
   maxLatenessSeconds: number | null;
+  /** What each occurrence sends. */
+  webhook: WebhookSpec;
   /** Recomputed from the rule; null while paused or when the rule never fires again. */
   nextRunAt: Date | null;
 }
@@ -44,9 +54,13 @@ export interface DueSchedule {
   timezone: string;
   url: string;
   owner: string | null;
+  /** Its occurrences are this tenant's timers. */
+  tenant: string;
   nextRunAt: Date;
   /** Copied onto each occurrence (timers.max_lateness_s). */
   maxLatenessSeconds: number | null;
+  /** The stored text of what each occurrence sends, copied as is onto each (timers.webhook); null: plain. */
+  webhookText: string | null;
 }
 
 /** One occurrence to create as a timer: the id minted for it (newId) and its time. */

@@ -12,7 +12,7 @@ import { countLiveTimers } from './sql/countLiveTimers';
 import { findDueSoon } from './sql/findDueSoon';
 import { findHolder } from './sql/findHolder';
 import { findIdempotencyKey } from './sql/findIdempotencyKey';
-import { findTimer, listTimers, ListQuery } from './sql/findTimers';
+import { findTimer, listTimers, ListQuery, TenantView } from './sql/findTimers';
 import { IdempotencyKey, insertIdempotentTimer } from './sql/insertIdempotentTimer';
 import { insertTimers, NewTimer } from './sql/insertTimers';
 import { replayTimer } from './sql/replayTimer';
@@ -28,7 +28,7 @@ import type {
   TimerStatus,
 } from './types';
 
-export type { IdempotencyKey, ListQuery, NewTimer };
+export type { IdempotencyKey, ListQuery, NewTimer, TenantView };
 
 export class Timers {
   private readonly creates: Coalescer<NewTimer>;
@@ -71,8 +71,9 @@ export class Timers {
     return countLiveTimers(this.db, this.timeoutMs, owner);
   }
 
-  find(id: string): Promise<TimerRecord | null> {
-    return findTimer(this.db, this.timeoutMs, id);
+  /** The timer, if it exists and `tenant` (null: anyone) may see it. */
+  find(id: string, tenant: TenantView = null): Promise<TimerRecord | null> {
+    return findTimer(this.db, this.timeoutMs, id, tenant);
   }
 
   list(query: ListQuery): Promise<TimerRecord[]> {
@@ -80,32 +81,32 @@ export class Timers {
   }
 
   /** Timers per status, each counted up to `cap` (the dashboard). */
-  countByStatus(cap: number): Promise<Record<TimerStatus, number>> {
-    return countByStatus(this.db, this.timeoutMs, cap);
+  countByStatus(cap: number, tenant: TenantView = null): Promise<Record<TimerStatus, number>> {
+    return countByStatus(this.db, this.timeoutMs, cap, tenant);
   }
 
   /** Pending timers, soonest due first (the dashboard). */
-  dueSoon(limit: number): Promise<TimerRecord[]> {
-    return findDueSoon(this.db, this.timeoutMs, limit);
+  dueSoon(limit: number, tenant: TenantView = null): Promise<TimerRecord[]> {
+    return findDueSoon(this.db, this.timeoutMs, limit, tenant);
   }
 
-  /** Who holds the timer, under which claim, and for how long (null: no such timer). */
-  holder(id: string): Promise<TimerHolder | null> {
-    return findHolder(this.db, this.timeoutMs, id);
+  /** Who holds the timer, under which claim, and for how long (null: no such timer, or another tenant's). */
+  holder(id: string, tenant: TenantView = null): Promise<TimerHolder | null> {
+    return findHolder(this.db, this.timeoutMs, id, tenant);
   }
 
   /** Cancels the timer if it is still as `fence` says. */
-  cancel(id: string, fence: ChangeFence): Promise<CancelResult> {
-    return cancelTimer(this.db, this.timeoutMs, id, fence);
+  cancel(id: string, fence: ChangeFence, tenant: TenantView = null): Promise<CancelResult> {
+    return cancelTimer(this.db, this.timeoutMs, id, fence, tenant);
   }
 
   /** Applies a PATCH if the timer is still as `fence` says. */
-  change(id: string, change: TimerChange, fence: ChangeFence): Promise<ChangeResult> {
-    return changeTimer(this.db, this.timeoutMs, id, change, fence);
+  change(id: string, change: TimerChange, fence: ChangeFence, tenant: TenantView = null): Promise<ChangeResult> {
+    return changeTimer(this.db, this.timeoutMs, id, change, fence, tenant);
   }
 
   /** A failed timer (still at `version`) back to pending, due now, for a new series of attempts. */
-  replay(id: string, version: number): Promise<ReplayResult> {
-    return replayTimer(this.db, this.timeoutMs, id, version);
+  replay(id: string, version: number, tenant: TenantView = null): Promise<ReplayResult> {
+    return replayTimer(this.db, this.timeoutMs, id, version, tenant);
   }
 }

@@ -1,3 +1,5 @@
+import type { WebhookSpec } from '../webhooks/spec';
+
 export const TIMER_STATUSES = ['pending', 'firing', 'fired', 'failed', 'canceled', 'skipped'] as const;
 export type TimerStatus = (typeof TIMER_STATUSES)[number];
 
@@ -37,6 +39,8 @@ export interface TimerRecord {
   maxLatenessSeconds: number | null;
   /** Raised by PATCH, cancel and replay only (never by claims or retries): ETag, If-Match, Timer-Version. */
   version: number;
+  /** What it sends (PLAIN_WEBHOOK unless it has its own payload, body, headers, method or URL rule). */
+  webhook: WebhookSpec;
 }
 
 /** A timer a controller holds under a lease: what it needs to deliver it and record the outcome. */
@@ -61,6 +65,12 @@ export interface ClaimedTimer {
   maxLatenessMs: number | null;
   /** The timer's version this claim sends (Timer-Version; the Idempotency-Key after the first change). */
   version: number;
+  /**
+   * It sends its own request (timers.webhook is set): the controller loads it when
+   * the request starts (Claims.webhookSpecs), so what it holds ahead of time stays
+   * small whatever the bodies weigh.
+   */
+  customWebhook: boolean;
 }
 
 /** The fence of one claim: an update made under it only lands while the claim is current. */
@@ -135,6 +145,8 @@ export interface TimerChange {
   /** The whole policy after the request's fields were merged into the stored one. */
   retry?: RetryPolicy;
   maxLatenessSeconds?: number | null;
+  /** What it sends, whole (the request's fields laid over the stored spec). */
+  webhook?: WebhookSpec;
 }
 
 /** Who holds a firing timer, as the api needs it to ask for it back. */

@@ -8,9 +8,10 @@
  * holder_unreachable when its holder does not answer and its request cannot have
  * started yet. If-Match makes each conditional on the version (412).
  */
-import type { ChangeFence, Clock, Logger, Metrics, Store, TimerHolder, TimerRecord } from '@timer/shared';
+import type { ChangeFence, Clock, Logger, Metrics, Store, TenantView, TimerHolder, TimerRecord } from '@timer/shared';
 import { AppError } from '../errors';
 import type { PatchTimerRequest } from '../schemas';
+import { OPEN_CLIENT } from './client';
 import { normalizeId } from './ids';
 import type { Holders } from './holders';
 import type { Nudger } from './nudger';
@@ -29,6 +30,8 @@ export interface TimerChangesOptions {
   targets: WebhookTargets;
   quota?: PendingQuota;
   maxDelaySeconds: number;
+  /** MAX_PAYLOAD_BYTES. */
+  maxPayloadBytes: number;
   /** A timer due sooner than this is announced to the controllers. */
   nudgeWithinMs: number;
   /** LEASE_MS: a held timer's own due time is read back from its lease when its controller could not say. */
@@ -43,14 +46,14 @@ type Written = { outcome: 'done'; timer: TimerRecord } | { outcome: 'not_found' 
 export class TimerChanges {
   constructor(private readonly options: TimerChangesOptions) {}
 
-  async cancel(rawId: string, ifMatch: IfMatch): Promise<TimerRecord> {
+  async cancel(rawId: string, ifMatch: IfMatch, sees: TenantView = OPEN_CLIENT.sees): Promise<TimerRecord> {
     const id = idOf(rawId);
-    const timer = await this.apply(id, ifMatch, {
+    const timer = await this.apply(id, ifMatch, sees, {
       from: (status) => (status === 'pending' ? status : null),
       refused: (status) =>
         new AppError('timer_not_cancelable', `Only a pending timer can be canceled; this one is ${status}.`),
       write: async (fence) => {
-        const result = await this.options.store.timers.cancel(id, fence);
+        const result = await this.options.store.timers.cancel(id, fence, sees);
         return result.outcome === 'canceled' ? { outcome: 'done', timer: result.timer } : result;
       },
     });
@@ -60,15 +63,20 @@ export class TimerChanges {
     return timer;
   }
 
-  async change(rawId: string, request: PatchTimerRequest, ifMatch: IfMatch): Promise<TimerRecord> {
+  async change(
+    rawId: string,
+    request: PatchTimerRequest,
+    ifMatch: IfMatch,
+    sees: TenantView = OPEN_CLIENT.sees,
+  ): Promise<TimerRecord> {
     const id = idOf(rawId);
-    const { store, dbClock, maxDelaySeconds, targets } = this.options;
-    const current = await store.timers.find(id);
+    const { store, dbClock, targets } = this.options;
+    const current = await store.timers.find(id, sees);
     if (!current) throw new AppError('timer_not_found');
     if (!matches(ifMatch, current.version)) throw new AppError('precondition_failed');
-    const change = planPatch(request, current, dbClock.now(), maxDelaySeconds);
+    const change = planPatch(request, current, dbClock.now(), this.options);
     if (change.url !== undefined) await targets.check(change.url);
-    const timer = await this.apply(id, ifMatch, {
+    const timer = await this.apply(id, ifMatch, sees, {
       from: (status) => {
         if (status === 'pending') return status;
         if (status !== 'failed') return null;
@@ -83,7 +91,7 @@ export class TimerChanges {
       refused: (status) =>
         new AppError('timer_not_changeable', `Only a pending or failed timer can be changed; this one is ${status}.`),
       write: async (fence) => {
-        const result = await store.timers.change(id, change, fence);
+        const result = await store.timers.change(id, change, fence, sees);
         return result.outcome === 'changed' ? { outcome: 'done', timer: result.timer } : result;
       },
     });
@@ -98,15 +106,15 @@ export class TimerChanges {
   }
 
   /** A failed timer back to pending, due now, with a fresh series of attempts. */
-  async replay(rawId: string, ifMatch: IfMatch): Promise<TimerRecord> {
+  async replay(rawId: string, ifMatch: IfMatch, sees: TenantView = OPEN_CLIENT.sees): Promise<TimerRecord> {
     const id = idOf(rawId);
-    const timer = await this.apply(id, ifMatch, {
+    const timer = await this.apply(id, ifMatch, sees, {
       from: (status) => (status === 'failed' ? status : null),
       refused: (status) =>
         new AppError('timer_not_retryable', `Only a failed timer can be retried; this one is ${status}.`),
       holdable: false,
       write: async (fence) => {
-        const result = await this.options.store.timers.replay(id, fence.version);
+        const result = await this.options.store.timers.replay(id, fence.version, sees);
         return result.outcome === 'replayed' ? { outcome: 'done', timer: result.timer } : result;
       },
     });
@@ -122,6 +130,7 @@ export class TimerChanges {
   private async apply(
     id: string,
     ifMatch: IfMatch,
+    sees: TenantView,
     rule: {
       /** The fence's status for a timer in `status`, or null when it cannot be changed this way. */
       from: (status: TimerRecord['status']) => 'pending' | 'failed' | null;
@@ -132,7 +141,7 @@ export class TimerChanges {
     },
   ): Promise<TimerRecord> {
     for (let round = 1; round <= ROUNDS; round++) {
-      const holder = await this.options.store.timers.holder(id);
+      const holder = await this.options.store.timers.holder(id, sees);
       if (!holder) throw new AppError('timer_not_found');
       if (!matches(ifMatch, holder.version)) throw new AppError('precondition_failed');
       let fence: ChangeFence;

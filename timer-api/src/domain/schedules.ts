@@ -2,7 +2,8 @@
  * The api's rules about schedules: a cron expression and a time zone that mean
  * something, a URL it may send to, the missed-fire rule its occurrences inherit
  * (checked as for a timer), the first occurrence computed on the database clock,
- * pause and resume, how a schedule is shown. No HTTP, no SQL. The
+ * pause and resume, how a schedule is shown. Every read and change is of the
+ * caller's tenant only (`sees`), in the query itself. No HTTP, no SQL. The
  * controllers create the occurrences (timer-controller/src/schedules/occurrenceLoop.ts).
  */
 import {
@@ -26,13 +27,16 @@ import type {
   Schedule,
   SchedulePage,
 } from '../schemas';
-import { ANONYMOUS_OWNER, Client } from './client';
+import { ANONYMOUS_OWNER, Client, OPEN_CLIENT } from './client';
 import { decodeCursor, encodeCursor, normalizeId } from './ids';
 import type { Nudger } from './nudger';
 import { quotaExceeded } from './pendingQuota';
 import { newMissedFireRule } from './timerPatch';
-import { missedFireRuleOf } from './timerRequest';
+import { patchWebhook } from './webhookPatch';
+import { missedFireRuleOf, throwProblems } from './timerRequest';
+import { webhookSpecOf } from './webhookSpec';
 import { checkWebhookUrl } from './timers';
+import { toWebhookView } from './views';
 import type { WebhookTargets } from './webhookTargets';
 
 export interface ScheduleServiceOptions {
@@ -45,7 +49,10 @@ export interface ScheduleServiceOptions {
   /** SCHEDULE_LOOKAHEAD_MS: an occurrence this close is announced to the controllers at once. */
   nudgeWithinMs: number;
   /** What one key may hold (0: no cap), and how often a schedule may fire. */
-  limits: Pick<SecurityConfig, 'maxSchedulesPerKey' | 'maxPendingPerKey' | 'minScheduleIntervalSeconds'>;
+  limits: Pick<SecurityConfig, 'maxSchedulesPerKey' | 'maxPendingPerKey' | 'minScheduleIntervalSeconds'> & {
+    /** MAX_PAYLOAD_BYTES. */
+    maxPayloadBytes: number;
+  };
 }
 
 /** Reads of a schedule before giving up on one that controllers keep advancing under the request. */
@@ -56,12 +63,14 @@ export class ScheduleService {
 
   async create(
     request: CreateScheduleRequest,
-    client: Pick<Client, 'owner'> = { owner: ANONYMOUS_OWNER },
+    client: Pick<Client, 'owner' | 'tenant'> = OPEN_CLIENT,
   ): Promise<Schedule> {
     const problems: ErrorDetail[] = [];
     const maxLatenessSeconds = missedFireRuleOf(request, problems);
     const rule = ruleOf(request, problems);
+    const webhook = webhookSpecOf(request, this.options.limits, problems);
     if (rule === null || problems.length > 0) throw invalid(problems);
+    throwProblems(problems, webhook.oversize);
     const url = checkWebhookUrl(request.url);
     const now = this.options.dbClock.now();
     this.checkInterval(rule, now);
@@ -77,8 +86,10 @@ export class ScheduleService {
       timezone: rule.timezone,
       url,
       owner: client.owner,
+      tenant: client.tenant,
       nextRunAt: new Date(next),
       maxLatenessSeconds,
+      webhook: webhook.spec,
       createdAt: new Date(now),
     };
     await this.options.store.schedules.create(schedule);
@@ -98,17 +109,17 @@ export class ScheduleService {
     });
   }
 
-  async get(rawId: string): Promise<Schedule> {
+  async get(rawId: string, sees: string | null = OPEN_CLIENT.sees): Promise<Schedule> {
     const id = normalizeId(rawId);
-    const record = id ? await this.options.store.schedules.find(id) : null;
+    const record = id ? await this.options.store.schedules.find(id, sees) : null;
     if (!record) throw new AppError('schedule_not_found');
     return toScheduleView(record);
   }
 
-  async list(query: ListSchedulesQuery): Promise<SchedulePage> {
+  async list(query: ListSchedulesQuery, sees: string | null = OPEN_CLIENT.sees): Promise<SchedulePage> {
     const limit = query.limit ?? 20;
     const beforeId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    const rows = await this.options.store.schedules.list({ limit: limit + 1, beforeId });
+    const rows = await this.options.store.schedules.list({ limit: limit + 1, beforeId, tenant: sees });
     const items = rows.slice(0, limit).map(toScheduleView);
     const next = rows.length > limit ? encodeCursor(items[items.length - 1].id) : null;
     return { items, next_cursor: next };
@@ -120,12 +131,17 @@ export class ScheduleService {
    * already created as timers keep what they had. Written fenced by the schedule
    * as read; a controller that advanced it meanwhile makes this read it again.
    */
-  async change(rawId: string, request: PatchScheduleRequest): Promise<Schedule> {
+  async change(
+    rawId: string,
+    request: PatchScheduleRequest,
+    sees: string | null = OPEN_CLIENT.sees,
+  ): Promise<Schedule> {
     const id = this.idOf(rawId);
     const url = request.url === undefined ? undefined : checkWebhookUrl(request.url);
     if (url !== undefined) await this.options.targets.check(url);
     for (let round = 1; round <= CHANGE_ROUNDS; round++) {
-      const current = await this.options.store.schedules.find(id);
+      // Found under the caller's tenant: the write that follows is of this row only.
+      const current = await this.options.store.schedules.find(id, sees);
       if (!current) throw new AppError('schedule_not_found');
       const update = this.planChange(current, request, url);
       if (await this.options.store.schedules.update(id, update, current)) {
@@ -135,7 +151,7 @@ export class ScheduleService {
           nextRunAt: update.nextRunAt?.toISOString() ?? null,
         });
         if (update.nextRunAt !== null) this.nudgeIfSoon(update.nextRunAt.getTime());
-        const changed = await this.options.store.schedules.find(id);
+        const changed = await this.options.store.schedules.find(id, sees);
         if (!changed) throw new AppError('schedule_not_found');
         return toScheduleView(changed);
       }
@@ -149,7 +165,10 @@ export class ScheduleService {
     const timezone = request.timezone ?? current.timezone;
     const rule = ruleOf({ cron, timezone }, problems);
     const lateness = newMissedFireRule(request, current.maxLatenessSeconds, problems);
+    const newUrl = url ?? current.url;
+    const sends = patchWebhook(current.webhook, request, newUrl, this.options.limits, problems);
     if (rule === null || problems.length > 0) throw invalid(problems);
+    throwProblems(problems, sends.oversize);
     const now = this.options.dbClock.now();
     if (request.cron !== undefined || request.timezone !== undefined) this.checkInterval(rule, now);
     let nextRunAt: Date | null = null;
@@ -161,16 +180,17 @@ export class ScheduleService {
     return {
       cron: rule.expression,
       timezone: rule.timezone,
-      url: url ?? current.url,
+      url: newUrl,
       maxLatenessSeconds: lateness === undefined ? current.maxLatenessSeconds : lateness,
+      webhook: sends.spec,
       nextRunAt,
     };
   }
 
   /** Stops creating occurrences and cancels those created that have not started. Idempotent. */
-  async pause(rawId: string): Promise<Schedule> {
+  async pause(rawId: string, sees: string | null = OPEN_CLIENT.sees): Promise<Schedule> {
     const id = this.idOf(rawId);
-    const change = await this.options.store.schedules.pause(id);
+    const change = await this.options.store.schedules.pause(id, sees);
     if (change.outcome === 'changed') this.options.logger.info('Schedule paused', { scheduleId: id });
     return viewOf(change);
   }
@@ -179,15 +199,15 @@ export class ScheduleService {
    * Creates occurrences again from the first one after now (and after the last one
    * created before the pause): the ones that fell in the pause never fire. Idempotent.
    */
-  async resume(rawId: string): Promise<Schedule> {
+  async resume(rawId: string, sees: string | null = OPEN_CLIENT.sees): Promise<Schedule> {
     const id = this.idOf(rawId);
-    const current = await this.options.store.schedules.find(id);
+    const current = await this.options.store.schedules.find(id, sees);
     if (!current) throw new AppError('schedule_not_found');
     if (!current.paused) return toScheduleView(current);
     const rule = CronRule.parse(current.cron, current.timezone);
     const after = Math.max(this.options.dbClock.now(), current.lastOccurrenceAt?.getTime() ?? -Infinity);
     const next = isCronProblem(rule) ? null : rule.nextAfter(after);
-    const change = await this.options.store.schedules.resume(id, next === null ? null : new Date(next));
+    const change = await this.options.store.schedules.resume(id, next === null ? null : new Date(next), sees);
     if (change.outcome === 'changed') {
       this.options.logger.info('Schedule resumed', {
         scheduleId: id,
@@ -199,9 +219,9 @@ export class ScheduleService {
   }
 
   /** Deletes the schedule and cancels its occurrences that have not started. */
-  async delete(rawId: string): Promise<void> {
+  async delete(rawId: string, sees: string | null = OPEN_CLIENT.sees): Promise<void> {
     const id = this.idOf(rawId);
-    if (!(await this.options.store.schedules.delete(id))) throw new AppError('schedule_not_found');
+    if (!(await this.options.store.schedules.delete(id, sees))) throw new AppError('schedule_not_found');
     this.options.logger.info('Schedule deleted', { scheduleId: id });
   }
 
@@ -282,6 +302,7 @@ export function toScheduleView(record: ScheduleRecord): Schedule {
     last_occurrence_at: iso(record.lastOccurrenceAt),
     on_late: record.maxLatenessSeconds === null ? 'fire' : 'skip',
     max_lateness_seconds: record.maxLatenessSeconds,
+    ...toWebhookView(record.webhook),
     created_at: record.createdAt.toISOString(),
     updated_at: record.updatedAt.toISOString(),
   };

@@ -2,20 +2,23 @@
  * How a PATCH /timers/{id} body becomes the change to store, given the timer as
  * it is: a new fire time (an absolute fire_at, or a delay from now), a URL, the
  * retry policy merged field by field (null: the service's setting again), the
- * missed-fire rule. Every problem is a 400 `validation_failed` naming the field.
+ * missed-fire rule, what it sends (webhookPatch.ts). Every problem is a 400 `validation_failed` naming the field.
  * Pure: the time and the stored timer are parameters.
  */
 import type { RetryPolicy, TimerChange, TimerRecord } from '@timer/shared';
-import { AppError, ErrorDetail } from '../errors';
+import type { ErrorDetail } from '../errors';
 import type { PatchTimerRequest } from '../schemas';
 import { checkWebhookUrl } from './timers';
+import { throwProblems } from './timerRequest';
+import { changesWebhook, patchWebhook } from './webhookPatch';
 
 export function planPatch(
   request: PatchTimerRequest,
-  timer: Pick<TimerRecord, 'retry' | 'maxLatenessSeconds'>,
+  timer: Pick<TimerRecord, 'url' | 'retry' | 'maxLatenessSeconds' | 'webhook'>,
   nowMs: number,
-  maxDelaySeconds: number,
+  limits: { maxDelaySeconds: number; maxPayloadBytes: number },
 ): TimerChange {
+  const { maxDelaySeconds } = limits;
   const problems: ErrorDetail[] = [];
   const change: TimerChange = {};
   const fireAtMs = newFireTime(request, nowMs, maxDelaySeconds, problems);
@@ -27,13 +30,14 @@ export function planPatch(
   if (request.retry !== undefined) change.retry = mergeRetry(timer.retry, request.retry, problems);
   const lateness = newMissedFireRule(request, timer.maxLatenessSeconds, problems);
   if (lateness !== undefined) change.maxLatenessSeconds = lateness;
-  if (problems.length > 0) {
-    throw new AppError(
-      'validation_failed',
-      `Invalid request body: ${problems.map((p) => p.message).join('; ')}`,
-      problems,
-    );
+  // A new url is checked against the headers too (Authorization with credentials in the url).
+  let oversize: string | null = null;
+  if (changesWebhook(request) || change.url !== undefined) {
+    const reading = patchWebhook(timer.webhook, request, change.url ?? timer.url, limits, problems);
+    if (changesWebhook(request)) change.webhook = reading.spec;
+    oversize = reading.oversize;
   }
+  throwProblems(problems, oversize);
   return change;
 }
 

@@ -2,14 +2,15 @@
  * The api's rules about timers: how a request becomes a timer, which URLs are
  * acceptable (and where they may point), who may have how many, what a repeated
  * Idempotency-Key gets, how pages are cut (changes.ts: what may change after).
- * No HTTP, no SQL.
+ * Every read and change is of the caller's tenant only (`sees`: null for an
+ * admin key without X-Tenant), in the query itself. No HTTP, no SQL.
  */
 import { newId, readWebhookUrl } from '@timer/shared';
 import type { Clock, Logger, Metrics, NewTimer, Store } from '@timer/shared';
 import { AppError } from '../errors';
 import type { AttemptPage, CreateTimerRequest, ListAttemptsQuery, ListTimersQuery, Timer, TimerPage } from '../schemas';
 import type { Nudger } from './nudger';
-import { ANONYMOUS_OWNER, Client } from './client';
+import { ANONYMOUS_OWNER, Client, OPEN_CLIENT } from './client';
 import { requestHash } from './idempotency';
 import { decodeCursor, decodeTokenCursor, encodeCursor, normalizeId } from './ids';
 import type { PendingQuota } from './pendingQuota';
@@ -22,6 +23,8 @@ export interface TimerServiceOptions {
   logger: Logger;
   metrics: Metrics;
   maxDelaySeconds: number;
+  /** MAX_PAYLOAD_BYTES. */
+  maxPayloadBytes: number;
   /** The database's clock: created_at and fire_at are on database time. */
   dbClock: Clock;
   nudger: Nudger;
@@ -47,13 +50,13 @@ export class TimerService {
 
   async create(
     request: CreateTimerRequest,
-    client: Pick<Client, 'owner'> = { owner: ANONYMOUS_OWNER },
+    client: Pick<Client, 'owner' | 'tenant'> = OPEN_CLIENT,
     idempotencyKey: string | null = null,
     /** Aborted when the caller has stopped waiting: a timer not yet sent to the database is dropped. */
     signal?: AbortSignal,
   ): Promise<Created> {
     const now = this.options.dbClock.now();
-    const plan = planTimer(request, now, this.options.maxDelaySeconds);
+    const plan = planTimer(request, now, this.options.maxDelaySeconds, this.options);
     const url = checkWebhookUrl(request.url);
     const timer: NewTimer = {
       id: newId(),
@@ -62,14 +65,16 @@ export class TimerService {
       fireAt: plan.fireAt,
       dueAt: plan.dueAt,
       owner: client.owner,
+      tenant: client.tenant,
       retry: plan.retry,
       maxLatenessSeconds: plan.maxLatenessSeconds,
+      webhook: plan.webhook,
     };
     if (idempotencyKey === null) {
       await this.options.targets.check(url);
       await this.admitAndStore(timer, () => this.options.store.timers.create(timer, signal));
     } else {
-      const earlier = await this.createOnce(timer, { owner: client.owner, key: idempotencyKey, body: request });
+      const earlier = await this.createOnce(timer, { tenant: client.tenant, key: idempotencyKey, body: request });
       if (earlier) return { timer: earlier, replayed: true };
     }
     this.announce(timer, plan.delayMs);
@@ -85,31 +90,41 @@ export class TimerService {
         retry: plan.retry,
         maxLatenessSeconds: plan.maxLatenessSeconds,
         version: 1,
+        webhook: plan.webhook,
       }),
       replayed: false,
     };
   }
 
-  async get(rawId: string): Promise<Timer> {
+  async get(rawId: string, sees: string | null = OPEN_CLIENT.sees): Promise<Timer> {
     const id = normalizeId(rawId);
-    const record = id ? await this.options.store.timers.find(id) : null;
+    const record = id ? await this.options.store.timers.find(id, sees) : null;
     if (!record) throw new AppError('timer_not_found');
     return toView(record);
   }
 
-  async list(query: ListTimersQuery): Promise<TimerPage> {
+  async list(query: ListTimersQuery, sees: string | null = OPEN_CLIENT.sees): Promise<TimerPage> {
     const limit = query.limit ?? 20;
     const beforeId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     // One extra row tells whether another page follows without a COUNT.
-    const rows = await this.options.store.timers.list({ status: query.status, limit: limit + 1, beforeId });
+    const rows = await this.options.store.timers.list({
+      status: query.status,
+      limit: limit + 1,
+      beforeId,
+      tenant: sees,
+    });
     const items = rows.slice(0, limit).map(toView);
     const next = rows.length > limit ? encodeCursor(items[items.length - 1].id) : null;
     return { items, next_cursor: next };
   }
 
-  async attempts(rawId: string, query: ListAttemptsQuery): Promise<AttemptPage> {
+  async attempts(
+    rawId: string,
+    query: ListAttemptsQuery,
+    sees: string | null = OPEN_CLIENT.sees,
+  ): Promise<AttemptPage> {
     const id = normalizeId(rawId);
-    if (!id || !(await this.options.store.timers.find(id))) throw new AppError('timer_not_found');
+    if (!id || !(await this.options.store.timers.find(id, sees))) throw new AppError('timer_not_found');
     const limit = query.limit ?? 100;
     const afterLeaseToken = query.cursor === undefined ? undefined : decodeTokenCursor(query.cursor);
     const rows = await this.options.store.attempts.list({ timerId: id, limit: limit + 1, afterLeaseToken });
@@ -125,16 +140,17 @@ export class TimerService {
    */
   private async createOnce(
     timer: NewTimer,
-    key: { owner: string; key: string; body: CreateTimerRequest },
+    key: { tenant: string; key: string; body: CreateTimerRequest },
   ): Promise<Timer | null> {
     const hash = requestHash(key.body);
     const { store } = this.options;
     let targetChecked = false;
     for (let round = 1; round <= IDEMPOTENCY_ROUNDS; round++) {
-      const existing = await store.timers.findIdempotencyKey(key.owner, key.key);
+      // Idempotency keys are per tenant: the key table's owner column holds the tenant.
+      const existing = await store.timers.findIdempotencyKey(key.tenant, key.key);
       if (existing?.live) {
         if (existing.requestHash !== hash) throw new AppError('idempotency_key_reused');
-        const earlier = await store.timers.find(existing.timerId);
+        const earlier = await store.timers.find(existing.timerId, key.tenant);
         if (!earlier) {
           throw new AppError(
             'idempotency_key_reused',
@@ -147,7 +163,7 @@ export class TimerService {
       if (!targetChecked) await this.options.targets.check(timer.url);
       targetChecked = true;
       const outcome = await this.admitAndStore(timer, () =>
-        store.timers.createIdempotent(timer, { owner: key.owner, key: key.key, requestHash: hash }),
+        store.timers.createIdempotent(timer, { owner: key.tenant, key: key.key, requestHash: hash }),
       );
       if (outcome === 'created') return null;
       this.options.quota?.forget(timer.id);

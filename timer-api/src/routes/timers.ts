@@ -41,7 +41,7 @@ export function timerRoutes(service: TimerService, changes: TimerChanges, bodyLi
 
   const patch: RequestHandler<{ id: string }> = async (req, res) => {
     const body = validatePatch(req.body);
-    const timer = await changes.change(req.params.id, body, readIfMatch(req.get('If-Match')));
+    const timer = await changes.change(req.params.id, body, readIfMatch(req.get('If-Match')), clientOf(res).sees);
     if (answeredByDeadline(res)) return;
     sendTimer(res, toView(timer));
   };
@@ -50,18 +50,18 @@ export function timerRoutes(service: TimerService, changes: TimerChanges, bodyLi
     .route('/timers')
     .post(jsonBody(bodyLimitBytes), create)
     .get(async (req, res) => {
-      res.json(await service.list(validateList({ ...req.query })));
+      res.json(await service.list(validateList({ ...req.query }), clientOf(res).sees));
     })
     .all(methodNotAllowed(['GET', 'POST']));
 
   router
     .route('/timers/:id')
     .get(async (req, res) => {
-      sendTimer(res, await service.get(req.params.id));
+      sendTimer(res, await service.get(req.params.id, clientOf(res).sees));
     })
     .patch(jsonBody(bodyLimitBytes), patch)
     .delete(async (req, res) => {
-      const timer = await changes.cancel(req.params.id, readIfMatch(req.get('If-Match')));
+      const timer = await changes.cancel(req.params.id, readIfMatch(req.get('If-Match')), clientOf(res).sees);
       if (answeredByDeadline(res)) return;
       sendTimer(res, toView(timer));
     })
@@ -70,7 +70,7 @@ export function timerRoutes(service: TimerService, changes: TimerChanges, bodyLi
   router
     .route('/timers/:id/attempts')
     .get(async (req, res) => {
-      res.json(await service.attempts(req.params.id, validateAttempts({ ...req.query })));
+      res.json(await service.attempts(req.params.id, validateAttempts({ ...req.query }), clientOf(res).sees));
     })
     .all(methodNotAllowed(['GET']));
 
@@ -78,7 +78,7 @@ export function timerRoutes(service: TimerService, changes: TimerChanges, bodyLi
   router
     .route('/timers/:id/retry')
     .post(noBody(), async (req, res) => {
-      const timer = await changes.replay(req.params.id, readIfMatch(req.get('If-Match')));
+      const timer = await changes.replay(req.params.id, readIfMatch(req.get('If-Match')), clientOf(res).sees);
       if (answeredByDeadline(res)) return;
       sendTimer(res, toView(timer));
     })

@@ -19,7 +19,17 @@ import * as uniqueTimersScheduleOccurrence from './20261122001200_unique_timers_
 import * as addSchedulesMaxLateness from './20261122001300_add_schedules_max_lateness';
 import * as indexTimerAttemptsFinishedAt from './20261122001400_index_timer_attempts_finished_at';
 import * as indexSchedulesOwner from './20261206000000_index_schedules_owner';
-import * as addTimersVersion from './20261207000500_add_timers_version';
+import * as addTimersWebhook from './20261207000100_add_timers_webhook';
+import * as addSchedulesWebhook from './20261207000200_add_schedules_webhook';
+import * as createTenants from './20261207001000_create_tenants';
+import * as createApiKeys from './20261207001100_create_api_keys';
+import * as addTimersTenant from './20261207001200_add_timers_tenant';
+import * as indexTimersTenantStatus from './20261207001300_index_timers_tenant_status';
+import * as indexTimersTenantId from './20261207001400_index_timers_tenant_id';
+import * as addSchedulesTenant from './20261207001500_add_schedules_tenant';
+import * as indexSchedulesTenantId from './20261207001600_index_schedules_tenant_id';
+import * as idempotencyKeysPerTenant from './20261207001700_idempotency_keys_per_tenant';
+import * as addTimersVersion from './20261207001800_add_timers_version';
 
 interface Migration {
   name: string;
@@ -44,6 +54,16 @@ const migrations: Migration[] = [
   addSchedulesMaxLateness,
   indexTimerAttemptsFinishedAt,
   indexSchedulesOwner,
+  addTimersWebhook,
+  addSchedulesWebhook,
+  createTenants,
+  createApiKeys,
+  addTimersTenant,
+  indexTimersTenantStatus,
+  indexTimersTenantId,
+  addSchedulesTenant,
+  indexSchedulesTenantId,
+  idempotencyKeysPerTenant,
   addTimersVersion,
 ];
 

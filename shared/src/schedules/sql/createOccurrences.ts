@@ -4,8 +4,8 @@
  * next_run_at. Exactly once however many controllers run.
  *
  * Parameters: advances, one per schedule: the schedule as read (its id, and the
- * next_run_at it was read with, which fences this write; its url, owner and
- * missed-fire rule, copied onto its timers), the occurrences to create (each with
+ * next_run_at it was read with, which fences this write; its url, owner, tenant,
+ * missed-fire rule and what it sends, copied onto its timers), the occurrences to create (each with
  * the timer id minted for it) and the next_run_at to move to.
  *
  * One transaction:
@@ -13,9 +13,9 @@
  *      controllers never write the same schedule at once; the second skips it
  *      instead of waiting. A schedule whose next_run_at, cron or time zone is no
  *      longer the one read (another controller advanced it, it was paused,
- *      resumed or changed since) is left alone. Its url and missed-fire rule are
- *      taken from this locked read, so a PATCH that changed only those is never
- *      undone by a plan made before it. The rows stay locked until COMMIT, which is what makes a
+ *      resumed or changed since) is left alone. Its url, missed-fire rule and
+ *      what it sends (webhook) are taken from this locked read, so a PATCH that
+ *      changed only those is never undone by a plan made before it. The rows stay locked until COMMIT, which is what makes a
  *      pause or a delete wait for the timers created here (see cancelOccurrences).
  *   2. INSERT one timer per planned occurrence of the schedules kept (pending, or
  *      `skipped` with its reason when the planner says so: an occurrence whose key
@@ -48,9 +48,10 @@ interface LockedRow {
   timezone: string;
   url: string;
   max_lateness_s: number | null;
+  webhook: string | null;
 }
 
-/** Occurrences per INSERT: 11 bound values each, far below every driver's limit. */
+/** Occurrences per INSERT: 13 bound values each, far below every driver's limit. */
 const INSERT_SLICE = 500;
 
 export async function createOccurrences(
@@ -64,7 +65,7 @@ export async function createOccurrences(
     const locked = await select<LockedRow>(
       trx,
       timeoutMs,
-      `SELECT id, next_run_at, cron, timezone, url, max_lateness_s FROM schedules
+      `SELECT id, next_run_at, cron, timezone, url, max_lateness_s, webhook FROM schedules
        WHERE id IN (${advances.map(() => '?').join(', ')})
        ${d.claimLock}`,
       advances.map((a) => a.schedule.id),
@@ -79,7 +80,9 @@ export async function createOccurrences(
       const row = current.get(
         `${a.schedule.id} ${a.schedule.nextRunAt.getTime()} ${a.schedule.cron} ${a.schedule.timezone}`,
       );
-      return row ? [{ ...a, schedule: { ...a.schedule, url: row.url, maxLatenessSeconds: row.max_lateness_s } }] : [];
+      if (!row) return [];
+      const sends = { url: row.url, maxLatenessSeconds: row.max_lateness_s, webhookText: row.webhook };
+      return [{ ...a, schedule: { ...a.schedule, ...sends } }];
     });
     if (kept.length === 0) return [];
 
@@ -91,9 +94,9 @@ export async function createOccurrences(
         trx,
         timeoutMs,
         `INSERT INTO timers
-           (id, url, status, fire_at, due_at, last_error, created_at, updated_at, owner, schedule_id, occurrence_at,
-            max_lateness_s)
-         VALUES ${slice.map(() => `(?, ?, ?, ?, ?, ?, ${d.now}, ${d.now}, ?, ?, ?, ?)`).join(', ')}
+           (id, url, status, fire_at, due_at, last_error, created_at, updated_at, owner, tenant, schedule_id,
+            occurrence_at, max_lateness_s, webhook)
+         VALUES ${slice.map(() => `(?, ?, ?, ?, ?, ?, ${d.now}, ${d.now}, ?, ?, ?, ?, ?, ?)`).join(', ')}
          ${d.onConflictIgnore('schedule_id, occurrence_at')}`,
         slice.flatMap(({ schedule, id, at, skipped }) => [
           id,
@@ -103,9 +106,11 @@ export async function createOccurrences(
           skipped === undefined ? at : null,
           skipped ?? null,
           schedule.owner,
+          schedule.tenant,
           schedule.id,
           at,
           schedule.maxLatenessSeconds,
+          schedule.webhookText,
         ]),
       );
     }

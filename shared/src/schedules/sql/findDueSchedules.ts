@@ -21,8 +21,10 @@ interface DueRow {
   timezone: string;
   url: string;
   owner: string | null;
+  tenant: string;
   next_run_at: DbTime;
   max_lateness_s: number | null;
+  webhook: string | null;
   now_ms: number | string;
 }
 
@@ -41,7 +43,7 @@ export async function findDueSchedules(
   const rows = await select<DueRow>(
     db,
     timeoutMs,
-    `SELECT id, cron, timezone, url, owner, next_run_at, max_lateness_s, ${d.nowEpochMs} AS now_ms
+    `SELECT id, cron, timezone, url, owner, tenant, next_run_at, max_lateness_s, webhook, ${d.nowEpochMs} AS now_ms
      FROM schedules
      WHERE next_run_at <= ${d.plus(d.now)}
      ORDER BY next_run_at
@@ -56,8 +58,10 @@ export async function findDueSchedules(
       timezone: row.timezone,
       url: row.url,
       owner: row.owner,
+      tenant: row.tenant,
       nextRunAt: d.date(row.next_run_at),
       maxLatenessSeconds: row.max_lateness_s,
+      webhookText: row.webhook,
     })),
   };
 }

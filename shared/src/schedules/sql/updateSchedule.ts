@@ -1,6 +1,6 @@
 /**
- * updateSchedule: PATCH /schedules/{id}. Sets the rule (cron, time zone), url and
- * missed-fire rule the api computed, and the next occurrence it recomputed from
+ * updateSchedule: PATCH /schedules/{id}. Sets the rule (cron, time zone), url,
+ * missed-fire rule and what occurrences send (webhook) the api computed, and the next occurrence it recomputed from
  * them (NULL while paused: resume computes it). Occurrences already created as
  * timers keep what they had.
  *
@@ -16,6 +16,7 @@
 import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
 import { write } from '../../db/query';
+import { encodeWebhookSpec } from '../../webhooks/spec';
 import type { ScheduleRecord, ScheduleUpdate } from '../types';
 
 export async function updateSchedule(
@@ -32,13 +33,14 @@ export async function updateSchedule(
     db,
     timeoutMs,
     `UPDATE schedules
-     SET cron = ?, timezone = ?, url = ?, max_lateness_s = ?, next_run_at = ?, updated_at = ${d.now}
+     SET cron = ?, timezone = ?, url = ?, max_lateness_s = ?, webhook = ?, next_run_at = ?, updated_at = ${d.now}
      WHERE id = ? AND paused = ? AND ${same('next_run_at')} AND ${same('last_occurrence_at')}`,
     [
       update.cron,
       update.timezone,
       update.url,
       update.maxLatenessSeconds,
+      encodeWebhookSpec(update.webhook),
       update.nextRunAt,
       id,
       read.paused ? 1 : 0,

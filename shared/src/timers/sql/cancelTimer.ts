@@ -3,7 +3,8 @@
  * canceled, so it never fires. Raises the version.
  *
  * Parameters: id, fence (the version and status the api decided on; for a held
- * timer, the claim). Locks: the timer's row, for the length of the UPDATE. The
+ * timer, the claim), tenant (null: any; otherwise another tenant's timer is not
+ * found, as an unknown one). Locks: the timer's row, for the length of the UPDATE. The
  * status condition is what makes the cancel contract hold against a concurrent
  * claim: the claim holds the row lock from its SELECT … FOR UPDATE until it
  * commits status 'firing', so this UPDATE either runs first (the claim then never
@@ -23,9 +24,15 @@ import { dialectOf } from '../../db/dialect';
 import { retryOnDeadlock, write } from '../../db/query';
 import type { CancelResult, ChangeFence } from '../types';
 import { changeFenceWhere, releaseHeldSet } from './changeFence';
-import { findTimer } from './findTimers';
+import { findTimer, TenantView } from './findTimers';
 
-export async function cancelTimer(db: Knex, timeoutMs: number, id: string, fence: ChangeFence): Promise<CancelResult> {
+export async function cancelTimer(
+  db: Knex,
+  timeoutMs: number,
+  id: string,
+  fence: ChangeFence,
+  tenant: TenantView = null,
+): Promise<CancelResult> {
   const d = dialectOf(db);
   const where = changeFenceWhere(fence);
   const changed = await retryOnDeadlock(() =>
@@ -34,11 +41,11 @@ export async function cancelTimer(db: Knex, timeoutMs: number, id: string, fence
       timeoutMs,
       `UPDATE timers
        SET status = 'canceled', due_at = NULL, locked_by = NULL, version = version + 1, updated_at = ${d.now}${releaseHeldSet(fence)}
-       WHERE id = ? AND ${where.sql}`,
-      [id, ...where.bindings],
+       WHERE id = ? AND ${where.sql}${tenant === null ? '' : ' AND tenant = ?'}`,
+      tenant === null ? [id, ...where.bindings] : [id, ...where.bindings, tenant],
     ),
   );
-  const timer = await findTimer(db, timeoutMs, id);
+  const timer = await findTimer(db, timeoutMs, id, tenant);
   if (!timer) return { outcome: 'not_found' };
   if (changed === 1) return { outcome: 'canceled', timer };
   return { outcome: 'moved', timer };

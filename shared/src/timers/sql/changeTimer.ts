@@ -5,15 +5,16 @@
  * given back unsent by its controller, goes back to pending without an owner,
  * due at its new fire_at or, if that did not move, at the time it was due.
  *
- * Parameters: id, change (absent fields stay), fence (see cancelTimer: the same
- * locks, the same race with a claim, the same deadlock retry).
+ * Parameters: id, change (absent fields stay), fence, tenant (see cancelTimer:
+ * the same locks, the same race with a claim, the same deadlock retry).
  */
 import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
+import { encodeWebhookSpec } from '../../webhooks/spec';
 import { retryOnDeadlock, write } from '../../db/query';
 import type { ChangeFence, ChangeResult, TimerChange } from '../types';
 import { changeFenceWhere, heldDueAt, releaseHeldSet } from './changeFence';
-import { findTimer } from './findTimers';
+import { findTimer, TenantView } from './findTimers';
 
 export async function changeTimer(
   db: Knex,
@@ -21,6 +22,7 @@ export async function changeTimer(
   id: string,
   change: TimerChange,
   fence: ChangeFence,
+  tenant: TenantView = null,
 ): Promise<ChangeResult> {
   const d = dialectOf(db);
   const sets: string[] = [`version = version + 1`, `updated_at = ${d.now}`];
@@ -37,6 +39,7 @@ export async function changeTimer(
     set('retry_max_ms', change.retry.maxMs);
   }
   if (change.maxLatenessSeconds !== undefined) set('max_lateness_s', change.maxLatenessSeconds);
+  if (change.webhook !== undefined) set('webhook', encodeWebhookSpec(change.webhook));
   if (fence.from !== 'failed') {
     if (change.dueAt !== undefined) set('due_at', change.dueAt);
     else if (fence.from === 'held') {
@@ -54,7 +57,7 @@ export async function changeTimer(
       ...where.bindings,
     ]),
   );
-  const timer = await findTimer(db, timeoutMs, id);
+  const timer = await findTimer(db, timeoutMs, id, tenant);
   if (!timer) return { outcome: 'not_found' };
   if (changed === 1) return { outcome: 'changed', timer };
   return { outcome: 'moved', timer };

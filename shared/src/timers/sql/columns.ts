@@ -1,11 +1,12 @@
 /** The columns every read for the api selects, and how a row becomes a TimerRecord. */
 import type { DbTime, Dialect } from '../../db/dialect';
+import { decodeWebhookSpec } from '../../webhooks/spec';
 import type { TimerRecord, TimerStatus } from '../types';
 
 /** ms_left: milliseconds from the database's now to fire_at, in whole milliseconds. */
 export function timerColumns(d: Dialect): string {
   return `id, url, status, fire_at, created_at, fired_at, attempts, last_error, schedule_id,
-  max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, version,
+  max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, webhook, version,
   ${d.msBetween(d.now, 'fire_at')} AS ms_left`;
 }
 
@@ -24,6 +25,7 @@ export interface TimerRow {
   max_lateness_s: number | null;
   schedule_id: string | null;
   version: number | string;
+  webhook: string | null;
   ms_left: number | string;
 }
 
@@ -42,5 +44,6 @@ export function toRecord(d: Dialect, row: TimerRow): TimerRecord {
     retry: { maxAttempts: row.max_attempts, baseMs: row.retry_base_ms, maxMs: row.retry_max_ms },
     maxLatenessSeconds: row.max_lateness_s,
     version: Number(row.version),
+    webhook: decodeWebhookSpec(row.webhook),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * findHolder: who holds a timer and under which claim, for the api to ask that
- * controller to give it back before a change or cancel. No locks (a plain
+ * controller to give it back before a change or cancel. Parameters: id, tenant
+ * (null: any; another tenant's timer is not found). No locks (a plain
  * read): whatever the api decides on it is written fenced by this version and
  * lease token, so a read that is stale by then matches nothing.
  *
@@ -12,6 +13,7 @@ import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
 import { select } from '../../db/query';
 import type { TimerHolder, TimerStatus } from '../types';
+import type { TenantView } from './findTimers';
 
 interface HolderRow {
   status: TimerStatus;
@@ -22,7 +24,12 @@ interface HolderRow {
   unstarted_for_ms: number | string;
 }
 
-export async function findHolder(db: Knex, timeoutMs: number, id: string): Promise<TimerHolder | null> {
+export async function findHolder(
+  db: Knex,
+  timeoutMs: number,
+  id: string,
+  tenant: TenantView = null,
+): Promise<TimerHolder | null> {
   const d = dialectOf(db);
   const [row] = await select<HolderRow>(
     db,
@@ -31,8 +38,8 @@ export async function findHolder(db: Knex, timeoutMs: number, id: string): Promi
             ${d.msBetween(d.now, 'due_at')} AS lease_left_ms,
             CASE WHEN attempts = 1 AND prior_attempts = 0 AND last_error IS NULL
                  THEN ${d.greatest('0', d.msBetween(d.now, 'fire_at'))} ELSE 0 END AS unstarted_for_ms
-     FROM timers WHERE id = ?`,
-    [id],
+     FROM timers WHERE id = ?${tenant === null ? '' : ' AND tenant = ?'}`,
+    tenant === null ? [id] : [id, tenant],
   );
   if (!row) return null;
   return {

@@ -7,8 +7,9 @@
  * primary key), url, createdAt, fireAt, dueAt (when to look at it first: fireAt,
  * or the creation time for a fire_at already past, so a late timer does not jump
  * the queue of those already due), owner (who created it, for the pending-timer
- * cap; NULL when unknown), and its delivery policy (NULLs: the service's
- * defaults). The caller computes the times on the database clock (DbClock), so no
+ * cap; NULL when unknown), tenant (whose it is; `default` when absent), its
+ * delivery policy (NULLs: the service's defaults) and what it sends (webhook:
+ * NULL for the plain webhook). The caller computes the times on the database clock (DbClock), so no
  * read-back is needed. Locks: only the new rows (on SQLite, none beyond the file's
  * lock that the process holds anyway).
  * The same statement on both dialects: knex binds a Date as DATETIME for mysql2
@@ -16,6 +17,8 @@
  */
 import type { Knex } from 'knex';
 import { write } from '../../db/query';
+import { DEFAULT_TENANT } from '../../tenants/types';
+import { encodeWebhookSpec, WebhookSpec } from '../../webhooks/spec';
 import type { RetryPolicy } from '../types';
 
 export interface NewTimer {
@@ -26,9 +29,13 @@ export interface NewTimer {
   /** Defaults to fireAt. */
   dueAt?: Date;
   owner?: string | null;
+  /** The tenant it belongs to; DEFAULT_TENANT when absent. */
+  tenant?: string;
   retry?: RetryPolicy;
   /** on_late "skip" with this many seconds; null or absent: fire however late. */
   maxLatenessSeconds?: number | null;
+  /** Absent: the plain webhook. */
+  webhook?: WebhookSpec;
 }
 
 export async function insertTimers(
@@ -40,9 +47,9 @@ export async function insertTimers(
   await write(
     db,
     timeoutMs,
-    `INSERT INTO timers (id, url, status, fire_at, due_at, created_at, updated_at, owner,
-                         max_attempts, retry_base_ms, retry_max_ms, max_lateness_s)
-     VALUES ${timers.map(() => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
+    `INSERT INTO timers (id, url, status, fire_at, due_at, created_at, updated_at, owner, tenant,
+                         max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, webhook)
+     VALUES ${timers.map(() => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
     timers.flatMap((t) => [
       t.id,
       t.url,
@@ -51,10 +58,12 @@ export async function insertTimers(
       t.createdAt,
       t.createdAt,
       t.owner ?? null,
+      t.tenant ?? DEFAULT_TENANT,
       t.retry?.maxAttempts ?? null,
       t.retry?.baseMs ?? null,
       t.retry?.maxMs ?? null,
       t.maxLatenessSeconds ?? null,
+      t.webhook ? encodeWebhookSpec(t.webhook) : null,
     ]),
   );
 }

@@ -8,7 +8,8 @@
  *
  * A replay raises the version: what is sent next is a new delivery series.
  *
- * Parameters: id, version (the one the api read, and If-Match compared). Locks:
+ * Parameters: id, version (the one the api read, and If-Match compared), tenant
+ * (null: any; otherwise another tenant's timer is not found, as an unknown one). Locks:
  * the timer's row, for the length of the UPDATE. The `status = 'failed'` and
  * version conditions make it race-free against a concurrent replay or change
  * (one changes the row, the other matches nothing and reads it again) and
@@ -18,9 +19,15 @@ import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
 import { write } from '../../db/query';
 import type { ReplayResult } from '../types';
-import { findTimer } from './findTimers';
+import { findTimer, TenantView } from './findTimers';
 
-export async function replayTimer(db: Knex, timeoutMs: number, id: string, version: number): Promise<ReplayResult> {
+export async function replayTimer(
+  db: Knex,
+  timeoutMs: number,
+  id: string,
+  version: number,
+  tenant: TenantView = null,
+): Promise<ReplayResult> {
   const d = dialectOf(db);
   const changed = await write(
     db,
@@ -28,10 +35,10 @@ export async function replayTimer(db: Knex, timeoutMs: number, id: string, versi
     `UPDATE timers
      SET status = 'pending', due_at = ${d.now}, prior_attempts = prior_attempts + attempts, attempts = 0,
          locked_by = NULL, version = version + 1, updated_at = ${d.now}
-     WHERE id = ? AND status = 'failed' AND version = ?`,
-    [id, version],
+     WHERE id = ? AND status = 'failed' AND version = ?${tenant === null ? '' : ' AND tenant = ?'}`,
+    tenant === null ? [id, version] : [id, version, tenant],
   );
-  const timer = await findTimer(db, timeoutMs, id);
+  const timer = await findTimer(db, timeoutMs, id, tenant);
   if (!timer) return { outcome: 'not_found' };
   if (changed === 1) return { outcome: 'replayed', timer };
   return { outcome: 'moved', timer };

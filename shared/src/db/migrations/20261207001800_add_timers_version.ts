@@ -8,7 +8,7 @@
 import type { Knex } from 'knex';
 import { dialectOf } from '../dialect';
 
-export const name = '20261207000500_add_timers_version';
+export const name = '20261207001800_add_timers_version';
 
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(
