@@ -2,10 +2,12 @@
  * PATCH /timers/{id}, and versions: what a change sets (and what it leaves), the
  * version it raises and the weak ETag every single-timer answer carries, If-Match
  * on PATCH, DELETE and replay (412, nothing changed), a claim or a retry that
- * leaves the ETag alone, and bad input refused with the row untouched. The
+ * leaves the ETag alone, bad input refused with the row untouched, and what it
+ * sends (payload, body, headers, method, append_id) laid over what is stored. The
  * timers here are pending, failed or finished; a timer a controller holds is
  * in test/changeUntilSent.test.ts. Both databases.
  */
+import { decodeWebhookSpec, PLAIN_WEBHOOK, select } from '@timer/shared';
 import { createTestDatabase, DIALECTS, TestDatabase } from '../../test/helpers/db';
 import { expectError, HOOK_URL, RunningApi, startApp, timerRow } from './support';
 
@@ -174,6 +176,69 @@ describe.each(DIALECTS)('changing a timer on %s', (dialect) => {
     expectError(res, 409, 'timer_not_changeable');
     expect(res.body.error.message).toContain(status);
     expect(await timerRow(t.db, id)).toEqual(before);
+  });
+
+  describe('what it sends', () => {
+    const webhookOf = async (id: string) => {
+      const [row] = await select<{ webhook: string | null }>(t.db, 5000, 'SELECT webhook FROM timers WHERE id = ?', [
+        id,
+      ]);
+      return decodeWebhookSpec(row.webhook);
+    };
+
+    it('lays the fields over what is stored: a payload replaces a body, headers replace the set', async () => {
+      const id = await create({
+        body: 'a=1',
+        content_type: 'application/x-www-form-urlencoded',
+        headers: { 'X-A': '1' },
+      });
+
+      const res = await patch(id, { payload: { order: 7 }, headers: { 'X-B': '2' }, method: 'PUT' });
+
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({
+        payload: { order: 7 },
+        body: null,
+        content_type: 'application/json',
+        headers: ['X-B'],
+        method: 'PUT',
+        append_id: true,
+        version: 2,
+      });
+      expect(await webhookOf(id)).toEqual({
+        content: { kind: 'payload', value: { order: 7 } },
+        headers: [['X-B', '2']],
+        method: 'PUT',
+        appendId: true,
+      });
+    });
+
+    it('re-types a stored body with content_type alone; body null and the nulls return to the plain webhook', async () => {
+      const id = await create({ body: 'hello', headers: { 'X-A': '1' }, method: 'PATCH', append_id: false });
+
+      expect((await patch(id, { content_type: 'text/csv' })).body).toMatchObject({
+        body: 'hello',
+        content_type: 'text/csv',
+      });
+      const plain = await patch(id, { body: null, headers: null, method: null, append_id: null });
+
+      expect(plain.status).toBe(200);
+      expect(await webhookOf(id)).toEqual(PLAIN_WEBHOOK);
+      expect((await timerRow(t.db, id))?.url).toBe(HOOK_URL);
+    });
+
+    it('checks the result as a create would: credentials in a new url with an Authorization header, a size, a header', async () => {
+      const id = await create({ headers: { Authorization: 'Bearer x' } });
+      const before = await webhookOf(id);
+
+      expectError(await patch(id, { url: 'https://user:pw@example.com/hooks' }), 400, 'validation_failed');
+      expectError(await patch(id, { headers: { 'Timer-Id': 'x' } }), 400, 'validation_failed');
+      expectError(await patch(id, { content_type: 'text/plain' }), 400, 'validation_failed');
+      expectError(await patch(id, { body: 'x'.repeat(70 * 1024) }), 413, 'payload_too_large');
+
+      expect(await webhookOf(id)).toEqual(before);
+      expect((await api.http().get(`/timers/${id}`)).body.version).toBe(1);
+    });
   });
 
   it('answers 404 for an unknown or malformed id', async () => {

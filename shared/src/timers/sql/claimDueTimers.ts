@@ -71,7 +71,7 @@ export async function claimDueTimers(
       trx,
       timeoutMs,
       `SELECT id, url, fire_at, due_at, attempts, prior_attempts, lease_token,
-              max_attempts, retry_base_ms, retry_max_ms, max_lateness_s,
+              max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, version,
               CASE WHEN prior_attempts = 0 AND last_error IS NULL THEN 1 ELSE 0 END AS untried,
               CASE WHEN webhook IS NULL THEN 0 ELSE 1 END AS custom_webhook
        FROM timers
