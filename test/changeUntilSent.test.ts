@@ -80,14 +80,19 @@ const hostTimeOf = (dbMs: number) => dbMs - skewMs;
 const sleepUntil = (hostMs: number) => new Promise((r) => setTimeout(r, Math.max(0, hostMs - Date.now())));
 
 describe('a timer a controller holds ahead of its time', () => {
-  it('moved later and elsewhere by PATCH: the receiver sees only the new version', async () => {
+  it('moved later, elsewhere and with its own payload by PATCH: the receiver sees only the new version', async () => {
     await startApi();
     await startController();
     const created = await call('POST', '/timers', { seconds: 2, url: receiver.url });
     const { id } = created.body;
     await waitFor('the controller to hold it', async () => (await statusOf(id)) === 'firing', { intervalMs: 20 });
 
-    const changed = await call('PATCH', `/timers/${id}`, { seconds: 3, url: `${receiver.url}/v2` });
+    const changed = await call('PATCH', `/timers/${id}`, {
+      seconds: 3,
+      url: `${receiver.url}/v2`,
+      payload: { order: 7, version: 2 },
+      headers: { 'X-Order': '7' },
+    });
     const changedAt = Date.now();
 
     expect(changed.status).toBe(200);
@@ -98,7 +103,13 @@ describe('a timer a controller holds ahead of its time', () => {
     const deliveries = receiver.deliveries.filter((d) => d.id === id);
     expect(deliveries).toHaveLength(1);
     expect(deliveries[0].path).toBe(`/hooks/v2/${id}`);
-    expect(deliveries[0].headers).toMatchObject({ 'timer-version': '2', 'idempotency-key': `${id}.v2` });
+    expect(deliveries[0].headers).toMatchObject({
+      'timer-version': '2',
+      'idempotency-key': `${id}.v2`,
+      'x-order': '7',
+      'content-type': 'application/json',
+    });
+    expect(deliveries[0].body).toEqual({ order: 7, version: 2 });
     expect(deliveries[0].arrivedAt).toBeGreaterThanOrEqual(changedAt + 2900);
   });
 
