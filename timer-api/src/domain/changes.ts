@@ -43,6 +43,18 @@ const ROUNDS = 4;
 
 type Written = { outcome: 'done'; timer: TimerRecord } | { outcome: 'not_found' } | { outcome: 'moved' };
 
+/** How one operation (cancel, change, replay) meets the timer it reads. */
+interface ChangeRule {
+  /** The fence's status for a timer in `status`, or null when it cannot be changed this way. */
+  from: (status: TimerRecord['status']) => 'pending' | 'failed' | null;
+  refused: (status: TimerRecord['status']) => AppError;
+  /** Whether a held timer may be asked back (not for a replay: only failed timers are replayed). */
+  holdable?: boolean;
+  /** What a version other than the one asked for means: 412 (If-Match), or read and plan again (null). */
+  otherVersion?: 'precondition_failed' | 'retry';
+  write: (fence: ChangeFence) => Promise<Written>;
+}
+
 export class TimerChanges {
   constructor(private readonly options: TimerChangesOptions) {}
 
@@ -70,13 +82,39 @@ export class TimerChanges {
     sees: TenantView = OPEN_CLIENT.sees,
   ): Promise<TimerRecord> {
     const id = idOf(rawId);
+    const { store } = this.options;
+    let timer: TimerRecord | null = null;
+    // The change is merged into the timer as read (retry, what it sends): it is
+    // written only onto that version; another change in between means merging again.
+    for (let round = 1; round <= ROUNDS && timer === null; round++) {
+      const current = await store.timers.find(id, sees);
+      if (!current) throw new AppError('timer_not_found');
+      if (!matches(ifMatch, current.version)) throw new AppError('precondition_failed');
+      timer = await this.changeOnce(id, request, current, sees);
+    }
+    if (timer === null) throw new AppError('contended', undefined, undefined, { retryAfterSeconds: 1 });
+    if (timer.status === 'pending' && timer.msLeft < this.options.nudgeWithinMs) this.options.nudger.nudge();
+    this.options.logger.info('Timer changed', {
+      timerId: id,
+      version: timer.version,
+      fields: Object.keys(request),
+      fireAt: timer.fireAt.toISOString(),
+    });
+    return timer;
+  }
+
+  /** The change planned on `current`, applied to that version only; null when the timer moved on to another. */
+  private async changeOnce(
+    id: string,
+    request: PatchTimerRequest,
+    current: TimerRecord,
+    sees: TenantView,
+  ): Promise<TimerRecord | null> {
     const { store, dbClock, targets } = this.options;
-    const current = await store.timers.find(id, sees);
-    if (!current) throw new AppError('timer_not_found');
-    if (!matches(ifMatch, current.version)) throw new AppError('precondition_failed');
     const change = planPatch(request, current, dbClock.now(), this.options);
     if (change.url !== undefined) await targets.check(change.url);
-    const timer = await this.apply(id, ifMatch, sees, {
+    return this.apply(id, [current.version], sees, {
+      otherVersion: 'retry',
       from: (status) => {
         if (status === 'pending') return status;
         if (status !== 'failed') return null;
@@ -95,14 +133,6 @@ export class TimerChanges {
         return result.outcome === 'changed' ? { outcome: 'done', timer: result.timer } : result;
       },
     });
-    if (timer.status === 'pending' && timer.msLeft < this.options.nudgeWithinMs) this.options.nudger.nudge();
-    this.options.logger.info('Timer changed', {
-      timerId: id,
-      version: timer.version,
-      fields: Object.keys(request),
-      fireAt: timer.fireAt.toISOString(),
-    });
-    return timer;
   }
 
   /** A failed timer back to pending, due now, with a fresh series of attempts. */
@@ -131,19 +161,17 @@ export class TimerChanges {
     id: string,
     ifMatch: IfMatch,
     sees: TenantView,
-    rule: {
-      /** The fence's status for a timer in `status`, or null when it cannot be changed this way. */
-      from: (status: TimerRecord['status']) => 'pending' | 'failed' | null;
-      refused: (status: TimerRecord['status']) => AppError;
-      /** Whether a held timer may be asked back (not for a replay: only failed timers are replayed). */
-      holdable?: boolean;
-      write: (fence: ChangeFence) => Promise<Written>;
-    },
-  ): Promise<TimerRecord> {
+    rule: ChangeRule & { otherVersion: 'retry' },
+  ): Promise<TimerRecord | null>;
+  private async apply(id: string, ifMatch: IfMatch, sees: TenantView, rule: ChangeRule): Promise<TimerRecord>;
+  private async apply(id: string, ifMatch: IfMatch, sees: TenantView, rule: ChangeRule): Promise<TimerRecord | null> {
     for (let round = 1; round <= ROUNDS; round++) {
       const holder = await this.options.store.timers.holder(id, sees);
       if (!holder) throw new AppError('timer_not_found');
-      if (!matches(ifMatch, holder.version)) throw new AppError('precondition_failed');
+      if (!matches(ifMatch, holder.version)) {
+        if (rule.otherVersion === 'retry') return null;
+        throw new AppError('precondition_failed');
+      }
       let fence: ChangeFence;
       if (holder.status === 'firing' && rule.holdable !== false) {
         fence = await this.takeBack(id, holder);
