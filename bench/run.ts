@@ -16,6 +16,7 @@ import { sqlite } from './scenarios/sqlite';
 import { nudge } from './scenarios/nudge';
 import { cost } from './scenarios/cost';
 import { peers } from './scenarios/peers';
+import { batch } from './scenarios/batch';
 
 type Scenario = (options: BenchOptions, ceilings: Ceilings) => Promise<Record<string, unknown>>;
 
@@ -30,6 +31,7 @@ const SCENARIOS: Record<string, Scenario> = {
   sqlite,
   nudge,
   logging,
+  batch,
   // peers first: ours on MariaDB is measured beside the peers, and cost reuses that run.
   peers,
   cost,

@@ -77,6 +77,12 @@ export interface Config extends SecurityConfig {
   readonly dbRetryMaxMs: number;
   readonly clockSkewWarnMs: number;
   readonly bodyLimitBytes: number;
+  /** POST /timers/batch: most timers in one batch. */
+  readonly maxBatchSize: number;
+  /** POST /timers/batch: the largest accepted body (a batch is many bodies). */
+  readonly batchBodyLimitBytes: number;
+  /** DELETE /timers?label=…: most timers one call cancels. */
+  readonly maxCancelPerCall: number;
   /** timer-api: every request is answered within this (503 request_timeout otherwise). */
   readonly requestTimeoutMs: number;
   readonly controllerId: string;
@@ -306,6 +312,9 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     dbRetryMaxMs: r.int('DB_RETRY_MAX_MS', 5000, 1, 600_000),
     clockSkewWarnMs: r.int('CLOCK_SKEW_WARN_MS', 1000, 0, 3_600_000),
     bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 16 * 1024, 256, 1024 * 1024),
+    maxBatchSize: r.int('MAX_BATCH_SIZE', 1000, 1, 10_000),
+    batchBodyLimitBytes: r.int('BATCH_BODY_LIMIT_BYTES', 4 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+    maxCancelPerCall: r.int('MAX_CANCEL_PER_CALL', 1000, 1, 100_000),
     requestTimeoutMs: r.int('REQUEST_TIMEOUT_MS', 5000, 100, 600_000),
     controllerId: r.string('CONTROLLER_ID', defaultControllerId(), /^[\w.:-]{1,64}$/),
     retentionDays: r.int('RETENTION_DAYS', 7, 0, 3650),

@@ -44,6 +44,9 @@ export interface AppDeps {
     Config,
     | 'maxDelaySeconds'
     | 'bodyLimitBytes'
+    | 'batchBodyLimitBytes'
+    | 'maxBatchSize'
+    | 'maxCancelPerCall'
     | 'pollIntervalMs'
     | 'requestTimeoutMs'
     | 'scheduleLookaheadMs'
@@ -116,6 +119,7 @@ export function createApp({
     quota,
     maxDelaySeconds: config.maxDelaySeconds,
     nudgeWithinMs: config.pollIntervalMs + NUDGE_MARGIN_MS,
+    limits: config,
   });
   const schedules = new ScheduleService({
     store,
@@ -141,7 +145,7 @@ export function createApp({
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Timer service API' }));
   // Relative, so that it holds behind a proxy that serves the api under a path prefix.
   app.get('/', (_req, res) => res.redirect(302, 'docs/'));
-  app.use(timerRoutes(service, config.bodyLimitBytes));
+  app.use(timerRoutes(service, config));
   app.use(scheduleRoutes(schedules, config.bodyLimitBytes));
   app.use(dashboardRoutes(new DashboardService(store, dbClock)));
   app.all(['/', '/openapi.json'], methodNotAllowed(['GET']));

@@ -289,11 +289,12 @@ describe('pending quotas, unit by unit', () => {
       quota,
       maxDelaySeconds: 3600,
       nudgeWithinMs: 0,
+      limits: { maxBatchSize: 1000, maxCancelPerCall: 1000 },
     });
 
     await expect(service.create({ seconds: 60, url: HOOK_URL }, { owner: 'k' })).rejects.toThrow('insert failed');
 
-    await expect(quota.admit('k', { id: 'x', fireAt: new Date('2031-01-01') })).resolves.toBeUndefined();
+    await expect(quota.admit('k', [{ id: 'x', fireAt: new Date('2031-01-01') }])).resolves.toBeUndefined();
   });
 
   it('StorePendingQuota asks the store how many live timers the owner has', async () => {
@@ -308,8 +309,11 @@ describe('pending quotas, unit by unit', () => {
       5,
     );
 
-    await expect(quota.admit('roomy')).resolves.toBeUndefined();
-    await expect(quota.admit('full')).rejects.toMatchObject({ code: 'pending_quota_exceeded', status: 429 });
-    expect(asked).toEqual(['roomy', 'full']);
+    const one = [{ id: 'x', fireAt: new Date('2031-01-01') }];
+    await expect(quota.admit('roomy', one)).resolves.toBeUndefined();
+    await expect(quota.admit('full', one)).rejects.toMatchObject({ code: 'pending_quota_exceeded', status: 429 });
+    // A batch counts as its size: 4 live + 2 passes a cap of 5.
+    await expect(quota.admit('roomy', [...one, ...one])).rejects.toMatchObject({ code: 'pending_quota_exceeded' });
+    expect(asked).toEqual(['roomy', 'full', 'roomy']);
   });
 });

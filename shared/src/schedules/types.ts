@@ -1,3 +1,5 @@
+import type { Labels } from '../timers/types';
+
 /** A schedule as the store returns it to the api. */
 export interface ScheduleRecord {
   id: string;
@@ -11,6 +13,8 @@ export interface ScheduleRecord {
   lastOccurrenceAt: Date | null;
   /** on_late "skip": the most seconds late each occurrence may be sent; null: fire however late. */
   maxLatenessSeconds: number | null;
+  /** Copied onto each occurrence. */
+  labels: Labels;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -24,6 +28,7 @@ export interface NewSchedule {
   nextRunAt: Date | null;
   /** on_late "skip" with this many seconds; null or absent: fire however late. */
   maxLatenessSeconds?: number | null;
+  labels?: Labels;
   createdAt: Date;
 }
 
@@ -37,6 +42,8 @@ export interface DueSchedule {
   nextRunAt: Date;
   /** Copied onto each occurrence (timers.max_lateness_s). */
   maxLatenessSeconds: number | null;
+  /** Copied onto each occurrence (timers.labels and timer_labels). */
+  labels: Labels;
 }
 
 /** One occurrence to create as a timer: the id minted for it (newId) and its time. */

@@ -17,6 +17,17 @@ export interface RetryPolicy {
   maxMs: number | null;
 }
 
+/**
+ * A timer's labels: short strings by name, for finding and canceling timers as a
+ * group (`order: "42"`). Plain text: stored and shown as given.
+ */
+export type Labels = Record<string, string>;
+
+/** A label as it is indexed and filtered on: `name:value`. */
+export function labelTerm(name: string, value: string): string {
+  return `${name}:${value}`;
+}
+
 /** A timer as the store returns it to the api. */
 export interface TimerRecord {
   id: string;
@@ -35,6 +46,7 @@ export interface TimerRecord {
   retry: RetryPolicy;
   /** on_late "skip": the most seconds late the first delivery may be; null: fire however late. */
   maxLatenessSeconds: number | null;
+  labels: Labels;
 }
 
 /** A timer a controller holds under a lease: what it needs to deliver it and record the outcome. */
@@ -122,4 +134,13 @@ export interface IdempotencyRecord {
   timerId: string;
   /** Younger than IDEMPOTENCY_TTL_MS on the database clock: it still names its timer. */
   live: boolean;
+  /** For a key sent with a batch: the timers it created, in order; null for a single create. */
+  timerIds: string[] | null;
+}
+
+/** What canceling by labels did: how many it canceled, how many it found started, how many pending matches are left. */
+export interface LabelCancelResult {
+  canceled: string[];
+  notCancelable: number;
+  remaining: number;
 }

@@ -1,7 +1,8 @@
 /**
  * MAX_PENDING_PER_KEY: how many live timers (not yet fired, failed or canceled) one
  * API key may have; without keys, all callers share the one `anonymous` allowance.
- * A create over the cap is answered 429 `pending_quota_exceeded` and writes nothing.
+ * A create over the cap is answered 429 `pending_quota_exceeded` and writes nothing;
+ * a batch counts as its number of timers (all admitted, or none).
  *
  * Two ways to count, behind one interface:
  * - StorePendingQuota counts rows in the database, exact across every api replica.
@@ -16,8 +17,8 @@ import { AppError } from '../errors';
 import { ANONYMOUS_OWNER } from './client';
 
 export interface PendingQuota {
-  /** Counts one more live timer for `owner`, or throws pending_quota_exceeded if it has its fill. */
-  admit(owner: string, timer: { id: string; fireAt: Date }): Promise<void>;
+  /** Counts `timers` as live for `owner`, or throws pending_quota_exceeded if they would pass the cap. */
+  admit(owner: string, timers: readonly { id: string; fireAt: Date }[]): Promise<void>;
   /** The timer was not stored after all, or has been canceled. */
   forget(id: string): void;
 }
@@ -45,8 +46,8 @@ export class StorePendingQuota implements PendingQuota {
     private readonly max: number,
   ) {}
 
-  async admit(owner: string): Promise<void> {
-    if ((await this.counter.countLive(owner)) >= this.max) throw quotaExceeded(owner, this.max);
+  async admit(owner: string, timers: readonly unknown[]): Promise<void> {
+    if ((await this.counter.countLive(owner)) + timers.length > this.max) throw quotaExceeded(owner, this.max);
   }
 
   forget(): void {}
@@ -63,17 +64,19 @@ export class LocalPendingQuota implements PendingQuota {
     private readonly clock: Clock,
   ) {}
 
-  async admit(owner: string, timer: { id: string; fireAt: Date }): Promise<void> {
+  async admit(owner: string, added: readonly { id: string; fireAt: Date }[]): Promise<void> {
     let timers = this.live.get(owner);
     if (!timers) {
       timers = new Map();
       this.live.set(owner, timers);
     }
     // Due timers leave the count only when it matters, so a create costs O(1) until the cap.
-    if (timers.size >= this.max) this.dropDue(timers);
-    if (timers.size >= this.max) throw quotaExceeded(owner, this.max);
-    timers.set(timer.id, timer.fireAt.getTime());
-    this.ownerOf.set(timer.id, owner);
+    if (timers.size + added.length > this.max) this.dropDue(timers);
+    if (timers.size + added.length > this.max) throw quotaExceeded(owner, this.max);
+    for (const timer of added) {
+      timers.set(timer.id, timer.fireAt.getTime());
+      this.ownerOf.set(timer.id, owner);
+    }
   }
 
   forget(id: string): void {

@@ -24,7 +24,7 @@ import { decodeCursor, encodeCursor, normalizeId } from './ids';
 import type { Nudger } from './nudger';
 import { quotaExceeded } from './pendingQuota';
 import { missedFireRuleOf } from './timerRequest';
-import { checkWebhookUrl } from './timers';
+import { checkWebhookUrl } from './timerRequest';
 import type { WebhookTargets } from './webhookTargets';
 
 export interface ScheduleServiceOptions {
@@ -68,6 +68,7 @@ export class ScheduleService {
       owner: client.owner,
       nextRunAt: new Date(next),
       maxLatenessSeconds,
+      labels: request.labels ?? {},
       createdAt: new Date(now),
     };
     await this.options.store.schedules.create(schedule);
@@ -218,6 +219,7 @@ export function toScheduleView(record: ScheduleRecord): Schedule {
     last_occurrence_at: iso(record.lastOccurrenceAt),
     on_late: record.maxLatenessSeconds === null ? 'fire' : 'skip',
     max_lateness_seconds: record.maxLatenessSeconds,
+    labels: record.labels,
     created_at: record.createdAt.toISOString(),
     updated_at: record.updatedAt.toISOString(),
   };

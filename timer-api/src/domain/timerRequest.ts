@@ -4,6 +4,7 @@
  * policy). The rules the schema cannot say on its own live here; every problem is
  * a 400 `validation_failed` naming the field. Pure: the time is a parameter.
  */
+import { readWebhookUrl } from '@timer/shared';
 import type { RetryPolicy } from '@timer/shared';
 import { AppError, ErrorDetail } from '../errors';
 import type { CreateTimerRequest } from '../schemas';
@@ -91,4 +92,18 @@ export function missedFireRuleOf(
     problems.push({ path: 'max_lateness_seconds', message: 'max_lateness_seconds applies only with on_late "skip"' });
   }
   return skip ? (request.max_lateness_seconds ?? null) : null;
+}
+
+/**
+ * A webhook URL the controller can send to, read by the controller's own rules
+ * (@timer/shared readWebhookUrl), or a 400 naming the problem.
+ */
+export function checkWebhookUrl(raw: string): string {
+  const reading = readWebhookUrl(raw);
+  if (!reading.ok) throw invalidUrl(reading.problem);
+  return raw;
+}
+
+function invalidUrl(message: string): AppError {
+  return new AppError('validation_failed', `Invalid request body: ${message}`, [{ path: 'url', message }]);
 }

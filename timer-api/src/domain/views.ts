@@ -26,6 +26,7 @@ export function toView(record: TimerRecord): Timer {
     },
     on_late: record.maxLatenessSeconds === null ? 'fire' : 'skip',
     max_lateness_seconds: record.maxLatenessSeconds,
+    labels: record.labels,
   };
 }
 

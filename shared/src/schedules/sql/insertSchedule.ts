@@ -5,19 +5,32 @@
  *
  * Parameters: the new schedule (id UUIDv7, cron, timezone, url, owner, nextRunAt,
  * maxLatenessSeconds: its missed-fire rule, NULL to fire however late,
- * createdAt). Locks: only the new row. Dates bind as DATETIME on MySQL and as
+ * labels: copied onto its occurrences, createdAt). Locks: only the new row. Dates bind as DATETIME on MySQL and as
  * epoch milliseconds on SQLite (knex and the drivers do that), as for timers.
  */
 import type { Knex } from 'knex';
 import { write } from '../../db/query';
+import { writeLabels } from '../../timers/sql/columns';
 import type { NewSchedule } from '../types';
 
 export async function insertSchedule(db: Knex, timeoutMs: number, s: NewSchedule): Promise<void> {
   await write(
     db,
     timeoutMs,
-    `INSERT INTO schedules (id, owner, cron, timezone, url, paused, next_run_at, max_lateness_s, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`,
-    [s.id, s.owner, s.cron, s.timezone, s.url, s.nextRunAt, s.maxLatenessSeconds ?? null, s.createdAt, s.createdAt],
+    `INSERT INTO schedules
+       (id, owner, cron, timezone, url, paused, next_run_at, max_lateness_s, labels, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`,
+    [
+      s.id,
+      s.owner,
+      s.cron,
+      s.timezone,
+      s.url,
+      s.nextRunAt,
+      s.maxLatenessSeconds ?? null,
+      writeLabels(s.labels),
+      s.createdAt,
+      s.createdAt,
+    ],
   );
 }

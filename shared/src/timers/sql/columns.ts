@@ -1,12 +1,27 @@
 /** The columns every read for the api selects, and how a row becomes a TimerRecord. */
 import type { DbTime, Dialect } from '../../db/dialect';
-import type { TimerRecord, TimerStatus } from '../types';
+import type { Labels, TimerRecord, TimerStatus } from '../types';
 
 /** ms_left: milliseconds from the database's now to fire_at, in whole milliseconds. */
-export function timerColumns(d: Dialect): string {
-  return `id, url, status, fire_at, created_at, fired_at, attempts, last_error, schedule_id,
-  max_attempts, retry_base_ms, retry_max_ms, max_lateness_s,
-  ${d.msBetween(d.now, 'fire_at')} AS ms_left`;
+export function timerColumns(d: Dialect, table?: string): string {
+  const columns = [
+    'id',
+    'url',
+    'status',
+    'fire_at',
+    'created_at',
+    'fired_at',
+    'attempts',
+    'last_error',
+    'schedule_id',
+    'max_attempts',
+    'retry_base_ms',
+    'retry_max_ms',
+    'max_lateness_s',
+    'labels',
+  ];
+  const of = (column: string) => (table === undefined ? column : `${table}.${column}`);
+  return `${columns.map(of).join(', ')}, ${d.msBetween(d.now, of('fire_at'))} AS ms_left`;
 }
 
 export interface TimerRow {
@@ -23,6 +38,7 @@ export interface TimerRow {
   retry_max_ms: number | null;
   max_lateness_s: number | null;
   schedule_id: string | null;
+  labels: string | null;
   ms_left: number | string;
 }
 
@@ -40,5 +56,16 @@ export function toRecord(d: Dialect, row: TimerRow): TimerRecord {
     msLeft: Number(row.ms_left),
     retry: { maxAttempts: row.max_attempts, baseMs: row.retry_base_ms, maxMs: row.retry_max_ms },
     maxLatenessSeconds: row.max_lateness_s,
+    labels: readLabels(row.labels),
   };
+}
+
+/** The labels column: a JSON object of strings, or NULL for none. */
+export function readLabels(column: string | null): Labels {
+  return column === null ? {} : (JSON.parse(column) as Labels);
+}
+
+/** What the labels column stores: NULL for none, so unlabelled timers cost nothing. */
+export function writeLabels(labels: Labels | undefined): string | null {
+  return labels && Object.keys(labels).length > 0 ? JSON.stringify(labels) : null;
 }
