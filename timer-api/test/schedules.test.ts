@@ -13,6 +13,7 @@ const SCHEDULE_FIELDS = [
   'created_at',
   'cron',
   'id',
+  'labels',
   'last_occurrence_at',
   'max_lateness_seconds',
   'next_run_at',

@@ -16,6 +16,7 @@ const TIMER_FIELDS = [
   'fire_at',
   'fired_at',
   'id',
+  'labels',
   'last_error',
   'max_lateness_seconds',
   'on_late',
@@ -408,8 +409,9 @@ describe.each(DIALECTS)('the api on %s', (dialect) => {
     it.each([
       ['PUT', '/timers/' + UNKNOWN_ID, 'GET, DELETE'],
       ['PATCH', '/timers/' + UNKNOWN_ID, 'GET, DELETE'],
-      ['PUT', '/timers', 'GET, POST'],
-      ['DELETE', '/timers', 'GET, POST'],
+      ['PUT', '/timers', 'GET, POST, DELETE'],
+      ['PATCH', '/timers', 'GET, POST, DELETE'],
+      ['GET', '/timers/batch', 'POST'],
       ['GET', `/timers/${UNKNOWN_ID}/retry`, 'POST'],
       ['DELETE', `/timers/${UNKNOWN_ID}/attempts`, 'GET'],
     ])('answers %s %s with 405 and an Allow header', async (method, path, allow) => {
