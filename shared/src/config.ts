@@ -364,6 +364,11 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
 export interface SecurityConfig {
   /** SHA-256 digests (hex) of the keys in API_KEYS; empty: the api is open. */
   readonly apiKeyDigests: readonly string[];
+  /**
+   * SHA-256 digests (hex) of the keys in ADMIN_API_KEYS: admin keys of the default
+   * tenant, so that the first keys can be made through the admin endpoints.
+   */
+  readonly adminKeyDigests: readonly string[];
   /** With API keys: whether /metrics answers without one. */
   readonly metricsPublic: boolean;
   /** With API keys: whether /docs and /openapi.json answer without one. */
@@ -389,12 +394,15 @@ const BOOLEANS = ['true', 'false'];
 function readSecurity(r: Reader, env: Env): SecurityConfig {
   const keys = parseApiKeys('API_KEYS', r.string('API_KEYS', ''));
   r.problems.push(...keys.problems);
+  const adminKeys = parseApiKeys('ADMIN_API_KEYS', r.string('ADMIN_API_KEYS', ''));
+  r.problems.push(...adminKeys.problems);
   const metricsPublic = r.oneOf('METRICS_PUBLIC', 'true', BOOLEANS) === 'true';
   const docsPublic = r.oneOf('DOCS_PUBLIC', 'true', BOOLEANS) === 'true';
-  if (keys.digests.length === 0 && keys.problems.length === 0) {
+  const anyKeys = keys.digests.length + adminKeys.digests.length > 0;
+  if (!anyKeys && keys.problems.length + adminKeys.problems.length === 0) {
     for (const name of ['METRICS_PUBLIC', 'DOCS_PUBLIC']) {
       if (env[name]?.trim() !== 'false') continue;
-      r.problems.push(`${name}=false needs API_KEYS: without keys there is nothing to ask for`);
+      r.problems.push(`${name}=false needs API_KEYS or ADMIN_API_KEYS: without keys there is nothing to ask for`);
     }
   }
   let ports = parsePortList(r.string('WEBHOOK_ALLOWED_PORTS', ''));
@@ -409,6 +417,7 @@ function readSecurity(r: Reader, env: Env): SecurityConfig {
   }
   return {
     apiKeyDigests: Object.freeze(keys.digests),
+    adminKeyDigests: Object.freeze(adminKeys.digests),
     metricsPublic,
     docsPublic,
     trustProxyHops: r.int('TRUST_PROXY_HOPS', 0, 0, 10),

@@ -120,7 +120,11 @@ export function securitySummary(config: Config): Record<string, string> {
   const count = (n: number, what: string) => `on (${n} ${what}${n === 1 ? '' : 's'})`;
   const { webhookTargets } = config;
   return {
-    apiKeys: config.apiKeyDigests.length > 0 ? count(config.apiKeyDigests.length, 'key') : 'off (the api is open)',
+    apiKeys:
+      config.apiKeyDigests.length > 0
+        ? count(config.apiKeyDigests.length, 'key')
+        : 'off (open unless keys were made with npm run keys)',
+    adminKeys: config.adminKeyDigests.length > 0 ? count(config.adminKeyDigests.length, 'key') : 'off',
     webhookSigning: config.webhookSecrets.length > 0 ? count(config.webhookSecrets.length, 'key') : 'off',
     webhookTargets:
       webhookTargets.allowedPorts.length > 0

@@ -17,8 +17,9 @@ import {
   systemClock,
   Store,
 } from '@timer/shared';
-import { ApiKeys } from './domain/client';
+import { AdminService } from './domain/admin';
 import { DashboardService } from './domain/dashboard';
+import { KeyRing } from './domain/keyRing';
 import { ControllerNudger, Nudger } from './domain/nudger';
 import { PendingQuota, StorePendingQuota } from './domain/pendingQuota';
 import { ScheduleService } from './domain/schedules';
@@ -31,6 +32,7 @@ import { errorHandler, methodNotAllowed, routeNotFound } from './http/errorHandl
 import { rateLimit } from './http/rateLimit';
 import { countRequests } from './http/requestMetrics';
 import { buildOpenApiDocument } from './openapi';
+import { adminRoutes } from './routes/admin';
 import { dashboardRoutes, isUiAsset } from './routes/dashboard';
 import { scheduleRoutes } from './routes/schedules';
 import { timerRoutes } from './routes/timers';
@@ -66,6 +68,8 @@ export interface AppDeps {
    * the store counts them (exact across replicas: timers record their owner).
    */
   pendingQuota?: PendingQuota;
+  /** The keys the api accepts; by default API_KEYS, ADMIN_API_KEYS and the api_keys table. */
+  keyRing?: KeyRing;
 }
 
 const isHealth = (path: string) => path === '/healthz' || path === '/readyz';
@@ -85,6 +89,7 @@ export function createApp({
   clock = systemClock,
   lookup,
   pendingQuota,
+  keyRing,
 }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -92,7 +97,15 @@ export function createApp({
   // req.ip (the rate limit's key without API keys) is the client's address only if proxies are counted.
   app.set('trust proxy', config.trustProxyHops > 0 ? config.trustProxyHops : false);
 
-  const keys = config.apiKeyDigests.length > 0 ? new ApiKeys(config.apiKeyDigests) : null;
+  const ring =
+    keyRing ??
+    new KeyRing({
+      writeKeyDigests: config.apiKeyDigests,
+      adminKeyDigests: config.adminKeyDigests,
+      tenants: store.tenants,
+      clock,
+      logger,
+    });
   // The dashboard's files hold no data; the data they fetch needs a key (routes/dashboard.ts).
   const isPublic = (path: string) =>
     isHealth(path) ||
@@ -103,7 +116,7 @@ export function createApp({
     pendingQuota ??
     (config.maxPendingPerKey > 0 ? new StorePendingQuota(store.timers, config.maxPendingPerKey) : undefined);
   const document = buildOpenApiDocument(API_VERSION, {
-    apiKeys: keys !== null,
+    apiKeys: true,
     rateLimited: config.rateLimitPerSecond > 0,
     pendingCap: quota !== undefined,
     scheduleCap: config.maxSchedulesPerKey > 0,
@@ -134,7 +147,7 @@ export function createApp({
   app.use(securityHeaders(isDocs));
   app.use(countRequests(metrics));
   app.use(answerWithin(config.requestTimeoutMs, isOperational, logger));
-  app.use(authenticate(keys, isPublic));
+  app.use(authenticate(ring, isPublic));
   if (config.rateLimitPerSecond > 0) {
     app.use(rateLimit(new TokenBuckets(config.rateLimitPerSecond, config.rateLimitBurst, clock), isOperational));
   }
@@ -148,6 +161,7 @@ export function createApp({
   app.use(timerRoutes(service, config));
   app.use(scheduleRoutes(schedules, config.bodyLimitBytes));
   app.use(dashboardRoutes(new DashboardService(store, dbClock)));
+  app.use(adminRoutes(new AdminService(store, logger, ring), config.bodyLimitBytes));
   app.all(['/', '/openapi.json'], methodNotAllowed(['GET']));
   app.use(routeNotFound);
   app.use(errorHandler(logger, metrics));

@@ -39,6 +39,8 @@ import {
 } from './openapiParts';
 import { batchPaths, cancelByLabelOperation, listLabelParameter } from './openapiBatch';
 import { schedulePaths } from './openapiSchedules';
+import { adminPaths } from './openapiAdmin';
+import { ApiKeyList, ApiKeyView, CreatedKey, CreateKeyRequest, TenantList, TenantView } from './adminSchemas';
 
 export type { DocumentOptions };
 
@@ -317,6 +319,7 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         ),
       },
       ...schedulePaths(options),
+      ...adminPaths(options),
       '/ui/api/overview': {
         get: guarded(
           {
@@ -373,6 +376,12 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         Schedule,
         SchedulePage,
         DashboardOverview,
+        CreateKeyRequest,
+        ApiKeyView,
+        CreatedKey,
+        ApiKeyList,
+        TenantView,
+        TenantList,
         Error: ErrorResponse,
       }),
     },

@@ -26,6 +26,7 @@ import { startPrism, PrismProxy, Violation, violationsOf, isPrismAnswer } from '
 import { HOOK_URL, rawRequest, RawRequest, RawResponse, RunningApi, startApp } from './support';
 
 const KEY = 'tk_contract_0123456789abcdef';
+const ADMIN = 'tk_contract_admin_0123456789ab';
 const WRONG_KEY = 'tk_not_a_key_of_this_service_0';
 const UNKNOWN_ID = '01900000-0000-7000-8000-000000000000';
 const BODY_LIMIT_BYTES = 1024;
@@ -132,6 +133,7 @@ beforeAll(async () => {
   const config: Config = loadConfig({
     DATABASE_URL: t.urlVia(dbProxy.port),
     API_KEYS: KEY,
+    ADMIN_API_KEYS: ADMIN,
     RATE_LIMIT_PER_SECOND: '1',
     MAX_PENDING_PER_KEY: '1000',
     MAX_SCHEDULES_PER_KEY: '2',
@@ -360,6 +362,18 @@ describe('through Prism, every answer is one the document describes', () => {
     await expectValid('delete a schedule', del(`/schedules/${other}`), 204);
     await expectValid('delete it again', del(`/schedules/${other}`), 404);
     await expectValid('the dashboard, with schedules', get('/ui/api/overview'), 200);
+  });
+
+  it('admin: make, list and revoke keys, list tenants; a write key may not', async () => {
+    const admin = { key: ADMIN };
+    const made = await expectValid('make a key', post('/admin/keys', { tenant: 'acme', scope: 'read' }), 201, admin);
+
+    await expectValid('list keys', get('/admin/keys'), 200, admin);
+    await expectValid('list one tenant’s keys', get('/admin/keys?tenant=acme'), 200, admin);
+    await expectValid('revoke it', del(`/admin/keys/${idOf(made)}`), 200, admin);
+    await expectValid('revoke an unknown key', del('/admin/keys/key_0000000000000000'), 404, admin);
+    await expectValid('list tenants', get('/admin/tenants'), 200, admin);
+    await expectValid('list keys with a write key', get('/admin/keys'), 403);
   });
 
   it('health, a key that is not valid, and the rate limit', async () => {

@@ -292,7 +292,9 @@ describe('pending quotas, unit by unit', () => {
       limits: { maxBatchSize: 1000, maxCancelPerCall: 1000 },
     });
 
-    await expect(service.create({ seconds: 60, url: HOOK_URL }, { owner: 'k' })).rejects.toThrow('insert failed');
+    await expect(service.create({ seconds: 60, url: HOOK_URL }, { owner: 'k', tenant: 'default' })).rejects.toThrow(
+      'insert failed',
+    );
 
     await expect(quota.admit('k', [{ id: 'x', fireAt: new Date('2031-01-01') }])).resolves.toBeUndefined();
   });

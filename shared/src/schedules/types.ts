@@ -25,6 +25,8 @@ export interface NewSchedule {
   timezone: string;
   url: string;
   owner: string | null;
+  /** Whose schedule it is; DEFAULT_TENANT when absent. */
+  tenant?: string;
   nextRunAt: Date | null;
   /** on_late "skip" with this many seconds; null or absent: fire however late. */
   maxLatenessSeconds?: number | null;
@@ -39,6 +41,8 @@ export interface DueSchedule {
   timezone: string;
   url: string;
   owner: string | null;
+  /** Its occurrences are this tenant's timers. */
+  tenant: string;
   nextRunAt: Date;
   /** Copied onto each occurrence (timers.max_lateness_s). */
   maxLatenessSeconds: number | null;

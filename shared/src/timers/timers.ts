@@ -11,7 +11,7 @@ import { countByStatus } from './sql/countByStatus';
 import { countLiveTimers } from './sql/countLiveTimers';
 import { findDueSoon } from './sql/findDueSoon';
 import { findIdempotencyKey } from './sql/findIdempotencyKey';
-import { findTimer, findTimers, listTimers, ListQuery } from './sql/findTimers';
+import { findTimer, findTimers, listTimers, ListQuery, TenantView } from './sql/findTimers';
 import { IdempotencyKey, insertIdempotentTimer } from './sql/insertIdempotentTimer';
 import { insertTimers, NewTimer } from './sql/insertTimers';
 import { replayTimer } from './sql/replayTimer';
@@ -24,7 +24,7 @@ import type {
   TimerStatus,
 } from './types';
 
-export type { IdempotencyKey, ListQuery, NewTimer };
+export type { IdempotencyKey, ListQuery, NewTimer, TenantView };
 
 export class Timers {
   private readonly creates: Coalescer<NewTimer>;
@@ -77,13 +77,14 @@ export class Timers {
     return countLiveTimers(this.db, this.timeoutMs, owner);
   }
 
-  find(id: string): Promise<TimerRecord | null> {
-    return findTimer(this.db, this.timeoutMs, id);
+  /** The timer, if it exists and `tenant` (null: anyone) may see it. */
+  find(id: string, tenant: TenantView = null): Promise<TimerRecord | null> {
+    return findTimer(this.db, this.timeoutMs, id, tenant);
   }
 
   /** These timers, in the order of `ids`. */
-  findMany(ids: readonly string[]): Promise<TimerRecord[]> {
-    return findTimers(this.db, this.timeoutMs, ids);
+  findMany(ids: readonly string[], tenant: TenantView = null): Promise<TimerRecord[]> {
+    return findTimers(this.db, this.timeoutMs, ids, tenant);
   }
 
   list(query: ListQuery): Promise<TimerRecord[]> {
@@ -91,26 +92,31 @@ export class Timers {
   }
 
   /** Timers per status, each counted up to `cap` (the dashboard). */
-  countByStatus(cap: number): Promise<Record<TimerStatus, number>> {
-    return countByStatus(this.db, this.timeoutMs, cap);
+  countByStatus(cap: number, tenant: TenantView = null): Promise<Record<TimerStatus, number>> {
+    return countByStatus(this.db, this.timeoutMs, cap, tenant);
   }
 
   /** Pending timers, soonest due first (the dashboard). */
-  dueSoon(limit: number): Promise<TimerRecord[]> {
-    return findDueSoon(this.db, this.timeoutMs, limit);
+  dueSoon(limit: number, tenant: TenantView = null): Promise<TimerRecord[]> {
+    return findDueSoon(this.db, this.timeoutMs, limit, tenant);
   }
 
-  cancel(id: string): Promise<CancelResult> {
-    return cancelTimer(this.db, this.timeoutMs, id);
+  cancel(id: string, tenant: TenantView = null): Promise<CancelResult> {
+    return cancelTimer(this.db, this.timeoutMs, id, tenant);
   }
 
   /** Cancels up to `limit` pending timers carrying every label (terms `name:value`). */
-  cancelByLabels(query: { labels: readonly string[]; limit: number; countCap: number }): Promise<LabelCancelResult> {
+  cancelByLabels(query: {
+    labels: readonly string[];
+    limit: number;
+    countCap: number;
+    tenant: TenantView;
+  }): Promise<LabelCancelResult> {
     return cancelByLabels(this.db, this.timeoutMs, query);
   }
 
   /** A failed timer back to pending, due now, for a new series of attempts. */
-  replay(id: string): Promise<ReplayResult> {
-    return replayTimer(this.db, this.timeoutMs, id);
+  replay(id: string, tenant: TenantView = null): Promise<ReplayResult> {
+    return replayTimer(this.db, this.timeoutMs, id, tenant);
   }
 }

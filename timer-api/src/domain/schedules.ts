@@ -2,7 +2,8 @@
  * The api's rules about schedules: a cron expression and a time zone that mean
  * something, a URL it may send to, the missed-fire rule its occurrences inherit
  * (checked as for a timer), the first occurrence computed on the database clock,
- * pause and resume, how a schedule is shown. No HTTP, no SQL. The
+ * pause and resume, how a schedule is shown. Every read and change is of the
+ * caller's tenant only (`sees`), in the query itself. No HTTP, no SQL. The
  * controllers create the occurrences (timer-controller/src/schedules/occurrenceLoop.ts).
  */
 import {
@@ -19,7 +20,7 @@ import {
 } from '@timer/shared';
 import { AppError, ErrorDetail } from '../errors';
 import type { CreateScheduleRequest, ListSchedulesQuery, Schedule, SchedulePage } from '../schemas';
-import { ANONYMOUS_OWNER, Client } from './client';
+import { ANONYMOUS_OWNER, Client, OPEN_CLIENT } from './client';
 import { decodeCursor, encodeCursor, normalizeId } from './ids';
 import type { Nudger } from './nudger';
 import { quotaExceeded } from './pendingQuota';
@@ -45,7 +46,7 @@ export class ScheduleService {
 
   async create(
     request: CreateScheduleRequest,
-    client: Pick<Client, 'owner'> = { owner: ANONYMOUS_OWNER },
+    client: Pick<Client, 'owner' | 'tenant'> = OPEN_CLIENT,
   ): Promise<Schedule> {
     const problems: ErrorDetail[] = [];
     const maxLatenessSeconds = missedFireRuleOf(request, problems);
@@ -66,6 +67,7 @@ export class ScheduleService {
       timezone: rule.timezone,
       url,
       owner: client.owner,
+      tenant: client.tenant,
       nextRunAt: new Date(next),
       maxLatenessSeconds,
       labels: request.labels ?? {},
@@ -88,26 +90,26 @@ export class ScheduleService {
     });
   }
 
-  async get(rawId: string): Promise<Schedule> {
+  async get(rawId: string, sees: string | null = OPEN_CLIENT.sees): Promise<Schedule> {
     const id = normalizeId(rawId);
-    const record = id ? await this.options.store.schedules.find(id) : null;
+    const record = id ? await this.options.store.schedules.find(id, sees) : null;
     if (!record) throw new AppError('schedule_not_found');
     return toScheduleView(record);
   }
 
-  async list(query: ListSchedulesQuery): Promise<SchedulePage> {
+  async list(query: ListSchedulesQuery, sees: string | null = OPEN_CLIENT.sees): Promise<SchedulePage> {
     const limit = query.limit ?? 20;
     const beforeId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    const rows = await this.options.store.schedules.list({ limit: limit + 1, beforeId });
+    const rows = await this.options.store.schedules.list({ limit: limit + 1, beforeId, tenant: sees });
     const items = rows.slice(0, limit).map(toScheduleView);
     const next = rows.length > limit ? encodeCursor(items[items.length - 1].id) : null;
     return { items, next_cursor: next };
   }
 
   /** Stops creating occurrences and cancels those created that have not started. Idempotent. */
-  async pause(rawId: string): Promise<Schedule> {
+  async pause(rawId: string, sees: string | null = OPEN_CLIENT.sees): Promise<Schedule> {
     const id = this.idOf(rawId);
-    const change = await this.options.store.schedules.pause(id);
+    const change = await this.options.store.schedules.pause(id, sees);
     if (change.outcome === 'changed') this.options.logger.info('Schedule paused', { scheduleId: id });
     return viewOf(change);
   }
@@ -116,15 +118,15 @@ export class ScheduleService {
    * Creates occurrences again from the first one after now (and after the last one
    * created before the pause): the ones that fell in the pause never fire. Idempotent.
    */
-  async resume(rawId: string): Promise<Schedule> {
+  async resume(rawId: string, sees: string | null = OPEN_CLIENT.sees): Promise<Schedule> {
     const id = this.idOf(rawId);
-    const current = await this.options.store.schedules.find(id);
+    const current = await this.options.store.schedules.find(id, sees);
     if (!current) throw new AppError('schedule_not_found');
     if (!current.paused) return toScheduleView(current);
     const rule = CronRule.parse(current.cron, current.timezone);
     const after = Math.max(this.options.dbClock.now(), current.lastOccurrenceAt?.getTime() ?? -Infinity);
     const next = isCronProblem(rule) ? null : rule.nextAfter(after);
-    const change = await this.options.store.schedules.resume(id, next === null ? null : new Date(next));
+    const change = await this.options.store.schedules.resume(id, next === null ? null : new Date(next), sees);
     if (change.outcome === 'changed') {
       this.options.logger.info('Schedule resumed', {
         scheduleId: id,
@@ -136,9 +138,9 @@ export class ScheduleService {
   }
 
   /** Deletes the schedule and cancels its occurrences that have not started. */
-  async delete(rawId: string): Promise<void> {
+  async delete(rawId: string, sees: string | null = OPEN_CLIENT.sees): Promise<void> {
     const id = this.idOf(rawId);
-    if (!(await this.options.store.schedules.delete(id))) throw new AppError('schedule_not_found');
+    if (!(await this.options.store.schedules.delete(id, sees))) throw new AppError('schedule_not_found');
     this.options.logger.info('Schedule deleted', { scheduleId: id });
   }
 

@@ -2,7 +2,8 @@
  * The api's rules about timers: how a request becomes a timer, which URLs are
  * acceptable (and where they may point), who may have how many, what a repeated
  * Idempotency-Key gets, when a timer may be canceled or replayed, how pages are
- * cut. No HTTP, no SQL.
+ * cut. Every read and change is of the caller's tenant only (`sees`: null for an
+ * admin key without X-Tenant), in the query itself. No HTTP, no SQL.
  */
 import { newId } from '@timer/shared';
 import type { Clock, Logger, Metrics, NewTimer, Store } from '@timer/shared';
@@ -19,7 +20,7 @@ import type {
   TimerPage,
 } from '../schemas';
 import type { Nudger } from './nudger';
-import { ANONYMOUS_OWNER, Client } from './client';
+import { ANONYMOUS_OWNER, Client, OPEN_CLIENT } from './client';
 import { requestHash } from './idempotency';
 import { decodeCursor, decodeTokenCursor, encodeCursor, normalizeId } from './ids';
 import type { PendingQuota } from './pendingQuota';
@@ -69,19 +70,19 @@ export class TimerService {
 
   async create(
     request: CreateTimerRequest,
-    client: Pick<Client, 'owner'> = { owner: ANONYMOUS_OWNER },
+    client: Pick<Client, 'owner' | 'tenant'> = OPEN_CLIENT,
     idempotencyKey: string | null = null,
     /** Aborted when the caller has stopped waiting: a timer not yet sent to the database is dropped. */
     signal?: AbortSignal,
   ): Promise<Created> {
     const now = this.options.dbClock.now();
     const plan = planTimer(request, now, this.options.maxDelaySeconds);
-    const timer = newTimer(request, plan, client.owner, now);
+    const timer = newTimer(request, plan, client, now);
     if (idempotencyKey === null) {
       await this.options.targets.check(timer.url);
       await this.admitAndStore([timer], () => this.options.store.timers.create(timer, signal));
     } else {
-      const earlier = await this.createOnce([timer], { owner: client.owner, key: idempotencyKey, body: request });
+      const earlier = await this.createOnce([timer], { tenant: client.tenant, key: idempotencyKey, body: request });
       if (earlier) return { timer: earlier[0], replayed: true };
     }
     this.announce([timer], [plan.delayMs]);
@@ -91,17 +92,17 @@ export class TimerService {
   /** All of `request.timers` in one transaction, or none (a 400 names every bad item by its index). */
   async createBatch(
     request: CreateTimersBatchRequest,
-    client: Pick<Client, 'owner'> = { owner: ANONYMOUS_OWNER },
+    client: Pick<Client, 'owner' | 'tenant'> = OPEN_CLIENT,
     idempotencyKey: string | null = null,
   ): Promise<CreatedBatch> {
     const now = this.options.dbClock.now();
     const plans = planBatch(request.timers, now, this.options.maxDelaySeconds, this.options.limits.maxBatchSize);
-    const timers = request.timers.map((item, i) => newTimer(item, plans[i], client.owner, now));
+    const timers = request.timers.map((item, i) => newTimer(item, plans[i], client, now));
     if (idempotencyKey === null) {
       await this.checkTargets(timers);
       await this.admitAndStore(timers, () => this.options.store.timers.createBatch(timers));
     } else {
-      const earlier = await this.createOnce(timers, { owner: client.owner, key: idempotencyKey, body: request });
+      const earlier = await this.createOnce(timers, { tenant: client.tenant, key: idempotencyKey, body: request });
       if (earlier) return { timers: earlier, replayed: true };
     }
     this.announce(
@@ -111,27 +112,36 @@ export class TimerService {
     return { timers: timers.map((t, i) => viewOfNew(t, plans[i], now)), replayed: false };
   }
 
-  async get(rawId: string): Promise<Timer> {
+  async get(rawId: string, sees: string | null = OPEN_CLIENT.sees): Promise<Timer> {
     const id = normalizeId(rawId);
-    const record = id ? await this.options.store.timers.find(id) : null;
+    const record = id ? await this.options.store.timers.find(id, sees) : null;
     if (!record) throw new AppError('timer_not_found');
     return toView(record);
   }
 
-  async list(query: ListTimersQuery): Promise<TimerPage> {
+  async list(query: ListTimersQuery, sees: string | null = OPEN_CLIENT.sees): Promise<TimerPage> {
     const limit = query.limit ?? 20;
     const beforeId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     // One extra row tells whether another page follows without a COUNT.
-    const labels = labelTerms(query.label);
-    const rows = await this.options.store.timers.list({ status: query.status, labels, limit: limit + 1, beforeId });
+    const rows = await this.options.store.timers.list({
+      status: query.status,
+      labels: labelTerms(query.label),
+      limit: limit + 1,
+      beforeId,
+      tenant: sees,
+    });
     const items = rows.slice(0, limit).map(toView);
     const next = rows.length > limit ? encodeCursor(items[items.length - 1].id) : null;
     return { items, next_cursor: next };
   }
 
-  async attempts(rawId: string, query: ListAttemptsQuery): Promise<AttemptPage> {
+  async attempts(
+    rawId: string,
+    query: ListAttemptsQuery,
+    sees: string | null = OPEN_CLIENT.sees,
+  ): Promise<AttemptPage> {
     const id = normalizeId(rawId);
-    if (!id || !(await this.options.store.timers.find(id))) throw new AppError('timer_not_found');
+    if (!id || !(await this.options.store.timers.find(id, sees))) throw new AppError('timer_not_found');
     const limit = query.limit ?? 100;
     const afterLeaseToken = query.cursor === undefined ? undefined : decodeTokenCursor(query.cursor);
     const rows = await this.options.store.attempts.list({ timerId: id, limit: limit + 1, afterLeaseToken });
@@ -140,10 +150,10 @@ export class TimerService {
     return { items, next_cursor: next };
   }
 
-  async cancel(rawId: string): Promise<Timer> {
+  async cancel(rawId: string, sees: string | null = OPEN_CLIENT.sees): Promise<Timer> {
     const id = normalizeId(rawId);
     if (!id) throw new AppError('timer_not_found');
-    const result = await this.options.store.timers.cancel(id);
+    const result = await this.options.store.timers.cancel(id, sees);
     switch (result.outcome) {
       case 'not_found':
         throw new AppError('timer_not_found');
@@ -161,10 +171,15 @@ export class TimerService {
   }
 
   /** Cancels up to MAX_CANCEL_PER_CALL (or `limit`) pending timers carrying every label asked for. */
-  async cancelByLabels(query: CancelByLabelQuery): Promise<CanceledByLabel> {
+  async cancelByLabels(query: CancelByLabelQuery, sees: string | null = OPEN_CLIENT.sees): Promise<CanceledByLabel> {
     const labels = labelTerms(query.label);
     const limit = Math.min(query.limit ?? this.options.limits.maxCancelPerCall, this.options.limits.maxCancelPerCall);
-    const result = await this.options.store.timers.cancelByLabels({ labels, limit, countCap: LABEL_COUNT_CAP });
+    const result = await this.options.store.timers.cancelByLabels({
+      labels,
+      limit,
+      countCap: LABEL_COUNT_CAP,
+      tenant: sees,
+    });
     for (const id of result.canceled) this.options.quota?.forget(id);
     this.options.metrics.timersCanceled.inc(result.canceled.length);
     if (result.canceled.length > 0) {
@@ -174,10 +189,10 @@ export class TimerService {
   }
 
   /** A failed timer back to pending, due now, with a fresh series of attempts. */
-  async retry(rawId: string): Promise<Timer> {
+  async retry(rawId: string, sees: string | null = OPEN_CLIENT.sees): Promise<Timer> {
     const id = normalizeId(rawId);
     if (!id) throw new AppError('timer_not_found');
-    const result = await this.options.store.timers.replay(id);
+    const result = await this.options.store.timers.replay(id, sees);
     switch (result.outcome) {
       case 'not_found':
         throw new AppError('timer_not_found');
@@ -201,18 +216,19 @@ export class TimerService {
    */
   private async createOnce(
     timers: NewTimer[],
-    key: { owner: string; key: string; body: CreateTimerRequest | CreateTimersBatchRequest },
+    key: { tenant: string; key: string; body: CreateTimerRequest | CreateTimersBatchRequest },
   ): Promise<Timer[] | null> {
     const hash = requestHash(key.body);
     const batch = 'timers' in key.body;
     const { store } = this.options;
     let targetsChecked = false;
     for (let round = 1; round <= IDEMPOTENCY_ROUNDS; round++) {
-      const existing = await store.timers.findIdempotencyKey(key.owner, key.key);
+      // Idempotency keys are per tenant: the key table's owner column holds the tenant.
+      const existing = await store.timers.findIdempotencyKey(key.tenant, key.key);
       if (existing?.live) {
         if (existing.requestHash !== hash) throw new AppError('idempotency_key_reused');
         const ids = existing.timerIds ?? [existing.timerId];
-        const earlier = await store.timers.findMany(ids);
+        const earlier = await store.timers.findMany(ids, key.tenant);
         if (earlier.length !== ids.length) {
           throw new AppError(
             'idempotency_key_reused',
@@ -226,8 +242,8 @@ export class TimerService {
       targetsChecked = true;
       const outcome = await this.admitAndStore(timers, () =>
         batch
-          ? store.timers.createBatch(timers, { owner: key.owner, key: key.key, requestHash: hash })
-          : store.timers.createIdempotent(timers[0], { owner: key.owner, key: key.key, requestHash: hash }),
+          ? store.timers.createBatch(timers, { owner: key.tenant, key: key.key, requestHash: hash })
+          : store.timers.createIdempotent(timers[0], { owner: key.tenant, key: key.key, requestHash: hash }),
       );
       if (outcome === 'created') return null;
       for (const t of timers) this.options.quota?.forget(t.id);
@@ -290,14 +306,20 @@ export class TimerService {
 }
 
 /** The row to store for a request whose plan is made. */
-function newTimer(request: CreateTimerRequest, plan: TimerPlan, owner: string, now: number): NewTimer {
+function newTimer(
+  request: CreateTimerRequest,
+  plan: TimerPlan,
+  client: Pick<Client, 'owner' | 'tenant'>,
+  now: number,
+): NewTimer {
   return {
     id: newId(),
     url: checkWebhookUrl(request.url),
     createdAt: new Date(now),
     fireAt: plan.fireAt,
     dueAt: plan.dueAt,
-    owner,
+    owner: client.owner,
+    tenant: client.tenant,
     retry: plan.retry,
     maxLatenessSeconds: plan.maxLatenessSeconds,
     labels: request.labels ?? {},

@@ -53,11 +53,11 @@ export function timerRoutes(
     .route('/timers')
     .post(jsonBody(limits.bodyLimitBytes), create)
     .get(async (req, res) => {
-      res.json(await service.list(validateList({ ...req.query })));
+      res.json(await service.list(validateList({ ...req.query }), clientOf(res).sees));
     })
     // Only with a label filter: there is no "cancel everything".
     .delete(noBody(), async (req, res) => {
-      res.json(await service.cancelByLabels(validateCancelByLabel({ ...req.query })));
+      res.json(await service.cancelByLabels(validateCancelByLabel({ ...req.query }), clientOf(res).sees));
     })
     .all(methodNotAllowed(['GET', 'POST', 'DELETE']));
 
@@ -69,17 +69,17 @@ export function timerRoutes(
   router
     .route('/timers/:id')
     .get(async (req, res) => {
-      res.json(await service.get(req.params.id));
+      res.json(await service.get(req.params.id, clientOf(res).sees));
     })
     .delete(async (req, res) => {
-      res.json(await service.cancel(req.params.id));
+      res.json(await service.cancel(req.params.id, clientOf(res).sees));
     })
     .all(methodNotAllowed(['GET', 'DELETE']));
 
   router
     .route('/timers/:id/attempts')
     .get(async (req, res) => {
-      res.json(await service.attempts(req.params.id, validateAttempts({ ...req.query })));
+      res.json(await service.attempts(req.params.id, validateAttempts({ ...req.query }), clientOf(res).sees));
     })
     .all(methodNotAllowed(['GET']));
 
@@ -87,7 +87,7 @@ export function timerRoutes(
   router
     .route('/timers/:id/retry')
     .post(noBody(), async (req, res) => {
-      res.json(await service.retry(req.params.id));
+      res.json(await service.retry(req.params.id, clientOf(res).sees));
     })
     .all(methodNotAllowed(['POST']));
 

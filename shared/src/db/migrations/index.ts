@@ -19,6 +19,14 @@ import * as uniqueTimersScheduleOccurrence from './20261122001200_unique_timers_
 import * as addSchedulesMaxLateness from './20261122001300_add_schedules_max_lateness';
 import * as indexTimerAttemptsFinishedAt from './20261122001400_index_timer_attempts_finished_at';
 import * as indexSchedulesOwner from './20261206000000_index_schedules_owner';
+import * as createTenants from './20261207001000_create_tenants';
+import * as createApiKeys from './20261207001100_create_api_keys';
+import * as addTimersTenant from './20261207001200_add_timers_tenant';
+import * as indexTimersTenantStatus from './20261207001300_index_timers_tenant_status';
+import * as indexTimersTenantId from './20261207001400_index_timers_tenant_id';
+import * as addSchedulesTenant from './20261207001500_add_schedules_tenant';
+import * as indexSchedulesTenantId from './20261207001600_index_schedules_tenant_id';
+import * as idempotencyKeysPerTenant from './20261207001700_idempotency_keys_per_tenant';
 import * as addLabels from './20261207002000_add_labels';
 
 interface Migration {
@@ -44,6 +52,14 @@ const migrations: Migration[] = [
   addSchedulesMaxLateness,
   indexTimerAttemptsFinishedAt,
   indexSchedulesOwner,
+  createTenants,
+  createApiKeys,
+  addTimersTenant,
+  indexTimersTenantStatus,
+  indexTimersTenantId,
+  addSchedulesTenant,
+  indexSchedulesTenantId,
+  idempotencyKeysPerTenant,
   addLabels,
 ];
 

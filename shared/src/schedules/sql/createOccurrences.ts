@@ -4,8 +4,8 @@
  * next_run_at. Exactly once however many controllers run.
  *
  * Parameters: advances, one per schedule: the schedule as read (its id, and the
- * next_run_at it was read with, which fences this write; its url, owner and
- * missed-fire rule, copied onto its timers), the occurrences to create (each with
+ * next_run_at it was read with, which fences this write; its url, owner, tenant
+ * and missed-fire rule, copied onto its timers), the occurrences to create (each with
  * the timer id minted for it) and the next_run_at to move to.
  *
  * One transaction:
@@ -45,7 +45,7 @@ import { writeLabels } from '../../timers/sql/columns';
 import { insertLabelRows, labelRows } from '../../timers/sql/insertTimers';
 import type { DueSchedule, ScheduleAdvance } from '../types';
 
-/** Occurrences per INSERT: 12 bound values each, far below every driver's limit. */
+/** Occurrences per INSERT: 13 bound values each, far below every driver's limit. */
 const INSERT_SLICE = 500;
 
 export async function createOccurrences(
@@ -78,9 +78,9 @@ export async function createOccurrences(
         trx,
         timeoutMs,
         `INSERT INTO timers
-           (id, url, status, fire_at, due_at, last_error, created_at, updated_at, owner, schedule_id, occurrence_at,
-            max_lateness_s, labels)
-         VALUES ${slice.map(() => `(?, ?, ?, ?, ?, ?, ${d.now}, ${d.now}, ?, ?, ?, ?, ?)`).join(', ')}
+           (id, url, status, fire_at, due_at, last_error, created_at, updated_at, owner, tenant, schedule_id,
+            occurrence_at, max_lateness_s, labels)
+         VALUES ${slice.map(() => `(?, ?, ?, ?, ?, ?, ${d.now}, ${d.now}, ?, ?, ?, ?, ?, ?)`).join(', ')}
          ${d.onConflictIgnore('schedule_id, occurrence_at')}`,
         slice.flatMap(({ schedule, id, at, skipped }) => [
           id,
@@ -90,6 +90,7 @@ export async function createOccurrences(
           skipped === undefined ? at : null,
           skipped ?? null,
           schedule.owner,
+          schedule.tenant,
           schedule.id,
           at,
           schedule.maxLatenessSeconds,
@@ -143,7 +144,9 @@ async function labelOccurrences(
     for (const row of rows) inserted.add(row.id);
   }
   const rows = labelRows(
-    labelled.filter((t) => inserted.has(t.id)).map((t) => ({ id: t.id, labels: t.schedule.labels })),
+    labelled
+      .filter((t) => inserted.has(t.id))
+      .map((t) => ({ id: t.id, tenant: t.schedule.tenant, labels: t.schedule.labels })),
   );
   await insertLabelRows(trx, timeoutMs, rows);
 }

@@ -22,6 +22,7 @@ interface DueRow {
   timezone: string;
   url: string;
   owner: string | null;
+  tenant: string;
   next_run_at: DbTime;
   max_lateness_s: number | null;
   labels: string | null;
@@ -43,7 +44,7 @@ export async function findDueSchedules(
   const rows = await select<DueRow>(
     db,
     timeoutMs,
-    `SELECT id, cron, timezone, url, owner, next_run_at, max_lateness_s, labels, ${d.nowEpochMs} AS now_ms
+    `SELECT id, cron, timezone, url, owner, tenant, next_run_at, max_lateness_s, labels, ${d.nowEpochMs} AS now_ms
      FROM schedules
      WHERE next_run_at <= ${d.plus(d.now)}
      ORDER BY next_run_at
@@ -58,6 +59,7 @@ export async function findDueSchedules(
       timezone: row.timezone,
       url: row.url,
       owner: row.owner,
+      tenant: row.tenant,
       nextRunAt: d.date(row.next_run_at),
       maxLatenessSeconds: row.max_lateness_s,
       labels: readLabels(row.labels),

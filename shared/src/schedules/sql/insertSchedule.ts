@@ -3,13 +3,14 @@
  * which the api computed from the rule on the database clock. The controllers
  * pick it up once that occurrence is within their lookahead.
  *
- * Parameters: the new schedule (id UUIDv7, cron, timezone, url, owner, nextRunAt,
+ * Parameters: the new schedule (id UUIDv7, cron, timezone, url, owner, tenant, nextRunAt,
  * maxLatenessSeconds: its missed-fire rule, NULL to fire however late,
  * labels: copied onto its occurrences, createdAt). Locks: only the new row. Dates bind as DATETIME on MySQL and as
  * epoch milliseconds on SQLite (knex and the drivers do that), as for timers.
  */
 import type { Knex } from 'knex';
 import { write } from '../../db/query';
+import { DEFAULT_TENANT } from '../../tenants/types';
 import { writeLabels } from '../../timers/sql/columns';
 import type { NewSchedule } from '../types';
 
@@ -18,11 +19,12 @@ export async function insertSchedule(db: Knex, timeoutMs: number, s: NewSchedule
     db,
     timeoutMs,
     `INSERT INTO schedules
-       (id, owner, cron, timezone, url, paused, next_run_at, max_lateness_s, labels, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`,
+       (id, owner, tenant, cron, timezone, url, paused, next_run_at, max_lateness_s, labels, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`,
     [
       s.id,
       s.owner,
+      s.tenant ?? DEFAULT_TENANT,
       s.cron,
       s.timezone,
       s.url,

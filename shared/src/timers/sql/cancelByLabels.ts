@@ -1,12 +1,13 @@
 /**
  * cancelByLabels: pending → canceled for up to `limit` timers that carry every
- * one of `labels`, oldest first, under the same contract as cancelTimer: the
- * UPDATE's `status = 'pending'` condition is what a concurrent claim cannot slip
- * past (it holds the row from its SELECT … FOR UPDATE until it commits 'firing'),
- * so every timer this changes is one no controller holds or will take.
+ * one of `labels`, oldest first, in the caller's tenant, under the same contract
+ * as cancelTimer: the UPDATE's `status = 'pending'` condition is what a concurrent
+ * claim cannot slip past (it holds the row from its SELECT … FOR UPDATE until it
+ * commits 'firing'), so every timer this changes is one no controller holds or
+ * will take.
  *
- * Parameters: labels (terms `name:value`, at least one), limit, countCap.
- * Steps, none holding locks across another:
+ * Parameters: labels (terms `name:value`, at least one), limit, countCap, tenant
+ * (null: every tenant). Steps, none holding locks across another:
  *   1. Read up to `limit` pending matches through the first label's range of
  *      timer_labels (a plain read; a match claimed meanwhile simply fails step 2's
  *      condition).
@@ -21,18 +22,21 @@ import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
 import { retryOnDeadlock, select, write } from '../../db/query';
 import type { LabelCancelResult } from '../types';
+import { labelMatch, TenantView } from './findTimers';
 
 export async function cancelByLabels(
   db: Knex,
   timeoutMs: number,
-  query: { labels: readonly string[]; limit: number; countCap: number },
+  query: { labels: readonly string[]; limit: number; countCap: number; tenant: TenantView },
 ): Promise<LabelCancelResult> {
   const d = dialectOf(db);
+  const match = labelMatch(query.labels, query.tenant);
+  const matching = `FROM timer_labels l JOIN timers t ON t.id = l.timer_id WHERE ${match.sql} AND t.status = ?`;
   const candidates = await select<{ id: string }>(
     db,
     timeoutMs,
-    `SELECT l.timer_id AS id ${matching(query.labels)} ORDER BY l.timer_id LIMIT ?`,
-    [...query.labels, 'pending', query.limit],
+    `SELECT l.timer_id AS id ${matching} ORDER BY l.timer_id LIMIT ?`,
+    [...match.bindings, 'pending', query.limit],
   );
   let canceled: string[] = [];
   if (candidates.length > 0) {
@@ -59,20 +63,10 @@ export async function cancelByLabels(
     const [row] = await select<{ n: number | string }>(
       db,
       timeoutMs,
-      `SELECT COUNT(*) AS n FROM (SELECT 1 AS one ${matching(query.labels)} LIMIT ?) AS capped`,
-      [...query.labels, status, query.countCap],
+      `SELECT COUNT(*) AS n FROM (SELECT 1 AS one ${matching} LIMIT ?) capped`,
+      [...match.bindings, status, query.countCap],
     );
     return Number(row.n);
   };
   return { canceled, notCancelable: await count('firing'), remaining: await count('pending') };
-}
-
-/** FROM … WHERE for timers carrying every label, in a status; bind the labels, then the status. */
-function matching(labels: readonly string[]): string {
-  const [, ...others] = labels;
-  const more = others.map(
-    () => 'AND EXISTS (SELECT 1 FROM timer_labels m WHERE m.label = ? AND m.timer_id = l.timer_id)',
-  );
-  return `FROM timer_labels l JOIN timers t ON t.id = l.timer_id
-          WHERE l.label = ? ${more.join(' ')} AND t.status = ?`;
 }

@@ -7,8 +7,9 @@
  * primary key), url, createdAt, fireAt, dueAt (when to look at it first: fireAt,
  * or the creation time for a fire_at already past, so a late timer does not jump
  * the queue of those already due), owner (who created it, for the pending-timer
- * cap; NULL when unknown), its delivery policy (NULLs: the service's defaults) and
- * its labels. The caller computes the times on the database clock (DbClock), so no
+ * cap; NULL when unknown), tenant (whose it is; `default` when absent), its
+ * delivery policy (NULLs: the service's defaults) and its labels. The caller
+ * computes the times on the database clock (DbClock), so no
  * read-back is needed. Locks: only the new rows (on SQLite, none beyond the file's
  * lock that the process holds anyway).
  *
@@ -21,6 +22,7 @@
  */
 import type { Knex } from 'knex';
 import { write } from '../../db/query';
+import { DEFAULT_TENANT } from '../../tenants/types';
 import { Labels, labelTerm, RetryPolicy } from '../types';
 import { writeLabels } from './columns';
 
@@ -32,13 +34,15 @@ export interface NewTimer {
   /** Defaults to fireAt. */
   dueAt?: Date;
   owner?: string | null;
+  /** The tenant it belongs to; DEFAULT_TENANT when absent. */
+  tenant?: string;
   retry?: RetryPolicy;
   /** on_late "skip" with this many seconds; null or absent: fire however late. */
   maxLatenessSeconds?: number | null;
   labels?: Labels;
 }
 
-/** Rows per INSERT: 12 bound values each, far below every driver's limit (SQLite: 32,766). */
+/** Rows per INSERT: 13 bound values each, far below every driver's limit (SQLite: 32,766). */
 const INSERT_SLICE = 500;
 
 export async function insertTimers(
@@ -62,9 +66,9 @@ async function insertSlice(db: Knex | Knex.Transaction, timeoutMs: number, timer
   await write(
     db,
     timeoutMs,
-    `INSERT INTO timers (id, url, status, fire_at, due_at, created_at, updated_at, owner,
+    `INSERT INTO timers (id, url, status, fire_at, due_at, created_at, updated_at, owner, tenant,
                          max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, labels)
-     VALUES ${timers.map(() => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
+     VALUES ${timers.map(() => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
     timers.flatMap((t) => [
       t.id,
       t.url,
@@ -73,6 +77,7 @@ async function insertSlice(db: Knex | Knex.Transaction, timeoutMs: number, timer
       t.createdAt,
       t.createdAt,
       t.owner ?? null,
+      t.tenant ?? DEFAULT_TENANT,
       t.retry?.maxAttempts ?? null,
       t.retry?.baseMs ?? null,
       t.retry?.maxMs ?? null,
@@ -82,10 +87,13 @@ async function insertSlice(db: Knex | Knex.Transaction, timeoutMs: number, timer
   );
 }
 
-/** One timer_labels row per label of each timer: [label, timer id]. */
-export function labelRows(timers: readonly { id: string; labels?: Labels }[]): [string, string][] {
+/** A timer_labels row: tenant, label term, timer id. */
+export type LabelRow = [string, string, string];
+
+/** One timer_labels row per label of each timer. */
+export function labelRows(timers: readonly { id: string; tenant?: string; labels?: Labels }[]): LabelRow[] {
   return timers.flatMap((t) =>
-    Object.entries(t.labels ?? {}).map(([k, v]): [string, string] => [labelTerm(k, v), t.id]),
+    Object.entries(t.labels ?? {}).map(([k, v]): LabelRow => [t.tenant ?? DEFAULT_TENANT, labelTerm(k, v), t.id]),
   );
 }
 
@@ -93,7 +101,7 @@ export function labelRows(timers: readonly { id: string; labels?: Labels }[]): [
 export async function insertLabelRows(
   db: Knex | Knex.Transaction,
   timeoutMs: number,
-  rows: readonly [string, string][],
+  rows: readonly LabelRow[],
 ): Promise<void> {
   const slice = 1000;
   for (let from = 0; from < rows.length; from += slice) {
@@ -101,7 +109,7 @@ export async function insertLabelRows(
     await write(
       db,
       timeoutMs,
-      `INSERT INTO timer_labels (label, timer_id) VALUES ${part.map(() => '(?, ?)').join(', ')}`,
+      `INSERT INTO timer_labels (tenant, label, timer_id) VALUES ${part.map(() => '(?, ?, ?)').join(', ')}`,
       part.flat(),
     );
   }

@@ -6,7 +6,8 @@
  * fired_at, last_error and the history are kept; lease_token is never reset, so
  * the next claim still fences out any straggler of an earlier one.
  *
- * Parameters: id. Locks: the timer's row, for the length of the UPDATE. The
+ * Parameters: id, tenant (null: any; otherwise another tenant's timer is not
+ * found, as an unknown one). Locks: the timer's row, for the length of the UPDATE. The
  * `status = 'failed'` condition makes it race-free against a concurrent replay
  * (one changes the row, the other gets 409) and against the retention cleanup,
  * which deletes only rows it has locked.
@@ -15,9 +16,14 @@ import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
 import { write } from '../../db/query';
 import type { ReplayResult } from '../types';
-import { findTimer } from './findTimers';
+import { findTimer, TenantView } from './findTimers';
 
-export async function replayTimer(db: Knex, timeoutMs: number, id: string): Promise<ReplayResult> {
+export async function replayTimer(
+  db: Knex,
+  timeoutMs: number,
+  id: string,
+  tenant: TenantView = null,
+): Promise<ReplayResult> {
   const d = dialectOf(db);
   const changed = await write(
     db,
@@ -25,10 +31,10 @@ export async function replayTimer(db: Knex, timeoutMs: number, id: string): Prom
     `UPDATE timers
      SET status = 'pending', due_at = ${d.now}, prior_attempts = prior_attempts + attempts, attempts = 0,
          locked_by = NULL, updated_at = ${d.now}
-     WHERE id = ? AND status = 'failed'`,
-    [id],
+     WHERE id = ? AND status = 'failed'${tenant === null ? '' : ' AND tenant = ?'}`,
+    tenant === null ? [id] : [id, tenant],
   );
-  const timer = await findTimer(db, timeoutMs, id);
+  const timer = await findTimer(db, timeoutMs, id, tenant);
   if (!timer) return { outcome: 'not_found' };
   if (changed === 1) return { outcome: 'replayed', timer };
   return { outcome: 'not_retryable', timer };
