@@ -14,6 +14,7 @@ import { scale } from './scenarios/scale';
 import { fleet } from './scenarios/fleet';
 import { sqlite } from './scenarios/sqlite';
 import { nudge } from './scenarios/nudge';
+import { heldMemory } from './scenarios/heldMemory';
 import { cost } from './scenarios/cost';
 import { peers } from './scenarios/peers';
 import { batch } from './scenarios/batch';
@@ -32,6 +33,7 @@ const SCENARIOS: Record<string, Scenario> = {
   nudge,
   logging,
   batch,
+  held_memory: heldMemory,
   // peers first: ours on MariaDB is measured beside the peers, and cost reuses that run.
   peers,
   cost,

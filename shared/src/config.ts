@@ -76,7 +76,10 @@ export interface Config extends SecurityConfig {
   readonly dbRetryBaseMs: number;
   readonly dbRetryMaxMs: number;
   readonly clockSkewWarnMs: number;
+  /** timer-api: the largest request body; by default room for a MAX_PAYLOAD_BYTES payload however it is escaped. */
   readonly bodyLimitBytes: number;
+  /** The largest payload or body a timer may send, in bytes as sent (UTF-8). */
+  readonly maxPayloadBytes: number;
   /** POST /timers/batch: most timers in one batch. */
   readonly maxBatchSize: number;
   /** POST /timers/batch: the largest accepted body (a batch is many bodies). */
@@ -277,8 +280,18 @@ function defaultControllerId(): string {
   return `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
+/**
+ * BODY_LIMIT_BYTES unless set: room for a payload of MAX_PAYLOAD_BYTES even when
+ * JSON escaping doubles it (a `body` of quotes and backslashes), plus 16 KiB for
+ * the headers and the other fields. 144 KiB with the defaults.
+ */
+export function defaultBodyLimit(maxPayloadBytes: number): number {
+  return 2 * maxPayloadBytes + 16 * 1024;
+}
+
 export function loadConfig(env: Env = process.env, options: LoadOptions = {}): Config {
   const r = new Reader(env);
+  const maxPayloadBytes = r.int('MAX_PAYLOAD_BYTES', 64 * 1024, 1, 1024 * 1024);
   const config: Config = {
     database: r.database('DATABASE_URL', 'SQLITE_PATH', options.standalone ?? false),
     port: r.int('PORT', 3000, 0, 65535),
@@ -311,9 +324,10 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     dbRetryBaseMs: r.int('DB_RETRY_BASE_MS', 200, 1, 60_000),
     dbRetryMaxMs: r.int('DB_RETRY_MAX_MS', 5000, 1, 600_000),
     clockSkewWarnMs: r.int('CLOCK_SKEW_WARN_MS', 1000, 0, 3_600_000),
-    bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 16 * 1024, 256, 1024 * 1024),
+    maxPayloadBytes,
+    bodyLimitBytes: r.int('BODY_LIMIT_BYTES', defaultBodyLimit(maxPayloadBytes), 256, 4 * 1024 * 1024),
     maxBatchSize: r.int('MAX_BATCH_SIZE', 1000, 1, 10_000),
-    batchBodyLimitBytes: r.int('BATCH_BODY_LIMIT_BYTES', 4 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+    batchBodyLimitBytes: r.int('BATCH_BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 256 * 1024 * 1024),
     maxCancelPerCall: r.int('MAX_CANCEL_PER_CALL', 1000, 1, 100_000),
     requestTimeoutMs: r.int('REQUEST_TIMEOUT_MS', 5000, 100, 600_000),
     controllerId: r.string('CONTROLLER_ID', defaultControllerId(), /^[\w.:-]{1,64}$/),

@@ -29,6 +29,7 @@ export type { OccurrencePlan } from './schedules/plan';
 export { Coalescer } from './coalescer';
 export { DbClock } from './db/dbClock';
 export * from './timers/types';
+export * from './webhooks/spec';
 export { healthRoutes, RETRY_AFTER_SECONDS } from './http/health';
 export { securityHeaders } from './http/securityHeaders';
 export { createHttpServer } from './http/server';

@@ -45,6 +45,7 @@ export interface AppDeps {
   config: Pick<
     Config,
     | 'maxDelaySeconds'
+    | 'maxPayloadBytes'
     | 'bodyLimitBytes'
     | 'batchBodyLimitBytes'
     | 'maxBatchSize'
@@ -131,6 +132,7 @@ export function createApp({
     targets,
     quota,
     maxDelaySeconds: config.maxDelaySeconds,
+    maxPayloadBytes: config.maxPayloadBytes,
     nudgeWithinMs: config.pollIntervalMs + NUDGE_MARGIN_MS,
     limits: config,
   });

@@ -61,6 +61,11 @@ const exampleTimer = {
   max_lateness_seconds: null,
   schedule_id: null,
   labels: {},
+  body: null,
+  content_type: null,
+  headers: [],
+  method: 'POST',
+  append_id: true,
 };
 
 const createExamples = {
@@ -80,6 +85,27 @@ const createExamples = {
       retry: { max_attempts: 10, base_ms: 2000, max_ms: 600000 },
       on_late: 'skip',
       max_lateness_seconds: 300,
+    },
+  },
+  payload: {
+    summary: 'Its own JSON payload and headers, sent with PUT to {url}/{id}',
+    value: {
+      minutes: 30,
+      url: 'https://example.com/hooks',
+      payload: { order: 7, action: 'remind' },
+      headers: { Authorization: 'Bearer rk_live_51H…', 'X-Tenant': '7' },
+      method: 'PUT',
+    },
+  },
+  form: {
+    summary: "A form body, to another service's URL exactly as given",
+    value: {
+      minutes: 30,
+      url: 'https://billing.internal/v1/invoices/7/remind',
+      body: 'channel=email&template=overdue',
+      content_type: 'application/x-www-form-urlencoded',
+      method: 'PATCH',
+      append_id: false,
     },
   },
 };
@@ -129,7 +155,8 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
       version,
       description:
         'Schedule a webhook: the service stores the timer durably and, when it is due, sends ' +
-        '`POST {url}/{id}` with body `{"id", "fire_at"}` and the headers `Idempotency-Key: {id}`, ' +
+        '`POST {url}/{id}` with body `{"id", "fire_at"}` (or the timer\'s own payload or body, headers, method, ' +
+        'and the url as given with append_id false) and the headers `Idempotency-Key: {id}`, ' +
         '`Timer-Id`, `Timer-Fire-At` (the scheduled time), `Timer-Attempt` (1, 2, …) and `Timer-Lease` ' +
         '(grows with every claim: a receiver that remembers the highest it accepted can refuse a late ' +
         'request from a controller that lost its lease). ' +

@@ -76,6 +76,11 @@ const exampleItem = {
   on_late: 'fire',
   max_lateness_seconds: null,
   schedule_id: null,
+  body: null,
+  content_type: null,
+  headers: [],
+  method: 'POST',
+  append_id: true,
   labels: { campaign: '7' },
 };
 
@@ -91,7 +96,7 @@ export function batchPaths(options: DocumentOptions, quota: ErrorCode[]) {
             'Up to MAX_BATCH_SIZE (default 1,000) timers, each item the body of POST /timers, stored in one ' +
             'transaction: all of them or none. Every item is checked first; a 400 names each bad item by its index ' +
             '(`timers[3]: …`, detail path `timers.3.url`). The body may be up to BATCH_BODY_LIMIT_BYTES (default ' +
-            '4 MiB). With an Idempotency-Key the whole batch is safe to repeat: the same key and body within 24 hours ' +
+            '16 MiB). With an Idempotency-Key the whole batch is safe to repeat: the same key and body within 24 hours ' +
             'answers 200 with the same timers, nothing new. MAX_PENDING_PER_KEY counts the batch as its size.',
           parameters: [
             {

@@ -26,6 +26,12 @@ const exampleSchedule = {
   on_late: 'skip',
   max_lateness_seconds: 60,
   labels: { team: 'billing' },
+  payload: { report: 'orders' },
+  body: null,
+  content_type: 'application/json',
+  headers: ['X-Tenant'],
+  method: 'POST',
+  append_id: true,
   created_at: '2026-11-22T12:01:12.000Z',
   updated_at: '2026-11-22T12:01:12.000Z',
 };
@@ -83,6 +89,8 @@ export function schedulePaths(options: DocumentOptions): Record<string, unknown>
               on_late: 'skip',
               max_lateness_seconds: 60,
               labels: { team: 'billing' },
+              payload: { report: 'orders' },
+              headers: { 'X-Tenant': '7' },
             }),
           },
           responses: {

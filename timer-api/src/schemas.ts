@@ -6,6 +6,7 @@
 import { Type, Static, TArray, TSchema } from '@sinclair/typebox';
 import { ATTEMPT_OUTCOMES, DEFAULT_TIMEZONE, ERROR_CLASSES, MAX_CRON_LENGTH, TIMER_STATUSES } from '@timer/shared';
 import { ERROR_CATALOGUE } from './errors';
+import { webhookRequestFields, webhookViewFields } from './webhookSchemas';
 
 /** A page of a list: its items and the cursor of the next page (null on the last). */
 function pageOf<T extends TSchema>(
@@ -103,7 +104,7 @@ const webhookUrl = (what: string) =>
     maxLength: MAX_URL_LENGTH,
     // A host right after `//`: the WHATWG parser would read http:///x as host "x".
     pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]',
-    description: `Absolute http(s) URL. When ${what}, the service sends POST {url}/{id}: the id is appended as a new path segment, the query string is kept.`,
+    description: `Absolute http(s) URL. When ${what}, the service sends POST {url}/{id}: the id is appended as a new path segment, the query string is kept (method and append_id change that).`,
     examples: ['https://example.com/hooks'],
   });
 
@@ -146,12 +147,13 @@ export const CreateTimerRequest = Type.Object(
     retry: Type.Optional(RetryPolicyRequest),
     ...missedFireRequest('the timer late (e.g. none was running at fire_at)'),
     labels: Type.Optional(Labels),
+    ...webhookRequestFields,
   },
   {
     additionalProperties: false,
     description:
       'A timer that fires hours + minutes + seconds from now (all zero: at once), or at fire_at. ' +
-      'Optionally with its own retry schedule and missed-fire policy.',
+      'Optionally with its own retry schedule, missed-fire policy, and what it sends (payload or body, headers, method, append_id).',
   },
 );
 export type CreateTimerRequest = Static<typeof CreateTimerRequest>;
@@ -206,6 +208,7 @@ export const Timer = Type.Object({
   labels: Type.Record(Type.String(), Type.String(), {
     description: "The timer's labels ({} for none); an occurrence carries its schedule's.",
   }),
+  ...webhookViewFields,
 });
 export type Timer = Static<typeof Timer>;
 
@@ -376,6 +379,7 @@ export const CreateScheduleRequest = Type.Object(
     ...missedFireRequest(
       'an occurrence late (e.g. none was running at its time, or it is the one created to catch up after downtime)',
     ),
+    ...webhookRequestFields,
   },
   {
     additionalProperties: false,
@@ -397,6 +401,7 @@ export const Schedule = Type.Object({
   last_occurrence_at: nullableDateTime('The latest occurrence created as a timer, if any.'),
   ...missedFireView('The missed-fire policy, copied onto each occurrence.'),
   labels: Type.Record(Type.String(), Type.String(), { description: 'Copied onto each occurrence ({} for none).' }),
+  ...webhookViewFields,
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
 });

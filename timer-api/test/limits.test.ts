@@ -288,6 +288,7 @@ describe('pending quotas, unit by unit', () => {
       targets: new WebhookTargets({ policy: { mode: 'any', allowedPorts: [] }, requireDns: false }),
       quota,
       maxDelaySeconds: 3600,
+      maxPayloadBytes: 65536,
       nudgeWithinMs: 0,
       limits: { maxBatchSize: 1000, maxCancelPerCall: 1000 },
     });

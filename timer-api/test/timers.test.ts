@@ -11,14 +11,19 @@ import { expectError, HOOK_URL, RunningApi, startApp, timerRow } from './support
 const ONE_YEAR_SECONDS = 31_536_000;
 const UNKNOWN_ID = '01900000-0000-7000-8000-000000000000';
 const TIMER_FIELDS = [
+  'append_id',
   'attempts',
+  'body',
+  'content_type',
   'created_at',
   'fire_at',
   'fired_at',
+  'headers',
   'id',
   'labels',
   'last_error',
   'max_lateness_seconds',
+  'method',
   'on_late',
   'retry',
   'schedule_id',

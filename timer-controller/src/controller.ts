@@ -79,6 +79,7 @@ export class Controller {
     this.writes = new FencedWrites({ ...deps, claims, owner: this.id, metrics, retryBaseMs, retryMaxMs, leaseMs });
     this.delivery = new Delivery({
       ...deps,
+      claims,
       gate: deps.gate ?? openGate,
       writes: this.writes,
       metrics,

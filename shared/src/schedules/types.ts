@@ -1,3 +1,4 @@
+import type { WebhookSpec } from '../webhooks/spec';
 import type { Labels } from '../timers/types';
 
 /** A schedule as the store returns it to the api. */
@@ -13,6 +14,8 @@ export interface ScheduleRecord {
   lastOccurrenceAt: Date | null;
   /** on_late "skip": the most seconds late each occurrence may be sent; null: fire however late. */
   maxLatenessSeconds: number | null;
+  /** What each occurrence sends. */
+  webhook: WebhookSpec;
   /** Copied onto each occurrence. */
   labels: Labels;
   createdAt: Date;
@@ -30,6 +33,8 @@ export interface NewSchedule {
   nextRunAt: Date | null;
   /** on_late "skip" with this many seconds; null or absent: fire however late. */
   maxLatenessSeconds?: number | null;
+  /** Absent: plain occurrences. */
+  webhook?: WebhookSpec;
   labels?: Labels;
   createdAt: Date;
 }
@@ -46,6 +51,8 @@ export interface DueSchedule {
   nextRunAt: Date;
   /** Copied onto each occurrence (timers.max_lateness_s). */
   maxLatenessSeconds: number | null;
+  /** The stored text of what each occurrence sends, copied as is onto each (timers.webhook); null: plain. */
+  webhookText: string | null;
   /** Copied onto each occurrence (timers.labels and timer_labels). */
   labels: Labels;
 }

@@ -1,3 +1,5 @@
+import type { WebhookSpec } from '../webhooks/spec';
+
 export const TIMER_STATUSES = ['pending', 'firing', 'fired', 'failed', 'canceled', 'skipped'] as const;
 export type TimerStatus = (typeof TIMER_STATUSES)[number];
 
@@ -46,6 +48,8 @@ export interface TimerRecord {
   retry: RetryPolicy;
   /** on_late "skip": the most seconds late the first delivery may be; null: fire however late. */
   maxLatenessSeconds: number | null;
+  /** What it sends (PLAIN_WEBHOOK unless it has its own payload, body, headers, method or URL rule). */
+  webhook: WebhookSpec;
   labels: Labels;
 }
 
@@ -69,6 +73,12 @@ export interface ClaimedTimer {
    * retries follow the retry policy and a replay always sends.
    */
   maxLatenessMs: number | null;
+  /**
+   * It sends its own request (timers.webhook is set): the controller loads it when
+   * the request starts (Claims.webhookSpecs), so what it holds ahead of time stays
+   * small whatever the bodies weigh.
+   */
+  customWebhook: boolean;
 }
 
 /** The fence of one claim: an update made under it only lands while the claim is current. */

@@ -24,8 +24,9 @@ import { ANONYMOUS_OWNER, Client, OPEN_CLIENT } from './client';
 import { decodeCursor, encodeCursor, normalizeId } from './ids';
 import type { Nudger } from './nudger';
 import { quotaExceeded } from './pendingQuota';
-import { missedFireRuleOf } from './timerRequest';
-import { checkWebhookUrl } from './timerRequest';
+import { checkWebhookUrl, missedFireRuleOf, throwProblems } from './timerRequest';
+import { webhookSpecOf } from './webhookSpec';
+import { toWebhookView } from './views';
 import type { WebhookTargets } from './webhookTargets';
 
 export interface ScheduleServiceOptions {
@@ -38,7 +39,10 @@ export interface ScheduleServiceOptions {
   /** SCHEDULE_LOOKAHEAD_MS: an occurrence this close is announced to the controllers at once. */
   nudgeWithinMs: number;
   /** What one key may hold (0: no cap), and how often a schedule may fire. */
-  limits: Pick<SecurityConfig, 'maxSchedulesPerKey' | 'maxPendingPerKey' | 'minScheduleIntervalSeconds'>;
+  limits: Pick<SecurityConfig, 'maxSchedulesPerKey' | 'maxPendingPerKey' | 'minScheduleIntervalSeconds'> & {
+    /** MAX_PAYLOAD_BYTES. */
+    maxPayloadBytes: number;
+  };
 }
 
 export class ScheduleService {
@@ -51,7 +55,9 @@ export class ScheduleService {
     const problems: ErrorDetail[] = [];
     const maxLatenessSeconds = missedFireRuleOf(request, problems);
     const rule = ruleOf(request, problems);
+    const webhook = webhookSpecOf(request, this.options.limits, problems);
     if (rule === null || problems.length > 0) throw invalid(problems);
+    throwProblems(problems, webhook.oversize);
     const url = checkWebhookUrl(request.url);
     const now = this.options.dbClock.now();
     this.checkInterval(rule, now);
@@ -71,6 +77,7 @@ export class ScheduleService {
       nextRunAt: new Date(next),
       maxLatenessSeconds,
       labels: request.labels ?? {},
+      webhook: webhook.spec,
       createdAt: new Date(now),
     };
     await this.options.store.schedules.create(schedule);
@@ -222,6 +229,7 @@ export function toScheduleView(record: ScheduleRecord): Schedule {
     on_late: record.maxLatenessSeconds === null ? 'fire' : 'skip',
     max_lateness_seconds: record.maxLatenessSeconds,
     labels: record.labels,
+    ...toWebhookView(record.webhook),
     created_at: record.createdAt.toISOString(),
     updated_at: record.updatedAt.toISOString(),
   };

@@ -7,24 +7,31 @@ import { labelTerm } from '@timer/shared';
 import { AppError, ErrorDetail } from '../errors';
 import type { CreateTimerRequest } from '../schemas';
 import { checkWebhookUrl, planTimer, TimerPlan } from './timerRequest';
+import type { WebhookLimits } from './webhookSpec';
 
 /** Each item's plan, in order; a 400 naming every problem of every item when any has one. */
 export function planBatch(
   items: readonly CreateTimerRequest[],
   nowMs: number,
   maxDelaySeconds: number,
-  maxBatchSize: number,
+  limits: WebhookLimits & { maxBatchSize: number },
 ): TimerPlan[] {
+  const { maxBatchSize } = limits;
   if (items.length > maxBatchSize) {
     const message = `timers must hold at most ${maxBatchSize} items (MAX_BATCH_SIZE), got ${items.length}`;
     throw new AppError('validation_failed', `Invalid request body: ${message}`, [{ path: 'timers', message }]);
   }
   const problems: ErrorDetail[] = [];
+  const oversize: string[] = [];
   const plans = items.map((item, i) => {
     try {
       checkWebhookUrl(item.url);
-      return planTimer(item, nowMs, maxDelaySeconds);
+      return planTimer(item, nowMs, maxDelaySeconds, limits);
     } catch (err) {
+      if (err instanceof AppError && err.code === 'payload_too_large') {
+        oversize.push(`timers[${i}]: ${err.message}`);
+        return null;
+      }
       if (!(err instanceof AppError) || err.code !== 'validation_failed') throw err;
       for (const d of err.details ?? [])
         problems.push({ path: `timers.${i}.${d.path}`, message: `timers[${i}]: ${d.message}` });
@@ -38,6 +45,8 @@ export function planBatch(
       problems,
     );
   }
+  // An item over MAX_PAYLOAD_BYTES makes the batch a 413, as it would the item alone.
+  if (oversize.length > 0) throw new AppError('payload_too_large', oversize.join('; '));
   return plans as TimerPlan[];
 }
 

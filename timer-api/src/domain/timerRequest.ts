@@ -1,13 +1,15 @@
 /**
  * How a POST /timers body becomes the timer to store: when it fires (a delay, or
- * an absolute fire_at), and its own delivery policy (retry schedule, missed-fire
- * policy). The rules the schema cannot say on its own live here; every problem is
- * a 400 `validation_failed` naming the field. Pure: the time is a parameter.
+ * an absolute fire_at), its own delivery policy (retry schedule, missed-fire
+ * policy), and what it sends (webhookSpec.ts). The rules the schema cannot say on its own live here; every problem is
+ * a 400 `validation_failed` naming the field; a payload or body over
+ * MAX_PAYLOAD_BYTES is a 413 once nothing else is wrong. Pure: the time is a parameter.
  */
 import { readWebhookUrl } from '@timer/shared';
-import type { RetryPolicy } from '@timer/shared';
+import type { RetryPolicy, WebhookSpec } from '@timer/shared';
 import { AppError, ErrorDetail } from '../errors';
 import type { CreateTimerRequest } from '../schemas';
+import { WebhookLimits, webhookSpecOf } from './webhookSpec';
 
 export interface TimerPlan {
   fireAt: Date;
@@ -17,20 +19,21 @@ export interface TimerPlan {
   delayMs: number;
   retry: RetryPolicy;
   maxLatenessSeconds: number | null;
+  webhook: WebhookSpec;
 }
 
-export function planTimer(request: CreateTimerRequest, nowMs: number, maxDelaySeconds: number): TimerPlan {
+export function planTimer(
+  request: CreateTimerRequest,
+  nowMs: number,
+  maxDelaySeconds: number,
+  limits: WebhookLimits,
+): TimerPlan {
   const problems: ErrorDetail[] = [];
   const fireAtMs = fireTimeOf(request, nowMs, maxDelaySeconds, problems);
   const retry = retryPolicyOf(request, problems);
   const maxLatenessSeconds = missedFireRuleOf(request, problems);
-  if (problems.length > 0) {
-    throw new AppError(
-      'validation_failed',
-      `Invalid request body: ${problems.map((p) => p.message).join('; ')}`,
-      problems,
-    );
-  }
+  const webhook = webhookSpecOf(request, limits, problems);
+  throwProblems(problems, webhook.oversize);
   const dueMs = Math.max(fireAtMs, nowMs);
   return {
     fireAt: new Date(fireAtMs),
@@ -38,7 +41,20 @@ export function planTimer(request: CreateTimerRequest, nowMs: number, maxDelaySe
     delayMs: dueMs - nowMs,
     retry,
     maxLatenessSeconds,
+    webhook: webhook.spec,
   };
+}
+
+/** Every problem at once as a 400; else an oversize payload or body as a 413. */
+export function throwProblems(problems: ErrorDetail[], oversize: string | null): void {
+  if (problems.length > 0) {
+    throw new AppError(
+      'validation_failed',
+      `Invalid request body: ${problems.map((p) => p.message).join('; ')}`,
+      problems,
+    );
+  }
+  if (oversize !== null) throw new AppError('payload_too_large', `Request body too large: ${oversize}.`);
 }
 
 function fireTimeOf(request: CreateTimerRequest, nowMs: number, maxDelaySeconds: number, problems: ErrorDetail[]) {

@@ -34,6 +34,8 @@ export interface TimerServiceOptions {
   logger: Logger;
   metrics: Metrics;
   maxDelaySeconds: number;
+  /** MAX_PAYLOAD_BYTES. */
+  maxPayloadBytes: number;
   /** The database's clock: created_at and fire_at are on database time. */
   dbClock: Clock;
   nudger: Nudger;
@@ -76,7 +78,7 @@ export class TimerService {
     signal?: AbortSignal,
   ): Promise<Created> {
     const now = this.options.dbClock.now();
-    const plan = planTimer(request, now, this.options.maxDelaySeconds);
+    const plan = planTimer(request, now, this.options.maxDelaySeconds, this.options);
     const timer = newTimer(request, plan, client, now);
     if (idempotencyKey === null) {
       await this.options.targets.check(timer.url);
@@ -96,7 +98,10 @@ export class TimerService {
     idempotencyKey: string | null = null,
   ): Promise<CreatedBatch> {
     const now = this.options.dbClock.now();
-    const plans = planBatch(request.timers, now, this.options.maxDelaySeconds, this.options.limits.maxBatchSize);
+    const plans = planBatch(request.timers, now, this.options.maxDelaySeconds, {
+      ...this.options,
+      maxBatchSize: this.options.limits.maxBatchSize,
+    });
     const timers = request.timers.map((item, i) => newTimer(item, plans[i], client, now));
     if (idempotencyKey === null) {
       await this.checkTargets(timers);
@@ -322,6 +327,7 @@ function newTimer(
     tenant: client.tenant,
     retry: plan.retry,
     maxLatenessSeconds: plan.maxLatenessSeconds,
+    webhook: plan.webhook,
     labels: request.labels ?? {},
   };
 }
@@ -338,6 +344,7 @@ function viewOfNew(timer: NewTimer, plan: TimerPlan, now: number): Timer {
     msLeft: plan.fireAt.getTime() - now,
     retry: plan.retry,
     maxLatenessSeconds: plan.maxLatenessSeconds,
+    webhook: plan.webhook,
     labels: timer.labels ?? {},
   });
 }

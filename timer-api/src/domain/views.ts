@@ -1,5 +1,6 @@
 /** How stored timers and attempts are shown: the api's outward shapes, no HTTP, no SQL. */
-import type { AttemptRecord, TimerRecord } from '@timer/shared';
+import { contentBody } from '@timer/shared';
+import type { AttemptRecord, TimerRecord, WebhookSpec } from '@timer/shared';
 import type { Attempt, RecentDelivery, Timer } from '../schemas';
 
 /** A finished or canceled timer has no time left, whatever its fire_at says. */
@@ -27,6 +28,22 @@ export function toView(record: TimerRecord): Timer {
     on_late: record.maxLatenessSeconds === null ? 'fire' : 'skip',
     max_lateness_seconds: record.maxLatenessSeconds,
     labels: record.labels,
+    ...toWebhookView(record.webhook),
+  };
+}
+
+/** What a timer or schedule sends, as answers show it: header names, never their values. */
+export function toWebhookView(
+  spec: WebhookSpec,
+): Pick<Timer, 'payload' | 'body' | 'content_type' | 'headers' | 'method' | 'append_id'> {
+  const content = spec.content;
+  return {
+    ...(content?.kind === 'payload' ? { payload: content.value } : {}),
+    body: content?.kind === 'body' ? content.text : null,
+    content_type: contentBody(content)?.contentType ?? null,
+    headers: spec.headers.map(([name]) => name),
+    method: spec.method,
+    append_id: spec.appendId,
   };
 }
 

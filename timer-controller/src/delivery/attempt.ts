@@ -1,6 +1,8 @@
 /**
  * One timer's attempt, from the moment its request starts to the outcome handed
- * to the fenced writes: prepare the request, send it, wait for the answer,
+ * to the fenced writes: read what the timer sends (only a timer with its own
+ * request; if the database cannot say, the timer is handed back unsent and no
+ * attempt is counted), prepare the request, send it, wait for the answer,
  * decide (delivered, retry after the back-off or the receiver's Retry-After,
  * failed), record. A shutdown that will not wait abandons it: the request is
  * aborted and the timer handed back, the attempt kept in the history as
@@ -11,7 +13,7 @@
  * request is built or sent is an internal error, retried under the timer's
  * policy; a fault while handling the answer fails the timer; run() never rejects.
  */
-import type { ClaimedTimer, Clock, DbClock } from '@timer/shared';
+import type { ClaimedTimer, Clock, DbClock, WebhookSpec } from '@timer/shared';
 import type { FencedWrites } from '../fenced/fencedWrites';
 import { DeliveryError, internalError } from './answers';
 import { attemptRecord, SendStart } from './attemptRecord';
@@ -19,9 +21,11 @@ import type { DeliveryLog } from './deliveryLog';
 import type { Sending, WebhookSender } from './httpSender';
 import type { PreparedRequest, WebhookRequests } from './prepareRequest';
 import { nextStep, RetryDefaults } from './retryPolicy';
+import type { WebhookSpecs } from './webhookSpecs';
 
 export interface AttemptContext {
   requests: WebhookRequests;
+  specs: WebhookSpecs;
   sender: WebhookSender;
   writes: FencedWrites;
   log: DeliveryLog;
@@ -45,12 +49,14 @@ export class Attempt {
 
   /** Starts the request now; settles once the outcome is handed to the fenced writes. Never rejects. */
   async run(): Promise<void> {
+    const spec = await this.readSpec();
+    if (spec === null) return;
     const start = this.startNow();
     let origin = '';
     try {
       let status: number;
       try {
-        const request = this.prepare(start.hostMs);
+        const request = this.prepare(start.hostMs, spec);
         origin = request.origin;
         try {
           this.sending = this.ctx.sender.send(request);
@@ -77,10 +83,24 @@ export class Attempt {
     this.sending?.abort();
   }
 
-  /** Any throw while building the request is this timer's attempt's outcome (see unpreparable). */
-  private prepare(nowMs: number): PreparedRequest {
+  /** What the timer sends; null when it was handed back instead (unreadable, or abandoned meanwhile). */
+  private async readSpec(): Promise<WebhookSpec | null> {
+    const { timer, ctx } = this;
     try {
-      return this.ctx.requests.prepare(this.timer, nowMs);
+      const spec = await ctx.specs.of(timer);
+      if (!this.abandoned) return spec;
+      await ctx.writes.releaseUnsent([timer], 'shutdown');
+    } catch (err) {
+      ctx.log.specUnavailable(timer, err);
+      await ctx.writes.releaseUnsent([timer], 'spec_unavailable');
+    }
+    return null;
+  }
+
+  /** Any throw while building the request is this timer's attempt's outcome (see unpreparable). */
+  private prepare(nowMs: number, spec: WebhookSpec): PreparedRequest {
+    try {
+      return this.ctx.requests.prepare(this.timer, nowMs, spec);
     } catch (err) {
       throw internalError('preparing', err);
     }

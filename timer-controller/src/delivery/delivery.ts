@@ -8,7 +8,7 @@
  * a grace period, then are abandoned.
  */
 import { settlesWithin } from '@timer/shared';
-import type { ClaimedTimer, Clock, Config, DbClock, Logger, Metrics, TimerHandle } from '@timer/shared';
+import type { ClaimedTimer, Claims, Clock, Config, DbClock, Logger, Metrics, TimerHandle } from '@timer/shared';
 import type { FencedWrites } from '../fenced/fencedWrites';
 import type { Held } from '../held';
 import type { Removal, WheelSink } from '../wheel/wheel';
@@ -17,6 +17,7 @@ import { DeliveryLog } from './deliveryLog';
 import type { DeliveryGate } from './gate';
 import { HttpSender, WebhookSender } from './httpSender';
 import { WebhookRequests } from './prepareRequest';
+import { WebhookSpecs } from './webhookSpecs';
 import { Queue } from './queue';
 import { leaseTooShort, missedFire } from './sendable';
 
@@ -37,6 +38,8 @@ export interface DeliveryDeps {
   sender?: WebhookSender;
   gate: DeliveryGate;
   writes: FencedWrites;
+  /** Reads what timers with their own request send, when it starts. */
+  claims: Pick<Claims, 'webhookSpecs'>;
   logger: Logger;
   metrics: Metrics;
   clock: Clock;
@@ -61,8 +64,17 @@ export class Delivery implements WheelSink {
     this.sender = deps.sender ?? new HttpSender({ ...config, clock });
     this.log = new DeliveryLog(deps.logger, deps.metrics, clock, config.controllerId, config.deliveryLogPerSecond);
     const requests = new WebhookRequests(config);
+    const specs = new WebhookSpecs(deps.claims);
     const { controllerId } = config;
-    this.attempts = { ...deps, requests, sender: this.sender, log: this.log, retryDefaults: config, controllerId };
+    this.attempts = {
+      ...deps,
+      requests,
+      specs,
+      sender: this.sender,
+      log: this.log,
+      retryDefaults: config,
+      controllerId,
+    };
   }
 
   start(): void {

@@ -16,7 +16,7 @@ import type { AttemptRecord, Claims, ClaimRef, Clock, Logger, Metrics } from '@t
 import { Batch } from './batch';
 
 /** Why a timer is handed back before its request started. */
-export type UnsentReason = 'shutdown' | 'lease_too_short' | 'given_back' | 'gate';
+export type UnsentReason = 'shutdown' | 'lease_too_short' | 'given_back' | 'gate' | 'spec_unavailable';
 
 export interface FencedWritesOptions {
   claims: Pick<

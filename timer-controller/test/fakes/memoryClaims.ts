@@ -5,6 +5,7 @@
  * owner, lease token and status) without a database, so a controller can run
  * entirely on a FakeClock. `now` is the database's clock.
  */
+import { PLAIN_WEBHOOK } from '@timer/shared';
 import type {
   AttemptRecord,
   ClaimedTimer,
@@ -13,6 +14,7 @@ import type {
   Claims,
   RetryPolicy,
   TimerStatus,
+  WebhookSpec,
 } from '@timer/shared';
 
 export interface Row {
@@ -28,6 +30,8 @@ export interface Row {
   lastError: string | null;
   retry: RetryPolicy;
   maxLatenessS: number | null;
+  /** What it sends; absent: the plain webhook. */
+  webhook?: WebhookSpec;
 }
 
 export interface NewRow {
@@ -36,6 +40,7 @@ export interface NewRow {
   url?: string;
   retry?: Partial<RetryPolicy>;
   maxLatenessS?: number | null;
+  webhook?: WebhookSpec;
 }
 
 type Method = keyof Pick<Claims, keyof Claims>;
@@ -78,6 +83,17 @@ export class MemoryClaims implements Pick<Claims, keyof Claims> {
     this.failures.push({ method, afterWrite });
   }
 
+  async webhookSpecs(ids: readonly string[]): Promise<Map<string, WebhookSpec>> {
+    return this.call('webhookSpecs', () => {
+      const specs = new Map<string, WebhookSpec>();
+      for (const id of ids) {
+        const row = this.rows.get(id);
+        if (row) specs.set(id, row.webhook ?? PLAIN_WEBHOOK);
+      }
+      return specs;
+    });
+  }
+
   async claimDue(claim: ClaimRequest): Promise<ClaimedTimer[]> {
     return this.call('claimDue', () => {
       const now = this.now();
@@ -98,6 +114,7 @@ export class MemoryClaims implements Pick<Claims, keyof Claims> {
           leaseToken: r.leaseToken + 1,
           retry: r.retry,
           maxLatenessMs: r.maxLatenessS !== null && untried ? r.maxLatenessS * 1000 : null,
+          customWebhook: r.webhook !== undefined,
         };
         Object.assign(r, {
           status: 'firing',

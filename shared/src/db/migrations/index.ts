@@ -19,6 +19,8 @@ import * as uniqueTimersScheduleOccurrence from './20261122001200_unique_timers_
 import * as addSchedulesMaxLateness from './20261122001300_add_schedules_max_lateness';
 import * as indexTimerAttemptsFinishedAt from './20261122001400_index_timer_attempts_finished_at';
 import * as indexSchedulesOwner from './20261206000000_index_schedules_owner';
+import * as addTimersWebhook from './20261207000100_add_timers_webhook';
+import * as addSchedulesWebhook from './20261207000200_add_schedules_webhook';
 import * as createTenants from './20261207001000_create_tenants';
 import * as createApiKeys from './20261207001100_create_api_keys';
 import * as addTimersTenant from './20261207001200_add_timers_tenant';
@@ -52,6 +54,8 @@ const migrations: Migration[] = [
   addSchedulesMaxLateness,
   indexTimerAttemptsFinishedAt,
   indexSchedulesOwner,
+  addTimersWebhook,
+  addSchedulesWebhook,
   createTenants,
   createApiKeys,
   addTimersTenant,

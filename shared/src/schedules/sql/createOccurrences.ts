@@ -4,8 +4,8 @@
  * next_run_at. Exactly once however many controllers run.
  *
  * Parameters: advances, one per schedule: the schedule as read (its id, and the
- * next_run_at it was read with, which fences this write; its url, owner, tenant
- * and missed-fire rule, copied onto its timers), the occurrences to create (each with
+ * next_run_at it was read with, which fences this write; its url, owner, tenant,
+ * missed-fire rule and what it sends, copied onto its timers), the occurrences to create (each with
  * the timer id minted for it) and the next_run_at to move to.
  *
  * One transaction:
@@ -45,7 +45,7 @@ import { writeLabels } from '../../timers/sql/columns';
 import { insertLabelRows, labelRows } from '../../timers/sql/insertTimers';
 import type { DueSchedule, ScheduleAdvance } from '../types';
 
-/** Occurrences per INSERT: 13 bound values each, far below every driver's limit. */
+/** Occurrences per INSERT: 14 bound values each, far below every driver's limit. */
 const INSERT_SLICE = 500;
 
 export async function createOccurrences(
@@ -79,8 +79,8 @@ export async function createOccurrences(
         timeoutMs,
         `INSERT INTO timers
            (id, url, status, fire_at, due_at, last_error, created_at, updated_at, owner, tenant, schedule_id,
-            occurrence_at, max_lateness_s, labels)
-         VALUES ${slice.map(() => `(?, ?, ?, ?, ?, ?, ${d.now}, ${d.now}, ?, ?, ?, ?, ?, ?)`).join(', ')}
+            occurrence_at, max_lateness_s, webhook, labels)
+         VALUES ${slice.map(() => `(?, ?, ?, ?, ?, ?, ${d.now}, ${d.now}, ?, ?, ?, ?, ?, ?, ?)`).join(', ')}
          ${d.onConflictIgnore('schedule_id, occurrence_at')}`,
         slice.flatMap(({ schedule, id, at, skipped }) => [
           id,
@@ -94,6 +94,7 @@ export async function createOccurrences(
           schedule.id,
           at,
           schedule.maxLatenessSeconds,
+          schedule.webhookText,
           writeLabels(schedule.labels),
         ]),
       );

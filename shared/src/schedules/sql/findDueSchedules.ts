@@ -25,6 +25,7 @@ interface DueRow {
   tenant: string;
   next_run_at: DbTime;
   max_lateness_s: number | null;
+  webhook: string | null;
   labels: string | null;
   now_ms: number | string;
 }
@@ -44,7 +45,7 @@ export async function findDueSchedules(
   const rows = await select<DueRow>(
     db,
     timeoutMs,
-    `SELECT id, cron, timezone, url, owner, tenant, next_run_at, max_lateness_s, labels, ${d.nowEpochMs} AS now_ms
+    `SELECT id, cron, timezone, url, owner, tenant, next_run_at, max_lateness_s, webhook, labels, ${d.nowEpochMs} AS now_ms
      FROM schedules
      WHERE next_run_at <= ${d.plus(d.now)}
      ORDER BY next_run_at
@@ -62,6 +63,7 @@ export async function findDueSchedules(
       tenant: row.tenant,
       nextRunAt: d.date(row.next_run_at),
       maxLatenessSeconds: row.max_lateness_s,
+      webhookText: row.webhook,
       labels: readLabels(row.labels),
     })),
   };

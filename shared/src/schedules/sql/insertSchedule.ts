@@ -5,22 +5,24 @@
  *
  * Parameters: the new schedule (id UUIDv7, cron, timezone, url, owner, tenant, nextRunAt,
  * maxLatenessSeconds: its missed-fire rule, NULL to fire however late,
- * labels: copied onto its occurrences, createdAt). Locks: only the new row. Dates bind as DATETIME on MySQL and as
+ * webhook: what each occurrence sends, NULL for plain ones, labels: copied onto its occurrences,
+ * createdAt). Locks: only the new row. Dates bind as DATETIME on MySQL and as
  * epoch milliseconds on SQLite (knex and the drivers do that), as for timers.
  */
 import type { Knex } from 'knex';
 import { write } from '../../db/query';
 import { DEFAULT_TENANT } from '../../tenants/types';
 import { writeLabels } from '../../timers/sql/columns';
+import { encodeWebhookSpec } from '../../webhooks/spec';
 import type { NewSchedule } from '../types';
 
 export async function insertSchedule(db: Knex, timeoutMs: number, s: NewSchedule): Promise<void> {
   await write(
     db,
     timeoutMs,
-    `INSERT INTO schedules
-       (id, owner, tenant, cron, timezone, url, paused, next_run_at, max_lateness_s, labels, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`,
+    `INSERT INTO schedules (id, owner, tenant, cron, timezone, url, paused, next_run_at, max_lateness_s, webhook,
+                            labels, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)`,
     [
       s.id,
       s.owner,
@@ -30,6 +32,7 @@ export async function insertSchedule(db: Knex, timeoutMs: number, s: NewSchedule
       s.url,
       s.nextRunAt,
       s.maxLatenessSeconds ?? null,
+      s.webhook ? encodeWebhookSpec(s.webhook) : null,
       writeLabels(s.labels),
       s.createdAt,
       s.createdAt,

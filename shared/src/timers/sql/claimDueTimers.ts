@@ -32,6 +32,10 @@
  * delivery has failed and the timer was never replayed (a claim after a crash,
  * with no outcome recorded, is still the fire); retries follow the retry policy,
  * and a replay always sends.
+ *
+ * What the timer sends (timers.webhook) is not read here: only whether it has
+ * its own (custom_webhook). The controller loads it when the request starts
+ * (findWebhookSpecs), so a held timer weighs the same whatever its body.
  */
 import type { Knex } from 'knex';
 import { DbTime, dialectOf } from '../../db/dialect';
@@ -52,6 +56,7 @@ interface DueRow {
   max_lateness_s: number | null;
   /** 1 while nothing has failed and the timer was never replayed: the next delivery is the fire itself. */
   untried: number | string;
+  custom_webhook: number | string;
 }
 
 export async function claimDueTimers(
@@ -66,7 +71,8 @@ export async function claimDueTimers(
       timeoutMs,
       `SELECT id, url, fire_at, due_at, attempts, prior_attempts, lease_token,
               max_attempts, retry_base_ms, retry_max_ms, max_lateness_s,
-              CASE WHEN prior_attempts = 0 AND last_error IS NULL THEN 1 ELSE 0 END AS untried
+              CASE WHEN prior_attempts = 0 AND last_error IS NULL THEN 1 ELSE 0 END AS untried,
+              CASE WHEN webhook IS NULL THEN 0 ELSE 1 END AS custom_webhook
        FROM timers
        WHERE due_at <= ${d.plus(d.now)}
          AND (status = 'pending' OR due_at <= ${d.now})
@@ -97,6 +103,7 @@ export async function claimDueTimers(
       leaseToken: Number(r.lease_token) + 1,
       retry: { maxAttempts: r.max_attempts, baseMs: r.retry_base_ms, maxMs: r.retry_max_ms },
       maxLatenessMs: r.max_lateness_s !== null && Number(r.untried) === 1 ? r.max_lateness_s * 1000 : null,
+      customWebhook: Number(r.custom_webhook) === 1,
     }));
   });
 }

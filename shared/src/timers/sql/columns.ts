@@ -1,5 +1,6 @@
 /** The columns every read for the api selects, and how a row becomes a TimerRecord. */
 import type { DbTime, Dialect } from '../../db/dialect';
+import { decodeWebhookSpec } from '../../webhooks/spec';
 import type { Labels, TimerRecord, TimerStatus } from '../types';
 
 /** ms_left: milliseconds from the database's now to fire_at, in whole milliseconds. */
@@ -18,6 +19,7 @@ export function timerColumns(d: Dialect, table?: string): string {
     'retry_base_ms',
     'retry_max_ms',
     'max_lateness_s',
+    'webhook',
     'labels',
   ];
   const of = (column: string) => (table === undefined ? column : `${table}.${column}`);
@@ -38,6 +40,7 @@ export interface TimerRow {
   retry_max_ms: number | null;
   max_lateness_s: number | null;
   schedule_id: string | null;
+  webhook: string | null;
   labels: string | null;
   ms_left: number | string;
 }
@@ -56,6 +59,7 @@ export function toRecord(d: Dialect, row: TimerRow): TimerRecord {
     msLeft: Number(row.ms_left),
     retry: { maxAttempts: row.max_attempts, baseMs: row.retry_base_ms, maxMs: row.retry_max_ms },
     maxLatenessSeconds: row.max_lateness_s,
+    webhook: decodeWebhookSpec(row.webhook),
     labels: readLabels(row.labels),
   };
 }

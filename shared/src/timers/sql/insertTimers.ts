@@ -8,8 +8,9 @@
  * or the creation time for a fire_at already past, so a late timer does not jump
  * the queue of those already due), owner (who created it, for the pending-timer
  * cap; NULL when unknown), tenant (whose it is; `default` when absent), its
- * delivery policy (NULLs: the service's defaults) and its labels. The caller
- * computes the times on the database clock (DbClock), so no
+ * delivery policy (NULLs: the service's defaults), what it sends (webhook: NULL
+ * for the plain webhook) and its labels. The caller computes the times on the
+ * database clock (DbClock), so no
  * read-back is needed. Locks: only the new rows (on SQLite, none beyond the file's
  * lock that the process holds anyway).
  *
@@ -23,6 +24,7 @@
 import type { Knex } from 'knex';
 import { write } from '../../db/query';
 import { DEFAULT_TENANT } from '../../tenants/types';
+import { encodeWebhookSpec, WebhookSpec } from '../../webhooks/spec';
 import { Labels, labelTerm, RetryPolicy } from '../types';
 import { writeLabels } from './columns';
 
@@ -39,10 +41,12 @@ export interface NewTimer {
   retry?: RetryPolicy;
   /** on_late "skip" with this many seconds; null or absent: fire however late. */
   maxLatenessSeconds?: number | null;
+  /** Absent: the plain webhook. */
+  webhook?: WebhookSpec;
   labels?: Labels;
 }
 
-/** Rows per INSERT: 13 bound values each, far below every driver's limit (SQLite: 32,766). */
+/** Rows per INSERT: 14 bound values each, far below every driver's limit (SQLite: 32,766). */
 const INSERT_SLICE = 500;
 
 export async function insertTimers(
@@ -67,8 +71,8 @@ async function insertSlice(db: Knex | Knex.Transaction, timeoutMs: number, timer
     db,
     timeoutMs,
     `INSERT INTO timers (id, url, status, fire_at, due_at, created_at, updated_at, owner, tenant,
-                         max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, labels)
-     VALUES ${timers.map(() => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
+                         max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, webhook, labels)
+     VALUES ${timers.map(() => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
     timers.flatMap((t) => [
       t.id,
       t.url,
@@ -82,6 +86,7 @@ async function insertSlice(db: Knex | Knex.Transaction, timeoutMs: number, timer
       t.retry?.baseMs ?? null,
       t.retry?.maxMs ?? null,
       t.maxLatenessSeconds ?? null,
+      t.webhook ? encodeWebhookSpec(t.webhook) : null,
       writeLabels(t.labels),
     ]),
   );
