@@ -108,6 +108,38 @@ const webhookUrl = (what: string) =>
     examples: ['https://example.com/hooks'],
   });
 
+const callbackUrl = (when: string) =>
+  Type.Optional(
+    Type.String({
+      format: 'uri',
+      maxLength: MAX_URL_LENGTH,
+      pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]',
+      description: `Absolute http(s) URL that gets one notice, sent to it exactly as given, ${when}.`,
+      examples: ['https://example.com/timer-notices'],
+    }),
+  );
+
+export const CallbacksRequest = Type.Object(
+  {
+    on_success: callbackUrl('when the timer fired'),
+    on_failure: callbackUrl('when it failed (attempts used up, or a status that is not retried) or was skipped'),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'Completion callbacks: when a series of attempts ends, one notice (itself a timer: same guarantee, retries ' +
+      'and signature) POSTs {"type", "outcome", "last_error", "timer"} to the URL, the timer as GET /timers/{id} ' +
+      'shows it then. A canceled timer sends none; a replayed timer one more at the end of its new series.',
+    examples: [{ on_failure: 'https://example.com/timer-notices' }],
+  },
+);
+
+const callbacksView = (description: string) =>
+  Type.Object(
+    { on_success: Type.Optional(Type.String()), on_failure: Type.Optional(Type.String()) },
+    { description },
+  );
+
 /** Bounds of a timer's or schedule's labels. */
 export const LABEL_LIMITS = { pairs: 10, nameLength: 64, valueLength: 128 } as const;
 export const LABEL_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.\\-/]*$';
@@ -147,6 +179,7 @@ export const CreateTimerRequest = Type.Object(
     retry: Type.Optional(RetryPolicyRequest),
     ...missedFireRequest('the timer late (e.g. none was running at fire_at)'),
     labels: Type.Optional(Labels),
+    callbacks: Type.Optional(CallbacksRequest),
     ...webhookRequestFields,
   },
   {
@@ -205,6 +238,7 @@ export const Timer = Type.Object({
   schedule_id: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
     description: 'The schedule this timer is an occurrence of; null for a timer created with POST /timers.',
   }),
+  callbacks: callbacksView('Its completion callbacks ({} for none).'),
   labels: Type.Record(Type.String(), Type.String(), {
     description: "The timer's labels ({} for none); an occurrence carries its schedule's.",
   }),
@@ -376,6 +410,7 @@ export const CreateScheduleRequest = Type.Object(
     ),
     url: webhookUrl('an occurrence fires'),
     labels: Type.Optional(Labels),
+    callbacks: Type.Optional(CallbacksRequest),
     ...missedFireRequest(
       'an occurrence late (e.g. none was running at its time, or it is the one created to catch up after downtime)',
     ),
@@ -401,6 +436,7 @@ export const Schedule = Type.Object({
   last_occurrence_at: nullableDateTime('The latest occurrence created as a timer, if any.'),
   ...missedFireView('The missed-fire policy, copied onto each occurrence.'),
   labels: Type.Record(Type.String(), Type.String(), { description: 'Copied onto each occurrence ({} for none).' }),
+  callbacks: callbacksView('Copied onto each occurrence ({} for none).'),
   ...webhookViewFields,
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),

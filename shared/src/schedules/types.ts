@@ -1,4 +1,5 @@
 import type { WebhookSpec } from '../webhooks/spec';
+import type { Callbacks } from '../timers/types';
 import type { Labels } from '../timers/types';
 
 /** A schedule as the store returns it to the api. */
@@ -16,6 +17,8 @@ export interface ScheduleRecord {
   maxLatenessSeconds: number | null;
   /** What each occurrence sends. */
   webhook: WebhookSpec;
+  /** Copied onto each occurrence. */
+  callbacks: Callbacks;
   /** Copied onto each occurrence. */
   labels: Labels;
   createdAt: Date;
@@ -35,6 +38,7 @@ export interface NewSchedule {
   maxLatenessSeconds?: number | null;
   /** Absent: plain occurrences. */
   webhook?: WebhookSpec;
+  callbacks?: Callbacks;
   labels?: Labels;
   createdAt: Date;
 }
@@ -53,6 +57,8 @@ export interface DueSchedule {
   maxLatenessSeconds: number | null;
   /** The stored text of what each occurrence sends, copied as is onto each (timers.webhook); null: plain. */
   webhookText: string | null;
+  /** The stored text of its callbacks, copied as is onto each occurrence; null: none. */
+  callbacksText: string | null;
   /** Copied onto each occurrence (timers.labels and timer_labels). */
   labels: Labels;
 }

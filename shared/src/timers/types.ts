@@ -25,6 +25,15 @@ export interface RetryPolicy {
  */
 export type Labels = Record<string, string>;
 
+/**
+ * Where to send a notice when a timer's series of attempts ends: onSuccess when
+ * it fired, onFailure when it failed or was skipped. Each optional.
+ */
+export interface Callbacks {
+  onSuccess?: string;
+  onFailure?: string;
+}
+
 /** A label as it is indexed and filtered on: `name:value`. */
 export function labelTerm(name: string, value: string): string {
   return `${name}:${value}`;
@@ -51,6 +60,7 @@ export interface TimerRecord {
   /** What it sends (PLAIN_WEBHOOK unless it has its own payload, body, headers, method or URL rule). */
   webhook: WebhookSpec;
   labels: Labels;
+  callbacks: Callbacks;
 }
 
 /** A timer a controller holds under a lease: what it needs to deliver it and record the outcome. */
@@ -79,12 +89,16 @@ export interface ClaimedTimer {
    * small whatever the bodies weigh.
    */
   customWebhook: boolean;
+  /** It has completion callbacks (see ClaimRef). */
+  notify: boolean;
 }
 
 /** The fence of one claim: an update made under it only lands while the claim is current. */
 export interface ClaimRef {
   id: string;
   leaseToken: number;
+  /** The timer has completion callbacks: the write that ends its series also creates its notice. */
+  notify?: boolean;
 }
 
 /** What one delivery attempt led to. */

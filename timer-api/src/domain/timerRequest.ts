@@ -6,7 +6,7 @@
  * MAX_PAYLOAD_BYTES is a 413 once nothing else is wrong. Pure: the time is a parameter.
  */
 import { readWebhookUrl } from '@timer/shared';
-import type { RetryPolicy, WebhookSpec } from '@timer/shared';
+import type { Callbacks, RetryPolicy, WebhookSpec } from '@timer/shared';
 import { AppError, ErrorDetail } from '../errors';
 import type { CreateTimerRequest } from '../schemas';
 import { WebhookLimits, webhookSpecOf } from './webhookSpec';
@@ -20,6 +20,7 @@ export interface TimerPlan {
   retry: RetryPolicy;
   maxLatenessSeconds: number | null;
   webhook: WebhookSpec;
+  callbacks: Callbacks;
 }
 
 export function planTimer(
@@ -33,6 +34,7 @@ export function planTimer(
   const retry = retryPolicyOf(request, problems);
   const maxLatenessSeconds = missedFireRuleOf(request, problems);
   const webhook = webhookSpecOf(request, limits, problems);
+  const callbacks = callbacksOf(request, problems);
   throwProblems(problems, webhook.oversize);
   const dueMs = Math.max(fireAtMs, nowMs);
   return {
@@ -42,7 +44,28 @@ export function planTimer(
     retry,
     maxLatenessSeconds,
     webhook: webhook.spec,
+    callbacks,
   };
+}
+
+/**
+ * A timer's or schedule's completion callbacks: each URL read by the rules of
+ * the webhook URL (the controller sends to it as given).
+ */
+export function callbacksOf(request: Pick<CreateTimerRequest, 'callbacks'>, problems: ErrorDetail[]): Callbacks {
+  const given = request.callbacks ?? {};
+  const callbacks: Callbacks = {};
+  for (const [field, key] of [
+    ['on_success', 'onSuccess'],
+    ['on_failure', 'onFailure'],
+  ] as const) {
+    const url = given[field];
+    if (url === undefined) continue;
+    const reading = readWebhookUrl(url);
+    if (reading.ok) callbacks[key] = url;
+    else problems.push({ path: `callbacks.${field}`, message: `callbacks.${field}: ${reading.problem}` });
+  }
+  return callbacks;
 }
 
 /** Every problem at once as a 400; else an oversize payload or body as a 413. */

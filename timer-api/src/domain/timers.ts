@@ -81,7 +81,7 @@ export class TimerService {
     const plan = planTimer(request, now, this.options.maxDelaySeconds, this.options);
     const timer = newTimer(request, plan, client, now);
     if (idempotencyKey === null) {
-      await this.options.targets.check(timer.url);
+      await this.checkTargets([timer]);
       await this.admitAndStore([timer], () => this.options.store.timers.create(timer, signal));
     } else {
       const earlier = await this.createOnce([timer], { tenant: client.tenant, key: idempotencyKey, body: request });
@@ -261,11 +261,16 @@ export class TimerService {
 
   /** WEBHOOK_TARGETS for each distinct URL; in a batch, a refusal names the items it refuses. */
   private async checkTargets(timers: readonly NewTimer[]): Promise<void> {
-    if (timers.length === 1) return this.options.targets.check(timers[0].url);
-    const urls = [...new Set(timers.map((t) => t.url))];
+    // The webhook URL and the callback URLs of each timer: each distinct URL is checked once.
+    const wanted = timers.flatMap((t, i) => [
+      { i, field: 'url', url: t.url },
+      ...(t.callbacks?.onSuccess ? [{ i, field: 'callbacks.on_success', url: t.callbacks.onSuccess }] : []),
+      ...(t.callbacks?.onFailure ? [{ i, field: 'callbacks.on_failure', url: t.callbacks.onFailure }] : []),
+    ]);
+    if (wanted.length === 1) return this.options.targets.check(wanted[0].url);
     const refusals = new Map<string, AppError>();
     await Promise.all(
-      urls.map((url) =>
+      [...new Set(wanted.map((w) => w.url))].map((url) =>
         this.options.targets.check(url).catch((err: unknown) => {
           if (!(err instanceof AppError)) throw err;
           refusals.set(url, err);
@@ -273,12 +278,13 @@ export class TimerService {
       ),
     );
     if (refusals.size === 0) return;
-    const details = timers.flatMap((t, i) => {
-      const err = refusals.get(t.url);
-      return err
-        ? (err.details ?? []).map((d) => ({ path: `timers.${i}.${d.path}`, message: `timers[${i}]: ${d.message}` }))
-        : [];
-    });
+    const batch = timers.length > 1;
+    const details = wanted.flatMap((w) =>
+      (refusals.get(w.url)?.details ?? []).map((d) => ({
+        path: batch ? `timers.${w.i}.${w.field}` : w.field,
+        message: `${batch ? `timers[${w.i}]: ` : ''}${w.field === 'url' ? '' : `${w.field}: `}${d.message}`,
+      })),
+    );
     const first = refusals.values().next().value as AppError;
     throw new AppError(first.code, `Invalid request body: ${details.map((d) => d.message).join('; ')}`, details);
   }
@@ -329,6 +335,7 @@ function newTimer(
     maxLatenessSeconds: plan.maxLatenessSeconds,
     webhook: plan.webhook,
     labels: request.labels ?? {},
+    callbacks: plan.callbacks,
   };
 }
 
@@ -346,5 +353,6 @@ function viewOfNew(timer: NewTimer, plan: TimerPlan, now: number): Timer {
     maxLatenessSeconds: plan.maxLatenessSeconds,
     webhook: plan.webhook,
     labels: timer.labels ?? {},
+    callbacks: plan.callbacks,
   });
 }

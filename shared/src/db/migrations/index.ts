@@ -30,6 +30,7 @@ import * as addSchedulesTenant from './20261207001500_add_schedules_tenant';
 import * as indexSchedulesTenantId from './20261207001600_index_schedules_tenant_id';
 import * as idempotencyKeysPerTenant from './20261207001700_idempotency_keys_per_tenant';
 import * as addLabels from './20261207002000_add_labels';
+import * as addCallbacks from './20261207002100_add_callbacks';
 
 interface Migration {
   name: string;
@@ -65,6 +66,7 @@ const migrations: Migration[] = [
   indexSchedulesTenantId,
   idempotencyKeysPerTenant,
   addLabels,
+  addCallbacks,
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

@@ -45,7 +45,7 @@ import { writeLabels } from '../../timers/sql/columns';
 import { insertLabelRows, labelRows } from '../../timers/sql/insertTimers';
 import type { DueSchedule, ScheduleAdvance } from '../types';
 
-/** Occurrences per INSERT: 14 bound values each, far below every driver's limit. */
+/** Occurrences per INSERT: 15 bound values each, far below every driver's limit. */
 const INSERT_SLICE = 500;
 
 export async function createOccurrences(
@@ -79,8 +79,8 @@ export async function createOccurrences(
         timeoutMs,
         `INSERT INTO timers
            (id, url, status, fire_at, due_at, last_error, created_at, updated_at, owner, tenant, schedule_id,
-            occurrence_at, max_lateness_s, webhook, labels)
-         VALUES ${slice.map(() => `(?, ?, ?, ?, ?, ?, ${d.now}, ${d.now}, ?, ?, ?, ?, ?, ?, ?)`).join(', ')}
+            occurrence_at, max_lateness_s, webhook, labels, callbacks)
+         VALUES ${slice.map(() => `(?, ?, ?, ?, ?, ?, ${d.now}, ${d.now}, ?, ?, ?, ?, ?, ?, ?, ?)`).join(', ')}
          ${d.onConflictIgnore('schedule_id, occurrence_at')}`,
         slice.flatMap(({ schedule, id, at, skipped }) => [
           id,
@@ -96,6 +96,7 @@ export async function createOccurrences(
           schedule.maxLatenessSeconds,
           schedule.webhookText,
           writeLabels(schedule.labels),
+          schedule.callbacksText,
         ]),
       );
     }

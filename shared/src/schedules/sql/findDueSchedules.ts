@@ -27,6 +27,7 @@ interface DueRow {
   max_lateness_s: number | null;
   webhook: string | null;
   labels: string | null;
+  callbacks: string | null;
   now_ms: number | string;
 }
 
@@ -45,7 +46,8 @@ export async function findDueSchedules(
   const rows = await select<DueRow>(
     db,
     timeoutMs,
-    `SELECT id, cron, timezone, url, owner, tenant, next_run_at, max_lateness_s, webhook, labels, ${d.nowEpochMs} AS now_ms
+    `SELECT id, cron, timezone, url, owner, tenant, next_run_at, max_lateness_s, webhook, labels, callbacks,
+            ${d.nowEpochMs} AS now_ms
      FROM schedules
      WHERE next_run_at <= ${d.plus(d.now)}
      ORDER BY next_run_at
@@ -64,6 +66,7 @@ export async function findDueSchedules(
       nextRunAt: d.date(row.next_run_at),
       maxLatenessSeconds: row.max_lateness_s,
       webhookText: row.webhook,
+      callbacksText: row.callbacks,
       labels: readLabels(row.labels),
     })),
   };

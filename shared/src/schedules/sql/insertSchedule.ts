@@ -12,7 +12,7 @@
 import type { Knex } from 'knex';
 import { write } from '../../db/query';
 import { DEFAULT_TENANT } from '../../tenants/types';
-import { writeLabels } from '../../timers/sql/columns';
+import { writeCallbacks, writeLabels } from '../../timers/sql/columns';
 import { encodeWebhookSpec } from '../../webhooks/spec';
 import type { NewSchedule } from '../types';
 
@@ -21,8 +21,8 @@ export async function insertSchedule(db: Knex, timeoutMs: number, s: NewSchedule
     db,
     timeoutMs,
     `INSERT INTO schedules (id, owner, tenant, cron, timezone, url, paused, next_run_at, max_lateness_s, webhook,
-                            labels, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)`,
+                            labels, callbacks, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)`,
     [
       s.id,
       s.owner,
@@ -34,6 +34,7 @@ export async function insertSchedule(db: Knex, timeoutMs: number, s: NewSchedule
       s.maxLatenessSeconds ?? null,
       s.webhook ? encodeWebhookSpec(s.webhook) : null,
       writeLabels(s.labels),
+      writeCallbacks(s.callbacks),
       s.createdAt,
       s.createdAt,
     ],

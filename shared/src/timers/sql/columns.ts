@@ -1,7 +1,7 @@
 /** The columns every read for the api selects, and how a row becomes a TimerRecord. */
 import type { DbTime, Dialect } from '../../db/dialect';
 import { decodeWebhookSpec } from '../../webhooks/spec';
-import type { Labels, TimerRecord, TimerStatus } from '../types';
+import type { Callbacks, Labels, TimerRecord, TimerStatus } from '../types';
 
 /** ms_left: milliseconds from the database's now to fire_at, in whole milliseconds. */
 export function timerColumns(d: Dialect, table?: string): string {
@@ -21,6 +21,7 @@ export function timerColumns(d: Dialect, table?: string): string {
     'max_lateness_s',
     'webhook',
     'labels',
+    'callbacks',
   ];
   const of = (column: string) => (table === undefined ? column : `${table}.${column}`);
   return `${columns.map(of).join(', ')}, ${d.msBetween(d.now, of('fire_at'))} AS ms_left`;
@@ -42,6 +43,7 @@ export interface TimerRow {
   schedule_id: string | null;
   webhook: string | null;
   labels: string | null;
+  callbacks: string | null;
   ms_left: number | string;
 }
 
@@ -61,6 +63,7 @@ export function toRecord(d: Dialect, row: TimerRow): TimerRecord {
     maxLatenessSeconds: row.max_lateness_s,
     webhook: decodeWebhookSpec(row.webhook),
     labels: readLabels(row.labels),
+    callbacks: readCallbacks(row.callbacks),
   };
 }
 
@@ -72,4 +75,20 @@ export function readLabels(column: string | null): Labels {
 /** What the labels column stores: NULL for none, so unlabelled timers cost nothing. */
 export function writeLabels(labels: Labels | undefined): string | null {
   return labels && Object.keys(labels).length > 0 ? JSON.stringify(labels) : null;
+}
+
+/** The callbacks column: `{"on_success", "on_failure"}`, or NULL for none. */
+export function readCallbacks(column: string | null): Callbacks {
+  if (column === null) return {};
+  const stored = JSON.parse(column) as { on_success?: string; on_failure?: string };
+  return {
+    ...(stored.on_success === undefined ? {} : { onSuccess: stored.on_success }),
+    ...(stored.on_failure === undefined ? {} : { onFailure: stored.on_failure }),
+  };
+}
+
+/** What the callbacks column stores: NULL for none, so a timer without callbacks costs nothing. */
+export function writeCallbacks(callbacks: Callbacks | undefined): string | null {
+  if (!callbacks || (callbacks.onSuccess === undefined && callbacks.onFailure === undefined)) return null;
+  return JSON.stringify({ on_success: callbacks.onSuccess, on_failure: callbacks.onFailure });
 }

@@ -25,8 +25,8 @@ import type { Knex } from 'knex';
 import { write } from '../../db/query';
 import { DEFAULT_TENANT } from '../../tenants/types';
 import { encodeWebhookSpec, WebhookSpec } from '../../webhooks/spec';
-import { Labels, labelTerm, RetryPolicy } from '../types';
-import { writeLabels } from './columns';
+import { Callbacks, Labels, labelTerm, RetryPolicy } from '../types';
+import { writeCallbacks, writeLabels } from './columns';
 
 export interface NewTimer {
   id: string;
@@ -44,9 +44,11 @@ export interface NewTimer {
   /** Absent: the plain webhook. */
   webhook?: WebhookSpec;
   labels?: Labels;
+  /** Absent: no completion notices. */
+  callbacks?: Callbacks;
 }
 
-/** Rows per INSERT: 14 bound values each, far below every driver's limit (SQLite: 32,766). */
+/** Rows per INSERT: 15 bound values each, far below every driver's limit (SQLite: 32,766). */
 const INSERT_SLICE = 500;
 
 export async function insertTimers(
@@ -71,8 +73,8 @@ async function insertSlice(db: Knex | Knex.Transaction, timeoutMs: number, timer
     db,
     timeoutMs,
     `INSERT INTO timers (id, url, status, fire_at, due_at, created_at, updated_at, owner, tenant,
-                         max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, webhook, labels)
-     VALUES ${timers.map(() => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
+                         max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, webhook, labels, callbacks)
+     VALUES ${timers.map(() => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
     timers.flatMap((t) => [
       t.id,
       t.url,
@@ -88,6 +90,7 @@ async function insertSlice(db: Knex | Knex.Transaction, timeoutMs: number, timer
       t.maxLatenessSeconds ?? null,
       t.webhook ? encodeWebhookSpec(t.webhook) : null,
       writeLabels(t.labels),
+      writeCallbacks(t.callbacks),
     ]),
   );
 }
