@@ -119,11 +119,6 @@ it('delivers a notice whose controller was SIGKILLed with its request open', asy
     timeoutMs: 30_000,
   });
 
-  const [notice] = await select<{ status: string }>(
-    t.db,
-    5000,
-    "SELECT status FROM timers WHERE url LIKE '%/notices/hang'",
-  );
   await waitFor('the notice recorded fired', async () => {
     const [row] = await select<{ status: string }>(
       t.db,
@@ -132,6 +127,5 @@ it('delivers a notice whose controller was SIGKILLed with its request open', asy
     );
     return row.status === 'fired';
   });
-  expect(notice).toBeDefined();
   expect(bodyOf(noticesAt('/notices/hang')[1]).timer.id).toBe(parent);
 }, 60_000);
