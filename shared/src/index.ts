@@ -41,3 +41,7 @@ export * from './net/addressPolicy';
 export * from './net/targetLookup';
 export * from './net/webhookUrl';
 export * from './auth/apiKeys';
+export { noTracing, startTracing, storedContext } from './tracing/tracing';
+export type { Attributes, Span, SpanOptions, TraceContext, Tracing } from './tracing/tracing';
+export { TRACE_PROTOCOLS, TRACE_SAMPLERS, tracingSummary } from './tracing/config';
+export type { TracingConfig, TraceProtocol, TraceSampler } from './tracing/config';

@@ -10,6 +10,7 @@
  */
 import type { Knex } from 'knex';
 import { Attempts } from './attempts/attempts';
+import { dialectOf } from './db/dialect';
 import { select } from './db/query';
 import { Fleet } from './fleet/fleet';
 import { Schedules } from './schedules/schedules';
@@ -38,6 +39,11 @@ export class Store {
     this.attempts = new Attempts(db, queryTimeoutMs);
     this.schedules = new Schedules(db, queryTimeoutMs);
     this.fleet = new Fleet(db, queryTimeoutMs);
+  }
+
+  /** Which database it is (the `db.system.name` of database spans). */
+  get dialect(): 'mysql' | 'sqlite' {
+    return dialectOf(this.db).name;
   }
 
   /** Resolves when the database answers a trivial query within the time limit. */

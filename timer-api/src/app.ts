@@ -12,10 +12,12 @@ import {
   Logger,
   LookupAll,
   Metrics,
+  noTracing,
   SecurityConfig,
   securityHeaders,
   systemClock,
   Store,
+  Tracing,
 } from '@timer/shared';
 import { ApiKeys } from './domain/client';
 import { DashboardService } from './domain/dashboard';
@@ -30,6 +32,7 @@ import { answerWithin } from './http/deadline';
 import { errorHandler, methodNotAllowed, routeNotFound } from './http/errorHandler';
 import { rateLimit } from './http/rateLimit';
 import { countRequests } from './http/requestMetrics';
+import { traceRequests } from './http/traceRequests';
 import { buildOpenApiDocument } from './openapi';
 import { dashboardRoutes, isUiAsset } from './routes/dashboard';
 import { scheduleRoutes } from './routes/schedules';
@@ -63,6 +66,8 @@ export interface AppDeps {
    * the store counts them (exact across replicas: timers record their owner).
    */
   pendingQuota?: PendingQuota;
+  /** OpenTelemetry when on (README "Tracing"); off by default. */
+  tracing?: Tracing;
 }
 
 const isHealth = (path: string) => path === '/healthz' || path === '/readyz';
@@ -82,6 +87,7 @@ export function createApp({
   clock = systemClock,
   lookup,
   pendingQuota,
+  tracing = noTracing,
 }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -116,6 +122,7 @@ export function createApp({
     quota,
     maxDelaySeconds: config.maxDelaySeconds,
     nudgeWithinMs: config.pollIntervalMs + NUDGE_MARGIN_MS,
+    tracing,
   });
   const schedules = new ScheduleService({
     store,
@@ -125,8 +132,11 @@ export function createApp({
     targets,
     nudgeWithinMs: config.scheduleLookaheadMs + NUDGE_MARGIN_MS,
     limits: config,
+    tracing,
   });
 
+  // First, so the request's span covers everything the api does with it.
+  if (tracing.enabled) app.use(traceRequests(tracing));
   app.use(securityHeaders(isDocs));
   app.use(countRequests(metrics));
   app.use(answerWithin(config.requestTimeoutMs, isOperational, logger));

@@ -1,3 +1,5 @@
+import type { TraceContext } from '../tracing/tracing';
+
 /** A schedule as the store returns it to the api. */
 export interface ScheduleRecord {
   id: string;
@@ -25,6 +27,8 @@ export interface NewSchedule {
   /** on_late "skip" with this many seconds; null or absent: fire however late. */
   maxLatenessSeconds?: number | null;
   createdAt: Date;
+  /** The span that created it: each occurrence's trace links to it. null or absent: tracing was off. */
+  trace?: TraceContext | null;
 }
 
 /** A schedule whose next occurrence is within the lookahead, as a controller reads it to plan. */
@@ -37,6 +41,8 @@ export interface DueSchedule {
   nextRunAt: Date;
   /** Copied onto each occurrence (timers.max_lateness_s). */
   maxLatenessSeconds: number | null;
+  /** The context of its creation, which each occurrence's own trace links to. */
+  trace: TraceContext | null;
 }
 
 /** One occurrence to create as a timer: the id minted for it (newId) and its time. */
@@ -45,6 +51,8 @@ export interface Occurrence {
   at: Date;
   /** Set when the occurrence is recorded `skipped` instead of pending (never sent): why, for last_error. */
   skipped?: string;
+  /** The occurrence's own trace (a new one, linked to the schedule's creation), stored with its timer. */
+  trace?: TraceContext | null;
 }
 
 /** What a controller planned for one schedule it read: occurrences to create, and where it goes on. */

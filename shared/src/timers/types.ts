@@ -1,3 +1,5 @@
+import type { TraceContext } from '../tracing/tracing';
+
 export const TIMER_STATUSES = ['pending', 'firing', 'fired', 'failed', 'canceled', 'skipped'] as const;
 export type TimerStatus = (typeof TIMER_STATUSES)[number];
 
@@ -35,6 +37,8 @@ export interface TimerRecord {
   retry: RetryPolicy;
   /** on_late "skip": the most seconds late the first delivery may be; null: fire however late. */
   maxLatenessSeconds: number | null;
+  /** The trace its deliveries continue (README "Tracing"); null when it was created with tracing off. */
+  trace: TraceContext | null;
 }
 
 /** A timer a controller holds under a lease: what it needs to deliver it and record the outcome. */
@@ -57,6 +61,14 @@ export interface ClaimedTimer {
    * retries follow the retry policy and a replay always sends.
    */
   maxLatenessMs: number | null;
+  /** The trace context stored with the timer: its deliveries' parent, and a link (after a replay: the creation). Absent: none. */
+  trace?: StoredTrace;
+}
+
+/** What a timer keeps of the traces that concern it (README "Tracing"). */
+export interface StoredTrace {
+  parent: TraceContext | null;
+  link: TraceContext | null;
 }
 
 /** The fence of one claim: an update made under it only lands while the claim is current. */

@@ -12,10 +12,12 @@ import {
   isCronProblem,
   Logger,
   newId,
+  noTracing,
   ScheduleChange,
   ScheduleRecord,
   SecurityConfig,
   Store,
+  Tracing,
 } from '@timer/shared';
 import { AppError, ErrorDetail } from '../errors';
 import type { CreateScheduleRequest, ListSchedulesQuery, Schedule, SchedulePage } from '../schemas';
@@ -38,6 +40,8 @@ export interface ScheduleServiceOptions {
   nudgeWithinMs: number;
   /** What one key may hold (0: no cap), and how often a schedule may fire. */
   limits: Pick<SecurityConfig, 'maxSchedulesPerKey' | 'maxPendingPerKey' | 'minScheduleIntervalSeconds'>;
+  /** The creation's span, whose context each occurrence's trace links to; off by default. */
+  tracing?: Tracing;
 }
 
 export class ScheduleService {
@@ -70,7 +74,9 @@ export class ScheduleService {
       maxLatenessSeconds,
       createdAt: new Date(now),
     };
-    await this.options.store.schedules.create(schedule);
+    await (this.options.tracing ?? noTracing).inSpan('schedule.create', { attributes: { 'schedule.id': schedule.id } }, (span) =>
+      this.options.store.schedules.create({ ...schedule, trace: span.context }),
+    );
     this.nudgeIfSoon(next);
     this.options.logger.info('Schedule created', {
       scheduleId: schedule.id,

@@ -7,7 +7,7 @@
  * timer's outcome; it never escapes to the wheel or the claim.
  */
 import { checkUrlTarget, pathWithId, readWebhookUrl } from '@timer/shared';
-import type { ClaimedTimer, TargetPolicy, WebhookTarget } from '@timer/shared';
+import type { ClaimedTimer, TargetPolicy, TraceContext, WebhookTarget } from '@timer/shared';
 import { PermanentDeliveryError } from './answers';
 import { signatureHeaders } from './signing';
 import { timerHeaders, webhookBody } from './webhookRequest';
@@ -37,8 +37,12 @@ export class WebhookRequests {
 
   constructor(private readonly options: RequestOptions) {}
 
-  /** `nowMs`: the host's time, for the signature's timestamp. */
-  prepare(timer: ClaimedTimer, nowMs: number): PreparedRequest {
+  /**
+   * `nowMs`: the host's time, for the signature's timestamp. `trace`: the
+   * request's span, sent as `traceparent` and `tracestate` so the receiver's
+   * spans continue the trace (tracing off: null, no such headers).
+   */
+  prepare(timer: ClaimedTimer, nowMs: number, trace: TraceContext | null = null): PreparedRequest {
     const target = this.target(timer.url);
     if (target instanceof PermanentDeliveryError) throw target;
     const body = JSON.stringify(webhookBody(timer));
@@ -52,6 +56,10 @@ export class WebhookRequests {
       ...timerHeaders(timer),
     ];
     if (target.authorization) headers.push('authorization', target.authorization);
+    if (trace) {
+      headers.push('traceparent', trace.traceparent);
+      if (trace.tracestate) headers.push('tracestate', trace.tracestate);
+    }
     const keys = this.options.webhookSecrets;
     if (keys && keys.length > 0) headers.push(...signatureHeaders(keys, timer.id, body, nowMs));
     return { origin: target.origin, path: pathWithId(target, timer.id), headers, body };

@@ -19,6 +19,8 @@ import * as uniqueTimersScheduleOccurrence from './20261122001200_unique_timers_
 import * as addSchedulesMaxLateness from './20261122001300_add_schedules_max_lateness';
 import * as indexTimerAttemptsFinishedAt from './20261122001400_index_timer_attempts_finished_at';
 import * as indexSchedulesOwner from './20261206000000_index_schedules_owner';
+import * as addTimersTraceContext from './20261207000900_add_timers_trace_context';
+import * as addSchedulesTraceContext from './20261207000910_add_schedules_trace_context';
 
 interface Migration {
   name: string;
@@ -43,6 +45,8 @@ const migrations: Migration[] = [
   addSchedulesMaxLateness,
   indexTimerAttemptsFinishedAt,
   indexSchedulesOwner,
+  addTimersTraceContext,
+  addSchedulesTraceContext,
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

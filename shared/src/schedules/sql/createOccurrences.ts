@@ -19,7 +19,7 @@
  *      `skipped` with its reason when the planner says so: an occurrence whose key
  *      is at its MAX_PENDING_PER_KEY cap), with
  *      schedule_id, occurrence_at, and the schedule's missed-fire rule
- *      (max_lateness_s): an occurrence the claim finds too late, such as the one
+ *      (max_lateness_s), and the occurrence's own trace context: an occurrence the claim finds too late, such as the one
  *      created to catch up after downtime, is then skipped like any timer. The
  *      unique key timers_schedule_occurrence makes a second INSERT of an
  *      occurrence a no-op (onConflictIgnore): whoever created it first won, and
@@ -39,7 +39,7 @@ import { DbTime, dialectOf } from '../../db/dialect';
 import { select, write } from '../../db/query';
 import type { ScheduleAdvance } from '../types';
 
-/** Occurrences per INSERT: 11 bound values each, far below every driver's limit. */
+/** Occurrences per INSERT: 13 bound values each, far below every driver's limit. */
 const INSERT_SLICE = 500;
 
 export async function createOccurrences(
@@ -73,10 +73,10 @@ export async function createOccurrences(
         timeoutMs,
         `INSERT INTO timers
            (id, url, status, fire_at, due_at, last_error, created_at, updated_at, owner, schedule_id, occurrence_at,
-            max_lateness_s)
-         VALUES ${slice.map(() => `(?, ?, ?, ?, ?, ?, ${d.now}, ${d.now}, ?, ?, ?, ?)`).join(', ')}
+            max_lateness_s, trace_parent, trace_state)
+         VALUES ${slice.map(() => `(?, ?, ?, ?, ?, ?, ${d.now}, ${d.now}, ?, ?, ?, ?, ?, ?)`).join(', ')}
          ${d.onConflictIgnore('schedule_id, occurrence_at')}`,
-        slice.flatMap(({ schedule, id, at, skipped }) => [
+        slice.flatMap(({ schedule, id, at, skipped, trace }) => [
           id,
           schedule.url,
           skipped === undefined ? 'pending' : 'skipped',
@@ -87,6 +87,8 @@ export async function createOccurrences(
           schedule.id,
           at,
           schedule.maxLatenessSeconds,
+          trace?.traceparent ?? null,
+          trace?.tracestate ?? null,
         ]),
       );
     }

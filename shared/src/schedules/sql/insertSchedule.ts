@@ -5,7 +5,7 @@
  *
  * Parameters: the new schedule (id UUIDv7, cron, timezone, url, owner, nextRunAt,
  * maxLatenessSeconds: its missed-fire rule, NULL to fire however late,
- * createdAt). Locks: only the new row. Dates bind as DATETIME on MySQL and as
+ * createdAt, trace: the creating span's W3C context, NULL with tracing off). Locks: only the new row. Dates bind as DATETIME on MySQL and as
  * epoch milliseconds on SQLite (knex and the drivers do that), as for timers.
  */
 import type { Knex } from 'knex';
@@ -16,8 +16,21 @@ export async function insertSchedule(db: Knex, timeoutMs: number, s: NewSchedule
   await write(
     db,
     timeoutMs,
-    `INSERT INTO schedules (id, owner, cron, timezone, url, paused, next_run_at, max_lateness_s, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`,
-    [s.id, s.owner, s.cron, s.timezone, s.url, s.nextRunAt, s.maxLatenessSeconds ?? null, s.createdAt, s.createdAt],
+    `INSERT INTO schedules (id, owner, cron, timezone, url, paused, next_run_at, max_lateness_s, created_at, updated_at,
+                            trace_parent, trace_state)
+     VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)`,
+    [
+      s.id,
+      s.owner,
+      s.cron,
+      s.timezone,
+      s.url,
+      s.nextRunAt,
+      s.maxLatenessSeconds ?? null,
+      s.createdAt,
+      s.createdAt,
+      s.trace?.traceparent ?? null,
+      s.trace?.tracestate ?? null,
+    ],
   );
 }

@@ -9,13 +9,15 @@
  * the queue of those already due), owner (who created it, for the pending-timer
  * cap; NULL when unknown), and its delivery policy (NULLs: the service's
  * defaults). The caller computes the times on the database clock (DbClock), so no
- * read-back is needed. Locks: only the new rows (on SQLite, none beyond the file's
+ * read-back is needed. trace_parent and trace_state: the W3C context of the span
+ * that created the timer (NULL with tracing off). Locks: only the new rows (on SQLite, none beyond the file's
  * lock that the process holds anyway).
  * The same statement on both dialects: knex binds a Date as DATETIME for mysql2
  * and as epoch milliseconds (the column's representation) for better-sqlite3.
  */
 import type { Knex } from 'knex';
 import { write } from '../../db/query';
+import type { TraceContext } from '../../tracing/tracing';
 import type { RetryPolicy } from '../types';
 
 export interface NewTimer {
@@ -29,6 +31,8 @@ export interface NewTimer {
   retry?: RetryPolicy;
   /** on_late "skip" with this many seconds; null or absent: fire however late. */
   maxLatenessSeconds?: number | null;
+  /** The span that created it: its deliveries continue this trace. null or absent: tracing was off. */
+  trace?: TraceContext | null;
 }
 
 export async function insertTimers(
@@ -41,8 +45,8 @@ export async function insertTimers(
     db,
     timeoutMs,
     `INSERT INTO timers (id, url, status, fire_at, due_at, created_at, updated_at, owner,
-                         max_attempts, retry_base_ms, retry_max_ms, max_lateness_s)
-     VALUES ${timers.map(() => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
+                         max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, trace_parent, trace_state)
+     VALUES ${timers.map(() => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
     timers.flatMap((t) => [
       t.id,
       t.url,
@@ -55,6 +59,8 @@ export async function insertTimers(
       t.retry?.baseMs ?? null,
       t.retry?.maxMs ?? null,
       t.maxLatenessSeconds ?? null,
+      t.trace?.traceparent ?? null,
+      t.trace?.tracestate ?? null,
     ]),
   );
 }
