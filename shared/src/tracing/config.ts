@@ -49,13 +49,17 @@ export function readTracing(env: Env, problems: string[]): TracingConfig {
   if (exporter !== 'otlp' && exporter !== 'none') {
     problems.push(`OTEL_TRACES_EXPORTER must be otlp or none, got "${exporter}"`);
   }
-  const endpoint = readEndpoint(value('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'), value('OTEL_EXPORTER_OTLP_ENDPOINT'), problems);
+  const endpoint = readEndpoint(
+    value('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'),
+    value('OTEL_EXPORTER_OTLP_ENDPOINT'),
+    problems,
+  );
   const protocolName = value('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL')
     ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'
     : 'OTEL_EXPORTER_OTLP_PROTOCOL';
   const protocol = value(protocolName) ?? 'http/protobuf';
   if (!(TRACE_PROTOCOLS as readonly string[]).includes(protocol)) {
-    const hint = protocol === 'grpc' ? ' (gRPC is not built in: point it at the collector\'s OTLP/HTTP port, 4318)' : '';
+    const hint = protocol === 'grpc' ? " (gRPC is not built in: point it at the collector's OTLP/HTTP port, 4318)" : '';
     problems.push(`${protocolName} must be one of ${TRACE_PROTOCOLS.join(', ')}, got "${protocol}"${hint}`);
   }
   const sampler = value('OTEL_TRACES_SAMPLER') ?? 'parentbased_always_on';
@@ -98,7 +102,9 @@ function readBoolean(raw: string | undefined, name: string, problems: string[]):
 
 /** The signal's own endpoint is used as given; the generic one gets the signal's path, as the OTLP spec says. */
 function readEndpoint(traces: string | undefined, generic: string | undefined, problems: string[]): string | null {
-  const [name, raw] = traces ? ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', traces] : ['OTEL_EXPORTER_OTLP_ENDPOINT', generic];
+  const [name, raw] = traces
+    ? ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', traces]
+    : ['OTEL_EXPORTER_OTLP_ENDPOINT', generic];
   if (raw === undefined) return null;
   let url: URL;
   try {
@@ -119,7 +125,12 @@ function readEndpoint(traces: string | undefined, generic: string | undefined, p
  * OpenTelemetry spec reads these variables). A bad pair is reported by its
  * position only, as headers may hold secrets.
  */
-function readPairs(raw: string | undefined, name: string, problems: string[], showValue: boolean): Record<string, string> {
+function readPairs(
+  raw: string | undefined,
+  name: string,
+  problems: string[],
+  showValue: boolean,
+): Record<string, string> {
   const pairs: Record<string, string> = {};
   if (raw === undefined) return Object.freeze(pairs);
   for (const [i, entry] of raw.split(',').entries()) {

@@ -44,7 +44,11 @@ import type { Attributes, Span, SpanOptions, TraceContext, Tracing } from './tra
 
 const KINDS = { internal: SpanKind.INTERNAL, server: SpanKind.SERVER, client: SpanKind.CLIENT } as const;
 
-export async function startOpenTelemetry(config: TracingConfig, serviceName: string, version: string): Promise<Tracing> {
+export async function startOpenTelemetry(
+  config: TracingConfig,
+  serviceName: string,
+  version: string,
+): Promise<Tracing> {
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);
   const provider = new BasicTracerProvider({
@@ -141,7 +145,10 @@ class OpenTelemetrySpan implements Span {
 
   fail(error: unknown): void {
     if (error instanceof Error) this.span.recordException(error);
-    this.span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+    this.span.setStatus({
+      code: SpanStatusCode.ERROR,
+      message: error instanceof Error ? error.message : String(error),
+    });
   }
 
   end(endMs?: number): void {

@@ -74,8 +74,10 @@ export class ScheduleService {
       maxLatenessSeconds,
       createdAt: new Date(now),
     };
-    await (this.options.tracing ?? noTracing).inSpan('schedule.create', { attributes: { 'schedule.id': schedule.id } }, (span) =>
-      this.options.store.schedules.create({ ...schedule, trace: span.context }),
+    await (this.options.tracing ?? noTracing).inSpan(
+      'schedule.create',
+      { attributes: { 'schedule.id': schedule.id } },
+      (span) => this.options.store.schedules.create({ ...schedule, trace: span.context }),
     );
     this.nudgeIfSoon(next);
     this.options.logger.info('Schedule created', {

@@ -218,7 +218,9 @@ export class TimerService {
       if (!targetChecked) await this.options.targets.check(timer.url);
       targetChecked = true;
       const outcome = await this.admitAndStore(timer, () =>
-        this.inserting(() => store.timers.createIdempotent(timer, { owner: key.owner, key: key.key, requestHash: hash })),
+        this.inserting(() =>
+          store.timers.createIdempotent(timer, { owner: key.owner, key: key.key, requestHash: hash }),
+        ),
       );
       if (outcome === 'created') return null;
       this.options.quota?.forget(timer.id);

@@ -112,7 +112,12 @@ export class Claimer {
     const { tracing, clock } = this.deps;
     const traces =
       tracing.enabled && claimed.length > 0
-        ? traceClaim(tracing, claimed, { startMs: startedMs, endMs: clock.now(), limit, controllerId: config.controllerId })
+        ? traceClaim(tracing, claimed, {
+            startMs: startedMs,
+            endMs: clock.now(),
+            limit,
+            controllerId: config.controllerId,
+          })
         : null;
     this.deps.hold(
       claimed.map((timer, i) => {

@@ -73,7 +73,11 @@ export class DeliveryTrace {
       parent: this.parent,
       startMs: nowMs,
       links: this.links,
-      attributes: { 'http.request.method': 'POST', 'timer.id': this.timer.id, 'timer.attempt': this.timer.attemptNumber },
+      attributes: {
+        'http.request.method': 'POST',
+        'timer.id': this.timer.id,
+        'timer.attempt': this.timer.attemptNumber,
+      },
     });
   }
 
