@@ -37,8 +37,10 @@ const processes: ServiceProcess[] = [];
 beforeAll(async () => {
   t = await createTestDatabase('tracing');
   otlp = await startOtlpReceiver();
-  // The first request for each timer fails with a 503, so there are two attempts.
-  receiver = await startReceiver((_delivery, nth) => (nth === 1 ? 503 : 200));
+  // The first request for each timer fails (503 unless its URL's `first` says otherwise), the next succeed.
+  receiver = await startReceiver((delivery, nth) =>
+    nth === 1 ? Number(new URLSearchParams(delivery.search).get('first') ?? 503) : 200,
+  );
   const env = {
     DATABASE_URL: t.url,
     OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
@@ -62,15 +64,22 @@ afterAll(async () => {
   await t.drop();
 });
 
-async function createTimer(headers: Record<string, string>): Promise<{ status: number; id: string }> {
-  const res = await fetch(`${apiUrl}/timers`, {
+async function post(
+  route: string,
+  headers: Record<string, string>,
+  body: object = {},
+): Promise<{ status: number; id: string }> {
+  const res = await fetch(`${apiUrl}${route}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ seconds: 0, url: `${receiver.url}` }),
+    body: JSON.stringify(body),
   });
-  const body = (await res.json()) as { id: string };
-  return { status: res.status, id: body.id };
+  return { status: res.status, id: ((await res.json()) as { id: string }).id };
 }
+
+const createTimer = (headers: Record<string, string>, url = receiver.url) => post('/timers', headers, { url });
+const traceOf = (traceparent: unknown) => String(traceparent).split('-')[1];
+const spanOf = (traceparent: unknown) => String(traceparent).split('-')[2];
 
 const named = (spans: ReceivedSpan[], name: string) => spans.filter((s) => s.name === name);
 const one = (spans: ReceivedSpan[], name: string) => {
@@ -170,4 +179,58 @@ it('an idempotent repeat keeps the original trace and links to it', async () => 
   expect(repeated.attributes).toMatchObject({ 'timer.id': first.id, 'timer.idempotent_replayed': true });
   expect(repeated.links).toEqual([{ traceId: original.traceId, spanId: original.spanId }]);
   expect(otlp.spans.some((s) => s.traceId === '3'.repeat(32) && s.name === 'INSERT timers')).toBe(false);
+});
+
+it("a replay starts a new series in the replay's trace, linked to the creation", async () => {
+  const created = await createTimer(
+    { traceparent: `00-${'5'.repeat(32)}-${'6'.repeat(16)}-01` },
+    `${receiver.url}?first=410`,
+  );
+  await waitFor('the timer to fail on its 410', async () => {
+    const res = await fetch(`${apiUrl}/timers/${created.id}`);
+    return ((await res.json()) as { status: string }).status === 'failed';
+  });
+  const replayTrace = '7'.repeat(32);
+  const replay = await post(`/timers/${created.id}/retry`, { traceparent: `00-${replayTrace}-${'8'.repeat(16)}-01` });
+  expect(replay.status).toBe(200);
+  const second = await waitFor(
+    'the replayed delivery',
+    () => receiver.deliveries.filter((d) => d.id === created.id)[1],
+  );
+  expect(traceOf(second.headers.traceparent)).toBe(replayTrace);
+
+  const request = await waitFor('the replayed request span', () =>
+    otlp.spans.find((s) => s.spanId === spanOf(second.headers.traceparent)),
+  );
+  const replaySpan = otlp.spans.find((s) => s.traceId === replayTrace && s.name === 'timer.replay')!;
+  const creation = otlp.spans.find((s) => s.traceId === '5'.repeat(32) && s.name === 'timer.create')!;
+  expect(request.parentSpanId).toBe(replaySpan.spanId);
+  expect(request.links).toEqual([{ traceId: creation.traceId, spanId: creation.spanId }]);
+  expect(request.attributes['timer.attempt']).toBe(2);
+});
+
+it("a schedule's occurrences start their own traces, linked to the schedule's creation", async () => {
+  const scheduleTrace = '9'.repeat(32);
+  const schedule = await post(
+    '/schedules',
+    { traceparent: `00-${scheduleTrace}-${'a'.repeat(16)}-01` },
+    { cron: '* * * * * *', url: `${receiver.url}?first=200&schedule=1` },
+  );
+  expect(schedule.status).toBe(201);
+  const delivery = await waitFor('an occurrence delivered', () =>
+    receiver.deliveries.find((d) => d.search.includes('schedule=1')),
+  );
+  await fetch(`${apiUrl}/schedules/${schedule.id}`, { method: 'DELETE' });
+
+  const occurrenceTrace = traceOf(delivery.headers.traceparent);
+  expect(occurrenceTrace).not.toBe(scheduleTrace);
+  const request = await waitFor('the occurrence request span', () =>
+    otlp.spans.find((s) => s.spanId === spanOf(delivery.headers.traceparent)),
+  );
+  const occurrence = otlp.spans.find((s) => s.traceId === occurrenceTrace && s.name === 'schedule.occurrence')!;
+  const creation = otlp.spans.find((s) => s.traceId === scheduleTrace && s.name === 'schedule.create')!;
+  expect(occurrence).toMatchObject({ parentSpanId: null, service: 'timer-controller' });
+  expect(occurrence.attributes).toMatchObject({ 'schedule.id': schedule.id, 'timer.id': delivery.id });
+  expect(occurrence.links).toEqual([{ traceId: scheduleTrace, spanId: creation.spanId }]);
+  expect(request.parentSpanId).toBe(occurrence.spanId);
 });
