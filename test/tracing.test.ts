@@ -32,6 +32,7 @@ let otlp: OtlpReceiver;
 let receiver: Receiver;
 let apiUrl: string;
 let controller: ServiceProcess;
+let env: Record<string, string>;
 const processes: ServiceProcess[] = [];
 
 beforeAll(async () => {
@@ -41,7 +42,7 @@ beforeAll(async () => {
   receiver = await startReceiver((delivery, nth) =>
     nth === 1 ? Number(new URLSearchParams(delivery.search).get('first') ?? 503) : 200,
   );
-  const env = {
+  env = {
     DATABASE_URL: t.url,
     OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
@@ -77,7 +78,8 @@ async function post(
   return { status: res.status, id: ((await res.json()) as { id: string }).id };
 }
 
-const createTimer = (headers: Record<string, string>, url = receiver.url) => post('/timers', headers, { url });
+const createTimer = (headers: Record<string, string>, url = receiver.url, extra: object = {}) =>
+  post('/timers', headers, { url, ...extra });
 const traceOf = (traceparent: unknown) => String(traceparent).split('-')[1];
 const spanOf = (traceparent: unknown) => String(traceparent).split('-')[2];
 
@@ -96,8 +98,10 @@ it('one trace holds the request, the create, the claims, both attempts and their
   expect(status).toBe(201);
   await waitFor('two requests to the receiver', () => receiver.deliveries.filter((d) => d.id === id).length === 2);
   await waitFor(
-    'both outcome writes to be exported',
-    () => otlp.spans.filter((s) => s.traceId === TRACE_ID && s.name === 'UPDATE timers').length === 2,
+    "the api's spans and both outcome writes to be exported",
+    () =>
+      otlp.spans.filter((s) => s.traceId === TRACE_ID && s.name === 'UPDATE timers').length === 2 &&
+      otlp.spans.some((s) => s.traceId === TRACE_ID && s.name === 'POST /timers'),
   );
   const trace = otlp.spans.filter((s) => s.traceId === TRACE_ID);
   const tree = renderTrace(otlp.spans, TRACE_ID, SHOWN);
@@ -202,8 +206,12 @@ it("a replay starts a new series in the replay's trace, linked to the creation",
   const request = await waitFor('the replayed request span', () =>
     otlp.spans.find((s) => s.spanId === spanOf(second.headers.traceparent)),
   );
-  const replaySpan = otlp.spans.find((s) => s.traceId === replayTrace && s.name === 'timer.replay')!;
-  const creation = otlp.spans.find((s) => s.traceId === '5'.repeat(32) && s.name === 'timer.create')!;
+  const replaySpan = await waitFor('the replay span', () =>
+    otlp.spans.find((s) => s.traceId === replayTrace && s.name === 'timer.replay'),
+  );
+  const creation = await waitFor('the create span', () =>
+    otlp.spans.find((s) => s.traceId === '5'.repeat(32) && s.name === 'timer.create'),
+  );
   expect(request.parentSpanId).toBe(replaySpan.spanId);
   expect(request.links).toEqual([{ traceId: creation.traceId, spanId: creation.spanId }]);
   expect(request.attributes['timer.attempt']).toBe(2);
@@ -227,10 +235,48 @@ it("a schedule's occurrences start their own traces, linked to the schedule's cr
   const request = await waitFor('the occurrence request span', () =>
     otlp.spans.find((s) => s.spanId === spanOf(delivery.headers.traceparent)),
   );
-  const occurrence = otlp.spans.find((s) => s.traceId === occurrenceTrace && s.name === 'schedule.occurrence')!;
-  const creation = otlp.spans.find((s) => s.traceId === scheduleTrace && s.name === 'schedule.create')!;
+  const occurrence = await waitFor('the occurrence span', () =>
+    otlp.spans.find((s) => s.traceId === occurrenceTrace && s.name === 'schedule.occurrence'),
+  );
+  const creation = await waitFor('the schedule.create span', () =>
+    otlp.spans.find((s) => s.traceId === scheduleTrace && s.name === 'schedule.create'),
+  );
   expect(occurrence).toMatchObject({ parentSpanId: null, service: 'timer-controller' });
   expect(occurrence.attributes).toMatchObject({ 'schedule.id': schedule.id, 'timer.id': delivery.id });
   expect(occurrence.links).toEqual([{ traceId: scheduleTrace, spanId: creation.spanId }]);
   expect(request.parentSpanId).toBe(occurrence.spanId);
+});
+
+it("a retry sent by another controller, after a restart, is still in the creator's trace", async () => {
+  const traceId = 'c'.repeat(32);
+  // Three seconds between the 503 and the retry: time to replace the controller.
+  const created = await createTimer({ traceparent: `00-${traceId}-${'d'.repeat(16)}-01` }, receiver.url, {
+    retry: { base_ms: 3000, max_ms: 3000 },
+  });
+  await waitFor('the first request', () => receiver.deliveries.some((d) => d.id === created.id));
+  await controller.waitForLog('Webhook failed, will retry', (l) => l.timerId === created.id);
+  controller.kill('SIGKILL');
+  await controller.exited;
+  const replacement = spawnService('controller', env);
+  processes.push(replacement);
+
+  const second = await waitFor(
+    'the retry from the new controller',
+    () => receiver.deliveries.filter((d) => d.id === created.id)[1],
+    { timeoutMs: 30_000 },
+  );
+  expect(traceOf(second.headers.traceparent)).toBe(traceId);
+  const create = await waitFor('the create span', () =>
+    otlp.spans.find((s) => s.traceId === traceId && s.name === 'timer.create'),
+  );
+  const retry = await waitFor('the retry span', () =>
+    otlp.spans.find((s) => s.spanId === spanOf(second.headers.traceparent)),
+  );
+  expect(retry).toMatchObject({ parentSpanId: create.spanId, service: 'timer-controller' });
+  expect(retry.attributes).toMatchObject({ 'timer.attempt': 2, 'timer.outcome': 'delivered' });
+  // Sent by the new controller, which knew the trace only from the row.
+  const failedBy = (await controller.waitForLog('Webhook failed, will retry', (l) => l.timerId === created.id))
+    .controllerId;
+  const deliveredBy = (await replacement.waitForLog('Webhook delivered', (l) => l.timerId === created.id)).controllerId;
+  expect(deliveredBy).not.toBe(failedBy);
 });
