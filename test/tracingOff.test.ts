@@ -112,3 +112,16 @@ it('with an endpoint, the SDK and only the exporter asked for are loaded', async
   // The last spans were exported on the way out.
   expect(otlp.spans.some((s) => s.traceId === 'a'.repeat(32) && s.service === 'timer-service')).toBe(true);
 });
+
+it('by default the protobuf exporter is loaded, and sends OTLP protobuf with the configured headers', async () => {
+  const { packages, delivery } = await fireOneTimer('protobuf', {
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
+    OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=k1',
+  });
+  expect(packages).toContain('exporter-trace-otlp-proto');
+  expect(packages).not.toContain('exporter-trace-otlp-http');
+  expect(delivery.headers.traceparent).toBeDefined();
+  expect(otlp.protobuf.length).toBeGreaterThan(0);
+  expect(otlp.protobuf[0].headers['x-api-key']).toBe('k1');
+  expect(otlp.protobuf[0].bytes).toBeGreaterThan(100);
+});

@@ -30,6 +30,8 @@ export interface OtlpReceiver {
   spans: ReceivedSpan[];
   /** How many export requests came in. */
   readonly requests: number;
+  /** Exports in the protobuf encoding (the default protocol): kept as they came, not decoded. */
+  protobuf: Array<{ headers: http.IncomingHttpHeaders; bytes: number }>;
   close(): Promise<void>;
 }
 
@@ -100,13 +102,24 @@ export function decodeExport(body: OtlpExport): ReceivedSpan[] {
 
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
+  const protobuf: OtlpReceiver['protobuf'] = [];
   let requests = 0;
   const server = http.createServer((req, res) => {
     let body = '';
-    req.setEncoding('utf8');
+    // latin1 keeps one character per byte, so a protobuf body's size survives.
+    req.setEncoding(req.headers['content-type'] === 'application/x-protobuf' ? 'latin1' : 'utf8');
     req.on('data', (chunk: string) => (body += chunk));
     req.on('end', () => {
       requests++;
+      if (
+        req.method === 'POST' &&
+        req.url === '/v1/traces' &&
+        req.headers['content-type'] === 'application/x-protobuf'
+      ) {
+        protobuf.push({ headers: req.headers, bytes: Buffer.byteLength(body, 'latin1') });
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+        return;
+      }
       if (req.method !== 'POST' || req.url !== '/v1/traces' || !req.headers['content-type']?.includes('json')) {
         res.writeHead(415).end();
         return;
@@ -120,6 +133,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     spans,
+    protobuf,
     get requests() {
       return requests;
     },
