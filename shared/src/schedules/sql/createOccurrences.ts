@@ -17,9 +17,10 @@
  *      pause or a delete wait for the timers created here (see cancelOccurrences).
  *   2. INSERT one timer per planned occurrence of the schedules kept (pending, or
  *      `skipped` with its reason when the planner says so: an occurrence whose key
- *      is at its MAX_PENDING_PER_KEY cap), with
- *      schedule_id, occurrence_at, and the schedule's missed-fire rule
- *      (max_lateness_s), and the occurrence's own trace context: an occurrence the claim finds too late, such as the one
+ *      is at its MAX_PENDING_PER_KEY cap), with schedule_id, occurrence_at, the
+ *      occurrence's own trace context (trace_parent, trace_state: its new trace,
+ *      linked to the schedule's creation), and the schedule's missed-fire rule
+ *      (max_lateness_s): an occurrence the claim finds too late, such as the one
  *      created to catch up after downtime, is then skipped like any timer. The
  *      unique key timers_schedule_occurrence makes a second INSERT of an
  *      occurrence a no-op (onConflictIgnore): whoever created it first won, and
