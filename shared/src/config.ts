@@ -8,6 +8,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseApiKeys } from './auth/apiKeys';
 import { parsePortList, TARGET_MODES, TargetMode, TargetPolicy } from './net/addressPolicy';
+import { readTracing, TracingConfig } from './tracing/config';
 
 export interface MysqlDatabaseConfig {
   readonly client: 'mysql2';
@@ -95,6 +96,8 @@ export interface Config extends SecurityConfig {
   readonly headersTimeoutMs: number;
   /** Most "Webhook delivered" info lines a controller writes a second; the rest are counted. */
   readonly deliveryLogPerSecond: number;
+  /** OpenTelemetry traces, from the standard OTEL_* variables (README "Tracing"); off unless an endpoint is set. */
+  readonly tracing: TracingConfig;
 }
 
 export class ConfigError extends Error {
@@ -328,6 +331,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     nudgeMinIntervalMs: r.int('NUDGE_MIN_INTERVAL_MS', 50, 0, 10_000),
     headersTimeoutMs: r.int('HEADERS_TIMEOUT_MS', 10_000, 500, 600_000),
     deliveryLogPerSecond: r.int('DELIVERY_LOG_PER_SECOND', 100, 0, 100_000),
+    tracing: readTracing(env, r.problems),
     ...readSecurity(r, env),
   };
   if (config.retryMaxMs < config.retryBaseMs) {

@@ -44,3 +44,7 @@ export * from './net/webhookUrl';
 export * from './auth/apiKeys';
 export { Tenants } from './tenants/tenants';
 export * from './tenants/types';
+export { noTracing, startTracing, storedContext } from './tracing/tracing';
+export type { Attributes, Span, SpanOptions, TraceContext, Tracing } from './tracing/tracing';
+export { TRACE_PROTOCOLS, TRACE_SAMPLERS, tracingSummary } from './tracing/config';
+export type { TracingConfig, TraceProtocol, TraceSampler } from './tracing/config';

@@ -11,6 +11,7 @@
  */
 import type { Knex } from 'knex';
 import { Attempts } from './attempts/attempts';
+import { dialectOf } from './db/dialect';
 import { select } from './db/query';
 import { Fleet } from './fleet/fleet';
 import { Schedules } from './schedules/schedules';
@@ -42,6 +43,11 @@ export class Store {
     this.schedules = new Schedules(db, queryTimeoutMs);
     this.fleet = new Fleet(db, queryTimeoutMs);
     this.tenants = new Tenants(db, queryTimeoutMs);
+  }
+
+  /** Which database it is (the `db.system.name` of database spans). */
+  get dialect(): 'mysql' | 'sqlite' {
+    return dialectOf(this.db).name;
   }
 
   /** Resolves when the database answers a trivial query within the time limit. */

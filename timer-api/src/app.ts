@@ -12,10 +12,12 @@ import {
   Logger,
   LookupAll,
   Metrics,
+  noTracing,
   SecurityConfig,
   securityHeaders,
   systemClock,
   Store,
+  Tracing,
 } from '@timer/shared';
 import { AdminService } from './domain/admin';
 import { DashboardService } from './domain/dashboard';
@@ -31,6 +33,7 @@ import { answerWithin } from './http/deadline';
 import { errorHandler, methodNotAllowed, routeNotFound } from './http/errorHandler';
 import { rateLimit } from './http/rateLimit';
 import { countRequests } from './http/requestMetrics';
+import { traceRequests } from './http/traceRequests';
 import { buildOpenApiDocument } from './openapi';
 import { adminRoutes } from './routes/admin';
 import { dashboardRoutes, isUiAsset } from './routes/dashboard';
@@ -68,6 +71,8 @@ export interface AppDeps {
   pendingQuota?: PendingQuota;
   /** The keys the api accepts; by default API_KEYS, ADMIN_API_KEYS and the api_keys table. */
   keyRing?: KeyRing;
+  /** OpenTelemetry when on (README "Tracing"); off by default. */
+  tracing?: Tracing;
 }
 
 const isHealth = (path: string) => path === '/healthz' || path === '/readyz';
@@ -88,6 +93,7 @@ export function createApp({
   lookup,
   pendingQuota,
   keyRing,
+  tracing = noTracing,
 }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -131,6 +137,7 @@ export function createApp({
     maxDelaySeconds: config.maxDelaySeconds,
     maxPayloadBytes: config.maxPayloadBytes,
     nudgeWithinMs: config.pollIntervalMs + NUDGE_MARGIN_MS,
+    tracing,
   });
   const schedules = new ScheduleService({
     store,
@@ -140,8 +147,11 @@ export function createApp({
     targets,
     nudgeWithinMs: config.scheduleLookaheadMs + NUDGE_MARGIN_MS,
     limits: config,
+    tracing,
   });
 
+  // First, so the request's span covers everything the api does with it.
+  if (tracing.enabled) app.use(traceRequests(tracing));
   app.use(securityHeaders(isDocs));
   app.use(countRequests(metrics));
   app.use(answerWithin(config.requestTimeoutMs, isOperational, logger));

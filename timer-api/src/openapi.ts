@@ -158,7 +158,8 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         'Any 2xx is success; network errors, timeouts, 408, 429 and 5xx are retried with ' +
         'exponential back-off (a Retry-After on 429/503 is honoured up to the retry cap); other statuses, ' +
         '410 Gone included, fail at once. A failed timer can be replayed (POST /timers/{id}/retry); every ' +
-        'attempt is listed by GET /timers/{id}/attempts.' +
+        'attempt is listed by GET /timers/{id}/attempts. With tracing on, the webhook also carries a W3C ' +
+        "`traceparent` (and `tracestate`): the receiver's spans continue the trace that created the timer." +
         (options.apiKeys
           ? ' Every /timers and /schedules operation needs an API key (`Authorization: Bearer <key>`): enter it under "Authorize".'
           : ''),
@@ -173,7 +174,9 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
             tags: ['Timers'],
             description:
               'Stored durably before the answer. When it is due, a controller sends POST {url}/{id} (see the top of ' +
-              'this page). Give a delay (hours, minutes, seconds) or fire_at, not both.',
+              'this page). Give a delay (hours, minutes, seconds) or fire_at, not both. With tracing on (README, ' +
+              'Tracing), a W3C traceparent (and tracestate) header on this request is honoured: the timer keeps the ' +
+              'trace, and its webhook carries a traceparent of that trace.',
             parameters: [idempotencyKeyParameter],
             requestBody: {
               required: true,

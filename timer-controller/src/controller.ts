@@ -12,8 +12,8 @@
  * and runs the shutdown: stop claiming, hand back what has not started, give
  * requests in flight a grace period, write every outcome.
  */
-import { DbClock, Metrics } from '@timer/shared';
-import type { Claims, Clock, Config, Logger } from '@timer/shared';
+import { DbClock, Metrics, noTracing } from '@timer/shared';
+import type { Claims, Clock, Config, Logger, Tracing } from '@timer/shared';
 import { Claimer } from './claim/claimer';
 import { Delivery } from './delivery/delivery';
 import { DeliveryGate, openGate } from './delivery/gate';
@@ -56,6 +56,8 @@ export interface ControllerDeps {
   /** Asked just before each request starts (flow control); lets everything through by default. */
   gate?: DeliveryGate;
   metrics?: Metrics;
+  /** OpenTelemetry when on (README "Tracing"); off by default. */
+  tracing?: Tracing;
   random?: () => number;
 }
 
@@ -74,6 +76,7 @@ export class Controller {
     this.id = config.controllerId;
     const metrics = deps.metrics ?? new Metrics({ processMetrics: false });
     const dbClock = deps.dbClock ?? new DbClock(clock);
+    const tracing = deps.tracing ?? noTracing;
     const { claims } = deps.store;
     const { dbRetryBaseMs: retryBaseMs, dbRetryMaxMs: retryMaxMs, leaseMs } = config;
     this.writes = new FencedWrites({ ...deps, claims, owner: this.id, metrics, retryBaseMs, retryMaxMs, leaseMs });
@@ -84,6 +87,7 @@ export class Controller {
       writes: this.writes,
       metrics,
       dbClock,
+      tracing,
       onRoom: () => this.claimer.roomFreed(),
     });
     this.wheel = new Wheel(dbClock, this.delivery);
@@ -93,6 +97,7 @@ export class Controller {
       writes: this.writes,
       metrics,
       dbClock,
+      tracing,
       room: () => config.maxHeld - this.wheel.size - this.delivery.load,
       knownIds: () => new Set([...this.wheel.ids(), ...this.delivery.ids(), ...this.writes.recordingIds()]),
       hold: (timers) => this.wheel.hold(timers),

@@ -1,4 +1,5 @@
 import type { WebhookSpec } from '../webhooks/spec';
+import type { TraceContext } from '../tracing/tracing';
 
 /** A schedule as the store returns it to the api. */
 export interface ScheduleRecord {
@@ -33,6 +34,8 @@ export interface NewSchedule {
   /** Absent: plain occurrences. */
   webhook?: WebhookSpec;
   createdAt: Date;
+  /** The span that created it: each occurrence's trace links to it. null or absent: tracing was off. */
+  trace?: TraceContext | null;
 }
 
 /** A schedule whose next occurrence is within the lookahead, as a controller reads it to plan. */
@@ -49,6 +52,8 @@ export interface DueSchedule {
   maxLatenessSeconds: number | null;
   /** The stored text of what each occurrence sends, copied as is onto each (timers.webhook); null: plain. */
   webhookText: string | null;
+  /** The context of its creation, which each occurrence's own trace links to. */
+  trace: TraceContext | null;
 }
 
 /** One occurrence to create as a timer: the id minted for it (newId) and its time. */
@@ -57,6 +62,8 @@ export interface Occurrence {
   at: Date;
   /** Set when the occurrence is recorded `skipped` instead of pending (never sent): why, for last_error. */
   skipped?: string;
+  /** The occurrence's own trace (a new one, linked to the schedule's creation), stored with its timer. */
+  trace?: TraceContext | null;
 }
 
 /** What a controller planned for one schedule it read: occurrences to create, and where it goes on. */

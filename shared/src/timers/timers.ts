@@ -14,6 +14,7 @@ import { findTimer, listTimers, ListQuery, TenantView } from './sql/findTimers';
 import { IdempotencyKey, insertIdempotentTimer } from './sql/insertIdempotentTimer';
 import { insertTimers, NewTimer } from './sql/insertTimers';
 import { replayTimer } from './sql/replayTimer';
+import type { TraceContext } from '../tracing/tracing';
 import type { CancelResult, IdempotencyRecord, ReplayResult, TimerRecord, TimerStatus } from './types';
 
 export type { IdempotencyKey, ListQuery, NewTimer, TenantView };
@@ -82,8 +83,8 @@ export class Timers {
     return cancelTimer(this.db, this.timeoutMs, id, tenant);
   }
 
-  /** A failed timer back to pending, due now, for a new series of attempts. */
-  replay(id: string, tenant: TenantView = null): Promise<ReplayResult> {
-    return replayTimer(this.db, this.timeoutMs, id, tenant);
+  /** A failed timer back to pending, due now, for a new series of attempts (continuing `trace`, when given). */
+  replay(id: string, tenant: TenantView = null, trace: TraceContext | null = null): Promise<ReplayResult> {
+    return replayTimer(this.db, this.timeoutMs, id, tenant, trace);
   }
 }

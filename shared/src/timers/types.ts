@@ -1,4 +1,5 @@
 import type { WebhookSpec } from '../webhooks/spec';
+import type { TraceContext } from '../tracing/tracing';
 
 export const TIMER_STATUSES = ['pending', 'firing', 'fired', 'failed', 'canceled', 'skipped'] as const;
 export type TimerStatus = (typeof TIMER_STATUSES)[number];
@@ -39,6 +40,8 @@ export interface TimerRecord {
   maxLatenessSeconds: number | null;
   /** What it sends (PLAIN_WEBHOOK unless it has its own payload, body, headers, method or URL rule). */
   webhook: WebhookSpec;
+  /** The trace its deliveries continue (README "Tracing"); null when it was created with tracing off. */
+  trace: TraceContext | null;
 }
 
 /** A timer a controller holds under a lease: what it needs to deliver it and record the outcome. */
@@ -67,6 +70,14 @@ export interface ClaimedTimer {
    * small whatever the bodies weigh.
    */
   customWebhook: boolean;
+  /** The trace context stored with the timer: its deliveries' parent, and a link (after a replay: the creation). Absent: none. */
+  trace?: StoredTrace;
+}
+
+/** What a timer keeps of the traces that concern it (README "Tracing"). */
+export interface StoredTrace {
+  parent: TraceContext | null;
+  link: TraceContext | null;
 }
 
 /** The fence of one claim: an update made under it only lands while the claim is current. */

@@ -13,10 +13,12 @@ import {
   isCronProblem,
   Logger,
   newId,
+  noTracing,
   ScheduleChange,
   ScheduleRecord,
   SecurityConfig,
   Store,
+  Tracing,
 } from '@timer/shared';
 import { AppError, ErrorDetail } from '../errors';
 import type { CreateScheduleRequest, ListSchedulesQuery, Schedule, SchedulePage } from '../schemas';
@@ -44,6 +46,8 @@ export interface ScheduleServiceOptions {
     /** MAX_PAYLOAD_BYTES. */
     maxPayloadBytes: number;
   };
+  /** The creation's span, whose context each occurrence's trace links to; off by default. */
+  tracing?: Tracing;
 }
 
 export class ScheduleService {
@@ -80,7 +84,11 @@ export class ScheduleService {
       webhook: webhook.spec,
       createdAt: new Date(now),
     };
-    await this.options.store.schedules.create(schedule);
+    await (this.options.tracing ?? noTracing).inSpan(
+      'schedule.create',
+      { attributes: { 'schedule.id': schedule.id } },
+      (span) => this.options.store.schedules.create({ ...schedule, trace: span.context }),
+    );
     this.nudgeIfSoon(next);
     this.options.logger.info('Schedule created', {
       scheduleId: schedule.id,

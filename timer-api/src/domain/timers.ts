@@ -5,8 +5,8 @@
  * cut. Every read and change is of the caller's tenant only (`sees`: null for an
  * admin key without X-Tenant), in the query itself. No HTTP, no SQL.
  */
-import { newId, readWebhookUrl } from '@timer/shared';
-import type { Clock, Logger, Metrics, NewTimer, Store } from '@timer/shared';
+import { newId, noTracing, readWebhookUrl } from '@timer/shared';
+import type { Clock, Logger, Metrics, NewTimer, Span, Store, Tracing } from '@timer/shared';
 import { AppError } from '../errors';
 import type { AttemptPage, CreateTimerRequest, ListAttemptsQuery, ListTimersQuery, Timer, TimerPage } from '../schemas';
 import type { Nudger } from './nudger';
@@ -34,6 +34,8 @@ export interface TimerServiceOptions {
   quota?: PendingQuota;
   /** A timer due sooner than this is announced to the controllers (their poll interval plus a margin). */
   nudgeWithinMs: number;
+  /** The create's spans, and the context stored with each timer (README "Tracing"); off by default. */
+  tracing?: Tracing;
 }
 
 /** What POST /timers answers: a new timer (201), or the one an Idempotency-Key already names (200). */
@@ -46,13 +48,33 @@ export interface Created {
 const IDEMPOTENCY_ROUNDS = 3;
 
 export class TimerService {
-  constructor(private readonly options: TimerServiceOptions) {}
+  private readonly tracing: Tracing;
 
-  async create(
+  constructor(private readonly options: TimerServiceOptions) {
+    this.tracing = options.tracing ?? noTracing;
+  }
+
+  /**
+   * The create is a span (`timer.create`, a child of the request's), and its
+   * context is stored with the timer: every delivery continues that trace.
+   */
+  create(
     request: CreateTimerRequest,
     client: Pick<Client, 'owner' | 'tenant'> = OPEN_CLIENT,
     idempotencyKey: string | null = null,
     /** Aborted when the caller has stopped waiting: a timer not yet sent to the database is dropped. */
+    signal?: AbortSignal,
+  ): Promise<Created> {
+    return this.tracing.inSpan('timer.create', {}, (span) =>
+      this.createIn(span, request, client, idempotencyKey, signal),
+    );
+  }
+
+  private async createIn(
+    span: Span,
+    request: CreateTimerRequest,
+    client: Pick<Client, 'owner' | 'tenant'>,
+    idempotencyKey: string | null,
     signal?: AbortSignal,
   ): Promise<Created> {
     const now = this.options.dbClock.now();
@@ -69,12 +91,14 @@ export class TimerService {
       retry: plan.retry,
       maxLatenessSeconds: plan.maxLatenessSeconds,
       webhook: plan.webhook,
+      trace: span.context,
     };
+    span.setAttributes({ 'timer.id': timer.id, 'timer.fire_at': plan.fireAt.toISOString() });
     if (idempotencyKey === null) {
       await this.options.targets.check(url);
-      await this.admitAndStore(timer, () => this.options.store.timers.create(timer, signal));
+      await this.admitAndStore(timer, () => this.inserting(() => this.options.store.timers.create(timer, signal)));
     } else {
-      const earlier = await this.createOnce(timer, { tenant: client.tenant, key: idempotencyKey, body: request });
+      const earlier = await this.createOnce(span, timer, { tenant: client.tenant, key: idempotencyKey, body: request });
       if (earlier) return { timer: earlier, replayed: true };
     }
     this.announce(timer, plan.delayMs);
@@ -90,6 +114,7 @@ export class TimerService {
         retry: plan.retry,
         maxLatenessSeconds: plan.maxLatenessSeconds,
         webhook: plan.webhook,
+        trace: timer.trace ?? null,
       }),
       replayed: false,
     };
@@ -156,7 +181,10 @@ export class TimerService {
   async retry(rawId: string, sees: string | null = OPEN_CLIENT.sees): Promise<Timer> {
     const id = normalizeId(rawId);
     if (!id) throw new AppError('timer_not_found');
-    const result = await this.options.store.timers.replay(id, sees);
+    // The new series of deliveries continues the replay's trace, linked to the creation (README "Tracing").
+    const result = await this.tracing.inSpan('timer.replay', { attributes: { 'timer.id': id } }, (span) =>
+      this.options.store.timers.replay(id, sees, span.context),
+    );
     switch (result.outcome) {
       case 'not_found':
         throw new AppError('timer_not_found');
@@ -178,6 +206,7 @@ export class TimerService {
    * a request that loses reads the winner's row on the next round.
    */
   private async createOnce(
+    span: Span,
     timer: NewTimer,
     key: { tenant: string; key: string; body: CreateTimerRequest },
   ): Promise<Timer | null> {
@@ -196,13 +225,18 @@ export class TimerService {
             'This Idempotency-Key names a timer that no longer exists; send the request with a new key.',
           );
         }
+        // The timer keeps the trace it was created in; this request's span points to it.
+        span.setAttributes({ 'timer.id': earlier.id, 'timer.idempotent_replayed': true });
+        span.addLink(earlier.trace);
         return toView(earlier);
       }
       // Only now: a repeated request is answered without resolving its host again.
       if (!targetChecked) await this.options.targets.check(timer.url);
       targetChecked = true;
       const outcome = await this.admitAndStore(timer, () =>
-        store.timers.createIdempotent(timer, { owner: key.tenant, key: key.key, requestHash: hash }),
+        this.inserting(() =>
+          store.timers.createIdempotent(timer, { owner: key.tenant, key: key.key, requestHash: hash }),
+        ),
       );
       if (outcome === 'created') return null;
       this.options.quota?.forget(timer.id);
@@ -223,6 +257,23 @@ export class TimerService {
       quota?.forget(timer.id);
       throw err;
     }
+  }
+
+  /**
+   * The database write, as a CLIENT span (database semantic conventions). A
+   * coalesced create shares its INSERT with others: the span is this request's
+   * wait for it to commit.
+   */
+  private inserting<T>(insert: () => Promise<T>): Promise<T> {
+    const { tracing } = this;
+    if (!tracing.enabled) return insert();
+    const { store } = this.options;
+    const attributes = {
+      'db.system.name': store.dialect === 'sqlite' ? 'sqlite' : 'mysql',
+      'db.operation.name': 'INSERT',
+      'db.collection.name': 'timers',
+    };
+    return tracing.inSpan('INSERT timers', { kind: 'client', attributes }, insert);
   }
 
   /** A new timer is stored: nudge the controllers if it is due before their next poll, count it, log it. */

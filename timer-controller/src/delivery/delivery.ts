@@ -8,7 +8,7 @@
  * a grace period, then are abandoned.
  */
 import { settlesWithin } from '@timer/shared';
-import type { ClaimedTimer, Claims, Clock, Config, DbClock, Logger, Metrics, TimerHandle } from '@timer/shared';
+import type { ClaimedTimer, Claims, Clock, Config, DbClock, Logger, Metrics, TimerHandle, Tracing } from '@timer/shared';
 import type { FencedWrites } from '../fenced/fencedWrites';
 import type { Held } from '../held';
 import type { Removal, WheelSink } from '../wheel/wheel';
@@ -44,6 +44,7 @@ export interface DeliveryDeps {
   metrics: Metrics;
   clock: Clock;
   dbClock: DbClock;
+  tracing: Tracing;
   random?: () => number;
   /** A request slot was freed: there is room to claim more. */
   onRoom: () => void;
@@ -148,11 +149,13 @@ export class Delivery implements WheelSink {
       // A lease that could run out mid-request would let a second controller send
       // the same timer concurrently: hand it back instead of sending.
       if (leaseTooShort(held, dbClock.now(), config.webhookTimeoutMs)) {
+        held.trace?.unsent(this.deps.clock.now(), 'released');
         expiring.push(held.timer);
         continue;
       }
       const late = missedFire(held.timer, dbClock.earliestNow());
       if (late) {
+        held.trace?.unsent(this.deps.clock.now(), 'skipped');
         this.log.skipped(held.timer, late.lateMs);
         writes.skipped(held.timer, late.reason);
         continue;
@@ -174,6 +177,7 @@ export class Delivery implements WheelSink {
       case 'wait':
         return this.wait(held, verdict.ms);
       case 'hand_back':
+        held.trace?.unsent(this.deps.clock.now(), 'released');
         this.log.handedBackByGate(held.timer, verdict.reason);
         void this.deps.writes.releaseUnsent([held.timer], 'gate');
     }
@@ -190,7 +194,7 @@ export class Delivery implements WheelSink {
 
   private send(held: Held): void {
     const { timer } = held;
-    const attempt = new Attempt(timer, this.attempts);
+    const attempt = new Attempt(timer, this.attempts, held.trace);
     const flight = { attempt, done: Promise.resolve() };
     this.inFlight.set(timer.id, flight);
     flight.done = attempt.run().then(() => {

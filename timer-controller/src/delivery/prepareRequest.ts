@@ -10,7 +10,7 @@
  * timer's outcome; it never escapes to the wheel or the claim.
  */
 import { checkUrlTarget, contentBody, pathWithId, PLAIN_WEBHOOK, readWebhookUrl } from '@timer/shared';
-import type { ClaimedTimer, TargetPolicy, WebhookMethod, WebhookSpec, WebhookTarget } from '@timer/shared';
+import type { ClaimedTimer, TargetPolicy, TraceContext, WebhookMethod, WebhookSpec, WebhookTarget } from '@timer/shared';
 import { PermanentDeliveryError } from './answers';
 import { signatureHeaders } from './signing';
 import { timerHeaders, webhookBody } from './webhookRequest';
@@ -41,8 +41,18 @@ export class WebhookRequests {
 
   constructor(private readonly options: RequestOptions) {}
 
-  /** `nowMs`: the host's time, for the signature's timestamp. `spec`: what the timer sends (WebhookSpecs). */
-  prepare(timer: ClaimedTimer, nowMs: number, spec: WebhookSpec = PLAIN_WEBHOOK): PreparedRequest {
+  /**
+   * `nowMs`: the host's time, for the signature's timestamp. `spec`: what the
+   * timer sends (WebhookSpecs). `trace`: the request's span, sent as `traceparent`
+   * and `tracestate` so the receiver's spans continue the trace (tracing off:
+   * null, no such headers).
+   */
+  prepare(
+    timer: ClaimedTimer,
+    nowMs: number,
+    spec: WebhookSpec = PLAIN_WEBHOOK,
+    trace: TraceContext | null = null,
+  ): PreparedRequest {
     const target = this.target(timer.url);
     if (target instanceof PermanentDeliveryError) throw target;
     const own = contentBody(spec.content);
@@ -57,6 +67,10 @@ export class WebhookRequests {
       ...timerHeaders(timer),
     ];
     if (target.authorization) headers.push('authorization', target.authorization);
+    if (trace) {
+      headers.push('traceparent', trace.traceparent);
+      if (trace.tracestate) headers.push('tracestate', trace.tracestate);
+    }
     const keys = this.options.webhookSecrets;
     for (const [name, value] of spec.headers) headers.push(name, value);
     if (keys && keys.length > 0) headers.push(...signatureHeaders(keys, timer.id, body, nowMs));

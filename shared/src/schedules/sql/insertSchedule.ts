@@ -5,7 +5,8 @@
  *
  * Parameters: the new schedule (id UUIDv7, cron, timezone, url, owner, tenant, nextRunAt,
  * maxLatenessSeconds: its missed-fire rule, NULL to fire however late,
- * webhook: what each occurrence sends, NULL for plain ones, createdAt). Locks: only the new row. Dates bind as DATETIME on MySQL and as
+ * webhook: what each occurrence sends, NULL for plain ones, createdAt, trace: the creating span's W3C
+ * context, NULL with tracing off). Locks: only the new row. Dates bind as DATETIME on MySQL and as
  * epoch milliseconds on SQLite (knex and the drivers do that), as for timers.
  */
 import type { Knex } from 'knex';
@@ -19,8 +20,8 @@ export async function insertSchedule(db: Knex, timeoutMs: number, s: NewSchedule
     db,
     timeoutMs,
     `INSERT INTO schedules (id, owner, tenant, cron, timezone, url, paused, next_run_at, max_lateness_s, webhook,
-                            created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`,
+                            created_at, updated_at, trace_parent, trace_state)
+     VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)`,
     [
       s.id,
       s.owner,
@@ -33,6 +34,8 @@ export async function insertSchedule(db: Knex, timeoutMs: number, s: NewSchedule
       s.webhook ? encodeWebhookSpec(s.webhook) : null,
       s.createdAt,
       s.createdAt,
+      s.trace?.traceparent ?? null,
+      s.trace?.tracestate ?? null,
     ],
   );
 }

@@ -1,12 +1,13 @@
 /** The columns every read for the api selects, and how a row becomes a TimerRecord. */
 import type { DbTime, Dialect } from '../../db/dialect';
 import { decodeWebhookSpec } from '../../webhooks/spec';
+import { storedContext } from '../../tracing/tracing';
 import type { TimerRecord, TimerStatus } from '../types';
 
 /** ms_left: milliseconds from the database's now to fire_at, in whole milliseconds. */
 export function timerColumns(d: Dialect): string {
   return `id, url, status, fire_at, created_at, fired_at, attempts, last_error, schedule_id,
-  max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, webhook,
+  max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, webhook, trace_parent, trace_state,
   ${d.msBetween(d.now, 'fire_at')} AS ms_left`;
 }
 
@@ -25,6 +26,8 @@ export interface TimerRow {
   max_lateness_s: number | null;
   schedule_id: string | null;
   webhook: string | null;
+  trace_parent: string | null;
+  trace_state: string | null;
   ms_left: number | string;
 }
 
@@ -43,5 +46,6 @@ export function toRecord(d: Dialect, row: TimerRow): TimerRecord {
     retry: { maxAttempts: row.max_attempts, baseMs: row.retry_base_ms, maxMs: row.retry_max_ms },
     maxLatenessSeconds: row.max_lateness_s,
     webhook: decodeWebhookSpec(row.webhook),
+    trace: storedContext(row.trace_parent, row.trace_state),
   };
 }

@@ -10,7 +10,8 @@
  * cap; NULL when unknown), tenant (whose it is; `default` when absent), its
  * delivery policy (NULLs: the service's defaults) and what it sends (webhook:
  * NULL for the plain webhook). The caller computes the times on the database clock (DbClock), so no
- * read-back is needed. Locks: only the new rows (on SQLite, none beyond the file's
+ * read-back is needed. trace_parent and trace_state: the W3C context of the span
+ * that created the timer (NULL with tracing off). Locks: only the new rows (on SQLite, none beyond the file's
  * lock that the process holds anyway).
  * The same statement on both dialects: knex binds a Date as DATETIME for mysql2
  * and as epoch milliseconds (the column's representation) for better-sqlite3.
@@ -19,6 +20,7 @@ import type { Knex } from 'knex';
 import { write } from '../../db/query';
 import { DEFAULT_TENANT } from '../../tenants/types';
 import { encodeWebhookSpec, WebhookSpec } from '../../webhooks/spec';
+import type { TraceContext } from '../../tracing/tracing';
 import type { RetryPolicy } from '../types';
 
 export interface NewTimer {
@@ -36,6 +38,8 @@ export interface NewTimer {
   maxLatenessSeconds?: number | null;
   /** Absent: the plain webhook. */
   webhook?: WebhookSpec;
+  /** The span that created it: its deliveries continue this trace. null or absent: tracing was off. */
+  trace?: TraceContext | null;
 }
 
 export async function insertTimers(
@@ -48,8 +52,8 @@ export async function insertTimers(
     db,
     timeoutMs,
     `INSERT INTO timers (id, url, status, fire_at, due_at, created_at, updated_at, owner, tenant,
-                         max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, webhook)
-     VALUES ${timers.map(() => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
+                         max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, webhook, trace_parent, trace_state)
+     VALUES ${timers.map(() => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
     timers.flatMap((t) => [
       t.id,
       t.url,
@@ -64,6 +68,8 @@ export async function insertTimers(
       t.retry?.maxMs ?? null,
       t.maxLatenessSeconds ?? null,
       t.webhook ? encodeWebhookSpec(t.webhook) : null,
+      t.trace?.traceparent ?? null,
+      t.trace?.tracestate ?? null,
     ]),
   );
 }
