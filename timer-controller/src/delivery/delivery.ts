@@ -8,7 +8,17 @@
  * a grace period, then are abandoned.
  */
 import { settlesWithin } from '@timer/shared';
-import type { ClaimedTimer, Claims, Clock, Config, DbClock, Logger, Metrics, TimerHandle, Tracing } from '@timer/shared';
+import type {
+  ClaimedTimer,
+  Claims,
+  Clock,
+  Config,
+  DbClock,
+  Logger,
+  Metrics,
+  TimerHandle,
+  Tracing,
+} from '@timer/shared';
 import type { FencedWrites } from '../fenced/fencedWrites';
 import type { Held } from '../held';
 import type { Removal, WheelSink } from '../wheel/wheel';

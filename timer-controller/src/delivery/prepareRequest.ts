@@ -10,7 +10,14 @@
  * timer's outcome; it never escapes to the wheel or the claim.
  */
 import { checkUrlTarget, contentBody, pathWithId, PLAIN_WEBHOOK, readWebhookUrl } from '@timer/shared';
-import type { ClaimedTimer, TargetPolicy, TraceContext, WebhookMethod, WebhookSpec, WebhookTarget } from '@timer/shared';
+import type {
+  ClaimedTimer,
+  TargetPolicy,
+  TraceContext,
+  WebhookMethod,
+  WebhookSpec,
+  WebhookTarget,
+} from '@timer/shared';
 import { PermanentDeliveryError } from './answers';
 import { signatureHeaders } from './signing';
 import { timerHeaders, webhookBody } from './webhookRequest';
