@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseApiKeys } from './auth/apiKeys';
+import { DataKey, parseDataKeys } from './crypto/dataKeys';
 import { parsePortList, TARGET_MODES, TargetMode, TargetPolicy } from './net/addressPolicy';
 
 export interface MysqlDatabaseConfig {
@@ -68,6 +69,11 @@ export interface Config extends SecurityConfig {
   readonly scheduleBatchSize: number;
   /** Keys that sign every webhook (Standard Webhooks); several while rotating. Empty: unsigned. */
   readonly webhookSecrets: readonly Buffer[];
+  /**
+   * DATA_KEYS: the keys that encrypt credentials at rest; the first seals, all open.
+   * Empty: none given (the embedded mode then uses its key file; the server mode stores plain text).
+   */
+  readonly dataKeys: readonly DataKey[];
   readonly shutdownGraceMs: number;
   readonly dbPoolSize: number;
   readonly dbConnectTimeoutMs: number;
@@ -166,6 +172,13 @@ class Reader {
       keys.push(key);
     }
     return keys;
+  }
+
+  /** DATA_KEYS: `<id>:<base64 of 32 bytes>`, comma-separated. Never echoed back. */
+  dataKeys(name: string): DataKey[] {
+    const { keys, problems } = parseDataKeys(name, this.env[name] ?? '');
+    this.problems.push(...problems);
+    return Object.freeze(keys) as DataKey[];
   }
 
   url(name: string): string | null {
@@ -297,6 +310,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     scheduleLookaheadMs: r.int('SCHEDULE_LOOKAHEAD_MS', 5000, 0, 3_600_000),
     scheduleBatchSize: r.int('SCHEDULE_BATCH_SIZE', 100, 1, 1000),
     webhookSecrets: r.secrets('WEBHOOK_SECRET'),
+    dataKeys: r.dataKeys('DATA_KEYS'),
     shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     dbPoolSize: r.int('DB_POOL_SIZE', 10, 1, 500),
     dbConnectTimeoutMs: r.int('DB_CONNECT_TIMEOUT_MS', 1000, 100, 60_000),

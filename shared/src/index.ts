@@ -42,4 +42,6 @@ export * from './net/targetLookup';
 export * from './net/webhookUrl';
 export * from './auth/apiKeys';
 export { Tenants } from './tenants/tenants';
+export * from './crypto/dataKeys';
+export { dataKeysFor } from './crypto/keySource';
 export * from './tenants/types';

@@ -18,6 +18,7 @@ export const ERROR_CATALOGUE = {
   timer_not_found: { status: 404, message: 'No timer has this id.' },
   schedule_not_found: { status: 404, message: 'No schedule has this id.' },
   key_not_found: { status: 404, message: 'No API key has this id.' },
+  tenant_not_found: { status: 404, message: 'No tenant has this name (a tenant is made with its first key).' },
   route_not_found: { status: 404, message: 'No such route.' },
   method_not_allowed: { status: 405, message: 'This method is not allowed on this route.' },
   timer_not_cancelable: { status: 409, message: 'Only a pending timer can be canceled.' },

@@ -36,7 +36,16 @@ import {
 } from './openapiParts';
 import { schedulePaths } from './openapiSchedules';
 import { adminPaths } from './openapiAdmin';
-import { ApiKeyList, ApiKeyView, CreatedKey, CreateKeyRequest, TenantList, TenantView } from './adminSchemas';
+import {
+  ApiKeyList,
+  ApiKeyView,
+  CreatedKey,
+  CreateKeyRequest,
+  NewSigningSecret,
+  TenantLimitsRequest,
+  TenantList,
+  TenantView,
+} from './adminSchemas';
 
 export type { DocumentOptions };
 
@@ -370,6 +379,8 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         ApiKeyList,
         TenantView,
         TenantList,
+        TenantLimitsRequest,
+        NewSigningSecret,
         Error: ErrorResponse,
       }),
     },

@@ -343,6 +343,18 @@ describe('through Prism, every answer is one the document describes', () => {
     await expectValid('revoke it', del(`/admin/keys/${idOf(made)}`), 200, admin);
     await expectValid('revoke an unknown key', del('/admin/keys/key_0000000000000000'), 404, admin);
     await expectValid('list tenants', get('/admin/tenants'), 200, admin);
+    await expectValid('read a tenant', get('/admin/tenants/acme'), 200, admin);
+    await expectValid('read an unknown tenant', get('/admin/tenants/nobody'), 404, admin);
+    const limits = {
+      method: 'PATCH',
+      path: '/admin/tenants/acme',
+      body: { max_pending: 100, creates_per_second: null },
+    };
+    await expectValid('set its quotas', limits, 200, admin);
+    await expectValid('rotate its signing secret', post('/admin/tenants/acme/signing-secrets'), 201, admin);
+    await expectValid('rotate it again', post('/admin/tenants/acme/signing-secrets'), 201, admin);
+    await expectValid('retire the previous one', del('/admin/tenants/acme/signing-secrets/previous'), 200, admin);
+    await expectValid('clear its secrets', del('/admin/tenants/acme/signing-secrets'), 200, admin);
     await expectValid('list keys with a write key', get('/admin/keys'), 403);
   });
 

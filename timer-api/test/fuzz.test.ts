@@ -293,6 +293,7 @@ it('every timer it stored, the controller can send: its request builder sends ea
     const request = requests.prepare(
       {
         id: row.id,
+        tenant: 'default',
         url: row.url,
         fireAt,
         dueAt: fireAt,
@@ -303,6 +304,7 @@ it('every timer it stored, the controller can send: its request builder sends ea
         maxLatenessMs: null,
       },
       Date.now(),
+      [],
     );
     await expect(sender.send(request).result).resolves.toBe(204);
   }

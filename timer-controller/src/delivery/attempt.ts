@@ -19,9 +19,11 @@ import type { DeliveryLog } from './deliveryLog';
 import type { Sending, WebhookSender } from './httpSender';
 import type { PreparedRequest, WebhookRequests } from './prepareRequest';
 import { nextStep, RetryDefaults } from './retryPolicy';
+import type { SigningKeys } from './signingKeys';
 
 export interface AttemptContext {
   requests: WebhookRequests;
+  signingKeys: SigningKeys;
   sender: WebhookSender;
   writes: FencedWrites;
   log: DeliveryLog;
@@ -50,7 +52,7 @@ export class Attempt {
     try {
       let status: number;
       try {
-        const request = this.prepare(start.hostMs);
+        const request = this.prepare(start.hostMs, await this.signingKeys());
         origin = request.origin;
         try {
           this.sending = this.ctx.sender.send(request);
@@ -77,10 +79,23 @@ export class Attempt {
     this.sending?.abort();
   }
 
-  /** Any throw while building the request is this timer's attempt's outcome (see unpreparable). */
-  private prepare(nowMs: number): PreparedRequest {
+  /** Its tenant's keys; not knowing them (the database away) is an internal error, retried. */
+  private async signingKeys(): Promise<readonly Buffer[]> {
+    let keys: readonly Buffer[];
     try {
-      return this.ctx.requests.prepare(this.timer, nowMs);
+      keys = await this.ctx.signingKeys.keysFor(this.timer.tenant);
+    } catch (err) {
+      throw internalError('finding the signing keys for', err);
+    }
+    // The shutdown may have given up on this attempt while it waited: send nothing.
+    if (this.abandoned) throw new Error('abandoned before the request started');
+    return keys;
+  }
+
+  /** Any throw while building the request is this timer's attempt's outcome (see unpreparable). */
+  private prepare(nowMs: number, keys: readonly Buffer[]): PreparedRequest {
+    try {
+      return this.ctx.requests.prepare(this.timer, nowMs, keys);
     } catch (err) {
       throw internalError('preparing', err);
     }

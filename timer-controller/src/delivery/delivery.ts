@@ -19,6 +19,7 @@ import { HttpSender, WebhookSender } from './httpSender';
 import { WebhookRequests } from './prepareRequest';
 import { Queue } from './queue';
 import { leaseTooShort, missedFire } from './sendable';
+import { serviceKeys, SigningKeys } from './signingKeys';
 
 export interface DeliveryDeps {
   config: Pick<
@@ -35,6 +36,8 @@ export interface DeliveryDeps {
   >;
   /** HttpSender unless given (tests give a fake). */
   sender?: WebhookSender;
+  /** Each tenant's signing keys; WEBHOOK_SECRET for all unless given. */
+  signingKeys?: SigningKeys;
   gate: DeliveryGate;
   writes: FencedWrites;
   logger: Logger;
@@ -62,7 +65,16 @@ export class Delivery implements WheelSink {
     this.log = new DeliveryLog(deps.logger, deps.metrics, clock, config.controllerId, config.deliveryLogPerSecond);
     const requests = new WebhookRequests(config);
     const { controllerId } = config;
-    this.attempts = { ...deps, requests, sender: this.sender, log: this.log, retryDefaults: config, controllerId };
+    const signingKeys = deps.signingKeys ?? serviceKeys(config.webhookSecrets);
+    this.attempts = {
+      ...deps,
+      requests,
+      signingKeys,
+      sender: this.sender,
+      log: this.log,
+      retryDefaults: config,
+      controllerId,
+    };
   }
 
   start(): void {

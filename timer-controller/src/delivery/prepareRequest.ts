@@ -21,9 +21,8 @@ export interface PreparedRequest {
   body: string;
 }
 
-/** WEBHOOK_SECRET (Standard Webhooks signing keys; none: not signed) and WEBHOOK_TARGETS. */
+/** WEBHOOK_TARGETS (the signing keys come per tenant: signingKeys.ts). */
 export interface RequestOptions {
-  webhookSecrets?: readonly Buffer[];
   /** Where webhooks may go; checked again on the address connected to. */
   webhookTargets?: TargetPolicy;
 }
@@ -37,8 +36,8 @@ export class WebhookRequests {
 
   constructor(private readonly options: RequestOptions) {}
 
-  /** `nowMs`: the host's time, for the signature's timestamp. */
-  prepare(timer: ClaimedTimer, nowMs: number): PreparedRequest {
+  /** `nowMs`: the host's time, for the signature's timestamp; `keys`: the timer's tenant's (none: unsigned). */
+  prepare(timer: ClaimedTimer, nowMs: number, keys: readonly Buffer[]): PreparedRequest {
     const target = this.target(timer.url);
     if (target instanceof PermanentDeliveryError) throw target;
     const body = JSON.stringify(webhookBody(timer));
@@ -52,8 +51,7 @@ export class WebhookRequests {
       ...timerHeaders(timer),
     ];
     if (target.authorization) headers.push('authorization', target.authorization);
-    const keys = this.options.webhookSecrets;
-    if (keys && keys.length > 0) headers.push(...signatureHeaders(keys, timer.id, body, nowMs));
+    if (keys.length > 0) headers.push(...signatureHeaders(keys, timer.id, body, nowMs));
     return { origin: target.origin, path: pathWithId(target, timer.id), headers, body };
   }
 

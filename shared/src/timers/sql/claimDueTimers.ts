@@ -40,6 +40,7 @@ import type { ClaimedTimer } from '../types';
 
 interface DueRow {
   id: string;
+  tenant: string;
   url: string;
   fire_at: DbTime;
   due_at: DbTime;
@@ -64,7 +65,7 @@ export async function claimDueTimers(
     const rows = await select<DueRow>(
       trx,
       timeoutMs,
-      `SELECT id, url, fire_at, due_at, attempts, prior_attempts, lease_token,
+      `SELECT id, tenant, url, fire_at, due_at, attempts, prior_attempts, lease_token,
               max_attempts, retry_base_ms, retry_max_ms, max_lateness_s,
               CASE WHEN prior_attempts = 0 AND last_error IS NULL THEN 1 ELSE 0 END AS untried
        FROM timers
@@ -89,6 +90,7 @@ export async function claimDueTimers(
     );
     return rows.map((r) => ({
       id: r.id,
+      tenant: r.tenant,
       url: r.url,
       fireAt: d.date(r.fire_at),
       dueAt: d.date(r.due_at),
