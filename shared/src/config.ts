@@ -386,8 +386,10 @@ export interface SecurityConfig {
   /** Requests per second per API key (per client address without keys); 0: no limit. */
   readonly rateLimitPerSecond: number;
   readonly rateLimitBurst: number;
-  /** Timers not yet fired, failed or canceled, per API key; 0: no cap. */
+  /** Timers not yet fired, failed or canceled, per tenant (unless the tenant has its own max_pending); 0: no cap. */
   readonly maxPendingPerKey: number;
+  /** Timers a tenant may create per second across the fleet (unless it has its own); 0: no cap. */
+  readonly createsPerSecond: number;
   /** Schedules per API key (paused ones included); 0: no cap. */
   readonly maxSchedulesPerKey: number;
   /** The shortest time a schedule may leave between two occurrences. */
@@ -434,6 +436,7 @@ function readSecurity(r: Reader, env: Env): SecurityConfig {
     rateLimitPerSecond,
     rateLimitBurst: burst || rateLimitPerSecond,
     maxPendingPerKey: r.int('MAX_PENDING_PER_KEY', 0, 0, 10_000_000),
+    createsPerSecond: r.int('CREATES_PER_SECOND', 0, 0, 10_000_000),
     maxSchedulesPerKey: r.int('MAX_SCHEDULES_PER_KEY', 0, 0, 1_000_000),
     minScheduleIntervalSeconds: r.int('MIN_SCHEDULE_INTERVAL_SECONDS', 1, 1, 31 * 24 * 3600),
   };

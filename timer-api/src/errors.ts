@@ -32,7 +32,13 @@ export const ERROR_CATALOGUE = {
   rate_limited: { status: 429, message: 'Too many requests; retry after the Retry-After header.' },
   pending_quota_exceeded: {
     status: 429,
-    message: 'Too many timers waiting to fire for this API key (MAX_PENDING_PER_KEY); cancel some or wait.',
+    message:
+      'Too many timers waiting to fire for this tenant (its max_pending, or MAX_PENDING_PER_KEY); cancel some or wait.',
+  },
+  create_rate_exceeded: {
+    status: 429,
+    message:
+      'This tenant has created as many timers this second as its creates_per_second (or CREATES_PER_SECOND) allows; retry after the Retry-After header.',
   },
   schedule_quota_exceeded: {
     status: 429,

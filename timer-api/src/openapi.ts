@@ -125,7 +125,7 @@ const healthStatus = (status: string) => ({
 });
 
 export function buildOpenApiDocument(version: string, options: DocumentOptions = {}): Record<string, unknown> {
-  const quota: ErrorCode[] = options.pendingCap ? ['pending_quota_exceeded'] : [];
+  const quota: ErrorCode[] = options.pendingCap ? ['pending_quota_exceeded', 'create_rate_exceeded'] : [];
   return {
     openapi: '3.1.0',
     info: {

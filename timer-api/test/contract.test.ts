@@ -21,7 +21,7 @@ import { FakeClock } from '../../test/helpers/fakeClock';
 import { createTestDatabase, serverPort, TestDatabase } from '../../test/helpers/db';
 import { startTcpProxy, TcpProxy } from '../../test/helpers/proxy';
 import { PendingQuota, quotaExceeded } from '../src/domain/pendingQuota';
-import { ERROR_CATALOGUE, ErrorCode } from '../src/errors';
+import { AppError, ERROR_CATALOGUE, ErrorCode } from '../src/errors';
 import { startPrism, PrismProxy, Violation, violationsOf, isPrismAnswer } from './prism';
 import { HOOK_URL, rawRequest, RawRequest, RawResponse, RunningApi, startApp } from './support';
 
@@ -108,6 +108,7 @@ let folder: string;
 let consoleLog: jest.SpyInstance;
 const clock = new FakeClock(Date.now());
 let quotaFull = false;
+let secondFull = false;
 /** Every exchange sent through Prism and what it reported, for the last test. */
 const exchanges: Array<{
   name: string;
@@ -121,6 +122,7 @@ const exchanges: Array<{
 const quota: PendingQuota = {
   admit: async (owner) => {
     if (quotaFull) throw quotaExceeded(owner, 1);
+    if (secondFull) throw new AppError('create_rate_exceeded');
   },
   forget: () => undefined,
 };
@@ -273,6 +275,9 @@ describe('through Prism, every answer is one the document describes', () => {
     quotaFull = true;
     await expectValid('a create over the pending cap', create({ seconds: 5, url: HOOK_URL }), 429);
     quotaFull = false;
+    secondFull = true;
+    await expectValid('a create over the tenant’s creates per second', create({ seconds: 5, url: HOOK_URL }), 429);
+    secondFull = false;
 
     const list = (query = '') => get(`/timers${query}`);
     await expectValid('list', list(), 200);

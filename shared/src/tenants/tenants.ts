@@ -5,6 +5,7 @@
 import type { Knex } from 'knex';
 import { DataKeyError, DataKeys } from '../crypto/dataKeys';
 import { insertApiKey, listApiKeys, revokeApiKey, touchApiKeys } from './sql/apiKeys';
+import { deleteOldCreates, othersCreates, reportCreates } from './sql/tenantCreates';
 import { ensureTenant, listTenants, setSigningSecrets, setTenantLimits } from './sql/tenants';
 import type { ApiKeyRecord, Scope, TenantLimits, TenantRecord } from './types';
 
@@ -51,6 +52,24 @@ export class Tenants {
   /** false: no such tenant. */
   setLimits(name: string, limits: TenantLimits): Promise<boolean> {
     return setTenantLimits(this.db, this.timeoutMs, name, limits);
+  }
+
+  /** This api process's creates this second, per tenant (absolute counts). */
+  reportCreates(apiId: string, second: number, counts: ReadonlyMap<string, number>): Promise<void> {
+    return reportCreates(this.db, this.timeoutMs, apiId, second, counts);
+  }
+
+  /** What the other api processes created this second for these tenants. */
+  othersCreates(
+    apiId: string,
+    second: number,
+    tenants: readonly string[],
+  ): Promise<Map<string, { creates: number; processes: number }>> {
+    return othersCreates(this.db, this.timeoutMs, apiId, second, tenants);
+  }
+
+  deleteOldCreates(apiId: string, before: number): Promise<void> {
+    return deleteOldCreates(this.db, this.timeoutMs, apiId, before);
   }
 
   /** The tenant's own signing secrets (`whsec_…`), newest first; empty: WEBHOOK_SECRET signs. */
