@@ -1,19 +1,19 @@
 /**
- * Encryption at rest of what can hold a credential (webhook URLs' path, query
- * and user info; tenants' signing secrets), with AES-256-GCM from node:crypto.
+ * Encryption at rest of what can hold a credential (today: tenants' signing
+ * secrets), with AES-256-GCM from node:crypto.
  *
  * DATA_KEYS lists keys as `<id>:<base64 of 32 bytes>`, comma-separated: the
  * first seals, every one opens, so a key is rotated by putting a new one first,
- * re-encrypting (`npm run keys -- reencrypt`), then removing the old one.
+ * re-sealing what the old one sealed, then removing the old one.
  *
  * A sealed value reads `$tk1$<key id>$<base64url of iv(12) ‖ ciphertext ‖ tag(16)>`.
  * Each value is sealed for a context (e.g. `timer:<id>:url`), given to GCM as
  * additional data: a value copied into another row or column does not open.
  * A value without the prefix is plain text (written before encryption was on, or
  * with no keys): open() returns it as it is, so turning encryption on needs no
- * migration of the data, only the re-encryption command.
+ * migration of the data.
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 export interface DataKey {
   readonly id: string;
@@ -66,12 +66,9 @@ export function newDataKey(id: string): string {
 
 export class DataKeys {
   private readonly byId: ReadonlyMap<string, Buffer>;
-  /** The keyed digest (idempotency request hashes) uses a key derived from the sealing key's. */
-  private readonly hmacKey: Buffer | null;
 
   constructor(readonly keys: readonly DataKey[]) {
     this.byId = new Map(keys.map((k) => [k.id, k.key]));
-    this.hmacKey = keys.length === 0 ? null : createHmac('sha256', keys[0].key).update('timer-service hmac').digest();
   }
 
   /** No keys: values are stored as they are. */
@@ -126,16 +123,6 @@ export class DataKeys {
     const current = this.currentId;
     if (current === null) return !isSealed(stored);
     return stored.startsWith(`${SEALED_PREFIX}${current}$`);
-  }
-
-  /**
-   * A digest that says nothing to whoever reads the database without the keys:
-   * HMAC-SHA256 under a key derived from the sealing key, prefixed with its id;
-   * plain SHA-256 hex from the caller when there are no keys (null here).
-   */
-  hmac(content: string): string | null {
-    if (this.hmacKey === null) return null;
-    return `${this.currentId}:${createHmac('sha256', this.hmacKey).update(content, 'utf8').digest('hex')}`;
   }
 }
 

@@ -8,6 +8,6 @@ import { DataKeys } from './dataKeys';
 
 export async function dataKeysFor(config: Pick<Config, 'dataKeys'>, logger: Logger): Promise<DataKeys> {
   if (config.dataKeys.length > 0) return new DataKeys(config.dataKeys);
-  logger.warn('DATA_KEYS is not set: webhook URLs and signing secrets are stored unencrypted');
+  logger.warn("DATA_KEYS is not set: tenants' signing secrets are stored unencrypted");
   return DataKeys.none();
 }
