@@ -43,6 +43,8 @@ export * from './net/targetLookup';
 export * from './net/webhookUrl';
 export * from './auth/apiKeys';
 export { Tenants } from './tenants/tenants';
+export * from './crypto/dataKeys';
+export { dataKeysFor } from './crypto/keySource';
 export * from './tenants/types';
 export { noTracing, startTracing, storedContext } from './tracing/tracing';
 export type { Attributes, Span, SpanOptions, TraceContext, Tracing } from './tracing/tracing';

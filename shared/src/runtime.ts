@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import { Clock, systemClock } from './clock';
 import { Config, ConfigError, loadConfig, LoadOptions } from './config';
+import { dataKeysFor } from './crypto/keySource';
 import { createDb } from './db/connection';
 import { DbClock } from './db/dbClock';
 import { DatabaseInUseError, isDriverMissing, SqliteDriverError } from './db/sqlite';
@@ -86,7 +87,13 @@ export async function runService(name: string, starters: Starter[], options: Loa
     // knex loads the driver module here: better-sqlite3 may be missing.
     return crash('Start failed')(isDriverMissing(err) ? new SqliteDriverError(err) : err);
   }
-  const store = new Store(db, config.dbQueryTimeoutMs, { createBatchSize: config.createBatchSize });
+  let store: Store;
+  try {
+    const dataKeys = await dataKeysFor(config, logger);
+    store = new Store(db, config.dbQueryTimeoutMs, { createBatchSize: config.createBatchSize, dataKeys });
+  } catch (err) {
+    return crash('Start failed')(err);
+  }
   const starting = new AbortController();
   const stops: Array<() => Promise<void>> = [];
   let stopping = false;

@@ -2,6 +2,7 @@
  * Builds the Express app from its parts; nothing here reads the environment or
  * opens connections, so tests build the same app around their own database.
  */
+import { randomBytes } from 'node:crypto';
 import express, { Express } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import {
@@ -23,7 +24,9 @@ import { AdminService } from './domain/admin';
 import { DashboardService } from './domain/dashboard';
 import { KeyRing } from './domain/keyRing';
 import { ControllerNudger, Nudger } from './domain/nudger';
-import { PendingQuota, StorePendingQuota } from './domain/pendingQuota';
+import { CreateRate } from './domain/createRate';
+import { PendingQuota, TenantQuota } from './domain/pendingQuota';
+import { TenantSettings } from './domain/tenantSettings';
 import { ScheduleService } from './domain/schedules';
 import { TimerService } from './domain/timers';
 import { TokenBuckets } from './domain/tokenBuckets';
@@ -116,9 +119,20 @@ export function createApp({
     isUiAsset(path) ||
     (config.metricsPublic && path === '/metrics') ||
     (config.docsPublic && isDocs(path));
-  const quota =
-    pendingQuota ??
-    (config.maxPendingPerKey > 0 ? new StorePendingQuota(store.timers, config.maxPendingPerKey) : undefined);
+  const settings = new TenantSettings({
+    tenants: store.tenants,
+    defaults: { maxPending: config.maxPendingPerKey, createsPerSecond: config.createsPerSecond },
+    clock,
+    logger,
+  });
+  const rate = new CreateRate({
+    tenants: store.tenants,
+    apiId: `api-${process.pid}-${randomBytes(6).toString('hex')}`,
+    dbClock,
+    clock,
+    logger,
+  });
+  const quota = pendingQuota ?? new TenantQuota({ counter: store.timers, settings, rate });
   const document = buildOpenApiDocument(API_VERSION, {
     apiKeys: true,
     rateLimited: config.rateLimitPerSecond > 0,
@@ -148,6 +162,7 @@ export function createApp({
     nudgeWithinMs: config.scheduleLookaheadMs + NUDGE_MARGIN_MS,
     limits: config,
     tracing,
+    settings,
   });
 
   // First, so the request's span covers everything the api does with it.

@@ -36,7 +36,16 @@ import {
 } from './openapiParts';
 import { schedulePaths } from './openapiSchedules';
 import { adminPaths } from './openapiAdmin';
-import { ApiKeyList, ApiKeyView, CreatedKey, CreateKeyRequest, TenantList, TenantView } from './adminSchemas';
+import {
+  ApiKeyList,
+  ApiKeyView,
+  CreatedKey,
+  CreateKeyRequest,
+  NewSigningSecret,
+  TenantLimitsRequest,
+  TenantList,
+  TenantView,
+} from './adminSchemas';
 
 export type { DocumentOptions };
 
@@ -142,7 +151,7 @@ const healthStatus = (status: string) => ({
 });
 
 export function buildOpenApiDocument(version: string, options: DocumentOptions = {}): Record<string, unknown> {
-  const quota: ErrorCode[] = options.pendingCap ? ['pending_quota_exceeded'] : [];
+  const quota: ErrorCode[] = options.pendingCap ? ['pending_quota_exceeded', 'create_rate_exceeded'] : [];
   return {
     openapi: '3.1.0',
     info: {
@@ -400,6 +409,8 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         ApiKeyList,
         TenantView,
         TenantList,
+        TenantLimitsRequest,
+        NewSigningSecret,
         Error: ErrorResponse,
       }),
     },

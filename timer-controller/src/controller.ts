@@ -18,6 +18,7 @@ import { Claimer } from './claim/claimer';
 import { Delivery } from './delivery/delivery';
 import { DeliveryGate, openGate } from './delivery/gate';
 import type { WebhookSender } from './delivery/httpSender';
+import type { SigningKeys } from './delivery/signingKeys';
 import { FencedWrites } from './fenced/fencedWrites';
 import { Wheel } from './wheel/wheel';
 
@@ -53,6 +54,8 @@ export interface ControllerDeps {
   /** The database's clock on top of it: when a claimed timer is due, and how late it was sent. */
   dbClock?: DbClock;
   sender?: WebhookSender;
+  /** Each tenant's signing keys (signingKeys.ts); WEBHOOK_SECRET for every timer unless given. */
+  signingKeys?: SigningKeys;
   /** Asked just before each request starts (flow control); lets everything through by default. */
   gate?: DeliveryGate;
   metrics?: Metrics;

@@ -8,6 +8,7 @@ import { Coalescer } from '../coalescer';
 import { cancelTimer } from './sql/cancelTimer';
 import { countByStatus } from './sql/countByStatus';
 import { countLiveTimers } from './sql/countLiveTimers';
+import { countTenantLiveTimers } from './sql/countTenantLiveTimers';
 import { findDueSoon } from './sql/findDueSoon';
 import { findIdempotencyKey } from './sql/findIdempotencyKey';
 import { findTimer, listTimers, ListQuery, TenantView } from './sql/findTimers';
@@ -58,6 +59,11 @@ export class Timers {
   /** Timers `owner` created that are still to fire. */
   countLive(owner: string): Promise<number> {
     return countLiveTimers(this.db, this.timeoutMs, owner);
+  }
+
+  /** The tenant's timers still to fire (pending or firing), across the fleet. */
+  countLiveOfTenant(tenant: string): Promise<number> {
+    return countTenantLiveTimers(this.db, this.timeoutMs, tenant);
   }
 
   /** The timer, if it exists and `tenant` (null: anyone) may see it. */

@@ -47,6 +47,8 @@ export interface TimerRecord {
 /** A timer a controller holds under a lease: what it needs to deliver it and record the outcome. */
 export interface ClaimedTimer {
   id: string;
+  /** Whose timer it is: its webhook is signed with this tenant's secret (or WEBHOOK_SECRET). */
+  tenant: string;
   url: string;
   fireAt: Date;
   /** When to send: fire_at for the first attempt, the retry time for later ones. */

@@ -5,12 +5,12 @@
  * cut. Every read and change is of the caller's tenant only (`sees`: null for an
  * admin key without X-Tenant), in the query itself. No HTTP, no SQL.
  */
-import { newId, noTracing, readWebhookUrl } from '@timer/shared';
+import { DEFAULT_TENANT, newId, noTracing, readWebhookUrl } from '@timer/shared';
 import type { Clock, Logger, Metrics, NewTimer, Span, Store, Tracing } from '@timer/shared';
 import { AppError } from '../errors';
 import type { AttemptPage, CreateTimerRequest, ListAttemptsQuery, ListTimersQuery, Timer, TimerPage } from '../schemas';
 import type { Nudger } from './nudger';
-import { ANONYMOUS_OWNER, Client, OPEN_CLIENT } from './client';
+import { Client, OPEN_CLIENT } from './client';
 import { requestHash } from './idempotency';
 import { decodeCursor, decodeTokenCursor, encodeCursor, normalizeId } from './ids';
 import type { PendingQuota } from './pendingQuota';
@@ -30,7 +30,7 @@ export interface TimerServiceOptions {
   nudger: Nudger;
   /** WEBHOOK_TARGETS: where a webhook may be sent. */
   targets: WebhookTargets;
-  /** MAX_PENDING_PER_KEY, when set. */
+  /** The tenants' quotas: pending timers and creates per second. */
   quota?: PendingQuota;
   /** A timer due sooner than this is announced to the controllers (their poll interval plus a margin). */
   nudgeWithinMs: number;
@@ -247,10 +247,10 @@ export class TimerService {
     );
   }
 
-  /** Counts the timer against MAX_PENDING_PER_KEY, then stores it (taking it back from the count on failure). */
+  /** Counts the timer against its tenant's quotas, then stores it (taking it back from the count on failure). */
   private async admitAndStore<T>(timer: NewTimer, store: () => Promise<T>): Promise<T> {
     const { quota } = this.options;
-    await quota?.admit(timer.owner ?? ANONYMOUS_OWNER, timer);
+    await quota?.admit(timer.tenant ?? DEFAULT_TENANT, timer);
     try {
       return await store();
     } catch (err) {

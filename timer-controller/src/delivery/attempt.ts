@@ -26,12 +26,14 @@ import type { Sending, WebhookSender } from './httpSender';
 import type { PreparedRequest, WebhookRequests } from './prepareRequest';
 import { nextStep, RetryDefaults } from './retryPolicy';
 import type { WebhookSpecs } from './webhookSpecs';
+import type { SigningKeys } from './signingKeys';
 import { DeliveryTrace, describeTarget, endRequest } from '../tracing/deliveryTrace';
 import type { OnRecorded } from '../fenced/fencedWrites';
 
 export interface AttemptContext {
   requests: WebhookRequests;
   specs: WebhookSpecs;
+  signingKeys: SigningKeys;
   sender: WebhookSender;
   writes: FencedWrites;
   log: DeliveryLog;
@@ -72,7 +74,7 @@ export class Attempt {
     try {
       let status: number;
       try {
-        const request = this.prepare(start.hostMs, spec);
+        const request = this.prepare(start.hostMs, spec, await this.signingKeys());
         origin = request.origin;
         if (this.span) describeTarget(this.span, request.origin, request.path);
         try {
@@ -114,10 +116,23 @@ export class Attempt {
     return null;
   }
 
-  /** Any throw while building the request is this timer's attempt's outcome (see unpreparable). */
-  private prepare(nowMs: number, spec: WebhookSpec): PreparedRequest {
+  /** Its tenant's keys; not knowing them (the database away) is an internal error, retried. */
+  private async signingKeys(): Promise<readonly Buffer[]> {
+    let keys: readonly Buffer[];
     try {
-      return this.ctx.requests.prepare(this.timer, nowMs, spec, this.span?.context ?? null);
+      keys = await this.ctx.signingKeys.keysFor(this.timer.tenant);
+    } catch (err) {
+      throw internalError('finding the signing keys for', err);
+    }
+    // The shutdown may have given up on this attempt while it waited: send nothing.
+    if (this.abandoned) throw new Error('abandoned before the request started');
+    return keys;
+  }
+
+  /** Any throw while building the request is this timer's attempt's outcome (see unpreparable). */
+  private prepare(nowMs: number, spec: WebhookSpec, keys: readonly Buffer[]): PreparedRequest {
+    try {
+      return this.ctx.requests.prepare(this.timer, nowMs, keys, spec, this.span?.context ?? null);
     } catch (err) {
       throw internalError('preparing', err);
     }

@@ -30,6 +30,7 @@ import { WebhookRequests } from './prepareRequest';
 import { WebhookSpecs } from './webhookSpecs';
 import { Queue } from './queue';
 import { leaseTooShort, missedFire } from './sendable';
+import { serviceKeys, SigningKeys } from './signingKeys';
 
 export interface DeliveryDeps {
   config: Pick<
@@ -46,6 +47,8 @@ export interface DeliveryDeps {
   >;
   /** HttpSender unless given (tests give a fake). */
   sender?: WebhookSender;
+  /** Each tenant's signing keys; WEBHOOK_SECRET for all unless given. */
+  signingKeys?: SigningKeys;
   gate: DeliveryGate;
   writes: FencedWrites;
   /** Reads what timers with their own request send, when it starts. */
@@ -77,10 +80,12 @@ export class Delivery implements WheelSink {
     const requests = new WebhookRequests(config);
     const specs = new WebhookSpecs(deps.claims);
     const { controllerId } = config;
+    const signingKeys = deps.signingKeys ?? serviceKeys(config.webhookSecrets);
     this.attempts = {
       ...deps,
       requests,
       specs,
+      signingKeys,
       sender: this.sender,
       log: this.log,
       retryDefaults: config,

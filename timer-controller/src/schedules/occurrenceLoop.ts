@@ -8,7 +8,7 @@
  */
 import { errorFields, exponentialDelay, isTransientDbError } from '@timer/shared';
 import { noTracing } from '@timer/shared';
-import type { Clock, Config, Logger, Metrics, Schedules, Span, Timers, Tracing } from '@timer/shared';
+import type { Clock, Config, Logger, Metrics, Schedules, Span, Tenants, Timers, Tracing } from '@timer/shared';
 import { Nudges } from '../claim/nudges';
 import { IterationResult, PollLoop } from '../pollLoop';
 import { MAX_OCCURRENCES_PER_PASS, OccurrencePlanner, Plan } from './occurrencePlanner';
@@ -28,7 +28,11 @@ export type OccurrenceConfig = Pick<
 
 export interface OccurrenceLoopDeps {
   config: OccurrenceConfig;
-  store: { schedules: Pick<Schedules, 'findDue' | 'createOccurrences'>; timers: Pick<Timers, 'countLive'> };
+  store: {
+    schedules: Pick<Schedules, 'findDue' | 'createOccurrences'>;
+    timers: Pick<Timers, 'countLiveOfTenant'>;
+    tenants: Pick<Tenants, 'find'>;
+  };
   logger: Logger;
   clock: Clock;
   metrics: Metrics;
@@ -77,8 +81,8 @@ export class OccurrenceLoop {
     });
     const plans = schedules.map((schedule) => this.planner.plan(schedule, nowMs));
     await applyPendingQuota(plans, {
-      maxPendingPerKey: config.maxPendingPerKey,
-      countLive: (owner) => store.timers.countLive(owner),
+      maxPendingOf: async (tenant) => (await store.tenants.find(tenant))?.maxPending ?? config.maxPendingPerKey,
+      countLive: (tenant) => store.timers.countLiveOfTenant(tenant),
       logger,
       controllerId: config.controllerId,
     });

@@ -31,6 +31,7 @@ import * as indexTimersTenantId from './20261207001400_index_timers_tenant_id';
 import * as addSchedulesTenant from './20261207001500_add_schedules_tenant';
 import * as indexSchedulesTenantId from './20261207001600_index_schedules_tenant_id';
 import * as idempotencyKeysPerTenant from './20261207001700_idempotency_keys_per_tenant';
+import * as createTenantCreates from './20261207003000_create_tenant_creates';
 
 interface Migration {
   name: string;
@@ -67,6 +68,7 @@ const migrations: Migration[] = [
   addSchedulesTenant,
   indexSchedulesTenantId,
   idempotencyKeysPerTenant,
+  createTenantCreates,
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

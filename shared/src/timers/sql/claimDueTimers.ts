@@ -46,6 +46,7 @@ import type { ClaimedTimer } from '../types';
 
 interface DueRow {
   id: string;
+  tenant: string;
   url: string;
   fire_at: DbTime;
   due_at: DbTime;
@@ -74,7 +75,7 @@ export async function claimDueTimers(
     const rows = await select<DueRow>(
       trx,
       timeoutMs,
-      `SELECT id, url, fire_at, due_at, attempts, prior_attempts, lease_token,
+      `SELECT id, tenant, url, fire_at, due_at, attempts, prior_attempts, lease_token,
               max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, trace_parent, trace_state, trace_link,
               CASE WHEN prior_attempts = 0 AND last_error IS NULL THEN 1 ELSE 0 END AS untried,
               CASE WHEN webhook IS NULL THEN 0 ELSE 1 END AS custom_webhook
@@ -100,6 +101,7 @@ export async function claimDueTimers(
     );
     return rows.map((r) => ({
       id: r.id,
+      tenant: r.tenant,
       url: r.url,
       fireAt: d.date(r.fire_at),
       dueAt: d.date(r.due_at),
