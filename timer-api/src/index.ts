@@ -5,5 +5,7 @@ export { buildOpenApiDocument } from './openapi';
 export { ERROR_CATALOGUE, AppError } from './errors';
 export { checkWebhookUrl } from './domain/timerRequest';
 export { toView } from './domain/views';
-export { LocalPendingQuota, StorePendingQuota } from './domain/pendingQuota';
+export { LocalPendingQuota, TenantQuota } from './domain/pendingQuota';
+export { CreateRate } from './domain/createRate';
+export { TenantSettings } from './domain/tenantSettings';
 export type { PendingQuota, LiveTimerCounter } from './domain/pendingQuota';

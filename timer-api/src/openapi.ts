@@ -40,7 +40,16 @@ import {
 import { batchPaths, cancelByLabelOperation, listLabelParameter } from './openapiBatch';
 import { schedulePaths } from './openapiSchedules';
 import { adminPaths } from './openapiAdmin';
-import { ApiKeyList, ApiKeyView, CreatedKey, CreateKeyRequest, TenantList, TenantView } from './adminSchemas';
+import {
+  ApiKeyList,
+  ApiKeyView,
+  CreatedKey,
+  CreateKeyRequest,
+  NewSigningSecret,
+  TenantLimitsRequest,
+  TenantList,
+  TenantView,
+} from './adminSchemas';
 
 export type { DocumentOptions };
 
@@ -61,6 +70,7 @@ const exampleTimer = {
   max_lateness_seconds: null,
   schedule_id: null,
   labels: {},
+  callbacks: {},
   body: null,
   content_type: null,
   headers: [],
@@ -147,7 +157,7 @@ const healthStatus = (status: string) => ({
 });
 
 export function buildOpenApiDocument(version: string, options: DocumentOptions = {}): Record<string, unknown> {
-  const quota: ErrorCode[] = options.pendingCap ? ['pending_quota_exceeded'] : [];
+  const quota: ErrorCode[] = options.pendingCap ? ['pending_quota_exceeded', 'create_rate_exceeded'] : [];
   return {
     openapi: '3.1.0',
     info: {
@@ -163,7 +173,8 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         'Any 2xx is success; network errors, timeouts, 408, 429 and 5xx are retried with ' +
         'exponential back-off (a Retry-After on 429/503 is honoured up to the retry cap); other statuses, ' +
         '410 Gone included, fail at once. A failed timer can be replayed (POST /timers/{id}/retry); every ' +
-        'attempt is listed by GET /timers/{id}/attempts.' +
+        'attempt is listed by GET /timers/{id}/attempts. With tracing on, the webhook also carries a W3C ' +
+        "`traceparent` (and `tracestate`): the receiver's spans continue the trace that created the timer." +
         (options.apiKeys
           ? ' Every /timers and /schedules operation needs an API key (`Authorization: Bearer <key>`): enter it under "Authorize".'
           : ''),
@@ -178,7 +189,9 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
             tags: ['Timers'],
             description:
               'Stored durably before the answer. When it is due, a controller sends POST {url}/{id} (see the top of ' +
-              'this page). Give a delay (hours, minutes, seconds) or fire_at, not both.',
+              'this page). Give a delay (hours, minutes, seconds) or fire_at, not both. With tracing on (README, ' +
+              'Tracing), a W3C traceparent (and tracestate) header on this request is honoured: the timer keeps the ' +
+              'trace, and its webhook carries a traceparent of that trace.',
             parameters: [idempotencyKeyParameter],
             requestBody: {
               required: true,
@@ -409,6 +422,8 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         ApiKeyList,
         TenantView,
         TenantList,
+        TenantLimitsRequest,
+        NewSigningSecret,
         Error: ErrorResponse,
       }),
     },

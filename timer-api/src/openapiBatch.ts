@@ -82,6 +82,7 @@ const exampleItem = {
   method: 'POST',
   append_id: true,
   labels: { campaign: '7' },
+  callbacks: {},
 };
 
 export function batchPaths(options: DocumentOptions, quota: ErrorCode[]) {

@@ -26,6 +26,7 @@ const exampleSchedule = {
   on_late: 'skip',
   max_lateness_seconds: 60,
   labels: { team: 'billing' },
+  callbacks: {},
   payload: { report: 'orders' },
   body: null,
   content_type: 'application/json',

@@ -135,10 +135,7 @@ export const CallbacksRequest = Type.Object(
 );
 
 const callbacksView = (description: string) =>
-  Type.Object(
-    { on_success: Type.Optional(Type.String()), on_failure: Type.Optional(Type.String()) },
-    { description },
-  );
+  Type.Object({ on_success: Type.Optional(Type.String()), on_failure: Type.Optional(Type.String()) }, { description });
 
 /** Bounds of a timer's or schedule's labels. */
 export const LABEL_LIMITS = { pairs: 10, nameLength: 64, valueLength: 128 } as const;

@@ -5,11 +5,10 @@
  * copied from a schedule onto its occurrences; DELETE /timers?label=… cancels
  * pending matches up to its cap and says how many remain.
  */
-import { newId, select, sha256Hex } from '@timer/shared';
+import { newId, select } from '@timer/shared';
 import { countTimers, createTestDatabase, DIALECTS, TestDatabase } from '../../test/helpers/db';
+import { makeApiKey } from '../src/domain/keyMaking';
 import { expectError, HOOK_URL, RunningApi, startApp } from './support';
-
-const KEY = 'tk_batch_key_0123456789abcdef';
 
 describe.each(DIALECTS)('timers in bulk on %s', (dialect) => {
   let t: TestDatabase;
@@ -109,20 +108,25 @@ describe.each(DIALECTS)('timers in bulk on %s', (dialect) => {
     expectError(other, 409, 'idempotency_key_reused');
   });
 
-  it('counts a batch as its size against MAX_PENDING_PER_KEY', async () => {
-    const capped = await startApp({ ...t.config, apiKeyDigests: [sha256Hex(KEY)], maxPendingPerKey: 10 }, t.store);
+  it("counts a batch as its size against its tenant's pending cap", async () => {
+    // A database of its own: a key in the database makes every api on it ask for keys.
+    const own = await createTestDatabase('api_batch_cap', {}, dialect);
+    const made = makeApiKey();
+    await own.store.tenants.addKey({ id: made.id, digest: made.digest, tenant: 'batchers', scope: 'write' });
+    const capped = await startApp({ ...own.config, maxPendingPerKey: 10 }, own.store);
     try {
       const send = (n: number) =>
         capped
           .http()
           .post('/timers/batch')
-          .set('Authorization', `Bearer ${KEY}`)
+          .set('Authorization', `Bearer ${made.key}`)
           .send({ timers: Array.from({ length: n }, () => item({})) });
       expect((await send(8)).status).toBe(201);
       expectError(await send(3), 429, 'pending_quota_exceeded');
       expect((await send(2)).status).toBe(201);
     } finally {
       await capped.close();
+      await own.drop();
     }
   });
 

@@ -21,7 +21,7 @@ import { FakeClock } from '../../test/helpers/fakeClock';
 import { createTestDatabase, serverPort, TestDatabase } from '../../test/helpers/db';
 import { startTcpProxy, TcpProxy } from '../../test/helpers/proxy';
 import { PendingQuota, quotaExceeded } from '../src/domain/pendingQuota';
-import { ERROR_CATALOGUE, ErrorCode } from '../src/errors';
+import { AppError, ERROR_CATALOGUE, ErrorCode } from '../src/errors';
 import { startPrism, PrismProxy, Violation, violationsOf, isPrismAnswer } from './prism';
 import { HOOK_URL, rawRequest, RawRequest, RawResponse, RunningApi, startApp } from './support';
 
@@ -108,6 +108,7 @@ let folder: string;
 let consoleLog: jest.SpyInstance;
 const clock = new FakeClock(Date.now());
 let quotaFull = false;
+let secondFull = false;
 /** Every exchange sent through Prism and what it reported, for the last test. */
 const exchanges: Array<{
   name: string;
@@ -121,6 +122,7 @@ const exchanges: Array<{
 const quota: PendingQuota = {
   admit: async (owner) => {
     if (quotaFull) throw quotaExceeded(owner, 1);
+    if (secondFull) throw new AppError('create_rate_exceeded');
   },
   forget: () => undefined,
 };
@@ -273,6 +275,9 @@ describe('through Prism, every answer is one the document describes', () => {
     quotaFull = true;
     await expectValid('a create over the pending cap', create({ seconds: 5, url: HOOK_URL }), 429);
     quotaFull = false;
+    secondFull = true;
+    await expectValid('a create over the tenant’s creates per second', create({ seconds: 5, url: HOOK_URL }), 429);
+    secondFull = false;
 
     const list = (query = '') => get(`/timers${query}`);
     await expectValid('list', list(), 200);
@@ -373,6 +378,18 @@ describe('through Prism, every answer is one the document describes', () => {
     await expectValid('revoke it', del(`/admin/keys/${idOf(made)}`), 200, admin);
     await expectValid('revoke an unknown key', del('/admin/keys/key_0000000000000000'), 404, admin);
     await expectValid('list tenants', get('/admin/tenants'), 200, admin);
+    await expectValid('read a tenant', get('/admin/tenants/acme'), 200, admin);
+    await expectValid('read an unknown tenant', get('/admin/tenants/nobody'), 404, admin);
+    const limits = {
+      method: 'PATCH',
+      path: '/admin/tenants/acme',
+      body: { max_pending: 100, creates_per_second: null },
+    };
+    await expectValid('set its quotas', limits, 200, admin);
+    await expectValid('rotate its signing secret', post('/admin/tenants/acme/signing-secrets'), 201, admin);
+    await expectValid('rotate it again', post('/admin/tenants/acme/signing-secrets'), 201, admin);
+    await expectValid('retire the previous one', del('/admin/tenants/acme/signing-secrets/previous'), 200, admin);
+    await expectValid('clear its secrets', del('/admin/tenants/acme/signing-secrets'), 200, admin);
     await expectValid('list keys with a write key', get('/admin/keys'), 403);
   });
 

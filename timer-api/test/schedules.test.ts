@@ -12,6 +12,7 @@ const UNKNOWN_ID = '01900000-0000-7000-8000-000000000000';
 const SCHEDULE_FIELDS = [
   'append_id',
   'body',
+  'callbacks',
   'content_type',
   'created_at',
   'cron',

@@ -14,6 +14,7 @@ const TIMER_FIELDS = [
   'append_id',
   'attempts',
   'body',
+  'callbacks',
   'content_type',
   'created_at',
   'fire_at',

@@ -12,12 +12,13 @@
  * and runs the shutdown: stop claiming, hand back what has not started, give
  * requests in flight a grace period, write every outcome.
  */
-import { DbClock, Metrics } from '@timer/shared';
-import type { Claims, Clock, Config, Logger } from '@timer/shared';
+import { DbClock, Metrics, noTracing } from '@timer/shared';
+import type { Claims, Clock, Config, Logger, Tracing } from '@timer/shared';
 import { Claimer } from './claim/claimer';
 import { Delivery } from './delivery/delivery';
 import { DeliveryGate, openGate } from './delivery/gate';
 import type { WebhookSender } from './delivery/httpSender';
+import type { SigningKeys } from './delivery/signingKeys';
 import { FencedWrites } from './fenced/fencedWrites';
 import { Wheel } from './wheel/wheel';
 
@@ -53,9 +54,13 @@ export interface ControllerDeps {
   /** The database's clock on top of it: when a claimed timer is due, and how late it was sent. */
   dbClock?: DbClock;
   sender?: WebhookSender;
+  /** Each tenant's signing keys (signingKeys.ts); WEBHOOK_SECRET for every timer unless given. */
+  signingKeys?: SigningKeys;
   /** Asked just before each request starts (flow control); lets everything through by default. */
   gate?: DeliveryGate;
   metrics?: Metrics;
+  /** OpenTelemetry when on (README "Tracing"); off by default. */
+  tracing?: Tracing;
   random?: () => number;
 }
 
@@ -74,6 +79,7 @@ export class Controller {
     this.id = config.controllerId;
     const metrics = deps.metrics ?? new Metrics({ processMetrics: false });
     const dbClock = deps.dbClock ?? new DbClock(clock);
+    const tracing = deps.tracing ?? noTracing;
     const { claims } = deps.store;
     const { dbRetryBaseMs: retryBaseMs, dbRetryMaxMs: retryMaxMs, leaseMs } = config;
     this.writes = new FencedWrites({ ...deps, claims, owner: this.id, metrics, retryBaseMs, retryMaxMs, leaseMs });
@@ -84,6 +90,7 @@ export class Controller {
       writes: this.writes,
       metrics,
       dbClock,
+      tracing,
       onRoom: () => this.claimer.roomFreed(),
     });
     this.wheel = new Wheel(dbClock, this.delivery);
@@ -93,6 +100,7 @@ export class Controller {
       writes: this.writes,
       metrics,
       dbClock,
+      tracing,
       room: () => config.maxHeld - this.wheel.size - this.delivery.load,
       knownIds: () => new Set([...this.wheel.ids(), ...this.delivery.ids(), ...this.writes.recordingIds()]),
       hold: (timers) => this.wheel.hold(timers),

@@ -1,6 +1,7 @@
 import type { WebhookSpec } from '../webhooks/spec';
 import type { Callbacks } from '../timers/types';
 import type { Labels } from '../timers/types';
+import type { TraceContext } from '../tracing/tracing';
 
 /** A schedule as the store returns it to the api. */
 export interface ScheduleRecord {
@@ -41,6 +42,8 @@ export interface NewSchedule {
   callbacks?: Callbacks;
   labels?: Labels;
   createdAt: Date;
+  /** The span that created it: each occurrence's trace links to it. null or absent: tracing was off. */
+  trace?: TraceContext | null;
 }
 
 /** A schedule whose next occurrence is within the lookahead, as a controller reads it to plan. */
@@ -61,6 +64,8 @@ export interface DueSchedule {
   callbacksText: string | null;
   /** Copied onto each occurrence (timers.labels and timer_labels). */
   labels: Labels;
+  /** The context of its creation, which each occurrence's own trace links to. */
+  trace: TraceContext | null;
 }
 
 /** One occurrence to create as a timer: the id minted for it (newId) and its time. */
@@ -69,6 +74,8 @@ export interface Occurrence {
   at: Date;
   /** Set when the occurrence is recorded `skipped` instead of pending (never sent): why, for last_error. */
   skipped?: string;
+  /** The occurrence's own trace (a new one, linked to the schedule's creation), stored with its timer. */
+  trace?: TraceContext | null;
 }
 
 /** What a controller planned for one schedule it read: occurrences to create, and where it goes on. */

@@ -9,12 +9,14 @@ import { cancelByLabels } from './sql/cancelByLabels';
 import { cancelTimer } from './sql/cancelTimer';
 import { countByStatus } from './sql/countByStatus';
 import { countLiveTimers } from './sql/countLiveTimers';
+import { countTenantLiveTimers } from './sql/countTenantLiveTimers';
 import { findDueSoon } from './sql/findDueSoon';
 import { findIdempotencyKey } from './sql/findIdempotencyKey';
 import { findTimer, findTimers, listTimers, ListQuery, TenantView } from './sql/findTimers';
 import { IdempotencyKey, insertIdempotentTimer } from './sql/insertIdempotentTimer';
 import { insertTimers, NewTimer } from './sql/insertTimers';
 import { replayTimer } from './sql/replayTimer';
+import type { TraceContext } from '../tracing/tracing';
 import type {
   CancelResult,
   IdempotencyRecord,
@@ -77,6 +79,11 @@ export class Timers {
     return countLiveTimers(this.db, this.timeoutMs, owner);
   }
 
+  /** The tenant's timers still to fire (pending or firing), across the fleet. */
+  countLiveOfTenant(tenant: string): Promise<number> {
+    return countTenantLiveTimers(this.db, this.timeoutMs, tenant);
+  }
+
   /** The timer, if it exists and `tenant` (null: anyone) may see it. */
   find(id: string, tenant: TenantView = null): Promise<TimerRecord | null> {
     return findTimer(this.db, this.timeoutMs, id, tenant);
@@ -115,8 +122,8 @@ export class Timers {
     return cancelByLabels(this.db, this.timeoutMs, query);
   }
 
-  /** A failed timer back to pending, due now, for a new series of attempts. */
-  replay(id: string, tenant: TenantView = null): Promise<ReplayResult> {
-    return replayTimer(this.db, this.timeoutMs, id, tenant);
+  /** A failed timer back to pending, due now, for a new series of attempts (continuing `trace`, when given). */
+  replay(id: string, tenant: TenantView = null, trace: TraceContext | null = null): Promise<ReplayResult> {
+    return replayTimer(this.db, this.timeoutMs, id, tenant, trace);
   }
 }

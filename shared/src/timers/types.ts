@@ -1,4 +1,5 @@
 import type { WebhookSpec } from '../webhooks/spec';
+import type { TraceContext } from '../tracing/tracing';
 
 export const TIMER_STATUSES = ['pending', 'firing', 'fired', 'failed', 'canceled', 'skipped'] as const;
 export type TimerStatus = (typeof TIMER_STATUSES)[number];
@@ -61,11 +62,15 @@ export interface TimerRecord {
   webhook: WebhookSpec;
   labels: Labels;
   callbacks: Callbacks;
+  /** The trace its deliveries continue (README "Tracing"); null when it was created with tracing off. */
+  trace: TraceContext | null;
 }
 
 /** A timer a controller holds under a lease: what it needs to deliver it and record the outcome. */
 export interface ClaimedTimer {
   id: string;
+  /** Whose timer it is: its webhook is signed with this tenant's secret (or WEBHOOK_SECRET). */
+  tenant: string;
   url: string;
   fireAt: Date;
   /** When to send: fire_at for the first attempt, the retry time for later ones. */
@@ -91,6 +96,14 @@ export interface ClaimedTimer {
   customWebhook: boolean;
   /** It has completion callbacks (see ClaimRef). */
   notify: boolean;
+  /** The trace context stored with the timer: its deliveries' parent, and a link (after a replay: the creation). Absent: none. */
+  trace?: StoredTrace;
+}
+
+/** What a timer keeps of the traces that concern it (README "Tracing"). */
+export interface StoredTrace {
+  parent: TraceContext | null;
+  link: TraceContext | null;
 }
 
 /** The fence of one claim: an update made under it only lands while the claim is current. */

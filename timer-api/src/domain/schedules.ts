@@ -14,10 +14,12 @@ import {
   isCronProblem,
   Logger,
   newId,
+  noTracing,
   ScheduleChange,
   ScheduleRecord,
   SecurityConfig,
   Store,
+  Tracing,
 } from '@timer/shared';
 import { AppError, ErrorDetail } from '../errors';
 import type { CreateScheduleRequest, ListSchedulesQuery, Schedule, SchedulePage } from '../schemas';
@@ -25,6 +27,7 @@ import { ANONYMOUS_OWNER, Client, OPEN_CLIENT } from './client';
 import { decodeCursor, encodeCursor, normalizeId } from './ids';
 import type { Nudger } from './nudger';
 import { quotaExceeded } from './pendingQuota';
+import type { TenantSettings } from './tenantSettings';
 import { callbacksOf, checkWebhookUrl, missedFireRuleOf, throwProblems } from './timerRequest';
 import { webhookSpecOf } from './webhookSpec';
 import { toWebhookView } from './views';
@@ -40,10 +43,14 @@ export interface ScheduleServiceOptions {
   /** SCHEDULE_LOOKAHEAD_MS: an occurrence this close is announced to the controllers at once. */
   nudgeWithinMs: number;
   /** What one key may hold (0: no cap), and how often a schedule may fire. */
-  limits: Pick<SecurityConfig, 'maxSchedulesPerKey' | 'maxPendingPerKey' | 'minScheduleIntervalSeconds'> & {
+  limits: Pick<SecurityConfig, 'maxSchedulesPerKey' | 'minScheduleIntervalSeconds'> & {
     /** MAX_PAYLOAD_BYTES. */
     maxPayloadBytes: number;
   };
+  /** Each tenant's pending cap (its max_pending, else MAX_PENDING_PER_KEY). */
+  settings: Pick<TenantSettings, 'quotasOf'>;
+  /** The creation's span, whose context each occurrence's trace links to; off by default. */
+  tracing?: Tracing;
 }
 
 export class ScheduleService {
@@ -66,7 +73,7 @@ export class ScheduleService {
     for (const target of [url, callbacks.onSuccess, callbacks.onFailure]) {
       if (target !== undefined) await this.options.targets.check(target);
     }
-    await this.admit(client.owner);
+    await this.admit(client.owner, client.tenant);
     const next = rule.nextAfter(now);
     if (next === null) {
       throw invalid([{ path: 'cron', message: 'cron never matches a date (such as 30 February)' }]);
@@ -85,7 +92,11 @@ export class ScheduleService {
       callbacks,
       createdAt: new Date(now),
     };
-    await this.options.store.schedules.create(schedule);
+    await (this.options.tracing ?? noTracing).inSpan(
+      'schedule.create',
+      { attributes: { 'schedule.id': schedule.id } },
+      (span) => this.options.store.schedules.create({ ...schedule, trace: span.context }),
+    );
     this.nudgeIfSoon(next);
     this.options.logger.info('Schedule created', {
       scheduleId: schedule.id,
@@ -176,7 +187,7 @@ export class ScheduleService {
    * the cap). Counted, like the pending cap, so concurrent creates of one key can
    * overshoot by their number, never more.
    */
-  private async admit(owner: string): Promise<void> {
+  private async admit(owner: string, tenant: string): Promise<void> {
     const { store, limits } = this.options;
     if (limits.maxSchedulesPerKey > 0 && (await store.schedules.count(owner)) >= limits.maxSchedulesPerKey) {
       const who = owner === ANONYMOUS_OWNER ? 'This service has' : 'This API key has';
@@ -185,8 +196,9 @@ export class ScheduleService {
         `${who} ${limits.maxSchedulesPerKey} schedules, the most MAX_SCHEDULES_PER_KEY allows; delete one first.`,
       );
     }
-    if (limits.maxPendingPerKey > 0 && (await store.timers.countLive(owner)) >= limits.maxPendingPerKey) {
-      throw quotaExceeded(owner, limits.maxPendingPerKey);
+    const { maxPending } = await this.options.settings.quotasOf(tenant);
+    if (maxPending > 0 && (await store.timers.countLiveOfTenant(tenant)) >= maxPending) {
+      throw quotaExceeded(tenant, maxPending);
     }
   }
 

@@ -5,8 +5,8 @@
  * cut. Every read and change is of the caller's tenant only (`sees`: null for an
  * admin key without X-Tenant), in the query itself. No HTTP, no SQL.
  */
-import { newId } from '@timer/shared';
-import type { Clock, Logger, Metrics, NewTimer, Store } from '@timer/shared';
+import { DEFAULT_TENANT, newId, noTracing } from '@timer/shared';
+import type { Clock, Logger, Metrics, NewTimer, Span, Store, Tracing } from '@timer/shared';
 import { AppError } from '../errors';
 import type {
   AttemptPage,
@@ -20,7 +20,7 @@ import type {
   TimerPage,
 } from '../schemas';
 import type { Nudger } from './nudger';
-import { ANONYMOUS_OWNER, Client, OPEN_CLIENT } from './client';
+import { Client, OPEN_CLIENT } from './client';
 import { requestHash } from './idempotency';
 import { decodeCursor, decodeTokenCursor, encodeCursor, normalizeId } from './ids';
 import type { PendingQuota } from './pendingQuota';
@@ -41,12 +41,14 @@ export interface TimerServiceOptions {
   nudger: Nudger;
   /** WEBHOOK_TARGETS: where a webhook may be sent. */
   targets: WebhookTargets;
-  /** MAX_PENDING_PER_KEY, when set. */
+  /** The tenants' quotas: pending timers and creates per second. */
   quota?: PendingQuota;
   /** A timer due sooner than this is announced to the controllers (their poll interval plus a margin). */
   nudgeWithinMs: number;
   /** MAX_BATCH_SIZE and MAX_CANCEL_PER_CALL. */
   limits: { maxBatchSize: number; maxCancelPerCall: number };
+  /** The create's spans, and the context stored with each timer (README "Tracing"); off by default. */
+  tracing?: Tracing;
 }
 
 /** What POST /timers answers: a new timer (201), or the one an Idempotency-Key already names (200). */
@@ -68,46 +70,92 @@ const IDEMPOTENCY_ROUNDS = 3;
 const LABEL_COUNT_CAP = 100_000;
 
 export class TimerService {
-  constructor(private readonly options: TimerServiceOptions) {}
+  private readonly tracing: Tracing;
 
-  async create(
+  constructor(private readonly options: TimerServiceOptions) {
+    this.tracing = options.tracing ?? noTracing;
+  }
+
+  /**
+   * The create is a span (`timer.create`, a child of the request's), and its
+   * context is stored with the timer: every delivery continues that trace.
+   */
+  create(
     request: CreateTimerRequest,
     client: Pick<Client, 'owner' | 'tenant'> = OPEN_CLIENT,
     idempotencyKey: string | null = null,
     /** Aborted when the caller has stopped waiting: a timer not yet sent to the database is dropped. */
     signal?: AbortSignal,
   ): Promise<Created> {
+    return this.tracing.inSpan('timer.create', {}, (span) =>
+      this.createIn(span, request, client, idempotencyKey, signal),
+    );
+  }
+
+  private async createIn(
+    span: Span,
+    request: CreateTimerRequest,
+    client: Pick<Client, 'owner' | 'tenant'>,
+    idempotencyKey: string | null,
+    signal?: AbortSignal,
+  ): Promise<Created> {
     const now = this.options.dbClock.now();
     const plan = planTimer(request, now, this.options.maxDelaySeconds, this.options);
-    const timer = newTimer(request, plan, client, now);
+    const timer = newTimer(request, plan, client, now, span);
+    span.setAttributes({ 'timer.id': timer.id, 'timer.fire_at': plan.fireAt.toISOString() });
     if (idempotencyKey === null) {
       await this.checkTargets([timer]);
-      await this.admitAndStore([timer], () => this.options.store.timers.create(timer, signal));
+      await this.admitAndStore([timer], () => this.inserting(() => this.options.store.timers.create(timer, signal)));
     } else {
-      const earlier = await this.createOnce([timer], { tenant: client.tenant, key: idempotencyKey, body: request });
+      const earlier = await this.createOnce(span, [timer], {
+        tenant: client.tenant,
+        key: idempotencyKey,
+        body: request,
+      });
       if (earlier) return { timer: earlier[0], replayed: true };
     }
     this.announce([timer], [plan.delayMs]);
     return { timer: viewOfNew(timer, plan, now), replayed: false };
   }
 
-  /** All of `request.timers` in one transaction, or none (a 400 names every bad item by its index). */
-  async createBatch(
+  /**
+   * All of `request.timers` in one transaction, or none (a 400 names every bad
+   * item by its index). One span for the batch (`timer.create_batch`); its context
+   * is stored with each timer, so every delivery of the batch joins its trace.
+   */
+  createBatch(
     request: CreateTimersBatchRequest,
     client: Pick<Client, 'owner' | 'tenant'> = OPEN_CLIENT,
     idempotencyKey: string | null = null,
+  ): Promise<CreatedBatch> {
+    return this.tracing.inSpan(
+      'timer.create_batch',
+      { attributes: { 'timer.batch_size': request.timers.length } },
+      (span) => this.createBatchIn(span, request, client, idempotencyKey),
+    );
+  }
+
+  private async createBatchIn(
+    span: Span,
+    request: CreateTimersBatchRequest,
+    client: Pick<Client, 'owner' | 'tenant'>,
+    idempotencyKey: string | null,
   ): Promise<CreatedBatch> {
     const now = this.options.dbClock.now();
     const plans = planBatch(request.timers, now, this.options.maxDelaySeconds, {
       ...this.options,
       maxBatchSize: this.options.limits.maxBatchSize,
     });
-    const timers = request.timers.map((item, i) => newTimer(item, plans[i], client, now));
+    const timers = request.timers.map((item, i) => newTimer(item, plans[i], client, now, span));
     if (idempotencyKey === null) {
       await this.checkTargets(timers);
-      await this.admitAndStore(timers, () => this.options.store.timers.createBatch(timers));
+      await this.admitAndStore(timers, () => this.inserting(() => this.options.store.timers.createBatch(timers)));
     } else {
-      const earlier = await this.createOnce(timers, { tenant: client.tenant, key: idempotencyKey, body: request });
+      const earlier = await this.createOnce(span, timers, {
+        tenant: client.tenant,
+        key: idempotencyKey,
+        body: request,
+      });
       if (earlier) return { timers: earlier, replayed: true };
     }
     this.announce(
@@ -197,7 +245,10 @@ export class TimerService {
   async retry(rawId: string, sees: string | null = OPEN_CLIENT.sees): Promise<Timer> {
     const id = normalizeId(rawId);
     if (!id) throw new AppError('timer_not_found');
-    const result = await this.options.store.timers.replay(id, sees);
+    // The new series of deliveries continues the replay's trace, linked to the creation (README "Tracing").
+    const result = await this.tracing.inSpan('timer.replay', { attributes: { 'timer.id': id } }, (span) =>
+      this.options.store.timers.replay(id, sees, span.context),
+    );
     switch (result.outcome) {
       case 'not_found':
         throw new AppError('timer_not_found');
@@ -220,6 +271,7 @@ export class TimerService {
    * with a batch names the whole set.
    */
   private async createOnce(
+    span: Span,
     timers: NewTimer[],
     key: { tenant: string; key: string; body: CreateTimerRequest | CreateTimersBatchRequest },
   ): Promise<Timer[] | null> {
@@ -240,15 +292,20 @@ export class TimerService {
             `This Idempotency-Key names ${batch ? 'timers' : 'a timer'} that no longer exist${batch ? '' : 's'}; send the request with a new key.`,
           );
         }
+        // The timers keep the trace they were created in; this request's span points to it.
+        span.setAttributes({ 'timer.id': earlier[0].id, 'timer.idempotent_replayed': true });
+        for (const record of earlier) span.addLink(record.trace);
         return earlier.map(toView);
       }
       // Only now: a repeated request is answered without resolving its hosts again.
       if (!targetsChecked) await this.checkTargets(timers);
       targetsChecked = true;
       const outcome = await this.admitAndStore(timers, () =>
-        batch
-          ? store.timers.createBatch(timers, { owner: key.tenant, key: key.key, requestHash: hash })
-          : store.timers.createIdempotent(timers[0], { owner: key.tenant, key: key.key, requestHash: hash }),
+        this.inserting(() =>
+          batch
+            ? store.timers.createBatch(timers, { owner: key.tenant, key: key.key, requestHash: hash })
+            : store.timers.createIdempotent(timers[0], { owner: key.tenant, key: key.key, requestHash: hash }),
+        ),
       );
       if (outcome === 'created') return null;
       for (const t of timers) this.options.quota?.forget(t.id);
@@ -292,14 +349,30 @@ export class TimerService {
   /** Counts the timers against MAX_PENDING_PER_KEY, then stores them (taking them back from the count on failure). */
   private async admitAndStore<T>(timers: readonly NewTimer[], store: () => Promise<T>): Promise<T> {
     const { quota } = this.options;
-    const owner = timers[0].owner ?? ANONYMOUS_OWNER;
-    await quota?.admit(owner, timers);
+    await quota?.admit(timers[0].tenant ?? DEFAULT_TENANT, timers);
     try {
       return await store();
     } catch (err) {
       for (const t of timers) quota?.forget(t.id);
       throw err;
     }
+  }
+
+  /**
+   * The database write, as a CLIENT span (database semantic conventions). A
+   * coalesced create shares its INSERT with others: the span is this request's
+   * wait for it to commit.
+   */
+  private inserting<T>(insert: () => Promise<T>): Promise<T> {
+    const { tracing } = this;
+    if (!tracing.enabled) return insert();
+    const { store } = this.options;
+    const attributes = {
+      'db.system.name': store.dialect === 'sqlite' ? 'sqlite' : 'mysql',
+      'db.operation.name': 'INSERT',
+      'db.collection.name': 'timers',
+    };
+    return tracing.inSpan('INSERT timers', { kind: 'client', attributes }, insert);
   }
 
   /** New timers are stored: nudge the controllers if one is due before their next poll, count them, log them. */
@@ -322,6 +395,7 @@ function newTimer(
   plan: TimerPlan,
   client: Pick<Client, 'owner' | 'tenant'>,
   now: number,
+  span: Span,
 ): NewTimer {
   return {
     id: newId(),
@@ -336,6 +410,7 @@ function newTimer(
     webhook: plan.webhook,
     labels: request.labels ?? {},
     callbacks: plan.callbacks,
+    trace: span.context,
   };
 }
 
@@ -354,5 +429,6 @@ function viewOfNew(timer: NewTimer, plan: TimerPlan, now: number): Timer {
     webhook: plan.webhook,
     labels: timer.labels ?? {},
     callbacks: plan.callbacks,
+    trace: timer.trace ?? null,
   });
 }

@@ -19,6 +19,7 @@ import type {
 
 export interface Row {
   id: string;
+  tenant: string;
   url: string;
   status: TimerStatus;
   fireAt: number;
@@ -37,6 +38,7 @@ export interface Row {
 export interface NewRow {
   id: string;
   fireAt: number;
+  tenant?: string;
   url?: string;
   retry?: Partial<RetryPolicy>;
   maxLatenessS?: number | null;
@@ -57,6 +59,7 @@ export class MemoryClaims implements Pick<Claims, keyof Claims> {
 
   add(row: NewRow): Row {
     const stored: Row = {
+      tenant: 'default',
       url: 'http://receiver.test/hooks',
       status: 'pending',
       dueAt: row.fireAt,
@@ -106,6 +109,7 @@ export class MemoryClaims implements Pick<Claims, keyof Claims> {
         const untried = r.priorAttempts === 0 && r.lastError === null;
         const claimed: ClaimedTimer = {
           id: r.id,
+          tenant: r.tenant,
           url: r.url,
           fireAt: new Date(r.fireAt),
           dueAt: new Date(r.dueAt!),

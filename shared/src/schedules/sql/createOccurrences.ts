@@ -17,8 +17,9 @@
  *      pause or a delete wait for the timers created here (see cancelOccurrences).
  *   2. INSERT one timer per planned occurrence of the schedules kept (pending, or
  *      `skipped` with its reason when the planner says so: an occurrence whose key
- *      is at its MAX_PENDING_PER_KEY cap), with
- *      schedule_id, occurrence_at, and the schedule's missed-fire rule
+ *      is at its MAX_PENDING_PER_KEY cap), with schedule_id, occurrence_at, the
+ *      occurrence's own trace context (trace_parent, trace_state: its new trace,
+ *      linked to the schedule's creation), and the schedule's missed-fire rule
  *      (max_lateness_s): an occurrence the claim finds too late, such as the one
  *      created to catch up after downtime, is then skipped like any timer. The
  *      unique key timers_schedule_occurrence makes a second INSERT of an
@@ -45,7 +46,7 @@ import { writeLabels } from '../../timers/sql/columns';
 import { insertLabelRows, labelRows } from '../../timers/sql/insertTimers';
 import type { DueSchedule, ScheduleAdvance } from '../types';
 
-/** Occurrences per INSERT: 15 bound values each, far below every driver's limit. */
+/** Occurrences per INSERT: 16 bound values each, far below every driver's limit. */
 const INSERT_SLICE = 500;
 
 export async function createOccurrences(
@@ -79,10 +80,10 @@ export async function createOccurrences(
         timeoutMs,
         `INSERT INTO timers
            (id, url, status, fire_at, due_at, last_error, created_at, updated_at, owner, tenant, schedule_id,
-            occurrence_at, max_lateness_s, webhook, labels, callbacks)
-         VALUES ${slice.map(() => `(?, ?, ?, ?, ?, ?, ${d.now}, ${d.now}, ?, ?, ?, ?, ?, ?, ?, ?)`).join(', ')}
+            occurrence_at, max_lateness_s, webhook, labels, callbacks, trace_parent, trace_state)
+         VALUES ${slice.map(() => `(?, ?, ?, ?, ?, ?, ${d.now}, ${d.now}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).join(', ')}
          ${d.onConflictIgnore('schedule_id, occurrence_at')}`,
-        slice.flatMap(({ schedule, id, at, skipped }) => [
+        slice.flatMap(({ schedule, id, at, skipped, trace }) => [
           id,
           schedule.url,
           skipped === undefined ? 'pending' : 'skipped',
@@ -97,6 +98,8 @@ export async function createOccurrences(
           schedule.webhookText,
           writeLabels(schedule.labels),
           schedule.callbacksText,
+          trace?.traceparent ?? null,
+          trace?.tracestate ?? null,
         ]),
       );
     }

@@ -14,6 +14,7 @@ import type { Knex } from 'knex';
 import { DbTime, dialectOf } from '../../db/dialect';
 import { select } from '../../db/query';
 import { readLabels } from '../../timers/sql/columns';
+import { storedContext } from '../../tracing/tracing';
 import type { DueSchedule } from '../types';
 
 interface DueRow {
@@ -28,6 +29,8 @@ interface DueRow {
   webhook: string | null;
   labels: string | null;
   callbacks: string | null;
+  trace_parent: string | null;
+  trace_state: string | null;
   now_ms: number | string;
 }
 
@@ -47,6 +50,7 @@ export async function findDueSchedules(
     db,
     timeoutMs,
     `SELECT id, cron, timezone, url, owner, tenant, next_run_at, max_lateness_s, webhook, labels, callbacks,
+            trace_parent, trace_state,
             ${d.nowEpochMs} AS now_ms
      FROM schedules
      WHERE next_run_at <= ${d.plus(d.now)}
@@ -68,6 +72,7 @@ export async function findDueSchedules(
       webhookText: row.webhook,
       callbacksText: row.callbacks,
       labels: readLabels(row.labels),
+      trace: storedContext(row.trace_parent, row.trace_state),
     })),
   };
 }

@@ -1,6 +1,7 @@
 /** The columns every read for the api selects, and how a row becomes a TimerRecord. */
 import type { DbTime, Dialect } from '../../db/dialect';
 import { decodeWebhookSpec } from '../../webhooks/spec';
+import { storedContext } from '../../tracing/tracing';
 import type { Callbacks, Labels, TimerRecord, TimerStatus } from '../types';
 
 /** ms_left: milliseconds from the database's now to fire_at, in whole milliseconds. */
@@ -20,6 +21,8 @@ export function timerColumns(d: Dialect, table?: string): string {
     'retry_max_ms',
     'max_lateness_s',
     'webhook',
+    'trace_parent',
+    'trace_state',
     'labels',
     'callbacks',
   ];
@@ -44,6 +47,8 @@ export interface TimerRow {
   webhook: string | null;
   labels: string | null;
   callbacks: string | null;
+  trace_parent: string | null;
+  trace_state: string | null;
   ms_left: number | string;
 }
 
@@ -64,6 +69,7 @@ export function toRecord(d: Dialect, row: TimerRow): TimerRecord {
     webhook: decodeWebhookSpec(row.webhook),
     labels: readLabels(row.labels),
     callbacks: readCallbacks(row.callbacks),
+    trace: storedContext(row.trace_parent, row.trace_state),
   };
 }
 

@@ -10,8 +10,9 @@
  * cap; NULL when unknown), tenant (whose it is; `default` when absent), its
  * delivery policy (NULLs: the service's defaults), what it sends (webhook: NULL
  * for the plain webhook) and its labels. The caller computes the times on the
- * database clock (DbClock), so no
- * read-back is needed. Locks: only the new rows (on SQLite, none beyond the file's
+ * database clock (DbClock), so no read-back is needed. trace_parent and
+ * trace_state: the W3C context of the span that created the timer (NULL with
+ * tracing off). Locks: only the new rows (on SQLite, none beyond the file's
  * lock that the process holds anyway).
  *
  * Timers without labels are one statement that commits on its own. Labelled ones
@@ -25,6 +26,7 @@ import type { Knex } from 'knex';
 import { write } from '../../db/query';
 import { DEFAULT_TENANT } from '../../tenants/types';
 import { encodeWebhookSpec, WebhookSpec } from '../../webhooks/spec';
+import type { TraceContext } from '../../tracing/tracing';
 import { Callbacks, Labels, labelTerm, RetryPolicy } from '../types';
 import { writeCallbacks, writeLabels } from './columns';
 
@@ -46,9 +48,11 @@ export interface NewTimer {
   labels?: Labels;
   /** Absent: no completion notices. */
   callbacks?: Callbacks;
+  /** The span that created it: its deliveries continue this trace. null or absent: tracing was off. */
+  trace?: TraceContext | null;
 }
 
-/** Rows per INSERT: 15 bound values each, far below every driver's limit (SQLite: 32,766). */
+/** Rows per INSERT: 17 bound values each, far below every driver's limit (SQLite: 32,766). */
 const INSERT_SLICE = 500;
 
 export async function insertTimers(
@@ -73,8 +77,9 @@ async function insertSlice(db: Knex | Knex.Transaction, timeoutMs: number, timer
     db,
     timeoutMs,
     `INSERT INTO timers (id, url, status, fire_at, due_at, created_at, updated_at, owner, tenant,
-                         max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, webhook, labels, callbacks)
-     VALUES ${timers.map(() => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
+                         max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, webhook, labels, callbacks,
+                         trace_parent, trace_state)
+     VALUES ${timers.map(() => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
     timers.flatMap((t) => [
       t.id,
       t.url,
@@ -91,6 +96,8 @@ async function insertSlice(db: Knex | Knex.Transaction, timeoutMs: number, timer
       t.webhook ? encodeWebhookSpec(t.webhook) : null,
       writeLabels(t.labels),
       writeCallbacks(t.callbacks),
+      t.trace?.traceparent ?? null,
+      t.trace?.tracestate ?? null,
     ]),
   );
 }
