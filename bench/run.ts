@@ -17,6 +17,7 @@ import { nudge } from './scenarios/nudge';
 import { heldMemory } from './scenarios/heldMemory';
 import { cost } from './scenarios/cost';
 import { peers } from './scenarios/peers';
+import { batch } from './scenarios/batch';
 
 type Scenario = (options: BenchOptions, ceilings: Ceilings) => Promise<Record<string, unknown>>;
 
@@ -31,6 +32,7 @@ const SCENARIOS: Record<string, Scenario> = {
   sqlite,
   nudge,
   logging,
+  batch,
   held_memory: heldMemory,
   // peers first: ours on MariaDB is measured beside the peers, and cost reuses that run.
   peers,

@@ -87,6 +87,12 @@ export interface Config extends SecurityConfig {
   readonly bodyLimitBytes: number;
   /** The largest payload or body a timer may send, in bytes as sent (UTF-8). */
   readonly maxPayloadBytes: number;
+  /** POST /timers/batch: most timers in one batch. */
+  readonly maxBatchSize: number;
+  /** POST /timers/batch: the largest accepted body (a batch is many bodies). */
+  readonly batchBodyLimitBytes: number;
+  /** DELETE /timers?label=…: most timers one call cancels. */
+  readonly maxCancelPerCall: number;
   /** timer-api: every request is answered within this (503 request_timeout otherwise). */
   readonly requestTimeoutMs: number;
   readonly controllerId: string;
@@ -337,6 +343,9 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     clockSkewWarnMs: r.int('CLOCK_SKEW_WARN_MS', 1000, 0, 3_600_000),
     maxPayloadBytes,
     bodyLimitBytes: r.int('BODY_LIMIT_BYTES', defaultBodyLimit(maxPayloadBytes), 256, 4 * 1024 * 1024),
+    maxBatchSize: r.int('MAX_BATCH_SIZE', 1000, 1, 10_000),
+    batchBodyLimitBytes: r.int('BATCH_BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+    maxCancelPerCall: r.int('MAX_CANCEL_PER_CALL', 1000, 1, 100_000),
     requestTimeoutMs: r.int('REQUEST_TIMEOUT_MS', 5000, 100, 600_000),
     controllerId: r.string('CONTROLLER_ID', defaultControllerId(), /^[\w.:-]{1,64}$/),
     retentionDays: r.int('RETENTION_DAYS', 7, 0, 3650),

@@ -29,6 +29,8 @@ export type { OccurrencePlan } from './schedules/plan';
 export { Coalescer } from './coalescer';
 export { DbClock } from './db/dbClock';
 export * from './timers/types';
+export { callbacksView, timerView, webhookView } from './timers/view';
+export type { TimerView } from './timers/view';
 export * from './webhooks/spec';
 export { healthRoutes, RETRY_AFTER_SECONDS } from './http/health';
 export { securityHeaders } from './http/securityHeaders';

@@ -53,6 +53,9 @@ export interface AppDeps {
     | 'maxDelaySeconds'
     | 'maxPayloadBytes'
     | 'bodyLimitBytes'
+    | 'batchBodyLimitBytes'
+    | 'maxBatchSize'
+    | 'maxCancelPerCall'
     | 'pollIntervalMs'
     | 'requestTimeoutMs'
     | 'scheduleLookaheadMs'
@@ -151,6 +154,7 @@ export function createApp({
     maxDelaySeconds: config.maxDelaySeconds,
     maxPayloadBytes: config.maxPayloadBytes,
     nudgeWithinMs: config.pollIntervalMs + NUDGE_MARGIN_MS,
+    limits: config,
     tracing,
   });
   const schedules = new ScheduleService({
@@ -181,7 +185,7 @@ export function createApp({
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Timer service API' }));
   // Relative, so that it holds behind a proxy that serves the api under a path prefix.
   app.get('/', (_req, res) => res.redirect(302, 'docs/'));
-  app.use(timerRoutes(service, config.bodyLimitBytes));
+  app.use(timerRoutes(service, config));
   app.use(scheduleRoutes(schedules, config.bodyLimitBytes));
   app.use(dashboardRoutes(new DashboardService(store, dbClock)));
   app.use(adminRoutes(new AdminService(store, logger, ring), config.bodyLimitBytes));

@@ -5,7 +5,9 @@
 import {
   Attempt,
   AttemptPage,
+  CanceledByLabel,
   CreateScheduleRequest,
+  CreateTimersBatchRequest,
   CreateTimerRequest,
   DashboardOverview,
   ErrorResponse,
@@ -14,6 +16,7 @@ import {
   SchedulePage,
   Timer,
   TimerPage,
+  TimersBatch,
   MAX_PAGE_SIZE,
 } from './schemas';
 import { ERROR_CATALOGUE, ErrorCode } from './errors';
@@ -34,6 +37,7 @@ import {
   TAGS,
   unavailable,
 } from './openapiParts';
+import { batchPaths, cancelByLabelOperation, listLabelParameter } from './openapiBatch';
 import { schedulePaths } from './openapiSchedules';
 import { adminPaths } from './openapiAdmin';
 import {
@@ -65,6 +69,8 @@ const exampleTimer = {
   on_late: 'fire',
   max_lateness_seconds: null,
   schedule_id: null,
+  labels: {},
+  callbacks: {},
   body: null,
   content_type: null,
   headers: [],
@@ -224,9 +230,11 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
             tags: ['Timers'],
             description:
               'A page of up to `limit` timers; pass its `next_cursor` back as `cursor` for the next one. With ' +
-              '`status`, only the timers in that status.',
+              '`status`, only the timers in that status; with `label` (name:value, repeatable), only timers ' +
+              'carrying every label given. Filters combine with each other and with the cursor.',
             parameters: [
               { name: 'status', in: 'query', schema: { type: 'string', enum: [...TIMER_STATUSES] } },
+              listLabelParameter,
               ...pageParameters(20),
             ],
             responses: {
@@ -237,7 +245,9 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
           },
           options,
         ),
+        delete: cancelByLabelOperation(options),
       },
+      ...batchPaths(options, quota),
       '/timers/{id}': {
         parameters: [idParam],
         get: guarded(
@@ -394,9 +404,12 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
       securitySchemes: { bearerAuth: bearerScheme },
       schemas: referenceComponents({
         CreateTimerRequest,
+        CreateTimersBatchRequest,
         RetryPolicyRequest,
         Timer,
         TimerPage,
+        TimersBatch,
+        CanceledByLabel,
         Attempt,
         AttemptPage,
         CreateScheduleRequest,

@@ -305,6 +305,36 @@ describe('through Prism, every answer is one the document describes', () => {
     await expectValid('replay an unknown id', post(`/timers/${UNKNOWN_ID}/retry`), 404);
   });
 
+  it('timers in bulk: batch create (repeated with a key), list and cancel by label', async () => {
+    const item = { seconds: 3600, url: HOOK_URL, labels: { order: '42' } };
+    const batch = (body: unknown, headers?: Record<string, string>) => post('/timers/batch', body, headers);
+    await expectValid(
+      'a batch',
+      batch({ timers: [item, { ...item, labels: { order: '42', kind: 'reminder' } }] }),
+      201,
+    );
+    const keyed = { 'Idempotency-Key': 'contract-batch-1' };
+    await expectValid('a batch with a key', batch({ timers: [item] }, keyed), 201);
+    await expectValid('the same batch again', batch({ timers: [item] }, keyed), 200);
+    await expectValid('the key with another batch', batch({ timers: [item, item] }, keyed), 409);
+    await expectValid('a batch with a bad item', batch({ timers: [item, { ...item, seconds: 9_000_000_000 }] }), 400);
+    await expectValid('a batch that is not JSON', batch('{"timers":'), 400);
+    quotaFull = true;
+    await expectValid('a batch over the pending cap', batch({ timers: [item] }), 429);
+    quotaFull = false;
+
+    await expectValid('list by label', get('/timers?label=order:42'), 200);
+    await expectValid(
+      'list by two labels and a status',
+      get('/timers?label=order:42&label=kind:reminder&status=pending'),
+      200,
+    );
+    await expectValid('list by a label that is no label', get('/timers?label=order'), 400);
+    await expectValid('cancel by label, one at a time', del('/timers?label=order:42&limit=1'), 200);
+    await expectValid('cancel by label', del('/timers?label=order:42'), 200);
+    await expectValid('cancel by a label that is no label', del('/timers?label=:42'), 400);
+  });
+
   it('schedules: create, list, read, pause, resume, delete', async () => {
     const create = (body: unknown) => post('/schedules', body);
     const id = idOf(

@@ -304,6 +304,7 @@ it('every timer it stored, the controller can send: its request builder sends ea
         retry: { maxAttempts: null, baseMs: null, maxMs: null },
         maxLatenessMs: null,
         customWebhook: row.webhook !== null,
+        notify: false,
       },
       Date.now(),
       [],

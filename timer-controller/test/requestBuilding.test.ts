@@ -27,6 +27,7 @@ function timer(url: string, id = '019a9c4e-7d3a-7b21-9c1e-4f3a2b1c0d9e'): Claime
     retry: { maxAttempts: null, baseMs: null, maxMs: null },
     maxLatenessMs: null,
     customWebhook: false,
+    notify: false,
   };
 }
 

@@ -20,6 +20,26 @@ export interface RetryPolicy {
   maxMs: number | null;
 }
 
+/**
+ * A timer's labels: short strings by name, for finding and canceling timers as a
+ * group (`order: "42"`). Plain text: stored and shown as given.
+ */
+export type Labels = Record<string, string>;
+
+/**
+ * Where to send a notice when a timer's series of attempts ends: onSuccess when
+ * it fired, onFailure when it failed or was skipped. Each optional.
+ */
+export interface Callbacks {
+  onSuccess?: string;
+  onFailure?: string;
+}
+
+/** A label as it is indexed and filtered on: `name:value`. */
+export function labelTerm(name: string, value: string): string {
+  return `${name}:${value}`;
+}
+
 /** A timer as the store returns it to the api. */
 export interface TimerRecord {
   id: string;
@@ -40,6 +60,8 @@ export interface TimerRecord {
   maxLatenessSeconds: number | null;
   /** What it sends (PLAIN_WEBHOOK unless it has its own payload, body, headers, method or URL rule). */
   webhook: WebhookSpec;
+  labels: Labels;
+  callbacks: Callbacks;
   /** The trace its deliveries continue (README "Tracing"); null when it was created with tracing off. */
   trace: TraceContext | null;
 }
@@ -72,6 +94,8 @@ export interface ClaimedTimer {
    * small whatever the bodies weigh.
    */
   customWebhook: boolean;
+  /** It has completion callbacks (see ClaimRef). */
+  notify: boolean;
   /** The trace context stored with the timer: its deliveries' parent, and a link (after a replay: the creation). Absent: none. */
   trace?: StoredTrace;
 }
@@ -86,6 +110,8 @@ export interface StoredTrace {
 export interface ClaimRef {
   id: string;
   leaseToken: number;
+  /** The timer has completion callbacks: the write that ends its series also creates its notice. */
+  notify?: boolean;
 }
 
 /** What one delivery attempt led to. */
@@ -145,4 +171,13 @@ export interface IdempotencyRecord {
   timerId: string;
   /** Younger than IDEMPOTENCY_TTL_MS on the database clock: it still names its timer. */
   live: boolean;
+  /** For a key sent with a batch: the timers it created, in order; null for a single create. */
+  timerIds: string[] | null;
+}
+
+/** What canceling by labels did: how many it canceled, how many it found started, how many pending matches are left. */
+export interface LabelCancelResult {
+  canceled: string[];
+  notCancelable: number;
+  remaining: number;
 }

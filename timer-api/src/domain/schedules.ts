@@ -7,6 +7,7 @@
  * controllers create the occurrences (timer-controller/src/schedules/occurrenceLoop.ts).
  */
 import {
+  callbacksView,
   Clock,
   CronRule,
   DEFAULT_TIMEZONE,
@@ -27,9 +28,8 @@ import { decodeCursor, encodeCursor, normalizeId } from './ids';
 import type { Nudger } from './nudger';
 import { quotaExceeded } from './pendingQuota';
 import type { TenantSettings } from './tenantSettings';
-import { missedFireRuleOf, throwProblems } from './timerRequest';
+import { callbacksOf, checkWebhookUrl, missedFireRuleOf, throwProblems } from './timerRequest';
 import { webhookSpecOf } from './webhookSpec';
-import { checkWebhookUrl } from './timers';
 import { toWebhookView } from './views';
 import type { WebhookTargets } from './webhookTargets';
 
@@ -64,12 +64,15 @@ export class ScheduleService {
     const maxLatenessSeconds = missedFireRuleOf(request, problems);
     const rule = ruleOf(request, problems);
     const webhook = webhookSpecOf(request, this.options.limits, problems);
+    const callbacks = callbacksOf(request, problems);
     if (rule === null || problems.length > 0) throw invalid(problems);
     throwProblems(problems, webhook.oversize);
     const url = checkWebhookUrl(request.url);
     const now = this.options.dbClock.now();
     this.checkInterval(rule, now);
-    await this.options.targets.check(url);
+    for (const target of [url, callbacks.onSuccess, callbacks.onFailure]) {
+      if (target !== undefined) await this.options.targets.check(target);
+    }
     await this.admit(client.owner, client.tenant);
     const next = rule.nextAfter(now);
     if (next === null) {
@@ -84,7 +87,9 @@ export class ScheduleService {
       tenant: client.tenant,
       nextRunAt: new Date(next),
       maxLatenessSeconds,
+      labels: request.labels ?? {},
       webhook: webhook.spec,
+      callbacks,
       createdAt: new Date(now),
     };
     await (this.options.tracing ?? noTracing).inSpan(
@@ -240,6 +245,8 @@ export function toScheduleView(record: ScheduleRecord): Schedule {
     last_occurrence_at: iso(record.lastOccurrenceAt),
     on_late: record.maxLatenessSeconds === null ? 'fire' : 'skip',
     max_lateness_seconds: record.maxLatenessSeconds,
+    labels: record.labels,
+    callbacks: callbacksView(record.callbacks),
     ...toWebhookView(record.webhook),
     created_at: record.createdAt.toISOString(),
     updated_at: record.updatedAt.toISOString(),

@@ -119,6 +119,7 @@ export class MemoryClaims implements Pick<Claims, keyof Claims> {
           retry: r.retry,
           maxLatenessMs: r.maxLatenessS !== null && untried ? r.maxLatenessS * 1000 : null,
           customWebhook: r.webhook !== undefined,
+          notify: false,
         };
         Object.assign(r, {
           status: 'firing',

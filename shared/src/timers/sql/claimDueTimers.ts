@@ -63,6 +63,7 @@ interface DueRow {
   /** 1 while nothing has failed and the timer was never replayed: the next delivery is the fire itself. */
   untried: number | string;
   custom_webhook: number | string;
+  notify: number | string;
 }
 
 export async function claimDueTimers(
@@ -78,7 +79,8 @@ export async function claimDueTimers(
       `SELECT id, tenant, url, fire_at, due_at, attempts, prior_attempts, lease_token,
               max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, trace_parent, trace_state, trace_link,
               CASE WHEN prior_attempts = 0 AND last_error IS NULL THEN 1 ELSE 0 END AS untried,
-              CASE WHEN webhook IS NULL THEN 0 ELSE 1 END AS custom_webhook
+              CASE WHEN webhook IS NULL THEN 0 ELSE 1 END AS custom_webhook,
+              CASE WHEN callbacks IS NULL THEN 0 ELSE 1 END AS notify
        FROM timers
        WHERE due_at <= ${d.plus(d.now)}
          AND (status = 'pending' OR due_at <= ${d.now})
@@ -111,6 +113,7 @@ export async function claimDueTimers(
       retry: { maxAttempts: r.max_attempts, baseMs: r.retry_base_ms, maxMs: r.retry_max_ms },
       maxLatenessMs: r.max_lateness_s !== null && Number(r.untried) === 1 ? r.max_lateness_s * 1000 : null,
       customWebhook: Number(r.custom_webhook) === 1,
+      notify: Number(r.notify) === 1,
       trace: { parent: storedContext(r.trace_parent, r.trace_state), link: storedContext(r.trace_link) },
     }));
   });
