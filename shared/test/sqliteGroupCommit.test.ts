@@ -63,7 +63,7 @@ it('fails a duplicate key in its own statement only: the rest of its group commi
 });
 
 it('settles concurrent idempotent creates of one key through their own savepoints, next to plain creates', async () => {
-  const key = { owner: 'k1', key: 'same', requestHash: 'h' };
+  const key = { owner: 'k1', key: 'same', requestHash: 'a'.repeat(64) };
   const plain = Array.from({ length: 30 }, () => t.store.timers.create(newTimer(URL)));
   const keyed = Array.from({ length: 5 }, () => t.store.timers.createIdempotent(newTimer(URL), key));
 

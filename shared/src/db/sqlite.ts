@@ -40,6 +40,16 @@ export async function ensureSqliteFolder(d: SqliteDatabaseConfig): Promise<void>
   await mkdir(path.dirname(d.filename), { recursive: true });
 }
 
+/**
+ * Opens the file now, taking its lock, with the lock's own time limit
+ * (DB_CONNECT_TIMEOUT_MS) rather than the pool's acquire limit: a DatabaseInUseError
+ * from here means another process has it.
+ */
+export async function openSqliteFile(db: Knex): Promise<void> {
+  if (!(db.client instanceof SqliteThreadClient)) throw new Error('Not an embedded SQLite database');
+  await db.client.openThread();
+}
+
 /** How many groups the SQLite thread has committed, and how many statements and transactions they carried. */
 export async function sqliteGroupStats(db: Knex): Promise<GroupStats> {
   if (!(db.client instanceof SqliteThreadClient)) throw new Error('Not an embedded SQLite database');
