@@ -8,6 +8,8 @@
  *   fired in the file.
  * - create: POST /timers at concurrency 64 through that process; every 201 must
  *   be a row in the file afterwards.
+ * - steady: 500 creates a second through its api, 2 s delay (the workload the
+ *   peers and the cost go through): lateness and create latency, p50 / p99.
  *
  * Compare with `burst` (one controller) and `create` (one api worker) on MariaDB.
  */
@@ -21,6 +23,8 @@ import { insertTimersAt, percentile } from '../../test/helpers/timers';
 import { waitFor } from '../../test/helpers/wait';
 import { BenchOptions, duplicates, round } from '../common';
 import { createFigures, runLoad } from '../load';
+import { oursSqlite } from '../systems/oursSqlite';
+import { sizes, steadyOnce } from '../workload';
 import { BODY, Ceilings } from './ceilings';
 
 /** Opens the file from the bench process: only while no service holds it. */
@@ -112,16 +116,21 @@ export async function sqlite({ quick }: BenchOptions, ceilings: Ceilings): Promi
   try {
     const burst = await measureBurst(dir, quick ? 2000 : 20_000);
     const create = await measureCreate(dir, quick ? 3 : 10);
+    const size = sizes(quick);
+    const steadyRun = await steadyOnce(oursSqlite(), size.steadyRate, size.steadyS);
+    // Its cost is the cost scenario's to report.
+    const steady = { ...steadyRun, cost: undefined };
     return {
       scenario: 'sqlite',
       burst,
       create,
+      steady,
       ceiling: { bare_receiver_rps: ceilings.bare_receiver_rps, express_noop_rps: ceilings.express_noop_rps },
       burst_ratio_to_bare_receiver: round(burst.fires_per_second / ceilings.bare_receiver_rps, 2),
       create_ratio_to_express_noop: round(create.creates_per_second / ceilings.express_noop_rps, 2),
       settings: 'one process (npm start), SQLite WAL + synchronous=FULL, defaults otherwise',
-      missing: burst.missing + (burst.timers - burst.recorded_fired) + create.acknowledged_but_missing,
-      duplicates: burst.duplicates,
+      missing: burst.missing + (burst.timers - burst.recorded_fired) + create.acknowledged_but_missing + steady.missing,
+      duplicates: burst.duplicates + steady.duplicates,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
