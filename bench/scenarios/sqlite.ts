@@ -111,7 +111,35 @@ async function measureCreate(dir: string, durationS: number) {
   }
 }
 
-export async function sqlite({ quick }: BenchOptions, ceilings: Ceilings): Promise<Record<string, unknown>> {
+/**
+ * The embedded mode against the MariaDB mode measured earlier in the same run
+ * (`-- create burst sqlite`): creates against one api process, the burst against
+ * one controller; and the steady load's own bounds.
+ */
+function goals(
+  earlier: Record<string, Record<string, unknown>>,
+  figures: { creates: number; fires: number; latenessP99: number; createP99: number },
+) {
+  const runs = earlier.create?.runs as Array<{ api_workers: number; creates_per_second: number }> | undefined;
+  const mariadbCreates = runs?.find((r) => r.api_workers === 1)?.creates_per_second;
+  const mariadbFires = earlier.burst?.fires_per_second as number | undefined;
+  return {
+    create_ratio_to_mariadb: mariadbCreates ? round(figures.creates / mariadbCreates, 2) : null,
+    create_goal: 0.8,
+    burst_ratio_to_mariadb: mariadbFires ? round(figures.fires / mariadbFires, 2) : null,
+    burst_goal: 0.65,
+    steady_lateness_p99_ms: figures.latenessP99,
+    steady_lateness_p99_goal_ms: 10,
+    steady_create_p99_ms: figures.createP99,
+    steady_create_p99_goal_ms: 50,
+  };
+}
+
+export async function sqlite(
+  { quick }: BenchOptions,
+  ceilings: Ceilings,
+  earlier: Record<string, Record<string, unknown>> = {},
+): Promise<Record<string, unknown>> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-sqlite-'));
   try {
     const burst = await measureBurst(dir, quick ? 2000 : 20_000);
@@ -126,6 +154,12 @@ export async function sqlite({ quick }: BenchOptions, ceilings: Ceilings): Promi
       create,
       steady,
       ceiling: { bare_receiver_rps: ceilings.bare_receiver_rps, express_noop_rps: ceilings.express_noop_rps },
+      goals: goals(earlier, {
+        creates: create.creates_per_second,
+        fires: burst.fires_per_second,
+        latenessP99: steady.lateness_ms.p99,
+        createP99: steady.create_latency_ms.p99,
+      }),
       burst_ratio_to_bare_receiver: round(burst.fires_per_second / ceilings.bare_receiver_rps, 2),
       create_ratio_to_express_noop: round(create.creates_per_second / ceilings.express_noop_rps, 2),
       settings: 'one process (npm start), SQLite WAL + synchronous=FULL, defaults otherwise',
