@@ -3,6 +3,9 @@
  * commit on the database thread, yet each keeps its own outcome, and a
  * transaction keeps the connection to itself until it ends.
  */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { v7 as uuidv7 } from 'uuid';
 import { select, sqliteGroupStats, write } from '@timer/shared';
 import type { Db } from '@timer/shared';
@@ -104,4 +107,21 @@ it('rolls back a failed transaction alone: the writes grouped with it commit', a
   const [row] = await select<{ value: number }>(db, 5000, "SELECT value FROM counters WHERE name = 'claims'");
   expect(row.value).toBe(0);
   expect(await countTimers()).toBe(10);
+});
+
+it('lets a script that opens, queries and destroys the database finish: the thread closes, the process exits', async () => {
+  const script = `
+    const { createDb, loadConfig, migrateToLatest, select } = require('@timer/shared');
+    (async () => {
+      const db = createDb(loadConfig({ SQLITE_PATH: process.argv[1] }, { standalone: true }));
+      await migrateToLatest(db);
+      const [row] = await select(db, 1000, 'SELECT COUNT(*) AS n FROM timers');
+      await db.destroy();
+      console.log('destroyed with', row.n, 'timers');
+    })();`;
+  const file = path.join(path.dirname(t.name), 'script.sqlite');
+
+  const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, file], { timeout: 30_000 });
+
+  expect(stdout).toContain('destroyed with 0 timers');
 });

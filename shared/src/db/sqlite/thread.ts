@@ -31,7 +31,7 @@ export class SqliteThread {
   private readonly exited: Promise<void>;
 
   private constructor(
-    worker: Worker,
+    private readonly worker: Worker,
     private readonly port: MessagePort,
     private readonly filename: string,
   ) {
@@ -91,7 +91,8 @@ export class SqliteThread {
   /** Commits what is open, closes the file (giving up its lock) and ends the thread. */
   async close(): Promise<void> {
     if (this.alive) this.send({ type: 'close' });
-    this.port.ref();
+    // The thread closes its end of the port when done: the worker keeps the process up until it exits.
+    this.worker.ref();
     await this.exited;
     this.port.close();
   }
