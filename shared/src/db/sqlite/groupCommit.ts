@@ -164,18 +164,19 @@ export class GroupCommit {
   }
 
   private executeHeld(request: SqlRequest, kind: Kind): void {
-    const held = this.held!;
     if (kind === 'rollback') {
+      // Whatever endHeld meets, nothing of the transaction stays.
       this.endHeld(false);
       return this.reply({ id: request.id, result: NO_CHANGES });
     }
-    if (held.lost) return this.reply({ id: request.id, error: held.lost });
     if (kind === 'commit') {
-      return this.guard(request.id, () => {
-        this.endHeld(true);
-        this.awaitingCommit.push({ id: request.id, result: NO_CHANGES });
-      });
+      const lost = this.endHeld(true);
+      if (lost) return this.reply({ id: request.id, error: lost });
+      this.awaitingCommit.push({ id: request.id, result: NO_CHANGES });
+      return;
     }
+    const lost = this.held!.lost;
+    if (lost) return this.reply({ id: request.id, error: lost });
     if (kind === 'begin') return this.fail(request.id, new Error('BEGIN inside a transaction'));
     this.guard(request.id, () => {
       const result = this.run(request);
@@ -184,12 +185,25 @@ export class GroupCommit {
     });
   }
 
-  private endHeld(commit: boolean): void {
-    const lost = this.held?.lost;
+  /**
+   * Ends the held transaction: releases its savepoint, rolled back first unless
+   * `commit`. Returns the error that took the group down with it, if one did
+   * (before, or now: a savepoint that cannot be undone takes the group, so that
+   * none of it is committed with the others).
+   */
+  private endHeld(commit: boolean): SerializedError | null {
+    const held = this.held;
     this.held = null;
-    if (lost || !this.inGroup) return;
-    if (!commit) this.db.exec(`ROLLBACK TO ${SAVEPOINT}`);
-    this.db.exec(`RELEASE ${SAVEPOINT}`);
+    if (held?.lost) return held.lost;
+    try {
+      if (!commit) this.db.exec(`ROLLBACK TO ${SAVEPOINT}`);
+      this.db.exec(`RELEASE ${SAVEPOINT}`);
+      return null;
+    } catch (err) {
+      const error = serializeError(err);
+      this.rollbackGroup(error);
+      return error;
+    }
   }
 
   private run(request: SqlRequest): SqlResult {
@@ -224,14 +238,21 @@ export class GroupCommit {
     try {
       this.db.exec('COMMIT');
     } catch (err) {
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
-      return this.groupLost(serializeError(err));
+      return this.rollbackGroup(serializeError(err));
     }
     this.inGroup = false;
     this.groupStatements = 0;
     this.stats.commits += 1;
     this.stats.committed += this.awaitingCommit.length;
     for (const answer of this.awaitingCommit.splice(0)) this.reply(answer);
+  }
+
+  private rollbackGroup(error: SerializedError): void {
+    try {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+    } finally {
+      this.groupLost(error);
+    }
   }
 
   /** The group's transaction is gone (rolled back): nothing it held back was made durable. */
