@@ -126,3 +126,21 @@ it('rolls back the transaction of a connection that goes away, and lets the othe
   expect(rows()).toEqual([1]);
   expect(engine.busy).toBe(false);
 });
+
+it('opens a transaction with the statement that carries its BEGIN, and answers a ROLLBACK with nothing open', () => {
+  const id = nextId++;
+  engine.enqueue({ id, conn: 2, sql: 'INSERT INTO t VALUES (?)', bindings: [2], begin: true });
+  const waiting = send(1, 'INSERT INTO t VALUES (?)', [1]);
+  engine.process();
+
+  expect(answered(id)).toMatchObject({ result: { changes: 1 } }); // answered at once: inside its transaction
+  expect(answered(waiting)).toBeUndefined();
+
+  const rollback = send(2, 'ROLLBACK');
+  const again = send(2, 'ROLLBACK');
+  engine.process();
+
+  expect(answered(rollback)).toMatchObject({ result: expect.anything() });
+  expect(answered(again)).toMatchObject({ result: expect.anything() });
+  expect(rows()).toEqual([1]);
+});

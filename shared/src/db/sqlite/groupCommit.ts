@@ -42,6 +42,8 @@ export interface SqlRequest {
   conn: number;
   sql: string;
   bindings: unknown[];
+  /** Opens a transaction first: knex's BEGIN, sent along with the transaction's first statement. */
+  begin?: boolean;
 }
 
 /** A statement's answer: rows for a reader, else what it changed. */
@@ -62,12 +64,12 @@ export interface GroupStats {
   committed: number;
 }
 
-type Kind = 'begin' | 'commit' | 'rollback' | 'pragma' | 'statement';
+export type Kind = 'begin' | 'commit' | 'rollback' | 'pragma' | 'statement';
 
 const SAVEPOINT = 'group_commit_tx';
 const NO_CHANGES: SqlResult = { changes: 0, lastInsertRowid: 0 };
 
-function kindOf(sql: string): Kind {
+export function kindOf(sql: string): Kind {
   const head = /^\s*(\w+)(\s+TO\b)?/i.exec(sql);
   const word = head?.[1].toUpperCase();
   if (word === 'BEGIN') return 'begin';
@@ -139,19 +141,27 @@ export class GroupCommit {
   private execute(request: SqlRequest): void {
     const kind = kindOf(request.sql);
     if (this.held) return this.executeHeld(request, kind);
+    if (request.begin) {
+      let opened = false;
+      this.guard(request.id, () => {
+        this.hold(request.conn);
+        opened = true;
+      });
+      return opened ? this.executeHeld(request, kind) : undefined;
+    }
     switch (kind) {
       case 'begin':
         return this.guard(request.id, () => {
-          this.openGroup();
-          this.db.exec(`SAVEPOINT ${SAVEPOINT}`);
-          this.held = { conn: request.conn, lost: null };
+          this.hold(request.conn);
           this.reply({ id: request.id, result: NO_CHANGES });
         });
       case 'pragma':
         this.commitGroup();
         return this.guard(request.id, () => this.reply({ id: request.id, result: this.run(request) }));
-      case 'commit':
       case 'rollback':
+        // Nothing is open (it never began, or its group was lost): nothing to undo.
+        return this.reply({ id: request.id, result: NO_CHANGES });
+      case 'commit':
         return this.fail(request.id, new Error(`${request.sql.trim()}: no transaction is open on this connection`));
       case 'statement':
         return this.guard(request.id, () => {
@@ -161,6 +171,13 @@ export class GroupCommit {
           this.awaitingCommit.push({ id: request.id, result });
         });
     }
+  }
+
+  /** `conn`'s transaction starts: a savepoint in the group, and the connection is its own until it ends. */
+  private hold(conn: number): void {
+    this.openGroup();
+    this.db.exec(`SAVEPOINT ${SAVEPOINT}`);
+    this.held = { conn, lost: null };
   }
 
   private executeHeld(request: SqlRequest, kind: Kind): void {

@@ -14,6 +14,8 @@ import type { ToWorker, WorkerInput } from './worker';
 export interface ThreadConnection {
   thread: SqliteThread;
   id: number;
+  /** knex said BEGIN and the thread has not heard of it yet: it goes with the next statement. */
+  beginPending: boolean;
 }
 
 interface Pending {
@@ -71,7 +73,7 @@ export class SqliteThread {
   }
 
   connect(): ThreadConnection {
-    return { thread: this, id: this.nextConnection++ };
+    return { thread: this, id: this.nextConnection++, beginPending: false };
   }
 
   /** A connection leaves the pool: a transaction it left open is rolled back. */
@@ -79,8 +81,9 @@ export class SqliteThread {
     if (this.alive) this.send({ type: 'disconnect', conn: connection.id });
   }
 
-  query(connection: ThreadConnection, sql: string, bindings: unknown[]): Promise<SqlResult> {
-    return this.ask((id) => ({ type: 'query', id, conn: connection.id, sql, bindings }));
+  /** `begin`: open a transaction on the thread first, in the same message. */
+  query(connection: ThreadConnection, sql: string, bindings: unknown[], begin = false): Promise<SqlResult> {
+    return this.ask((id) => ({ type: 'query', id, conn: connection.id, sql, bindings, ...(begin ? { begin } : {}) }));
   }
 
   /** Commits and statements answered so far, to see the groups form. */
