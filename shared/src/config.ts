@@ -7,7 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseApiKeys } from './auth/apiKeys';
+import { DataKey, parseDataKeys } from './crypto/dataKeys';
 import { parsePortList, TARGET_MODES, TargetMode, TargetPolicy } from './net/addressPolicy';
+import { readTracing, TracingConfig } from './tracing/config';
 
 export interface MysqlDatabaseConfig {
   readonly client: 'mysql2';
@@ -73,6 +75,11 @@ export interface Config extends SecurityConfig {
   readonly scheduleBatchSize: number;
   /** Keys that sign every webhook (Standard Webhooks); several while rotating. Empty: unsigned. */
   readonly webhookSecrets: readonly Buffer[];
+  /**
+   * DATA_KEYS: the keys that encrypt credentials at rest; the first seals, all open.
+   * Empty: none given (the embedded mode then uses its key file; the server mode stores plain text).
+   */
+  readonly dataKeys: readonly DataKey[];
   readonly shutdownGraceMs: number;
   readonly dbPoolSize: number;
   readonly dbConnectTimeoutMs: number;
@@ -85,6 +92,12 @@ export interface Config extends SecurityConfig {
   readonly bodyLimitBytes: number;
   /** The largest payload or body a timer may send, in bytes as sent (UTF-8). */
   readonly maxPayloadBytes: number;
+  /** POST /timers/batch: most timers in one batch. */
+  readonly maxBatchSize: number;
+  /** POST /timers/batch: the largest accepted body (a batch is many bodies). */
+  readonly batchBodyLimitBytes: number;
+  /** DELETE /timers?label=…: most timers one call cancels. */
+  readonly maxCancelPerCall: number;
   /** timer-api: every request is answered within this (503 request_timeout otherwise). */
   readonly requestTimeoutMs: number;
   readonly controllerId: string;
@@ -108,6 +121,8 @@ export interface Config extends SecurityConfig {
   readonly internalToken: string | null;
   /** timer-api: how long it waits for a controller to give back a timer it holds. */
   readonly giveBackTimeoutMs: number;
+  /** OpenTelemetry traces, from the standard OTEL_* variables (README "Tracing"); off unless an endpoint is set. */
+  readonly tracing: TracingConfig;
 }
 
 export class ConfigError extends Error {
@@ -185,6 +200,13 @@ class Reader {
       keys.push(key);
     }
     return keys;
+  }
+
+  /** DATA_KEYS: `<id>:<base64 of 32 bytes>`, comma-separated. Never echoed back. */
+  dataKeys(name: string): DataKey[] {
+    const { keys, problems } = parseDataKeys(name, this.env[name] ?? '');
+    this.problems.push(...problems);
+    return Object.freeze(keys) as DataKey[];
   }
 
   url(name: string): string | null {
@@ -326,6 +348,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     scheduleLookaheadMs: r.int('SCHEDULE_LOOKAHEAD_MS', 5000, 0, 3_600_000),
     scheduleBatchSize: r.int('SCHEDULE_BATCH_SIZE', 100, 1, 1000),
     webhookSecrets: r.secrets('WEBHOOK_SECRET'),
+    dataKeys: r.dataKeys('DATA_KEYS'),
     shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     dbPoolSize: r.int('DB_POOL_SIZE', 10, 1, 500),
     dbConnectTimeoutMs: r.int('DB_CONNECT_TIMEOUT_MS', 1000, 100, 60_000),
@@ -336,6 +359,9 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     clockSkewWarnMs: r.int('CLOCK_SKEW_WARN_MS', 1000, 0, 3_600_000),
     maxPayloadBytes,
     bodyLimitBytes: r.int('BODY_LIMIT_BYTES', defaultBodyLimit(maxPayloadBytes), 256, 4 * 1024 * 1024),
+    maxBatchSize: r.int('MAX_BATCH_SIZE', 1000, 1, 10_000),
+    batchBodyLimitBytes: r.int('BATCH_BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+    maxCancelPerCall: r.int('MAX_CANCEL_PER_CALL', 1000, 1, 100_000),
     requestTimeoutMs: r.int('REQUEST_TIMEOUT_MS', 5000, 100, 600_000),
     controllerId: r.string('CONTROLLER_ID', defaultControllerId(), /^[\w.:-]{1,64}$/),
     retentionDays: r.int('RETENTION_DAYS', 7, 0, 3650),
@@ -346,6 +372,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     deliveryLogPerSecond: r.int('DELIVERY_LOG_PER_SECOND', 100, 0, 100_000),
     internalToken: readInternalToken(r, options),
     giveBackTimeoutMs: r.int('GIVE_BACK_TIMEOUT_MS', 1000, 50, 60_000),
+    tracing: readTracing(env, r.problems),
     ...readSecurity(r, env),
   };
   if (config.retryMaxMs < config.retryBaseMs) {
@@ -420,8 +447,10 @@ export interface SecurityConfig {
   /** Requests per second per API key (per client address without keys); 0: no limit. */
   readonly rateLimitPerSecond: number;
   readonly rateLimitBurst: number;
-  /** Timers not yet fired, failed or canceled, per API key; 0: no cap. */
+  /** Timers not yet fired, failed or canceled, per tenant (unless the tenant has its own max_pending); 0: no cap. */
   readonly maxPendingPerKey: number;
+  /** Timers a tenant may create per second across the fleet (unless it has its own); 0: no cap. */
+  readonly createsPerSecond: number;
   /** Schedules per API key (paused ones included); 0: no cap. */
   readonly maxSchedulesPerKey: number;
   /** The shortest time a schedule may leave between two occurrences. */
@@ -468,6 +497,7 @@ function readSecurity(r: Reader, env: Env): SecurityConfig {
     rateLimitPerSecond,
     rateLimitBurst: burst || rateLimitPerSecond,
     maxPendingPerKey: r.int('MAX_PENDING_PER_KEY', 0, 0, 10_000_000),
+    createsPerSecond: r.int('CREATES_PER_SECOND', 0, 0, 10_000_000),
     maxSchedulesPerKey: r.int('MAX_SCHEDULES_PER_KEY', 0, 0, 1_000_000),
     minScheduleIntervalSeconds: r.int('MIN_SCHEDULE_INTERVAL_SECONDS', 1, 1, 31 * 24 * 3600),
   };

@@ -64,3 +64,27 @@ export type TenantView = Static<typeof TenantView>;
 
 export const TenantList = Type.Object({ items: Type.Array(TenantView) });
 export type TenantList = Static<typeof TenantList>;
+
+export const TenantLimitsRequest = Type.Object(
+  {
+    max_pending: Type.Optional(
+      limit("Timers waiting to fire; null: back to the service's MAX_PENDING_PER_KEY; 0: no cap."),
+    ),
+    creates_per_second: Type.Optional(
+      limit("Creates per second across the fleet; null: back to the service's CREATES_PER_SECOND; 0: no cap."),
+    ),
+  },
+  { additionalProperties: false, description: 'The quotas to change; those left out stay as they are.' },
+);
+export type TenantLimitsRequest = Static<typeof TenantLimitsRequest>;
+
+export const NewSigningSecret = Type.Object({
+  tenant: tenantName,
+  secret: Type.String({
+    description: 'The new Standard Webhooks secret (whsec_…). Shown this once: the service keeps it encrypted.',
+  }),
+  signing_secrets: Type.Integer({
+    description: 'How many secrets now sign its webhooks (the new one and the previous).',
+  }),
+});
+export type NewSigningSecret = Static<typeof NewSigningSecret>;

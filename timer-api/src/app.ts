@@ -2,6 +2,7 @@
  * Builds the Express app from its parts; nothing here reads the environment or
  * opens connections, so tests build the same app around their own database.
  */
+import { randomBytes } from 'node:crypto';
 import express, { Express } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import {
@@ -13,10 +14,12 @@ import {
   Logger,
   LookupAll,
   Metrics,
+  noTracing,
   SecurityConfig,
   securityHeaders,
   systemClock,
   Store,
+  Tracing,
 } from '@timer/shared';
 import { AdminService } from './domain/admin';
 import { TimerChanges } from './domain/changes';
@@ -24,7 +27,9 @@ import { DashboardService } from './domain/dashboard';
 import { ControllerHolders, Holders } from './domain/holders';
 import { KeyRing } from './domain/keyRing';
 import { ControllerNudger, Nudger } from './domain/nudger';
-import { PendingQuota, StorePendingQuota } from './domain/pendingQuota';
+import { CreateRate } from './domain/createRate';
+import { PendingQuota, TenantQuota } from './domain/pendingQuota';
+import { TenantSettings } from './domain/tenantSettings';
 import { ScheduleService } from './domain/schedules';
 import { TimerService } from './domain/timers';
 import { TokenBuckets } from './domain/tokenBuckets';
@@ -34,6 +39,7 @@ import { answerWithin } from './http/deadline';
 import { errorHandler, methodNotAllowed, routeNotFound } from './http/errorHandler';
 import { rateLimit } from './http/rateLimit';
 import { countRequests } from './http/requestMetrics';
+import { traceRequests } from './http/traceRequests';
 import { buildOpenApiDocument } from './openapi';
 import { adminRoutes } from './routes/admin';
 import { dashboardRoutes, isUiAsset } from './routes/dashboard';
@@ -50,6 +56,9 @@ export interface AppDeps {
     | 'maxDelaySeconds'
     | 'maxPayloadBytes'
     | 'bodyLimitBytes'
+    | 'batchBodyLimitBytes'
+    | 'maxBatchSize'
+    | 'maxCancelPerCall'
     | 'pollIntervalMs'
     | 'requestTimeoutMs'
     | 'scheduleLookaheadMs'
@@ -78,6 +87,8 @@ export interface AppDeps {
   pendingQuota?: PendingQuota;
   /** The keys the api accepts; by default API_KEYS, ADMIN_API_KEYS and the api_keys table. */
   keyRing?: KeyRing;
+  /** OpenTelemetry when on (README "Tracing"); off by default. */
+  tracing?: Tracing;
 }
 
 const isHealth = (path: string) => path === '/healthz' || path === '/readyz';
@@ -100,6 +111,7 @@ export function createApp({
   lookup,
   pendingQuota,
   keyRing,
+  tracing = noTracing,
 }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -122,9 +134,20 @@ export function createApp({
     isUiAsset(path) ||
     (config.metricsPublic && path === '/metrics') ||
     (config.docsPublic && isDocs(path));
-  const quota =
-    pendingQuota ??
-    (config.maxPendingPerKey > 0 ? new StorePendingQuota(store.timers, config.maxPendingPerKey) : undefined);
+  const settings = new TenantSettings({
+    tenants: store.tenants,
+    defaults: { maxPending: config.maxPendingPerKey, createsPerSecond: config.createsPerSecond },
+    clock,
+    logger,
+  });
+  const rate = new CreateRate({
+    tenants: store.tenants,
+    apiId: `api-${process.pid}-${randomBytes(6).toString('hex')}`,
+    dbClock,
+    clock,
+    logger,
+  });
+  const quota = pendingQuota ?? new TenantQuota({ counter: store.timers, settings, rate });
   const document = buildOpenApiDocument(API_VERSION, {
     apiKeys: true,
     rateLimited: config.rateLimitPerSecond > 0,
@@ -143,6 +166,8 @@ export function createApp({
     maxDelaySeconds: config.maxDelaySeconds,
     maxPayloadBytes: config.maxPayloadBytes,
     nudgeWithinMs: config.pollIntervalMs + NUDGE_MARGIN_MS,
+    limits: config,
+    tracing,
   });
   const changes = new TimerChanges({
     store,
@@ -165,6 +190,7 @@ export function createApp({
     maxDelaySeconds: config.maxDelaySeconds,
     maxPayloadBytes: config.maxPayloadBytes,
     nudgeWithinMs: config.pollIntervalMs + NUDGE_MARGIN_MS,
+    tracing,
     leaseMs: config.leaseMs,
   });
   const schedules = new ScheduleService({
@@ -175,8 +201,12 @@ export function createApp({
     targets,
     nudgeWithinMs: config.scheduleLookaheadMs + NUDGE_MARGIN_MS,
     limits: config,
+    tracing,
+    settings,
   });
 
+  // First, so the request's span covers everything the api does with it.
+  if (tracing.enabled) app.use(traceRequests(tracing));
   app.use(securityHeaders(isDocs));
   app.use(countRequests(metrics));
   app.use(answerWithin(config.requestTimeoutMs, isOperational, logger));
@@ -191,7 +221,7 @@ export function createApp({
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Timer service API' }));
   // Relative, so that it holds behind a proxy that serves the api under a path prefix.
   app.get('/', (_req, res) => res.redirect(302, 'docs/'));
-  app.use(timerRoutes(service, changes, config.bodyLimitBytes));
+  app.use(timerRoutes(service, changes, config));
   app.use(scheduleRoutes(schedules, config.bodyLimitBytes));
   app.use(dashboardRoutes(new DashboardService(store, dbClock)));
   app.use(adminRoutes(new AdminService(store, logger, ring), config.bodyLimitBytes));

@@ -5,7 +5,9 @@
 import {
   Attempt,
   AttemptPage,
+  CanceledByLabel,
   CreateScheduleRequest,
+  CreateTimersBatchRequest,
   CreateTimerRequest,
   PatchScheduleRequest,
   DashboardOverview,
@@ -16,6 +18,7 @@ import {
   SchedulePage,
   Timer,
   TimerPage,
+  TimersBatch,
   MAX_PAGE_SIZE,
 } from './schemas';
 import { ERROR_CATALOGUE, ErrorCode } from './errors';
@@ -35,9 +38,19 @@ import {
   unavailable,
 } from './openapiParts';
 import { etagHeader, replayOperation, timerChangeOperations } from './openapiChanges';
+import { batchPaths, cancelByLabelOperation, listLabelParameter } from './openapiBatch';
 import { schedulePaths } from './openapiSchedules';
 import { adminPaths } from './openapiAdmin';
-import { ApiKeyList, ApiKeyView, CreatedKey, CreateKeyRequest, TenantList, TenantView } from './adminSchemas';
+import {
+  ApiKeyList,
+  ApiKeyView,
+  CreatedKey,
+  CreateKeyRequest,
+  NewSigningSecret,
+  TenantLimitsRequest,
+  TenantList,
+  TenantView,
+} from './adminSchemas';
 
 export type { DocumentOptions };
 
@@ -58,6 +71,8 @@ const exampleTimer = {
   max_lateness_seconds: null,
   schedule_id: null,
   version: 1,
+  labels: {},
+  callbacks: {},
   body: null,
   content_type: null,
   headers: [],
@@ -144,7 +159,7 @@ const healthStatus = (status: string) => ({
 });
 
 export function buildOpenApiDocument(version: string, options: DocumentOptions = {}): Record<string, unknown> {
-  const quota: ErrorCode[] = options.pendingCap ? ['pending_quota_exceeded'] : [];
+  const quota: ErrorCode[] = options.pendingCap ? ['pending_quota_exceeded', 'create_rate_exceeded'] : [];
   return {
     openapi: '3.1.0',
     info: {
@@ -162,7 +177,8 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         'Any 2xx is success; network errors, timeouts, 408, 429 and 5xx are retried with ' +
         'exponential back-off (a Retry-After on 429/503 is honoured up to the retry cap); other statuses, ' +
         '410 Gone included, fail at once. A failed timer can be replayed (POST /timers/{id}/retry); every ' +
-        'attempt is listed by GET /timers/{id}/attempts.' +
+        'attempt is listed by GET /timers/{id}/attempts. With tracing on, the webhook also carries a W3C ' +
+        "`traceparent` (and `tracestate`): the receiver's spans continue the trace that created the timer." +
         (options.apiKeys
           ? ' Every /timers and /schedules operation needs an API key (`Authorization: Bearer <key>`): enter it under "Authorize".'
           : ''),
@@ -177,7 +193,9 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
             tags: ['Timers'],
             description:
               'Stored durably before the answer. When it is due, a controller sends POST {url}/{id} (see the top of ' +
-              'this page). Give a delay (hours, minutes, seconds) or fire_at, not both.',
+              'this page). Give a delay (hours, minutes, seconds) or fire_at, not both. With tracing on (README, ' +
+              'Tracing), a W3C traceparent (and tracestate) header on this request is honoured: the timer keeps the ' +
+              'trace, and its webhook carries a traceparent of that trace.',
             parameters: [idempotencyKeyParameter],
             requestBody: {
               required: true,
@@ -217,9 +235,11 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
             tags: ['Timers'],
             description:
               'A page of up to `limit` timers; pass its `next_cursor` back as `cursor` for the next one. With ' +
-              '`status`, only the timers in that status.',
+              '`status`, only the timers in that status; with `label` (name:value, repeatable), only timers ' +
+              'carrying every label given. Filters combine with each other and with the cursor.',
             parameters: [
               { name: 'status', in: 'query', schema: { type: 'string', enum: [...TIMER_STATUSES] } },
+              listLabelParameter,
               ...pageParameters(20),
             ],
             responses: {
@@ -230,7 +250,9 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
           },
           options,
         ),
+        delete: cancelByLabelOperation(options),
       },
+      ...batchPaths(options, quota),
       '/timers/{id}': {
         parameters: [idParam],
         get: guarded(
@@ -342,9 +364,12 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
       schemas: referenceComponents({
         CreateTimerRequest,
         PatchTimerRequest,
+        CreateTimersBatchRequest,
         RetryPolicyRequest,
         Timer,
         TimerPage,
+        TimersBatch,
+        CanceledByLabel,
         Attempt,
         AttemptPage,
         CreateScheduleRequest,
@@ -358,6 +383,8 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         ApiKeyList,
         TenantView,
         TenantList,
+        TenantLimitsRequest,
+        NewSigningSecret,
         Error: ErrorResponse,
       }),
     },

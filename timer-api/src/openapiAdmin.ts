@@ -90,5 +90,99 @@ export function adminPaths(options: DocumentOptions): Record<string, unknown> {
         },
       }),
     },
+    '/admin/tenants/{name}': {
+      parameters: [tenantParameter],
+      get: admin({
+        summary: 'Read a tenant',
+        operationId: 'getTenant',
+        description: 'Its quotas and how many signing secrets of its own it has.',
+        responses: {
+          '200': { description: 'The tenant.', content: json(ref('TenantView'), exampleTenant) },
+          '404': noTenant,
+          '503': unavailable,
+        },
+      }),
+      patch: admin({
+        summary: "Set a tenant's quotas",
+        operationId: 'setTenantLimits',
+        description:
+          'Pending timers and creates per second, counted across the whole fleet (README "Quotas per tenant"). ' +
+          'null: back to the service default; 0: no cap; left out: unchanged. Same as `npm run keys -- limits`.',
+        requestBody: {
+          required: true,
+          content: json(ref('TenantLimitsRequest'), { max_pending: 10000, creates_per_second: 200 }),
+        },
+        responses: {
+          '200': {
+            description: 'The tenant with its new quotas.',
+            content: json(ref('TenantView'), { ...exampleTenant, max_pending: 10000, creates_per_second: 200 }),
+          },
+          ...bodyErrors('Not a whole number from 0 to 10,000,000, or null.'),
+          '404': noTenant,
+          '503': unavailable,
+        },
+      }),
+    },
+    '/admin/tenants/{name}/signing-secrets': {
+      parameters: [tenantParameter],
+      post: admin({
+        summary: "Rotate a tenant's webhook signing secret",
+        operationId: 'rotateSigningSecret',
+        description:
+          "A new Standard Webhooks secret signs the tenant's webhooks from now on (on every controller within 5 s), " +
+          'next to its newest previous one (none the first time: WEBHOOK_SECRET stops signing them), so its ' +
+          'receivers can move over; then retire the previous one. Shown this once; kept encrypted with DATA_KEYS. ' +
+          'Same as `npm run keys -- secret rotate`.',
+        responses: {
+          '201': {
+            description: 'The new secret, shown once.',
+            content: json(ref('NewSigningSecret'), {
+              tenant: 'acme',
+              secret: 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD',
+              signing_secrets: 2,
+            }),
+          },
+          '404': noTenant,
+          '503': unavailable,
+        },
+      }),
+      delete: admin({
+        summary: "Remove a tenant's signing secrets",
+        operationId: 'clearSigningSecrets',
+        description:
+          "WEBHOOK_SECRET signs the tenant's webhooks again (within 5 s). Same as `npm run keys -- secret clear`.",
+        responses: {
+          '200': { description: 'The tenant.', content: json(ref('TenantView'), exampleTenant) },
+          '404': noTenant,
+          '503': unavailable,
+        },
+      }),
+    },
+    '/admin/tenants/{name}/signing-secrets/previous': {
+      parameters: [tenantParameter],
+      delete: admin({
+        summary: "Retire a tenant's previous signing secret",
+        operationId: 'retirePreviousSigningSecrets',
+        description: 'Only the newest secret signs from now on (within 5 s). Same as `npm run keys -- secret retire`.',
+        responses: {
+          '200': {
+            description: 'The tenant.',
+            content: json(ref('TenantView'), { ...exampleTenant, signing_secrets: 1 }),
+          },
+          '404': noTenant,
+          '503': unavailable,
+        },
+      }),
+    },
   };
 }
+
+const tenantParameter = {
+  name: 'name',
+  in: 'path',
+  required: true,
+  schema: { type: 'string' },
+  description: "The tenant's name.",
+};
+
+const noTenant = errorResponse('No tenant has this name.', 'tenant_not_found');

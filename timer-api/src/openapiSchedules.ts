@@ -25,6 +25,8 @@ const exampleSchedule = {
   last_occurrence_at: null,
   on_late: 'skip',
   max_lateness_seconds: 60,
+  labels: { team: 'billing' },
+  callbacks: {},
   payload: { report: 'orders' },
   body: null,
   content_type: 'application/json',
@@ -77,7 +79,8 @@ export function schedulePaths(options: DocumentOptions): Record<string, unknown>
             'other jobs skip the times that do not exist and run twice in a repeated hour. A schedule counts ' +
             "toward its key's limits: MAX_SCHEDULES_PER_KEY, and MAX_PENDING_PER_KEY (a key at that cap cannot " +
             'add a schedule, and an occurrence due while the key is at it is recorded as skipped, not sent). ' +
-            'A rule may not fire more often than MIN_SCHEDULE_INTERVAL_SECONDS.',
+            'A rule may not fire more often than MIN_SCHEDULE_INTERVAL_SECONDS. Labels are copied onto each ' +
+            'occurrence, so GET and DELETE /timers?label=… find them.',
           requestBody: {
             required: true,
             content: json(ref('CreateScheduleRequest'), {
@@ -86,6 +89,7 @@ export function schedulePaths(options: DocumentOptions): Record<string, unknown>
               url: 'https://example.com/hooks',
               on_late: 'skip',
               max_lateness_seconds: 60,
+              labels: { team: 'billing' },
               payload: { report: 'orders' },
               headers: { 'X-Tenant': '7' },
             }),

@@ -294,6 +294,7 @@ it('every timer it stored, the controller can send: its request builder sends ea
     const request = requests.prepare(
       {
         id: row.id,
+        tenant: 'default',
         url: row.url,
         fireAt,
         dueAt: fireAt,
@@ -304,8 +305,10 @@ it('every timer it stored, the controller can send: its request builder sends ea
         maxLatenessMs: null,
         version: 1,
         customWebhook: row.webhook !== null,
+        notify: false,
       },
       Date.now(),
+      [],
       decodeWebhookSpec(row.webhook),
     );
     await expect(sender.send(request).result).resolves.toBe(204);

@@ -223,3 +223,45 @@ describe('fuzzed: random routes × keys of three tenants × ids of all of them',
     expect(checked).toBe(300);
   });
 });
+
+describe('timers in bulk stay in their tenant', () => {
+  it('batch, list by label and cancel by label see only the caller’s tenant; admin sees all; read keys cannot write', async () => {
+    const item = { seconds: 3600, url: HOOK_URL, labels: { order: 'shared-7' } };
+    for (const tenant of ['acme', 'globex'] as const) {
+      const res = await api
+        .http()
+        .post('/timers/batch')
+        .set(as(keys[tenant].write))
+        .send({ timers: [item, item, item] });
+      expect(res.status).toBe(201);
+    }
+    const ids = async (key: string) =>
+      (await api.http().get('/timers?label=order:shared-7').set(as(key))).body.items.map((x: { id: string }) => x.id);
+    const acmeIds = await ids(keys.acme.read);
+    const globexIds = await ids(keys.globex.read);
+    expect(acmeIds).toHaveLength(3);
+    expect(globexIds).toHaveLength(3);
+    expect(acmeIds.filter((id: string) => globexIds.includes(id))).toEqual([]);
+    expect(await ids(ADMIN)).toHaveLength(6);
+    expect(await ids(keys.initech.read)).toEqual([]);
+
+    expectError(
+      await api.http().delete('/timers?label=order:shared-7').set(as(keys.acme.read)),
+      403,
+      'insufficient_scope',
+    );
+    expectError(
+      await api
+        .http()
+        .post('/timers/batch')
+        .set(as(keys.acme.read))
+        .send({ timers: [item] }),
+      403,
+      'insufficient_scope',
+    );
+    const canceled = await api.http().delete('/timers?label=order:shared-7').set(as(keys.globex.write));
+    expect(canceled.body).toEqual({ canceled: 3, not_cancelable: 0, remaining: 0 });
+    const acmeLeft = await api.http().get('/timers?label=order:shared-7&status=pending').set(as(keys.acme.read));
+    expect(acmeLeft.body.items).toHaveLength(3);
+  });
+});

@@ -12,12 +12,23 @@
  * and runs the shutdown: stop claiming, hand back what has not started, give
  * requests in flight a grace period, write every outcome.
  */
-import { DbClock, Metrics } from '@timer/shared';
-import type { ClaimedTimer, ClaimRef, Claims, Clock, Config, GiveBackAnswer, Logger, TimerHandle } from '@timer/shared';
+import { DbClock, Metrics, noTracing } from '@timer/shared';
+import type {
+  ClaimedTimer,
+  ClaimRef,
+  Claims,
+  Clock,
+  Config,
+  GiveBackAnswer,
+  Logger,
+  TimerHandle,
+  Tracing,
+} from '@timer/shared';
 import { Claimer } from './claim/claimer';
 import { Delivery } from './delivery/delivery';
 import { DeliveryGate, openGate } from './delivery/gate';
 import type { WebhookSender } from './delivery/httpSender';
+import type { SigningKeys } from './delivery/signingKeys';
 import { FencedWrites } from './fenced/fencedWrites';
 import { GivenBackClaims } from './givenBack';
 import { Wheel } from './wheel/wheel';
@@ -54,9 +65,13 @@ export interface ControllerDeps {
   /** The database's clock on top of it: when a claimed timer is due, and how late it was sent. */
   dbClock?: DbClock;
   sender?: WebhookSender;
+  /** Each tenant's signing keys (signingKeys.ts); WEBHOOK_SECRET for every timer unless given. */
+  signingKeys?: SigningKeys;
   /** Asked just before each request starts (flow control); lets everything through by default. */
   gate?: DeliveryGate;
   metrics?: Metrics;
+  /** OpenTelemetry when on (README "Tracing"); off by default. */
+  tracing?: Tracing;
   random?: () => number;
 }
 
@@ -88,6 +103,7 @@ export class Controller {
     this.id = config.controllerId;
     const metrics = deps.metrics ?? new Metrics({ processMetrics: false });
     const dbClock = deps.dbClock ?? new DbClock(clock);
+    const tracing = deps.tracing ?? noTracing;
     const { claims } = deps.store;
     const { dbRetryBaseMs: retryBaseMs, dbRetryMaxMs: retryMaxMs, leaseMs } = config;
     this.givenBack = new GivenBackClaims(clock, leaseMs);
@@ -99,6 +115,7 @@ export class Controller {
       writes: this.writes,
       metrics,
       dbClock,
+      tracing,
       onRoom: () => this.claimer.roomFreed(),
     });
     this.wheel = new Wheel(dbClock, this.delivery);
@@ -108,6 +125,7 @@ export class Controller {
       writes: this.writes,
       metrics,
       dbClock,
+      tracing,
       room: () => config.maxHeld - this.wheel.size - this.delivery.load,
       knownIds: () => new Set([...this.wheel.ids(), ...this.delivery.ids(), ...this.writes.recordingIds()]),
       // A claim the api was promised will not be sent is dropped as it arrives.

@@ -1,4 +1,7 @@
 import type { WebhookSpec } from '../webhooks/spec';
+import type { Callbacks } from '../timers/types';
+import type { Labels } from '../timers/types';
+import type { TraceContext } from '../tracing/tracing';
 
 /** A schedule as the store returns it to the api. */
 export interface ScheduleRecord {
@@ -15,6 +18,10 @@ export interface ScheduleRecord {
   maxLatenessSeconds: number | null;
   /** What each occurrence sends. */
   webhook: WebhookSpec;
+  /** Copied onto each occurrence. */
+  callbacks: Callbacks;
+  /** Copied onto each occurrence. */
+  labels: Labels;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -32,7 +39,11 @@ export interface NewSchedule {
   maxLatenessSeconds?: number | null;
   /** Absent: plain occurrences. */
   webhook?: WebhookSpec;
+  callbacks?: Callbacks;
+  labels?: Labels;
   createdAt: Date;
+  /** The span that created it: each occurrence's trace links to it. null or absent: tracing was off. */
+  trace?: TraceContext | null;
 }
 
 /** What PATCH /schedules/{id} stores: the whole definition after the request was merged in. */
@@ -61,6 +72,12 @@ export interface DueSchedule {
   maxLatenessSeconds: number | null;
   /** The stored text of what each occurrence sends, copied as is onto each (timers.webhook); null: plain. */
   webhookText: string | null;
+  /** The stored text of its callbacks, copied as is onto each occurrence; null: none. */
+  callbacksText: string | null;
+  /** Copied onto each occurrence (timers.labels and timer_labels). */
+  labels: Labels;
+  /** The context of its creation, which each occurrence's own trace links to. */
+  trace: TraceContext | null;
 }
 
 /** One occurrence to create as a timer: the id minted for it (newId) and its time. */
@@ -69,6 +86,8 @@ export interface Occurrence {
   at: Date;
   /** Set when the occurrence is recorded `skipped` instead of pending (never sent): why, for last_error. */
   skipped?: string;
+  /** The occurrence's own trace (a new one, linked to the schedule's creation), stored with its timer. */
+  trace?: TraceContext | null;
 }
 
 /** What a controller planned for one schedule it read: occurrences to create, and where it goes on. */

@@ -3,7 +3,9 @@
  * them. Each query is its own file under sql/.
  */
 import type { Knex } from 'knex';
+import { DataKeyError, DataKeys } from '../crypto/dataKeys';
 import { insertApiKey, listApiKeys, revokeApiKey, touchApiKeys } from './sql/apiKeys';
+import { deleteOldCreates, othersCreates, reportCreates } from './sql/tenantCreates';
 import { ensureTenant, listTenants, setSigningSecrets, setTenantLimits } from './sql/tenants';
 import type { ApiKeyRecord, Scope, TenantLimits, TenantRecord } from './types';
 
@@ -11,6 +13,7 @@ export class Tenants {
   constructor(
     private readonly db: Knex,
     private readonly timeoutMs: number,
+    private readonly dataKeys: DataKeys = DataKeys.none(),
   ) {}
 
   /** Stores a new key's digest, creating its tenant on first use, in one transaction. */
@@ -46,11 +49,67 @@ export class Tenants {
     return tenant ?? null;
   }
 
-  setLimits(name: string, limits: TenantLimits): Promise<void> {
+  /** false: no such tenant. */
+  setLimits(name: string, limits: TenantLimits): Promise<boolean> {
     return setTenantLimits(this.db, this.timeoutMs, name, limits);
   }
 
-  setSigningSecrets(name: string, sealed: string | null): Promise<void> {
-    return setSigningSecrets(this.db, this.timeoutMs, name, sealed);
+  /** This api process's creates this second, per tenant (absolute counts). */
+  reportCreates(apiId: string, second: number, counts: ReadonlyMap<string, number>): Promise<void> {
+    return reportCreates(this.db, this.timeoutMs, apiId, second, counts);
   }
+
+  /** What the other api processes created this second for these tenants. */
+  othersCreates(
+    apiId: string,
+    second: number,
+    tenants: readonly string[],
+  ): Promise<Map<string, { creates: number; processes: number }>> {
+    return othersCreates(this.db, this.timeoutMs, apiId, second, tenants);
+  }
+
+  deleteOldCreates(apiId: string, before: number): Promise<void> {
+    return deleteOldCreates(this.db, this.timeoutMs, apiId, before);
+  }
+
+  /** The tenant's own signing secrets (`whsec_…`), newest first; empty: WEBHOOK_SECRET signs. */
+  async signingSecrets(name: string): Promise<string[]> {
+    const tenant = await this.find(name);
+    return tenant === null ? [] : this.openSecrets(tenant);
+  }
+
+  /**
+   * Every tenant's own signing secrets, for the controllers' copy. A tenant whose
+   * secrets do not open (a data key missing from DATA_KEYS) maps to the error:
+   * its webhooks must not go out signed with anything else.
+   */
+  async allSigningSecrets(): Promise<Map<string, string[] | DataKeyError>> {
+    const secrets = new Map<string, string[] | DataKeyError>();
+    for (const tenant of await this.list()) {
+      if (tenant.signingSecrets === null) continue;
+      try {
+        secrets.set(tenant.name, this.openSecrets(tenant));
+      } catch (err) {
+        if (!(err instanceof DataKeyError)) throw err;
+        secrets.set(tenant.name, err);
+      }
+    }
+    return secrets;
+  }
+
+  /** Replaces the tenant's signing secrets, newest first (empty: back to WEBHOOK_SECRET); false: no such tenant. */
+  setSigningSecrets(name: string, secrets: readonly string[]): Promise<boolean> {
+    const sealed = secrets.map((s) => this.dataKeys.seal(s, signingContext(name)));
+    return setSigningSecrets(this.db, this.timeoutMs, name, sealed.length === 0 ? null : sealed.join(' '));
+  }
+
+  private openSecrets(tenant: TenantRecord): string[] {
+    if (tenant.signingSecrets === null) return [];
+    return tenant.signingSecrets.split(' ').map((s) => this.dataKeys.open(s, signingContext(tenant.name)));
+  }
+}
+
+/** What a tenant's sealed signing secret is bound to: it opens in this tenant's row only. */
+function signingContext(tenant: string): string {
+  return `tenant:${tenant}:signing_secret`;
 }

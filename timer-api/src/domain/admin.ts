@@ -1,11 +1,14 @@
 /**
  * Key and tenant management, for the admin endpoints (an admin key only): make a
- * key (shown once, stored as its digest), list keys, revoke one, list tenants.
- * The keys CLI (keysCli.ts) does the same through the same store. No HTTP, no SQL.
+ * key (shown once, stored as its digest), list keys, revoke one, list tenants,
+ * set a tenant's quotas, rotate its webhook signing secret (shown once, stored
+ * sealed with DATA_KEYS). The keys CLI (keysCli.ts) does the same through the
+ * same store. No HTTP, no SQL.
  */
-import { ApiKeyRecord, Logger, Scope, Store, TenantRecord } from '@timer/shared';
+import { randomBytes } from 'node:crypto';
+import { ApiKeyRecord, Logger, Scope, Store, TenantLimits, TenantRecord } from '@timer/shared';
 import { AppError } from '../errors';
-import type { ApiKeyView, CreatedKey, TenantView } from '../adminSchemas';
+import type { ApiKeyView, CreatedKey, NewSigningSecret, TenantView } from '../adminSchemas';
 import { makeApiKey, keyIdFor } from './keyMaking';
 import type { KeyRing } from './keyRing';
 
@@ -42,6 +45,55 @@ export class AdminService {
 
   async tenants(): Promise<TenantView[]> {
     return (await this.store.tenants.list()).map(toTenantView);
+  }
+
+  async tenant(name: string): Promise<TenantView> {
+    const tenant = await this.store.tenants.find(name);
+    if (tenant === null) throw new AppError('tenant_not_found');
+    return toTenantView(tenant);
+  }
+
+  /** Sets the quotas given (null: back to the service's default; absent: unchanged). */
+  async setLimits(name: string, limits: TenantLimits, by: string): Promise<TenantView> {
+    if (!(await this.store.tenants.setLimits(name, limits))) throw new AppError('tenant_not_found');
+    this.logger.info('Tenant limits set', { tenant: name, ...limits, by });
+    return this.tenant(name);
+  }
+
+  /**
+   * A new signing secret, which signs the tenant's webhooks from now on (every
+   * controller within 5 s) next to the newest previous one, so receivers can move
+   * over: both signatures go out until retirePreviousSecrets(). Shown this once.
+   */
+  async rotateSigningSecret(name: string, by: string): Promise<NewSigningSecret> {
+    const secret = `whsec_${randomBytes(32).toString('base64')}`;
+    const previous = await this.store.tenants.signingSecrets(name);
+    if (!(await this.store.tenants.setSigningSecrets(name, [secret, ...previous.slice(0, 1)]))) {
+      throw new AppError('tenant_not_found');
+    }
+    this.logger.info('Signing secret rotated', { tenant: name, kept: Math.min(previous.length, 1), by });
+    return { tenant: name, secret, signing_secrets: Math.min(previous.length, 1) + 1 };
+  }
+
+  /** Only the newest secret signs from now on. */
+  async retirePreviousSecrets(name: string, by: string): Promise<TenantView> {
+    const secrets = await this.store.tenants.signingSecrets(name);
+    if (!(await this.store.tenants.setSigningSecrets(name, secrets.slice(0, 1)))) {
+      throw new AppError('tenant_not_found');
+    }
+    this.logger.info('Previous signing secrets retired', {
+      tenant: name,
+      retired: Math.max(secrets.length - 1, 0),
+      by,
+    });
+    return this.tenant(name);
+  }
+
+  /** The tenant's own secrets go: WEBHOOK_SECRET signs its webhooks again. */
+  async clearSigningSecrets(name: string, by: string): Promise<TenantView> {
+    if (!(await this.store.tenants.setSigningSecrets(name, []))) throw new AppError('tenant_not_found');
+    this.logger.info('Signing secrets cleared', { tenant: name, by });
+    return this.tenant(name);
   }
 }
 

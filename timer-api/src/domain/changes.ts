@@ -8,7 +8,19 @@
  * holder_unreachable when its holder does not answer and its request cannot have
  * started yet. If-Match makes each conditional on the version (412).
  */
-import type { ChangeFence, Clock, Logger, Metrics, Store, TenantView, TimerHolder, TimerRecord } from '@timer/shared';
+import { noTracing } from '@timer/shared';
+import type {
+  ChangeFence,
+  Clock,
+  Logger,
+  Metrics,
+  Store,
+  TenantView,
+  TimerHolder,
+  TimerRecord,
+  TraceContext,
+  Tracing,
+} from '@timer/shared';
 import { AppError } from '../errors';
 import type { PatchTimerRequest } from '../schemas';
 import { OPEN_CLIENT } from './client';
@@ -36,6 +48,8 @@ export interface TimerChangesOptions {
   nudgeWithinMs: number;
   /** LEASE_MS: a held timer's own due time is read back from its lease when its controller could not say. */
   leaseMs: number;
+  /** A replay's span, whose trace the new series of deliveries continues (README "Tracing"); off by default. */
+  tracing?: Tracing;
 }
 
 /** Reads of the timer before giving up on one that keeps changing under the request. */
@@ -135,16 +149,31 @@ export class TimerChanges {
     });
   }
 
-  /** A failed timer back to pending, due now, with a fresh series of attempts. */
-  async replay(rawId: string, ifMatch: IfMatch, sees: TenantView = OPEN_CLIENT.sees): Promise<TimerRecord> {
+  /**
+   * A failed timer back to pending, due now, with a fresh series of attempts. The
+   * new series continues the replay's trace, linked to the creation (README "Tracing").
+   */
+  replay(rawId: string, ifMatch: IfMatch, sees: TenantView = OPEN_CLIENT.sees): Promise<TimerRecord> {
     const id = idOf(rawId);
+    const tracing = this.options.tracing ?? noTracing;
+    return tracing.inSpan('timer.replay', { attributes: { 'timer.id': id } }, (span) =>
+      this.replayIn(id, ifMatch, sees, span.context),
+    );
+  }
+
+  private async replayIn(
+    id: string,
+    ifMatch: IfMatch,
+    sees: TenantView,
+    trace: TraceContext | null,
+  ): Promise<TimerRecord> {
     const timer = await this.apply(id, ifMatch, sees, {
       from: (status) => (status === 'failed' ? status : null),
       refused: (status) =>
         new AppError('timer_not_retryable', `Only a failed timer can be retried; this one is ${status}.`),
       holdable: false,
       write: async (fence) => {
-        const result = await this.options.store.timers.replay(id, fence.version, sees);
+        const result = await this.options.store.timers.replay(id, fence.version, sees, trace);
         return result.outcome === 'replayed' ? { outcome: 'done', timer: result.timer } : result;
       },
     });

@@ -7,17 +7,20 @@
  * controllers create the occurrences (timer-controller/src/schedules/occurrenceLoop.ts).
  */
 import {
+  callbacksView,
   Clock,
   CronRule,
   DEFAULT_TIMEZONE,
   isCronProblem,
   Logger,
   newId,
+  noTracing,
   ScheduleChange,
   ScheduleRecord,
   ScheduleUpdate,
   SecurityConfig,
   Store,
+  Tracing,
 } from '@timer/shared';
 import { AppError, ErrorDetail } from '../errors';
 import type {
@@ -31,11 +34,11 @@ import { ANONYMOUS_OWNER, Client, OPEN_CLIENT } from './client';
 import { decodeCursor, encodeCursor, normalizeId } from './ids';
 import type { Nudger } from './nudger';
 import { quotaExceeded } from './pendingQuota';
+import type { TenantSettings } from './tenantSettings';
 import { newMissedFireRule } from './timerPatch';
 import { patchWebhook } from './webhookPatch';
-import { missedFireRuleOf, throwProblems } from './timerRequest';
+import { callbacksOf, checkWebhookUrl, missedFireRuleOf, throwProblems } from './timerRequest';
 import { webhookSpecOf } from './webhookSpec';
-import { checkWebhookUrl } from './timers';
 import { toWebhookView } from './views';
 import type { WebhookTargets } from './webhookTargets';
 
@@ -49,10 +52,14 @@ export interface ScheduleServiceOptions {
   /** SCHEDULE_LOOKAHEAD_MS: an occurrence this close is announced to the controllers at once. */
   nudgeWithinMs: number;
   /** What one key may hold (0: no cap), and how often a schedule may fire. */
-  limits: Pick<SecurityConfig, 'maxSchedulesPerKey' | 'maxPendingPerKey' | 'minScheduleIntervalSeconds'> & {
+  limits: Pick<SecurityConfig, 'maxSchedulesPerKey' | 'minScheduleIntervalSeconds'> & {
     /** MAX_PAYLOAD_BYTES. */
     maxPayloadBytes: number;
   };
+  /** Each tenant's pending cap (its max_pending, else MAX_PENDING_PER_KEY). */
+  settings: Pick<TenantSettings, 'quotasOf'>;
+  /** The creation's span, whose context each occurrence's trace links to; off by default. */
+  tracing?: Tracing;
 }
 
 /** Reads of a schedule before giving up on one that controllers keep advancing under the request. */
@@ -69,13 +76,16 @@ export class ScheduleService {
     const maxLatenessSeconds = missedFireRuleOf(request, problems);
     const rule = ruleOf(request, problems);
     const webhook = webhookSpecOf(request, this.options.limits, problems);
+    const callbacks = callbacksOf(request, problems);
     if (rule === null || problems.length > 0) throw invalid(problems);
     throwProblems(problems, webhook.oversize);
     const url = checkWebhookUrl(request.url);
     const now = this.options.dbClock.now();
     this.checkInterval(rule, now);
-    await this.options.targets.check(url);
-    await this.admit(client.owner);
+    for (const target of [url, callbacks.onSuccess, callbacks.onFailure]) {
+      if (target !== undefined) await this.options.targets.check(target);
+    }
+    await this.admit(client.owner, client.tenant);
     const next = rule.nextAfter(now);
     if (next === null) {
       throw invalid([{ path: 'cron', message: 'cron never matches a date (such as 30 February)' }]);
@@ -89,10 +99,16 @@ export class ScheduleService {
       tenant: client.tenant,
       nextRunAt: new Date(next),
       maxLatenessSeconds,
+      labels: request.labels ?? {},
       webhook: webhook.spec,
+      callbacks,
       createdAt: new Date(now),
     };
-    await this.options.store.schedules.create(schedule);
+    await (this.options.tracing ?? noTracing).inSpan(
+      'schedule.create',
+      { attributes: { 'schedule.id': schedule.id } },
+      (span) => this.options.store.schedules.create({ ...schedule, trace: span.context }),
+    );
     this.nudgeIfSoon(next);
     this.options.logger.info('Schedule created', {
       scheduleId: schedule.id,
@@ -245,7 +261,7 @@ export class ScheduleService {
    * the cap). Counted, like the pending cap, so concurrent creates of one key can
    * overshoot by their number, never more.
    */
-  private async admit(owner: string): Promise<void> {
+  private async admit(owner: string, tenant: string): Promise<void> {
     const { store, limits } = this.options;
     if (limits.maxSchedulesPerKey > 0 && (await store.schedules.count(owner)) >= limits.maxSchedulesPerKey) {
       const who = owner === ANONYMOUS_OWNER ? 'This service has' : 'This API key has';
@@ -254,8 +270,9 @@ export class ScheduleService {
         `${who} ${limits.maxSchedulesPerKey} schedules, the most MAX_SCHEDULES_PER_KEY allows; delete one first.`,
       );
     }
-    if (limits.maxPendingPerKey > 0 && (await store.timers.countLive(owner)) >= limits.maxPendingPerKey) {
-      throw quotaExceeded(owner, limits.maxPendingPerKey);
+    const { maxPending } = await this.options.settings.quotasOf(tenant);
+    if (maxPending > 0 && (await store.timers.countLiveOfTenant(tenant)) >= maxPending) {
+      throw quotaExceeded(tenant, maxPending);
     }
   }
 
@@ -302,6 +319,8 @@ export function toScheduleView(record: ScheduleRecord): Schedule {
     last_occurrence_at: iso(record.lastOccurrenceAt),
     on_late: record.maxLatenessSeconds === null ? 'fire' : 'skip',
     max_lateness_seconds: record.maxLatenessSeconds,
+    labels: record.labels,
+    callbacks: callbacksView(record.callbacks),
     ...toWebhookView(record.webhook),
     created_at: record.createdAt.toISOString(),
     updated_at: record.updatedAt.toISOString(),

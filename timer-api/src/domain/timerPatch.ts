@@ -8,7 +8,7 @@
 import type { RetryPolicy, TimerChange, TimerRecord } from '@timer/shared';
 import type { ErrorDetail } from '../errors';
 import type { PatchTimerRequest } from '../schemas';
-import { checkWebhookUrl } from './timers';
+import { checkWebhookUrl } from './timerRequest';
 import { throwProblems } from './timerRequest';
 import { changesWebhook, patchWebhook } from './webhookPatch';
 

@@ -9,20 +9,34 @@ import { answeredByDeadline, requestSignal } from '../http/deadline';
 import { jsonBody, noBody } from '../http/jsonBody';
 import { methodNotAllowed } from '../http/errorHandler';
 import { bodyValidator, queryValidator } from '../http/validation';
-import { CreateTimerRequest, ListAttemptsQuery, ListTimersQuery, PatchTimerRequest, Timer } from '../schemas';
+import {
+  CancelByLabelQuery,
+  CreateTimerRequest,
+  CreateTimersBatchRequest,
+  ListAttemptsQuery,
+  ListTimersQuery,
+  PatchTimerRequest,
+  Timer,
+} from '../schemas';
 import { toView } from '../domain/views';
 
 const validateCreate = bodyValidator(CreateTimerRequest);
 const validatePatch = bodyValidator(PatchTimerRequest);
 const validateList = queryValidator(ListTimersQuery);
 const validateAttempts = queryValidator(ListAttemptsQuery);
+const validateBatch = bodyValidator(CreateTimersBatchRequest);
+const validateCancelByLabel = queryValidator(CancelByLabelQuery);
 
 /** Every answer about one timer carries its version as a weak ETag. */
 function sendTimer(res: Response, timer: Timer): void {
   res.set('ETag', etagOf(timer.version)).json(timer);
 }
 
-export function timerRoutes(service: TimerService, changes: TimerChanges, bodyLimitBytes: number): Router {
+export function timerRoutes(
+  service: TimerService,
+  changes: TimerChanges,
+  limits: { bodyLimitBytes: number; batchBodyLimitBytes: number },
+): Router {
   const router = Router();
 
   const create: RequestHandler = async (req, res) => {
@@ -46,20 +60,38 @@ export function timerRoutes(service: TimerService, changes: TimerChanges, bodyLi
     sendTimer(res, toView(timer));
   };
 
+  const createBatch: RequestHandler = async (req, res) => {
+    const body = validateBatch(req.body);
+    const key = idempotencyKeyOf(req.get(IDEMPOTENCY_HEADER));
+    const { timers, replayed } = await service.createBatch(body, clientOf(res), key);
+    if (answeredByDeadline(res)) return;
+    if (replayed) res.set('Idempotent-Replayed', 'true');
+    res.status(replayed ? 200 : 201).json({ timers });
+  };
+
   router
     .route('/timers')
-    .post(jsonBody(bodyLimitBytes), create)
+    .post(jsonBody(limits.bodyLimitBytes), create)
     .get(async (req, res) => {
       res.json(await service.list(validateList({ ...req.query }), clientOf(res).sees));
     })
-    .all(methodNotAllowed(['GET', 'POST']));
+    // Only with a label filter: there is no "cancel everything".
+    .delete(noBody(), async (req, res) => {
+      res.json(await service.cancelByLabels(validateCancelByLabel({ ...req.query }), clientOf(res).sees));
+    })
+    .all(methodNotAllowed(['GET', 'POST', 'DELETE']));
+
+  router
+    .route('/timers/batch')
+    .post(jsonBody(limits.batchBodyLimitBytes), createBatch)
+    .all(methodNotAllowed(['POST']));
 
   router
     .route('/timers/:id')
     .get(async (req, res) => {
       sendTimer(res, await service.get(req.params.id, clientOf(res).sees));
     })
-    .patch(jsonBody(bodyLimitBytes), patch)
+    .patch(jsonBody(limits.bodyLimitBytes), patch)
     .delete(async (req, res) => {
       const timer = await changes.cancel(req.params.id, readIfMatch(req.get('If-Match')), clientOf(res).sees);
       if (answeredByDeadline(res)) return;

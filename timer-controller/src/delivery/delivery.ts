@@ -8,7 +8,17 @@
  * a grace period, then are abandoned.
  */
 import { settlesWithin } from '@timer/shared';
-import type { ClaimedTimer, Claims, Clock, Config, DbClock, Logger, Metrics, TimerHandle } from '@timer/shared';
+import type {
+  ClaimedTimer,
+  Claims,
+  Clock,
+  Config,
+  DbClock,
+  Logger,
+  Metrics,
+  TimerHandle,
+  Tracing,
+} from '@timer/shared';
 import type { FencedWrites } from '../fenced/fencedWrites';
 import type { Held } from '../held';
 import type { Removal, WheelSink } from '../wheel/wheel';
@@ -20,6 +30,7 @@ import { WebhookRequests } from './prepareRequest';
 import { WebhookSpecs } from './webhookSpecs';
 import { Queue } from './queue';
 import { leaseTooShort, missedFire } from './sendable';
+import { serviceKeys, SigningKeys } from './signingKeys';
 
 export interface DeliveryDeps {
   config: Pick<
@@ -36,6 +47,8 @@ export interface DeliveryDeps {
   >;
   /** HttpSender unless given (tests give a fake). */
   sender?: WebhookSender;
+  /** Each tenant's signing keys; WEBHOOK_SECRET for all unless given. */
+  signingKeys?: SigningKeys;
   gate: DeliveryGate;
   writes: FencedWrites;
   /** Reads what timers with their own request send, when it starts. */
@@ -44,6 +57,7 @@ export interface DeliveryDeps {
   metrics: Metrics;
   clock: Clock;
   dbClock: DbClock;
+  tracing: Tracing;
   random?: () => number;
   /** A request slot was freed: there is room to claim more. */
   onRoom: () => void;
@@ -66,10 +80,12 @@ export class Delivery implements WheelSink {
     const requests = new WebhookRequests(config);
     const specs = new WebhookSpecs(deps.claims);
     const { controllerId } = config;
+    const signingKeys = deps.signingKeys ?? serviceKeys(config.webhookSecrets);
     this.attempts = {
       ...deps,
       requests,
       specs,
+      signingKeys,
       sender: this.sender,
       log: this.log,
       retryDefaults: config,
@@ -148,11 +164,13 @@ export class Delivery implements WheelSink {
       // A lease that could run out mid-request would let a second controller send
       // the same timer concurrently: hand it back instead of sending.
       if (leaseTooShort(held, dbClock.now(), config.webhookTimeoutMs)) {
+        held.trace?.unsent(this.deps.clock.now(), 'released');
         expiring.push(held.timer);
         continue;
       }
       const late = missedFire(held.timer, dbClock.earliestNow());
       if (late) {
+        held.trace?.unsent(this.deps.clock.now(), 'skipped');
         this.log.skipped(held.timer, late.lateMs);
         writes.skipped(held.timer, late.reason);
         continue;
@@ -174,6 +192,7 @@ export class Delivery implements WheelSink {
       case 'wait':
         return this.wait(held, verdict.ms);
       case 'hand_back':
+        held.trace?.unsent(this.deps.clock.now(), 'released');
         this.log.handedBackByGate(held.timer, verdict.reason);
         void this.deps.writes.releaseUnsent([held.timer], 'gate');
     }
@@ -190,7 +209,7 @@ export class Delivery implements WheelSink {
 
   private send(held: Held): void {
     const { timer } = held;
-    const attempt = new Attempt(timer, this.attempts);
+    const attempt = new Attempt(timer, this.attempts, held.trace);
     const flight = { attempt, done: Promise.resolve() };
     this.inFlight.set(timer.id, flight);
     flight.done = attempt.run().then(() => {

@@ -10,7 +10,14 @@
  * timer's outcome; it never escapes to the wheel or the claim.
  */
 import { checkUrlTarget, contentBody, pathWithId, PLAIN_WEBHOOK, readWebhookUrl } from '@timer/shared';
-import type { ClaimedTimer, TargetPolicy, WebhookMethod, WebhookSpec, WebhookTarget } from '@timer/shared';
+import type {
+  ClaimedTimer,
+  TargetPolicy,
+  TraceContext,
+  WebhookMethod,
+  WebhookSpec,
+  WebhookTarget,
+} from '@timer/shared';
 import { PermanentDeliveryError } from './answers';
 import { signatureHeaders } from './signing';
 import { deliveryKey, timerHeaders, webhookBody } from './webhookRequest';
@@ -25,9 +32,8 @@ export interface PreparedRequest {
   body: string;
 }
 
-/** WEBHOOK_SECRET (Standard Webhooks signing keys; none: not signed) and WEBHOOK_TARGETS. */
+/** WEBHOOK_TARGETS (the signing keys come per tenant: signingKeys.ts). */
 export interface RequestOptions {
-  webhookSecrets?: readonly Buffer[];
   /** Where webhooks may go; checked again on the address connected to. */
   webhookTargets?: TargetPolicy;
 }
@@ -41,8 +47,20 @@ export class WebhookRequests {
 
   constructor(private readonly options: RequestOptions) {}
 
-  /** `nowMs`: the host's time, for the signature's timestamp. `spec`: what the timer sends (WebhookSpecs). */
-  prepare(timer: ClaimedTimer, nowMs: number, spec: WebhookSpec = PLAIN_WEBHOOK): PreparedRequest {
+  /**
+   * `nowMs`: the host's time, for the signature's timestamp. `keys`: the timer's
+   * tenant's signing keys (none: unsigned). `spec`: what the timer sends
+   * (WebhookSpecs). `trace`: the request's span, sent as `traceparent` and
+   * `tracestate` so the receiver's spans continue the trace (tracing off: null,
+   * no such headers).
+   */
+  prepare(
+    timer: ClaimedTimer,
+    nowMs: number,
+    keys: readonly Buffer[],
+    spec: WebhookSpec = PLAIN_WEBHOOK,
+    trace: TraceContext | null = null,
+  ): PreparedRequest {
     const target = this.target(timer.url);
     if (target instanceof PermanentDeliveryError) throw target;
     const own = contentBody(spec.content);
@@ -58,9 +76,12 @@ export class WebhookRequests {
       ...timerHeaders(timer),
     ];
     if (target.authorization) headers.push('authorization', target.authorization);
-    const keys = this.options.webhookSecrets;
+    if (trace) {
+      headers.push('traceparent', trace.traceparent);
+      if (trace.tracestate) headers.push('tracestate', trace.tracestate);
+    }
     for (const [name, value] of spec.headers) headers.push(name, value);
-    if (keys && keys.length > 0) headers.push(...signatureHeaders(keys, key, body, nowMs));
+    if (keys.length > 0) headers.push(...signatureHeaders(keys, key, body, nowMs));
     const path = spec.appendId ? pathWithId(target, timer.id) : `${target.url.pathname}${target.search}`;
     return { method: spec.method, origin: target.origin, path, headers, body };
   }

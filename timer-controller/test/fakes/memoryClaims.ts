@@ -19,6 +19,7 @@ import type {
 
 export interface Row {
   id: string;
+  tenant: string;
   url: string;
   status: TimerStatus;
   fireAt: number;
@@ -38,6 +39,7 @@ export interface Row {
 export interface NewRow {
   id: string;
   fireAt: number;
+  tenant?: string;
   url?: string;
   retry?: Partial<RetryPolicy>;
   maxLatenessS?: number | null;
@@ -59,6 +61,7 @@ export class MemoryClaims implements Pick<Claims, keyof Claims> {
 
   add(row: NewRow): Row {
     const stored: Row = {
+      tenant: 'default',
       url: 'http://receiver.test/hooks',
       status: 'pending',
       dueAt: row.fireAt,
@@ -109,6 +112,7 @@ export class MemoryClaims implements Pick<Claims, keyof Claims> {
         const untried = r.priorAttempts === 0 && r.lastError === null;
         const claimed: ClaimedTimer = {
           id: r.id,
+          tenant: r.tenant,
           url: r.url,
           fireAt: new Date(r.fireAt),
           dueAt: new Date(r.dueAt!),
@@ -119,6 +123,7 @@ export class MemoryClaims implements Pick<Claims, keyof Claims> {
           maxLatenessMs: r.maxLatenessS !== null && untried ? r.maxLatenessS * 1000 : null,
           version: r.version,
           customWebhook: r.webhook !== undefined,
+          notify: false,
         };
         Object.assign(r, {
           status: 'firing',

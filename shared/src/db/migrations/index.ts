@@ -21,6 +21,8 @@ import * as indexTimerAttemptsFinishedAt from './20261122001400_index_timer_atte
 import * as indexSchedulesOwner from './20261206000000_index_schedules_owner';
 import * as addTimersWebhook from './20261207000100_add_timers_webhook';
 import * as addSchedulesWebhook from './20261207000200_add_schedules_webhook';
+import * as addTimersTraceContext from './20261207000900_add_timers_trace_context';
+import * as addSchedulesTraceContext from './20261207000910_add_schedules_trace_context';
 import * as createTenants from './20261207001000_create_tenants';
 import * as createApiKeys from './20261207001100_create_api_keys';
 import * as addTimersTenant from './20261207001200_add_timers_tenant';
@@ -30,6 +32,9 @@ import * as addSchedulesTenant from './20261207001500_add_schedules_tenant';
 import * as indexSchedulesTenantId from './20261207001600_index_schedules_tenant_id';
 import * as idempotencyKeysPerTenant from './20261207001700_idempotency_keys_per_tenant';
 import * as addTimersVersion from './20261207001800_add_timers_version';
+import * as addLabels from './20261207002000_add_labels';
+import * as addCallbacks from './20261207002100_add_callbacks';
+import * as createTenantCreates from './20261207003000_create_tenant_creates';
 
 interface Migration {
   name: string;
@@ -56,6 +61,8 @@ const migrations: Migration[] = [
   indexSchedulesOwner,
   addTimersWebhook,
   addSchedulesWebhook,
+  addTimersTraceContext,
+  addSchedulesTraceContext,
   createTenants,
   createApiKeys,
   addTimersTenant,
@@ -65,6 +72,9 @@ const migrations: Migration[] = [
   indexSchedulesTenantId,
   idempotencyKeysPerTenant,
   addTimersVersion,
+  addLabels,
+  addCallbacks,
+  createTenantCreates,
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

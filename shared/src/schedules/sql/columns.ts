@@ -1,10 +1,11 @@
 /** The columns every read of a schedule for the api selects, and how a row becomes a ScheduleRecord. */
 import type { DbTime, Dialect } from '../../db/dialect';
+import { readCallbacks, readLabels } from '../../timers/sql/columns';
 import { decodeWebhookSpec } from '../../webhooks/spec';
 import type { ScheduleRecord } from '../types';
 
 export const SCHEDULE_COLUMNS = `id, cron, timezone, url, paused, next_run_at, last_occurrence_at, max_lateness_s, webhook,
-  created_at, updated_at`;
+  labels, callbacks, created_at, updated_at`;
 
 export interface ScheduleRow {
   id: string;
@@ -16,6 +17,8 @@ export interface ScheduleRow {
   last_occurrence_at: DbTime | null;
   max_lateness_s: number | null;
   webhook: string | null;
+  labels: string | null;
+  callbacks: string | null;
   created_at: DbTime;
   updated_at: DbTime;
 }
@@ -32,6 +35,8 @@ export function toScheduleRecord(d: Dialect, row: ScheduleRow): ScheduleRecord {
     lastOccurrenceAt: time(row.last_occurrence_at),
     maxLatenessSeconds: row.max_lateness_s,
     webhook: decodeWebhookSpec(row.webhook),
+    labels: readLabels(row.labels),
+    callbacks: readCallbacks(row.callbacks),
     createdAt: d.date(row.created_at),
     updatedAt: d.date(row.updated_at),
   };

@@ -48,8 +48,13 @@ export async function listTenants(db: Knex, timeoutMs: number, name?: string): P
   }));
 }
 
-/** Sets the limits given (null: back to the service's default; absent: unchanged). */
-export async function setTenantLimits(db: Knex, timeoutMs: number, name: string, limits: TenantLimits): Promise<void> {
+/** Sets the limits given (null: back to the service's default; absent: unchanged); false: no such tenant. */
+export async function setTenantLimits(
+  db: Knex,
+  timeoutMs: number,
+  name: string,
+  limits: TenantLimits,
+): Promise<boolean> {
   const d = dialectOf(db);
   const sets: string[] = [];
   const bindings: unknown[] = [];
@@ -61,23 +66,28 @@ export async function setTenantLimits(db: Knex, timeoutMs: number, name: string,
     sets.push('creates_per_second = ?');
     bindings.push(limits.createsPerSecond);
   }
-  if (sets.length === 0) return;
-  await write(db, timeoutMs, `UPDATE tenants SET ${sets.join(', ')}, updated_at = ${d.now} WHERE name = ?`, [
-    ...bindings,
-    name,
-  ]);
+  const changed = await write(
+    db,
+    timeoutMs,
+    `UPDATE tenants SET ${[...sets, `updated_at = ${d.now}`].join(', ')} WHERE name = ?`,
+    [...bindings, name],
+  );
+  return changed > 0;
 }
 
-/** Replaces the tenant's sealed signing secrets (null: back to WEBHOOK_SECRET). */
+/** Replaces the tenant's sealed signing secrets (null: back to WEBHOOK_SECRET); false: no such tenant. */
 export async function setSigningSecrets(
   db: Knex,
   timeoutMs: number,
   name: string,
   sealed: string | null,
-): Promise<void> {
+): Promise<boolean> {
   const d = dialectOf(db);
-  await write(db, timeoutMs, `UPDATE tenants SET signing_secrets = ?, updated_at = ${d.now} WHERE name = ?`, [
-    sealed,
-    name,
-  ]);
+  const changed = await write(
+    db,
+    timeoutMs,
+    `UPDATE tenants SET signing_secrets = ?, updated_at = ${d.now} WHERE name = ?`,
+    [sealed, name],
+  );
+  return changed > 0;
 }

@@ -31,7 +31,8 @@
  * missed-fire policy is about the fire itself: it is handed over only while no
  * delivery has failed and the timer was never replayed (a claim after a crash,
  * with no outcome recorded, is still the fire); retries follow the retry policy,
- * and a replay always sends.
+ * and a replay always sends. It hands over the stored trace context as well, so
+ * the delivery joins the trace of the request that created (or replayed) the timer.
  *
  * What the timer sends (timers.webhook) is not read here: only whether it has
  * its own (custom_webhook). The controller loads it when the request starts
@@ -40,10 +41,12 @@
 import type { Knex } from 'knex';
 import { DbTime, dialectOf } from '../../db/dialect';
 import { select, write } from '../../db/query';
+import { storedContext } from '../../tracing/tracing';
 import type { ClaimedTimer } from '../types';
 
 interface DueRow {
   id: string;
+  tenant: string;
   url: string;
   fire_at: DbTime;
   due_at: DbTime;
@@ -55,9 +58,13 @@ interface DueRow {
   retry_max_ms: number | null;
   max_lateness_s: number | null;
   version: number | string;
+  trace_parent: string | null;
+  trace_state: string | null;
+  trace_link: string | null;
   /** 1 while nothing has failed and the timer was never replayed: the next delivery is the fire itself. */
   untried: number | string;
   custom_webhook: number | string;
+  notify: number | string;
 }
 
 export async function claimDueTimers(
@@ -70,10 +77,11 @@ export async function claimDueTimers(
     const rows = await select<DueRow>(
       trx,
       timeoutMs,
-      `SELECT id, url, fire_at, due_at, attempts, prior_attempts, lease_token,
-              max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, version,
+      `SELECT id, tenant, url, fire_at, due_at, attempts, prior_attempts, lease_token,
+              max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, version, trace_parent, trace_state, trace_link,
               CASE WHEN prior_attempts = 0 AND last_error IS NULL THEN 1 ELSE 0 END AS untried,
-              CASE WHEN webhook IS NULL THEN 0 ELSE 1 END AS custom_webhook
+              CASE WHEN webhook IS NULL THEN 0 ELSE 1 END AS custom_webhook,
+              CASE WHEN callbacks IS NULL THEN 0 ELSE 1 END AS notify
        FROM timers
        WHERE due_at <= ${d.plus(d.now)}
          AND (status = 'pending' OR due_at <= ${d.now})
@@ -96,6 +104,7 @@ export async function claimDueTimers(
     );
     return rows.map((r) => ({
       id: r.id,
+      tenant: r.tenant,
       url: r.url,
       fireAt: d.date(r.fire_at),
       dueAt: d.date(r.due_at),
@@ -106,6 +115,8 @@ export async function claimDueTimers(
       maxLatenessMs: r.max_lateness_s !== null && Number(r.untried) === 1 ? r.max_lateness_s * 1000 : null,
       version: Number(r.version),
       customWebhook: Number(r.custom_webhook) === 1,
+      notify: Number(r.notify) === 1,
+      trace: { parent: storedContext(r.trace_parent, r.trace_state), link: storedContext(r.trace_link) },
     }));
   });
 }

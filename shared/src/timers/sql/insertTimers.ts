@@ -1,25 +1,34 @@
 /**
  * insertTimers: stores new pending timers, many in one INSERT (the api coalesces
- * concurrent creates; see Coalescer). The statement commits on its own before any
- * of its callers answers 201: an acknowledged timer is always durable.
+ * concurrent creates; see Coalescer), with their labels. The write commits before
+ * any of its callers answers 201: an acknowledged timer is always durable.
  *
  * Parameters: per timer, id (UUIDv7, time-ordered so inserts append to the
  * primary key), url, createdAt, fireAt, dueAt (when to look at it first: fireAt,
  * or the creation time for a fire_at already past, so a late timer does not jump
  * the queue of those already due), owner (who created it, for the pending-timer
  * cap; NULL when unknown), tenant (whose it is; `default` when absent), its
- * delivery policy (NULLs: the service's defaults) and what it sends (webhook:
- * NULL for the plain webhook). The caller computes the times on the database clock (DbClock), so no
- * read-back is needed. Locks: only the new rows (on SQLite, none beyond the file's
+ * delivery policy (NULLs: the service's defaults), what it sends (webhook: NULL
+ * for the plain webhook) and its labels. The caller computes the times on the
+ * database clock (DbClock), so no read-back is needed. trace_parent and
+ * trace_state: the W3C context of the span that created the timer (NULL with
+ * tracing off). Locks: only the new rows (on SQLite, none beyond the file's
  * lock that the process holds anyway).
- * The same statement on both dialects: knex binds a Date as DATETIME for mysql2
+ *
+ * Timers without labels are one statement that commits on its own. Labelled ones
+ * also write a timer_labels row per label, so the statements run in one
+ * transaction (the caller's, when it passes one): a timer is never seen without
+ * its labels. Large sets go in slices, below every driver's limit on bound values.
+ * The same statements on both dialects: knex binds a Date as DATETIME for mysql2
  * and as epoch milliseconds (the column's representation) for better-sqlite3.
  */
 import type { Knex } from 'knex';
 import { write } from '../../db/query';
 import { DEFAULT_TENANT } from '../../tenants/types';
 import { encodeWebhookSpec, WebhookSpec } from '../../webhooks/spec';
-import type { RetryPolicy } from '../types';
+import type { TraceContext } from '../../tracing/tracing';
+import { Callbacks, Labels, labelTerm, RetryPolicy } from '../types';
+import { writeCallbacks, writeLabels } from './columns';
 
 export interface NewTimer {
   id: string;
@@ -36,7 +45,15 @@ export interface NewTimer {
   maxLatenessSeconds?: number | null;
   /** Absent: the plain webhook. */
   webhook?: WebhookSpec;
+  labels?: Labels;
+  /** Absent: no completion notices. */
+  callbacks?: Callbacks;
+  /** The span that created it: its deliveries continue this trace. null or absent: tracing was off. */
+  trace?: TraceContext | null;
 }
+
+/** Rows per INSERT: 17 bound values each, far below every driver's limit (SQLite: 32,766). */
+const INSERT_SLICE = 500;
 
 export async function insertTimers(
   db: Knex | Knex.Transaction,
@@ -44,12 +61,25 @@ export async function insertTimers(
   timers: readonly NewTimer[],
 ): Promise<void> {
   if (timers.length === 0) return;
+  const labelled = labelRows(timers);
+  const slices = Math.ceil(timers.length / INSERT_SLICE);
+  if ((labelled.length > 0 || slices > 1) && !(db as Knex.Transaction).isTransaction) {
+    return db.transaction((trx) => insertTimers(trx, timeoutMs, timers));
+  }
+  for (let from = 0; from < timers.length; from += INSERT_SLICE) {
+    await insertSlice(db, timeoutMs, timers.slice(from, from + INSERT_SLICE));
+  }
+  await insertLabelRows(db, timeoutMs, labelled);
+}
+
+async function insertSlice(db: Knex | Knex.Transaction, timeoutMs: number, timers: readonly NewTimer[]) {
   await write(
     db,
     timeoutMs,
     `INSERT INTO timers (id, url, status, fire_at, due_at, created_at, updated_at, owner, tenant,
-                         max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, webhook)
-     VALUES ${timers.map(() => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
+                         max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, webhook, labels, callbacks,
+                         trace_parent, trace_state)
+     VALUES ${timers.map(() => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
     timers.flatMap((t) => [
       t.id,
       t.url,
@@ -64,6 +94,38 @@ export async function insertTimers(
       t.retry?.maxMs ?? null,
       t.maxLatenessSeconds ?? null,
       t.webhook ? encodeWebhookSpec(t.webhook) : null,
+      writeLabels(t.labels),
+      writeCallbacks(t.callbacks),
+      t.trace?.traceparent ?? null,
+      t.trace?.tracestate ?? null,
     ]),
   );
+}
+
+/** A timer_labels row: tenant, label term, timer id. */
+export type LabelRow = [string, string, string];
+
+/** One timer_labels row per label of each timer. */
+export function labelRows(timers: readonly { id: string; tenant?: string; labels?: Labels }[]): LabelRow[] {
+  return timers.flatMap((t) =>
+    Object.entries(t.labels ?? {}).map(([k, v]): LabelRow => [t.tenant ?? DEFAULT_TENANT, labelTerm(k, v), t.id]),
+  );
+}
+
+/** Writes label rows in slices; inside the caller's transaction. */
+export async function insertLabelRows(
+  db: Knex | Knex.Transaction,
+  timeoutMs: number,
+  rows: readonly LabelRow[],
+): Promise<void> {
+  const slice = 1000;
+  for (let from = 0; from < rows.length; from += slice) {
+    const part = rows.slice(from, from + slice);
+    await write(
+      db,
+      timeoutMs,
+      `INSERT INTO timer_labels (tenant, label, timer_id) VALUES ${part.map(() => '(?, ?, ?)').join(', ')}`,
+      part.flat(),
+    );
+  }
 }

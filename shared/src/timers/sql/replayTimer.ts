@@ -14,10 +14,17 @@
  * version conditions make it race-free against a concurrent replay or change
  * (one changes the row, the other matches nothing and reads it again) and
  * against the retention cleanup, which deletes only rows it has locked.
+ *
+ * `trace`: the context of the span that replays it (null with tracing off: the
+ * stored context stays). The new series of deliveries continues the replay's
+ * trace, and links to the creation, whose context moves to trace_link. MySQL
+ * assigns left to right, reading columns already assigned; SQLite reads the old
+ * row throughout: trace_link comes first, so both copy the old trace_parent.
  */
 import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
 import { write } from '../../db/query';
+import type { TraceContext } from '../../tracing/tracing';
 import type { ReplayResult } from '../types';
 import { findTimer, TenantView } from './findTimers';
 
@@ -27,16 +34,18 @@ export async function replayTimer(
   id: string,
   version: number,
   tenant: TenantView = null,
+  trace: TraceContext | null = null,
 ): Promise<ReplayResult> {
   const d = dialectOf(db);
+  const retrace = trace ? ', trace_link = trace_parent, trace_parent = ?, trace_state = ?' : '';
   const changed = await write(
     db,
     timeoutMs,
     `UPDATE timers
      SET status = 'pending', due_at = ${d.now}, prior_attempts = prior_attempts + attempts, attempts = 0,
-         locked_by = NULL, version = version + 1, updated_at = ${d.now}
+         locked_by = NULL, version = version + 1, updated_at = ${d.now}${retrace}
      WHERE id = ? AND status = 'failed' AND version = ?${tenant === null ? '' : ' AND tenant = ?'}`,
-    tenant === null ? [id, version] : [id, version, tenant],
+    [...(trace ? [trace.traceparent, trace.tracestate] : []), id, version, ...(tenant === null ? [] : [tenant])],
   );
   const timer = await findTimer(db, timeoutMs, id, tenant);
   if (!timer) return { outcome: 'not_found' };
