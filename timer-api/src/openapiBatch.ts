@@ -76,6 +76,7 @@ const exampleItem = {
   on_late: 'fire',
   max_lateness_seconds: null,
   schedule_id: null,
+  version: 1,
   body: null,
   content_type: null,
   headers: [],

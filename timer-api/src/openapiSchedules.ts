@@ -144,6 +144,55 @@ export function schedulePaths(options: DocumentOptions): Record<string, unknown>
         },
         options,
       ),
+      patch: guarded(
+        {
+          summary: 'Change a schedule',
+          operationId: 'changeSchedule',
+          tags: ['Schedules'],
+          description:
+            'Its cron, time zone, url or missed-fire rule; absent fields stay. The next occurrence is recomputed ' +
+            'from the new rule (after now, and after the last occurrence already created). Occurrences already ' +
+            'created as timers (up to SCHEDULE_LOOKAHEAD_MS ahead) keep what they had: change or cancel them with ' +
+            '/timers/{id}. A paused schedule stays paused.',
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: ref('PatchScheduleRequest'),
+                examples: {
+                  weekdays: {
+                    summary: 'Weekdays at 9 in Berlin',
+                    value: { cron: '0 9 * * MON-FRI', timezone: 'Europe/Berlin' },
+                  },
+                  url: { summary: 'Another receiver', value: { url: 'https://example.com/hooks/v2' } },
+                },
+              },
+            },
+          },
+          responses: {
+            '200': {
+              description: 'Changed.',
+              content: json(ref('Schedule'), {
+                ...exampleSchedule,
+                cron: '0 9 * * MON-FRI',
+                timezone: 'Europe/Berlin',
+              }),
+            },
+            ...bodyErrors('Malformed JSON, no or invalid fields, or a url this service does not send to.'),
+            '404': notFound,
+            '503': {
+              ...errorResponse(
+                'The database is unreachable, or controllers kept advancing the schedule under the request.',
+                'service_unavailable',
+                'request_timeout',
+                'contended',
+              ),
+              headers: unavailable.headers,
+            },
+          },
+        },
+        options,
+      ),
       delete: guarded(
         {
           summary: 'Delete a schedule',

@@ -6,7 +6,7 @@
 import { Type, Static, TArray, TSchema } from '@sinclair/typebox';
 import { ATTEMPT_OUTCOMES, DEFAULT_TIMEZONE, ERROR_CLASSES, MAX_CRON_LENGTH, TIMER_STATUSES } from '@timer/shared';
 import { ERROR_CATALOGUE } from './errors';
-import { webhookRequestFields, webhookViewFields } from './webhookSchemas';
+import { webhookPatchFields, webhookRequestFields, webhookViewFields } from './webhookSchemas';
 
 /** A page of a list: its items and the cursor of the next page (null on the last). */
 function pageOf<T extends TSchema>(
@@ -188,6 +188,53 @@ export const CreateTimerRequest = Type.Object(
 );
 export type CreateTimerRequest = Static<typeof CreateTimerRequest>;
 
+/** A retry field in a PATCH: a value, or null for the service's setting again. */
+const patchRetryField = (limits: { minimum: number; maximum: number }, description: string) =>
+  Type.Optional(Type.Union([Type.Integer(limits), Type.Null()], { description }));
+
+export const PatchTimerRequest = Type.Object(
+  {
+    hours: delayPart('hours', 0),
+    minutes: delayPart('minutes', 5),
+    seconds: delayPart('seconds', 0),
+    fire_at: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description:
+          'The new fire time (RFC 3339 with an offset), instead of hours/minutes/seconds, which set it that long from now.',
+        examples: ['2026-11-22T18:45:00Z'],
+      }),
+    ),
+    url: Type.Optional(webhookUrl('the timer fires')),
+    retry: Type.Optional(
+      Type.Object(
+        {
+          max_attempts: patchRetryField(RETRY_LIMITS.maxAttempts, 'null: MAX_ATTEMPTS again.'),
+          base_ms: patchRetryField(RETRY_LIMITS.baseMs, 'null: RETRY_BASE_MS again.'),
+          max_ms: patchRetryField(RETRY_LIMITS.maxMs, 'null: RETRY_MAX_MS again.'),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'Merged field by field into the stored policy; an absent field stays, null returns it to the default.',
+          examples: [{ max_attempts: 3, base_ms: null }],
+        },
+      ),
+    ),
+    ...missedFireRequest('the timer late'),
+    ...webhookPatchFields,
+  },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    description:
+      'What to change in a pending (or failed) timer; absent fields stay as they are. A 200 means the old version ' +
+      'will never be sent.',
+    examples: [{ minutes: 5 }, { fire_at: '2026-11-22T18:45:00Z', url: 'https://example.com/hooks/v2' }],
+  },
+);
+export type PatchTimerRequest = Static<typeof PatchTimerRequest>;
+
 const TimerStatus = Type.Union(
   TIMER_STATUSES.map((s) => Type.Literal(s)),
   {
@@ -234,6 +281,12 @@ export const Timer = Type.Object({
   ...missedFireView('The missed-fire policy.'),
   schedule_id: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
     description: 'The schedule this timer is an occurrence of; null for a timer created with POST /timers.',
+  }),
+  version: Type.Integer({
+    minimum: 1,
+    description:
+      '1 at creation; raised by PATCH, cancel and replay (never by claims or retries). The ETag is W/"{version}"; ' +
+      'deliveries carry it as Timer-Version.',
   }),
   callbacks: callbacksView('Its completion callbacks ({} for none).'),
   labels: Type.Record(Type.String(), Type.String(), {
@@ -420,6 +473,28 @@ export const CreateScheduleRequest = Type.Object(
   },
 );
 export type CreateScheduleRequest = Static<typeof CreateScheduleRequest>;
+
+export const PatchScheduleRequest = Type.Object(
+  {
+    cron: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_CRON_LENGTH, examples: ['0 9 * * MON-FRI'] })),
+    timezone: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone.', examples: ['Europe/Berlin'] }),
+    ),
+    url: Type.Optional(webhookUrl('an occurrence fires')),
+    ...missedFireRequest('an occurrence late'),
+    ...webhookPatchFields,
+  },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    description:
+      'What to change in a schedule; absent fields stay. The next occurrence is recomputed from the new rule. ' +
+      'Occurrences already created as timers (up to SCHEDULE_LOOKAHEAD_MS ahead) keep what they had: change or ' +
+      'cancel those with /timers/{id}.',
+    examples: [{ cron: '0 9 * * MON-FRI', timezone: 'Europe/Berlin' }],
+  },
+);
+export type PatchScheduleRequest = Static<typeof PatchScheduleRequest>;
 
 export const Schedule = Type.Object({
   id: Type.String({ format: 'uuid', description: 'Time-ordered UUID (v7).' }),

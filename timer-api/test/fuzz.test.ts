@@ -303,6 +303,7 @@ it('every timer it stored, the controller can send: its request builder sends ea
         leaseToken: 1,
         retry: { maxAttempts: null, baseMs: null, maxMs: null },
         maxLatenessMs: null,
+        version: 1,
         customWebhook: row.webhook !== null,
         notify: false,
       },

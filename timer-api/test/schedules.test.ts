@@ -269,7 +269,7 @@ describe.each(DIALECTS)('the /schedules api on %s', (dialect) => {
 
     it.each([
       ['PUT', '/schedules', 'GET, POST'],
-      ['PATCH', `/schedules/${UNKNOWN_ID}`, 'GET, DELETE'],
+      ['PUT', `/schedules/${UNKNOWN_ID}`, 'GET, PATCH, DELETE'],
       ['GET', `/schedules/${UNKNOWN_ID}/pause`, 'POST'],
       ['DELETE', `/schedules/${UNKNOWN_ID}/resume`, 'POST'],
     ])('answers %s %s with 405 and Allow: %s', async (method, path, allow) => {

@@ -52,7 +52,8 @@ afterAll(async () => {
 });
 
 interface Route {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'patch' | 'delete';
+  body?: object;
   path: (o: (typeof owned)[Tenant]) => string;
   scope: 'read' | 'write';
   /** Changes nothing that a later request of the owner could miss (no delete of the row). */
@@ -62,11 +63,19 @@ interface Route {
 const ROUTES: Route[] = [
   { method: 'get', path: (o) => `/timers/${o.timer}`, scope: 'read', keepsRow: true },
   { method: 'get', path: (o) => `/timers/${o.failed}/attempts`, scope: 'read', keepsRow: true },
+  { method: 'patch', path: (o) => `/timers/${o.timer}`, body: { minutes: 30 }, scope: 'write', keepsRow: true },
   { method: 'delete', path: (o) => `/timers/${o.timer}`, scope: 'write', keepsRow: true },
   { method: 'post', path: (o) => `/timers/${o.failed}/retry`, scope: 'write', keepsRow: true },
   { method: 'get', path: (o) => `/schedules/${o.schedule}`, scope: 'read', keepsRow: true },
   { method: 'post', path: (o) => `/schedules/${o.schedule}/pause`, scope: 'write', keepsRow: true },
   { method: 'post', path: (o) => `/schedules/${o.schedule}/resume`, scope: 'write', keepsRow: true },
+  {
+    method: 'patch',
+    path: (o) => `/schedules/${o.schedule}`,
+    body: { url: 'https://example.com/changed' },
+    scope: 'write',
+    keepsRow: true,
+  },
   { method: 'delete', path: (o) => `/schedules/${o.schedule}`, scope: 'write', keepsRow: false },
 ];
 
@@ -74,7 +83,8 @@ const name = (r: Route) =>
   `${r.method.toUpperCase()} ${r.path({ timer: '{timer}', failed: '{failed}', schedule: '{schedule}' })}`;
 
 function send(route: Route, path: string, key: string) {
-  return api.http()[route.method](path).set(as(key));
+  const req = api.http()[route.method](path).set(as(key));
+  return route.body ? req.send(route.body) : req;
 }
 
 async function rowsOf(tenant: Tenant) {

@@ -46,6 +46,18 @@ export interface NewSchedule {
   trace?: TraceContext | null;
 }
 
+/** What PATCH /schedules/{id} stores: the whole definition after the request was merged in. */
+export interface ScheduleUpdate {
+  cron: string;
+  timezone: string;
+  url: string;
+  maxLatenessSeconds: number | null;
+  /** What each occurrence sends. */
+  webhook: WebhookSpec;
+  /** Recomputed from the rule; null while paused or when the rule never fires again. */
+  nextRunAt: Date | null;
+}
+
 /** A schedule whose next occurrence is within the lookahead, as a controller reads it to plan. */
 export interface DueSchedule {
   id: string;

@@ -7,10 +7,12 @@ import type { Knex } from 'knex';
 import { Coalescer } from '../coalescer';
 import { cancelByLabels } from './sql/cancelByLabels';
 import { cancelTimer } from './sql/cancelTimer';
+import { changeTimer } from './sql/changeTimer';
 import { countByStatus } from './sql/countByStatus';
 import { countLiveTimers } from './sql/countLiveTimers';
 import { countTenantLiveTimers } from './sql/countTenantLiveTimers';
 import { findDueSoon } from './sql/findDueSoon';
+import { findHolder } from './sql/findHolder';
 import { findIdempotencyKey } from './sql/findIdempotencyKey';
 import { findTimer, findTimers, listTimers, ListQuery, TenantView } from './sql/findTimers';
 import { IdempotencyKey, insertIdempotentTimer } from './sql/insertIdempotentTimer';
@@ -19,9 +21,13 @@ import { replayTimer } from './sql/replayTimer';
 import type { TraceContext } from '../tracing/tracing';
 import type {
   CancelResult,
+  ChangeFence,
+  ChangeResult,
   IdempotencyRecord,
   LabelCancelResult,
   ReplayResult,
+  TimerChange,
+  TimerHolder,
   TimerRecord,
   TimerStatus,
 } from './types';
@@ -108,8 +114,19 @@ export class Timers {
     return findDueSoon(this.db, this.timeoutMs, limit, tenant);
   }
 
-  cancel(id: string, tenant: TenantView = null): Promise<CancelResult> {
-    return cancelTimer(this.db, this.timeoutMs, id, tenant);
+  /** Who holds the timer, under which claim, and for how long (null: no such timer, or another tenant's). */
+  holder(id: string, tenant: TenantView = null): Promise<TimerHolder | null> {
+    return findHolder(this.db, this.timeoutMs, id, tenant);
+  }
+
+  /** Cancels the timer if it is still as `fence` says. */
+  cancel(id: string, fence: ChangeFence, tenant: TenantView = null): Promise<CancelResult> {
+    return cancelTimer(this.db, this.timeoutMs, id, fence, tenant);
+  }
+
+  /** Applies a PATCH if the timer is still as `fence` says. */
+  change(id: string, change: TimerChange, fence: ChangeFence, tenant: TenantView = null): Promise<ChangeResult> {
+    return changeTimer(this.db, this.timeoutMs, id, change, fence, tenant);
   }
 
   /** Cancels up to `limit` pending timers carrying every label (terms `name:value`). */
@@ -122,8 +139,16 @@ export class Timers {
     return cancelByLabels(this.db, this.timeoutMs, query);
   }
 
-  /** A failed timer back to pending, due now, for a new series of attempts (continuing `trace`, when given). */
-  replay(id: string, tenant: TenantView = null, trace: TraceContext | null = null): Promise<ReplayResult> {
-    return replayTimer(this.db, this.timeoutMs, id, tenant, trace);
+  /**
+   * A failed timer (still at `version`) back to pending, due now, for a new series
+   * of attempts (continuing `trace`, when given).
+   */
+  replay(
+    id: string,
+    version: number,
+    tenant: TenantView = null,
+    trace: TraceContext | null = null,
+  ): Promise<ReplayResult> {
+    return replayTimer(this.db, this.timeoutMs, id, version, tenant, trace);
   }
 }

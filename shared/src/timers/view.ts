@@ -31,6 +31,7 @@ export function timerView(record: TimerRecord) {
     },
     on_late: record.maxLatenessSeconds === null ? ('fire' as const) : ('skip' as const),
     max_lateness_seconds: record.maxLatenessSeconds,
+    version: record.version,
     labels: record.labels,
     callbacks: callbacksView(record.callbacks),
     ...webhookView(record.webhook),

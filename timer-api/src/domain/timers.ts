@@ -1,8 +1,8 @@
 /**
  * The api's rules about timers: how a request becomes a timer, which URLs are
  * acceptable (and where they may point), who may have how many, what a repeated
- * Idempotency-Key gets, when a timer may be canceled or replayed, how pages are
- * cut. Every read and change is of the caller's tenant only (`sees`: null for an
+ * Idempotency-Key gets, how pages are cut (changes.ts: what may change after).
+ * Every read and change is of the caller's tenant only (`sees`: null for an
  * admin key without X-Tenant), in the query itself. No HTTP, no SQL.
  */
 import { DEFAULT_TENANT, newId, noTracing } from '@timer/shared';
@@ -203,26 +203,6 @@ export class TimerService {
     return { items, next_cursor: next };
   }
 
-  async cancel(rawId: string, sees: string | null = OPEN_CLIENT.sees): Promise<Timer> {
-    const id = normalizeId(rawId);
-    if (!id) throw new AppError('timer_not_found');
-    const result = await this.options.store.timers.cancel(id, sees);
-    switch (result.outcome) {
-      case 'not_found':
-        throw new AppError('timer_not_found');
-      case 'not_cancelable':
-        throw new AppError(
-          'timer_not_cancelable',
-          `Only a pending timer can be canceled; this one is ${result.timer.status}.`,
-        );
-      case 'canceled':
-        this.options.metrics.timersCanceled.inc();
-        this.options.quota?.forget(id);
-        this.options.logger.info('Timer canceled', { timerId: id });
-        return toView(result.timer);
-    }
-  }
-
   /** Cancels up to MAX_CANCEL_PER_CALL (or `limit`) pending timers carrying every label asked for. */
   async cancelByLabels(query: CancelByLabelQuery, sees: string | null = OPEN_CLIENT.sees): Promise<CanceledByLabel> {
     const labels = labelTerms(query.label);
@@ -239,29 +219,6 @@ export class TimerService {
       this.options.logger.info('Timers canceled by label', { labels, canceled: result.canceled.length });
     }
     return { canceled: result.canceled.length, not_cancelable: result.notCancelable, remaining: result.remaining };
-  }
-
-  /** A failed timer back to pending, due now, with a fresh series of attempts. */
-  async retry(rawId: string, sees: string | null = OPEN_CLIENT.sees): Promise<Timer> {
-    const id = normalizeId(rawId);
-    if (!id) throw new AppError('timer_not_found');
-    // The new series of deliveries continues the replay's trace, linked to the creation (README "Tracing").
-    const result = await this.tracing.inSpan('timer.replay', { attributes: { 'timer.id': id } }, (span) =>
-      this.options.store.timers.replay(id, sees, span.context),
-    );
-    switch (result.outcome) {
-      case 'not_found':
-        throw new AppError('timer_not_found');
-      case 'not_retryable':
-        throw new AppError(
-          'timer_not_retryable',
-          `Only a failed timer can be retried; this one is ${result.timer.status}.`,
-        );
-      case 'replayed':
-        this.options.nudger.nudge();
-        this.options.logger.info('Timer replayed', { timerId: id, lastError: result.timer.lastError });
-        return toView(result.timer);
-    }
   }
 
   /**
@@ -430,5 +387,6 @@ function viewOfNew(timer: NewTimer, plan: TimerPlan, now: number): Timer {
     labels: timer.labels ?? {},
     callbacks: plan.callbacks,
     trace: timer.trace ?? null,
+    version: 1,
   });
 }

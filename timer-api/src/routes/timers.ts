@@ -1,7 +1,9 @@
 /** The /timers routes: HTTP in and out, nothing else (Express 5 forwards async errors). */
-import { RequestHandler, Router } from 'express';
+import { RequestHandler, Response, Router } from 'express';
+import type { TimerChanges } from '../domain/changes';
 import type { TimerService } from '../domain/timers';
 import { IDEMPOTENCY_HEADER, idempotencyKeyOf } from '../domain/idempotency';
+import { etagOf, readIfMatch } from '../domain/versions';
 import { clientOf } from '../http/auth';
 import { answeredByDeadline, requestSignal } from '../http/deadline';
 import { jsonBody, noBody } from '../http/jsonBody';
@@ -13,16 +15,26 @@ import {
   CreateTimersBatchRequest,
   ListAttemptsQuery,
   ListTimersQuery,
+  PatchTimerRequest,
+  Timer,
 } from '../schemas';
+import { toView } from '../domain/views';
 
 const validateCreate = bodyValidator(CreateTimerRequest);
+const validatePatch = bodyValidator(PatchTimerRequest);
 const validateList = queryValidator(ListTimersQuery);
 const validateAttempts = queryValidator(ListAttemptsQuery);
 const validateBatch = bodyValidator(CreateTimersBatchRequest);
 const validateCancelByLabel = queryValidator(CancelByLabelQuery);
 
+/** Every answer about one timer carries its version as a weak ETag. */
+function sendTimer(res: Response, timer: Timer): void {
+  res.set('ETag', etagOf(timer.version)).json(timer);
+}
+
 export function timerRoutes(
   service: TimerService,
+  changes: TimerChanges,
   limits: { bodyLimitBytes: number; batchBodyLimitBytes: number },
 ): Router {
   const router = Router();
@@ -37,7 +49,15 @@ export function timerRoutes(
     res
       .status(replayed ? 200 : 201)
       .location(`/timers/${timer.id}`)
+      .set('ETag', etagOf(timer.version))
       .json(timer);
+  };
+
+  const patch: RequestHandler<{ id: string }> = async (req, res) => {
+    const body = validatePatch(req.body);
+    const timer = await changes.change(req.params.id, body, readIfMatch(req.get('If-Match')), clientOf(res).sees);
+    if (answeredByDeadline(res)) return;
+    sendTimer(res, toView(timer));
   };
 
   const createBatch: RequestHandler = async (req, res) => {
@@ -69,12 +89,15 @@ export function timerRoutes(
   router
     .route('/timers/:id')
     .get(async (req, res) => {
-      res.json(await service.get(req.params.id, clientOf(res).sees));
+      sendTimer(res, await service.get(req.params.id, clientOf(res).sees));
     })
+    .patch(jsonBody(limits.bodyLimitBytes), patch)
     .delete(async (req, res) => {
-      res.json(await service.cancel(req.params.id, clientOf(res).sees));
+      const timer = await changes.cancel(req.params.id, readIfMatch(req.get('If-Match')), clientOf(res).sees);
+      if (answeredByDeadline(res)) return;
+      sendTimer(res, toView(timer));
     })
-    .all(methodNotAllowed(['GET', 'DELETE']));
+    .all(methodNotAllowed(['GET', 'PATCH', 'DELETE']));
 
   router
     .route('/timers/:id/attempts')
@@ -87,7 +110,9 @@ export function timerRoutes(
   router
     .route('/timers/:id/retry')
     .post(noBody(), async (req, res) => {
-      res.json(await service.retry(req.params.id, clientOf(res).sees));
+      const timer = await changes.replay(req.params.id, readIfMatch(req.get('If-Match')), clientOf(res).sees);
+      if (answeredByDeadline(res)) return;
+      sendTimer(res, toView(timer));
     })
     .all(methodNotAllowed(['POST']));
 

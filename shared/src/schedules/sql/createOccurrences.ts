@@ -11,9 +11,11 @@
  * One transaction:
  *   1. SELECT the schedules by primary key, `FOR UPDATE SKIP LOCKED`. Two
  *      controllers never write the same schedule at once; the second skips it
- *      instead of waiting. A schedule whose next_run_at is no longer the one
- *      read (another controller advanced it, or it was paused or resumed since)
- *      is left alone. The rows stay locked until COMMIT, which is what makes a
+ *      instead of waiting. A schedule whose next_run_at, cron or time zone is no
+ *      longer the one read (another controller advanced it, it was paused,
+ *      resumed or changed since) is left alone. Its url, missed-fire rule and
+ *      what it sends (webhook) are taken from this locked read, so a PATCH that
+ *      changed only those is never undone by a plan made before it. The rows stay locked until COMMIT, which is what makes a
  *      pause or a delete wait for the timers created here (see cancelOccurrences).
  *   2. INSERT one timer per planned occurrence of the schedules kept (pending, or
  *      `skipped` with its reason when the planner says so: an occurrence whose key
@@ -46,6 +48,16 @@ import { writeLabels } from '../../timers/sql/columns';
 import { insertLabelRows, labelRows } from '../../timers/sql/insertTimers';
 import type { DueSchedule, ScheduleAdvance } from '../types';
 
+interface LockedRow {
+  id: string;
+  next_run_at: DbTime | null;
+  cron: string;
+  timezone: string;
+  url: string;
+  max_lateness_s: number | null;
+  webhook: string | null;
+}
+
 /** Occurrences per INSERT: 16 bound values each, far below every driver's limit. */
 const INSERT_SLICE = 500;
 
@@ -57,18 +69,28 @@ export async function createOccurrences(
   if (advances.length === 0) return [];
   const d = dialectOf(db);
   return db.transaction(async (trx) => {
-    const locked = await select<{ id: string; next_run_at: DbTime | null }>(
+    const locked = await select<LockedRow>(
       trx,
       timeoutMs,
-      `SELECT id, next_run_at FROM schedules
+      `SELECT id, next_run_at, cron, timezone, url, max_lateness_s, webhook FROM schedules
        WHERE id IN (${advances.map(() => '?').join(', ')})
        ${d.claimLock}`,
       advances.map((a) => a.schedule.id),
     );
-    const asRead = new Set(
-      locked.filter((r) => r.next_run_at !== null).map((r) => `${r.id} ${d.date(r.next_run_at!).getTime()}`),
+    const current = new Map(
+      locked
+        .filter((r) => r.next_run_at !== null)
+        .map((r) => [`${r.id} ${d.date(r.next_run_at!).getTime()} ${r.cron} ${r.timezone}`, r]),
     );
-    const kept = advances.filter((a) => asRead.has(`${a.schedule.id} ${a.schedule.nextRunAt.getTime()}`));
+    // The plan holds only for the rule it was made with; what its timers send is read under the lock.
+    const kept = advances.flatMap((a) => {
+      const row = current.get(
+        `${a.schedule.id} ${a.schedule.nextRunAt.getTime()} ${a.schedule.cron} ${a.schedule.timezone}`,
+      );
+      if (!row) return [];
+      const sends = { url: row.url, maxLatenessSeconds: row.max_lateness_s, webhookText: row.webhook };
+      return [{ ...a, schedule: { ...a.schedule, ...sends } }];
+    });
     if (kept.length === 0) return [];
 
     const timers = kept.flatMap(({ schedule, occurrences }) => occurrences.map((o) => ({ schedule, ...o })));

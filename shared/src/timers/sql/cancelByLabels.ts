@@ -11,7 +11,8 @@
  *   1. Read up to `limit` pending matches through the first label's range of
  *      timer_labels (a plain read; a match claimed meanwhile simply fails step 2's
  *      condition).
- *   2. UPDATE those ids WHERE status = 'pending', retried as a whole if InnoDB
+ *   2. UPDATE those ids WHERE status = 'pending' (raising each one's version, as
+ *      any cancel does), retried as a whole if InnoDB
  *      picks it as a deadlock victim against a claim (see cancelTimer).
  *   3. Read back which of them are canceled now, and count what is left: the
  *      matches still pending, and those started ('firing'), each counted up to
@@ -46,7 +47,8 @@ export async function cancelByLabels(
       write(
         db,
         timeoutMs,
-        `UPDATE timers SET status = 'canceled', due_at = NULL, locked_by = NULL, updated_at = ${d.now}
+        `UPDATE timers
+         SET status = 'canceled', due_at = NULL, locked_by = NULL, version = version + 1, updated_at = ${d.now}
          WHERE id IN (${list}) AND status = 'pending'`,
         ids,
       ),

@@ -21,6 +21,7 @@ export function timerColumns(d: Dialect, table?: string): string {
     'retry_max_ms',
     'max_lateness_s',
     'webhook',
+    'version',
     'trace_parent',
     'trace_state',
     'labels',
@@ -44,6 +45,7 @@ export interface TimerRow {
   retry_max_ms: number | null;
   max_lateness_s: number | null;
   schedule_id: string | null;
+  version: number | string;
   webhook: string | null;
   labels: string | null;
   callbacks: string | null;
@@ -66,6 +68,7 @@ export function toRecord(d: Dialect, row: TimerRow): TimerRecord {
     msLeft: Number(row.ms_left),
     retry: { maxAttempts: row.max_attempts, baseMs: row.retry_base_ms, maxMs: row.retry_max_ms },
     maxLatenessSeconds: row.max_lateness_s,
+    version: Number(row.version),
     webhook: decodeWebhookSpec(row.webhook),
     labels: readLabels(row.labels),
     callbacks: readCallbacks(row.callbacks),
