@@ -91,6 +91,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly flowClaimed = new Counter({
+    name: 'timers_flow_claimed_total',
+    help: 'Timers of limited flows claimed, by what stopped the claim from taking more (room, rate, parallelism, paused, empty).',
+    labelNames: ['stopped_by'] as const,
+    registers: [this.registry],
+  });
+
   private inFlightSource = (): number => 0;
 
   /** Read when scraped, not kept up to date on every request. */
@@ -117,6 +124,6 @@ export class Metrics {
     // that first appears at 1 has no increase for rate() to see, so an alert on the
     // first failed webhook or the first claim error would miss it.
     for (const outcome of ['delivered', 'retry', 'failed', 'skipped']) this.webhooks.inc({ outcome }, 0);
-    for (const operation of ['api', 'claim', 'record', 'schedules']) this.dbErrors.inc({ operation }, 0);
+    for (const operation of ['api', 'claim', 'record', 'schedules', 'flow_claim']) this.dbErrors.inc({ operation }, 0);
   }
 }

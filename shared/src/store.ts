@@ -7,11 +7,13 @@
  *   attempts    the delivery history, as the api reads it
  *   schedules   recurring schedules, and the occurrences controllers create from them
  *   fleet       controllers (where to nudge) and periodic maintenance (retention)
+ *   flows       limits per destination, and the claims of limited flows
  */
 import type { Knex } from 'knex';
 import { Attempts } from './attempts/attempts';
 import { select } from './db/query';
 import { Fleet } from './fleet/fleet';
+import { Flows } from './flows/flows';
 import { Schedules } from './schedules/schedules';
 import { Claims } from './timers/claims';
 import { Timers } from './timers/timers';
@@ -27,6 +29,7 @@ export class Store {
   readonly attempts: Attempts;
   readonly schedules: Schedules;
   readonly fleet: Fleet;
+  readonly flows: Flows;
 
   constructor(
     readonly db: Knex,
@@ -38,6 +41,7 @@ export class Store {
     this.attempts = new Attempts(db, queryTimeoutMs);
     this.schedules = new Schedules(db, queryTimeoutMs);
     this.fleet = new Fleet(db, queryTimeoutMs);
+    this.flows = new Flows(db, queryTimeoutMs);
   }
 
   /** Resolves when the database answers a trivial query within the time limit. */

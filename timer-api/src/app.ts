@@ -19,6 +19,7 @@ import {
 } from '@timer/shared';
 import { ApiKeys } from './domain/client';
 import { DashboardService } from './domain/dashboard';
+import { FlowService } from './domain/flows';
 import { ControllerNudger, Nudger } from './domain/nudger';
 import { PendingQuota, StorePendingQuota } from './domain/pendingQuota';
 import { ScheduleService } from './domain/schedules';
@@ -32,6 +33,7 @@ import { rateLimit } from './http/rateLimit';
 import { countRequests } from './http/requestMetrics';
 import { buildOpenApiDocument } from './openapi';
 import { dashboardRoutes, isUiAsset } from './routes/dashboard';
+import { flowRoutes } from './routes/flows';
 import { scheduleRoutes } from './routes/schedules';
 import { timerRoutes } from './routes/timers';
 import { API_VERSION } from './version';
@@ -143,6 +145,7 @@ export function createApp({
   app.get('/', (_req, res) => res.redirect(302, 'docs/'));
   app.use(timerRoutes(service, config.bodyLimitBytes));
   app.use(scheduleRoutes(schedules, config.bodyLimitBytes));
+  app.use(flowRoutes(new FlowService(store), config.bodyLimitBytes));
   app.use(dashboardRoutes(new DashboardService(store, dbClock)));
   app.all(['/', '/openapi.json'], methodNotAllowed(['GET']));
   app.use(routeNotFound);

@@ -16,6 +16,7 @@ export const ERROR_CATALOGUE = {
   unauthorized: { status: 401, message: 'A valid API key is required: send Authorization: Bearer <key>.' },
   timer_not_found: { status: 404, message: 'No timer has this id.' },
   schedule_not_found: { status: 404, message: 'No schedule has this id.' },
+  flow_not_found: { status: 404, message: 'No flow has this key for this API key (none was configured).' },
   route_not_found: { status: 404, message: 'No such route.' },
   method_not_allowed: { status: 405, message: 'This method is not allowed on this route.' },
   timer_not_cancelable: { status: 409, message: 'Only a pending timer can be canceled.' },

@@ -13,12 +13,14 @@
  * requests in flight a grace period, write every outcome.
  */
 import { DbClock, Metrics } from '@timer/shared';
-import type { Claims, Clock, Config, Logger } from '@timer/shared';
+import type { Claims, Clock, Config, Flows, Logger } from '@timer/shared';
 import { Claimer } from './claim/claimer';
+import { FlowClaimer } from './claim/flowClaimer';
 import { Delivery } from './delivery/delivery';
 import { DeliveryGate, openGate } from './delivery/gate';
 import type { WebhookSender } from './delivery/httpSender';
 import { FencedWrites } from './fenced/fencedWrites';
+import type { Held } from './held';
 import { Wheel } from './wheel/wheel';
 
 export type ControllerConfig = Pick<
@@ -45,8 +47,8 @@ export type ControllerConfig = Pick<
 
 export interface ControllerDeps {
   config: ControllerConfig;
-  /** The claims part of the store (an in-memory one in tests). */
-  store: { claims: Pick<Claims, keyof Claims> };
+  /** The claims part of the store (an in-memory one in tests), and the flows (flow control) where there are. */
+  store: { claims: Pick<Claims, keyof Claims>; flows?: Pick<Flows, 'list' | 'claim' | 'endLeases'> };
   logger: Logger;
   /** The host's clock: every wait, back-off and duration. */
   clock: Clock;
@@ -65,6 +67,7 @@ export type GiveBack = 'given_back' | 'started' | 'not_held';
 export class Controller {
   readonly id: string;
   private readonly claimer: Claimer;
+  private readonly flowClaimer: FlowClaimer | null;
   private readonly wheel: Wheel;
   private readonly delivery: Delivery;
   private readonly writes: FencedWrites;
@@ -76,25 +79,43 @@ export class Controller {
     const dbClock = deps.dbClock ?? new DbClock(clock);
     const { claims } = deps.store;
     const { dbRetryBaseMs: retryBaseMs, dbRetryMaxMs: retryMaxMs, leaseMs } = config;
-    this.writes = new FencedWrites({ ...deps, claims, owner: this.id, metrics, retryBaseMs, retryMaxMs, leaseMs });
+    this.writes = new FencedWrites({
+      ...deps,
+      claims,
+      owner: this.id,
+      metrics,
+      retryBaseMs,
+      retryMaxMs,
+      leaseMs,
+      onLanded: (landed) => this.flowClaimer?.recorded(landed),
+    });
     this.delivery = new Delivery({
       ...deps,
       gate: deps.gate ?? openGate,
       writes: this.writes,
       metrics,
       dbClock,
-      onRoom: () => this.claimer.roomFreed(),
+      onRoom: () => {
+        this.claimer.roomFreed();
+        this.flowClaimer?.roomFreed();
+      },
     });
     this.wheel = new Wheel(dbClock, this.delivery);
+    const room = () => config.maxHeld - this.wheel.size - this.delivery.load;
+    const hold = (timers: Held[]) => this.wheel.hold(timers);
+    const { flows } = deps.store;
+    this.flowClaimer = flows ? new FlowClaimer({ ...deps, flows, metrics, dbClock, room, hold }) : null;
     this.claimer = new Claimer({
       ...deps,
       claims,
       writes: this.writes,
       metrics,
       dbClock,
-      room: () => config.maxHeld - this.wheel.size - this.delivery.load,
+      room,
       knownIds: () => new Set([...this.wheel.ids(), ...this.delivery.ids(), ...this.writes.recordingIds()]),
-      hold: (timers) => this.wheel.hold(timers),
+      hold,
+      flowOf: () => this.flowClaimer?.flowOf(),
+      onParked: () => this.flowClaimer?.parked(),
     });
     metrics.countInFlight(() => this.delivery.inFlightCount);
   }
@@ -109,6 +130,7 @@ export class Controller {
     });
     this.delivery.start();
     this.claimer.start();
+    this.flowClaimer?.start();
   }
 
   /** Something new may be due before the next poll (POST /nudge): poll early. */
@@ -147,6 +169,7 @@ export class Controller {
     this.delivery.stopStarting();
     // The claim under way, if any, still hands its timers to the wheel.
     await this.claimer.stop();
+    await this.flowClaimer?.stop();
     const unsent = [...this.wheel.drain(), ...this.delivery.takeUnstarted()];
     void this.writes.releaseUnsent(unsent, 'shutdown');
     logger.info('Controller stopped claiming', {

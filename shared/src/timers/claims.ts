@@ -5,7 +5,7 @@
  * same transaction. Each query is its own file under sql/.
  */
 import type { Knex } from 'knex';
-import { claimDueTimers } from './sql/claimDueTimers';
+import { ClaimBatch, claimDueTimers, FlowOf } from './sql/claimDueTimers';
 import { completeFired } from './sql/completeFired';
 import { failTimer } from './sql/failTimer';
 import { findHeldBy } from './sql/findHeldBy';
@@ -29,8 +29,13 @@ export class Claims {
     private readonly timeoutMs: number,
   ) {}
 
-  claimDue(claim: ClaimRequest): Promise<ClaimedTimer[]> {
-    return claimDueTimers(this.db, this.timeoutMs, claim);
+  async claimDue(claim: ClaimRequest): Promise<ClaimedTimer[]> {
+    return (await claimDueTimers(this.db, this.timeoutMs, claim)).timers;
+  }
+
+  /** The same claim, parking instead of claiming the due timers of the limited flows `flowOf` names. */
+  claimDueParking(claim: ClaimRequest, flowOf: FlowOf): Promise<ClaimBatch> {
+    return claimDueTimers(this.db, this.timeoutMs, claim, flowOf);
   }
 
   /** Each outcome below writes its attempts (the delivery history) in the same transaction. */

@@ -35,7 +35,15 @@ export interface TimerRecord {
   retry: RetryPolicy;
   /** on_late "skip": the most seconds late the first delivery may be; null: fire however late. */
   maxLatenessSeconds: number | null;
+  /** The flow it belongs to: its own flow_key, else its URL's origin. */
+  flowKey: string;
+  /** Why a due timer is waiting unsent: its flow's limits, or its flow is paused; null when it is not. */
+  waiting: TimerWaiting | null;
 }
+
+/** Why a due timer waits: its flow has no capacity (parallelism or rate), or is paused. */
+export const TIMER_WAITING = ['flow_limit', 'paused'] as const;
+export type TimerWaiting = (typeof TIMER_WAITING)[number];
 
 /** A timer a controller holds under a lease: what it needs to deliver it and record the outcome. */
 export interface ClaimedTimer {
@@ -57,6 +65,11 @@ export interface ClaimedTimer {
    * retries follow the retry policy and a replay always sends.
    */
   maxLatenessMs: number | null;
+  /**
+   * The limited flow this timer was claimed through (null: an ordinary claim). Its
+   * slot in the flow's parallelism is held until the outcome is recorded.
+   */
+  flowId?: number | null;
 }
 
 /** The fence of one claim: an update made under it only lands while the claim is current. */

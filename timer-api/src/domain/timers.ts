@@ -4,7 +4,7 @@
  * Idempotency-Key gets, when a timer may be canceled or replayed, how pages are
  * cut. No HTTP, no SQL.
  */
-import { newId, readWebhookUrl } from '@timer/shared';
+import { flowKeyOf, newId, readWebhookUrl } from '@timer/shared';
 import type { Clock, Logger, Metrics, NewTimer, Store } from '@timer/shared';
 import { AppError } from '../errors';
 import type { AttemptPage, CreateTimerRequest, ListAttemptsQuery, ListTimersQuery, Timer, TimerPage } from '../schemas';
@@ -64,6 +64,7 @@ export class TimerService {
       owner: client.owner,
       retry: plan.retry,
       maxLatenessSeconds: plan.maxLatenessSeconds,
+      flowKey: flowKeyOf(url, request.flow_key),
     };
     if (idempotencyKey === null) {
       await this.options.targets.check(url);
@@ -84,6 +85,8 @@ export class TimerService {
         msLeft: plan.fireAt.getTime() - now,
         retry: plan.retry,
         maxLatenessSeconds: plan.maxLatenessSeconds,
+        flowKey: timer.flowKey!,
+        waiting: null,
       }),
       replayed: false,
     };

@@ -26,6 +26,8 @@ export function toView(record: TimerRecord): Timer {
     },
     on_late: record.maxLatenessSeconds === null ? 'fire' : 'skip',
     max_lateness_seconds: record.maxLatenessSeconds,
+    flow_key: record.flowKey,
+    waiting: record.waiting,
   };
 }
 

@@ -7,7 +7,7 @@
  * committed anyway: claimsInDoubt.ts cleans that up before the next one.
  */
 import { errorFields, exponentialDelay, isTransientDbError } from '@timer/shared';
-import type { Claims, Clock, Config, DbClock, Logger, Metrics } from '@timer/shared';
+import type { ClaimedTimer, Claims, Clock, Config, DbClock, FlowOf, Logger, Metrics } from '@timer/shared';
 import type { FencedWrites } from '../fenced/fencedWrites';
 import type { Held } from '../held';
 import { IterationResult, PollLoop } from '../pollLoop';
@@ -26,7 +26,7 @@ export interface ClaimerDeps {
     | 'dbRetryMaxMs'
     | 'nudgeMinIntervalMs'
   >;
-  claims: Pick<Claims, 'claimDue' | 'heldBy'>;
+  claims: Pick<Claims, 'claimDue' | 'claimDueParking' | 'heldBy'>;
   writes: Pick<FencedWrites, 'releaseClaimedInDoubt'>;
   logger: Logger;
   metrics: Metrics;
@@ -39,6 +39,10 @@ export interface ClaimerDeps {
   knownIds: () => Set<string>;
   /** Where claimed timers go: the wheel. */
   hold: (timers: Held[]) => void;
+  /** The limited flows to park instead of claim (flowClaimer.ts); undefined while none is configured. */
+  flowOf?: () => FlowOf | undefined;
+  /** The claim parked timers of limited flows. */
+  onParked?: () => void;
 }
 
 export class Claimer {
@@ -94,13 +98,15 @@ export class Claimer {
     // Read before the claim, so the lease end computed from it is never later than the database's.
     const claimedAt = dbClock.now();
     const endClaim = metrics.claimDuration.startTimer();
-    const claimed = await claims.claimDue({
-      owner: config.controllerId,
-      limit,
-      leaseMs: config.leaseMs,
-      lookaheadMs: config.lookaheadMs,
-    });
+    const request = { owner: config.controllerId, limit, leaseMs: config.leaseMs, lookaheadMs: config.lookaheadMs };
+    // With no limited flow configured, the claim is exactly the one without flow control.
+    const flowOf = this.deps.flowOf?.();
+    let claimed: ClaimedTimer[];
+    let parked = 0;
+    if (flowOf) ({ timers: claimed, parked } = await claims.claimDueParking(request, flowOf));
+    else claimed = await claims.claimDue(request);
     endClaim();
+    if (parked > 0) this.deps.onParked?.();
     metrics.claimBatchSize.observe(claimed.length);
     if (this.databaseDown) {
       this.databaseDown = false;
@@ -112,7 +118,7 @@ export class Claimer {
         return { timer, dueMs, leaseEndsMs: Math.max(dueMs, claimedAt) + config.leaseMs };
       }),
     );
-    this.backlogged = claimed.length === limit;
+    this.backlogged = claimed.length + parked === limit;
     return this.backlogged ? 'again' : 'idle';
   }
 

@@ -36,6 +36,8 @@ export interface FencedWritesOptions {
   maxBatch?: number;
   /** The back-off's jitter. */
   random?: () => number;
+  /** A write under these claims has landed (or been given up): their slots in limited flows can be freed. */
+  onLanded?: (claims: readonly ClaimRef[]) => void;
 }
 
 export class FencedWrites {
@@ -133,7 +135,10 @@ export class FencedWrites {
   private track(outcome: string, claims: readonly ClaimRef[], writeOnce: () => Promise<number>): Promise<void> {
     const task = this.untilLanded(outcome, claims, writeOnce);
     this.pending.set(task, claims);
-    void task.finally(() => this.pending.delete(task));
+    void task.finally(() => {
+      this.pending.delete(task);
+      this.options.onLanded?.(claims);
+    });
     return task;
   }
 

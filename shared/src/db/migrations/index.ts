@@ -19,6 +19,10 @@ import * as uniqueTimersScheduleOccurrence from './20261122001200_unique_timers_
 import * as addSchedulesMaxLateness from './20261122001300_add_schedules_max_lateness';
 import * as indexTimerAttemptsFinishedAt from './20261122001400_index_timer_attempts_finished_at';
 import * as indexSchedulesOwner from './20261206000000_index_schedules_owner';
+import * as createFlows from './20261207001500_create_flows';
+import * as addTimersFlow from './20261207001600_add_timers_flow';
+import * as indexTimersFlow from './20261207001700_index_timers_flow';
+import * as createFlowLeases from './20261207001800_create_flow_leases';
 
 interface Migration {
   name: string;
@@ -43,6 +47,10 @@ const migrations: Migration[] = [
   addSchedulesMaxLateness,
   indexTimerAttemptsFinishedAt,
   indexSchedulesOwner,
+  createFlows,
+  addTimersFlow,
+  indexTimersFlow,
+  createFlowLeases,
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

@@ -26,7 +26,7 @@ export async function cancelTimer(db: Knex, timeoutMs: number, id: string): Prom
     write(
       db,
       timeoutMs,
-      `UPDATE timers SET status = 'canceled', due_at = NULL, locked_by = NULL, updated_at = ${d.now}
+      `UPDATE timers SET status = 'canceled', due_at = NULL, flow_due_at = NULL, locked_by = NULL, updated_at = ${d.now}
        WHERE id = ? AND status = 'pending'`,
       [id],
     ),

@@ -32,41 +32,43 @@
  * delivery has failed and the timer was never replayed (a claim after a crash,
  * with no outcome recorded, is still the fire); retries follow the retry policy,
  * and a replay always sends.
+ *
+ * Limited flows (flows/): when `flowOf` names a configured flow for a row (by its
+ * owner and flow key), the row is not claimed but parked in the same transaction
+ * (parkTimers.ts): due_at NULL, its due time in flow_due_at, so this scan never
+ * meets it again and only its flow's claim takes it. Without configured flows the
+ * controller calls this with no `flowOf`, and the statements are exactly those of
+ * a service without flow control.
  */
 import type { Knex } from 'knex';
-import { DbTime, dialectOf } from '../../db/dialect';
+import { dialectOf } from '../../db/dialect';
 import { select, write } from '../../db/query';
+import { flowKeyOf } from '../../flows/flowKey';
+import { parkTimers } from '../../flows/sql/parkTimers';
 import type { ClaimedTimer } from '../types';
+import { CLAIM_COLUMNS, ClaimRow, toClaimedTimer } from './claimedRow';
 
-interface DueRow {
-  id: string;
-  url: string;
-  fire_at: DbTime;
-  due_at: DbTime;
-  attempts: number;
-  prior_attempts: number;
-  lease_token: number | string;
-  max_attempts: number | null;
-  retry_base_ms: number | null;
-  retry_max_ms: number | null;
-  max_lateness_s: number | null;
-  /** 1 while nothing has failed and the timer was never replayed: the next delivery is the fire itself. */
-  untried: number | string;
+/** The configured flow a timer belongs to, by its owner and flow key; undefined: no limits. */
+export type FlowOf = (owner: string | null, flowKey: string) => number | undefined;
+
+export interface ClaimBatch {
+  timers: ClaimedTimer[];
+  /** Due timers of limited flows that were parked instead of claimed. */
+  parked: number;
 }
 
 export async function claimDueTimers(
   db: Knex,
   timeoutMs: number,
   claim: { owner: string; limit: number; leaseMs: number; lookaheadMs: number },
-): Promise<ClaimedTimer[]> {
+  flowOf?: FlowOf,
+): Promise<ClaimBatch> {
   const d = dialectOf(db);
   return db.transaction(async (trx) => {
-    const rows = await select<DueRow>(
+    const rows = await select<ClaimRow>(
       trx,
       timeoutMs,
-      `SELECT id, url, fire_at, due_at, attempts, prior_attempts, lease_token,
-              max_attempts, retry_base_ms, retry_max_ms, max_lateness_s,
-              CASE WHEN prior_attempts = 0 AND last_error IS NULL THEN 1 ELSE 0 END AS untried
+      `SELECT ${CLAIM_COLUMNS}
        FROM timers
        WHERE due_at <= ${d.plus(d.now)}
          AND (status = 'pending' OR due_at <= ${d.now})
@@ -75,8 +77,17 @@ export async function claimDueTimers(
        ${d.claimLock}`,
       [d.duration(claim.lookaheadMs), claim.limit],
     );
-    if (rows.length === 0) return [];
-    const ids = rows.map((r) => r.id);
+    const toPark = new Map<number, string[]>();
+    const taken: ClaimRow[] = [];
+    for (const row of rows) {
+      const flowId = flowOf?.(row.owner, flowKeyOf(row.url, row.flow_key));
+      if (flowId === undefined) taken.push(row);
+      else toPark.set(flowId, [...(toPark.get(flowId) ?? []), row.id]);
+    }
+    let parked = 0;
+    for (const [flowId, ids] of toPark) parked += await parkTimers(trx, timeoutMs, flowId, ids);
+    if (taken.length === 0) return { timers: [], parked };
+    const ids = taken.map((r) => r.id);
     await write(
       trx,
       timeoutMs,
@@ -87,16 +98,6 @@ export async function claimDueTimers(
        WHERE id IN (${ids.map(() => '?').join(', ')})`,
       [claim.owner, d.duration(claim.leaseMs), ...ids],
     );
-    return rows.map((r) => ({
-      id: r.id,
-      url: r.url,
-      fireAt: d.date(r.fire_at),
-      dueAt: d.date(r.due_at),
-      attempt: r.attempts + 1,
-      attemptNumber: r.prior_attempts + r.attempts + 1,
-      leaseToken: Number(r.lease_token) + 1,
-      retry: { maxAttempts: r.max_attempts, baseMs: r.retry_base_ms, maxMs: r.retry_max_ms },
-      maxLatenessMs: r.max_lateness_s !== null && Number(r.untried) === 1 ? r.max_lateness_s * 1000 : null,
-    }));
+    return { timers: taken.map((r) => toClaimedTimer(d, r, r.due_at!, null)), parked };
   });
 }

@@ -7,7 +7,7 @@
  * primary key), url, createdAt, fireAt, dueAt (when to look at it first: fireAt,
  * or the creation time for a fire_at already past, so a late timer does not jump
  * the queue of those already due), owner (who created it, for the pending-timer
- * cap; NULL when unknown), and its delivery policy (NULLs: the service's
+ * cap; NULL when unknown), its flow key, and its delivery policy (NULLs: the service's
  * defaults). The caller computes the times on the database clock (DbClock), so no
  * read-back is needed. Locks: only the new rows (on SQLite, none beyond the file's
  * lock that the process holds anyway).
@@ -29,6 +29,8 @@ export interface NewTimer {
   retry?: RetryPolicy;
   /** on_late "skip" with this many seconds; null or absent: fire however late. */
   maxLatenessSeconds?: number | null;
+  /** The flow it belongs to (flows/flowKey.ts); null: its URL's origin, worked out when needed. */
+  flowKey?: string | null;
 }
 
 export async function insertTimers(
@@ -41,8 +43,8 @@ export async function insertTimers(
     db,
     timeoutMs,
     `INSERT INTO timers (id, url, status, fire_at, due_at, created_at, updated_at, owner,
-                         max_attempts, retry_base_ms, retry_max_ms, max_lateness_s)
-     VALUES ${timers.map(() => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
+                         max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, flow_key)
+     VALUES ${timers.map(() => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
     timers.flatMap((t) => [
       t.id,
       t.url,
@@ -55,6 +57,7 @@ export async function insertTimers(
       t.retry?.baseMs ?? null,
       t.retry?.maxMs ?? null,
       t.maxLatenessSeconds ?? null,
+      t.flowKey ?? null,
     ]),
   );
 }

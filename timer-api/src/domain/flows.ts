@@ -1,0 +1,76 @@
+/**
+ * The api's rules about flows: a key that can be one, limits that make sense, and
+ * the scope a flow belongs to. A flow is the client's own: its scope is the
+ * client's owner (the API key's id; `anonymous` without keys), so one tenant can
+ * neither see nor change another's. No HTTP, no SQL.
+ */
+import { FLOW_KEY_PATTERN, FlowRecord, Store } from '@timer/shared';
+import { AppError } from '../errors';
+import type { Flow, PutFlowRequest } from '../schemas';
+import type { Client } from './client';
+
+const KEY = new RegExp(FLOW_KEY_PATTERN);
+
+/** The scope a client's flows live in: the one place a tenant would replace the key's owner. */
+export function flowScopeOf(client: Pick<Client, 'owner'>): string {
+  return client.owner;
+}
+
+export class FlowService {
+  constructor(private readonly store: Store) {}
+
+  async put(key: string, request: PutFlowRequest, client: Pick<Client, 'owner'>): Promise<Flow> {
+    checkKey(key);
+    if (request.burst !== undefined && request.rate === undefined) {
+      throw new AppError('validation_failed', 'Invalid request body: burst applies only with rate', [
+        { path: 'burst', message: 'burst applies only with rate' },
+      ]);
+    }
+    const limits = {
+      parallelism: request.parallelism ?? null,
+      rate: request.rate ?? null,
+      burst: request.burst ?? null,
+    };
+    return toFlowView(await this.store.flows.put(flowScopeOf(client), key, limits));
+  }
+
+  async get(key: string, client: Pick<Client, 'owner'>): Promise<Flow> {
+    checkKey(key);
+    const flow = await this.store.flows.find(flowScopeOf(client), key);
+    if (!flow) throw new AppError('flow_not_found');
+    return toFlowView(flow);
+  }
+
+  async pause(key: string, client: Pick<Client, 'owner'>): Promise<Flow> {
+    checkKey(key);
+    return toFlowView((await this.store.flows.setPaused(flowScopeOf(client), key, true))!);
+  }
+
+  async resume(key: string, client: Pick<Client, 'owner'>): Promise<Flow> {
+    checkKey(key);
+    const flow = await this.store.flows.setPaused(flowScopeOf(client), key, false);
+    if (!flow) throw new AppError('flow_not_found');
+    return toFlowView(flow);
+  }
+}
+
+function checkKey(key: string): void {
+  if (!KEY.test(key)) {
+    const message = 'a flow key is 1–255 printable ASCII characters, no spaces';
+    throw new AppError('validation_failed', `Invalid flow key: ${message}`, [{ path: 'key', message }]);
+  }
+}
+
+function toFlowView(flow: FlowRecord): Flow {
+  return {
+    key: flow.key,
+    parallelism: flow.parallelism,
+    rate: flow.rate,
+    burst: flow.burst,
+    paused: flow.paused,
+    waiting: flow.waiting,
+    in_flight: flow.inFlight,
+    created_at: flow.createdAt.toISOString(),
+    updated_at: flow.updatedAt.toISOString(),
+  };
+}
