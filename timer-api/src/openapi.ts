@@ -9,6 +9,8 @@ import {
   CreateTimerRequest,
   DashboardOverview,
   ErrorResponse,
+  Flow,
+  PutFlowRequest,
   RetryPolicyRequest,
   Schedule,
   SchedulePage,
@@ -34,6 +36,7 @@ import {
   TAGS,
   unavailable,
 } from './openapiParts';
+import { flowPaths } from './openapiFlows';
 import { schedulePaths } from './openapiSchedules';
 
 export type { DocumentOptions };
@@ -54,6 +57,8 @@ const exampleTimer = {
   on_late: 'fire',
   max_lateness_seconds: null,
   schedule_id: null,
+  flow_key: 'https://example.com:443',
+  waiting: null,
 };
 
 const createExamples = {
@@ -74,6 +79,10 @@ const createExamples = {
       on_late: 'skip',
       max_lateness_seconds: 300,
     },
+  },
+  flow: {
+    summary: 'In a named flow, sent within the limits set with PUT /flows/partner-billing',
+    value: { seconds: 30, url: 'https://example.com/hooks', flow_key: 'partner-billing' },
   },
 };
 
@@ -131,7 +140,7 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         '410 Gone included, fail at once. A failed timer can be replayed (POST /timers/{id}/retry); every ' +
         'attempt is listed by GET /timers/{id}/attempts.' +
         (options.apiKeys
-          ? ' Every /timers and /schedules operation needs an API key (`Authorization: Bearer <key>`): enter it under "Authorize".'
+          ? ' Every /timers, /schedules and /flows operation needs an API key (`Authorization: Bearer <key>`): enter it under "Authorize".'
           : ''),
     },
     tags: TAGS,
@@ -308,6 +317,7 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         ),
       },
       ...schedulePaths(options),
+      ...flowPaths(options),
       '/ui/api/overview': {
         get: guarded(
           {
@@ -360,6 +370,8 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         CreateScheduleRequest,
         Schedule,
         SchedulePage,
+        PutFlowRequest,
+        Flow,
         DashboardOverview,
         Error: ErrorResponse,
       }),

@@ -1,0 +1,137 @@
+/**
+ * /flows over HTTP, against the real app on both databases: limits are set and
+ * read back, bad input is refused with a clear error and changes nothing, a flow
+ * belongs to the API key that set it (another key can neither see, change nor
+ * pause it), and a timer shows its flow and why it waits.
+ */
+import { loadConfig, originOf } from '@timer/shared';
+import { createTestDatabase, DIALECTS, TestDatabase } from '../../test/helpers/db';
+import { expectError, HOOK_URL, RunningApi, startApp } from './support';
+
+const KEY_A = 'tenant-a-key-0123456789abcdef';
+const KEY_B = 'tenant-b-key-0123456789abcdef';
+const ORIGIN = encodeURIComponent(originOf(HOOK_URL)!);
+
+describe.each(DIALECTS)('flows on %s', (dialect) => {
+  let t: TestDatabase;
+  let api: RunningApi;
+  const as = (key: string) => ({ Authorization: `Bearer ${key}` });
+
+  beforeAll(async () => {
+    t = await createTestDatabase('api_flows', dialect);
+    api = await startApp(loadConfig({ DATABASE_URL: t.url, API_KEYS: `${KEY_A},${KEY_B}` }), t.store);
+  });
+
+  afterAll(async () => {
+    await api.close();
+    await t.drop();
+  });
+
+  it('PUT sets the limits and GET reads them back, with what the flow is doing', async () => {
+    const put = await api.http().put(`/flows/${ORIGIN}`).set(as(KEY_A)).send({ parallelism: 5, rate: 50 });
+
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({
+      key: originOf(HOOK_URL),
+      parallelism: 5,
+      rate: 50,
+      burst: null,
+      paused: false,
+      waiting: 0,
+      in_flight: 0,
+    });
+    const get = await api.http().get(`/flows/${ORIGIN}`).set(as(KEY_A));
+    expect(get.status).toBe(200);
+    expect(get.body).toEqual(put.body);
+  });
+
+  it('PUT replaces the whole set: an omitted limit is no limit', async () => {
+    await api.http().put('/flows/billing').set(as(KEY_A)).send({ parallelism: 2, rate: 10, burst: 3 });
+    const res = await api.http().put('/flows/billing').set(as(KEY_A)).send({ rate: 1 });
+
+    expect(res.body).toMatchObject({ parallelism: null, rate: 1, burst: null });
+  });
+
+  it.each([
+    [{ parallelism: 0 }, 'parallelism'],
+    [{ parallelism: 1.5 }, 'parallelism'],
+    [{ rate: 0 }, 'rate'],
+    [{ rate: -1 }, 'rate'],
+    [{ burst: 5 }, 'burst'],
+    [{ speed: 3 }, 'speed'],
+  ])('refuses %j with a 400 naming %s, and stores nothing', async (body, path) => {
+    const res = await api.http().put('/flows/refused').set(as(KEY_A)).send(body);
+
+    expectError(res, 400, 'validation_failed');
+    expect(JSON.stringify(res.body.error.details)).toContain(path);
+    expectError(await api.http().get('/flows/refused').set(as(KEY_A)), 404, 'flow_not_found');
+  });
+
+  it('refuses a key with a space in it', async () => {
+    const res = await api.http().put('/flows/has%20space').set(as(KEY_A)).send({ rate: 1 });
+
+    expectError(res, 400, 'validation_failed');
+  });
+
+  it("keeps a tenant's flow its own: another key cannot see, change or pause it", async () => {
+    await api.http().put('/flows/shared-name').set(as(KEY_A)).send({ parallelism: 3 });
+
+    expectError(await api.http().get('/flows/shared-name').set(as(KEY_B)), 404, 'flow_not_found');
+    expectError(await api.http().post('/flows/shared-name/resume').set(as(KEY_B)), 404, 'flow_not_found');
+    // B's PUT and pause make B's own flow of that name; A's stays as it was.
+    await api.http().put('/flows/shared-name').set(as(KEY_B)).send({ parallelism: 9 });
+    await api.http().post('/flows/shared-name/pause').set(as(KEY_B));
+
+    const a = await api.http().get('/flows/shared-name').set(as(KEY_A));
+    expect(a.body).toMatchObject({ parallelism: 3, paused: false });
+    const b = await api.http().get('/flows/shared-name').set(as(KEY_B));
+    expect(b.body).toMatchObject({ parallelism: 9, paused: true });
+  });
+
+  it('pause creates the flow if needed and resume lifts it; resume of an unknown flow is a 404', async () => {
+    const paused = await api.http().post('/flows/new-one/pause').set(as(KEY_A));
+    expect(paused.status).toBe(200);
+    expect(paused.body).toMatchObject({ key: 'new-one', paused: true, parallelism: null, rate: null });
+
+    const resumed = await api.http().post('/flows/new-one/resume').set(as(KEY_A));
+    expect(resumed.body).toMatchObject({ paused: false });
+    expectError(await api.http().post('/flows/never-set/resume').set(as(KEY_A)), 404, 'flow_not_found');
+  });
+
+  it('a timer names its flow, or belongs to its origin', async () => {
+    const named = await api
+      .http()
+      .post('/timers')
+      .set(as(KEY_A))
+      .send({ seconds: 60, url: HOOK_URL, flow_key: 'billing' });
+    const plain = await api.http().post('/timers').set(as(KEY_A)).send({ seconds: 60, url: 'http://Example.com/x' });
+
+    expect(named.body).toMatchObject({ flow_key: 'billing', waiting: null });
+    expect(plain.body).toMatchObject({ flow_key: 'http://example.com:80', waiting: null });
+    expectError(
+      await api.http().post('/timers').set(as(KEY_A)).send({ seconds: 1, url: HOOK_URL, flow_key: 'a b' }),
+      400,
+      'validation_failed',
+    );
+  });
+
+  it('a parked timer of a paused flow says it waits for the resume', async () => {
+    await api.http().post('/flows/waits/pause').set(as(KEY_A));
+    const created = await api
+      .http()
+      .post('/timers')
+      .set(as(KEY_A))
+      .send({ seconds: 0, url: HOOK_URL, flow_key: 'waits' });
+    const [flow] = await t.store.flows.list().then((all) => all.filter((f) => f.key === 'waits'));
+    const parked = await t.store.claims.claimDueParking(
+      { owner: 'ctl-test', limit: 10, leaseMs: 30_000, lookaheadMs: 0 },
+      (owner, key) => (key === 'waits' ? flow.id : undefined),
+    );
+    expect(parked).toEqual({ timers: [], parked: 1 });
+
+    const res = await api.http().get(`/timers/${created.body.id}`).set(as(KEY_A));
+    expect(res.body).toMatchObject({ status: 'pending', waiting: 'paused' });
+    const flowView = await api.http().get('/flows/waits').set(as(KEY_A));
+    expect(flowView.body).toMatchObject({ paused: true, waiting: 1 });
+  });
+});
