@@ -92,6 +92,10 @@ export interface Config extends SecurityConfig {
   readonly headersTimeoutMs: number;
   /** Most "Webhook delivered" info lines a controller writes a second; the rest are counted. */
   readonly deliveryLogPerSecond: number;
+  /** Connection failures or 5xx answers in a row from one origin that open its circuit breaker. */
+  readonly breakerFailures: number;
+  /** How long an open breaker keeps its origin's timers waiting before one probe is sent. */
+  readonly breakerOpenMs: number;
 }
 
 export class ConfigError extends Error {
@@ -314,6 +318,8 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     nudgeMinIntervalMs: r.int('NUDGE_MIN_INTERVAL_MS', 50, 0, 10_000),
     headersTimeoutMs: r.int('HEADERS_TIMEOUT_MS', 10_000, 500, 600_000),
     deliveryLogPerSecond: r.int('DELIVERY_LOG_PER_SECOND', 100, 0, 100_000),
+    breakerFailures: r.int('BREAKER_FAILURES', 5, 1, 10_000),
+    breakerOpenMs: r.int('BREAKER_OPEN_MS', 5000, 100, 3_600_000),
     ...readSecurity(r, env),
   };
   if (config.retryMaxMs < config.retryBaseMs) {

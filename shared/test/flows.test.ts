@@ -5,7 +5,7 @@
  * slots come back when their leases end. The flow claim's query plan is checked
  * on MariaDB.
  */
-import { ClaimedTimer, FlowClaim, select } from '@timer/shared';
+import { ClaimedTimer, ClaimGate, FlowClaim, select } from '@timer/shared';
 import { createTestDatabase, DIALECTS, TestDatabase } from '../../test/helpers/db';
 import { newTimer } from '../../test/helpers/timers';
 
@@ -38,6 +38,12 @@ describe.each(DIALECTS)('flows on %s', (dialect) => {
     return ids;
   }
 
+  const gateFor = (id: number): ClaimGate => ({
+    flowOf: (owner, key) => (owner === 'anonymous' && key === ORIGIN ? id : undefined),
+    blockOf: () => undefined,
+    probeMs: 1000,
+  });
+
   async function flowId(key = ORIGIN): Promise<number> {
     return (await t.store.flows.list()).find((f) => f.key === key)!.id;
   }
@@ -46,7 +52,7 @@ describe.each(DIALECTS)('flows on %s', (dialect) => {
     const id = await flowId();
     const batch = await t.store.claims.claimDueParking(
       { owner: 'ctl-1', limit: 100, leaseMs: 30_000, lookaheadMs: 0 },
-      (owner, key) => (owner === 'anonymous' && key === ORIGIN ? id : undefined),
+      gateFor(id),
     );
     return batch.parked;
   }
@@ -63,7 +69,7 @@ describe.each(DIALECTS)('flows on %s', (dialect) => {
     const id = await flowId();
     const batch = await t.store.claims.claimDueParking(
       { owner: 'ctl-1', limit: 100, leaseMs: 30_000, lookaheadMs: 0 },
-      (owner, key) => (owner === 'anonymous' && key === ORIGIN ? id : undefined),
+      gateFor(id),
     );
 
     expect(batch.parked).toBe(3);

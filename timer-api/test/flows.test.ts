@@ -4,7 +4,7 @@
  * belongs to the API key that set it (another key can neither see, change nor
  * pause it), and a timer shows its flow and why it waits.
  */
-import { loadConfig, originOf } from '@timer/shared';
+import { originOf } from '@timer/shared';
 import { createTestDatabase, DIALECTS, TestDatabase } from '../../test/helpers/db';
 import { expectError, HOOK_URL, RunningApi, startApp } from './support';
 
@@ -18,8 +18,8 @@ describe.each(DIALECTS)('flows on %s', (dialect) => {
   const as = (key: string) => ({ Authorization: `Bearer ${key}` });
 
   beforeAll(async () => {
-    t = await createTestDatabase('api_flows', dialect);
-    api = await startApp(loadConfig({ DATABASE_URL: t.url, API_KEYS: `${KEY_A},${KEY_B}` }), t.store);
+    t = await createTestDatabase('api_flows', { API_KEYS: `${KEY_A},${KEY_B}` }, dialect);
+    api = await startApp(t.config, t.store);
   });
 
   afterAll(async () => {
@@ -125,7 +125,7 @@ describe.each(DIALECTS)('flows on %s', (dialect) => {
     const [flow] = await t.store.flows.list().then((all) => all.filter((f) => f.key === 'waits'));
     const parked = await t.store.claims.claimDueParking(
       { owner: 'ctl-test', limit: 10, leaseMs: 30_000, lookaheadMs: 0 },
-      (owner, key) => (key === 'waits' ? flow.id : undefined),
+      { flowOf: (_owner, key) => (key === 'waits' ? flow.id : undefined), blockOf: () => undefined, probeMs: 1000 },
     );
     expect(parked).toEqual({ timers: [], parked: 1 });
 

@@ -19,6 +19,7 @@ import { FlowClaimer } from './claim/flowClaimer';
 import { Delivery } from './delivery/delivery';
 import { DeliveryGate, openGate } from './delivery/gate';
 import type { WebhookSender } from './delivery/httpSender';
+import { OriginHealth } from './delivery/originHealth';
 import { FencedWrites } from './fenced/fencedWrites';
 import type { Held } from './held';
 import { Wheel } from './wheel/wheel';
@@ -43,12 +44,17 @@ export type ControllerConfig = Pick<
   | 'webhookTargets'
   | 'deliveryLogPerSecond'
   | 'nudgeMinIntervalMs'
+  | 'breakerFailures'
+  | 'breakerOpenMs'
 >;
 
 export interface ControllerDeps {
   config: ControllerConfig;
   /** The claims part of the store (an in-memory one in tests), and the flows (flow control) where there are. */
-  store: { claims: Pick<Claims, keyof Claims>; flows?: Pick<Flows, 'list' | 'claim' | 'endLeases'> };
+  store: {
+    claims: Pick<Claims, keyof Claims>;
+    flows?: Pick<Flows, 'list' | 'claim' | 'endLeases' | 'blockedOrigins' | 'backOff' | 'failed' | 'healed'>;
+  };
   logger: Logger;
   /** The host's clock: every wait, back-off and duration. */
   clock: Clock;
@@ -89,9 +95,12 @@ export class Controller {
       leaseMs,
       onLanded: (landed) => this.flowClaimer?.recorded(landed),
     });
+    const { flows } = deps.store;
+    const origins = flows ? new OriginHealth({ ...deps, flows, metrics, dbClock }) : null;
     this.delivery = new Delivery({
       ...deps,
-      gate: deps.gate ?? openGate,
+      gate: deps.gate ?? origins ?? openGate,
+      origins: origins ?? undefined,
       writes: this.writes,
       metrics,
       dbClock,
@@ -103,8 +112,8 @@ export class Controller {
     this.wheel = new Wheel(dbClock, this.delivery);
     const room = () => config.maxHeld - this.wheel.size - this.delivery.load;
     const hold = (timers: Held[]) => this.wheel.hold(timers);
-    const { flows } = deps.store;
-    this.flowClaimer = flows ? new FlowClaimer({ ...deps, flows, metrics, dbClock, room, hold }) : null;
+    this.flowClaimer =
+      flows && origins ? new FlowClaimer({ ...deps, flows, origins, metrics, dbClock, room, hold }) : null;
     this.claimer = new Claimer({
       ...deps,
       claims,
@@ -114,7 +123,7 @@ export class Controller {
       room,
       knownIds: () => new Set([...this.wheel.ids(), ...this.delivery.ids(), ...this.writes.recordingIds()]),
       hold,
-      flowOf: () => this.flowClaimer?.flowOf(),
+      gate: () => this.flowClaimer?.gate(),
       onParked: () => this.flowClaimer?.parked(),
     });
     metrics.countInFlight(() => this.delivery.inFlightCount);

@@ -9,6 +9,7 @@ import type { ClaimedTimer } from '../timers/types';
 import { claimFlowTimers, FlowClaimRequest } from './sql/claimFlowTimers';
 import { endFlowLeases } from './sql/endFlowLeases';
 import { findFlow, listFlows } from './sql/findFlows';
+import { backOffOrigin, failOrigin, healOrigin, listOrigins, OriginBlock } from './sql/origins';
 import { setFlowPaused } from './sql/setFlowPaused';
 import { upsertFlow } from './sql/upsertFlow';
 import type { FlowClaim, FlowEntry, FlowLimits, FlowRecord } from './types';
@@ -46,5 +47,25 @@ export class Flows {
 
   endLeases(ids: readonly string[]): Promise<number> {
     return endFlowLeases(this.db, this.timeoutMs, ids);
+  }
+
+  /** Origins whose timers wait now (Retry-After, open breaker) or may send a probe. */
+  blockedOrigins(): Promise<OriginBlock[]> {
+    return listOrigins(this.db, this.timeoutMs);
+  }
+
+  /** A 429/503 with Retry-After: the origin's timers wait `waitMs`. */
+  backOff(origin: string, waitMs: number): Promise<void> {
+    return backOffOrigin(this.db, this.timeoutMs, origin, waitMs);
+  }
+
+  /** A connection failure or 5xx; true when it opened the breaker. */
+  failed(origin: string, breaker: { threshold: number; openMs: number }): Promise<boolean> {
+    return failOrigin(this.db, this.timeoutMs, origin, breaker);
+  }
+
+  /** An answer that is not a 5xx, from an origin known to be unhealthy; true when it closed the breaker. */
+  healed(origin: string): Promise<boolean> {
+    return healOrigin(this.db, this.timeoutMs, origin);
   }
 }

@@ -5,7 +5,8 @@
  * same transaction. Each query is its own file under sql/.
  */
 import type { Knex } from 'knex';
-import { ClaimBatch, claimDueTimers, FlowOf } from './sql/claimDueTimers';
+import type { ClaimGate } from '../flows/gate';
+import { ClaimBatch, claimDueTimers } from './sql/claimDueTimers';
 import { completeFired } from './sql/completeFired';
 import { failTimer } from './sql/failTimer';
 import { findHeldBy } from './sql/findHeldBy';
@@ -33,9 +34,9 @@ export class Claims {
     return (await claimDueTimers(this.db, this.timeoutMs, claim)).timers;
   }
 
-  /** The same claim, parking instead of claiming the due timers of the limited flows `flowOf` names. */
-  claimDueParking(claim: ClaimRequest, flowOf: FlowOf): Promise<ClaimBatch> {
-    return claimDueTimers(this.db, this.timeoutMs, claim, flowOf);
+  /** The same claim through a gate: timers of limited flows are parked, those of blocked origins deferred. */
+  claimDueParking(claim: ClaimRequest, gate: ClaimGate): Promise<ClaimBatch> {
+    return claimDueTimers(this.db, this.timeoutMs, claim, gate);
   }
 
   /** Each outcome below writes its attempts (the delivery history) in the same transaction. */

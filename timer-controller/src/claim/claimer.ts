@@ -7,7 +7,7 @@
  * committed anyway: claimsInDoubt.ts cleans that up before the next one.
  */
 import { errorFields, exponentialDelay, isTransientDbError } from '@timer/shared';
-import type { ClaimedTimer, Claims, Clock, Config, DbClock, FlowOf, Logger, Metrics } from '@timer/shared';
+import type { ClaimedTimer, ClaimGate, Claims, Clock, Config, DbClock, Logger, Metrics } from '@timer/shared';
 import type { FencedWrites } from '../fenced/fencedWrites';
 import type { Held } from '../held';
 import { IterationResult, PollLoop } from '../pollLoop';
@@ -39,9 +39,9 @@ export interface ClaimerDeps {
   knownIds: () => Set<string>;
   /** Where claimed timers go: the wheel. */
   hold: (timers: Held[]) => void;
-  /** The limited flows to park instead of claim (flowClaimer.ts); undefined while none is configured. */
-  flowOf?: () => FlowOf | undefined;
-  /** The claim parked timers of limited flows. */
+  /** Limited flows to park, blocked origins to defer (flowClaimer.ts); undefined while there are none. */
+  gate?: () => ClaimGate | undefined;
+  /** The claim parked (or deferred) timers instead of claiming them. */
   onParked?: () => void;
 }
 
@@ -99,11 +99,11 @@ export class Claimer {
     const claimedAt = dbClock.now();
     const endClaim = metrics.claimDuration.startTimer();
     const request = { owner: config.controllerId, limit, leaseMs: config.leaseMs, lookaheadMs: config.lookaheadMs };
-    // With no limited flow configured, the claim is exactly the one without flow control.
-    const flowOf = this.deps.flowOf?.();
+    // With no flow configured and no origin unhealthy, the claim is exactly the one without flow control.
+    const gate = this.deps.gate?.();
     let claimed: ClaimedTimer[];
     let parked = 0;
-    if (flowOf) ({ timers: claimed, parked } = await claims.claimDueParking(request, flowOf));
+    if (gate) ({ timers: claimed, parked } = await claims.claimDueParking(request, gate));
     else claimed = await claims.claimDue(request);
     endClaim();
     if (parked > 0) this.deps.onParked?.();

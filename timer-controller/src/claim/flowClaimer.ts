@@ -16,14 +16,15 @@
 import { errorFields, exponentialDelay } from '@timer/shared';
 import type {
   ClaimedTimer,
+  ClaimGate,
   ClaimRef,
   Clock,
   Config,
   DbClock,
-  FlowOf,
   Flows,
   Logger,
   Metrics,
+  OriginBlock,
   TimerHandle,
 } from '@timer/shared';
 import type { Held } from '../held';
@@ -32,9 +33,21 @@ import { IterationResult, PollLoop } from '../pollLoop';
 export interface FlowClaimerDeps {
   config: Pick<
     Config,
-    'controllerId' | 'pollIntervalMs' | 'claimBatchSize' | 'leaseMs' | 'dbRetryBaseMs' | 'dbRetryMaxMs'
+    | 'controllerId'
+    | 'pollIntervalMs'
+    | 'claimBatchSize'
+    | 'leaseMs'
+    | 'dbRetryBaseMs'
+    | 'dbRetryMaxMs'
+    | 'breakerOpenMs'
   >;
-  flows: Pick<Flows, 'list' | 'claim' | 'endLeases'>;
+  flows: Pick<Flows, 'list' | 'claim' | 'endLeases' | 'blockedOrigins'>;
+  /** Where the origins' blocks go once read (originHealth.ts), and where the claims ask about them. */
+  origins: {
+    known(blocks: readonly OriginBlock[]): void;
+    blockOf(origin: string): OriginBlock | undefined;
+    readonly hasBlocks: boolean;
+  };
   logger: Logger;
   metrics: Metrics;
   clock: Clock;
@@ -81,10 +94,16 @@ export class FlowClaimer {
     await this.loop.stop();
   }
 
-  /** For the ordinary claim: the limited flow a timer belongs to; undefined while no flow is configured. */
-  flowOf(): FlowOf | undefined {
-    if (this.directory.size === 0) return undefined;
-    return (owner, key) => this.directory.get(scopeKey(owner, key));
+  /** For the claims: limited flows and blocked origins; undefined while there are none. */
+  gate(): ClaimGate | undefined {
+    const { origins, config } = this.deps;
+    if (this.directory.size === 0 && !origins.hasBlocks) return undefined;
+    const directory = this.directory;
+    return {
+      flowOf: (owner, key) => directory.get(scopeKey(owner, key)),
+      blockOf: (origin) => origins.blockOf(origin),
+      probeMs: config.breakerOpenMs,
+    };
   }
 
   /** The ordinary claim parked timers: their flows may have capacity now. */
@@ -145,7 +164,8 @@ export class FlowClaimer {
 
   private async list(): Promise<void> {
     const { flows, clock } = this.deps;
-    const entries = await flows.list();
+    const [entries, blocks] = await Promise.all([flows.list(), flows.blockedOrigins()]);
+    this.deps.origins.known(blocks);
     this.listedAt = clock.now();
     this.directory = new Map(entries.map((f) => [scopeKey(f.owner, f.key), f.id]));
     const ids = new Set(entries.map((f) => f.id));
@@ -157,7 +177,8 @@ export class FlowClaimer {
   private async claimFlow(flowId: number, limit: number): Promise<boolean> {
     const { config, clock, dbClock, flows, metrics } = this.deps;
     const claimedAt = dbClock.now();
-    const claim = await flows.claim({ flowId, owner: config.controllerId, limit, leaseMs: config.leaseMs });
+    const gate = this.deps.origins.hasBlocks ? this.gate() : undefined;
+    const claim = await flows.claim({ flowId, owner: config.controllerId, limit, leaseMs: config.leaseMs, gate });
     const now = clock.now();
     for (const timer of claim.timers) this.claimedThrough.set(timer.id, flowId);
     // A batch leaves a fixed delay after the instant its tokens were spent, so the
@@ -166,8 +187,13 @@ export class FlowClaimer {
     const sendAtMs = (claim.readAt?.getTime() ?? claimedAt) + SEND_DELAY_MS;
     const paceMs = claim.rate === null ? 0 : 1000 / claim.rate;
     const leaseEndsMs = claimedAt + config.leaseMs;
+    // The wait for the flow is reported apart (timers_flow_wait_seconds); lateness counts from the send slot.
     this.deps.hold(
-      claim.timers.map((timer: ClaimedTimer, i) => ({ timer, dueMs: Math.round(sendAtMs + i * paceMs), leaseEndsMs })),
+      claim.timers.map((timer: ClaimedTimer, i) => {
+        const dueMs = Math.round(sendAtMs + i * paceMs);
+        metrics.flowWait.observe(Math.max(0, dueMs - timer.dueAt.getTime()) / 1000);
+        return { timer: { ...timer, dueAt: new Date(dueMs) }, dueMs, leaseEndsMs };
+      }),
     );
     metrics.flowClaimed.inc({ stopped_by: claim.stoppedBy }, claim.timers.length);
     switch (claim.stoppedBy) {

@@ -32,6 +32,8 @@ export interface AttemptContext {
   retryDefaults: RetryDefaults;
   controllerId: string;
   random?: () => number;
+  /** Told of every answer (or its absence), for what the origin says about itself (originHealth.ts). */
+  origins?: { answered(timer: ClaimedTimer, status: number | null, err: unknown): void };
 }
 
 export class Attempt {
@@ -100,6 +102,7 @@ export class Attempt {
   private delivered(status: number, start: SendStart, origin: string): void {
     const { timer, ctx } = this;
     const end = this.endNow();
+    ctx.origins?.answered(timer, status, null);
     ctx.log.delivered(timer, origin, status, start.latenessMs, end.hostMs - start.hostMs);
     ctx.writes.fired(timer, attemptRecord(timer, ctx.controllerId, start, end, 'delivered', { status }));
   }
@@ -110,6 +113,7 @@ export class Attempt {
     const attempt = (outcome: 'retry' | 'failed' | 'released') =>
       attemptRecord(timer, ctx.controllerId, start, end, outcome, { error: err });
     if (this.abandoned) return ctx.writes.releaseAbandoned(timer, attempt('released'));
+    if (this.sending) ctx.origins?.answered(timer, null, err);
     const reason = err instanceof Error ? err.message : String(err);
     const detail = err instanceof DeliveryError ? err.logDetail : null;
     const durationMs = this.sending ? end.hostMs - start.hostMs : null;

@@ -36,6 +36,8 @@ export interface DeliveryDeps {
   /** HttpSender unless given (tests give a fake). */
   sender?: WebhookSender;
   gate: DeliveryGate;
+  /** Told of every answer, for origin back-off and the circuit breaker. */
+  origins?: AttemptContext['origins'];
   writes: FencedWrites;
   logger: Logger;
   metrics: Metrics;

@@ -23,6 +23,7 @@ import * as createFlows from './20261207001500_create_flows';
 import * as addTimersFlow from './20261207001600_add_timers_flow';
 import * as indexTimersFlow from './20261207001700_index_timers_flow';
 import * as createFlowLeases from './20261207001800_create_flow_leases';
+import * as createOrigins from './20261207001900_create_origins';
 
 interface Migration {
   name: string;
@@ -51,6 +52,7 @@ const migrations: Migration[] = [
   addTimersFlow,
   indexTimersFlow,
   createFlowLeases,
+  createOrigins,
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

@@ -28,6 +28,7 @@ import { DbTime, dialectOf } from '../../db/dialect';
 import { select, write } from '../../db/query';
 import { CLAIM_COLUMNS, ClaimRow, toClaimedTimer } from '../../timers/sql/claimedRow';
 import type { ClaimedTimer } from '../../timers/types';
+import { ClaimGate, holdBackBlocked } from '../gate';
 import { defaultBurst, FlowClaim } from '../types';
 
 interface FlowRow {
@@ -46,6 +47,8 @@ export interface FlowClaimRequest {
   owner: string;
   limit: number;
   leaseMs: number;
+  /** Origins whose timers must wait (or only probe); none: every origin is healthy. */
+  gate?: ClaimGate;
 }
 
 export async function claimFlowTimers(
@@ -103,7 +106,7 @@ export async function claimFlowTimers(
         : Math.max(1, Math.ceil(((Math.max(1, Math.floor(burst / 2)) - (tokens - spent)) * 1000) / flow.rate));
     if (capacity <= 0) return { timers: [], stoppedBy, nextTokenMs: nextTokenMs(0), readAt, rate: flow.rate };
 
-    const rows = await select<ClaimRow>(
+    const due = await select<ClaimRow>(
       trx,
       timeoutMs,
       `SELECT ${CLAIM_COLUMNS}
@@ -114,7 +117,10 @@ export async function claimFlowTimers(
        ${d.claimLock}`,
       [flowId, capacity],
     );
-    if (rows.length < capacity) stoppedBy = 'empty';
+    if (due.length < capacity) stoppedBy = 'empty';
+    // Timers whose origin asked to wait keep their place in the flow, later; they spend no token.
+    const rows = claim.gate ? (await holdBackBlocked(trx, timeoutMs, claim.gate, 'flow_due_at', due)).free : due;
+    if (rows.length < due.length) stoppedBy = 'empty';
     if (rows.length > 0) {
       const ids = rows.map((r) => r.id);
       const list = ids.map(() => '?').join(', ');

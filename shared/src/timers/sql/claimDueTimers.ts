@@ -33,27 +33,26 @@
  * with no outcome recorded, is still the fire); retries follow the retry policy,
  * and a replay always sends.
  *
- * Limited flows (flows/): when `flowOf` names a configured flow for a row (by its
- * owner and flow key), the row is not claimed but parked in the same transaction
+ * Flow control (flows/): with a `gate`, a row whose origin asked the fleet to wait
+ * (Retry-After, open breaker) is deferred unsent (deferTimers.ts), and a row of a
+ * configured flow (by its owner and flow key) is not claimed but parked
  * (parkTimers.ts): due_at NULL, its due time in flow_due_at, so this scan never
- * meets it again and only its flow's claim takes it. Without configured flows the
- * controller calls this with no `flowOf`, and the statements are exactly those of
- * a service without flow control.
+ * meets it again and only its flow's claim takes it. With no flow configured and
+ * no origin unhealthy the controller passes no gate, and the statements are
+ * exactly those of a service without flow control.
  */
 import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
 import { select, write } from '../../db/query';
 import { flowKeyOf } from '../../flows/flowKey';
+import { ClaimGate, holdBackBlocked } from '../../flows/gate';
 import { parkTimers } from '../../flows/sql/parkTimers';
 import type { ClaimedTimer } from '../types';
 import { CLAIM_COLUMNS, ClaimRow, toClaimedTimer } from './claimedRow';
 
-/** The configured flow a timer belongs to, by its owner and flow key; undefined: no limits. */
-export type FlowOf = (owner: string | null, flowKey: string) => number | undefined;
-
 export interface ClaimBatch {
   timers: ClaimedTimer[];
-  /** Due timers of limited flows that were parked instead of claimed. */
+  /** Due timers parked for their limited flow, or deferred for their origin, instead of claimed. */
   parked: number;
 }
 
@@ -61,7 +60,7 @@ export async function claimDueTimers(
   db: Knex,
   timeoutMs: number,
   claim: { owner: string; limit: number; leaseMs: number; lookaheadMs: number },
-  flowOf?: FlowOf,
+  gate?: ClaimGate,
 ): Promise<ClaimBatch> {
   const d = dialectOf(db);
   return db.transaction(async (trx) => {
@@ -77,14 +76,18 @@ export async function claimDueTimers(
        ${d.claimLock}`,
       [d.duration(claim.lookaheadMs), claim.limit],
     );
+    if (rows.length === 0) return { timers: [], parked: 0 };
     const toPark = new Map<number, string[]>();
     const taken: ClaimRow[] = [];
-    for (const row of rows) {
-      const flowId = flowOf?.(row.owner, flowKeyOf(row.url, row.flow_key));
+    const { free, deferred } = gate
+      ? await holdBackBlocked(trx, timeoutMs, gate, 'due_at', rows)
+      : { free: rows, deferred: 0 };
+    for (const row of free) {
+      const flowId = gate?.flowOf(row.owner, flowKeyOf(row.url, row.flow_key));
       if (flowId === undefined) taken.push(row);
       else toPark.set(flowId, [...(toPark.get(flowId) ?? []), row.id]);
     }
-    let parked = 0;
+    let parked = deferred;
     for (const [flowId, ids] of toPark) parked += await parkTimers(trx, timeoutMs, flowId, ids);
     if (taken.length === 0) return { timers: [], parked };
     const ids = taken.map((r) => r.id);
