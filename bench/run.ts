@@ -15,6 +15,7 @@ import { fleet } from './scenarios/fleet';
 import { sqlite } from './scenarios/sqlite';
 import { nudge } from './scenarios/nudge';
 import { cost } from './scenarios/cost';
+import { flow } from './scenarios/flow';
 import { peers } from './scenarios/peers';
 
 type Scenario = (options: BenchOptions, ceilings: Ceilings) => Promise<Record<string, unknown>>;
@@ -30,6 +31,7 @@ const SCENARIOS: Record<string, Scenario> = {
   sqlite,
   nudge,
   logging,
+  flow,
   // peers first: ours on MariaDB is measured beside the peers, and cost reuses that run.
   peers,
   cost,

@@ -403,6 +403,19 @@ export const DashboardOverview = Type.Object({
   }),
   failed: Type.Array(Timer, { description: 'The newest failed timers.' }),
   schedules: Type.Array(Schedule, { description: 'The newest schedules.' }),
+  origins: Type.Array(
+    Type.Object({
+      origin: Type.String({ description: 'scheme://host:port' }),
+      state: StringEnum(['backoff', 'breaker', 'probe'] as const, {
+        description:
+          'backoff: it answered 429/503 with Retry-After; breaker: open after repeated failures; probe: half-open, one request may test it.',
+      }),
+      until: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+        description: 'Until when its timers wait; null while a probe may go.',
+      }),
+    }),
+    { description: 'Origins whose timers wait now, for every tenant: what the receivers said about themselves.' },
+  ),
 });
 export type DashboardOverview = Static<typeof DashboardOverview>;
 

@@ -2,7 +2,8 @@
  * What the dashboard (/ui) shows, in one answer: timers per status, the timers
  * due next, the newest delivery attempts (from the history: how late each
  * request left, its answer, what followed), the failed timers, and the schedules
- * with their next run. Reads only; no HTTP, no SQL.
+ * with their next run, and the origins whose timers wait (Retry-After, circuit
+ * breaker). Reads only; no HTTP, no SQL.
  */
 import type { Clock, Store } from '@timer/shared';
 import type { DashboardOverview } from '../schemas';
@@ -23,12 +24,13 @@ export class DashboardService {
   ) {}
 
   async overview(): Promise<DashboardOverview> {
-    const [counts, dueSoon, recent, failed, schedules] = await Promise.all([
+    const [counts, dueSoon, recent, failed, schedules, origins] = await Promise.all([
       this.store.timers.countByStatus(COUNT_CAP),
       this.store.timers.dueSoon(DUE_SOON),
       this.store.attempts.recent(RECENT),
       this.store.timers.list({ status: 'failed', limit: FAILED }),
       this.store.schedules.list({ limit: SCHEDULES }),
+      this.store.flows.blockedOrigins(),
     ]);
     return {
       now: new Date(this.dbClock.now()).toISOString(),
@@ -38,6 +40,11 @@ export class DashboardService {
       recent: recent.map(toRecentDeliveryView),
       failed: failed.map(toView),
       schedules: schedules.map(toScheduleView),
+      origins: origins.map((o) => ({
+        origin: o.origin,
+        state: o.probe ? 'probe' : o.reason,
+        until: o.until ? o.until.toISOString() : null,
+      })),
     };
   }
 }
