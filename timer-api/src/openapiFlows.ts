@@ -32,6 +32,7 @@ const exampleFlow = {
   in_flight: 5,
   created_at: '2026-11-22T12:00:00.000Z',
   updated_at: '2026-11-22T12:00:00.000Z',
+  origin: null,
 };
 
 const notFound = errorResponse('No flow has this key for this API key.', 'flow_not_found');

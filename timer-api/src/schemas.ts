@@ -204,7 +204,8 @@ export const Timer = Type.Object({
   waiting: Type.Union([StringEnum(TIMER_WAITING), Type.Null()], {
     description:
       'Why a due timer is not being sent: flow_limit (its flow is at its parallelism or rate), paused (its flow ' +
-      'is paused); null when it is not waiting.',
+      "is paused), origin_backoff (its receiver answered 429/503 with Retry-After), breaker (its receiver's " +
+      'circuit breaker is open); null when it is not waiting.',
   }),
 });
 export type Timer = Static<typeof Timer>;
@@ -243,6 +244,16 @@ export type PutFlowRequest = Static<typeof PutFlowRequest>;
 
 const nullableNumber = (description: string) => Type.Union([Type.Number({ minimum: 0 }), Type.Null()], { description });
 
+const originStateFields = {
+  state: StringEnum(['backoff', 'breaker', 'probe'] as const, {
+    description:
+      'backoff: it answered 429/503 with Retry-After; breaker: open after repeated failures; probe: half-open, one request may test it.',
+  }),
+  until: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+    description: 'Until when its timers wait; null while a probe may go.',
+  }),
+};
+
 export const Flow = Type.Object({
   key: Type.String({ description: 'A flow_key, or an origin (scheme://host:port).' }),
   parallelism: nullableInt('Most requests in flight at once, fleet-wide; null: no limit.'),
@@ -253,6 +264,11 @@ export const Flow = Type.Object({
   in_flight: Type.Integer({ minimum: 0, description: 'Requests of this flow the fleet may have in flight now.' }),
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
+  origin: Type.Union([Type.Object(originStateFields), Type.Null()], {
+    description:
+      'For a flow keyed by an origin: what the receiver said about itself (Retry-After, circuit breaker), for ' +
+      'every tenant; null while it is healthy, and for a named flow.',
+  }),
 });
 export type Flow = Static<typeof Flow>;
 
@@ -404,16 +420,7 @@ export const DashboardOverview = Type.Object({
   failed: Type.Array(Timer, { description: 'The newest failed timers.' }),
   schedules: Type.Array(Schedule, { description: 'The newest schedules.' }),
   origins: Type.Array(
-    Type.Object({
-      origin: Type.String({ description: 'scheme://host:port' }),
-      state: StringEnum(['backoff', 'breaker', 'probe'] as const, {
-        description:
-          'backoff: it answered 429/503 with Retry-After; breaker: open after repeated failures; probe: half-open, one request may test it.',
-      }),
-      until: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
-        description: 'Until when its timers wait; null while a probe may go.',
-      }),
-    }),
+    Type.Object({ origin: Type.String({ description: 'scheme://host:port' }), ...originStateFields }),
     { description: 'Origins whose timers wait now, for every tenant: what the receivers said about themselves.' },
   ),
 });

@@ -115,6 +115,29 @@ describe.each(DIALECTS)('flows on %s', (dialect) => {
     );
   });
 
+  it("an origin's flow shows its open breaker, and a due timer to it says it waits for the breaker", async () => {
+    const url = 'http://down.example/hooks';
+    const origin = originOf(url)!;
+    await api
+      .http()
+      .put(`/flows/${encodeURIComponent(origin)}`)
+      .set(as(KEY_A))
+      .send({ parallelism: 10 });
+    for (let i = 0; i < 5; i++) await t.store.flows.failed(origin, { threshold: 5, openMs: 60_000 });
+    const created = await api.http().post('/timers').set(as(KEY_A)).send({ seconds: 0, url });
+
+    const flow = await api
+      .http()
+      .get(`/flows/${encodeURIComponent(origin)}`)
+      .set(as(KEY_A));
+    expect(flow.body.origin).toMatchObject({ state: 'breaker' });
+    const timer = await api.http().get(`/timers/${created.body.id}`).set(as(KEY_A));
+    expect(timer.body).toMatchObject({ status: 'pending', waiting: 'breaker' });
+    const healthy = await api.http().get(`/flows/${ORIGIN}`).set(as(KEY_A));
+    expect(healthy.body.origin).toBeNull();
+    await api.http().delete(`/timers/${created.body.id}`).set(as(KEY_A)); // not due for the next test's claim
+  });
+
   it('a parked timer of a paused flow says it waits for the resume', async () => {
     await api.http().post('/flows/waits/pause').set(as(KEY_A));
     const created = await api

@@ -54,6 +54,12 @@ export class Flows {
     return listOrigins(this.db, this.timeoutMs);
   }
 
+  /** One origin's block, if its timers wait now (or may only probe). */
+  async originBlock(origin: string): Promise<OriginBlock | null> {
+    const [block] = await listOrigins(this.db, this.timeoutMs, origin);
+    return block ?? null;
+  }
+
   /** A 429/503 with Retry-After: the origin's timers wait `waitMs`. */
   backOff(origin: string, waitMs: number): Promise<void> {
     return backOffOrigin(this.db, this.timeoutMs, origin, waitMs);

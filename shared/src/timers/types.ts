@@ -37,12 +37,16 @@ export interface TimerRecord {
   maxLatenessSeconds: number | null;
   /** The flow it belongs to: its own flow_key, else its URL's origin. */
   flowKey: string;
-  /** Why a due timer is waiting unsent: its flow's limits, or its flow is paused; null when it is not. */
+  /** Why a due timer is waiting unsent (see TIMER_WAITING); null when it is not. */
   waiting: TimerWaiting | null;
 }
 
-/** Why a due timer waits: its flow has no capacity (parallelism or rate), or is paused. */
-export const TIMER_WAITING = ['flow_limit', 'paused'] as const;
+/**
+ * Why a due timer waits: its flow has no capacity (parallelism or rate), or is
+ * paused; its origin asked the fleet to slow down (Retry-After), or its circuit
+ * breaker is open.
+ */
+export const TIMER_WAITING = ['flow_limit', 'paused', 'origin_backoff', 'breaker'] as const;
 export type TimerWaiting = (typeof TIMER_WAITING)[number];
 
 /** A timer a controller holds under a lease: what it needs to deliver it and record the outcome. */

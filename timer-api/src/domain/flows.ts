@@ -4,7 +4,7 @@
  * client's owner (the API key's id; `anonymous` without keys), so one tenant can
  * neither see nor change another's. No HTTP, no SQL.
  */
-import { FLOW_KEY_PATTERN, FlowRecord, Store } from '@timer/shared';
+import { FLOW_KEY_PATTERN, FlowRecord, originOf, OriginBlock, Store } from '@timer/shared';
 import { AppError } from '../errors';
 import type { Flow, PutFlowRequest } from '../schemas';
 import type { Client } from './client';
@@ -38,7 +38,9 @@ export class FlowService {
     checkKey(key);
     const flow = await this.store.flows.find(flowScopeOf(client), key);
     if (!flow) throw new AppError('flow_not_found');
-    return toFlowView(flow);
+    // A flow keyed by an origin shows what that receiver said about itself, for everyone.
+    const block = originOf(key) === key ? await this.store.flows.originBlock(key) : null;
+    return { ...toFlowView(flow), origin: block && toOriginView(block) };
   }
 
   async pause(key: string, client: Pick<Client, 'owner'>): Promise<Flow> {
@@ -61,6 +63,10 @@ function checkKey(key: string): void {
   }
 }
 
+function toOriginView(block: OriginBlock): NonNullable<Flow['origin']> {
+  return { state: block.probe ? 'probe' : block.reason, until: block.until ? block.until.toISOString() : null };
+}
+
 function toFlowView(flow: FlowRecord): Flow {
   return {
     key: flow.key,
@@ -72,5 +78,6 @@ function toFlowView(flow: FlowRecord): Flow {
     in_flight: flow.inFlight,
     created_at: flow.createdAt.toISOString(),
     updated_at: flow.updatedAt.toISOString(),
+    origin: null,
   };
 }

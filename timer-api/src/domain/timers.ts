@@ -4,8 +4,8 @@
  * Idempotency-Key gets, when a timer may be canceled or replayed, how pages are
  * cut. No HTTP, no SQL.
  */
-import { flowKeyOf, newId, readWebhookUrl } from '@timer/shared';
-import type { Clock, Logger, Metrics, NewTimer, Store } from '@timer/shared';
+import { flowKeyOf, newId, originOf, readWebhookUrl } from '@timer/shared';
+import type { Clock, Logger, Metrics, NewTimer, Store, TimerRecord } from '@timer/shared';
 import { AppError } from '../errors';
 import type { AttemptPage, CreateTimerRequest, ListAttemptsQuery, ListTimersQuery, Timer, TimerPage } from '../schemas';
 import type { Nudger } from './nudger';
@@ -96,7 +96,15 @@ export class TimerService {
     const id = normalizeId(rawId);
     const record = id ? await this.options.store.timers.find(id) : null;
     if (!record) throw new AppError('timer_not_found');
-    return toView(record);
+    return toView(await this.withOriginWait(record));
+  }
+
+  /** A due timer not waiting for its flow may be waiting for its origin: one primary-key read, only then. */
+  private async withOriginWait(record: TimerRecord): Promise<TimerRecord> {
+    if (record.status !== 'pending' || record.waiting !== null || record.msLeft > 0) return record;
+    const block = await this.options.store.flows.originBlock(originOf(record.url) ?? record.url);
+    if (!block) return record;
+    return { ...record, waiting: block.reason === 'breaker' ? 'breaker' : 'origin_backoff' };
   }
 
   async list(query: ListTimersQuery): Promise<TimerPage> {

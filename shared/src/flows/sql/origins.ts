@@ -13,7 +13,8 @@
  *   takeProbe       a half-open breaker (open_until passed): the one claim whose
  *                   UPDATE moves open_until on by `probeMs` may send one request;
  *                   every other claim sees it moved and waits.
- *   listOrigins     the origins whose timers must wait now, or may send a probe.
+ *   listOrigins     the origins whose timers must wait now, or may send a probe
+ *                   (all of them, or one: a primary-key read).
  *
  * Locks: the origin's row, for one statement (takeProbe: inside the claim).
  */
@@ -102,13 +103,14 @@ interface OriginRow {
   open_passed: number | string | null;
 }
 
-export async function listOrigins(db: Knex, timeoutMs: number): Promise<OriginBlock[]> {
+export async function listOrigins(db: Knex, timeoutMs: number, origin?: string): Promise<OriginBlock[]> {
   const d = dialectOf(db);
   const rows = await select<OriginRow>(
     db,
     timeoutMs,
     `SELECT origin, open_until, backoff_until, CASE WHEN open_until <= ${d.now} THEN 1 ELSE 0 END AS open_passed
-     FROM origins WHERE open_until IS NOT NULL OR backoff_until > ${d.now}`,
+     FROM origins WHERE (open_until IS NOT NULL OR backoff_until > ${d.now}) ${origin === undefined ? '' : 'AND origin = ?'}`,
+    origin === undefined ? [] : [origin],
   );
   return rows.map((r) => {
     const backoff = r.backoff_until === null ? null : d.date(r.backoff_until);
