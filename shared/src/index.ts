@@ -27,6 +27,8 @@ export { Flows } from './flows/flows';
 export type { FlowClaimRequest } from './flows/flows';
 export * from './flows/types';
 export * from './flows/flowKey';
+export { planSlots, RATE_MARGIN } from './flows/sendSlots';
+export type { SlotPlan } from './flows/sendSlots';
 export { newId } from './ids';
 export * from './schedules/types';
 export { CronRule, isCronProblem, DEFAULT_TIMEZONE, MAX_CRON_LENGTH } from './schedules/cron';

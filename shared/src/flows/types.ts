@@ -33,12 +33,12 @@ export interface FlowClaim<T> {
   timers: T[];
   /** `paused`, `parallelism` or `rate` when the flow had no capacity left; `empty` when nothing more was due. */
   stoppedBy: 'paused' | 'parallelism' | 'rate' | 'empty' | 'room';
-  /** With `rate`: milliseconds until the bucket holds tokens for another batch. */
+  /** With `rate`: milliseconds until the next send slot is within reach of a claim. */
   nextTokenMs: number | null;
-  /** The database's now when the claim read the flow: the instant its tokens were spent. */
+  /** The database's now when the claim read the flow. */
   readAt: Date | null;
-  /** The flow's rate, for pacing the batch; null: none. */
-  rate: number | null;
+  /** With `rate`: each timer's send slot (database time), in the order of `timers`; null: send at once. */
+  sendAt: Date[] | null;
 }
 
 /** The burst used when a rate is set without one: a tenth of a second's worth, at least 1. */

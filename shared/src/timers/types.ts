@@ -74,6 +74,12 @@ export interface ClaimedTimer {
    * slot in the flow's parallelism is held until the outcome is recorded.
    */
   flowId?: number | null;
+  /**
+   * Under a flow's rate: the latest its request may start (its send slot plus a
+   * small tolerance); a controller that comes to it later hands it back instead,
+   * so a stalled process never sends a bunch of slots at once.
+   */
+  sendBy?: Date | null;
 }
 
 /** The fence of one claim: an update made under it only lands while the claim is current. */

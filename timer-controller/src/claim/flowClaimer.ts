@@ -59,8 +59,8 @@ export interface FlowClaimerDeps {
   hold: (timers: Held[]) => void;
 }
 
-/** From a flow's claim to its requests: longer than a claim's round trip, so every batch keeps its spacing. */
-const SEND_DELAY_MS = 50;
+/** How late after its send slot a request of a rate-limited flow may still start. */
+const SLOT_TOLERANCE_MS = 25;
 
 const scopeKey = (owner: string | null, key: string) => `${owner ?? ''}\n${key}`;
 
@@ -181,18 +181,15 @@ export class FlowClaimer {
     const claim = await flows.claim({ flowId, owner: config.controllerId, limit, leaseMs: config.leaseMs, gate });
     const now = clock.now();
     for (const timer of claim.timers) this.claimedThrough.set(timer.id, flowId);
-    // A batch leaves a fixed delay after the instant its tokens were spent, so the
-    // receiver sees the bucket's spacing rather than the claims' varying round trips,
-    // and under a rate its requests are spread at the rate's own pace.
-    const sendAtMs = (claim.readAt?.getTime() ?? claimedAt) + SEND_DELAY_MS;
-    const paceMs = claim.rate === null ? 0 : 1000 / claim.rate;
+    // Under a rate each timer leaves at its own send slot, so the receiver sees the
+    // rate's spacing rather than the claims' varying round trips.
     const leaseEndsMs = claimedAt + config.leaseMs;
-    // The wait for the flow is reported apart (timers_flow_wait_seconds); lateness counts from the send slot.
     this.deps.hold(
       claim.timers.map((timer: ClaimedTimer, i) => {
-        const dueMs = Math.round(sendAtMs + i * paceMs);
+        const dueMs = claim.sendAt?.[i].getTime() ?? claimedAt;
         metrics.flowWait.observe(Math.max(0, dueMs - timer.dueAt.getTime()) / 1000);
-        return { timer: { ...timer, dueAt: new Date(dueMs) }, dueMs, leaseEndsMs };
+        const sendBy = claim.sendAt ? new Date(dueMs + SLOT_TOLERANCE_MS) : null;
+        return { timer: { ...timer, dueAt: new Date(dueMs), sendBy }, dueMs, leaseEndsMs };
       }),
     );
     metrics.flowClaimed.inc({ stopped_by: claim.stoppedBy }, claim.timers.length);

@@ -10,7 +10,9 @@
  *
  * It is also the delivery gate (gate.ts): a timer claimed before its origin was
  * blocked is handed back unsent (no attempt counted) instead of being sent into
- * it; the claim then defers it in the database. A healthy origin costs nothing:
+ * it, and the claim then defers it in the database; so is a timer of a
+ * rate-limited flow that missed its send slot (flowClaimer.ts), which its flow
+ * sends again in a later slot. A healthy origin costs nothing:
  * no row, no query; only an origin known to be unhealthy is written on success.
  */
 import { errorFields, originOf } from '@timer/shared';
@@ -28,6 +30,7 @@ export interface OriginHealthDeps {
 }
 
 const HAND_BACK: GateVerdict = Object.freeze({ verdict: 'hand_back', reason: 'origin' });
+const SLOT_MISSED: GateVerdict = Object.freeze({ verdict: 'hand_back', reason: 'flow_slot_missed' });
 
 export class OriginHealth implements DeliveryGate {
   /** The blocks as the fleet last recorded them, by origin. */
@@ -55,6 +58,8 @@ export class OriginHealth implements DeliveryGate {
   }
 
   check(timer: ClaimedTimer): GateVerdict {
+    // A send slot missed (this process was busy): sent now, it would bunch with the next slots.
+    if (timer.sendBy && timer.sendBy.getTime() < this.deps.dbClock.now()) return SLOT_MISSED;
     const block = this.blocks.get(originOf(timer.url) ?? timer.url);
     if (!block || block.probe) return ALLOW;
     if (block.until !== null && block.until.getTime() <= this.deps.dbClock.now()) return ALLOW;

@@ -5,9 +5,9 @@
  *
  * `owner` is the scope the flow belongs to (the tenant that set it: the API key's
  * id today, as timers.owner); `flow_key` is the timer's own `flow_key` or its
- * URL's origin. `tokens`/`tokens_at` are the rate's token bucket, refilled on the
- * database clock in the claim that spends them; `paused` keeps the flow's timers
- * waiting. The row is what a flow's claim locks (FOR UPDATE), so claimers of one
+ * URL's origin. `tokens_at` is the rate's theoretical arrival time (GCRA, see
+ * flows/sendSlots.ts), moved on by the claim that plans send slots; `paused` keeps
+ * the flow's timers waiting. The row is what a flow's claim locks (FOR UPDATE), so claimers of one
  * limited flow take turns, and nobody else waits on them.
  *
  * SQLite: the same table in its own types (timestamps as INTEGER milliseconds).
@@ -28,7 +28,6 @@ export async function up(knex: Knex): Promise<void> {
       rate DOUBLE NULL,
       burst INT UNSIGNED NULL,
       paused TINYINT(1) NOT NULL DEFAULT 0,
-      tokens DOUBLE NOT NULL DEFAULT 0,
       tokens_at DATETIME(3) NOT NULL,
       created_at DATETIME(3) NOT NULL,
       updated_at DATETIME(3) NOT NULL,
@@ -48,7 +47,6 @@ async function upSqlite(knex: Knex): Promise<void> {
       rate REAL NULL,
       burst INTEGER NULL,
       paused INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),
-      tokens REAL NOT NULL DEFAULT 0,
       tokens_at INTEGER NOT NULL,
       created_at INTEGER NOT NULL,
       updated_at INTEGER NOT NULL

@@ -11,13 +11,13 @@
  *      Nobody else ever waits on this row (the ordinary claim does not read it).
  *   2. Parallelism: the flow's live rows in flow_leases (expired ones, of a dead
  *      controller, are deleted first) are its requests possibly in flight.
- *   3. Rate: the token bucket refilled for the time since `tokens_at`, capped at
- *      the burst; a whole token per timer. `tokens_at` becomes the instant the
- *      bucket was read, so the transaction's own duration is not lost to the rate.
+ *   3. Rate: send slots (sendSlots.ts, GCRA) from the flow's theoretical arrival
+ *      time, kept in `tokens_at`: a timer is taken only with a slot within the
+ *      next HORIZON_MS, and is sent at its slot, not when the claim returns.
  *   4. The timers: `flow_id = ? AND flow_due_at <= now ORDER BY flow_due_at LIMIT
  *      capacity FOR UPDATE SKIP LOCKED` (index timers_flow), marked 'firing' under
- *      a lease as the ordinary claim does, a flow_leases row each, and the spent
- *      tokens written back.
+ *      a lease as the ordinary claim does, a flow_leases row each, and the TAT
+ *      written back.
  * A paused flow takes nothing.
  *
  * SQLite: the one connection runs one transaction at a time, so the row lock and
@@ -29,14 +29,19 @@ import { select, write } from '../../db/query';
 import { CLAIM_COLUMNS, ClaimRow, toClaimedTimer } from '../../timers/sql/claimedRow';
 import type { ClaimedTimer } from '../../timers/types';
 import { ClaimGate, holdBackBlocked } from '../gate';
+import { planSlots } from '../sendSlots';
 import { defaultBurst, FlowClaim } from '../types';
+
+/** A request leaves this long after the claim that planned it: longer than the claim's round trip. */
+const SEND_DELAY_MS = 50;
+/** A claim plans the slots of this much time ahead; the flow is claimed again as the next enters it. */
+const HORIZON_MS = 100;
 
 interface FlowRow {
   parallelism: number | null;
   rate: number | null;
   burst: number | null;
   paused: number;
-  tokens: number;
   elapsed_ms: number | string;
   /** The database's now when the bucket was read: it is refilled up to this instant, and no further. */
   read_at: DbTime;
@@ -62,21 +67,20 @@ export async function claimFlowTimers(
     const [locked] = await select<{ id: number }>(trx, timeoutMs, `SELECT id FROM flows WHERE id = ? ${d.rowLock}`, [
       flowId,
     ]);
-    // Read once the lock is ours: a claim that waited for it spends tokens as of now, not as of its wait.
+    // Read once the lock is ours: a claim that waited for it plans slots from now, not from before its wait.
     const [flow] = locked
       ? await select<FlowRow>(
           trx,
           timeoutMs,
-          `SELECT parallelism, rate, burst, paused, tokens, ${d.msBetween('tokens_at', d.now)} AS elapsed_ms,
+          `SELECT parallelism, rate, burst, paused, ${d.msBetween('tokens_at', d.now)} AS elapsed_ms,
                   ${d.now} AS read_at
            FROM flows WHERE id = ?`,
           [flowId],
         )
       : [];
-    if (!flow) return { timers: [], stoppedBy: 'empty', nextTokenMs: null, readAt: null, rate: null };
+    if (!flow) return { timers: [], stoppedBy: 'empty', nextTokenMs: null, readAt: null, sendAt: null };
     const readAt = d.date(flow.read_at);
-    if (Number(flow.paused) === 1)
-      return { timers: [], stoppedBy: 'paused', nextTokenMs: null, readAt, rate: flow.rate };
+    if (Number(flow.paused) === 1) return { timers: [], stoppedBy: 'paused', nextTokenMs: null, readAt, sendAt: null };
 
     let capacity = claim.limit;
     let stoppedBy: FlowClaim<ClaimedTimer>['stoppedBy'] = 'room';
@@ -91,20 +95,26 @@ export async function claimFlowTimers(
       const free = flow.parallelism - Number(n);
       if (free < capacity) [capacity, stoppedBy] = [free, 'parallelism'];
     }
-    let tokens = 0;
-    const burst = flow.rate === null ? 0 : (flow.burst ?? defaultBurst(flow.rate));
-    if (flow.rate !== null) {
-      tokens = Math.min(burst, Number(flow.tokens) + (Math.max(0, Number(flow.elapsed_ms)) * flow.rate) / 1000);
-      const whole = Math.floor(tokens);
-      if (whole < capacity) [capacity, stoppedBy] = [whole, 'rate'];
-    }
-    // When to come back: once half the burst has refilled, so a busy flow is claimed
-    // in batches of about burst/2 rather than one token at a time.
-    const nextTokenMs = (spent: number) =>
+    // The rate: send slots (sendSlots.ts) from the flow's TAT, kept in tokens_at.
+    const plan =
       flow.rate === null
         ? null
-        : Math.max(1, Math.ceil(((Math.max(1, Math.floor(burst / 2)) - (tokens - spent)) * 1000) / flow.rate));
-    if (capacity <= 0) return { timers: [], stoppedBy, nextTokenMs: nextTokenMs(0), readAt, rate: flow.rate };
+        : planSlots(
+            { rate: flow.rate, burst: flow.burst ?? defaultBurst(flow.rate) },
+            -Number(flow.elapsed_ms),
+            capacity,
+            SEND_DELAY_MS,
+            HORIZON_MS,
+          );
+    if (plan && plan.slots.length < capacity) [capacity, stoppedBy] = [plan.slots.length, 'rate'];
+    const result = (timers: ClaimedTimer[], sendAt: Date[] | null) => ({
+      timers,
+      stoppedBy,
+      nextTokenMs: plan ? plan.nextInMs(timers.length) : null,
+      readAt,
+      sendAt,
+    });
+    if (capacity <= 0) return result([], null);
 
     const due = await select<ClaimRow>(
       trx,
@@ -144,19 +154,13 @@ export async function claimFlowTimers(
         );
       }
     }
-    if (flow.rate !== null) {
-      await write(trx, timeoutMs, 'UPDATE flows SET tokens = ?, tokens_at = ? WHERE id = ?', [
-        tokens - rows.length,
-        flow.read_at,
-        flowId,
-      ]);
-    }
-    return {
-      timers: rows.map((r) => toClaimedTimer(d, r, r.flow_due_at!, flowId)),
-      stoppedBy,
-      nextTokenMs: nextTokenMs(rows.length),
-      readAt,
-      rate: flow.rate,
-    };
+    const claimed = rows.map((r) => toClaimedTimer(d, r, r.flow_due_at!, flowId));
+    if (!plan) return result(claimed, null);
+    const tatAt = new Date(readAt.getTime() + plan.tats[rows.length]);
+    await write(trx, timeoutMs, 'UPDATE flows SET tokens_at = ? WHERE id = ?', [tatAt, flowId]);
+    return result(
+      claimed,
+      plan.slots.slice(0, rows.length).map((ms) => new Date(readAt.getTime() + ms)),
+    );
   });
 }

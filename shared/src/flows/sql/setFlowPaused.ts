@@ -31,8 +31,8 @@ export async function setFlowPaused(
   await write(
     db,
     timeoutMs,
-    `INSERT INTO flows (owner, flow_key, paused, tokens, tokens_at, created_at, updated_at)
-     VALUES (?, ?, 1, 0, ${d.now}, ${d.now}, ${d.now})
+    `INSERT INTO flows (owner, flow_key, paused, tokens_at, created_at, updated_at)
+     VALUES (?, ?, 1, ${d.now}, ${d.now}, ${d.now})
      ${d.onConflictUpdate('owner, flow_key')} paused = 1, updated_at = ${d.inserted('updated_at')}`,
     [owner, key],
   );

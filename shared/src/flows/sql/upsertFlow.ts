@@ -1,7 +1,7 @@
 /**
  * upsertFlow: sets a flow's limits (PUT /flows/{key}), creating its row the first
- * time. The bucket starts full (the burst), and is filled again when the limits
- * change; a pause stays as it was.
+ * time. The burst is available at once (the rate's TAT is now), and again when
+ * the limits change; a pause stays as it was.
  *
  * Parameters: owner (the scope), key, limits. Locks: the flow's row.
  * The flow's timers already waiting in `timers` are parked by the next ordinary
@@ -11,7 +11,7 @@
 import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
 import { write } from '../../db/query';
-import { defaultBurst, FlowLimits } from '../types';
+import type { FlowLimits } from '../types';
 
 export async function upsertFlow(
   db: Knex,
@@ -21,16 +21,15 @@ export async function upsertFlow(
   limits: FlowLimits,
 ): Promise<void> {
   const d = dialectOf(db);
-  const tokens = limits.rate === null ? 0 : (limits.burst ?? defaultBurst(limits.rate));
-  const set = ['parallelism', 'rate', 'burst', 'tokens', 'tokens_at', 'updated_at']
+  const set = ['parallelism', 'rate', 'burst', 'tokens_at', 'updated_at']
     .map((c) => `${c} = ${d.inserted(c)}`)
     .join(', ');
   await write(
     db,
     timeoutMs,
-    `INSERT INTO flows (owner, flow_key, parallelism, rate, burst, paused, tokens, tokens_at, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, 0, ?, ${d.now}, ${d.now}, ${d.now})
+    `INSERT INTO flows (owner, flow_key, parallelism, rate, burst, paused, tokens_at, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, 0, ${d.now}, ${d.now}, ${d.now})
      ${d.onConflictUpdate('owner, flow_key')} ${set}`,
-    [owner, key, limits.parallelism, limits.rate, limits.burst, tokens],
+    [owner, key, limits.parallelism, limits.rate, limits.burst],
   );
 }
