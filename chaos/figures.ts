@@ -134,5 +134,6 @@ export function receiverFigures(deliveries: DeliveryRecord[]) {
     deliveries: deliveries.length,
     replies: kinds,
     idempotency_key_mismatches: deliveries.filter((d) => !d.idempotencyKeyOk).length,
+    payload_mismatches: deliveries.filter((d) => !d.payloadIntact).length,
   };
 }

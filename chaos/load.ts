@@ -95,6 +95,17 @@ function describe(err: Error): string {
   return (err as { code?: string }).code ?? err.name;
 }
 
+/** A third of the api's timers send their own request: a 1 KiB JSON payload with a header, half of them with PUT. */
+const OWN_REQUEST_SHARE = 1 / 3;
+const PAYLOAD = { pad: 'p'.repeat(1000) };
+
+function ownRequest(random: () => number): Record<string, unknown> {
+  const r = random();
+  if (r >= OWN_REQUEST_SHARE) return {};
+  const bytes = String(Buffer.byteLength(JSON.stringify(PAYLOAD)));
+  return { payload: PAYLOAD, headers: { 'X-Chaos-Bytes': bytes }, method: r < OWN_REQUEST_SHARE / 2 ? 'PUT' : 'POST' };
+}
+
 export async function createTimersSteadily(
   plan: Plan,
   apiUrl: string,
@@ -113,7 +124,7 @@ export async function createTimersSteadily(
     return receiverUrl;
   };
   const createOne = async () => {
-    const body = JSON.stringify({ seconds: between(random, plan.delaySeconds), url: urlFor() });
+    const body = JSON.stringify({ seconds: between(random, plan.delaySeconds), url: urlFor(), ...ownRequest(random) });
     const sentAt = Date.now();
     const { status, text, error } = await post(agent, api, body);
     records.push({ sentAt, endedAt: Date.now(), status, ...(error ? { error } : {}) });

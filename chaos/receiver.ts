@@ -26,6 +26,8 @@ export interface DeliveryRecord {
   /** Whether the answer was written before the client went away. */
   answered: boolean;
   idempotencyKeyOk: boolean;
+  /** A timer with its own payload: its body arrived with the byte count its X-Chaos-Bytes header names. */
+  payloadIntact: boolean;
 }
 
 export const isAccepted = (d: DeliveryRecord): boolean => d.status !== null && d.status >= 200 && d.status < 300;
@@ -51,7 +53,8 @@ function serve(behaviour: ReceiverBehaviour, seed: number): void {
   // Held so they are not collected; they end when the client gives up.
   const hanging = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
-    req.resume();
+    let bytes = 0;
+    req.on('data', (chunk: Buffer) => (bytes += chunk.length));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://receiver');
       const id = url.pathname.split('/').pop() ?? '';
@@ -64,6 +67,7 @@ function serve(behaviour: ReceiverBehaviour, seed: number): void {
         endedAt: null,
         answered: false,
         idempotencyKeyOk: req.headers['idempotency-key'] === id,
+        payloadIntact: req.headers['x-chaos-bytes'] === undefined || Number(req.headers['x-chaos-bytes']) === bytes,
       };
       records.push(record);
       res.on('finish', () => {

@@ -44,6 +44,7 @@ export function summarize(o: Observations): {
   if (timers.fired_without_2xx > 0) failures.push(`${timers.fired_without_2xx} timers fired without a 2xx`);
   if (Object.keys(forbidden).length > 0) failures.push(`api answers other than 201/503: ${JSON.stringify(forbidden)}`);
   if (receiver.idempotency_key_mismatches > 0) failures.push('deliveries without the timer id as Idempotency-Key');
+  if (receiver.payload_mismatches > 0) failures.push('deliveries whose payload did not arrive whole');
   if (o.exitCodes.some((c) => c !== 0)) failures.push(`exit codes after SIGTERM: ${o.exitCodes.join(', ')}`);
   // Not a broken delivery promise (a supervisor restarts the process, nothing is lost), but
   // the SPEC says services ride out a database outage without a restart.

@@ -18,6 +18,7 @@ function delivery(id: string, arrivedAt: number, status: number | null, answered
     endedAt: arrivedAt + 5,
     answered,
     idempotencyKeyOk: true,
+    payloadIntact: true,
   };
 }
 

@@ -15,7 +15,11 @@ describe('a process tree’s cost', () => {
   it('counts the CPU of children that have exited', () => {
     const before = treeCost(process.pid)!;
     // A child that burns about 300 ms of CPU, then is reaped by this process.
-    execFileSync(process.execPath, ['-e', 'const end = Date.now() + 300; while (Date.now() < end);']);
+    // Spins until it has used 300 ms of CPU itself, however busy the machine (wall time would not be).
+    execFileSync(process.execPath, [
+      '-e',
+      'const s = process.cpuUsage(); const used = () => { const u = process.cpuUsage(s); return u.user + u.system; }; while (used() < 300000);',
+    ]);
     const after = treeCost(process.pid)!;
     expect(after.cpuMs - before.cpuMs).toBeGreaterThanOrEqual(200);
   });

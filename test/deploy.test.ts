@@ -114,7 +114,13 @@ describe('docker-compose.yml', () => {
   const services = compose.services;
 
   it('builds each service from its own Dockerfile with the repository root as context', () => {
-    expect(Object.keys(services).sort()).toEqual(['mysql', 'prometheus', 'timer-api', 'timer-controller']);
+    expect(Object.keys(services).sort()).toEqual([
+      'mysql',
+      'otel-collector',
+      'prometheus',
+      'timer-api',
+      'timer-controller',
+    ]);
     for (const service of SERVICES) {
       expect(services[service].build).toMatchObject({ context: '.', dockerfile: `${service}/Dockerfile` });
     }
@@ -259,6 +265,28 @@ describe('the monitoring profile (deploy/prometheus, deploy/grafana)', () => {
     expect(interpolate(String(prometheus.image), { PROMETHEUS_IMAGE: 'mirror/prometheus:x' })).toBe(
       'mirror/prometheus:x',
     );
+  });
+
+  it('has an OpenTelemetry Collector that takes OTLP/HTTP on 4318, where the services can send traces', () => {
+    const collector = compose.services['otel-collector'];
+    expect(collector.profiles).toEqual(['monitoring']);
+    expect(collector.ports).toBeUndefined();
+    expect(collector.volumes).toEqual(['./deploy/otel/collector.yaml:/etc/otelcol/config.yaml:ro']);
+    expect(collector.command).toEqual(['--config=/etc/otelcol/config.yaml']);
+    const [otel] = readYaml('deploy/otel/collector.yaml') as Array<{
+      receivers: { otlp: { protocols: { http: { endpoint: string } } } };
+      service: { pipelines: { traces: { receivers: string[]; exporters: string[] } } };
+    }>;
+    expect(otel.receivers.otlp.protocols.http.endpoint).toBe('0.0.0.0:4318');
+    expect(otel.service.pipelines.traces.receivers).toEqual(['otlp']);
+    // Tracing stays off unless the endpoint is given; both services take it.
+    for (const name of SERVICES) {
+      const env = compose.services[name].environment as Record<string, string>;
+      expect(interpolate(env.OTEL_EXPORTER_OTLP_ENDPOINT)).toBe('');
+      expect(
+        interpolate(env.OTEL_EXPORTER_OTLP_ENDPOINT, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318' }),
+      ).toBe('http://otel-collector:4318');
+    }
   });
 
   it('publishes its UI on the loopback interface only (it has no login)', () => {

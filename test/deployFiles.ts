@@ -26,12 +26,15 @@ export function readYaml(relative: string): unknown[] {
     .filter((doc) => doc !== null && doc !== undefined);
 }
 
-/** The names shared/src/config.ts reads: `r.int('PORT', ...)`, `r.secrets('WEBHOOK_SECRET')`, ... */
+/** The names shared/src/config.ts reads: `r.int('PORT', ...)`, `r.secrets('WEBHOOK_SECRET')`, ..., and the OTEL_* ones. */
 export function configVariableNames(): Set<string> {
   const source = readRepoFile('shared/src/config.ts');
   const names = [...source.matchAll(/\br\.(?:int|string|oneOf|database|url|secrets)\(\s*'([A-Z][A-Z0-9_]*)'/g)].map(
     (m) => m[1],
   );
+  // The standard OpenTelemetry variables, read by the tracing part of the config.
+  const tracing = readRepoFile('shared/src/tracing/config.ts');
+  names.push(...[...tracing.matchAll(/'(OTEL_[A-Z0-9_]+)'/g)].map((m) => m[1]));
   return new Set(names);
 }
 

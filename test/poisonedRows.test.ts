@@ -47,7 +47,8 @@ it('poisoned rows end failed on their first claim; everything else fires; no con
     [stuck],
   );
 
-  const env = { DATABASE_URL: t.url, POLL_INTERVAL_MS: '100', LEASE_MS: '3000', WEBHOOK_TIMEOUT_MS: '1000' };
+  // A lease far longer than a busy machine's stalls: a second claim can only come from a retry.
+  const env = { DATABASE_URL: t.url, POLL_INTERVAL_MS: '100', LEASE_MS: '20000', WEBHOOK_TIMEOUT_MS: '1000' };
   for (const id of ['c1', 'c2', 'c3']) controllers.push(spawnService('controller', { ...env, CONTROLLER_ID: id }));
   await Promise.all(controllers.map((c) => c.waitForLog('Controller started')));
 

@@ -1,12 +1,13 @@
 /**
- * Schedules count toward MAX_PENDING_PER_KEY on the controllers' side too: a key
- * that created every-second schedules while it had room, then filled its cap with
+ * Schedules count toward a tenant's pending cap (MAX_PENDING_PER_KEY) on the
+ * controllers' side too: a tenant's key (KEY_A, of `default`) that created every-second schedules while it had room, then filled its cap with
  * timers, never has more pending timers than the cap (give or take what
  * concurrent writers can overshoot); the occurrences that would pass it are
- * recorded `skipped`, with the reason, and never sent. Another key's schedule
- * goes on untouched. (Before, such a key reached 100 pending and 120 deliveries
+ * recorded `skipped`, with the reason, and never sent. Another tenant's
+ * schedule (KEY_B, of `other`) goes on untouched. (Before, such a key reached 100 pending and 120 deliveries
  * within 6 s under a cap of 10.)
  */
+import { createHash } from 'node:crypto';
 import { select } from '@timer/shared';
 import { createTestDatabase, TestDatabase } from './helpers/db';
 import { killAll, ServiceProcess, spawnService } from './helpers/processes';
@@ -23,6 +24,8 @@ const processes: ServiceProcess[] = [];
 
 beforeAll(async () => {
   t = await createTestDatabase('schedule_quota');
+  const digest = createHash('sha256').update(KEY_B).digest('hex');
+  await t.store.tenants.addKey({ id: `key_${digest.slice(0, 16)}`, digest, tenant: 'other', scope: 'write' });
   receiver = await startReceiver();
 });
 
@@ -45,7 +48,7 @@ async function post(base: string, key: string, path: string, body: unknown): Pro
 it('a key at its cap gets its occurrences recorded skipped, never sent, and never passes the cap', async () => {
   const env = {
     DATABASE_URL: t.url,
-    API_KEYS: `${KEY_A},${KEY_B}`,
+    API_KEYS: KEY_A,
     MAX_PENDING_PER_KEY: String(CAP),
     POLL_INTERVAL_MS: '200',
     LOOKAHEAD_MS: '500',
@@ -78,7 +81,7 @@ it('a key at its cap gets its occurrences recorded skipped, never sent, and neve
     const [row] = await select<{ n: number }>(
       t.db,
       5000,
-      "SELECT COUNT(*) AS n FROM timers WHERE owner = (SELECT owner FROM schedules WHERE id = ?) AND status IN ('pending', 'firing')",
+      "SELECT COUNT(*) AS n FROM timers WHERE tenant = (SELECT tenant FROM schedules WHERE id = ?) AND status IN ('pending', 'firing')",
       [schedulesOfA[0]],
     );
     return Number(row.n);
@@ -101,7 +104,7 @@ it('a key at its cap gets its occurrences recorded skipped, never sent, and neve
   for (const row of skipped) expect(row.last_error).toContain('MAX_PENDING_PER_KEY');
   const delivered = new Set(receiver.deliveries.map((d) => d.id));
   expect(skipped.filter((s) => delivered.has(s.id))).toEqual([]);
-  // Key B's schedule is not held back by key A's cap.
+  // The other tenant's schedule is not held back by this one's cap.
   await waitFor('key B to get occurrences delivered', async () => {
     const [row] = await select<{ n: number }>(
       t.db,

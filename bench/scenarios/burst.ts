@@ -3,6 +3,7 @@
  * controller processes with default settings. Drain rate = N / (last arrival −
  * fire_at); every timer exactly once.
  */
+import { PLAIN_WEBHOOK, WebhookSpec } from '@timer/shared';
 import { createTestDatabase } from '../../test/helpers/db';
 import { killAll, spawnService } from '../../test/helpers/processes';
 import { startReceiver } from '../../test/helpers/receiver';
@@ -11,8 +12,22 @@ import { waitFor } from '../../test/helpers/wait';
 import { BenchOptions, duplicates, lateness, round } from '../common';
 import type { Ceilings } from './ceilings';
 
-/** `env`: settings for the controllers beyond the defaults (LOG_LEVEL is info unless given). */
-export async function measureBurst(count: number, controllerCount: number, env: Record<string, string> = {}) {
+/** A JSON payload of `bytes` bytes serialized, with one extra header: what a timer with its own request sends. */
+export function payloadOf(bytes: number): WebhookSpec {
+  const pad = 'p'.repeat(bytes - '{"pad":""}'.length);
+  return { ...PLAIN_WEBHOOK, content: { kind: 'payload', value: { pad } }, headers: [['X-Bench', '1']] };
+}
+
+/**
+ * `env`: settings for the controllers beyond the defaults (LOG_LEVEL is info unless given).
+ * `webhook`: what every timer sends (absent: the plain webhook).
+ */
+export async function measureBurst(
+  count: number,
+  controllerCount: number,
+  env: Record<string, string> = {},
+  webhook?: WebhookSpec,
+) {
   const t = await createTestDatabase('bench_burst');
   const receiver = await startReceiver(undefined, { light: true });
   const controllers = Array.from({ length: controllerCount }, (_, i) =>
@@ -25,7 +40,7 @@ export async function measureBurst(count: number, controllerCount: number, env: 
       return Number((rows as Array<{ n: number }>)[0].n) === controllerCount;
     });
     const fireAt = new Date(Date.now() + 4000 + count / 5); // after the insert is surely done
-    const ids = await insertTimersAt(t.db, count, receiver.url, fireAt);
+    const ids = await insertTimersAt(t.db, count, receiver.url, fireAt, webhook);
     await waitFor('every timer delivered', () => receiver.distinct === count, {
       timeoutMs: 120_000,
       intervalMs: 100,
@@ -56,10 +71,31 @@ export async function measureBurst(count: number, controllerCount: number, env: 
 export async function burst({ quick }: BenchOptions, ceilings: Ceilings): Promise<Record<string, unknown>> {
   const count = quick ? 2000 : 20_000;
   const result = await measureBurst(count, 1);
+  // The same burst with every timer sending its own 1 KiB and 64 KiB JSON payload (fewer
+  // timers for 64 KiB: 20,000 of them would be 1.3 GB of rows).
+  const kib1 = await measureBurst(count, 1, {}, payloadOf(1024));
+  const kib64Count = quick ? 1000 : 5000;
+  const kib64 = await measureBurst(kib64Count, 1, {}, payloadOf(64 * 1024));
   return {
     scenario: 'burst',
     timers: count,
     ...result,
+    with_payload: {
+      '1KiB': {
+        timers: count,
+        fires_per_second: kib1.fires_per_second,
+        lateness_ms: kib1.lateness_ms,
+        missing: kib1.missing,
+        duplicates: kib1.duplicates,
+      },
+      '64KiB': {
+        timers: kib64Count,
+        fires_per_second: kib64.fires_per_second,
+        lateness_ms: kib64.lateness_ms,
+        missing: kib64.missing,
+        duplicates: kib64.duplicates,
+      },
+    },
     ceiling: { bare_receiver_rps: ceilings.bare_receiver_rps },
     ratio_to_bare_receiver: round(result.fires_per_second / ceilings.bare_receiver_rps, 2),
     settings: 'defaults (CLAIM_BATCH_SIZE 500, MAX_IN_FLIGHT 256, MAX_HELD 5000, POLL_INTERVAL_MS 500)',

@@ -11,7 +11,7 @@ import { killAll, spawnService } from '../../test/helpers/processes';
 import { startReceiver } from '../../test/helpers/receiver';
 import { insertTimersAt } from '../../test/helpers/timers';
 import { waitFor } from '../../test/helpers/wait';
-import { originOf } from '@timer/shared';
+import { DEFAULT_TENANT, originOf } from '@timer/shared';
 import { BenchOptions, duplicates, lateness, round } from '../common';
 
 const RATE = 20;
@@ -37,12 +37,11 @@ async function measureTwoOrigins(count: number, limitOne: boolean) {
   try {
     await controller.waitForLog('Controller started');
     if (limitOne) {
-      await t.store.flows.put('anonymous', originOf(limited.url)!, { parallelism: null, rate: RATE, burst: BURST });
+      await t.store.flows.put(DEFAULT_TENANT, originOf(limited.url)!, { parallelism: null, rate: RATE, burst: BURST });
     }
     const fireAt = new Date(Date.now() + 4000 + count / 2);
     const ids = await insertTimersAt(t.db, count, free.url, fireAt);
     await insertTimersAt(t.db, count, limited.url, fireAt);
-    await t.db.raw(`UPDATE timers SET owner = 'anonymous'`);
     await waitFor('the unlimited origin drained', () => free.distinct === count, {
       timeoutMs: 180_000,
       intervalMs: 100,

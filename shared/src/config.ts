@@ -7,7 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseApiKeys } from './auth/apiKeys';
+import { DataKey, parseDataKeys } from './crypto/dataKeys';
 import { parsePortList, TARGET_MODES, TargetMode, TargetPolicy } from './net/addressPolicy';
+import { readTracing, TracingConfig } from './tracing/config';
 
 export interface MysqlDatabaseConfig {
   readonly client: 'mysql2';
@@ -68,6 +70,11 @@ export interface Config extends SecurityConfig {
   readonly scheduleBatchSize: number;
   /** Keys that sign every webhook (Standard Webhooks); several while rotating. Empty: unsigned. */
   readonly webhookSecrets: readonly Buffer[];
+  /**
+   * DATA_KEYS: the keys that encrypt credentials at rest; the first seals, all open.
+   * Empty: none given (the embedded mode then uses its key file; the server mode stores plain text).
+   */
+  readonly dataKeys: readonly DataKey[];
   readonly shutdownGraceMs: number;
   readonly dbPoolSize: number;
   readonly dbConnectTimeoutMs: number;
@@ -76,7 +83,16 @@ export interface Config extends SecurityConfig {
   readonly dbRetryBaseMs: number;
   readonly dbRetryMaxMs: number;
   readonly clockSkewWarnMs: number;
+  /** timer-api: the largest request body; by default room for a MAX_PAYLOAD_BYTES payload however it is escaped. */
   readonly bodyLimitBytes: number;
+  /** The largest payload or body a timer may send, in bytes as sent (UTF-8). */
+  readonly maxPayloadBytes: number;
+  /** POST /timers/batch: most timers in one batch. */
+  readonly maxBatchSize: number;
+  /** POST /timers/batch: the largest accepted body (a batch is many bodies). */
+  readonly batchBodyLimitBytes: number;
+  /** DELETE /timers?label=…: most timers one call cancels. */
+  readonly maxCancelPerCall: number;
   /** timer-api: every request is answered within this (503 request_timeout otherwise). */
   readonly requestTimeoutMs: number;
   readonly controllerId: string;
@@ -96,6 +112,8 @@ export interface Config extends SecurityConfig {
   readonly breakerFailures: number;
   /** How long an open breaker keeps its origin's timers waiting before one probe is sent. */
   readonly breakerOpenMs: number;
+  /** OpenTelemetry traces, from the standard OTEL_* variables (README "Tracing"); off unless an endpoint is set. */
+  readonly tracing: TracingConfig;
 }
 
 export class ConfigError extends Error {
@@ -170,6 +188,13 @@ class Reader {
       keys.push(key);
     }
     return keys;
+  }
+
+  /** DATA_KEYS: `<id>:<base64 of 32 bytes>`, comma-separated. Never echoed back. */
+  dataKeys(name: string): DataKey[] {
+    const { keys, problems } = parseDataKeys(name, this.env[name] ?? '');
+    this.problems.push(...problems);
+    return Object.freeze(keys) as DataKey[];
   }
 
   url(name: string): string | null {
@@ -275,8 +300,18 @@ function defaultControllerId(): string {
   return `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
+/**
+ * BODY_LIMIT_BYTES unless set: room for a payload of MAX_PAYLOAD_BYTES even when
+ * JSON escaping doubles it (a `body` of quotes and backslashes), plus 16 KiB for
+ * the headers and the other fields. 144 KiB with the defaults.
+ */
+export function defaultBodyLimit(maxPayloadBytes: number): number {
+  return 2 * maxPayloadBytes + 16 * 1024;
+}
+
 export function loadConfig(env: Env = process.env, options: LoadOptions = {}): Config {
   const r = new Reader(env);
+  const maxPayloadBytes = r.int('MAX_PAYLOAD_BYTES', 64 * 1024, 1, 1024 * 1024);
   const config: Config = {
     database: r.database('DATABASE_URL', 'SQLITE_PATH', options.standalone ?? false),
     port: r.int('PORT', 3000, 0, 65535),
@@ -301,6 +336,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     scheduleLookaheadMs: r.int('SCHEDULE_LOOKAHEAD_MS', 5000, 0, 3_600_000),
     scheduleBatchSize: r.int('SCHEDULE_BATCH_SIZE', 100, 1, 1000),
     webhookSecrets: r.secrets('WEBHOOK_SECRET'),
+    dataKeys: r.dataKeys('DATA_KEYS'),
     shutdownGraceMs: r.int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     dbPoolSize: r.int('DB_POOL_SIZE', 10, 1, 500),
     dbConnectTimeoutMs: r.int('DB_CONNECT_TIMEOUT_MS', 1000, 100, 60_000),
@@ -309,7 +345,11 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     dbRetryBaseMs: r.int('DB_RETRY_BASE_MS', 200, 1, 60_000),
     dbRetryMaxMs: r.int('DB_RETRY_MAX_MS', 5000, 1, 600_000),
     clockSkewWarnMs: r.int('CLOCK_SKEW_WARN_MS', 1000, 0, 3_600_000),
-    bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 16 * 1024, 256, 1024 * 1024),
+    maxPayloadBytes,
+    bodyLimitBytes: r.int('BODY_LIMIT_BYTES', defaultBodyLimit(maxPayloadBytes), 256, 4 * 1024 * 1024),
+    maxBatchSize: r.int('MAX_BATCH_SIZE', 1000, 1, 10_000),
+    batchBodyLimitBytes: r.int('BATCH_BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+    maxCancelPerCall: r.int('MAX_CANCEL_PER_CALL', 1000, 1, 100_000),
     requestTimeoutMs: r.int('REQUEST_TIMEOUT_MS', 5000, 100, 600_000),
     controllerId: r.string('CONTROLLER_ID', defaultControllerId(), /^[\w.:-]{1,64}$/),
     retentionDays: r.int('RETENTION_DAYS', 7, 0, 3650),
@@ -320,6 +360,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     deliveryLogPerSecond: r.int('DELIVERY_LOG_PER_SECOND', 100, 0, 100_000),
     breakerFailures: r.int('BREAKER_FAILURES', 5, 1, 10_000),
     breakerOpenMs: r.int('BREAKER_OPEN_MS', 5000, 100, 3_600_000),
+    tracing: readTracing(env, r.problems),
     ...readSecurity(r, env),
   };
   if (config.retryMaxMs < config.retryBaseMs) {
@@ -361,6 +402,11 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
 export interface SecurityConfig {
   /** SHA-256 digests (hex) of the keys in API_KEYS; empty: the api is open. */
   readonly apiKeyDigests: readonly string[];
+  /**
+   * SHA-256 digests (hex) of the keys in ADMIN_API_KEYS: admin keys of the default
+   * tenant, so that the first keys can be made through the admin endpoints.
+   */
+  readonly adminKeyDigests: readonly string[];
   /** With API keys: whether /metrics answers without one. */
   readonly metricsPublic: boolean;
   /** With API keys: whether /docs and /openapi.json answer without one. */
@@ -373,8 +419,10 @@ export interface SecurityConfig {
   /** Requests per second per API key (per client address without keys); 0: no limit. */
   readonly rateLimitPerSecond: number;
   readonly rateLimitBurst: number;
-  /** Timers not yet fired, failed or canceled, per API key; 0: no cap. */
+  /** Timers not yet fired, failed or canceled, per tenant (unless the tenant has its own max_pending); 0: no cap. */
   readonly maxPendingPerKey: number;
+  /** Timers a tenant may create per second across the fleet (unless it has its own); 0: no cap. */
+  readonly createsPerSecond: number;
   /** Schedules per API key (paused ones included); 0: no cap. */
   readonly maxSchedulesPerKey: number;
   /** The shortest time a schedule may leave between two occurrences. */
@@ -386,12 +434,15 @@ const BOOLEANS = ['true', 'false'];
 function readSecurity(r: Reader, env: Env): SecurityConfig {
   const keys = parseApiKeys('API_KEYS', r.string('API_KEYS', ''));
   r.problems.push(...keys.problems);
+  const adminKeys = parseApiKeys('ADMIN_API_KEYS', r.string('ADMIN_API_KEYS', ''));
+  r.problems.push(...adminKeys.problems);
   const metricsPublic = r.oneOf('METRICS_PUBLIC', 'true', BOOLEANS) === 'true';
   const docsPublic = r.oneOf('DOCS_PUBLIC', 'true', BOOLEANS) === 'true';
-  if (keys.digests.length === 0 && keys.problems.length === 0) {
+  const anyKeys = keys.digests.length + adminKeys.digests.length > 0;
+  if (!anyKeys && keys.problems.length + adminKeys.problems.length === 0) {
     for (const name of ['METRICS_PUBLIC', 'DOCS_PUBLIC']) {
       if (env[name]?.trim() !== 'false') continue;
-      r.problems.push(`${name}=false needs API_KEYS: without keys there is nothing to ask for`);
+      r.problems.push(`${name}=false needs API_KEYS or ADMIN_API_KEYS: without keys there is nothing to ask for`);
     }
   }
   let ports = parsePortList(r.string('WEBHOOK_ALLOWED_PORTS', ''));
@@ -406,6 +457,7 @@ function readSecurity(r: Reader, env: Env): SecurityConfig {
   }
   return {
     apiKeyDigests: Object.freeze(keys.digests),
+    adminKeyDigests: Object.freeze(adminKeys.digests),
     metricsPublic,
     docsPublic,
     trustProxyHops: r.int('TRUST_PROXY_HOPS', 0, 0, 10),
@@ -417,6 +469,7 @@ function readSecurity(r: Reader, env: Env): SecurityConfig {
     rateLimitPerSecond,
     rateLimitBurst: burst || rateLimitPerSecond,
     maxPendingPerKey: r.int('MAX_PENDING_PER_KEY', 0, 0, 10_000_000),
+    createsPerSecond: r.int('CREATES_PER_SECOND', 0, 0, 10_000_000),
     maxSchedulesPerKey: r.int('MAX_SCHEDULES_PER_KEY', 0, 0, 1_000_000),
     minScheduleIntervalSeconds: r.int('MIN_SCHEDULE_INTERVAL_SECONDS', 1, 1, 31 * 24 * 3600),
   };

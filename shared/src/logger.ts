@@ -6,12 +6,25 @@ import winston from 'winston';
 
 export type Logger = winston.Logger;
 
-/** `stream`: where the lines go instead of stdout (tests read the real output from it). */
-export function createLogger(options: { level: string; service: string; stream?: NodeJS.WritableStream }): Logger {
+/** The active span's ids (Tracing.activeIds), for a line logged inside a span. */
+export type TraceIds = () => { trace_id: string; span_id: string } | null;
+
+/**
+ * `stream`: where the lines go instead of stdout (tests read the real output from it).
+ * `traceIds`: with tracing on, each line logged while a span is active carries its trace_id and span_id.
+ */
+export function createLogger(options: {
+  level: string;
+  service: string;
+  stream?: NodeJS.WritableStream;
+  traceIds?: TraceIds;
+}): Logger {
+  const { traceIds } = options;
   return winston.createLogger({
     level: options.level,
     defaultMeta: { service: options.service },
     format: winston.format.combine(
+      ...(traceIds ? [withTraceIds(traceIds)()] : []),
       winston.format.timestamp(),
       winston.format.errors({ stack: false }),
       winston.format.json(),
@@ -21,6 +34,13 @@ export function createLogger(options: { level: string; service: string; stream?:
     ],
   });
 }
+
+const withTraceIds = (traceIds: TraceIds) =>
+  winston.format((info) => {
+    const ids = traceIds();
+    if (ids) Object.assign(info, ids);
+    return info;
+  });
 
 /** A logger that drops everything: for tests that assert on behaviour, not output. */
 export function createSilentLogger(): Logger {

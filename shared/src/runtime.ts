@@ -4,9 +4,12 @@
  * exit 0. `npm start` runs api and controller through one of these, sharing the
  * config, the pool and the logger; it alone may use the embedded SQLite file.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Knex } from 'knex';
 import { Clock, systemClock } from './clock';
 import { Config, ConfigError, loadConfig, LoadOptions } from './config';
+import { dataKeysFor } from './crypto/keySource';
 import { createDb } from './db/connection';
 import { DbClock } from './db/dbClock';
 import { DatabaseInUseError, isDriverMissing, SqliteDriverError } from './db/sqlite';
@@ -14,6 +17,13 @@ import { prepareDatabase } from './db/startup';
 import { createLogger, errorFields, Logger } from './logger';
 import { Metrics } from './metrics';
 import { Store } from './store';
+import { tracingSummary } from './tracing/config';
+import { startTracing, Tracing } from './tracing/tracing';
+
+/** The services' version (the shared package's, one level above both src/ and dist/): on every span's resource. */
+const SERVICE_VERSION = (
+  JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }
+).version;
 
 export interface ServiceContext {
   config: Config;
@@ -25,6 +35,8 @@ export interface ServiceContext {
   /** The database's clock, read locally: what fire_at and lateness are measured on. */
   dbClock: DbClock;
   metrics: Metrics;
+  /** OpenTelemetry when OTEL_EXPORTER_OTLP_ENDPOINT is set, else a tracing that does nothing. */
+  tracing: Tracing;
 }
 
 /** Starts something and returns how to stop it. */
@@ -46,7 +58,16 @@ export async function runService(name: string, starters: Starter[], options: Loa
     }
     throw err;
   }
-  const logger = createLogger({ level: config.logLevel, service: name });
+  // Before the logger, so that its lines carry the active span's ids; with tracing off nothing is loaded.
+  const tracing = await startTracing(config.tracing, name, SERVICE_VERSION).catch((err: unknown) => {
+    process.stderr.write(`Tracing could not start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+  const logger = createLogger({
+    level: config.logLevel,
+    service: name,
+    traceIds: tracing.enabled ? () => tracing.activeIds() : undefined,
+  });
   const crash = (what: string) => (err: unknown) => {
     if (isPlainStartError(err)) {
       logger.error(what, errorFields(err));
@@ -66,7 +87,13 @@ export async function runService(name: string, starters: Starter[], options: Loa
     // knex loads the driver module here: better-sqlite3 may be missing.
     return crash('Start failed')(isDriverMissing(err) ? new SqliteDriverError(err) : err);
   }
-  const store = new Store(db, config.dbQueryTimeoutMs, { createBatchSize: config.createBatchSize });
+  let store: Store;
+  try {
+    const dataKeys = await dataKeysFor(config, logger);
+    store = new Store(db, config.dbQueryTimeoutMs, { createBatchSize: config.createBatchSize, dataKeys });
+  } catch (err) {
+    return crash('Start failed')(err);
+  }
   const starting = new AbortController();
   const stops: Array<() => Promise<void>> = [];
   let stopping = false;
@@ -80,6 +107,8 @@ export async function runService(name: string, starters: Starter[], options: Loa
       // Stop in reverse order of start: in `npm start` the controller drains before the api closes.
       for (const stop of stops.reverse()) await stop();
       await db.destroy();
+      // The spans of the last deliveries go out before the process does.
+      await tracing.shutdown().catch((err) => logger.warn('Could not export the last spans', errorFields(err)));
       logger.info('Stopped');
       process.exit(0);
     } catch (err) {
@@ -89,7 +118,11 @@ export async function runService(name: string, starters: Starter[], options: Loa
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
 
-  logger.info('Starting', { database: config.database.display, ...securitySummary(config) });
+  logger.info('Starting', {
+    database: config.database.display,
+    ...securitySummary(config),
+    tracing: tracingSummary(config.tracing),
+  });
   try {
     const skewMs = await prepareDatabase({ config, db, logger, clock: systemClock, signal: starting.signal });
     // Start from the skew just measured; a finer sync that fails (the database may go
@@ -100,7 +133,16 @@ export async function runService(name: string, starters: Starter[], options: Loa
       .catch((err) => logger.warn('Clock sync failed; using the skew measured at start', errorFields(err)));
     const stopSync = dbClock.keepInSync(db, config.dbQueryTimeoutMs, 30_000, logger);
     stops.push(async () => stopSync());
-    const ctx: ServiceContext = { config, logger, db, store, clock: systemClock, dbClock, metrics: new Metrics() };
+    const ctx: ServiceContext = {
+      config,
+      logger,
+      db,
+      store,
+      clock: systemClock,
+      dbClock,
+      metrics: new Metrics(),
+      tracing,
+    };
     for (const start of starters) {
       if (stopping) return;
       stops.push(await start(ctx));
@@ -120,7 +162,11 @@ export function securitySummary(config: Config): Record<string, string> {
   const count = (n: number, what: string) => `on (${n} ${what}${n === 1 ? '' : 's'})`;
   const { webhookTargets } = config;
   return {
-    apiKeys: config.apiKeyDigests.length > 0 ? count(config.apiKeyDigests.length, 'key') : 'off (the api is open)',
+    apiKeys:
+      config.apiKeyDigests.length > 0
+        ? count(config.apiKeyDigests.length, 'key')
+        : 'off (open unless keys were made with npm run keys)',
+    adminKeys: config.adminKeyDigests.length > 0 ? count(config.adminKeyDigests.length, 'key') : 'off',
     webhookSigning: config.webhookSecrets.length > 0 ? count(config.webhookSecrets.length, 'key') : 'off',
     webhookTargets:
       webhookTargets.allowedPorts.length > 0

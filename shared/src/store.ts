@@ -8,19 +8,25 @@
  *   schedules   recurring schedules, and the occurrences controllers create from them
  *   fleet       controllers (where to nudge) and periodic maintenance (retention)
  *   flows       limits per destination, and the claims of limited flows
+ *   tenants     tenants, their API keys, signing secrets and quotas
  */
 import type { Knex } from 'knex';
 import { Attempts } from './attempts/attempts';
+import { dialectOf } from './db/dialect';
+import { DataKeys } from './crypto/dataKeys';
 import { select } from './db/query';
 import { Fleet } from './fleet/fleet';
 import { Flows } from './flows/flows';
 import { Schedules } from './schedules/schedules';
+import { Tenants } from './tenants/tenants';
 import { Claims } from './timers/claims';
 import { Timers } from './timers/timers';
 
 export interface StoreOptions {
   /** Most rows one coalesced INSERT carries. */
   createBatchSize?: number;
+  /** Seal what can hold a credential before it is written; none: stored as it is. */
+  dataKeys?: DataKeys;
 }
 
 export class Store {
@@ -30,18 +36,27 @@ export class Store {
   readonly schedules: Schedules;
   readonly fleet: Fleet;
   readonly flows: Flows;
+  readonly tenants: Tenants;
+  readonly dataKeys: DataKeys;
 
   constructor(
     readonly db: Knex,
     private readonly queryTimeoutMs: number,
     options: StoreOptions = {},
   ) {
+    this.dataKeys = options.dataKeys ?? DataKeys.none();
     this.timers = new Timers(db, queryTimeoutMs, options.createBatchSize);
     this.claims = new Claims(db, queryTimeoutMs);
     this.attempts = new Attempts(db, queryTimeoutMs);
     this.schedules = new Schedules(db, queryTimeoutMs);
     this.fleet = new Fleet(db, queryTimeoutMs);
     this.flows = new Flows(db, queryTimeoutMs);
+    this.tenants = new Tenants(db, queryTimeoutMs, this.dataKeys);
+  }
+
+  /** Which database it is (the `db.system.name` of database spans). */
+  get dialect(): 'mysql' | 'sqlite' {
+    return dialectOf(this.db).name;
   }
 
   /** Resolves when the database answers a trivial query within the time limit. */

@@ -25,13 +25,14 @@ describe.each(DIALECTS)('flows on %s', (dialect) => {
     await t.db.raw('DELETE FROM timers');
     await t.db.raw('DELETE FROM flows');
     await t.db.raw('DELETE FROM flow_leases');
+    await t.db.raw('DELETE FROM timer_labels');
   });
 
-  /** `count` timers of `url`, due `msAgo`, `msAgo - 1`, … ago (the first is the oldest), as the anonymous client's. */
+  /** `count` timers of `url`, due `msAgo`, `msAgo - 1`, … ago (the first is the oldest), in the default tenant. */
   async function createDue(count: number, url = URL, msAgo = 5000): Promise<string[]> {
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
-      const timer = { ...newTimer(url, -(msAgo - i)), owner: 'anonymous', flowKey: null };
+      const timer = { ...newTimer(url, -(msAgo - i)), tenant: 'default', flowKey: null };
       ids.push(timer.id);
       await t.store.timers.create(timer);
     }
@@ -39,7 +40,7 @@ describe.each(DIALECTS)('flows on %s', (dialect) => {
   }
 
   const gateFor = (id: number): ClaimGate => ({
-    flowOf: (owner, key) => (owner === 'anonymous' && key === ORIGIN ? id : undefined),
+    flowOf: (tenant, key) => (tenant === 'default' && key === ORIGIN ? id : undefined),
     blockOf: () => undefined,
     probeMs: 1000,
   });
@@ -62,7 +63,7 @@ describe.each(DIALECTS)('flows on %s', (dialect) => {
   }
 
   it('the ordinary claim parks the due timers of a configured flow and claims the others', async () => {
-    await t.store.flows.put('anonymous', ORIGIN, { parallelism: 2, rate: null, burst: null });
+    await t.store.flows.put('default', ORIGIN, { parallelism: 2, rate: null, burst: null });
     const limited = await createDue(3);
     const free = await createDue(2, OTHER);
 
@@ -86,7 +87,7 @@ describe.each(DIALECTS)('flows on %s', (dialect) => {
   });
 
   it('a flow claim takes up to its parallelism, oldest first, and more once slots are freed', async () => {
-    await t.store.flows.put('anonymous', ORIGIN, { parallelism: 2, rate: null, burst: null });
+    await t.store.flows.put('default', ORIGIN, { parallelism: 2, rate: null, burst: null });
     const ids = await createDue(5);
     await parkAll();
 
@@ -95,7 +96,7 @@ describe.each(DIALECTS)('flows on %s', (dialect) => {
     expect(first.timers.every((c) => c.flowId !== null && c.attempt === 1)).toBe(true);
     expect(first.stoppedBy).toBe('parallelism');
     expect((await claimFlow()).timers).toEqual([]);
-    expect(await t.store.flows.find('anonymous', ORIGIN)).toMatchObject({ inFlight: 2, waiting: 3 });
+    expect(await t.store.flows.find('default', ORIGIN)).toMatchObject({ inFlight: 2, waiting: 3 });
 
     await t.store.flows.endLeases([first.timers[0].id]);
     const next = await claimFlow();
@@ -103,7 +104,7 @@ describe.each(DIALECTS)('flows on %s', (dialect) => {
   });
 
   it("a flow claim spends its rate's tokens: the burst at once, then none until they refill", async () => {
-    await t.store.flows.put('anonymous', ORIGIN, { parallelism: null, rate: 1, burst: 3 });
+    await t.store.flows.put('default', ORIGIN, { parallelism: null, rate: 1, burst: 3 });
     await createDue(5);
     await parkAll();
 
@@ -119,7 +120,7 @@ describe.each(DIALECTS)('flows on %s', (dialect) => {
   });
 
   it('a paused flow claims nothing; after the resume it goes on, oldest first', async () => {
-    await t.store.flows.setPaused('anonymous', ORIGIN, true);
+    await t.store.flows.setPaused('default', ORIGIN, true);
     const ids = await createDue(3);
     await parkAll();
 
@@ -127,22 +128,55 @@ describe.each(DIALECTS)('flows on %s', (dialect) => {
     const timer = await t.store.timers.find(ids[0]);
     expect(timer).toMatchObject({ status: 'pending', waiting: 'paused' });
 
-    await t.store.flows.setPaused('anonymous', ORIGIN, false);
+    await t.store.flows.setPaused('default', ORIGIN, false);
     expect((await claimFlow()).timers.map((c) => c.id)).toEqual(ids);
   });
 
   it('a parked timer can be canceled, and its flow never claims it', async () => {
-    await t.store.flows.put('anonymous', ORIGIN, { parallelism: 5, rate: null, burst: null });
+    await t.store.flows.put('default', ORIGIN, { parallelism: 5, rate: null, burst: null });
     const [id] = await createDue(1);
     await parkAll();
 
     expect((await t.store.timers.cancel(id)).outcome).toBe('canceled');
     expect((await claimFlow()).timers).toEqual([]);
+    expect(await flowDueAt(id)).toBeNull();
+    expect(await t.store.flows.find('default', ORIGIN)).toMatchObject({ waiting: 0 });
   });
+
+  it('a cancel by label clears what its parked timers hold in their flow', async () => {
+    await t.store.flows.put('default', ORIGIN, { parallelism: 5, rate: null, burst: null });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const timer = { ...newTimer(URL, -(5000 - i)), flowKey: null, labels: { batch: i < 2 ? 'b1' : 'b2' } };
+      ids.push(timer.id);
+      await t.store.timers.create(timer);
+    }
+    await parkAll();
+
+    const result = await t.store.timers.cancelByLabels({
+      labels: ['batch:b1'],
+      limit: 10,
+      countCap: 100,
+      tenant: 'default',
+    });
+
+    expect(result.canceled.sort()).toEqual(ids.slice(0, 2).sort());
+    expect(await flowDueAt(ids[0])).toBeNull();
+    expect(await flowDueAt(ids[2])).not.toBeNull();
+    expect(await t.store.flows.find('default', ORIGIN)).toMatchObject({ waiting: 1 });
+    expect((await claimFlow()).timers.map((c) => c.id)).toEqual([ids[2]]);
+  });
+
+  async function flowDueAt(id: string): Promise<unknown> {
+    const [row] = await select<{ flow_due_at: unknown }>(t.db, 5000, 'SELECT flow_due_at FROM timers WHERE id = ?', [
+      id,
+    ]);
+    return row.flow_due_at;
+  }
 
   if (dialect === 'mysql') {
     it('the flow claim reads one range of timers_flow in order (no filesort)', async () => {
-      await t.store.flows.put('anonymous', ORIGIN, { parallelism: 5, rate: null, burst: null });
+      await t.store.flows.put('default', ORIGIN, { parallelism: 5, rate: null, burst: null });
       await createDue(20);
       await createDue(20, OTHER);
       await parkAll();

@@ -13,6 +13,7 @@ import mysql from 'mysql2/promise';
 import {
   Config,
   createDb,
+  DataKeys,
   Db,
   Dialect,
   dialectOf,
@@ -111,7 +112,7 @@ async function open(
     urlVia: where.urlVia,
     config,
     db,
-    store: new Store(db, config.dbQueryTimeoutMs),
+    store: new Store(db, config.dbQueryTimeoutMs, { dataKeys: new DataKeys(config.dataKeys) }),
     sql: dialectOf(db),
     async drop() {
       await db.destroy();

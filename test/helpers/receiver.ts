@@ -15,6 +15,8 @@ export interface Delivery {
   body: unknown;
   /** The body as sent, for checking its signature. */
   rawBody: string;
+  /** The body's bytes exactly as they arrived. */
+  rawBytes: Buffer;
   arrivedAt: number;
 }
 
@@ -74,6 +76,7 @@ export async function startReceiver(
           headers: {},
           body: null,
           rawBody: '',
+          rawBytes: Buffer.alloc(0),
           arrivedAt: Date.now(),
         });
         perId.set(id, (perId.get(id) ?? 0) + 1);
@@ -86,7 +89,8 @@ export async function startReceiver(
     req.on('end', () => {
       const arrivedAt = Date.now();
       const url = new URL(req.url ?? '/', 'http://receiver');
-      const text = Buffer.concat(chunks).toString('utf8');
+      const bytes = Buffer.concat(chunks);
+      const text = bytes.toString('utf8');
       let body: unknown = text;
       try {
         body = JSON.parse(text);
@@ -102,6 +106,7 @@ export async function startReceiver(
         headers: req.headers,
         body,
         rawBody: text,
+        rawBytes: bytes,
         arrivedAt,
       };
       deliveries.push(delivery);

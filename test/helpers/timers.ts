@@ -4,7 +4,7 @@
  * elsewhere). Due times are relative to the database clock, like the api's.
  */
 import { v7 as uuidv7 } from 'uuid';
-import { Db, dialectOf, NewTimer, select } from '@timer/shared';
+import { Db, dialectOf, encodeWebhookSpec, NewTimer, select, WebhookSpec } from '@timer/shared';
 
 export async function insertTimers(
   db: Db,
@@ -49,17 +49,29 @@ export function newTimer(url: string, delayMs = 0, id = uuidv7()): NewTimer {
   return { id, url, createdAt: new Date(now), fireAt: new Date(now + delayMs) };
 }
 
-/** Like insertTimers, but every timer is due at the same absolute instant. */
-export async function insertTimersAt(db: Db, count: number, url: string, fireAt: Date): Promise<string[]> {
+/**
+ * Like insertTimers, but every timer is due at the same absolute instant.
+ * `webhook`: what each sends (timers.webhook); absent, the plain webhook.
+ */
+export async function insertTimersAt(
+  db: Db,
+  count: number,
+  url: string,
+  fireAt: Date,
+  webhook?: WebhookSpec,
+): Promise<string[]> {
   const { now } = dialectOf(db);
+  const text = webhook ? encodeWebhookSpec(webhook) : null;
+  // Smaller chunks for heavy rows: one statement stays under max_allowed_packet (16 MiB by default).
+  const size = text && text.length > 4096 ? 100 : 1000;
   const ids = Array.from({ length: count }, () => uuidv7());
-  for (let start = 0; start < count; start += 1000) {
-    const chunk = ids.slice(start, start + 1000);
+  for (let start = 0; start < count; start += size) {
+    const chunk = ids.slice(start, start + size);
     await db.raw(
-      `INSERT INTO timers (id, url, fire_at, due_at, created_at, updated_at) VALUES ${chunk
-        .map(() => `(?, ?, ?, ?, ${now}, ${now})`)
+      `INSERT INTO timers (id, url, fire_at, due_at, created_at, updated_at, webhook) VALUES ${chunk
+        .map(() => `(?, ?, ?, ?, ${now}, ${now}, ?)`)
         .join(', ')}`,
-      chunk.flatMap((id) => [id, url, fireAt, fireAt]),
+      chunk.flatMap((id) => [id, url, fireAt, fireAt, text]),
     );
   }
   return ids;

@@ -2,6 +2,7 @@
  * Builds the Express app from its parts; nothing here reads the environment or
  * opens connections, so tests build the same app around their own database.
  */
+import { randomBytes } from 'node:crypto';
 import express, { Express } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import {
@@ -12,16 +13,21 @@ import {
   Logger,
   LookupAll,
   Metrics,
+  noTracing,
   SecurityConfig,
   securityHeaders,
   systemClock,
   Store,
+  Tracing,
 } from '@timer/shared';
-import { ApiKeys } from './domain/client';
+import { AdminService } from './domain/admin';
 import { DashboardService } from './domain/dashboard';
 import { FlowService } from './domain/flows';
+import { KeyRing } from './domain/keyRing';
 import { ControllerNudger, Nudger } from './domain/nudger';
-import { PendingQuota, StorePendingQuota } from './domain/pendingQuota';
+import { CreateRate } from './domain/createRate';
+import { PendingQuota, TenantQuota } from './domain/pendingQuota';
+import { TenantSettings } from './domain/tenantSettings';
 import { ScheduleService } from './domain/schedules';
 import { TimerService } from './domain/timers';
 import { TokenBuckets } from './domain/tokenBuckets';
@@ -31,7 +37,9 @@ import { answerWithin } from './http/deadline';
 import { errorHandler, methodNotAllowed, routeNotFound } from './http/errorHandler';
 import { rateLimit } from './http/rateLimit';
 import { countRequests } from './http/requestMetrics';
+import { traceRequests } from './http/traceRequests';
 import { buildOpenApiDocument } from './openapi';
+import { adminRoutes } from './routes/admin';
 import { dashboardRoutes, isUiAsset } from './routes/dashboard';
 import { flowRoutes } from './routes/flows';
 import { scheduleRoutes } from './routes/schedules';
@@ -45,7 +53,11 @@ export interface AppDeps {
   config: Pick<
     Config,
     | 'maxDelaySeconds'
+    | 'maxPayloadBytes'
     | 'bodyLimitBytes'
+    | 'batchBodyLimitBytes'
+    | 'maxBatchSize'
+    | 'maxCancelPerCall'
     | 'pollIntervalMs'
     | 'requestTimeoutMs'
     | 'scheduleLookaheadMs'
@@ -65,6 +77,10 @@ export interface AppDeps {
    * the store counts them (exact across replicas: timers record their owner).
    */
   pendingQuota?: PendingQuota;
+  /** The keys the api accepts; by default API_KEYS, ADMIN_API_KEYS and the api_keys table. */
+  keyRing?: KeyRing;
+  /** OpenTelemetry when on (README "Tracing"); off by default. */
+  tracing?: Tracing;
 }
 
 const isHealth = (path: string) => path === '/healthz' || path === '/readyz';
@@ -84,6 +100,8 @@ export function createApp({
   clock = systemClock,
   lookup,
   pendingQuota,
+  keyRing,
+  tracing = noTracing,
 }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -91,18 +109,37 @@ export function createApp({
   // req.ip (the rate limit's key without API keys) is the client's address only if proxies are counted.
   app.set('trust proxy', config.trustProxyHops > 0 ? config.trustProxyHops : false);
 
-  const keys = config.apiKeyDigests.length > 0 ? new ApiKeys(config.apiKeyDigests) : null;
+  const ring =
+    keyRing ??
+    new KeyRing({
+      writeKeyDigests: config.apiKeyDigests,
+      adminKeyDigests: config.adminKeyDigests,
+      tenants: store.tenants,
+      clock,
+      logger,
+    });
   // The dashboard's files hold no data; the data they fetch needs a key (routes/dashboard.ts).
   const isPublic = (path: string) =>
     isHealth(path) ||
     isUiAsset(path) ||
     (config.metricsPublic && path === '/metrics') ||
     (config.docsPublic && isDocs(path));
-  const quota =
-    pendingQuota ??
-    (config.maxPendingPerKey > 0 ? new StorePendingQuota(store.timers, config.maxPendingPerKey) : undefined);
+  const settings = new TenantSettings({
+    tenants: store.tenants,
+    defaults: { maxPending: config.maxPendingPerKey, createsPerSecond: config.createsPerSecond },
+    clock,
+    logger,
+  });
+  const rate = new CreateRate({
+    tenants: store.tenants,
+    apiId: `api-${process.pid}-${randomBytes(6).toString('hex')}`,
+    dbClock,
+    clock,
+    logger,
+  });
+  const quota = pendingQuota ?? new TenantQuota({ counter: store.timers, settings, rate });
   const document = buildOpenApiDocument(API_VERSION, {
-    apiKeys: keys !== null,
+    apiKeys: true,
     rateLimited: config.rateLimitPerSecond > 0,
     pendingCap: quota !== undefined,
     scheduleCap: config.maxSchedulesPerKey > 0,
@@ -117,7 +154,10 @@ export function createApp({
     targets,
     quota,
     maxDelaySeconds: config.maxDelaySeconds,
+    maxPayloadBytes: config.maxPayloadBytes,
     nudgeWithinMs: config.pollIntervalMs + NUDGE_MARGIN_MS,
+    limits: config,
+    tracing,
   });
   const schedules = new ScheduleService({
     store,
@@ -127,12 +167,16 @@ export function createApp({
     targets,
     nudgeWithinMs: config.scheduleLookaheadMs + NUDGE_MARGIN_MS,
     limits: config,
+    tracing,
+    settings,
   });
 
+  // First, so the request's span covers everything the api does with it.
+  if (tracing.enabled) app.use(traceRequests(tracing));
   app.use(securityHeaders(isDocs));
   app.use(countRequests(metrics));
   app.use(answerWithin(config.requestTimeoutMs, isOperational, logger));
-  app.use(authenticate(keys, isPublic));
+  app.use(authenticate(ring, isPublic));
   if (config.rateLimitPerSecond > 0) {
     app.use(rateLimit(new TokenBuckets(config.rateLimitPerSecond, config.rateLimitBurst, clock), isOperational));
   }
@@ -143,10 +187,11 @@ export function createApp({
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Timer service API' }));
   // Relative, so that it holds behind a proxy that serves the api under a path prefix.
   app.get('/', (_req, res) => res.redirect(302, 'docs/'));
-  app.use(timerRoutes(service, config.bodyLimitBytes));
+  app.use(timerRoutes(service, config));
   app.use(scheduleRoutes(schedules, config.bodyLimitBytes));
   app.use(flowRoutes(new FlowService(store), config.bodyLimitBytes));
   app.use(dashboardRoutes(new DashboardService(store, dbClock)));
+  app.use(adminRoutes(new AdminService(store, logger, ring), config.bodyLimitBytes));
   app.all(['/', '/openapi.json'], methodNotAllowed(['GET']));
   app.use(routeNotFound);
   app.use(errorHandler(logger, metrics));

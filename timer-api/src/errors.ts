@@ -14,9 +14,12 @@ export const ERROR_CATALOGUE = {
   },
   webhook_host_unresolvable: { status: 400, message: "The url's host name does not resolve." },
   unauthorized: { status: 401, message: 'A valid API key is required: send Authorization: Bearer <key>.' },
+  insufficient_scope: { status: 403, message: "This API key's scope does not allow this request." },
   timer_not_found: { status: 404, message: 'No timer has this id.' },
   schedule_not_found: { status: 404, message: 'No schedule has this id.' },
-  flow_not_found: { status: 404, message: 'No flow has this key for this API key (none was configured).' },
+  flow_not_found: { status: 404, message: 'No flow has this key in this tenant (none was configured).' },
+  key_not_found: { status: 404, message: 'No API key has this id.' },
+  tenant_not_found: { status: 404, message: 'No tenant has this name (a tenant is made with its first key).' },
   route_not_found: { status: 404, message: 'No such route.' },
   method_not_allowed: { status: 405, message: 'This method is not allowed on this route.' },
   timer_not_cancelable: { status: 409, message: 'Only a pending timer can be canceled.' },
@@ -30,7 +33,13 @@ export const ERROR_CATALOGUE = {
   rate_limited: { status: 429, message: 'Too many requests; retry after the Retry-After header.' },
   pending_quota_exceeded: {
     status: 429,
-    message: 'Too many timers waiting to fire for this API key (MAX_PENDING_PER_KEY); cancel some or wait.',
+    message:
+      'Too many timers waiting to fire for this tenant (its max_pending, or MAX_PENDING_PER_KEY); cancel some or wait.',
+  },
+  create_rate_exceeded: {
+    status: 429,
+    message:
+      'This tenant has created as many timers this second as its creates_per_second (or CREATES_PER_SECOND) allows; retry after the Retry-After header.',
   },
   schedule_quota_exceeded: {
     status: 429,

@@ -5,7 +5,9 @@
 import {
   Attempt,
   AttemptPage,
+  CanceledByLabel,
   CreateScheduleRequest,
+  CreateTimersBatchRequest,
   CreateTimerRequest,
   DashboardOverview,
   ErrorResponse,
@@ -16,6 +18,7 @@ import {
   SchedulePage,
   Timer,
   TimerPage,
+  TimersBatch,
   MAX_PAGE_SIZE,
 } from './schemas';
 import { ERROR_CATALOGUE, ErrorCode } from './errors';
@@ -37,7 +40,19 @@ import {
   unavailable,
 } from './openapiParts';
 import { flowPaths } from './openapiFlows';
+import { batchPaths, cancelByLabelOperation, listLabelParameter } from './openapiBatch';
 import { schedulePaths } from './openapiSchedules';
+import { adminPaths } from './openapiAdmin';
+import {
+  ApiKeyList,
+  ApiKeyView,
+  CreatedKey,
+  CreateKeyRequest,
+  NewSigningSecret,
+  TenantLimitsRequest,
+  TenantList,
+  TenantView,
+} from './adminSchemas';
 
 export type { DocumentOptions };
 
@@ -57,6 +72,13 @@ const exampleTimer = {
   on_late: 'fire',
   max_lateness_seconds: null,
   schedule_id: null,
+  labels: {},
+  callbacks: {},
+  body: null,
+  content_type: null,
+  headers: [],
+  method: 'POST',
+  append_id: true,
   flow_key: 'https://example.com:443',
   waiting: null,
 };
@@ -83,6 +105,27 @@ const createExamples = {
   flow: {
     summary: 'In a named flow, sent within the limits set with PUT /flows/partner-billing',
     value: { seconds: 30, url: 'https://example.com/hooks', flow_key: 'partner-billing' },
+  },
+  payload: {
+    summary: 'Its own JSON payload and headers, sent with PUT to {url}/{id}',
+    value: {
+      minutes: 30,
+      url: 'https://example.com/hooks',
+      payload: { order: 7, action: 'remind' },
+      headers: { Authorization: 'Bearer rk_live_51H…', 'X-Tenant': '7' },
+      method: 'PUT',
+    },
+  },
+  form: {
+    summary: "A form body, to another service's URL exactly as given",
+    value: {
+      minutes: 30,
+      url: 'https://billing.internal/v1/invoices/7/remind',
+      body: 'channel=email&template=overdue',
+      content_type: 'application/x-www-form-urlencoded',
+      method: 'PATCH',
+      append_id: false,
+    },
   },
 };
 
@@ -123,7 +166,7 @@ const healthStatus = (status: string) => ({
 });
 
 export function buildOpenApiDocument(version: string, options: DocumentOptions = {}): Record<string, unknown> {
-  const quota: ErrorCode[] = options.pendingCap ? ['pending_quota_exceeded'] : [];
+  const quota: ErrorCode[] = options.pendingCap ? ['pending_quota_exceeded', 'create_rate_exceeded'] : [];
   return {
     openapi: '3.1.0',
     info: {
@@ -131,14 +174,16 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
       version,
       description:
         'Schedule a webhook: the service stores the timer durably and, when it is due, sends ' +
-        '`POST {url}/{id}` with body `{"id", "fire_at"}` and the headers `Idempotency-Key: {id}`, ' +
+        '`POST {url}/{id}` with body `{"id", "fire_at"}` (or the timer\'s own payload or body, headers, method, ' +
+        'and the url as given with append_id false) and the headers `Idempotency-Key: {id}`, ' +
         '`Timer-Id`, `Timer-Fire-At` (the scheduled time), `Timer-Attempt` (1, 2, …) and `Timer-Lease` ' +
         '(grows with every claim: a receiver that remembers the highest it accepted can refuse a late ' +
         'request from a controller that lost its lease). ' +
         'Any 2xx is success; network errors, timeouts, 408, 429 and 5xx are retried with ' +
         'exponential back-off (a Retry-After on 429/503 is honoured up to the retry cap); other statuses, ' +
         '410 Gone included, fail at once. A failed timer can be replayed (POST /timers/{id}/retry); every ' +
-        'attempt is listed by GET /timers/{id}/attempts.' +
+        'attempt is listed by GET /timers/{id}/attempts. With tracing on, the webhook also carries a W3C ' +
+        "`traceparent` (and `tracestate`): the receiver's spans continue the trace that created the timer." +
         (options.apiKeys
           ? ' Every /timers, /schedules and /flows operation needs an API key (`Authorization: Bearer <key>`): enter it under "Authorize".'
           : ''),
@@ -153,7 +198,9 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
             tags: ['Timers'],
             description:
               'Stored durably before the answer. When it is due, a controller sends POST {url}/{id} (see the top of ' +
-              'this page). Give a delay (hours, minutes, seconds) or fire_at, not both.',
+              'this page). Give a delay (hours, minutes, seconds) or fire_at, not both. With tracing on (README, ' +
+              'Tracing), a W3C traceparent (and tracestate) header on this request is honoured: the timer keeps the ' +
+              'trace, and its webhook carries a traceparent of that trace.',
             parameters: [idempotencyKeyParameter],
             requestBody: {
               required: true,
@@ -192,9 +239,11 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
             tags: ['Timers'],
             description:
               'A page of up to `limit` timers; pass its `next_cursor` back as `cursor` for the next one. With ' +
-              '`status`, only the timers in that status.',
+              '`status`, only the timers in that status; with `label` (name:value, repeatable), only timers ' +
+              'carrying every label given. Filters combine with each other and with the cursor.',
             parameters: [
               { name: 'status', in: 'query', schema: { type: 'string', enum: [...TIMER_STATUSES] } },
+              listLabelParameter,
               ...pageParameters(20),
             ],
             responses: {
@@ -205,7 +254,9 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
           },
           options,
         ),
+        delete: cancelByLabelOperation(options),
       },
+      ...batchPaths(options, quota),
       '/timers/{id}': {
         parameters: [idParam],
         get: guarded(
@@ -318,6 +369,7 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
       },
       ...schedulePaths(options),
       ...flowPaths(options),
+      ...adminPaths(options),
       '/ui/api/overview': {
         get: guarded(
           {
@@ -362,9 +414,12 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
       securitySchemes: { bearerAuth: bearerScheme },
       schemas: referenceComponents({
         CreateTimerRequest,
+        CreateTimersBatchRequest,
         RetryPolicyRequest,
         Timer,
         TimerPage,
+        TimersBatch,
+        CanceledByLabel,
         Attempt,
         AttemptPage,
         CreateScheduleRequest,
@@ -373,6 +428,14 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         PutFlowRequest,
         Flow,
         DashboardOverview,
+        CreateKeyRequest,
+        ApiKeyView,
+        CreatedKey,
+        ApiKeyList,
+        TenantView,
+        TenantList,
+        TenantLimitsRequest,
+        NewSigningSecret,
         Error: ErrorResponse,
       }),
     },

@@ -35,7 +35,7 @@ const exampleFlow = {
   origin: null,
 };
 
-const notFound = errorResponse('No flow has this key for this API key.', 'flow_not_found');
+const notFound = errorResponse('No flow has this key in this tenant.', 'flow_not_found');
 const badKey = errorResponse('The key is not a flow key.', 'validation_failed');
 
 function action(summary: string, operationId: string, description: string, example: object, options: DocumentOptions) {
@@ -72,7 +72,7 @@ export function flowPaths(options: DocumentOptions): Record<string, unknown> {
           description:
             'Limits on how fast the whole fleet sends the timers of this flow (those naming it in flow_key, or, for ' +
             'an origin, those whose url has it and name no flow_key): parallelism (requests in flight at once) and ' +
-            "rate (requests a second, with a burst). The flow is this API key's own. A due timer of a flow at its " +
+            "rate (requests a second, with a burst). The flow is the tenant's (of the key, or the one X-Tenant names). A due timer of a flow at its " +
             'limit waits in the database (GET /timers/{id} says waiting: flow_limit) and goes, oldest first, when ' +
             'the flow has capacity; timers of other flows are not held up. Takes effect within POLL_INTERVAL_MS.',
           requestBody: { required: true, content: json(ref('PutFlowRequest'), { parallelism: 5, rate: 50 }) },

@@ -13,6 +13,7 @@ export const TAGS = [
   { name: 'Schedules', description: 'Recurring webhooks: each occurrence of a cron expression becomes a timer.' },
   { name: 'Flows', description: 'Limits per destination across the fleet: parallelism, rate, pause.' },
   { name: 'Dashboard', description: 'What the dashboard at /ui shows.' },
+  { name: 'Admin', description: 'API keys and tenants; an admin key only.' },
   { name: 'Health', description: 'Probes for orchestrators and load balancers; no API key needed.' },
 ];
 
@@ -60,7 +61,7 @@ export const unavailable = {
 
 /** What this deployment enforces, so the document says what a client will meet. */
 export interface DocumentOptions {
-  /** API_KEYS is set: the /timers and /schedules operations need a Bearer key. */
+  /** The api may ask for keys (always, since keys can be made at run time): operations need a Bearer key. */
   apiKeys?: boolean;
   /** RATE_LIMIT_PER_SECOND is set. */
   rateLimited?: boolean;
@@ -74,8 +75,10 @@ export const bearerScheme = {
   type: 'http',
   scheme: 'bearer',
   description:
-    'An API key, sent as `Authorization: Bearer <key>`. Needed only when the server has API_KEYS set; ' +
-    'Swagger UI sends it after you enter it under "Authorize".',
+    'An API key, sent as `Authorization: Bearer <key>`. Needed once the server has any key (API_KEYS, ' +
+    'ADMIN_API_KEYS, or keys made with `npm run keys`). A key belongs to a tenant and sees only its ' +
+    'timers and schedules; its scope is read, write or admin. An admin key may name the tenant it acts in ' +
+    'with `X-Tenant`. Swagger UI sends the key after you enter it under "Authorize".',
 };
 
 /** Adds what authentication and rate limits answer to one /timers or /schedules operation. */
@@ -86,6 +89,10 @@ export function guarded(operation: Record<string, unknown>, options: DocumentOpt
       ...errorResponse('No API key, or not a valid one.', 'unauthorized'),
       headers: { 'WWW-Authenticate': { schema: { type: 'string' }, description: 'Bearer realm="timer-service"' } },
     };
+    responses['403'] = errorResponse(
+      "The key's scope does not allow this (read keys only read; /admin needs admin), or X-Tenant from a non-admin key.",
+      'insufficient_scope',
+    );
   }
   const limits: ErrorCode[] = [...(options.rateLimited ? (['rate_limited'] as const) : []), ...codes429];
   if (limits.length > 0) {

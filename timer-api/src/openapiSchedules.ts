@@ -25,6 +25,14 @@ const exampleSchedule = {
   last_occurrence_at: null,
   on_late: 'skip',
   max_lateness_seconds: 60,
+  labels: { team: 'billing' },
+  callbacks: {},
+  payload: { report: 'orders' },
+  body: null,
+  content_type: 'application/json',
+  headers: ['X-Tenant'],
+  method: 'POST',
+  append_id: true,
   created_at: '2026-11-22T12:01:12.000Z',
   updated_at: '2026-11-22T12:01:12.000Z',
 };
@@ -71,7 +79,8 @@ export function schedulePaths(options: DocumentOptions): Record<string, unknown>
             'other jobs skip the times that do not exist and run twice in a repeated hour. A schedule counts ' +
             "toward its key's limits: MAX_SCHEDULES_PER_KEY, and MAX_PENDING_PER_KEY (a key at that cap cannot " +
             'add a schedule, and an occurrence due while the key is at it is recorded as skipped, not sent). ' +
-            'A rule may not fire more often than MIN_SCHEDULE_INTERVAL_SECONDS.',
+            'A rule may not fire more often than MIN_SCHEDULE_INTERVAL_SECONDS. Labels are copied onto each ' +
+            'occurrence, so GET and DELETE /timers?label=… find them.',
           requestBody: {
             required: true,
             content: json(ref('CreateScheduleRequest'), {
@@ -80,6 +89,9 @@ export function schedulePaths(options: DocumentOptions): Record<string, unknown>
               url: 'https://example.com/hooks',
               on_late: 'skip',
               max_lateness_seconds: 60,
+              labels: { team: 'billing' },
+              payload: { report: 'orders' },
+              headers: { 'X-Tenant': '7' },
             }),
           },
           responses: {

@@ -5,9 +5,11 @@
  */
 import { Writable } from 'node:stream';
 import winston from 'winston';
-import { loadConfig, sha256Hex } from '@timer/shared';
+import { createSilentLogger, loadConfig, sha256Hex } from '@timer/shared';
 import { countTimers, createTestDatabase, TestDatabase } from '../../test/helpers/db';
-import { ApiKeys, keyIdOf } from '../src/domain/client';
+import { FakeClock } from '../../test/helpers/fakeClock';
+import { keyIdOf } from '../src/domain/client';
+import { KeyRing } from '../src/domain/keyRing';
 import { expectError, HOOK_URL, rawRequest, RunningApi, startApp } from './support';
 
 const KEY = 'tk_live_0123456789abcdefghij';
@@ -231,26 +233,40 @@ describe('without API_KEYS', () => {
     expect((await open.http().get('/timers').set(bearer(WRONG_KEY))).status).toBe(200);
   });
 
-  it('declares the scheme but requires it nowhere', async () => {
+  it('declares the scheme everywhere: keys can be made while it runs', async () => {
     const { body: document } = await open.http().get('/openapi.json');
 
     expect(document.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
-    expect(document.paths['/timers'].post.security).toBeUndefined();
-    expect(document.paths['/timers'].post.responses['401']).toBeUndefined();
+    expect(document.paths['/timers'].post.security).toEqual([{ bearerAuth: [] }]);
+    expect(document.paths['/timers'].post.responses['401']).toBeDefined();
   });
 });
 
-describe('ApiKeys', () => {
-  const keys = new ApiKeys([sha256Hex(KEY), sha256Hex(HASHED_KEY)]);
-
-  it('names the key presented by its id, never by the key', () => {
-    expect(keys.match(KEY)).toBe(keyIdOf(sha256Hex(KEY)));
-    expect(keys.match(HASHED_KEY)).toBe(keyIdOf(sha256Hex(HASHED_KEY)));
-    expect(keys.match(KEY)).not.toContain(KEY);
-    expect(keys.match(KEY)).toMatch(/^key_[0-9a-f]{16}$/);
+describe('the key ring', () => {
+  const noTable = { keys: async () => [], touchKeys: async () => {} };
+  const keys = new KeyRing({
+    writeKeyDigests: [sha256Hex(KEY), sha256Hex(HASHED_KEY)],
+    adminKeyDigests: [],
+    tenants: noTable,
+    clock: new FakeClock(),
+    logger: createSilentLogger(),
   });
 
-  it.each(['', WRONG_KEY, KEY.toUpperCase(), ` ${KEY}`, sha256Hex(KEY), '\u0000'])('does not match %j', (presented) => {
-    expect(keys.match(presented)).toBeNull();
+  it('names the key presented by its id, never by the key', async () => {
+    expect((await keys.match(KEY))?.id).toBe(keyIdOf(sha256Hex(KEY)));
+    expect((await keys.match(HASHED_KEY))?.id).toBe(keyIdOf(sha256Hex(HASHED_KEY)));
+    expect((await keys.match(KEY))?.id).not.toContain(KEY);
+    expect((await keys.match(KEY))?.id).toMatch(/^key_[0-9a-f]{16}$/);
   });
+
+  it('makes the keys of API_KEYS write keys of the default tenant', async () => {
+    expect(await keys.match(KEY)).toEqual({ id: keyIdOf(sha256Hex(KEY)), tenant: 'default', scope: 'write' });
+  });
+
+  it.each(['', WRONG_KEY, KEY.toUpperCase(), ` ${KEY}`, sha256Hex(KEY), '\u0000'])(
+    'does not match %j',
+    async (presented) => {
+      expect(await keys.match(presented)).toBeNull();
+    },
+  );
 });

@@ -21,11 +21,12 @@ import { FakeClock } from '../../test/helpers/fakeClock';
 import { createTestDatabase, serverPort, TestDatabase } from '../../test/helpers/db';
 import { startTcpProxy, TcpProxy } from '../../test/helpers/proxy';
 import { PendingQuota, quotaExceeded } from '../src/domain/pendingQuota';
-import { ERROR_CATALOGUE, ErrorCode } from '../src/errors';
+import { AppError, ERROR_CATALOGUE, ErrorCode } from '../src/errors';
 import { startPrism, PrismProxy, Violation, violationsOf, isPrismAnswer } from './prism';
 import { HOOK_URL, rawRequest, RawRequest, RawResponse, RunningApi, startApp } from './support';
 
 const KEY = 'tk_contract_0123456789abcdef';
+const ADMIN = 'tk_contract_admin_0123456789ab';
 const WRONG_KEY = 'tk_not_a_key_of_this_service_0';
 const UNKNOWN_ID = '01900000-0000-7000-8000-000000000000';
 const BODY_LIMIT_BYTES = 1024;
@@ -110,6 +111,7 @@ let folder: string;
 let consoleLog: jest.SpyInstance;
 const clock = new FakeClock(Date.now());
 let quotaFull = false;
+let secondFull = false;
 /** Every exchange sent through Prism and what it reported, for the last test. */
 const exchanges: Array<{
   name: string;
@@ -123,6 +125,7 @@ const exchanges: Array<{
 const quota: PendingQuota = {
   admit: async (owner) => {
     if (quotaFull) throw quotaExceeded(owner, 1);
+    if (secondFull) throw new AppError('create_rate_exceeded');
   },
   forget: () => undefined,
 };
@@ -135,6 +138,7 @@ beforeAll(async () => {
   const config: Config = loadConfig({
     DATABASE_URL: t.urlVia(dbProxy.port),
     API_KEYS: KEY,
+    ADMIN_API_KEYS: ADMIN,
     RATE_LIMIT_PER_SECOND: '1',
     MAX_PENDING_PER_KEY: '1000',
     MAX_SCHEDULES_PER_KEY: '2',
@@ -274,6 +278,9 @@ describe('through Prism, every answer is one the document describes', () => {
     quotaFull = true;
     await expectValid('a create over the pending cap', create({ seconds: 5, url: HOOK_URL }), 429);
     quotaFull = false;
+    secondFull = true;
+    await expectValid('a create over the tenant’s creates per second', create({ seconds: 5, url: HOOK_URL }), 429);
+    secondFull = false;
 
     const list = (query = '') => get(`/timers${query}`);
     await expectValid('list', list(), 200);
@@ -299,6 +306,36 @@ describe('through Prism, every answer is one the document describes', () => {
     await expectValid('replay', post(`/timers/${failedId}/retry`), 200);
     await expectValid('replay a pending timer', post(`/timers/${failedId}/retry`), 409);
     await expectValid('replay an unknown id', post(`/timers/${UNKNOWN_ID}/retry`), 404);
+  });
+
+  it('timers in bulk: batch create (repeated with a key), list and cancel by label', async () => {
+    const item = { seconds: 3600, url: HOOK_URL, labels: { order: '42' } };
+    const batch = (body: unknown, headers?: Record<string, string>) => post('/timers/batch', body, headers);
+    await expectValid(
+      'a batch',
+      batch({ timers: [item, { ...item, labels: { order: '42', kind: 'reminder' } }] }),
+      201,
+    );
+    const keyed = { 'Idempotency-Key': 'contract-batch-1' };
+    await expectValid('a batch with a key', batch({ timers: [item] }, keyed), 201);
+    await expectValid('the same batch again', batch({ timers: [item] }, keyed), 200);
+    await expectValid('the key with another batch', batch({ timers: [item, item] }, keyed), 409);
+    await expectValid('a batch with a bad item', batch({ timers: [item, { ...item, seconds: 9_000_000_000 }] }), 400);
+    await expectValid('a batch that is not JSON', batch('{"timers":'), 400);
+    quotaFull = true;
+    await expectValid('a batch over the pending cap', batch({ timers: [item] }), 429);
+    quotaFull = false;
+
+    await expectValid('list by label', get('/timers?label=order:42'), 200);
+    await expectValid(
+      'list by two labels and a status',
+      get('/timers?label=order:42&label=kind:reminder&status=pending'),
+      200,
+    );
+    await expectValid('list by a label that is no label', get('/timers?label=order'), 400);
+    await expectValid('cancel by label, one at a time', del('/timers?label=order:42&limit=1'), 200);
+    await expectValid('cancel by label', del('/timers?label=order:42'), 200);
+    await expectValid('cancel by a label that is no label', del('/timers?label=:42'), 400);
   });
 
   it('schedules: create, list, read, pause, resume, delete', async () => {
@@ -350,6 +387,30 @@ describe('through Prism, every answer is one the document describes', () => {
       await expectValid(`${action} a flow`, post(`/flows/billing/${action}`), 200);
     }
     await expectValid('resume an unknown flow', post('/flows/never-set/resume'), 404);
+  });
+
+  it('admin: make, list and revoke keys, list tenants; a write key may not', async () => {
+    const admin = { key: ADMIN };
+    const made = await expectValid('make a key', post('/admin/keys', { tenant: 'acme', scope: 'read' }), 201, admin);
+
+    await expectValid('list keys', get('/admin/keys'), 200, admin);
+    await expectValid('list one tenant’s keys', get('/admin/keys?tenant=acme'), 200, admin);
+    await expectValid('revoke it', del(`/admin/keys/${idOf(made)}`), 200, admin);
+    await expectValid('revoke an unknown key', del('/admin/keys/key_0000000000000000'), 404, admin);
+    await expectValid('list tenants', get('/admin/tenants'), 200, admin);
+    await expectValid('read a tenant', get('/admin/tenants/acme'), 200, admin);
+    await expectValid('read an unknown tenant', get('/admin/tenants/nobody'), 404, admin);
+    const limits = {
+      method: 'PATCH',
+      path: '/admin/tenants/acme',
+      body: { max_pending: 100, creates_per_second: null },
+    };
+    await expectValid('set its quotas', limits, 200, admin);
+    await expectValid('rotate its signing secret', post('/admin/tenants/acme/signing-secrets'), 201, admin);
+    await expectValid('rotate it again', post('/admin/tenants/acme/signing-secrets'), 201, admin);
+    await expectValid('retire the previous one', del('/admin/tenants/acme/signing-secrets/previous'), 200, admin);
+    await expectValid('clear its secrets', del('/admin/tenants/acme/signing-secrets'), 200, admin);
+    await expectValid('list keys with a write key', get('/admin/keys'), 403);
   });
 
   it('health, a key that is not valid, and the rate limit', async () => {

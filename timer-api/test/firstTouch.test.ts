@@ -113,7 +113,8 @@ describe('npm ci', () => {
 describe('the first log line', () => {
   it('says whether keys and signing are on, and where webhooks may go', () => {
     expect(securitySummary(loadConfig({}))).toEqual({
-      apiKeys: 'off (the api is open)',
+      apiKeys: 'off (open unless keys were made with npm run keys)',
+      adminKeys: 'off',
       webhookSigning: 'off',
       webhookTargets: 'private',
     });
@@ -127,6 +128,11 @@ describe('the first log line', () => {
           WEBHOOK_ALLOWED_PORTS: '443,8443',
         }),
       ),
-    ).toEqual({ apiKeys: 'on (2 keys)', webhookSigning: 'on (1 key)', webhookTargets: 'public, ports 443,8443' });
+    ).toEqual({
+      apiKeys: 'on (2 keys)',
+      adminKeys: 'off',
+      webhookSigning: 'on (1 key)',
+      webhookTargets: 'public, ports 443,8443',
+    });
   });
 });

@@ -1,25 +1,31 @@
 /**
  * /flows over HTTP, against the real app on both databases: limits are set and
  * read back, bad input is refused with a clear error and changes nothing, a flow
- * belongs to the API key that set it (another key can neither see, change nor
- * pause it), and a timer shows its flow and why it waits.
+ * belongs to the tenant of the key that set it (a key of another tenant can
+ * neither see, change nor pause it; an admin key without X-Tenant reads any),
+ * and a timer shows its flow and why it waits.
  */
 import { originOf } from '@timer/shared';
 import { createTestDatabase, DIALECTS, TestDatabase } from '../../test/helpers/db';
 import { expectError, HOOK_URL, RunningApi, startApp } from './support';
 
 const KEY_A = 'tenant-a-key-0123456789abcdef';
-const KEY_B = 'tenant-b-key-0123456789abcdef';
+const ADMIN = 'flows-admin-key-0123456789abcdef';
 const ORIGIN = encodeURIComponent(originOf(HOOK_URL)!);
 
 describe.each(DIALECTS)('flows on %s', (dialect) => {
   let t: TestDatabase;
   let api: RunningApi;
+  /** A write key of the tenant `globex` (KEY_A and ADMIN are the default tenant's). */
+  let keyB: string;
   const as = (key: string) => ({ Authorization: `Bearer ${key}` });
 
   beforeAll(async () => {
-    t = await createTestDatabase('api_flows', { API_KEYS: `${KEY_A},${KEY_B}` }, dialect);
+    t = await createTestDatabase('api_flows', { API_KEYS: KEY_A, ADMIN_API_KEYS: ADMIN }, dialect);
     api = await startApp(t.config, t.store);
+    const made = await api.http().post('/admin/keys').set(as(ADMIN)).send({ tenant: 'globex', scope: 'write' });
+    expect(made.status).toBe(201);
+    keyB = made.body.key as string;
   });
 
   afterAll(async () => {
@@ -73,19 +79,35 @@ describe.each(DIALECTS)('flows on %s', (dialect) => {
     expectError(res, 400, 'validation_failed');
   });
 
-  it("keeps a tenant's flow its own: another key cannot see, change or pause it", async () => {
+  it("keeps a tenant's flow its own: a key of another tenant cannot see, change or pause it", async () => {
     await api.http().put('/flows/shared-name').set(as(KEY_A)).send({ parallelism: 3 });
 
-    expectError(await api.http().get('/flows/shared-name').set(as(KEY_B)), 404, 'flow_not_found');
-    expectError(await api.http().post('/flows/shared-name/resume').set(as(KEY_B)), 404, 'flow_not_found');
-    // B's PUT and pause make B's own flow of that name; A's stays as it was.
-    await api.http().put('/flows/shared-name').set(as(KEY_B)).send({ parallelism: 9 });
-    await api.http().post('/flows/shared-name/pause').set(as(KEY_B));
+    expectError(await api.http().get('/flows/shared-name').set(as(keyB)), 404, 'flow_not_found');
+    expectError(await api.http().post('/flows/shared-name/resume').set(as(keyB)), 404, 'flow_not_found');
+    // B's PUT and pause make globex's own flow of that name; the default tenant's stays as it was.
+    await api.http().put('/flows/shared-name').set(as(keyB)).send({ parallelism: 9 });
+    await api.http().post('/flows/shared-name/pause').set(as(keyB));
 
     const a = await api.http().get('/flows/shared-name').set(as(KEY_A));
     expect(a.body).toMatchObject({ parallelism: 3, paused: false });
-    const b = await api.http().get('/flows/shared-name').set(as(KEY_B));
+    const b = await api.http().get('/flows/shared-name').set(as(keyB));
     expect(b.body).toMatchObject({ parallelism: 9, paused: true });
+    // The same tenant's other keys share its flows: the admin key is the default tenant's.
+    const admin = await api.http().get('/flows/shared-name').set(as(ADMIN));
+    expect(admin.body).toMatchObject({ parallelism: 3 });
+  });
+
+  it("an admin key reads another tenant's flow with X-Tenant, and any tenant's without it", async () => {
+    await api.http().put('/flows/globex-only').set(as(keyB)).send({ rate: 7 });
+
+    expectError(await api.http().get('/flows/globex-only').set(as(KEY_A)), 404, 'flow_not_found');
+    const named = await api.http().get('/flows/shared-name').set(as(ADMIN)).set('X-Tenant', 'globex');
+    expect(named.body).toMatchObject({ parallelism: 9, paused: true });
+    const any = await api.http().get('/flows/globex-only').set(as(ADMIN));
+    expect(any.status).toBe(200);
+    expect(any.body).toMatchObject({ key: 'globex-only', rate: 7 });
+    // A write goes to one tenant: without X-Tenant, the admin key's own.
+    expectError(await api.http().post('/flows/globex-only/resume').set(as(ADMIN)), 404, 'flow_not_found');
   });
 
   it('pause creates the flow if needed and resume lifts it; resume of an unknown flow is a 404', async () => {
@@ -148,7 +170,11 @@ describe.each(DIALECTS)('flows on %s', (dialect) => {
     const [flow] = await t.store.flows.list().then((all) => all.filter((f) => f.key === 'waits'));
     const parked = await t.store.claims.claimDueParking(
       { owner: 'ctl-test', limit: 10, leaseMs: 30_000, lookaheadMs: 0 },
-      { flowOf: (_owner, key) => (key === 'waits' ? flow.id : undefined), blockOf: () => undefined, probeMs: 1000 },
+      {
+        flowOf: (tenant, key) => (tenant === 'default' && key === 'waits' ? flow.id : undefined),
+        blockOf: () => undefined,
+        probeMs: 1000,
+      },
     );
     expect(parked).toEqual({ timers: [], parked: 1 });
 

@@ -17,6 +17,7 @@ import { MockAgent } from 'undici';
 import {
   checkAddresses,
   checkUrlTarget,
+  decodeWebhookSpec,
   loadConfig,
   LookupAll,
   select,
@@ -277,15 +278,15 @@ it('every timer it stored, the controller can send: its request builder sends ea
   mock.disableNetConnect();
   mock
     .get(() => true)
-    .intercept({ path: () => true, method: 'POST' })
+    .intercept({ path: () => true, method: /^(POST|PUT|PATCH)$/ })
     .reply(204)
     .persist();
   const sender = new HttpSender({ webhookTimeoutMs: 2000, maxInFlight: 8, clock: systemClock, dispatcher: mock });
   const requests = new WebhookRequests({ webhookTargets: POLICY });
-  const rows = await select<{ id: string; url: string; fire_at: Date }>(
+  const rows = await select<{ id: string; url: string; fire_at: Date; webhook: string | null }>(
     t.db,
     10_000,
-    'SELECT id, url, fire_at FROM timers',
+    'SELECT id, url, fire_at, webhook FROM timers',
   );
   expect(rows.length).toBe(seededRows + created.length);
   for (const row of rows) {
@@ -293,6 +294,7 @@ it('every timer it stored, the controller can send: its request builder sends ea
     const request = requests.prepare(
       {
         id: row.id,
+        tenant: 'default',
         url: row.url,
         fireAt,
         dueAt: fireAt,
@@ -301,8 +303,12 @@ it('every timer it stored, the controller can send: its request builder sends ea
         leaseToken: 1,
         retry: { maxAttempts: null, baseMs: null, maxMs: null },
         maxLatenessMs: null,
+        customWebhook: row.webhook !== null,
+        notify: false,
       },
       Date.now(),
+      [],
+      decodeWebhookSpec(row.webhook),
     );
     await expect(sender.send(request).result).resolves.toBe(204);
   }

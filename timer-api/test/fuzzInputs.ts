@@ -167,6 +167,29 @@ export function fuzzInputs({ key, publicUrl, knownIds }: FuzzSubjects) {
     { hours: delayPart, minutes: delayPart, seconds: delayPart, url },
     { requiredKeys: [] },
   );
+  // What a timer sends: valid and refused header names, values with CR/LF and
+  // non-ASCII, any JSON payload, any string body: the api accepts or refuses it,
+  // and what it accepts the controller must send.
+  const sentHeaderName = fc.oneof(
+    fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,20}$/),
+    fc.constantFrom('Host', 'content-type', 'Timer-Id', 'webhook-signature', 'Expect', 'X A', '', 'Authorization'),
+    fc.string({ maxLength: 10 }),
+  );
+  const webhookCreate = fc.record(
+    {
+      url: validUrl,
+      payload: fc.jsonValue({ maxDepth: 3 }),
+      body: fc.string({ unit: 'binary', maxLength: 300 }),
+      content_type: fc.oneof(
+        fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'text/csv; a=b'),
+        fc.string({ maxLength: 30 }),
+      ),
+      headers: fc.dictionary(sentHeaderName, fc.string({ unit: 'binary', maxLength: 40 }), { maxKeys: 22 }),
+      method: fc.constantFrom('POST', 'PUT', 'PATCH', 'GET', 'post', 1),
+      append_id: fc.oneof(fc.boolean(), fc.constant('false')),
+    },
+    { requiredKeys: ['url'] },
+  );
   const nearCreate = fc
     .tuple(createRequest, fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 2 }))
     .map(([body, extra]) => ({ ...extra, ...body }));
@@ -174,6 +197,7 @@ export function fuzzInputs({ key, publicUrl, knownIds }: FuzzSubjects) {
   const bodyText = fc.oneof(
     { weight: 8, arbitrary: validCreate.map((b) => JSON.stringify(b)) },
     { weight: 8, arbitrary: createRequest.map((b) => JSON.stringify(b)) },
+    { weight: 6, arbitrary: webhookCreate.map((b) => JSON.stringify(b)) },
     { weight: 2, arbitrary: nearCreate.map((b) => JSON.stringify(b)) },
     { weight: 2, arbitrary: fc.json({ maxDepth: 4 }) },
     { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 200 }) },

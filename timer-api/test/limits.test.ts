@@ -1,13 +1,15 @@
 /**
  * Rate limits and quotas: RATE_LIMIT_PER_SECOND (a token bucket per key, or per
  * client address without keys) answers 429 with Retry-After; MAX_PENDING_PER_KEY
- * caps the timers a key has waiting. Neither writes a row for what it refuses.
+ * caps the timers a tenant has waiting (KEY_A is the default tenant's, KEY_B
+ * another's). Neither writes a row for what it refuses.
  * Time is a FakeClock: nothing here sleeps.
  */
+import { createHash } from 'node:crypto';
 import { DbClock, loadConfig, Metrics } from '@timer/shared';
 import { FakeClock } from '../../test/helpers/fakeClock';
 import { countTimers, createTestDatabase, TestDatabase } from '../../test/helpers/db';
-import { LocalPendingQuota, StorePendingQuota } from '../src/domain/pendingQuota';
+import { LocalPendingQuota, TenantQuota } from '../src/domain/pendingQuota';
 import { TimerService } from '../src/domain/timers';
 import { TokenBuckets } from '../src/domain/tokenBuckets';
 import { WebhookTargets } from '../src/domain/webhookTargets';
@@ -154,8 +156,11 @@ describe('MAX_PENDING_PER_KEY', () => {
   const host = new FakeClock(Date.now());
 
   beforeAll(async () => {
+    // From here on, a key in the table: the api asks every caller for a key.
+    const digest = createHash('sha256').update(KEY_B).digest('hex');
+    await t.store.tenants.addKey({ id: `key_${digest.slice(0, 16)}`, digest, tenant: 'other', scope: 'write' });
     await t.db.raw('DELETE FROM timers');
-    api = await appWith({ API_KEYS: `${KEY_A},${KEY_B}`, MAX_PENDING_PER_KEY: '2' }, { dbClock: new DbClock(host) });
+    api = await appWith({ API_KEYS: KEY_A, MAX_PENDING_PER_KEY: '2' }, { dbClock: new DbClock(host) });
   });
 
   const create = (key: string, seconds = 60) =>
@@ -176,12 +181,12 @@ describe('MAX_PENDING_PER_KEY', () => {
     expect(await countTimers(t.db)).toBe(before);
   });
 
-  it('counts each key on its own', async () => {
+  it('counts each tenant on its own', async () => {
     expect((await create(KEY_B)).status).toBe(201);
   });
 
   it('holds across api replicas: another app on the same database sees the same count', async () => {
-    const replica = await appWith({ API_KEYS: `${KEY_A},${KEY_B}`, MAX_PENDING_PER_KEY: '2' });
+    const replica = await appWith({ API_KEYS: KEY_A, MAX_PENDING_PER_KEY: '2' });
     const res = await replica.http().post('/timers').set(bearer(KEY_A)).send({ seconds: 60, url: HOOK_URL });
     expectError(res, 429, 'pending_quota_exceeded');
   });
@@ -225,7 +230,7 @@ describe("schedules count toward a key's limits", () => {
   });
 
   it('MAX_SCHEDULES_PER_KEY refuses the schedule over the cap with 429, writes nothing, and frees a place on delete', async () => {
-    const api = await appWith({ API_KEYS: `${KEY_A},${KEY_B}`, MAX_SCHEDULES_PER_KEY: '2' });
+    const api = await appWith({ API_KEYS: KEY_A, MAX_SCHEDULES_PER_KEY: '2' });
     const first = await schedule(api, KEY_A);
     expect(first.status).toBe(201);
     expect((await schedule(api, KEY_A)).status).toBe(201);
@@ -241,7 +246,7 @@ describe("schedules count toward a key's limits", () => {
   });
 
   it('a key at its MAX_PENDING_PER_KEY cap cannot add a schedule', async () => {
-    const api = await appWith({ API_KEYS: `${KEY_A},${KEY_B}`, MAX_PENDING_PER_KEY: '2' });
+    const api = await appWith({ API_KEYS: KEY_A, MAX_PENDING_PER_KEY: '2' });
     for (let i = 0; i < 2; i++) {
       expect((await api.http().post('/timers').set(bearer(KEY_A)).send({ seconds: 60, url: HOOK_URL })).status).toBe(
         201,
@@ -288,28 +293,37 @@ describe('pending quotas, unit by unit', () => {
       targets: new WebhookTargets({ policy: { mode: 'any', allowedPorts: [] }, requireDns: false }),
       quota,
       maxDelaySeconds: 3600,
+      maxPayloadBytes: 65536,
       nudgeWithinMs: 0,
+      limits: { maxBatchSize: 1000, maxCancelPerCall: 1000 },
     });
 
-    await expect(service.create({ seconds: 60, url: HOOK_URL }, { owner: 'k' })).rejects.toThrow('insert failed');
-
-    await expect(quota.admit('k', { id: 'x', fireAt: new Date('2031-01-01') })).resolves.toBeUndefined();
-  });
-
-  it('StorePendingQuota asks the store how many live timers the owner has', async () => {
-    const asked: string[] = [];
-    const quota = new StorePendingQuota(
-      {
-        countLive: async (owner) => {
-          asked.push(owner);
-          return owner === 'full' ? 5 : 4;
-        },
-      },
-      5,
+    await expect(service.create({ seconds: 60, url: HOOK_URL }, { owner: 'k', tenant: 'default' })).rejects.toThrow(
+      'insert failed',
     );
 
-    await expect(quota.admit('roomy')).resolves.toBeUndefined();
-    await expect(quota.admit('full')).rejects.toMatchObject({ code: 'pending_quota_exceeded', status: 429 });
-    expect(asked).toEqual(['roomy', 'full']);
+    await expect(quota.admit('k', [{ id: 'x', fireAt: new Date('2031-01-01') }])).resolves.toBeUndefined();
+  });
+
+  it("TenantQuota asks the store how many live timers the tenant has, against the tenant's own cap", async () => {
+    const asked: string[] = [];
+    const quota = new TenantQuota({
+      counter: {
+        countLiveOfTenant: async (tenant) => {
+          asked.push(tenant);
+          return 5;
+        },
+      },
+      settings: {
+        quotasOf: async (tenant) => ({ maxPending: tenant === 'roomy' ? 6 : 5, createsPerSecond: 0 }),
+      },
+    });
+
+    const one = [{ id: 'x', fireAt: new Date('2031-01-01') }];
+    await expect(quota.admit('roomy', one)).resolves.toBeUndefined();
+    await expect(quota.admit('full', one)).rejects.toMatchObject({ code: 'pending_quota_exceeded', status: 429 });
+    // A batch counts as its size: 4 live + 2 passes a cap of 5.
+    await expect(quota.admit('roomy', [...one, ...one])).rejects.toMatchObject({ code: 'pending_quota_exceeded' });
+    expect(asked).toEqual(['roomy', 'full', 'roomy']);
   });
 });

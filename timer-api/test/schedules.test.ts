@@ -10,11 +10,18 @@ import { expectError, HOOK_URL, rawRequest, RunningApi, startApp } from './suppo
 
 const UNKNOWN_ID = '01900000-0000-7000-8000-000000000000';
 const SCHEDULE_FIELDS = [
+  'append_id',
+  'body',
+  'callbacks',
+  'content_type',
   'created_at',
   'cron',
+  'headers',
   'id',
+  'labels',
   'last_occurrence_at',
   'max_lateness_seconds',
+  'method',
   'next_run_at',
   'on_late',
   'paused',

@@ -11,14 +11,21 @@ import { expectError, HOOK_URL, RunningApi, startApp, timerRow } from './support
 const ONE_YEAR_SECONDS = 31_536_000;
 const UNKNOWN_ID = '01900000-0000-7000-8000-000000000000';
 const TIMER_FIELDS = [
+  'append_id',
   'attempts',
+  'body',
+  'callbacks',
+  'content_type',
   'created_at',
   'fire_at',
   'fired_at',
   'flow_key',
+  'headers',
   'id',
+  'labels',
   'last_error',
   'max_lateness_seconds',
+  'method',
   'on_late',
   'retry',
   'schedule_id',
@@ -412,8 +419,9 @@ describe.each(DIALECTS)('the api on %s', (dialect) => {
     it.each([
       ['PUT', '/timers/' + UNKNOWN_ID, 'GET, DELETE'],
       ['PATCH', '/timers/' + UNKNOWN_ID, 'GET, DELETE'],
-      ['PUT', '/timers', 'GET, POST'],
-      ['DELETE', '/timers', 'GET, POST'],
+      ['PUT', '/timers', 'GET, POST, DELETE'],
+      ['PATCH', '/timers', 'GET, POST, DELETE'],
+      ['GET', '/timers/batch', 'POST'],
       ['GET', `/timers/${UNKNOWN_ID}/retry`, 'POST'],
       ['DELETE', `/timers/${UNKNOWN_ID}/attempts`, 'GET'],
     ])('answers %s %s with 405 and an Allow header', async (method, path, allow) => {

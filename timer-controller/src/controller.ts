@@ -12,14 +12,15 @@
  * and runs the shutdown: stop claiming, hand back what has not started, give
  * requests in flight a grace period, write every outcome.
  */
-import { DbClock, Metrics } from '@timer/shared';
-import type { Claims, Clock, Config, Flows, Logger } from '@timer/shared';
+import { DbClock, Metrics, noTracing } from '@timer/shared';
+import type { Claims, Clock, Config, Flows, Logger, Tracing } from '@timer/shared';
 import { Claimer } from './claim/claimer';
 import { FlowClaimer } from './claim/flowClaimer';
 import { Delivery } from './delivery/delivery';
 import { DeliveryGate, openGate } from './delivery/gate';
 import type { WebhookSender } from './delivery/httpSender';
 import { OriginHealth } from './delivery/originHealth';
+import type { SigningKeys } from './delivery/signingKeys';
 import { FencedWrites } from './fenced/fencedWrites';
 import type { Held } from './held';
 import { Wheel } from './wheel/wheel';
@@ -61,9 +62,13 @@ export interface ControllerDeps {
   /** The database's clock on top of it: when a claimed timer is due, and how late it was sent. */
   dbClock?: DbClock;
   sender?: WebhookSender;
+  /** Each tenant's signing keys (signingKeys.ts); WEBHOOK_SECRET for every timer unless given. */
+  signingKeys?: SigningKeys;
   /** Asked just before each request starts (flow control); lets everything through by default. */
   gate?: DeliveryGate;
   metrics?: Metrics;
+  /** OpenTelemetry when on (README "Tracing"); off by default. */
+  tracing?: Tracing;
   random?: () => number;
 }
 
@@ -83,6 +88,7 @@ export class Controller {
     this.id = config.controllerId;
     const metrics = deps.metrics ?? new Metrics({ processMetrics: false });
     const dbClock = deps.dbClock ?? new DbClock(clock);
+    const tracing = deps.tracing ?? noTracing;
     const { claims } = deps.store;
     const { dbRetryBaseMs: retryBaseMs, dbRetryMaxMs: retryMaxMs, leaseMs } = config;
     this.writes = new FencedWrites({
@@ -99,11 +105,13 @@ export class Controller {
     const origins = flows ? new OriginHealth({ ...deps, flows, metrics, dbClock }) : null;
     this.delivery = new Delivery({
       ...deps,
+      claims,
       gate: deps.gate ?? origins ?? openGate,
       origins: origins ?? undefined,
       writes: this.writes,
       metrics,
       dbClock,
+      tracing,
       onRoom: () => {
         this.claimer.roomFreed();
         this.flowClaimer?.roomFreed();
@@ -113,13 +121,14 @@ export class Controller {
     const room = () => config.maxHeld - this.wheel.size - this.delivery.load;
     const hold = (timers: Held[]) => this.wheel.hold(timers);
     this.flowClaimer =
-      flows && origins ? new FlowClaimer({ ...deps, flows, origins, metrics, dbClock, room, hold }) : null;
+      flows && origins ? new FlowClaimer({ ...deps, flows, origins, metrics, dbClock, tracing, room, hold }) : null;
     this.claimer = new Claimer({
       ...deps,
       claims,
       writes: this.writes,
       metrics,
       dbClock,
+      tracing,
       room,
       knownIds: () => new Set([...this.wheel.ids(), ...this.delivery.ids(), ...this.writes.recordingIds()]),
       hold,

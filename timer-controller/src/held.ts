@@ -5,6 +5,7 @@
  * lease allows.
  */
 import type { ClaimedTimer } from '@timer/shared';
+import type { DeliveryTrace } from './tracing/deliveryTrace';
 
 export interface Held {
   timer: ClaimedTimer;
@@ -12,4 +13,6 @@ export interface Held {
   dueMs: number;
   /** Database time after which another controller may take the timer. */
   leaseEndsMs: number;
+  /** Its spans, in the trace stored with it; absent with tracing off. */
+  trace?: DeliveryTrace;
 }

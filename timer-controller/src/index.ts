@@ -13,6 +13,8 @@ export type { DeliveryGate, GateVerdict } from './delivery/gate';
 export { HttpSender } from './delivery/httpSender';
 export type { Sending, WebhookSender } from './delivery/httpSender';
 export { WebhookRequests } from './delivery/prepareRequest';
+export { serviceKeys, signingKeyBytes, TenantSigningKeys } from './delivery/signingKeys';
+export type { SigningKeys } from './delivery/signingKeys';
 export type { PreparedRequest } from './delivery/prepareRequest';
 export {
   classifyAnswer,

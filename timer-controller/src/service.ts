@@ -6,6 +6,7 @@
  */
 import type { ServiceContext } from '@timer/shared';
 import { Controller } from './controller';
+import { TenantSigningKeys } from './delivery/signingKeys';
 import { startHealthServer } from './http/healthServer';
 import { Cleanup } from './maintenance/cleanup';
 import { advertisedEndpoint, keepRegistered } from './maintenance/heartbeat';
@@ -13,7 +14,8 @@ import { OccurrenceLoop } from './schedules/occurrenceLoop';
 
 export async function startController(ctx: ServiceContext): Promise<() => Promise<void>> {
   const { config, logger, store, clock, dbClock } = ctx;
-  const controller = new Controller(ctx);
+  const signingKeys = new TenantSigningKeys({ tenants: store.tenants, fallback: config.webhookSecrets, clock, logger });
+  const controller = new Controller({ ...ctx, signingKeys });
   const occurrences = new OccurrenceLoop({
     ...ctx,
     // An occurrence due before the claimer's next poll (a late one, after downtime) is claimed now.

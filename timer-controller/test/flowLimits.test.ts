@@ -28,11 +28,9 @@ afterAll(async () => {
   await t.drop();
 });
 
-/** `count` timers for the receiver, all due at once, 3 s from now (beyond the claim's lookahead), as the anonymous client's. */
-async function burstFor(receiver: Receiver, count: number): Promise<string[]> {
-  const ids = await insertTimers(t.db, count, receiver.url, () => 3000);
-  await t.db.raw(`UPDATE timers SET owner = 'anonymous' WHERE url = ?`, [receiver.url]);
-  return ids;
+/** `count` timers for the receiver, all due at once, 3 s from now (beyond the claim's lookahead), in the default tenant. */
+function burstFor(receiver: Receiver, count: number): Promise<string[]> {
+  return insertTimers(t.db, count, receiver.url, () => 3000);
 }
 
 async function firedOnce(receiver: Receiver, ids: string[], timeoutMs: number): Promise<void> {
@@ -56,7 +54,7 @@ function busiestSecond(arrivals: number[]): number {
 it('with parallelism 5, three controllers never have a 6th request open at the receiver', async () => {
   const receiver = await startReceiver(() => ({ status: 200, delayMs: 20 }));
   receivers.push(receiver);
-  await t.store.flows.put('anonymous', originOf(receiver.url)!, { parallelism: 5, rate: null, burst: null });
+  await t.store.flows.put('default', originOf(receiver.url)!, { parallelism: 5, rate: null, burst: null });
 
   const ids = await burstFor(receiver, 2000);
   await firedOnce(receiver, ids, 120_000);
@@ -74,7 +72,7 @@ it('with parallelism 5, three controllers never have a 6th request open at the r
 it('with rate 100 (burst 10), no one-second window at the receiver has more than 110', async () => {
   const receiver = await startReceiver();
   receivers.push(receiver);
-  await t.store.flows.put('anonymous', originOf(receiver.url)!, { parallelism: null, rate: 100, burst: 10 });
+  await t.store.flows.put('default', originOf(receiver.url)!, { parallelism: null, rate: 100, burst: 10 });
 
   const ids = await burstFor(receiver, 1500);
   await firedOnce(receiver, ids, 120_000);

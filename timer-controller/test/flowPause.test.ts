@@ -31,17 +31,16 @@ afterAll(async () => {
 it('a paused flow sends nothing for 10 s; after the resume all of it goes, oldest first', async () => {
   const key = originOf(paused.url)!;
   // Parallelism 1 makes the order of arrival the order of sending.
-  await t.store.flows.put('anonymous', key, { parallelism: 1, rate: null, burst: null });
-  await t.store.flows.setPaused('anonymous', key, true);
+  await t.store.flows.put('default', key, { parallelism: 1, rate: null, burst: null });
+  await t.store.flows.setPaused('default', key, true);
   const ids = await insertTimers(t.db, 20, paused.url, (i) => 2000 + i * 10);
   const others = await insertTimers(t.db, 20, other.url, () => 2000);
-  await t.db.raw(`UPDATE timers SET owner = 'anonymous'`);
 
   await waitFor('the other flow to be delivered', () => other.distinct === others.length, { timeoutMs: 20_000 });
   const pausedAt = Date.now();
   await waitFor(
     'the paused timers to be parked',
-    async () => (await t.store.flows.find('anonymous', key))!.waiting === 20,
+    async () => (await t.store.flows.find('default', key))!.waiting === 20,
     {
       timeoutMs: 10_000,
     },
@@ -52,7 +51,7 @@ it('a paused flow sends nothing for 10 s; after the resume all of it goes, oldes
     await new Promise((r) => setTimeout(r, 500));
   }
 
-  await t.store.flows.setPaused('anonymous', key, false);
+  await t.store.flows.setPaused('default', key, false);
   await waitFor('every paused timer to be delivered', () => paused.distinct === ids.length, { timeoutMs: 30_000 });
   expect(paused.deliveries.map((d) => d.id)).toEqual(ids);
 }, 90_000);

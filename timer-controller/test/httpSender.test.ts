@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 function request(path: string): PreparedRequest {
-  return { origin, path, headers: ['content-type', 'application/json'], body: '{}' };
+  return { method: 'POST', origin, path, headers: ['content-type', 'application/json'], body: '{}' };
 }
 
 async function outcomeOf(result: Promise<number>): Promise<number | Error> {

@@ -17,6 +17,7 @@ function timer(url: string, id = '019a9c4e-7d3a-7b21-9c1e-4f3a2b1c0d9e'): Claime
   const fireAt = new Date('2026-12-01T00:00:00.000Z');
   return {
     id,
+    tenant: 'default',
     url,
     fireAt,
     dueAt: fireAt,
@@ -25,6 +26,8 @@ function timer(url: string, id = '019a9c4e-7d3a-7b21-9c1e-4f3a2b1c0d9e'): Claime
     leaseToken: 1,
     retry: { maxAttempts: null, baseMs: null, maxMs: null },
     maxLatenessMs: null,
+    customWebhook: false,
+    notify: false,
   };
 }
 
@@ -68,7 +71,8 @@ describe('reading a webhook URL', () => {
 describe('the request builder, on every URL the api accepts', () => {
   let mock: MockAgent;
   let sender: HttpSender;
-  const requests = new WebhookRequests({ webhookSecrets: [Buffer.from('0123456789abcdef0123456789abcdef')] });
+  const requests = new WebhookRequests({});
+  const signingKeys = [Buffer.from('0123456789abcdef0123456789abcdef')];
   const seen: { origin: string; path: string }[] = [];
 
   beforeAll(() => {
@@ -109,7 +113,7 @@ describe('the request builder, on every URL the api accepts', () => {
   /** What an attempt does: prepare, send; a throw is the attempt's outcome (anything unexpected: internal). */
   async function buildAndSend(claimed: ClaimedTimer) {
     try {
-      const request = requests.prepare(claimed, Date.now());
+      const request = requests.prepare(claimed, Date.now(), signingKeys);
       return { status: await sender.send(request).result };
     } catch (err) {
       const outcome = err instanceof DeliveryError ? err : internalError('preparing', err);

@@ -20,8 +20,8 @@ export class Attempts {
     return listAttempts(this.db, this.timeoutMs, query);
   }
 
-  /** The newest attempts of all timers, newest first. */
-  recent(limit: number): Promise<AttemptRecord[]> {
-    return listRecentAttempts(this.db, this.timeoutMs, limit);
+  /** The newest attempts of all timers (or of one tenant's), newest first. */
+  recent(limit: number, tenant: string | null = null): Promise<AttemptRecord[]> {
+    return listRecentAttempts(this.db, this.timeoutMs, limit, tenant);
   }
 }

@@ -22,19 +22,20 @@ export class Flows {
     private readonly timeoutMs: number,
   ) {}
 
-  async put(owner: string, key: string, limits: FlowLimits): Promise<FlowRecord> {
-    await upsertFlow(this.db, this.timeoutMs, owner, key, limits);
-    return (await this.find(owner, key))!;
+  async put(tenant: string, key: string, limits: FlowLimits): Promise<FlowRecord> {
+    await upsertFlow(this.db, this.timeoutMs, tenant, key, limits);
+    return (await this.find(tenant, key))!;
   }
 
   /** Null when a resume found no such flow. */
-  async setPaused(owner: string, key: string, paused: boolean): Promise<FlowRecord | null> {
-    const exists = await setFlowPaused(this.db, this.timeoutMs, owner, key, paused);
-    return exists ? this.find(owner, key) : null;
+  async setPaused(tenant: string, key: string, paused: boolean): Promise<FlowRecord | null> {
+    const exists = await setFlowPaused(this.db, this.timeoutMs, tenant, key, paused);
+    return exists ? this.find(tenant, key) : null;
   }
 
-  find(owner: string, key: string): Promise<FlowRecord | null> {
-    return findFlow(this.db, this.timeoutMs, owner, key);
+  /** A tenant's flow; tenant null: the flow with that key of any tenant (the first one set). */
+  find(tenant: string | null, key: string): Promise<FlowRecord | null> {
+    return findFlow(this.db, this.timeoutMs, tenant, key);
   }
 
   list(): Promise<FlowEntry[]> {

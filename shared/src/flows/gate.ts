@@ -11,8 +11,8 @@ import { deferTimers } from './sql/deferTimers';
 import { OriginBlock, takeProbe } from './sql/origins';
 
 export interface ClaimGate {
-  /** The configured flow a timer belongs to, by its owner and flow key; undefined: no limits. */
-  flowOf(owner: string | null, flowKey: string): number | undefined;
+  /** The configured flow a timer belongs to, by its tenant and flow key; undefined: no limits. */
+  flowOf(tenant: string, flowKey: string): number | undefined;
   /** The origin's block, if its timers must wait or may only probe. */
   blockOf(origin: string): OriginBlock | undefined;
   /** How long a probe keeps the other timers of its origin waiting. */

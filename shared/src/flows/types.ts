@@ -10,7 +10,8 @@ export interface FlowLimits {
 
 /** A configured flow as the store returns it. */
 export interface FlowRecord extends FlowLimits {
-  owner: string;
+  /** The tenant it belongs to: it limits that tenant's timers only. */
+  tenant: string;
   key: string;
   paused: boolean;
   /** Timers of this flow due and waiting for capacity (or for a resume). */
@@ -24,7 +25,7 @@ export interface FlowRecord extends FlowLimits {
 /** What a controller needs to know of a configured flow: which timers are its own. */
 export interface FlowEntry {
   id: number;
-  owner: string;
+  tenant: string;
   key: string;
 }
 

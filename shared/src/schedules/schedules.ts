@@ -25,24 +25,25 @@ export class Schedules {
     return insertSchedule(this.db, this.timeoutMs, schedule);
   }
 
-  find(id: string): Promise<ScheduleRecord | null> {
-    return findSchedule(this.db, this.timeoutMs, id);
+  /** The schedule, if it exists and `tenant` (null: anyone) may see it. */
+  find(id: string, tenant: string | null = null): Promise<ScheduleRecord | null> {
+    return findSchedule(this.db, this.timeoutMs, id, tenant);
   }
 
   list(query: ScheduleListQuery): Promise<ScheduleRecord[]> {
     return listSchedules(this.db, this.timeoutMs, query);
   }
 
-  pause(id: string): Promise<ScheduleChange> {
-    return pauseSchedule(this.db, this.timeoutMs, id);
+  pause(id: string, tenant: string | null = null): Promise<ScheduleChange> {
+    return pauseSchedule(this.db, this.timeoutMs, id, tenant);
   }
 
-  resume(id: string, nextRunAt: Date | null): Promise<ScheduleChange> {
-    return resumeSchedule(this.db, this.timeoutMs, id, nextRunAt);
+  resume(id: string, nextRunAt: Date | null, tenant: string | null = null): Promise<ScheduleChange> {
+    return resumeSchedule(this.db, this.timeoutMs, id, nextRunAt, tenant);
   }
 
-  delete(id: string): Promise<boolean> {
-    return deleteSchedule(this.db, this.timeoutMs, id);
+  delete(id: string, tenant: string | null = null): Promise<boolean> {
+    return deleteSchedule(this.db, this.timeoutMs, id, tenant);
   }
 
   /** Schedules `owner` has, paused ones included (MAX_SCHEDULES_PER_KEY). */

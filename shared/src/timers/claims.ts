@@ -11,10 +11,12 @@ import { completeFired } from './sql/completeFired';
 import { failTimer } from './sql/failTimer';
 import { findHeldBy } from './sql/findHeldBy';
 import { findTakenOver } from './sql/findTakenOver';
+import { findWebhookSpecs } from './sql/findWebhookSpecs';
 import { releaseAbandoned } from './sql/releaseAbandoned';
 import { releaseUnsent } from './sql/releaseUnsent';
 import { scheduleRetry } from './sql/scheduleRetry';
 import { skipTimer } from './sql/skipTimer';
+import type { WebhookSpec } from '../webhooks/spec';
 import type { AttemptRecord, ClaimedTimer, ClaimRef } from './types';
 
 export interface ClaimRequest {
@@ -70,6 +72,11 @@ export class Claims {
   /** Requests started and aborted: the attempts stay counted and go into the history, due at once. */
   releaseAbandoned(owner: string, claims: readonly ClaimRef[], attempts: readonly AttemptRecord[]): Promise<number> {
     return releaseAbandoned(this.db, this.timeoutMs, owner, claims, attempts);
+  }
+
+  /** What these held timers send, read when their requests start. */
+  webhookSpecs(ids: readonly string[]): Promise<Map<string, WebhookSpec>> {
+    return findWebhookSpecs(this.db, this.timeoutMs, ids);
   }
 
   /** The claims the database records `owner` as holding right now. */

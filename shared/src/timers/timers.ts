@@ -5,18 +5,28 @@
  */
 import type { Knex } from 'knex';
 import { Coalescer } from '../coalescer';
+import { cancelByLabels } from './sql/cancelByLabels';
 import { cancelTimer } from './sql/cancelTimer';
 import { countByStatus } from './sql/countByStatus';
 import { countLiveTimers } from './sql/countLiveTimers';
+import { countTenantLiveTimers } from './sql/countTenantLiveTimers';
 import { findDueSoon } from './sql/findDueSoon';
 import { findIdempotencyKey } from './sql/findIdempotencyKey';
-import { findTimer, listTimers, ListQuery } from './sql/findTimers';
+import { findTimer, findTimers, listTimers, ListQuery, TenantView } from './sql/findTimers';
 import { IdempotencyKey, insertIdempotentTimer } from './sql/insertIdempotentTimer';
 import { insertTimers, NewTimer } from './sql/insertTimers';
 import { replayTimer } from './sql/replayTimer';
-import type { CancelResult, IdempotencyRecord, ReplayResult, TimerRecord, TimerStatus } from './types';
+import type { TraceContext } from '../tracing/tracing';
+import type {
+  CancelResult,
+  IdempotencyRecord,
+  LabelCancelResult,
+  ReplayResult,
+  TimerRecord,
+  TimerStatus,
+} from './types';
 
-export type { IdempotencyKey, ListQuery, NewTimer };
+export type { IdempotencyKey, ListQuery, NewTimer, TenantView };
 
 export class Timers {
   private readonly creates: Coalescer<NewTimer>;
@@ -47,7 +57,17 @@ export class Timers {
    * transaction; 'taken' when another request holds the key.
    */
   createIdempotent(timer: NewTimer, key: IdempotencyKey): Promise<'created' | 'taken'> {
-    return insertIdempotentTimer(this.db, this.timeoutMs, timer, key);
+    return insertIdempotentTimer(this.db, this.timeoutMs, [timer], key);
+  }
+
+  /**
+   * Stores a batch in one transaction: all of it or none. With a key, the key
+   * names the whole set ('taken' when another request holds it).
+   */
+  async createBatch(timers: readonly NewTimer[], key?: IdempotencyKey): Promise<'created' | 'taken'> {
+    if (key) return insertIdempotentTimer(this.db, this.timeoutMs, timers, { ...key, batch: true });
+    await this.db.transaction((trx) => insertTimers(trx, this.timeoutMs, timers));
+    return 'created';
   }
 
   findIdempotencyKey(owner: string, key: string): Promise<IdempotencyRecord | null> {
@@ -59,8 +79,19 @@ export class Timers {
     return countLiveTimers(this.db, this.timeoutMs, owner);
   }
 
-  find(id: string): Promise<TimerRecord | null> {
-    return findTimer(this.db, this.timeoutMs, id);
+  /** The tenant's timers still to fire (pending or firing), across the fleet. */
+  countLiveOfTenant(tenant: string): Promise<number> {
+    return countTenantLiveTimers(this.db, this.timeoutMs, tenant);
+  }
+
+  /** The timer, if it exists and `tenant` (null: anyone) may see it. */
+  find(id: string, tenant: TenantView = null): Promise<TimerRecord | null> {
+    return findTimer(this.db, this.timeoutMs, id, tenant);
+  }
+
+  /** These timers, in the order of `ids`. */
+  findMany(ids: readonly string[], tenant: TenantView = null): Promise<TimerRecord[]> {
+    return findTimers(this.db, this.timeoutMs, ids, tenant);
   }
 
   list(query: ListQuery): Promise<TimerRecord[]> {
@@ -68,21 +99,31 @@ export class Timers {
   }
 
   /** Timers per status, each counted up to `cap` (the dashboard). */
-  countByStatus(cap: number): Promise<Record<TimerStatus, number>> {
-    return countByStatus(this.db, this.timeoutMs, cap);
+  countByStatus(cap: number, tenant: TenantView = null): Promise<Record<TimerStatus, number>> {
+    return countByStatus(this.db, this.timeoutMs, cap, tenant);
   }
 
   /** Pending timers, soonest due first (the dashboard). */
-  dueSoon(limit: number): Promise<TimerRecord[]> {
-    return findDueSoon(this.db, this.timeoutMs, limit);
+  dueSoon(limit: number, tenant: TenantView = null): Promise<TimerRecord[]> {
+    return findDueSoon(this.db, this.timeoutMs, limit, tenant);
   }
 
-  cancel(id: string): Promise<CancelResult> {
-    return cancelTimer(this.db, this.timeoutMs, id);
+  cancel(id: string, tenant: TenantView = null): Promise<CancelResult> {
+    return cancelTimer(this.db, this.timeoutMs, id, tenant);
   }
 
-  /** A failed timer back to pending, due now, for a new series of attempts. */
-  replay(id: string): Promise<ReplayResult> {
-    return replayTimer(this.db, this.timeoutMs, id);
+  /** Cancels up to `limit` pending timers carrying every label (terms `name:value`). */
+  cancelByLabels(query: {
+    labels: readonly string[];
+    limit: number;
+    countCap: number;
+    tenant: TenantView;
+  }): Promise<LabelCancelResult> {
+    return cancelByLabels(this.db, this.timeoutMs, query);
+  }
+
+  /** A failed timer back to pending, due now, for a new series of attempts (continuing `trace`, when given). */
+  replay(id: string, tenant: TenantView = null, trace: TraceContext | null = null): Promise<ReplayResult> {
+    return replayTimer(this.db, this.timeoutMs, id, tenant, trace);
   }
 }

@@ -1,3 +1,6 @@
+import type { WebhookSpec } from '../webhooks/spec';
+import type { TraceContext } from '../tracing/tracing';
+
 export const TIMER_STATUSES = ['pending', 'firing', 'fired', 'failed', 'canceled', 'skipped'] as const;
 export type TimerStatus = (typeof TIMER_STATUSES)[number];
 
@@ -15,6 +18,26 @@ export interface RetryPolicy {
   maxAttempts: number | null;
   baseMs: number | null;
   maxMs: number | null;
+}
+
+/**
+ * A timer's labels: short strings by name, for finding and canceling timers as a
+ * group (`order: "42"`). Plain text: stored and shown as given.
+ */
+export type Labels = Record<string, string>;
+
+/**
+ * Where to send a notice when a timer's series of attempts ends: onSuccess when
+ * it fired, onFailure when it failed or was skipped. Each optional.
+ */
+export interface Callbacks {
+  onSuccess?: string;
+  onFailure?: string;
+}
+
+/** A label as it is indexed and filtered on: `name:value`. */
+export function labelTerm(name: string, value: string): string {
+  return `${name}:${value}`;
 }
 
 /** A timer as the store returns it to the api. */
@@ -35,6 +58,12 @@ export interface TimerRecord {
   retry: RetryPolicy;
   /** on_late "skip": the most seconds late the first delivery may be; null: fire however late. */
   maxLatenessSeconds: number | null;
+  /** What it sends (PLAIN_WEBHOOK unless it has its own payload, body, headers, method or URL rule). */
+  webhook: WebhookSpec;
+  labels: Labels;
+  callbacks: Callbacks;
+  /** The trace its deliveries continue (README "Tracing"); null when it was created with tracing off. */
+  trace: TraceContext | null;
   /** The flow it belongs to: its own flow_key, else its URL's origin. */
   flowKey: string;
   /** Why a due timer is waiting unsent (see TIMER_WAITING); null when it is not. */
@@ -52,6 +81,8 @@ export type TimerWaiting = (typeof TIMER_WAITING)[number];
 /** A timer a controller holds under a lease: what it needs to deliver it and record the outcome. */
 export interface ClaimedTimer {
   id: string;
+  /** Whose timer it is: its webhook is signed with this tenant's secret (or WEBHOOK_SECRET). */
+  tenant: string;
   url: string;
   fireAt: Date;
   /** When to send: fire_at for the first attempt, the retry time for later ones. */
@@ -70,6 +101,16 @@ export interface ClaimedTimer {
    */
   maxLatenessMs: number | null;
   /**
+   * It sends its own request (timers.webhook is set): the controller loads it when
+   * the request starts (Claims.webhookSpecs), so what it holds ahead of time stays
+   * small whatever the bodies weigh.
+   */
+  customWebhook: boolean;
+  /** It has completion callbacks (see ClaimRef). */
+  notify: boolean;
+  /** The trace context stored with the timer: its deliveries' parent, and a link (after a replay: the creation). Absent: none. */
+  trace?: StoredTrace;
+  /**
    * The limited flow this timer was claimed through (null: an ordinary claim). Its
    * slot in the flow's parallelism is held until the outcome is recorded.
    */
@@ -82,10 +123,18 @@ export interface ClaimedTimer {
   sendBy?: Date | null;
 }
 
+/** What a timer keeps of the traces that concern it (README "Tracing"). */
+export interface StoredTrace {
+  parent: TraceContext | null;
+  link: TraceContext | null;
+}
+
 /** The fence of one claim: an update made under it only lands while the claim is current. */
 export interface ClaimRef {
   id: string;
   leaseToken: number;
+  /** The timer has completion callbacks: the write that ends its series also creates its notice. */
+  notify?: boolean;
 }
 
 /** What one delivery attempt led to. */
@@ -145,4 +194,13 @@ export interface IdempotencyRecord {
   timerId: string;
   /** Younger than IDEMPOTENCY_TTL_MS on the database clock: it still names its timer. */
   live: boolean;
+  /** For a key sent with a batch: the timers it created, in order; null for a single create. */
+  timerIds: string[] | null;
+}
+
+/** What canceling by labels did: how many it canceled, how many it found started, how many pending matches are left. */
+export interface LabelCancelResult {
+  canceled: string[];
+  notCancelable: number;
+  remaining: number;
 }

@@ -1,46 +1,40 @@
 /**
  * Who is calling: the API key a request proved it holds (by the key's id, never the
- * key), or, when the api has no keys, nobody in particular.
+ * key), its scope and the tenant it acts in; or, when the api has no keys at all,
+ * the one open client of the default tenant.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { DEFAULT_TENANT, Scope } from '@timer/shared';
 
 export interface Client {
   /** Whose request budget a request spends: the key's id, or the caller's address without keys. */
   readonly rateKey: string;
-  /** Who owns the timers it creates (MAX_PENDING_PER_KEY): the key's id, or `anonymous` without keys. */
+  /** Which key created a timer (kept on the row, for the log and the operator): the key's id, or `anonymous`. */
   readonly owner: string;
+  readonly scope: Scope;
+  /** The tenant it creates in: its key's, or for an admin key the one X-Tenant names. */
+  readonly tenant: string;
+  /** Whose timers and schedules it sees: its tenant, or null (every tenant) for an admin key without X-Tenant. */
+  readonly sees: string | null;
 }
 
 export const ANONYMOUS_OWNER = 'anonymous';
+
+/** The caller of an api without keys: one team, the default tenant, everything but key management. */
+export const OPEN_CLIENT: Client = {
+  rateKey: 'ip:unknown',
+  owner: ANONYMOUS_OWNER,
+  scope: 'write',
+  tenant: DEFAULT_TENANT,
+  sees: DEFAULT_TENANT,
+};
 
 /** A key's id: a prefix of its digest, safe to log and to store, useless for calling the api. */
 export function keyIdOf(digestHex: string): string {
   return `key_${digestHex.slice(0, 16)}`;
 }
 
-export class ApiKeys {
-  private readonly keys: ReadonlyArray<{ id: string; digest: Buffer }>;
-
-  constructor(digestsHex: readonly string[]) {
-    this.keys = digestsHex.map((hex) => ({ id: keyIdOf(hex), digest: Buffer.from(hex, 'hex') }));
-  }
-
-  get size(): number {
-    return this.keys.length;
-  }
-
-  /**
-   * The id of the key presented, or null. The presented key is hashed first, so
-   * every comparison is between two 32-byte digests; timingSafeEqual runs against
-   * every configured key, whether or not an earlier one matched, so the time
-   * taken says nothing about which key (or how much of one) was right.
-   */
-  match(presented: string): string | null {
-    const digest = createHash('sha256').update(presented, 'utf8').digest();
-    let found: string | null = null;
-    for (const key of this.keys) {
-      if (timingSafeEqual(digest, key.digest) && found === null) found = key.id;
-    }
-    return found;
-  }
+/** What each scope may do: a scope allows what the ones before it allow. */
+export function allows(scope: Scope, needed: Scope): boolean {
+  const rank: Record<Scope, number> = { read: 0, write: 1, admin: 2 };
+  return rank[scope] >= rank[needed];
 }

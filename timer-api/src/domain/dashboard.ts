@@ -2,8 +2,10 @@
  * What the dashboard (/ui) shows, in one answer: timers per status, the timers
  * due next, the newest delivery attempts (from the history: how late each
  * request left, its answer, what followed), the failed timers, and the schedules
- * with their next run, and the origins whose timers wait (Retry-After, circuit
- * breaker). Reads only; no HTTP, no SQL.
+ * with their next run: of the caller's tenant (`sees`), or of every tenant for an
+ * admin key without X-Tenant; and the origins whose timers wait (Retry-After,
+ * circuit breaker), which are the receivers' own and the same for every tenant.
+ * Reads only; no HTTP, no SQL.
  */
 import type { Clock, Store } from '@timer/shared';
 import type { DashboardOverview } from '../schemas';
@@ -23,13 +25,13 @@ export class DashboardService {
     private readonly dbClock: Clock,
   ) {}
 
-  async overview(): Promise<DashboardOverview> {
+  async overview(sees: string | null): Promise<DashboardOverview> {
     const [counts, dueSoon, recent, failed, schedules, origins] = await Promise.all([
-      this.store.timers.countByStatus(COUNT_CAP),
-      this.store.timers.dueSoon(DUE_SOON),
-      this.store.attempts.recent(RECENT),
-      this.store.timers.list({ status: 'failed', limit: FAILED }),
-      this.store.schedules.list({ limit: SCHEDULES }),
+      this.store.timers.countByStatus(COUNT_CAP, sees),
+      this.store.timers.dueSoon(DUE_SOON, sees),
+      this.store.attempts.recent(RECENT, sees),
+      this.store.timers.list({ status: 'failed', limit: FAILED, tenant: sees }),
+      this.store.schedules.list({ limit: SCHEDULES, tenant: sees }),
       this.store.flows.blockedOrigins(),
     ]);
     return {

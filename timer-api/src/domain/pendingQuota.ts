@@ -1,11 +1,12 @@
 /**
- * MAX_PENDING_PER_KEY: how many live timers (not yet fired, failed or canceled) one
- * API key may have; without keys, all callers share the one `anonymous` allowance.
- * A create over the cap is answered 429 `pending_quota_exceeded` and writes nothing.
+ * A tenant's quotas on creates: its pending timers (not yet fired, failed or
+ * canceled: its max_pending, else MAX_PENDING_PER_KEY) and its creates per
+ * second (createRate.ts). A create over either is answered 429 and writes nothing;
+ * a batch counts as its number of timers (all admitted, or none).
  *
- * Two ways to count, behind one interface:
- * - StorePendingQuota counts rows in the database, exact across every api replica.
- *   It needs the store to record each timer's owner (see `LiveTimerCounter`).
+ * Two ways to count pending timers, behind one interface:
+ * - TenantQuota counts rows in the database, exact across every api replica
+ *   (one COUNT on timers_tenant_status_id per create, only for a tenant with a cap).
  * - LocalPendingQuota counts the timers this process created that are not yet due
  *   and not canceled through it. It needs nothing from the store, and is approximate:
  *   each api process keeps its own count (the cap applies per process), a restart
@@ -13,40 +14,49 @@
  */
 import type { Clock } from '@timer/shared';
 import { AppError } from '../errors';
-import { ANONYMOUS_OWNER } from './client';
+import type { CreateRate } from './createRate';
+import type { TenantSettings } from './tenantSettings';
 
 export interface PendingQuota {
-  /** Counts one more live timer for `owner`, or throws pending_quota_exceeded if it has its fill. */
-  admit(owner: string, timer: { id: string; fireAt: Date }): Promise<void>;
+  /** Counts `timers` as live for `tenant`, or throws pending_quota_exceeded (or create_rate_exceeded). */
+  admit(tenant: string, timers: readonly { id: string; fireAt: Date }[]): Promise<void>;
   /** The timer was not stored after all, or has been canceled. */
   forget(id: string): void;
 }
 
-/** What StorePendingQuota needs of the store: live timers (pending or firing) created by `owner`. */
+/** What TenantQuota needs of the store: the tenant's live timers (pending or firing). */
 export interface LiveTimerCounter {
-  countLive(owner: string): Promise<number>;
+  countLiveOfTenant(tenant: string): Promise<number>;
 }
 
-export function quotaExceeded(owner: string, max: number): AppError {
-  const who = owner === ANONYMOUS_OWNER ? 'This service has' : 'This API key has';
+export function quotaExceeded(tenant: string, max: number): AppError {
   return new AppError(
     'pending_quota_exceeded',
-    `${who} ${max} timers waiting to fire, the most MAX_PENDING_PER_KEY allows; cancel some or wait for them to fire.`,
+    `Tenant ${tenant} has ${max} timers waiting to fire, the most its quota allows (max_pending, else MAX_PENDING_PER_KEY); cancel some or wait for them to fire.`,
   );
 }
 
 /**
- * Exact: one COUNT per create. Two creates racing past the check together can
- * overshoot by the number of concurrent requests of one key, never more.
+ * Exact: one COUNT per create of a tenant with a pending cap. Two creates racing
+ * past the check together can overshoot by the number of concurrent requests of
+ * one tenant, never more.
  */
-export class StorePendingQuota implements PendingQuota {
+export class TenantQuota implements PendingQuota {
   constructor(
-    private readonly counter: LiveTimerCounter,
-    private readonly max: number,
+    private readonly deps: {
+      counter: LiveTimerCounter;
+      settings: Pick<TenantSettings, 'quotasOf'>;
+      rate?: Pick<CreateRate, 'admit'>;
+    },
   ) {}
 
-  async admit(owner: string): Promise<void> {
-    if ((await this.counter.countLive(owner)) >= this.max) throw quotaExceeded(owner, this.max);
+  async admit(tenant: string, timers: readonly unknown[]): Promise<void> {
+    const { maxPending, createsPerSecond } = await this.deps.settings.quotasOf(tenant);
+    // The rate first: it costs no query, and a refused create must not count.
+    this.deps.rate?.admit(tenant, createsPerSecond, timers.length);
+    if (maxPending > 0 && (await this.deps.counter.countLiveOfTenant(tenant)) + timers.length > maxPending) {
+      throw quotaExceeded(tenant, maxPending);
+    }
   }
 
   forget(): void {}
@@ -63,17 +73,19 @@ export class LocalPendingQuota implements PendingQuota {
     private readonly clock: Clock,
   ) {}
 
-  async admit(owner: string, timer: { id: string; fireAt: Date }): Promise<void> {
+  async admit(owner: string, added: readonly { id: string; fireAt: Date }[]): Promise<void> {
     let timers = this.live.get(owner);
     if (!timers) {
       timers = new Map();
       this.live.set(owner, timers);
     }
     // Due timers leave the count only when it matters, so a create costs O(1) until the cap.
-    if (timers.size >= this.max) this.dropDue(timers);
-    if (timers.size >= this.max) throw quotaExceeded(owner, this.max);
-    timers.set(timer.id, timer.fireAt.getTime());
-    this.ownerOf.set(timer.id, owner);
+    if (timers.size + added.length > this.max) this.dropDue(timers);
+    if (timers.size + added.length > this.max) throw quotaExceeded(owner, this.max);
+    for (const timer of added) {
+      timers.set(timer.id, timer.fireAt.getTime());
+      this.ownerOf.set(timer.id, owner);
+    }
   }
 
   forget(id: string): void {

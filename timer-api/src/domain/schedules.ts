@@ -2,29 +2,35 @@
  * The api's rules about schedules: a cron expression and a time zone that mean
  * something, a URL it may send to, the missed-fire rule its occurrences inherit
  * (checked as for a timer), the first occurrence computed on the database clock,
- * pause and resume, how a schedule is shown. No HTTP, no SQL. The
+ * pause and resume, how a schedule is shown. Every read and change is of the
+ * caller's tenant only (`sees`), in the query itself. No HTTP, no SQL. The
  * controllers create the occurrences (timer-controller/src/schedules/occurrenceLoop.ts).
  */
 import {
+  callbacksView,
   Clock,
   CronRule,
   DEFAULT_TIMEZONE,
   isCronProblem,
   Logger,
   newId,
+  noTracing,
   ScheduleChange,
   ScheduleRecord,
   SecurityConfig,
   Store,
+  Tracing,
 } from '@timer/shared';
 import { AppError, ErrorDetail } from '../errors';
 import type { CreateScheduleRequest, ListSchedulesQuery, Schedule, SchedulePage } from '../schemas';
-import { ANONYMOUS_OWNER, Client } from './client';
+import { ANONYMOUS_OWNER, Client, OPEN_CLIENT } from './client';
 import { decodeCursor, encodeCursor, normalizeId } from './ids';
 import type { Nudger } from './nudger';
 import { quotaExceeded } from './pendingQuota';
-import { missedFireRuleOf } from './timerRequest';
-import { checkWebhookUrl } from './timers';
+import type { TenantSettings } from './tenantSettings';
+import { callbacksOf, checkWebhookUrl, missedFireRuleOf, throwProblems } from './timerRequest';
+import { webhookSpecOf } from './webhookSpec';
+import { toWebhookView } from './views';
 import type { WebhookTargets } from './webhookTargets';
 
 export interface ScheduleServiceOptions {
@@ -37,7 +43,14 @@ export interface ScheduleServiceOptions {
   /** SCHEDULE_LOOKAHEAD_MS: an occurrence this close is announced to the controllers at once. */
   nudgeWithinMs: number;
   /** What one key may hold (0: no cap), and how often a schedule may fire. */
-  limits: Pick<SecurityConfig, 'maxSchedulesPerKey' | 'maxPendingPerKey' | 'minScheduleIntervalSeconds'>;
+  limits: Pick<SecurityConfig, 'maxSchedulesPerKey' | 'minScheduleIntervalSeconds'> & {
+    /** MAX_PAYLOAD_BYTES. */
+    maxPayloadBytes: number;
+  };
+  /** Each tenant's pending cap (its max_pending, else MAX_PENDING_PER_KEY). */
+  settings: Pick<TenantSettings, 'quotasOf'>;
+  /** The creation's span, whose context each occurrence's trace links to; off by default. */
+  tracing?: Tracing;
 }
 
 export class ScheduleService {
@@ -45,17 +58,22 @@ export class ScheduleService {
 
   async create(
     request: CreateScheduleRequest,
-    client: Pick<Client, 'owner'> = { owner: ANONYMOUS_OWNER },
+    client: Pick<Client, 'owner' | 'tenant'> = OPEN_CLIENT,
   ): Promise<Schedule> {
     const problems: ErrorDetail[] = [];
     const maxLatenessSeconds = missedFireRuleOf(request, problems);
     const rule = ruleOf(request, problems);
+    const webhook = webhookSpecOf(request, this.options.limits, problems);
+    const callbacks = callbacksOf(request, problems);
     if (rule === null || problems.length > 0) throw invalid(problems);
+    throwProblems(problems, webhook.oversize);
     const url = checkWebhookUrl(request.url);
     const now = this.options.dbClock.now();
     this.checkInterval(rule, now);
-    await this.options.targets.check(url);
-    await this.admit(client.owner);
+    for (const target of [url, callbacks.onSuccess, callbacks.onFailure]) {
+      if (target !== undefined) await this.options.targets.check(target);
+    }
+    await this.admit(client.owner, client.tenant);
     const next = rule.nextAfter(now);
     if (next === null) {
       throw invalid([{ path: 'cron', message: 'cron never matches a date (such as 30 February)' }]);
@@ -66,11 +84,19 @@ export class ScheduleService {
       timezone: rule.timezone,
       url,
       owner: client.owner,
+      tenant: client.tenant,
       nextRunAt: new Date(next),
       maxLatenessSeconds,
+      labels: request.labels ?? {},
+      webhook: webhook.spec,
+      callbacks,
       createdAt: new Date(now),
     };
-    await this.options.store.schedules.create(schedule);
+    await (this.options.tracing ?? noTracing).inSpan(
+      'schedule.create',
+      { attributes: { 'schedule.id': schedule.id } },
+      (span) => this.options.store.schedules.create({ ...schedule, trace: span.context }),
+    );
     this.nudgeIfSoon(next);
     this.options.logger.info('Schedule created', {
       scheduleId: schedule.id,
@@ -87,26 +113,26 @@ export class ScheduleService {
     });
   }
 
-  async get(rawId: string): Promise<Schedule> {
+  async get(rawId: string, sees: string | null = OPEN_CLIENT.sees): Promise<Schedule> {
     const id = normalizeId(rawId);
-    const record = id ? await this.options.store.schedules.find(id) : null;
+    const record = id ? await this.options.store.schedules.find(id, sees) : null;
     if (!record) throw new AppError('schedule_not_found');
     return toScheduleView(record);
   }
 
-  async list(query: ListSchedulesQuery): Promise<SchedulePage> {
+  async list(query: ListSchedulesQuery, sees: string | null = OPEN_CLIENT.sees): Promise<SchedulePage> {
     const limit = query.limit ?? 20;
     const beforeId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    const rows = await this.options.store.schedules.list({ limit: limit + 1, beforeId });
+    const rows = await this.options.store.schedules.list({ limit: limit + 1, beforeId, tenant: sees });
     const items = rows.slice(0, limit).map(toScheduleView);
     const next = rows.length > limit ? encodeCursor(items[items.length - 1].id) : null;
     return { items, next_cursor: next };
   }
 
   /** Stops creating occurrences and cancels those created that have not started. Idempotent. */
-  async pause(rawId: string): Promise<Schedule> {
+  async pause(rawId: string, sees: string | null = OPEN_CLIENT.sees): Promise<Schedule> {
     const id = this.idOf(rawId);
-    const change = await this.options.store.schedules.pause(id);
+    const change = await this.options.store.schedules.pause(id, sees);
     if (change.outcome === 'changed') this.options.logger.info('Schedule paused', { scheduleId: id });
     return viewOf(change);
   }
@@ -115,15 +141,15 @@ export class ScheduleService {
    * Creates occurrences again from the first one after now (and after the last one
    * created before the pause): the ones that fell in the pause never fire. Idempotent.
    */
-  async resume(rawId: string): Promise<Schedule> {
+  async resume(rawId: string, sees: string | null = OPEN_CLIENT.sees): Promise<Schedule> {
     const id = this.idOf(rawId);
-    const current = await this.options.store.schedules.find(id);
+    const current = await this.options.store.schedules.find(id, sees);
     if (!current) throw new AppError('schedule_not_found');
     if (!current.paused) return toScheduleView(current);
     const rule = CronRule.parse(current.cron, current.timezone);
     const after = Math.max(this.options.dbClock.now(), current.lastOccurrenceAt?.getTime() ?? -Infinity);
     const next = isCronProblem(rule) ? null : rule.nextAfter(after);
-    const change = await this.options.store.schedules.resume(id, next === null ? null : new Date(next));
+    const change = await this.options.store.schedules.resume(id, next === null ? null : new Date(next), sees);
     if (change.outcome === 'changed') {
       this.options.logger.info('Schedule resumed', {
         scheduleId: id,
@@ -135,9 +161,9 @@ export class ScheduleService {
   }
 
   /** Deletes the schedule and cancels its occurrences that have not started. */
-  async delete(rawId: string): Promise<void> {
+  async delete(rawId: string, sees: string | null = OPEN_CLIENT.sees): Promise<void> {
     const id = this.idOf(rawId);
-    if (!(await this.options.store.schedules.delete(id))) throw new AppError('schedule_not_found');
+    if (!(await this.options.store.schedules.delete(id, sees))) throw new AppError('schedule_not_found');
     this.options.logger.info('Schedule deleted', { scheduleId: id });
   }
 
@@ -161,7 +187,7 @@ export class ScheduleService {
    * the cap). Counted, like the pending cap, so concurrent creates of one key can
    * overshoot by their number, never more.
    */
-  private async admit(owner: string): Promise<void> {
+  private async admit(owner: string, tenant: string): Promise<void> {
     const { store, limits } = this.options;
     if (limits.maxSchedulesPerKey > 0 && (await store.schedules.count(owner)) >= limits.maxSchedulesPerKey) {
       const who = owner === ANONYMOUS_OWNER ? 'This service has' : 'This API key has';
@@ -170,8 +196,9 @@ export class ScheduleService {
         `${who} ${limits.maxSchedulesPerKey} schedules, the most MAX_SCHEDULES_PER_KEY allows; delete one first.`,
       );
     }
-    if (limits.maxPendingPerKey > 0 && (await store.timers.countLive(owner)) >= limits.maxPendingPerKey) {
-      throw quotaExceeded(owner, limits.maxPendingPerKey);
+    const { maxPending } = await this.options.settings.quotasOf(tenant);
+    if (maxPending > 0 && (await store.timers.countLiveOfTenant(tenant)) >= maxPending) {
+      throw quotaExceeded(tenant, maxPending);
     }
   }
 
@@ -218,6 +245,9 @@ export function toScheduleView(record: ScheduleRecord): Schedule {
     last_occurrence_at: iso(record.lastOccurrenceAt),
     on_late: record.maxLatenessSeconds === null ? 'fire' : 'skip',
     max_lateness_seconds: record.maxLatenessSeconds,
+    labels: record.labels,
+    callbacks: callbacksView(record.callbacks),
+    ...toWebhookView(record.webhook),
     created_at: record.createdAt.toISOString(),
     updated_at: record.updatedAt.toISOString(),
   };

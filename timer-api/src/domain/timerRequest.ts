@@ -1,12 +1,15 @@
 /**
  * How a POST /timers body becomes the timer to store: when it fires (a delay, or
- * an absolute fire_at), and its own delivery policy (retry schedule, missed-fire
- * policy). The rules the schema cannot say on its own live here; every problem is
- * a 400 `validation_failed` naming the field. Pure: the time is a parameter.
+ * an absolute fire_at), its own delivery policy (retry schedule, missed-fire
+ * policy), and what it sends (webhookSpec.ts). The rules the schema cannot say on its own live here; every problem is
+ * a 400 `validation_failed` naming the field; a payload or body over
+ * MAX_PAYLOAD_BYTES is a 413 once nothing else is wrong. Pure: the time is a parameter.
  */
-import type { RetryPolicy } from '@timer/shared';
+import { readWebhookUrl } from '@timer/shared';
+import type { Callbacks, RetryPolicy, WebhookSpec } from '@timer/shared';
 import { AppError, ErrorDetail } from '../errors';
 import type { CreateTimerRequest } from '../schemas';
+import { WebhookLimits, webhookSpecOf } from './webhookSpec';
 
 export interface TimerPlan {
   fireAt: Date;
@@ -16,20 +19,23 @@ export interface TimerPlan {
   delayMs: number;
   retry: RetryPolicy;
   maxLatenessSeconds: number | null;
+  webhook: WebhookSpec;
+  callbacks: Callbacks;
 }
 
-export function planTimer(request: CreateTimerRequest, nowMs: number, maxDelaySeconds: number): TimerPlan {
+export function planTimer(
+  request: CreateTimerRequest,
+  nowMs: number,
+  maxDelaySeconds: number,
+  limits: WebhookLimits,
+): TimerPlan {
   const problems: ErrorDetail[] = [];
   const fireAtMs = fireTimeOf(request, nowMs, maxDelaySeconds, problems);
   const retry = retryPolicyOf(request, problems);
   const maxLatenessSeconds = missedFireRuleOf(request, problems);
-  if (problems.length > 0) {
-    throw new AppError(
-      'validation_failed',
-      `Invalid request body: ${problems.map((p) => p.message).join('; ')}`,
-      problems,
-    );
-  }
+  const webhook = webhookSpecOf(request, limits, problems);
+  const callbacks = callbacksOf(request, problems);
+  throwProblems(problems, webhook.oversize);
   const dueMs = Math.max(fireAtMs, nowMs);
   return {
     fireAt: new Date(fireAtMs),
@@ -37,7 +43,41 @@ export function planTimer(request: CreateTimerRequest, nowMs: number, maxDelaySe
     delayMs: dueMs - nowMs,
     retry,
     maxLatenessSeconds,
+    webhook: webhook.spec,
+    callbacks,
   };
+}
+
+/**
+ * A timer's or schedule's completion callbacks: each URL read by the rules of
+ * the webhook URL (the controller sends to it as given).
+ */
+export function callbacksOf(request: Pick<CreateTimerRequest, 'callbacks'>, problems: ErrorDetail[]): Callbacks {
+  const given = request.callbacks ?? {};
+  const callbacks: Callbacks = {};
+  for (const [field, key] of [
+    ['on_success', 'onSuccess'],
+    ['on_failure', 'onFailure'],
+  ] as const) {
+    const url = given[field];
+    if (url === undefined) continue;
+    const reading = readWebhookUrl(url);
+    if (reading.ok) callbacks[key] = url;
+    else problems.push({ path: `callbacks.${field}`, message: `callbacks.${field}: ${reading.problem}` });
+  }
+  return callbacks;
+}
+
+/** Every problem at once as a 400; else an oversize payload or body as a 413. */
+export function throwProblems(problems: ErrorDetail[], oversize: string | null): void {
+  if (problems.length > 0) {
+    throw new AppError(
+      'validation_failed',
+      `Invalid request body: ${problems.map((p) => p.message).join('; ')}`,
+      problems,
+    );
+  }
+  if (oversize !== null) throw new AppError('payload_too_large', `Request body too large: ${oversize}.`);
 }
 
 function fireTimeOf(request: CreateTimerRequest, nowMs: number, maxDelaySeconds: number, problems: ErrorDetail[]) {
@@ -91,4 +131,18 @@ export function missedFireRuleOf(
     problems.push({ path: 'max_lateness_seconds', message: 'max_lateness_seconds applies only with on_late "skip"' });
   }
   return skip ? (request.max_lateness_seconds ?? null) : null;
+}
+
+/**
+ * A webhook URL the controller can send to, read by the controller's own rules
+ * (@timer/shared readWebhookUrl), or a 400 naming the problem.
+ */
+export function checkWebhookUrl(raw: string): string {
+  const reading = readWebhookUrl(raw);
+  if (!reading.ok) throw invalidUrl(reading.problem);
+  return raw;
+}
+
+function invalidUrl(message: string): AppError {
+  return new AppError('validation_failed', `Invalid request body: ${message}`, [{ path: 'url', message }]);
 }

@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Router } from 'express';
 import type { DashboardService } from '../domain/dashboard';
+import { clientOf } from '../http/auth';
 import { methodNotAllowed } from '../http/errorHandler';
 
 // timer-api/ui, from src/routes (tests) and dist/routes (production) alike.
@@ -56,7 +57,7 @@ export function dashboardRoutes(service: DashboardService): Router {
   router
     .route('/ui/api/overview')
     .get(async (_req, res) => {
-      res.set('Cache-Control', 'no-store').json(await service.overview());
+      res.set('Cache-Control', 'no-store').json(await service.overview(clientOf(res).sees));
     })
     .all(methodNotAllowed(['GET']));
 

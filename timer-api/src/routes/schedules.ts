@@ -22,17 +22,17 @@ export function scheduleRoutes(service: ScheduleService, bodyLimitBytes: number)
     .route('/schedules')
     .post(jsonBody(bodyLimitBytes), create)
     .get(async (req, res) => {
-      res.json(await service.list(validateList({ ...req.query })));
+      res.json(await service.list(validateList({ ...req.query }), clientOf(res).sees));
     })
     .all(methodNotAllowed(['GET', 'POST']));
 
   router
     .route('/schedules/:id')
     .get(async (req, res) => {
-      res.json(await service.get(req.params.id));
+      res.json(await service.get(req.params.id, clientOf(res).sees));
     })
     .delete(async (req, res) => {
-      await service.delete(req.params.id);
+      await service.delete(req.params.id, clientOf(res).sees);
       res.status(204).end();
     })
     .all(methodNotAllowed(['GET', 'DELETE']));
@@ -41,14 +41,14 @@ export function scheduleRoutes(service: ScheduleService, bodyLimitBytes: number)
   router
     .route('/schedules/:id/pause')
     .post(noBody(), async (req, res) => {
-      res.json(await service.pause(req.params.id));
+      res.json(await service.pause(req.params.id, clientOf(res).sees));
     })
     .all(methodNotAllowed(['POST']));
 
   router
     .route('/schedules/:id/resume')
     .post(noBody(), async (req, res) => {
-      res.json(await service.resume(req.params.id));
+      res.json(await service.resume(req.params.id, clientOf(res).sees));
     })
     .all(methodNotAllowed(['POST']));
 

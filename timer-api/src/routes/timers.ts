@@ -7,13 +7,24 @@ import { answeredByDeadline, requestSignal } from '../http/deadline';
 import { jsonBody, noBody } from '../http/jsonBody';
 import { methodNotAllowed } from '../http/errorHandler';
 import { bodyValidator, queryValidator } from '../http/validation';
-import { CreateTimerRequest, ListAttemptsQuery, ListTimersQuery } from '../schemas';
+import {
+  CancelByLabelQuery,
+  CreateTimerRequest,
+  CreateTimersBatchRequest,
+  ListAttemptsQuery,
+  ListTimersQuery,
+} from '../schemas';
 
 const validateCreate = bodyValidator(CreateTimerRequest);
 const validateList = queryValidator(ListTimersQuery);
 const validateAttempts = queryValidator(ListAttemptsQuery);
+const validateBatch = bodyValidator(CreateTimersBatchRequest);
+const validateCancelByLabel = queryValidator(CancelByLabelQuery);
 
-export function timerRoutes(service: TimerService, bodyLimitBytes: number): Router {
+export function timerRoutes(
+  service: TimerService,
+  limits: { bodyLimitBytes: number; batchBodyLimitBytes: number },
+): Router {
   const router = Router();
 
   const create: RequestHandler = async (req, res) => {
@@ -29,28 +40,46 @@ export function timerRoutes(service: TimerService, bodyLimitBytes: number): Rout
       .json(timer);
   };
 
+  const createBatch: RequestHandler = async (req, res) => {
+    const body = validateBatch(req.body);
+    const key = idempotencyKeyOf(req.get(IDEMPOTENCY_HEADER));
+    const { timers, replayed } = await service.createBatch(body, clientOf(res), key);
+    if (answeredByDeadline(res)) return;
+    if (replayed) res.set('Idempotent-Replayed', 'true');
+    res.status(replayed ? 200 : 201).json({ timers });
+  };
+
   router
     .route('/timers')
-    .post(jsonBody(bodyLimitBytes), create)
+    .post(jsonBody(limits.bodyLimitBytes), create)
     .get(async (req, res) => {
-      res.json(await service.list(validateList({ ...req.query })));
+      res.json(await service.list(validateList({ ...req.query }), clientOf(res).sees));
     })
-    .all(methodNotAllowed(['GET', 'POST']));
+    // Only with a label filter: there is no "cancel everything".
+    .delete(noBody(), async (req, res) => {
+      res.json(await service.cancelByLabels(validateCancelByLabel({ ...req.query }), clientOf(res).sees));
+    })
+    .all(methodNotAllowed(['GET', 'POST', 'DELETE']));
+
+  router
+    .route('/timers/batch')
+    .post(jsonBody(limits.batchBodyLimitBytes), createBatch)
+    .all(methodNotAllowed(['POST']));
 
   router
     .route('/timers/:id')
     .get(async (req, res) => {
-      res.json(await service.get(req.params.id));
+      res.json(await service.get(req.params.id, clientOf(res).sees));
     })
     .delete(async (req, res) => {
-      res.json(await service.cancel(req.params.id));
+      res.json(await service.cancel(req.params.id, clientOf(res).sees));
     })
     .all(methodNotAllowed(['GET', 'DELETE']));
 
   router
     .route('/timers/:id/attempts')
     .get(async (req, res) => {
-      res.json(await service.attempts(req.params.id, validateAttempts({ ...req.query })));
+      res.json(await service.attempts(req.params.id, validateAttempts({ ...req.query }), clientOf(res).sees));
     })
     .all(methodNotAllowed(['GET']));
 
@@ -58,7 +87,7 @@ export function timerRoutes(service: TimerService, bodyLimitBytes: number): Rout
   router
     .route('/timers/:id/retry')
     .post(noBody(), async (req, res) => {
-      res.json(await service.retry(req.params.id));
+      res.json(await service.retry(req.params.id, clientOf(res).sees));
     })
     .all(methodNotAllowed(['POST']));
 

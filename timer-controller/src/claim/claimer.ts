@@ -7,9 +7,10 @@
  * committed anyway: claimsInDoubt.ts cleans that up before the next one.
  */
 import { errorFields, exponentialDelay, isTransientDbError } from '@timer/shared';
-import type { ClaimedTimer, ClaimGate, Claims, Clock, Config, DbClock, Logger, Metrics } from '@timer/shared';
+import type { ClaimedTimer, ClaimGate, Claims, Clock, Config, DbClock, Logger, Metrics, Tracing } from '@timer/shared';
 import type { FencedWrites } from '../fenced/fencedWrites';
 import type { Held } from '../held';
+import { traceClaim } from '../tracing/deliveryTrace';
 import { IterationResult, PollLoop } from '../pollLoop';
 import { ClaimsInDoubt } from './claimsInDoubt';
 import { Nudges } from './nudges';
@@ -32,6 +33,7 @@ export interface ClaimerDeps {
   metrics: Metrics;
   clock: Clock;
   dbClock: DbClock;
+  tracing: Tracing;
   random?: () => number;
   /** How many more timers this process may hold now. */
   room: () => number;
@@ -97,6 +99,7 @@ export class Claimer {
     const limit = Math.min(config.claimBatchSize, room);
     // Read before the claim, so the lease end computed from it is never later than the database's.
     const claimedAt = dbClock.now();
+    const startedMs = this.deps.clock.now();
     const endClaim = metrics.claimDuration.startTimer();
     const request = { owner: config.controllerId, limit, leaseMs: config.leaseMs, lookaheadMs: config.lookaheadMs };
     // With no flow configured and no origin unhealthy, the claim is exactly the one without flow control.
@@ -112,10 +115,20 @@ export class Claimer {
       this.databaseDown = false;
       logger.info('Database reachable again', { controllerId: config.controllerId });
     }
+    const { tracing, clock } = this.deps;
+    const traces =
+      tracing.enabled && claimed.length > 0
+        ? traceClaim(tracing, claimed, {
+            startMs: startedMs,
+            endMs: clock.now(),
+            limit,
+            controllerId: config.controllerId,
+          })
+        : null;
     this.deps.hold(
-      claimed.map((timer) => {
+      claimed.map((timer, i) => {
         const dueMs = timer.dueAt.getTime();
-        return { timer, dueMs, leaseEndsMs: Math.max(dueMs, claimedAt) + config.leaseMs };
+        return { timer, dueMs, leaseEndsMs: Math.max(dueMs, claimedAt) + config.leaseMs, trace: traces?.[i] };
       }),
     );
     this.backlogged = claimed.length + parked === limit;

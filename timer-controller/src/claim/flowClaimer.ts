@@ -26,9 +26,11 @@ import type {
   Metrics,
   OriginBlock,
   TimerHandle,
+  Tracing,
 } from '@timer/shared';
 import type { Held } from '../held';
 import { IterationResult, PollLoop } from '../pollLoop';
+import { traceClaim } from '../tracing/deliveryTrace';
 
 export interface FlowClaimerDeps {
   config: Pick<
@@ -52,6 +54,8 @@ export interface FlowClaimerDeps {
   metrics: Metrics;
   clock: Clock;
   dbClock: DbClock;
+  /** Each flow claim is a span, as the ordinary claim's (claimer.ts); off by default. */
+  tracing?: Tracing;
   random?: () => number;
   /** How many more timers this process may hold now. */
   room: () => number;
@@ -62,11 +66,11 @@ export interface FlowClaimerDeps {
 /** How late after its send slot a request of a rate-limited flow may still start. */
 const SLOT_TOLERANCE_MS = 25;
 
-const scopeKey = (owner: string | null, key: string) => `${owner ?? ''}\n${key}`;
+const scopeKey = (tenant: string, key: string) => `${tenant}\n${key}`;
 
 export class FlowClaimer {
   private readonly loop: PollLoop;
-  /** owner + key → flow id, as last read. */
+  /** tenant + key → flow id, as last read. */
   private directory = new Map<string, number>();
   /** Flow id → host time (ms) of its next claim. */
   private readonly nextAt = new Map<number, number>();
@@ -100,7 +104,7 @@ export class FlowClaimer {
     if (this.directory.size === 0 && !origins.hasBlocks) return undefined;
     const directory = this.directory;
     return {
-      flowOf: (owner, key) => directory.get(scopeKey(owner, key)),
+      flowOf: (tenant, key) => directory.get(scopeKey(tenant, key)),
       blockOf: (origin) => origins.blockOf(origin),
       probeMs: config.breakerOpenMs,
     };
@@ -167,7 +171,7 @@ export class FlowClaimer {
     const [entries, blocks] = await Promise.all([flows.list(), flows.blockedOrigins()]);
     this.deps.origins.known(blocks);
     this.listedAt = clock.now();
-    this.directory = new Map(entries.map((f) => [scopeKey(f.owner, f.key), f.id]));
+    this.directory = new Map(entries.map((f) => [scopeKey(f.tenant, f.key), f.id]));
     const ids = new Set(entries.map((f) => f.id));
     for (const id of this.nextAt.keys()) if (!ids.has(id)) this.nextAt.delete(id);
     for (const id of ids) if (!this.nextAt.has(id)) this.nextAt.set(id, this.listedAt);
@@ -177,9 +181,20 @@ export class FlowClaimer {
   private async claimFlow(flowId: number, limit: number): Promise<boolean> {
     const { config, clock, dbClock, flows, metrics } = this.deps;
     const claimedAt = dbClock.now();
+    const startedMs = clock.now();
     const gate = this.deps.origins.hasBlocks ? this.gate() : undefined;
     const claim = await flows.claim({ flowId, owner: config.controllerId, limit, leaseMs: config.leaseMs, gate });
     const now = clock.now();
+    const { tracing } = this.deps;
+    const traces =
+      tracing?.enabled && claim.timers.length > 0
+        ? traceClaim(tracing, claim.timers, {
+            startMs: startedMs,
+            endMs: now,
+            limit,
+            controllerId: config.controllerId,
+          })
+        : null;
     for (const timer of claim.timers) this.claimedThrough.set(timer.id, flowId);
     // Under a rate each timer leaves at its own send slot, so the receiver sees the
     // rate's spacing rather than the claims' varying round trips.
@@ -189,7 +204,7 @@ export class FlowClaimer {
         const dueMs = claim.sendAt?.[i].getTime() ?? claimedAt;
         metrics.flowWait.observe(Math.max(0, dueMs - timer.dueAt.getTime()) / 1000);
         const sendBy = claim.sendAt ? new Date(dueMs + SLOT_TOLERANCE_MS) : null;
-        return { timer: { ...timer, dueAt: new Date(dueMs), sendBy }, dueMs, leaseEndsMs };
+        return { timer: { ...timer, dueAt: new Date(dueMs), sendBy }, dueMs, leaseEndsMs, trace: traces?.[i] };
       }),
     );
     metrics.flowClaimed.inc({ stopped_by: claim.stoppedBy }, claim.timers.length);

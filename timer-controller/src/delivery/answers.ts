@@ -62,7 +62,10 @@ export class SendAborted extends DeliveryError {
  * with back-off like a network error, so a transient fault recovers and a lasting
  * one ends the timer `failed` after its attempts, with the error in last_error.
  */
-export function internalError(while_: 'preparing' | 'sending', err: unknown): DeliveryError {
+export function internalError(
+  while_: 'preparing' | 'sending' | 'finding the signing keys for',
+  err: unknown,
+): DeliveryError {
   if (err instanceof DeliveryError) return err;
   const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   return new DeliveryError(`internal error while ${while_} the request: ${message.slice(0, 300)}`, {

@@ -1,6 +1,8 @@
 /**
  * One timer's attempt, from the moment its request starts to the outcome handed
- * to the fenced writes: prepare the request, send it, wait for the answer,
+ * to the fenced writes: read what the timer sends (only a timer with its own
+ * request; if the database cannot say, the timer is handed back unsent and no
+ * attempt is counted), prepare the request, send it, wait for the answer,
  * decide (delivered, retry after the back-off or the receiver's Retry-After,
  * failed), record. A shutdown that will not wait abandons it: the request is
  * aborted and the timer handed back, the attempt kept in the history as
@@ -10,8 +12,12 @@
  * that timer at once (invalid_request); anything else that throws while the
  * request is built or sent is an internal error, retried under the timer's
  * policy; a fault while handling the answer fails the timer; run() never rejects.
+ *
+ * With tracing on, the attempt runs inside its request's span (deliveryTrace.ts):
+ * the webhook carries that span's `traceparent`, and the lines logged meanwhile
+ * its ids.
  */
-import type { ClaimedTimer, Clock, DbClock } from '@timer/shared';
+import type { AttemptRecord, ClaimedTimer, Clock, DbClock, Span, Tracing, WebhookSpec } from '@timer/shared';
 import type { FencedWrites } from '../fenced/fencedWrites';
 import { DeliveryError, internalError } from './answers';
 import { attemptRecord, SendStart } from './attemptRecord';
@@ -19,9 +25,15 @@ import type { DeliveryLog } from './deliveryLog';
 import type { Sending, WebhookSender } from './httpSender';
 import type { PreparedRequest, WebhookRequests } from './prepareRequest';
 import { nextStep, RetryDefaults } from './retryPolicy';
+import type { WebhookSpecs } from './webhookSpecs';
+import type { SigningKeys } from './signingKeys';
+import { DeliveryTrace, describeTarget, endRequest } from '../tracing/deliveryTrace';
+import type { OnRecorded } from '../fenced/fencedWrites';
 
 export interface AttemptContext {
   requests: WebhookRequests;
+  specs: WebhookSpecs;
+  signingKeys: SigningKeys;
   sender: WebhookSender;
   writes: FencedWrites;
   log: DeliveryLog;
@@ -31,6 +43,7 @@ export interface AttemptContext {
   dbClock: DbClock;
   retryDefaults: RetryDefaults;
   controllerId: string;
+  tracing: Tracing;
   random?: () => number;
   /** Told of every answer (or its absence), for what the origin says about itself (originHealth.ts). */
   origins?: { answered(timer: ClaimedTimer, status: number | null, err: unknown): void };
@@ -39,21 +52,33 @@ export interface AttemptContext {
 export class Attempt {
   private sending: Sending | null = null;
   private abandoned = false;
+  /** The request's span; null with tracing off. */
+  private span: Span | null = null;
 
   constructor(
     readonly timer: ClaimedTimer,
     private readonly ctx: AttemptContext,
+    private readonly trace?: DeliveryTrace,
   ) {}
 
   /** Starts the request now; settles once the outcome is handed to the fenced writes. Never rejects. */
-  async run(): Promise<void> {
+  run(): Promise<void> {
+    if (!this.trace) return this.send();
+    this.span = this.trace.startRequest(this.ctx.clock.now());
+    return this.ctx.tracing.withActive(this.span, () => this.send());
+  }
+
+  private async send(): Promise<void> {
+    const spec = await this.readSpec();
+    if (spec === null) return;
     const start = this.startNow();
     let origin = '';
     try {
       let status: number;
       try {
-        const request = this.prepare(start.hostMs);
+        const request = this.prepare(start.hostMs, spec, await this.signingKeys());
         origin = request.origin;
+        if (this.span) describeTarget(this.span, request.origin, request.path);
         try {
           this.sending = this.ctx.sender.send(request);
         } catch (err) {
@@ -79,10 +104,37 @@ export class Attempt {
     this.sending?.abort();
   }
 
-  /** Any throw while building the request is this timer's attempt's outcome (see unpreparable). */
-  private prepare(nowMs: number): PreparedRequest {
+  /** What the timer sends; null when it was handed back instead (unreadable, or abandoned meanwhile). */
+  private async readSpec(): Promise<WebhookSpec | null> {
+    const { timer, ctx } = this;
     try {
-      return this.ctx.requests.prepare(this.timer, nowMs);
+      const spec = await ctx.specs.of(timer);
+      if (!this.abandoned) return spec;
+      await ctx.writes.releaseUnsent([timer], 'shutdown');
+    } catch (err) {
+      ctx.log.specUnavailable(timer, err);
+      await ctx.writes.releaseUnsent([timer], 'spec_unavailable');
+    }
+    return null;
+  }
+
+  /** Its tenant's keys; not knowing them (the database away) is an internal error, retried. */
+  private async signingKeys(): Promise<readonly Buffer[]> {
+    let keys: readonly Buffer[];
+    try {
+      keys = await this.ctx.signingKeys.keysFor(this.timer.tenant);
+    } catch (err) {
+      throw internalError('finding the signing keys for', err);
+    }
+    // The shutdown may have given up on this attempt while it waited: send nothing.
+    if (this.abandoned) throw new Error('abandoned before the request started');
+    return keys;
+  }
+
+  /** Any throw while building the request is this timer's attempt's outcome (see unpreparable). */
+  private prepare(nowMs: number, spec: WebhookSpec, keys: readonly Buffer[]): PreparedRequest {
+    try {
+      return this.ctx.requests.prepare(this.timer, nowMs, keys, spec, this.span?.context ?? null);
     } catch (err) {
       throw internalError('preparing', err);
     }
@@ -104,7 +156,13 @@ export class Attempt {
     const end = this.endNow();
     ctx.origins?.answered(timer, status, null);
     ctx.log.delivered(timer, origin, status, start.latenessMs, end.hostMs - start.hostMs);
-    ctx.writes.fired(timer, attemptRecord(timer, ctx.controllerId, start, end, 'delivered', { status }));
+    const record = attemptRecord(timer, ctx.controllerId, start, end, 'delivered', { status });
+    ctx.writes.fired(timer, record, this.traced(record, end.hostMs));
+  }
+
+  /** Ends the request's span with its outcome; what ends the outcome write's span, once it is over. */
+  private traced(record: AttemptRecord, nowMs: number): OnRecorded | undefined {
+    return this.span ? endRequest(this.ctx.tracing, this.span, record, nowMs) : undefined;
   }
 
   private failed(err: unknown, start: SendStart): void {
@@ -112,7 +170,10 @@ export class Attempt {
     const end = this.endNow();
     const attempt = (outcome: 'retry' | 'failed' | 'released') =>
       attemptRecord(timer, ctx.controllerId, start, end, outcome, { error: err });
-    if (this.abandoned) return ctx.writes.releaseAbandoned(timer, attempt('released'));
+    if (this.abandoned) {
+      const released = attempt('released');
+      return ctx.writes.releaseAbandoned(timer, released, this.traced(released, end.hostMs));
+    }
     if (this.sending) ctx.origins?.answered(timer, null, err);
     const reason = err instanceof Error ? err.message : String(err);
     const detail = err instanceof DeliveryError ? err.logDetail : null;
@@ -120,10 +181,12 @@ export class Attempt {
     const step = nextStep(timer, err, ctx.retryDefaults, ctx.random);
     if (step.giveUp) {
       ctx.log.gaveUp(timer, reason, step.permanent, durationMs, detail);
-      ctx.writes.failed(timer, reason, attempt('failed'));
+      const failed = attempt('failed');
+      ctx.writes.failed(timer, reason, failed, this.traced(failed, end.hostMs));
     } else {
       ctx.log.retrying(timer, reason, step.delayMs, durationMs, detail);
-      ctx.writes.retry(timer, step.delayMs, reason, attempt('retry'));
+      const retry = attempt('retry');
+      ctx.writes.retry(timer, step.delayMs, reason, retry, this.traced(retry, end.hostMs));
     }
   }
 }

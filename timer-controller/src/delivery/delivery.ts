@@ -8,7 +8,17 @@
  * a grace period, then are abandoned.
  */
 import { settlesWithin } from '@timer/shared';
-import type { ClaimedTimer, Clock, Config, DbClock, Logger, Metrics, TimerHandle } from '@timer/shared';
+import type {
+  ClaimedTimer,
+  Claims,
+  Clock,
+  Config,
+  DbClock,
+  Logger,
+  Metrics,
+  TimerHandle,
+  Tracing,
+} from '@timer/shared';
 import type { FencedWrites } from '../fenced/fencedWrites';
 import type { Held } from '../held';
 import type { Removal, WheelSink } from '../wheel/wheel';
@@ -17,8 +27,10 @@ import { DeliveryLog } from './deliveryLog';
 import type { DeliveryGate } from './gate';
 import { HttpSender, WebhookSender } from './httpSender';
 import { WebhookRequests } from './prepareRequest';
+import { WebhookSpecs } from './webhookSpecs';
 import { Queue } from './queue';
 import { leaseTooShort, missedFire } from './sendable';
+import { serviceKeys, SigningKeys } from './signingKeys';
 
 export interface DeliveryDeps {
   config: Pick<
@@ -35,14 +47,19 @@ export interface DeliveryDeps {
   >;
   /** HttpSender unless given (tests give a fake). */
   sender?: WebhookSender;
+  /** Each tenant's signing keys; WEBHOOK_SECRET for all unless given. */
+  signingKeys?: SigningKeys;
   gate: DeliveryGate;
   /** Told of every answer, for origin back-off and the circuit breaker. */
   origins?: AttemptContext['origins'];
   writes: FencedWrites;
+  /** Reads what timers with their own request send, when it starts. */
+  claims: Pick<Claims, 'webhookSpecs'>;
   logger: Logger;
   metrics: Metrics;
   clock: Clock;
   dbClock: DbClock;
+  tracing: Tracing;
   random?: () => number;
   /** A request slot was freed: there is room to claim more. */
   onRoom: () => void;
@@ -63,8 +80,19 @@ export class Delivery implements WheelSink {
     this.sender = deps.sender ?? new HttpSender({ ...config, clock });
     this.log = new DeliveryLog(deps.logger, deps.metrics, clock, config.controllerId, config.deliveryLogPerSecond);
     const requests = new WebhookRequests(config);
+    const specs = new WebhookSpecs(deps.claims);
     const { controllerId } = config;
-    this.attempts = { ...deps, requests, sender: this.sender, log: this.log, retryDefaults: config, controllerId };
+    const signingKeys = deps.signingKeys ?? serviceKeys(config.webhookSecrets);
+    this.attempts = {
+      ...deps,
+      requests,
+      specs,
+      signingKeys,
+      sender: this.sender,
+      log: this.log,
+      retryDefaults: config,
+      controllerId,
+    };
   }
 
   start(): void {
@@ -138,11 +166,13 @@ export class Delivery implements WheelSink {
       // A lease that could run out mid-request would let a second controller send
       // the same timer concurrently: hand it back instead of sending.
       if (leaseTooShort(held, dbClock.now(), config.webhookTimeoutMs)) {
+        held.trace?.unsent(this.deps.clock.now(), 'released');
         expiring.push(held.timer);
         continue;
       }
       const late = missedFire(held.timer, dbClock.earliestNow());
       if (late) {
+        held.trace?.unsent(this.deps.clock.now(), 'skipped');
         this.log.skipped(held.timer, late.lateMs);
         writes.skipped(held.timer, late.reason);
         continue;
@@ -164,6 +194,7 @@ export class Delivery implements WheelSink {
       case 'wait':
         return this.wait(held, verdict.ms);
       case 'hand_back':
+        held.trace?.unsent(this.deps.clock.now(), 'released');
         this.log.handedBackByGate(held.timer, verdict.reason);
         void this.deps.writes.releaseUnsent([held.timer], 'gate');
     }
@@ -180,7 +211,7 @@ export class Delivery implements WheelSink {
 
   private send(held: Held): void {
     const { timer } = held;
-    const attempt = new Attempt(timer, this.attempts);
+    const attempt = new Attempt(timer, this.attempts, held.trace);
     const flight = { attempt, done: Promise.resolve() };
     this.inFlight.set(timer.id, flight);
     flight.done = attempt.run().then(() => {

@@ -10,6 +10,7 @@
  * one. Every retry, failure, skip and hand-back is logged at warn or info, with
  * its timer id, and one line every ten seconds sums up what happened.
  */
+import { errorFields } from '@timer/shared';
 import type { ClaimedTimer, Clock, Logger, Metrics, TimerHandle } from '@timer/shared';
 import { LineBudget } from './lineBudget';
 
@@ -137,6 +138,14 @@ export class DeliveryLog {
     this.logger.warn('Shutdown grace over: released timers with requests still in flight', {
       controllerId: this.controllerId,
       ...ids(timers),
+    });
+  }
+
+  /** What the timer sends could not be read (the database failed): handed back unsent, for a later claim. */
+  specUnavailable(timer: ClaimedTimer, err: unknown): void {
+    this.logger.warn('Could not read what the timer sends; handed back unsent', {
+      ...this.fields(timer),
+      ...errorFields(err),
     });
   }
 

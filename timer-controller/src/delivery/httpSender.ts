@@ -65,7 +65,13 @@ export class HttpSender implements WebhookSender {
     const { clock, webhookTimeoutMs } = this.options;
     const handler = new ResponseHandler(clock, webhookTimeoutMs);
     this.agent.dispatch(
-      { origin: request.origin, path: request.path, method: 'POST', headers: request.headers, body: request.body },
+      {
+        origin: request.origin,
+        path: request.path,
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+      },
       handler,
     );
     return {

@@ -1,19 +1,30 @@
 /**
  * The one place a claimed timer becomes the request that delivers it: where it
  * goes (read by the api's own rules, readWebhookUrl, and checked against
- * WEBHOOK_TARGETS), its body, its headers, its signature. It may throw — a
+ * WEBHOOK_TARGETS; `{url}/{id}`, or the URL as given), its method, its body (the
+ * timer's own payload or body, else `{"id","fire_at"}`), its headers (the
+ * service's, then the timer's own, which the api kept from overriding them), its
+ * signature, over exactly the bytes sent. It may throw — a
  * refused or unreadable target (a PermanentDeliveryError saying so), or anything
  * a bad row or a bug can raise — and the attempt turns any throw into that
  * timer's outcome; it never escapes to the wheel or the claim.
  */
-import { checkUrlTarget, pathWithId, readWebhookUrl } from '@timer/shared';
-import type { ClaimedTimer, TargetPolicy, WebhookTarget } from '@timer/shared';
+import { checkUrlTarget, contentBody, pathWithId, PLAIN_WEBHOOK, readWebhookUrl } from '@timer/shared';
+import type {
+  ClaimedTimer,
+  TargetPolicy,
+  TraceContext,
+  WebhookMethod,
+  WebhookSpec,
+  WebhookTarget,
+} from '@timer/shared';
 import { PermanentDeliveryError } from './answers';
 import { signatureHeaders } from './signing';
 import { timerHeaders, webhookBody } from './webhookRequest';
 
 /** What the sender sends: everything decided, nothing left to compute. */
 export interface PreparedRequest {
+  method: WebhookMethod;
   origin: string;
   path: string;
   /** Flat name/value pairs, as undici takes them. */
@@ -21,9 +32,8 @@ export interface PreparedRequest {
   body: string;
 }
 
-/** WEBHOOK_SECRET (Standard Webhooks signing keys; none: not signed) and WEBHOOK_TARGETS. */
+/** WEBHOOK_TARGETS (the signing keys come per tenant: signingKeys.ts). */
 export interface RequestOptions {
-  webhookSecrets?: readonly Buffer[];
   /** Where webhooks may go; checked again on the address connected to. */
   webhookTargets?: TargetPolicy;
 }
@@ -37,14 +47,27 @@ export class WebhookRequests {
 
   constructor(private readonly options: RequestOptions) {}
 
-  /** `nowMs`: the host's time, for the signature's timestamp. */
-  prepare(timer: ClaimedTimer, nowMs: number): PreparedRequest {
+  /**
+   * `nowMs`: the host's time, for the signature's timestamp. `keys`: the timer's
+   * tenant's signing keys (none: unsigned). `spec`: what the timer sends
+   * (WebhookSpecs). `trace`: the request's span, sent as `traceparent` and
+   * `tracestate` so the receiver's spans continue the trace (tracing off: null,
+   * no such headers).
+   */
+  prepare(
+    timer: ClaimedTimer,
+    nowMs: number,
+    keys: readonly Buffer[],
+    spec: WebhookSpec = PLAIN_WEBHOOK,
+    trace: TraceContext | null = null,
+  ): PreparedRequest {
     const target = this.target(timer.url);
     if (target instanceof PermanentDeliveryError) throw target;
-    const body = JSON.stringify(webhookBody(timer));
+    const own = contentBody(spec.content);
+    const body = own?.body ?? JSON.stringify(webhookBody(timer));
     const headers = [
       'content-type',
-      'application/json',
+      own?.contentType ?? 'application/json',
       'idempotency-key',
       timer.id,
       'user-agent',
@@ -52,9 +75,14 @@ export class WebhookRequests {
       ...timerHeaders(timer),
     ];
     if (target.authorization) headers.push('authorization', target.authorization);
-    const keys = this.options.webhookSecrets;
-    if (keys && keys.length > 0) headers.push(...signatureHeaders(keys, timer.id, body, nowMs));
-    return { origin: target.origin, path: pathWithId(target, timer.id), headers, body };
+    if (trace) {
+      headers.push('traceparent', trace.traceparent);
+      if (trace.tracestate) headers.push('tracestate', trace.tracestate);
+    }
+    for (const [name, value] of spec.headers) headers.push(name, value);
+    if (keys.length > 0) headers.push(...signatureHeaders(keys, timer.id, body, nowMs));
+    const path = spec.appendId ? pathWithId(target, timer.id) : `${target.url.pathname}${target.search}`;
+    return { method: spec.method, origin: target.origin, path, headers, body };
   }
 
   private target(url: string): WebhookTarget | PermanentDeliveryError {

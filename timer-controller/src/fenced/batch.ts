@@ -5,22 +5,25 @@
  * timer on the injected clock; a full batch, or drain(), writes at once.
  */
 import type { AttemptRecord, ClaimRef, Clock, TimerHandle } from '@timer/shared';
+import type { OnRecorded } from './fencedWrites';
 
 export class Batch {
   private claims: ClaimRef[] = [];
   private attempts: AttemptRecord[] = [];
+  private recorded: OnRecorded[] = [];
   private timer: TimerHandle | null = null;
 
   constructor(
     private readonly clock: Clock,
     private readonly windowMs: number,
     private readonly maxSize: number,
-    private readonly write: (claims: ClaimRef[], attempts: AttemptRecord[]) => void,
+    private readonly write: (claims: ClaimRef[], attempts: AttemptRecord[], recorded: OnRecorded[]) => void,
   ) {}
 
-  add(claim: ClaimRef, attempt?: AttemptRecord): void {
+  add(claim: ClaimRef, attempt?: AttemptRecord, recorded?: OnRecorded): void {
     this.claims.push(claim);
     if (attempt) this.attempts.push(attempt);
+    if (recorded) this.recorded.push(recorded);
     if (this.claims.length >= this.maxSize) this.flush();
     else this.timer ??= this.clock.setTimer(this.windowMs, () => this.flush());
   }
@@ -31,9 +34,11 @@ export class Batch {
     if (this.claims.length === 0) return;
     const claims = this.claims;
     const attempts = this.attempts;
+    const recorded = this.recorded;
     this.claims = [];
     this.attempts = [];
-    this.write(claims, attempts);
+    this.recorded = [];
+    this.write(claims, attempts, recorded);
   }
 
   get size(): number {

@@ -15,8 +15,15 @@ import { errorFields, exponentialDelay, settlesWithin } from '@timer/shared';
 import type { AttemptRecord, Claims, ClaimRef, Clock, Logger, Metrics } from '@timer/shared';
 import { Batch } from './batch';
 
+/**
+ * Told once an outcome's write is over: `landed` false when it was given up, or
+ * the lease had been lost (another controller owns the timer). Tracing ends the
+ * outcome's span with it.
+ */
+export type OnRecorded = (landed: boolean) => void;
+
 /** Why a timer is handed back before its request started. */
-export type UnsentReason = 'shutdown' | 'lease_too_short' | 'given_back' | 'gate';
+export type UnsentReason = 'shutdown' | 'lease_too_short' | 'given_back' | 'gate' | 'spec_unavailable';
 
 export interface FencedWritesOptions {
   claims: Pick<
@@ -51,28 +58,36 @@ export class FencedWrites {
     const { clock, owner, claims } = options;
     const windowMs = options.batchWindowMs ?? 20;
     const maxBatch = options.maxBatch ?? 500;
-    this.firedBatch = new Batch(clock, windowMs, maxBatch, (batch, attempts) => {
-      void this.track('fired', batch, () => claims.completeFired(owner, batch, attempts));
+    this.firedBatch = new Batch(clock, windowMs, maxBatch, (batch, attempts, recorded) => {
+      void this.track('fired', batch, () => claims.completeFired(owner, batch, attempts), recorded);
     });
-    this.abandonedBatch = new Batch(clock, windowMs, maxBatch, (batch, attempts) => {
-      void this.track('release (abandoned)', batch, () => claims.releaseAbandoned(owner, batch, attempts));
+    this.abandonedBatch = new Batch(clock, windowMs, maxBatch, (batch, attempts, recorded) => {
+      void this.track('release (abandoned)', batch, () => claims.releaseAbandoned(owner, batch, attempts), recorded);
     });
   }
 
-  fired(claim: ClaimRef, attempt?: AttemptRecord): void {
-    this.firedBatch.add(claim, attempt);
+  fired(claim: ClaimRef, attempt?: AttemptRecord, recorded?: OnRecorded): void {
+    this.firedBatch.add(claim, attempt, recorded);
   }
 
-  retry(claim: ClaimRef, delayMs: number, error: string, attempt?: AttemptRecord): void {
+  retry(claim: ClaimRef, delayMs: number, error: string, attempt?: AttemptRecord, recorded?: OnRecorded): void {
     const { claims, owner } = this.options;
-    void this.track('retry', [claim], async () =>
-      Number(await claims.scheduleRetry(owner, claim, delayMs, error, attempt)),
+    void this.track(
+      'retry',
+      [claim],
+      async () => Number(await claims.scheduleRetry(owner, claim, delayMs, error, attempt)),
+      recorded && [recorded],
     );
   }
 
-  failed(claim: ClaimRef, error: string, attempt?: AttemptRecord): void {
+  failed(claim: ClaimRef, error: string, attempt?: AttemptRecord, recorded?: OnRecorded): void {
     const { claims, owner } = this.options;
-    void this.track('fail', [claim], async () => Number(await claims.fail(owner, claim, error, attempt)));
+    void this.track(
+      'fail',
+      [claim],
+      async () => Number(await claims.fail(owner, claim, error, attempt)),
+      recorded && [recorded],
+    );
   }
 
   /** Too late to send under the timer's missed-fire policy: skipped, never sent. */
@@ -100,8 +115,8 @@ export class FencedWrites {
   }
 
   /** Hands back a timer whose request a shutdown aborted; the attempt goes into the history. */
-  releaseAbandoned(claim: ClaimRef, attempt: AttemptRecord): void {
-    this.abandonedBatch.add(claim, attempt);
+  releaseAbandoned(claim: ClaimRef, attempt: AttemptRecord, recorded?: OnRecorded): void {
+    this.abandonedBatch.add(claim, attempt, recorded);
   }
 
   /** Waits until everything recorded so far has landed, or until `timeoutMs` passes. */
@@ -132,8 +147,15 @@ export class FencedWrites {
    * written by an earlier try whose answer was lost, or claimed by another
    * controller since: only the second is a lost lease.
    */
-  private track(outcome: string, claims: readonly ClaimRef[], writeOnce: () => Promise<number>): Promise<void> {
-    const task = this.untilLanded(outcome, claims, writeOnce);
+  private track(
+    outcome: string,
+    claims: readonly ClaimRef[],
+    writeOnce: () => Promise<number>,
+    recorded: readonly OnRecorded[] = [],
+  ): Promise<void> {
+    const task = this.untilLanded(outcome, claims, writeOnce).then((landed) => {
+      for (const done of recorded) done(landed);
+    });
     this.pending.set(task, claims);
     void task.finally(() => {
       this.pending.delete(task);
@@ -142,14 +164,18 @@ export class FencedWrites {
     return task;
   }
 
-  private async untilLanded(outcome: string, claims: readonly ClaimRef[], writeOnce: () => Promise<number>) {
+  /** True when every row was written under its claim. */
+  private async untilLanded(
+    outcome: string,
+    claims: readonly ClaimRef[],
+    writeOnce: () => Promise<number>,
+  ): Promise<boolean> {
     const { logger, metrics, clock } = this.options;
     const ids = claims.length === 1 ? { timerId: claims[0].id } : { timerIds: claims.slice(0, 20).map((c) => c.id) };
     for (let attempt = 1; ; attempt++) {
       try {
         const changed = await writeOnce();
-        if (changed < claims.length) await this.reportTakenOver(outcome, claims);
-        return;
+        return changed < claims.length ? !(await this.reportTakenOver(outcome, claims)) : true;
       } catch (err) {
         if (this.giveUp.signal.aborted) {
           logger.error('Gave up recording outcomes; their leases will expire and they will be sent again', {
@@ -158,7 +184,7 @@ export class FencedWrites {
             ...ids,
             ...errorFields(err),
           });
-          return;
+          return false;
         }
         metrics.dbErrors.inc({ operation: 'record' });
         const { retryBaseMs, retryMaxMs, random } = this.options;
@@ -174,14 +200,16 @@ export class FencedWrites {
     }
   }
 
-  private async reportTakenOver(outcome: string, claims: readonly ClaimRef[]): Promise<void> {
+  /** True when some lease was lost. */
+  private async reportTakenOver(outcome: string, claims: readonly ClaimRef[]): Promise<boolean> {
     const lost = await this.options.claims.takenOver(claims).catch(() => claims.map((c) => c.id));
-    if (lost.length === 0) return;
+    if (lost.length === 0) return false;
     this.options.metrics.leasesLost.inc(lost.length);
     this.options.logger.warn('Lease lost before the outcome was recorded; another controller owns the timer', {
       outcome,
       lost: lost.length,
       ...(lost.length === 1 ? { timerId: lost[0] } : { timerIds: lost.slice(0, 20) }),
     });
+    return true;
   }
 }

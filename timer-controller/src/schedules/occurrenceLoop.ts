@@ -7,10 +7,11 @@
  * (schedule, occurrence) make each occurrence one timer however many do.
  */
 import { errorFields, exponentialDelay, isTransientDbError } from '@timer/shared';
-import type { Clock, Config, Logger, Metrics, Schedules, Timers } from '@timer/shared';
+import { noTracing } from '@timer/shared';
+import type { Clock, Config, Logger, Metrics, Schedules, Span, Tenants, Timers, Tracing } from '@timer/shared';
 import { Nudges } from '../claim/nudges';
 import { IterationResult, PollLoop } from '../pollLoop';
-import { MAX_OCCURRENCES_PER_PASS, OccurrencePlanner } from './occurrencePlanner';
+import { MAX_OCCURRENCES_PER_PASS, OccurrencePlanner, Plan } from './occurrencePlanner';
 import { applyPendingQuota } from './occurrenceQuota';
 
 export type OccurrenceConfig = Pick<
@@ -27,10 +28,16 @@ export type OccurrenceConfig = Pick<
 
 export interface OccurrenceLoopDeps {
   config: OccurrenceConfig;
-  store: { schedules: Pick<Schedules, 'findDue' | 'createOccurrences'>; timers: Pick<Timers, 'countLive'> };
+  store: {
+    schedules: Pick<Schedules, 'findDue' | 'createOccurrences'>;
+    timers: Pick<Timers, 'countLiveOfTenant'>;
+    tenants: Pick<Tenants, 'find'>;
+  };
   logger: Logger;
   clock: Clock;
   metrics: Metrics;
+  /** Each occurrence starts a trace of its own, linked to the schedule's creation (README "Tracing"). */
+  tracing?: Tracing;
   /** Called with the earliest occurrence created by a pass (database time, ms). */
   onCreated?: (earliestMs: number) => void;
   random?: () => number;
@@ -74,12 +81,17 @@ export class OccurrenceLoop {
     });
     const plans = schedules.map((schedule) => this.planner.plan(schedule, nowMs));
     await applyPendingQuota(plans, {
-      maxPendingPerKey: config.maxPendingPerKey,
-      countLive: (owner) => store.timers.countLive(owner),
+      maxPendingOf: async (tenant) => (await store.tenants.find(tenant))?.maxPending ?? config.maxPendingPerKey,
+      countLive: (tenant) => store.timers.countLiveOfTenant(tenant),
       logger,
       controllerId: config.controllerId,
     });
+    const spans = this.traceOccurrences(plans.map((p) => p.advance));
     const written = new Set(await store.schedules.createOccurrences(plans.map((p) => p.advance)));
+    // Only occurrences that now exist as timers end (and so are exported) their spans.
+    for (const [scheduleId, scheduleSpans] of spans) {
+      if (written.has(scheduleId)) for (const span of scheduleSpans) span.end();
+    }
     let created = 0;
     let earliest = Infinity;
     let capped = false;
@@ -108,6 +120,34 @@ export class OccurrenceLoop {
     }
     // Schedules another controller wrote first are not looked at again at once: their next_run_at moved on.
     return written.size === config.scheduleBatchSize || capped ? 'again' : 'idle';
+  }
+
+  /**
+   * A span per occurrence, in a new trace linked to the schedule's creation; its
+   * context is stored with the occurrence's timer, so the timer's deliveries
+   * continue that trace. Returned per schedule, to be ended once written.
+   */
+  private traceOccurrences(advances: Plan['advance'][]): Map<string, Span[]> {
+    const spans = new Map<string, Span[]>();
+    const tracing = this.deps.tracing ?? noTracing;
+    if (!tracing.enabled) return spans;
+    for (const { schedule, occurrences } of advances) {
+      const scheduleSpans = occurrences.map((occurrence) => {
+        const span = tracing.startSpan('schedule.occurrence', {
+          parent: null,
+          links: [schedule.trace],
+          attributes: {
+            'schedule.id': schedule.id,
+            'timer.id': occurrence.id,
+            'schedule.occurrence_at': occurrence.at.toISOString(),
+          },
+        });
+        occurrence.trace = span.context;
+        return span;
+      });
+      spans.set(schedule.id, scheduleSpans);
+    }
+    return spans;
   }
 
   private onError(err: unknown, failures: number): number {

@@ -5,6 +5,7 @@
  * owner, lease token and status) without a database, so a controller can run
  * entirely on a FakeClock. `now` is the database's clock.
  */
+import { PLAIN_WEBHOOK } from '@timer/shared';
 import type {
   AttemptRecord,
   ClaimBatch,
@@ -14,10 +15,12 @@ import type {
   Claims,
   RetryPolicy,
   TimerStatus,
+  WebhookSpec,
 } from '@timer/shared';
 
 export interface Row {
   id: string;
+  tenant: string;
   url: string;
   status: TimerStatus;
   fireAt: number;
@@ -29,14 +32,18 @@ export interface Row {
   lastError: string | null;
   retry: RetryPolicy;
   maxLatenessS: number | null;
+  /** What it sends; absent: the plain webhook. */
+  webhook?: WebhookSpec;
 }
 
 export interface NewRow {
   id: string;
   fireAt: number;
+  tenant?: string;
   url?: string;
   retry?: Partial<RetryPolicy>;
   maxLatenessS?: number | null;
+  webhook?: WebhookSpec;
 }
 
 type Method = keyof Pick<Claims, keyof Claims>;
@@ -53,6 +60,7 @@ export class MemoryClaims implements Pick<Claims, keyof Claims> {
 
   add(row: NewRow): Row {
     const stored: Row = {
+      tenant: 'default',
       url: 'http://receiver.test/hooks',
       status: 'pending',
       dueAt: row.fireAt,
@@ -79,6 +87,17 @@ export class MemoryClaims implements Pick<Claims, keyof Claims> {
     this.failures.push({ method, afterWrite });
   }
 
+  async webhookSpecs(ids: readonly string[]): Promise<Map<string, WebhookSpec>> {
+    return this.call('webhookSpecs', () => {
+      const specs = new Map<string, WebhookSpec>();
+      for (const id of ids) {
+        const row = this.rows.get(id);
+        if (row) specs.set(id, row.webhook ?? PLAIN_WEBHOOK);
+      }
+      return specs;
+    });
+  }
+
   async claimDue(claim: ClaimRequest): Promise<ClaimedTimer[]> {
     return this.call('claimDue', () => {
       const now = this.now();
@@ -91,6 +110,7 @@ export class MemoryClaims implements Pick<Claims, keyof Claims> {
         const untried = r.priorAttempts === 0 && r.lastError === null;
         const claimed: ClaimedTimer = {
           id: r.id,
+          tenant: r.tenant,
           url: r.url,
           fireAt: new Date(r.fireAt),
           dueAt: new Date(r.dueAt!),
@@ -99,6 +119,8 @@ export class MemoryClaims implements Pick<Claims, keyof Claims> {
           leaseToken: r.leaseToken + 1,
           retry: r.retry,
           maxLatenessMs: r.maxLatenessS !== null && untried ? r.maxLatenessS * 1000 : null,
+          customWebhook: r.webhook !== undefined,
+          notify: false,
         };
         Object.assign(r, {
           status: 'firing',

@@ -19,11 +19,26 @@ import * as uniqueTimersScheduleOccurrence from './20261122001200_unique_timers_
 import * as addSchedulesMaxLateness from './20261122001300_add_schedules_max_lateness';
 import * as indexTimerAttemptsFinishedAt from './20261122001400_index_timer_attempts_finished_at';
 import * as indexSchedulesOwner from './20261206000000_index_schedules_owner';
-import * as createFlows from './20261207001500_create_flows';
-import * as addTimersFlow from './20261207001600_add_timers_flow';
-import * as indexTimersFlow from './20261207001700_index_timers_flow';
-import * as createFlowLeases from './20261207001800_create_flow_leases';
-import * as createOrigins from './20261207001900_create_origins';
+import * as addTimersWebhook from './20261207000100_add_timers_webhook';
+import * as addSchedulesWebhook from './20261207000200_add_schedules_webhook';
+import * as addTimersTraceContext from './20261207000900_add_timers_trace_context';
+import * as addSchedulesTraceContext from './20261207000910_add_schedules_trace_context';
+import * as createTenants from './20261207001000_create_tenants';
+import * as createApiKeys from './20261207001100_create_api_keys';
+import * as addTimersTenant from './20261207001200_add_timers_tenant';
+import * as indexTimersTenantStatus from './20261207001300_index_timers_tenant_status';
+import * as indexTimersTenantId from './20261207001400_index_timers_tenant_id';
+import * as addSchedulesTenant from './20261207001500_add_schedules_tenant';
+import * as indexSchedulesTenantId from './20261207001600_index_schedules_tenant_id';
+import * as idempotencyKeysPerTenant from './20261207001700_idempotency_keys_per_tenant';
+import * as addLabels from './20261207002000_add_labels';
+import * as addCallbacks from './20261207002100_add_callbacks';
+import * as createTenantCreates from './20261207003000_create_tenant_creates';
+import * as createFlows from './20261207005000_create_flows';
+import * as addTimersFlow from './20261207005100_add_timers_flow';
+import * as indexTimersFlow from './20261207005200_index_timers_flow';
+import * as createFlowLeases from './20261207005300_create_flow_leases';
+import * as createOrigins from './20261207005400_create_origins';
 
 interface Migration {
   name: string;
@@ -48,6 +63,21 @@ const migrations: Migration[] = [
   addSchedulesMaxLateness,
   indexTimerAttemptsFinishedAt,
   indexSchedulesOwner,
+  addTimersWebhook,
+  addSchedulesWebhook,
+  addTimersTraceContext,
+  addSchedulesTraceContext,
+  createTenants,
+  createApiKeys,
+  addTimersTenant,
+  indexTimersTenantStatus,
+  indexTimersTenantId,
+  addSchedulesTenant,
+  indexSchedulesTenantId,
+  idempotencyKeysPerTenant,
+  addLabels,
+  addCallbacks,
+  createTenantCreates,
   createFlows,
   addTimersFlow,
   indexTimersFlow,

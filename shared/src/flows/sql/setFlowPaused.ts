@@ -4,7 +4,7 @@
  * flow's due timers are parked and wait, and after the resume its claim sends
  * them oldest first. A resume of a flow with no row changes nothing.
  *
- * Parameters: owner (the scope), key, paused. Locks: the flow's row. Returns
+ * Parameters: tenant (whose flow it is), key, paused. Locks: the flow's row. Returns
  * whether a flow row exists afterwards.
  */
 import type { Knex } from 'knex';
@@ -14,7 +14,7 @@ import { write } from '../../db/query';
 export async function setFlowPaused(
   db: Knex,
   timeoutMs: number,
-  owner: string,
+  tenant: string,
   key: string,
   paused: boolean,
 ): Promise<boolean> {
@@ -23,18 +23,18 @@ export async function setFlowPaused(
     const changed = await write(
       db,
       timeoutMs,
-      `UPDATE flows SET paused = 0, updated_at = ${d.now} WHERE owner = ? AND flow_key = ?`,
-      [owner, key],
+      `UPDATE flows SET paused = 0, updated_at = ${d.now} WHERE tenant = ? AND flow_key = ?`,
+      [tenant, key],
     );
     return changed > 0;
   }
   await write(
     db,
     timeoutMs,
-    `INSERT INTO flows (owner, flow_key, paused, tokens_at, created_at, updated_at)
+    `INSERT INTO flows (tenant, flow_key, paused, tokens_at, created_at, updated_at)
      VALUES (?, ?, 1, ${d.now}, ${d.now}, ${d.now})
-     ${d.onConflictUpdate('owner, flow_key')} paused = 1, updated_at = ${d.inserted('updated_at')}`,
-    [owner, key],
+     ${d.onConflictUpdate('tenant, flow_key')} paused = 1, updated_at = ${d.inserted('updated_at')}`,
+    [tenant, key],
   );
   return true;
 }

@@ -3,7 +3,7 @@
  * time. The burst is available at once (the rate's TAT is now), and again when
  * the limits change; a pause stays as it was.
  *
- * Parameters: owner (the scope), key, limits. Locks: the flow's row.
+ * Parameters: tenant (whose flow it is), key, limits. Locks: the flow's row.
  * The flow's timers already waiting in `timers` are parked by the next ordinary
  * claim that meets them, once the controllers have read the new flow (within a
  * poll interval); from then on only the flow's claim sends them.
@@ -16,7 +16,7 @@ import type { FlowLimits } from '../types';
 export async function upsertFlow(
   db: Knex,
   timeoutMs: number,
-  owner: string,
+  tenant: string,
   key: string,
   limits: FlowLimits,
 ): Promise<void> {
@@ -27,9 +27,9 @@ export async function upsertFlow(
   await write(
     db,
     timeoutMs,
-    `INSERT INTO flows (owner, flow_key, parallelism, rate, burst, paused, tokens_at, created_at, updated_at)
+    `INSERT INTO flows (tenant, flow_key, parallelism, rate, burst, paused, tokens_at, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, 0, ${d.now}, ${d.now}, ${d.now})
-     ${d.onConflictUpdate('owner, flow_key')} ${set}`,
-    [owner, key, limits.parallelism, limits.rate, limits.burst],
+     ${d.onConflictUpdate('tenant, flow_key')} ${set}`,
+    [tenant, key, limits.parallelism, limits.rate, limits.burst],
   );
 }

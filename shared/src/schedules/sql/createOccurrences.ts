@@ -4,8 +4,8 @@
  * next_run_at. Exactly once however many controllers run.
  *
  * Parameters: advances, one per schedule: the schedule as read (its id, and the
- * next_run_at it was read with, which fences this write; its url, owner and
- * missed-fire rule, copied onto its timers), the occurrences to create (each with
+ * next_run_at it was read with, which fences this write; its url, owner, tenant,
+ * missed-fire rule and what it sends, copied onto its timers), the occurrences to create (each with
  * the timer id minted for it) and the next_run_at to move to.
  *
  * One transaction:
@@ -17,8 +17,9 @@
  *      pause or a delete wait for the timers created here (see cancelOccurrences).
  *   2. INSERT one timer per planned occurrence of the schedules kept (pending, or
  *      `skipped` with its reason when the planner says so: an occurrence whose key
- *      is at its MAX_PENDING_PER_KEY cap), with
- *      schedule_id, occurrence_at, and the schedule's missed-fire rule
+ *      is at its MAX_PENDING_PER_KEY cap), with schedule_id, occurrence_at, the
+ *      occurrence's own trace context (trace_parent, trace_state: its new trace,
+ *      linked to the schedule's creation), and the schedule's missed-fire rule
  *      (max_lateness_s): an occurrence the claim finds too late, such as the one
  *      created to catch up after downtime, is then skipped like any timer. The
  *      unique key timers_schedule_occurrence makes a second INSERT of an
@@ -26,7 +27,11 @@
  *      that is fine. The lock and the fence make that rare; the key makes it
  *      harmless (a paused and resumed schedule may plan an occurrence it created
  *      before the pause, too).
- *   3. UPDATE the kept schedules' next_run_at and last_occurrence_at, fenced
+ *   3. The labels of the occurrences created (the schedule's, copied): their
+ *      timers.labels column in step 2, and timer_labels rows for those that step
+ *      2 did insert (read back by id: an occurrence another controller created
+ *      first keeps its own rows).
+ *   4. UPDATE the kept schedules' next_run_at and last_occurrence_at, fenced
  *      again on the next_run_at read: next_run_at only ever moves forward.
  * Returns the ids of the schedules written (all of those locked and unchanged).
  *
@@ -37,9 +42,11 @@
 import type { Knex } from 'knex';
 import { DbTime, dialectOf } from '../../db/dialect';
 import { select, write } from '../../db/query';
-import type { ScheduleAdvance } from '../types';
+import { writeLabels } from '../../timers/sql/columns';
+import { insertLabelRows, labelRows } from '../../timers/sql/insertTimers';
+import type { DueSchedule, ScheduleAdvance } from '../types';
 
-/** Occurrences per INSERT: 11 bound values each, far below every driver's limit. */
+/** Occurrences per INSERT: 16 bound values each, far below every driver's limit. */
 const INSERT_SLICE = 500;
 
 export async function createOccurrences(
@@ -72,11 +79,11 @@ export async function createOccurrences(
         trx,
         timeoutMs,
         `INSERT INTO timers
-           (id, url, status, fire_at, due_at, last_error, created_at, updated_at, owner, schedule_id, occurrence_at,
-            max_lateness_s)
-         VALUES ${slice.map(() => `(?, ?, ?, ?, ?, ?, ${d.now}, ${d.now}, ?, ?, ?, ?)`).join(', ')}
+           (id, url, status, fire_at, due_at, last_error, created_at, updated_at, owner, tenant, schedule_id,
+            occurrence_at, max_lateness_s, webhook, labels, callbacks, trace_parent, trace_state)
+         VALUES ${slice.map(() => `(?, ?, ?, ?, ?, ?, ${d.now}, ${d.now}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).join(', ')}
          ${d.onConflictIgnore('schedule_id, occurrence_at')}`,
-        slice.flatMap(({ schedule, id, at, skipped }) => [
+        slice.flatMap(({ schedule, id, at, skipped, trace }) => [
           id,
           schedule.url,
           skipped === undefined ? 'pending' : 'skipped',
@@ -84,12 +91,19 @@ export async function createOccurrences(
           skipped === undefined ? at : null,
           skipped ?? null,
           schedule.owner,
+          schedule.tenant,
           schedule.id,
           at,
           schedule.maxLatenessSeconds,
+          schedule.webhookText,
+          writeLabels(schedule.labels),
+          schedule.callbacksText,
+          trace?.traceparent ?? null,
+          trace?.tracestate ?? null,
         ]),
       );
     }
+    await labelOccurrences(trx, timeoutMs, timers);
 
     const moved = kept.map(({ schedule, occurrences, nextRunAt }) => ({
       id: schedule.id,
@@ -114,4 +128,30 @@ export async function createOccurrences(
     );
     return kept.map((a) => a.schedule.id);
   });
+}
+
+/** timer_labels rows for the occurrences this transaction inserted (not those another controller had). */
+async function labelOccurrences(
+  trx: Knex.Transaction,
+  timeoutMs: number,
+  timers: readonly { id: string; schedule: DueSchedule }[],
+): Promise<void> {
+  const labelled = timers.filter((t) => Object.keys(t.schedule.labels).length > 0);
+  const inserted = new Set<string>();
+  for (let from = 0; from < labelled.length; from += INSERT_SLICE) {
+    const ids = labelled.slice(from, from + INSERT_SLICE).map((t) => t.id);
+    const rows = await select<{ id: string }>(
+      trx,
+      timeoutMs,
+      `SELECT id FROM timers WHERE id IN (${ids.map(() => '?').join(', ')})`,
+      ids,
+    );
+    for (const row of rows) inserted.add(row.id);
+  }
+  const rows = labelRows(
+    labelled
+      .filter((t) => inserted.has(t.id))
+      .map((t) => ({ id: t.id, tenant: t.schedule.tenant, labels: t.schedule.labels })),
+  );
+  await insertLabelRows(trx, timeoutMs, rows);
 }

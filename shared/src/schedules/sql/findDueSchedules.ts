@@ -13,6 +13,8 @@
 import type { Knex } from 'knex';
 import { DbTime, dialectOf } from '../../db/dialect';
 import { select } from '../../db/query';
+import { readLabels } from '../../timers/sql/columns';
+import { storedContext } from '../../tracing/tracing';
 import type { DueSchedule } from '../types';
 
 interface DueRow {
@@ -21,8 +23,14 @@ interface DueRow {
   timezone: string;
   url: string;
   owner: string | null;
+  tenant: string;
   next_run_at: DbTime;
   max_lateness_s: number | null;
+  webhook: string | null;
+  labels: string | null;
+  callbacks: string | null;
+  trace_parent: string | null;
+  trace_state: string | null;
   now_ms: number | string;
 }
 
@@ -41,7 +49,9 @@ export async function findDueSchedules(
   const rows = await select<DueRow>(
     db,
     timeoutMs,
-    `SELECT id, cron, timezone, url, owner, next_run_at, max_lateness_s, ${d.nowEpochMs} AS now_ms
+    `SELECT id, cron, timezone, url, owner, tenant, next_run_at, max_lateness_s, webhook, labels, callbacks,
+            trace_parent, trace_state,
+            ${d.nowEpochMs} AS now_ms
      FROM schedules
      WHERE next_run_at <= ${d.plus(d.now)}
      ORDER BY next_run_at
@@ -56,8 +66,13 @@ export async function findDueSchedules(
       timezone: row.timezone,
       url: row.url,
       owner: row.owner,
+      tenant: row.tenant,
       nextRunAt: d.date(row.next_run_at),
       maxLatenessSeconds: row.max_lateness_s,
+      webhookText: row.webhook,
+      callbacksText: row.callbacks,
+      labels: readLabels(row.labels),
+      trace: storedContext(row.trace_parent, row.trace_state),
     })),
   };
 }

@@ -3,21 +3,43 @@
  * which the api computed from the rule on the database clock. The controllers
  * pick it up once that occurrence is within their lookahead.
  *
- * Parameters: the new schedule (id UUIDv7, cron, timezone, url, owner, nextRunAt,
+ * Parameters: the new schedule (id UUIDv7, cron, timezone, url, owner, tenant, nextRunAt,
  * maxLatenessSeconds: its missed-fire rule, NULL to fire however late,
- * createdAt). Locks: only the new row. Dates bind as DATETIME on MySQL and as
+ * webhook: what each occurrence sends, NULL for plain ones, labels: copied onto its occurrences,
+ * createdAt, trace: the creating span's W3C context, NULL with tracing off). Locks: only the new row.
+ * Dates bind as DATETIME on MySQL and as
  * epoch milliseconds on SQLite (knex and the drivers do that), as for timers.
  */
 import type { Knex } from 'knex';
 import { write } from '../../db/query';
+import { DEFAULT_TENANT } from '../../tenants/types';
+import { writeCallbacks, writeLabels } from '../../timers/sql/columns';
+import { encodeWebhookSpec } from '../../webhooks/spec';
 import type { NewSchedule } from '../types';
 
 export async function insertSchedule(db: Knex, timeoutMs: number, s: NewSchedule): Promise<void> {
   await write(
     db,
     timeoutMs,
-    `INSERT INTO schedules (id, owner, cron, timezone, url, paused, next_run_at, max_lateness_s, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`,
-    [s.id, s.owner, s.cron, s.timezone, s.url, s.nextRunAt, s.maxLatenessSeconds ?? null, s.createdAt, s.createdAt],
+    `INSERT INTO schedules (id, owner, tenant, cron, timezone, url, paused, next_run_at, max_lateness_s, webhook,
+                            labels, callbacks, created_at, updated_at, trace_parent, trace_state)
+     VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      s.id,
+      s.owner,
+      s.tenant ?? DEFAULT_TENANT,
+      s.cron,
+      s.timezone,
+      s.url,
+      s.nextRunAt,
+      s.maxLatenessSeconds ?? null,
+      s.webhook ? encodeWebhookSpec(s.webhook) : null,
+      writeLabels(s.labels),
+      writeCallbacks(s.callbacks),
+      s.createdAt,
+      s.createdAt,
+      s.trace?.traceparent ?? null,
+      s.trace?.tracestate ?? null,
+    ],
   );
 }

@@ -1,7 +1,8 @@
 /**
  * cancelTimer: pending → canceled, so it never fires.
  *
- * Parameters: id. Locks: the timer's row, for the length of the UPDATE. The
+ * Parameters: id, tenant (null: any; otherwise another tenant's timer is not
+ * found, as an unknown one). Locks: the timer's row, for the length of the UPDATE. The
  * `status = 'pending'` condition is what makes the cancel contract hold against a
  * concurrent claim: the claim holds the row lock from its SELECT … FOR UPDATE until
  * it commits status 'firing', so this UPDATE either runs first (the claim then
@@ -18,20 +19,25 @@ import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
 import { retryOnDeadlock, write } from '../../db/query';
 import type { CancelResult } from '../types';
-import { findTimer } from './findTimers';
+import { findTimer, TenantView } from './findTimers';
 
-export async function cancelTimer(db: Knex, timeoutMs: number, id: string): Promise<CancelResult> {
+export async function cancelTimer(
+  db: Knex,
+  timeoutMs: number,
+  id: string,
+  tenant: TenantView = null,
+): Promise<CancelResult> {
   const d = dialectOf(db);
   const changed = await retryOnDeadlock(() =>
     write(
       db,
       timeoutMs,
       `UPDATE timers SET status = 'canceled', due_at = NULL, flow_due_at = NULL, locked_by = NULL, updated_at = ${d.now}
-       WHERE id = ? AND status = 'pending'`,
-      [id],
+       WHERE id = ? AND status = 'pending'${tenant === null ? '' : ' AND tenant = ?'}`,
+      tenant === null ? [id] : [id, tenant],
     ),
   );
-  const timer = await findTimer(db, timeoutMs, id);
+  const timer = await findTimer(db, timeoutMs, id, tenant);
   if (!timer) return { outcome: 'not_found' };
   if (changed === 1) return { outcome: 'canceled', timer };
   return { outcome: 'not_cancelable', timer };

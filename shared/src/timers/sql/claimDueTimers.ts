@@ -31,11 +31,13 @@
  * missed-fire policy is about the fire itself: it is handed over only while no
  * delivery has failed and the timer was never replayed (a claim after a crash,
  * with no outcome recorded, is still the fire); retries follow the retry policy,
- * and a replay always sends.
+ * and a replay always sends. It hands over the stored trace context as well, so
+ * the delivery joins the trace of the request that created (or replayed) the timer.
+ * What the timer sends is not read here (see claimedRow.ts).
  *
  * Flow control (flows/): with a `gate`, a row whose origin asked the fleet to wait
  * (Retry-After, open breaker) is deferred unsent (deferTimers.ts), and a row of a
- * configured flow (by its owner and flow key) is not claimed but parked
+ * configured flow (by its tenant and flow key) is not claimed but parked
  * (parkTimers.ts): due_at NULL, its due time in flow_due_at, so this scan never
  * meets it again and only its flow's claim takes it. With no flow configured and
  * no origin unhealthy the controller passes no gate, and the statements are
@@ -83,7 +85,7 @@ export async function claimDueTimers(
       ? await holdBackBlocked(trx, timeoutMs, gate, 'due_at', rows)
       : { free: rows, deferred: 0 };
     for (const row of free) {
-      const flowId = gate?.flowOf(row.owner, flowKeyOf(row.url, row.flow_key));
+      const flowId = gate?.flowOf(row.tenant, flowKeyOf(row.url, row.flow_key));
       if (flowId === undefined) taken.push(row);
       else toPark.set(flowId, [...(toPark.get(flowId) ?? []), row.id]);
     }

@@ -16,7 +16,7 @@ import { dialectOf } from '../../db/dialect';
 import { write } from '../../db/query';
 import type { AttemptRecord, ClaimRef } from '../types';
 import { claimFence } from './fence';
-import { withAttempts } from '../../attempts/sql/insertAttempts';
+import { recordEnd } from './createNotices';
 
 export async function completeFired(
   db: Knex,
@@ -28,7 +28,7 @@ export async function completeFired(
   if (claims.length === 0) return 0;
   const d = dialectOf(db);
   const fence = claimFence(claims);
-  return withAttempts(db, timeoutMs, attempts, (q) =>
+  return recordEnd(db, timeoutMs, { claims, status: 'fired', attempts }, (q) =>
     write(
       q,
       timeoutMs,

@@ -12,7 +12,7 @@ import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
 import { write } from '../../db/query';
 import type { AttemptRecord, ClaimRef } from '../types';
-import { withAttempts } from '../../attempts/sql/insertAttempts';
+import { recordEnd } from './createNotices';
 
 export async function failTimer(
   db: Knex,
@@ -23,7 +23,8 @@ export async function failTimer(
   attempt?: AttemptRecord,
 ): Promise<boolean> {
   const d = dialectOf(db);
-  const changed = await withAttempts(db, timeoutMs, attempt ? [attempt] : [], (q) =>
+  const end = { claims: [claim], status: 'failed' as const, attempts: attempt ? [attempt] : [] };
+  const changed = await recordEnd(db, timeoutMs, end, (q) =>
     write(
       q,
       timeoutMs,

@@ -1,22 +1,34 @@
 /**
  * insertTimers: stores new pending timers, many in one INSERT (the api coalesces
- * concurrent creates; see Coalescer). The statement commits on its own before any
- * of its callers answers 201: an acknowledged timer is always durable.
+ * concurrent creates; see Coalescer), with their labels. The write commits before
+ * any of its callers answers 201: an acknowledged timer is always durable.
  *
  * Parameters: per timer, id (UUIDv7, time-ordered so inserts append to the
  * primary key), url, createdAt, fireAt, dueAt (when to look at it first: fireAt,
  * or the creation time for a fire_at already past, so a late timer does not jump
  * the queue of those already due), owner (who created it, for the pending-timer
- * cap; NULL when unknown), its flow key, and its delivery policy (NULLs: the service's
- * defaults). The caller computes the times on the database clock (DbClock), so no
- * read-back is needed. Locks: only the new rows (on SQLite, none beyond the file's
+ * cap; NULL when unknown), tenant (whose it is; `default` when absent), its
+ * delivery policy (NULLs: the service's defaults), what it sends (webhook: NULL
+ * for the plain webhook), its labels, and its flow key (NULL: its URL's origin).
+ * The caller computes the times on the database clock (DbClock), so no
+ * read-back is needed. trace_parent and trace_state: the W3C context of the span
+ * that created the timer (NULL with tracing off). Locks: only the new rows (on SQLite, none beyond the file's
  * lock that the process holds anyway).
- * The same statement on both dialects: knex binds a Date as DATETIME for mysql2
+ *
+ * Timers without labels are one statement that commits on its own. Labelled ones
+ * also write a timer_labels row per label, so the statements run in one
+ * transaction (the caller's, when it passes one): a timer is never seen without
+ * its labels. Large sets go in slices, below every driver's limit on bound values.
+ * The same statements on both dialects: knex binds a Date as DATETIME for mysql2
  * and as epoch milliseconds (the column's representation) for better-sqlite3.
  */
 import type { Knex } from 'knex';
 import { write } from '../../db/query';
-import type { RetryPolicy } from '../types';
+import { DEFAULT_TENANT } from '../../tenants/types';
+import { encodeWebhookSpec, WebhookSpec } from '../../webhooks/spec';
+import type { TraceContext } from '../../tracing/tracing';
+import { Callbacks, Labels, labelTerm, RetryPolicy } from '../types';
+import { writeCallbacks, writeLabels } from './columns';
 
 export interface NewTimer {
   id: string;
@@ -26,12 +38,24 @@ export interface NewTimer {
   /** Defaults to fireAt. */
   dueAt?: Date;
   owner?: string | null;
+  /** The tenant it belongs to; DEFAULT_TENANT when absent. */
+  tenant?: string;
   retry?: RetryPolicy;
   /** on_late "skip" with this many seconds; null or absent: fire however late. */
   maxLatenessSeconds?: number | null;
+  /** Absent: the plain webhook. */
+  webhook?: WebhookSpec;
+  labels?: Labels;
+  /** Absent: no completion notices. */
+  callbacks?: Callbacks;
+  /** The span that created it: its deliveries continue this trace. null or absent: tracing was off. */
+  trace?: TraceContext | null;
   /** The flow it belongs to (flows/flowKey.ts); null: its URL's origin, worked out when needed. */
   flowKey?: string | null;
 }
+
+/** Rows per INSERT: 18 bound values each, far below every driver's limit (SQLite: 32,766). */
+const INSERT_SLICE = 500;
 
 export async function insertTimers(
   db: Knex | Knex.Transaction,
@@ -39,12 +63,25 @@ export async function insertTimers(
   timers: readonly NewTimer[],
 ): Promise<void> {
   if (timers.length === 0) return;
+  const labelled = labelRows(timers);
+  const slices = Math.ceil(timers.length / INSERT_SLICE);
+  if ((labelled.length > 0 || slices > 1) && !(db as Knex.Transaction).isTransaction) {
+    return db.transaction((trx) => insertTimers(trx, timeoutMs, timers));
+  }
+  for (let from = 0; from < timers.length; from += INSERT_SLICE) {
+    await insertSlice(db, timeoutMs, timers.slice(from, from + INSERT_SLICE));
+  }
+  await insertLabelRows(db, timeoutMs, labelled);
+}
+
+async function insertSlice(db: Knex | Knex.Transaction, timeoutMs: number, timers: readonly NewTimer[]) {
   await write(
     db,
     timeoutMs,
-    `INSERT INTO timers (id, url, status, fire_at, due_at, created_at, updated_at, owner,
-                         max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, flow_key)
-     VALUES ${timers.map(() => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
+    `INSERT INTO timers (id, url, status, fire_at, due_at, created_at, updated_at, owner, tenant,
+                         max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, webhook, labels, callbacks,
+                         trace_parent, trace_state, flow_key)
+     VALUES ${timers.map(() => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
     timers.flatMap((t) => [
       t.id,
       t.url,
@@ -53,11 +90,45 @@ export async function insertTimers(
       t.createdAt,
       t.createdAt,
       t.owner ?? null,
+      t.tenant ?? DEFAULT_TENANT,
       t.retry?.maxAttempts ?? null,
       t.retry?.baseMs ?? null,
       t.retry?.maxMs ?? null,
       t.maxLatenessSeconds ?? null,
+      t.webhook ? encodeWebhookSpec(t.webhook) : null,
+      writeLabels(t.labels),
+      writeCallbacks(t.callbacks),
+      t.trace?.traceparent ?? null,
+      t.trace?.tracestate ?? null,
       t.flowKey ?? null,
     ]),
   );
+}
+
+/** A timer_labels row: tenant, label term, timer id. */
+export type LabelRow = [string, string, string];
+
+/** One timer_labels row per label of each timer. */
+export function labelRows(timers: readonly { id: string; tenant?: string; labels?: Labels }[]): LabelRow[] {
+  return timers.flatMap((t) =>
+    Object.entries(t.labels ?? {}).map(([k, v]): LabelRow => [t.tenant ?? DEFAULT_TENANT, labelTerm(k, v), t.id]),
+  );
+}
+
+/** Writes label rows in slices; inside the caller's transaction. */
+export async function insertLabelRows(
+  db: Knex | Knex.Transaction,
+  timeoutMs: number,
+  rows: readonly LabelRow[],
+): Promise<void> {
+  const slice = 1000;
+  for (let from = 0; from < rows.length; from += slice) {
+    const part = rows.slice(from, from + slice);
+    await write(
+      db,
+      timeoutMs,
+      `INSERT INTO timer_labels (tenant, label, timer_id) VALUES ${part.map(() => '(?, ?, ?)').join(', ')}`,
+      part.flat(),
+    );
+  }
 }

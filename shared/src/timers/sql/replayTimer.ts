@@ -6,29 +6,44 @@
  * fired_at, last_error and the history are kept; lease_token is never reset, so
  * the next claim still fences out any straggler of an earlier one.
  *
- * Parameters: id. Locks: the timer's row, for the length of the UPDATE. The
+ * Parameters: id, tenant (null: any; otherwise another tenant's timer is not
+ * found, as an unknown one). Locks: the timer's row, for the length of the UPDATE. The
  * `status = 'failed'` condition makes it race-free against a concurrent replay
  * (one changes the row, the other gets 409) and against the retention cleanup,
  * which deletes only rows it has locked.
+ *
+ * `trace`: the context of the span that replays it (null with tracing off: the
+ * stored context stays). The new series of deliveries continues the replay's
+ * trace, and links to the creation, whose context moves to trace_link. MySQL
+ * assigns left to right, reading columns already assigned; SQLite reads the old
+ * row throughout: trace_link comes first, so both copy the old trace_parent.
  */
 import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
 import { write } from '../../db/query';
+import type { TraceContext } from '../../tracing/tracing';
 import type { ReplayResult } from '../types';
-import { findTimer } from './findTimers';
+import { findTimer, TenantView } from './findTimers';
 
-export async function replayTimer(db: Knex, timeoutMs: number, id: string): Promise<ReplayResult> {
+export async function replayTimer(
+  db: Knex,
+  timeoutMs: number,
+  id: string,
+  tenant: TenantView = null,
+  trace: TraceContext | null = null,
+): Promise<ReplayResult> {
   const d = dialectOf(db);
+  const retrace = trace ? ', trace_link = trace_parent, trace_parent = ?, trace_state = ?' : '';
   const changed = await write(
     db,
     timeoutMs,
     `UPDATE timers
      SET status = 'pending', due_at = ${d.now}, prior_attempts = prior_attempts + attempts, attempts = 0,
-         locked_by = NULL, updated_at = ${d.now}
-     WHERE id = ? AND status = 'failed'`,
-    [id],
+         locked_by = NULL, updated_at = ${d.now}${retrace}
+     WHERE id = ? AND status = 'failed'${tenant === null ? '' : ' AND tenant = ?'}`,
+    [...(trace ? [trace.traceparent, trace.tracestate] : []), id, ...(tenant === null ? [] : [tenant])],
   );
-  const timer = await findTimer(db, timeoutMs, id);
+  const timer = await findTimer(db, timeoutMs, id, tenant);
   if (!timer) return { outcome: 'not_found' };
   if (changed === 1) return { outcome: 'replayed', timer };
   return { outcome: 'not_retryable', timer };

@@ -9,7 +9,7 @@
 import type { Knex } from 'knex';
 import { dialectOf } from '../dialect';
 
-export const name = '20261207001900_create_origins';
+export const name = '20261207005400_create_origins';
 
 export async function up(knex: Knex): Promise<void> {
   if (dialectOf(knex).name === 'sqlite') {

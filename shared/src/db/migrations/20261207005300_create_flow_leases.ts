@@ -10,7 +10,7 @@
 import type { Knex } from 'knex';
 import { dialectOf } from '../dialect';
 
-export const name = '20261207001800_create_flow_leases';
+export const name = '20261207005300_create_flow_leases';
 
 export async function up(knex: Knex): Promise<void> {
   if (dialectOf(knex).name === 'sqlite') {

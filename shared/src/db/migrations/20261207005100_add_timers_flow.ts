@@ -11,7 +11,7 @@
 import type { Knex } from 'knex';
 import { dialectOf } from '../dialect';
 
-export const name = '20261207001600_add_timers_flow';
+export const name = '20261207005100_add_timers_flow';
 
 export async function up(knex: Knex): Promise<void> {
   if (dialectOf(knex).name === 'sqlite') {

@@ -3,9 +3,9 @@
  * for a flow somebody configured (limits, or a pause); a timer whose flow has no
  * row is sent at full speed by the ordinary claim, which never reads this table.
  *
- * `owner` is the scope the flow belongs to (the tenant that set it: the API key's
- * id today, as timers.owner); `flow_key` is the timer's own `flow_key` or its
- * URL's origin. `tokens_at` is the rate's theoretical arrival time (GCRA, see
+ * `tenant` is the tenant the flow belongs to (the tenant of the key that set it):
+ * a timer is in the flow of its own tenant with its flow key; `flow_key` is the
+ * timer's own `flow_key` or its URL's origin. `tokens_at` is the rate's theoretical arrival time (GCRA, see
  * flows/sendSlots.ts), moved on by the claim that plans send slots; `paused` keeps
  * the flow's timers waiting. The row is what a flow's claim locks (FOR UPDATE), so claimers of one
  * limited flow take turns, and nobody else waits on them.
@@ -15,14 +15,14 @@
 import type { Knex } from 'knex';
 import { dialectOf } from '../dialect';
 
-export const name = '20261207001500_create_flows';
+export const name = '20261207005000_create_flows';
 
 export async function up(knex: Knex): Promise<void> {
   if (dialectOf(knex).name === 'sqlite') return upSqlite(knex);
   await knex.raw(`
     CREATE TABLE flows (
       id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
-      owner VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+      tenant VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
       flow_key VARCHAR(255) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
       parallelism INT UNSIGNED NULL,
       rate DOUBLE NULL,
@@ -32,7 +32,7 @@ export async function up(knex: Knex): Promise<void> {
       created_at DATETIME(3) NOT NULL,
       updated_at DATETIME(3) NOT NULL,
       PRIMARY KEY (id),
-      UNIQUE KEY flows_owner_key (owner, flow_key)
+      UNIQUE KEY flows_tenant_key (tenant, flow_key)
     ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin
   `);
 }
@@ -41,7 +41,7 @@ async function upSqlite(knex: Knex): Promise<void> {
   await knex.raw(`
     CREATE TABLE flows (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
-      owner TEXT NOT NULL CHECK (length(owner) <= 64),
+      tenant TEXT NOT NULL CHECK (length(tenant) <= 64),
       flow_key TEXT NOT NULL CHECK (length(flow_key) <= 255),
       parallelism INTEGER NULL,
       rate REAL NULL,
@@ -52,7 +52,7 @@ async function upSqlite(knex: Knex): Promise<void> {
       updated_at INTEGER NOT NULL
     )
   `);
-  await knex.raw('CREATE UNIQUE INDEX flows_owner_key ON flows (owner, flow_key)');
+  await knex.raw('CREATE UNIQUE INDEX flows_tenant_key ON flows (tenant, flow_key)');
 }
 
 export async function down(knex: Knex): Promise<void> {

@@ -8,7 +8,7 @@
 import type { Knex } from 'knex';
 import { dialectOf } from '../dialect';
 
-export const name = '20261207001700_index_timers_flow';
+export const name = '20261207005200_index_timers_flow';
 
 export async function up(knex: Knex): Promise<void> {
   await knex.raw('CREATE INDEX timers_flow ON timers (flow_id, flow_due_at)');
