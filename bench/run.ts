@@ -16,6 +16,7 @@ import { sqlite } from './scenarios/sqlite';
 import { nudge } from './scenarios/nudge';
 import { heldMemory } from './scenarios/heldMemory';
 import { cost } from './scenarios/cost';
+import { flow } from './scenarios/flow';
 import { peers } from './scenarios/peers';
 import { batch } from './scenarios/batch';
 
@@ -37,6 +38,7 @@ const SCENARIOS: Record<string, Scenario> = {
   sqlite,
   nudge,
   logging,
+  flow,
   batch,
   held_memory: heldMemory,
   // peers first: ours on MariaDB is measured beside the peers, and cost reuses that run.

@@ -121,6 +121,10 @@ export interface Config extends SecurityConfig {
   readonly internalToken: string | null;
   /** timer-api: how long it waits for a controller to give back a timer it holds. */
   readonly giveBackTimeoutMs: number;
+  /** Connection failures or 5xx answers in a row from one origin that open its circuit breaker. */
+  readonly breakerFailures: number;
+  /** How long an open breaker keeps its origin's timers waiting before one probe is sent. */
+  readonly breakerOpenMs: number;
   /** OpenTelemetry traces, from the standard OTEL_* variables (README "Tracing"); off unless an endpoint is set. */
   readonly tracing: TracingConfig;
 }
@@ -372,6 +376,8 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     deliveryLogPerSecond: r.int('DELIVERY_LOG_PER_SECOND', 100, 0, 100_000),
     internalToken: readInternalToken(r, options),
     giveBackTimeoutMs: r.int('GIVE_BACK_TIMEOUT_MS', 1000, 50, 60_000),
+    breakerFailures: r.int('BREAKER_FAILURES', 5, 1, 10_000),
+    breakerOpenMs: r.int('BREAKER_OPEN_MS', 5000, 100, 3_600_000),
     tracing: readTracing(env, r.problems),
     ...readSecurity(r, env),
   };

@@ -93,6 +93,33 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly flowClaimed = new Counter({
+    name: 'timers_flow_claimed_total',
+    help: 'Timers of limited flows claimed, by what stopped the claim from taking more (room, rate, parallelism, paused, empty).',
+    labelNames: ['stopped_by'] as const,
+    registers: [this.registry],
+  });
+
+  readonly originBlocked = new Gauge({
+    name: 'timers_origin_blocked',
+    help: 'Origins whose timers wait, by why: backoff (Retry-After), breaker (open), probe (half-open). 1 per origin.',
+    labelNames: ['origin', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly breakerOpened = new Counter({
+    name: 'timers_breaker_opened_total',
+    help: 'Circuit breakers this controller opened (an origin failed BREAKER_FAILURES times in a row).',
+    registers: [this.registry],
+  });
+
+  readonly flowWait = new Histogram({
+    name: 'timers_flow_wait_seconds',
+    help: 'How long a due timer waited for its flow (limit or pause) or its origin: kept apart from lateness.',
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 1800],
+    registers: [this.registry],
+  });
+
   private inFlightSource = (): number => 0;
 
   /** Read when scraped, not kept up to date on every request. */
@@ -134,7 +161,7 @@ export class Metrics {
     // that first appears at 1 has no increase for rate() to see, so an alert on the
     // first failed webhook or the first claim error would miss it.
     for (const outcome of ['delivered', 'retry', 'failed', 'skipped']) this.webhooks.inc({ outcome }, 0);
-    for (const operation of ['api', 'claim', 'record', 'schedules']) this.dbErrors.inc({ operation }, 0);
+    for (const operation of ['api', 'claim', 'record', 'schedules', 'flow_claim']) this.dbErrors.inc({ operation }, 0);
     for (const result of GIVE_BACK_RESULTS) this.giveBacks.inc({ result }, 0);
   }
 }

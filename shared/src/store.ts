@@ -7,6 +7,7 @@
  *   attempts    the delivery history, as the api reads it
  *   schedules   recurring schedules, and the occurrences controllers create from them
  *   fleet       controllers (where to nudge) and periodic maintenance (retention)
+ *   flows       limits per destination, and the claims of limited flows
  *   tenants     tenants, their API keys, signing secrets and quotas
  */
 import type { Knex } from 'knex';
@@ -15,6 +16,7 @@ import { dialectOf } from './db/dialect';
 import { DataKeys } from './crypto/dataKeys';
 import { select } from './db/query';
 import { Fleet } from './fleet/fleet';
+import { Flows } from './flows/flows';
 import { Schedules } from './schedules/schedules';
 import { Tenants } from './tenants/tenants';
 import { Claims } from './timers/claims';
@@ -33,6 +35,7 @@ export class Store {
   readonly attempts: Attempts;
   readonly schedules: Schedules;
   readonly fleet: Fleet;
+  readonly flows: Flows;
   readonly tenants: Tenants;
   readonly dataKeys: DataKeys;
 
@@ -47,6 +50,7 @@ export class Store {
     this.attempts = new Attempts(db, queryTimeoutMs);
     this.schedules = new Schedules(db, queryTimeoutMs);
     this.fleet = new Fleet(db, queryTimeoutMs);
+    this.flows = new Flows(db, queryTimeoutMs);
     this.tenants = new Tenants(db, queryTimeoutMs, this.dataKeys);
   }
 

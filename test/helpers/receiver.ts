@@ -33,6 +33,8 @@ export interface Receiver {
   /** How many distinct timers arrived (cheap to poll). */
   readonly distinct: number;
   respond: (delivery: Delivery, nthForThisId: number) => Reply;
+  /** The most requests it has had open at once (arrived, not yet answered). */
+  readonly maxConcurrent: number;
   close(): Promise<void>;
 }
 
@@ -54,7 +56,12 @@ export async function startReceiver(
   const perId = new Map<string, number>();
   const hanging = new Set<http.ServerResponse>();
   const delayed = new Set<NodeJS.Timeout>();
+  let open = 0;
+  let maxConcurrent = 0;
   const server = http.createServer((req, res) => {
+    open += 1;
+    maxConcurrent = Math.max(maxConcurrent, open);
+    res.on('close', () => (open -= 1));
     if (options.light) {
       req.resume();
       req.on('end', () => {
@@ -140,6 +147,9 @@ export async function startReceiver(
     respond,
     get distinct() {
       return perId.size;
+    },
+    get maxConcurrent() {
+      return maxConcurrent;
     },
     countById: () => {
       const counts = new Map<string, number>();

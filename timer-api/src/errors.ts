@@ -17,6 +17,7 @@ export const ERROR_CATALOGUE = {
   insufficient_scope: { status: 403, message: "This API key's scope does not allow this request." },
   timer_not_found: { status: 404, message: 'No timer has this id.' },
   schedule_not_found: { status: 404, message: 'No schedule has this id.' },
+  flow_not_found: { status: 404, message: 'No flow has this key in this tenant (none was configured).' },
   key_not_found: { status: 404, message: 'No API key has this id.' },
   tenant_not_found: { status: 404, message: 'No tenant has this name (a tenant is made with its first key).' },
   route_not_found: { status: 404, message: 'No such route.' },

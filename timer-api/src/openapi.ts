@@ -13,6 +13,8 @@ import {
   DashboardOverview,
   ErrorResponse,
   PatchTimerRequest,
+  Flow,
+  PutFlowRequest,
   RetryPolicyRequest,
   Schedule,
   SchedulePage,
@@ -38,6 +40,7 @@ import {
   unavailable,
 } from './openapiParts';
 import { etagHeader, replayOperation, timerChangeOperations } from './openapiChanges';
+import { flowPaths } from './openapiFlows';
 import { batchPaths, cancelByLabelOperation, listLabelParameter } from './openapiBatch';
 import { schedulePaths } from './openapiSchedules';
 import { adminPaths } from './openapiAdmin';
@@ -78,6 +81,8 @@ const exampleTimer = {
   headers: [],
   method: 'POST',
   append_id: true,
+  flow_key: 'https://example.com:443',
+  waiting: null,
 };
 
 const createExamples = {
@@ -98,6 +103,10 @@ const createExamples = {
       on_late: 'skip',
       max_lateness_seconds: 300,
     },
+  },
+  flow: {
+    summary: 'In a named flow, sent within the limits set with PUT /flows/partner-billing',
+    value: { seconds: 30, url: 'https://example.com/hooks', flow_key: 'partner-billing' },
   },
   payload: {
     summary: 'Its own JSON payload and headers, sent with PUT to {url}/{id}',
@@ -180,7 +189,7 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         'attempt is listed by GET /timers/{id}/attempts. With tracing on, the webhook also carries a W3C ' +
         "`traceparent` (and `tracestate`): the receiver's spans continue the trace that created the timer." +
         (options.apiKeys
-          ? ' Every /timers and /schedules operation needs an API key (`Authorization: Bearer <key>`): enter it under "Authorize".'
+          ? ' Every /timers, /schedules and /flows operation needs an API key (`Authorization: Bearer <key>`): enter it under "Authorize".'
           : ''),
     },
     tags: TAGS,
@@ -318,6 +327,7 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         post: replayOperation(exampleTimer, options),
       },
       ...schedulePaths(options),
+      ...flowPaths(options),
       ...adminPaths(options),
       '/ui/api/overview': {
         get: guarded(
@@ -376,6 +386,8 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         PatchScheduleRequest,
         Schedule,
         SchedulePage,
+        PutFlowRequest,
+        Flow,
         DashboardOverview,
         CreateKeyRequest,
         ApiKeyView,

@@ -84,6 +84,8 @@ const exampleItem = {
   append_id: true,
   labels: { campaign: '7' },
   callbacks: {},
+  flow_key: 'https://example.com:443',
+  waiting: null,
 };
 
 export function batchPaths(options: DocumentOptions, quota: ErrorCode[]) {

@@ -11,6 +11,7 @@ export const json = (schema: object, example?: unknown) => ({
 export const TAGS = [
   { name: 'Timers', description: 'One webhook, sent once when it is due.' },
   { name: 'Schedules', description: 'Recurring webhooks: each occurrence of a cron expression becomes a timer.' },
+  { name: 'Flows', description: 'Limits per destination across the fleet: parallelism, rate, pause.' },
   { name: 'Dashboard', description: 'What the dashboard at /ui shows.' },
   { name: 'Admin', description: 'API keys and tenants; an admin key only.' },
   { name: 'Health', description: 'Probes for orchestrators and load balancers; no API key needed.' },

@@ -4,7 +4,15 @@
  * documentation cannot drift from what the api accepts.
  */
 import { Type, Static, TArray, TSchema } from '@sinclair/typebox';
-import { ATTEMPT_OUTCOMES, DEFAULT_TIMEZONE, ERROR_CLASSES, MAX_CRON_LENGTH, TIMER_STATUSES } from '@timer/shared';
+import {
+  ATTEMPT_OUTCOMES,
+  DEFAULT_TIMEZONE,
+  ERROR_CLASSES,
+  FLOW_KEY_PATTERN,
+  MAX_CRON_LENGTH,
+  TIMER_STATUSES,
+  TIMER_WAITING,
+} from '@timer/shared';
 import { ERROR_CATALOGUE } from './errors';
 import { webhookPatchFields, webhookRequestFields, webhookViewFields } from './webhookSchemas';
 
@@ -178,6 +186,15 @@ export const CreateTimerRequest = Type.Object(
     labels: Type.Optional(Labels),
     callbacks: Type.Optional(CallbacksRequest),
     ...webhookRequestFields,
+    flow_key: Type.Optional(
+      Type.String({
+        pattern: FLOW_KEY_PATTERN,
+        description:
+          'The flow this timer belongs to, for the limits set with PUT /flows/{key} (1–255 printable ASCII ' +
+          "characters, no spaces). Default: the url's origin, scheme://host:port.",
+        examples: ['partner-billing'],
+      }),
+    ),
   },
   {
     additionalProperties: false,
@@ -293,8 +310,79 @@ export const Timer = Type.Object({
     description: "The timer's labels ({} for none); an occurrence carries its schedule's.",
   }),
   ...webhookViewFields,
+  flow_key: Type.String({
+    description: "The timer's flow: its own flow_key, else its url's origin (scheme://host:port).",
+  }),
+  waiting: Type.Union([StringEnum(TIMER_WAITING), Type.Null()], {
+    description:
+      'Why a due timer is not being sent: flow_limit (its flow is at its parallelism or rate), paused (its flow ' +
+      "is paused), origin_backoff (its receiver answered 429/503 with Retry-After), breaker (its receiver's " +
+      'circuit breaker is open); null when it is not waiting.',
+  }),
 });
 export type Timer = Static<typeof Timer>;
+
+export const PutFlowRequest = Type.Object(
+  {
+    parallelism: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 10_000,
+        description: 'Most requests of this flow in flight at once, fleet-wide.',
+      }),
+    ),
+    rate: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 100_000,
+        description: 'Requests a second, fleet-wide (fractions allowed: 0.5 is one every two seconds).',
+      }),
+    ),
+    burst: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 100_000,
+        description: 'With rate: how many may leave at once after a quiet spell (default: rate / 10, at least 1).',
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: "The flow's limits; an omitted one is no limit. The whole set is replaced.",
+    examples: [{ parallelism: 5, rate: 50 }],
+  },
+);
+export type PutFlowRequest = Static<typeof PutFlowRequest>;
+
+const nullableNumber = (description: string) => Type.Union([Type.Number({ minimum: 0 }), Type.Null()], { description });
+
+const originStateFields = {
+  state: StringEnum(['backoff', 'breaker', 'probe'] as const, {
+    description:
+      'backoff: it answered 429/503 with Retry-After; breaker: open after repeated failures; probe: half-open, one request may test it.',
+  }),
+  until: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+    description: 'Until when its timers wait; null while a probe may go.',
+  }),
+};
+
+export const Flow = Type.Object({
+  key: Type.String({ description: 'A flow_key, or an origin (scheme://host:port).' }),
+  parallelism: nullableInt('Most requests in flight at once, fleet-wide; null: no limit.'),
+  rate: nullableNumber('Requests a second, fleet-wide; null: no limit.'),
+  burst: nullableInt("The rate's burst as set; null: the default (rate / 10, at least 1), or no rate."),
+  paused: Type.Boolean({ description: 'Paused: due timers wait until POST /flows/{key}/resume.' }),
+  waiting: Type.Integer({ minimum: 0, description: 'Timers of this flow due and waiting for capacity or a resume.' }),
+  in_flight: Type.Integer({ minimum: 0, description: 'Requests of this flow the fleet may have in flight now.' }),
+  created_at: Type.String({ format: 'date-time' }),
+  updated_at: Type.String({ format: 'date-time' }),
+  origin: Type.Union([Type.Object(originStateFields), Type.Null()], {
+    description:
+      'For a flow keyed by an origin: what the receiver said about itself (Retry-After, circuit breaker), for ' +
+      'every tenant; null while it is healthy, and for a named flow.',
+  }),
+});
+export type Flow = Static<typeof Flow>;
 
 export const TimerPage = pageOf(Type.Array(Timer));
 export type TimerPage = Static<typeof TimerPage>;
@@ -553,6 +641,10 @@ export const DashboardOverview = Type.Object({
   }),
   failed: Type.Array(Timer, { description: 'The newest failed timers.' }),
   schedules: Type.Array(Schedule, { description: 'The newest schedules.' }),
+  origins: Type.Array(
+    Type.Object({ origin: Type.String({ description: 'scheme://host:port' }), ...originStateFields }),
+    { description: 'Origins whose timers wait now, for every tenant: what the receivers said about themselves.' },
+  ),
 });
 export type DashboardOverview = Static<typeof DashboardOverview>;
 

@@ -46,6 +46,7 @@ const patch = (path: string, body: unknown, headers?: Record<string, string>): E
   body,
   headers,
 });
+const put = (path: string, body: unknown): Exchange => ({ method: 'PUT', path, body });
 const post = (path: string, body?: unknown, headers?: Record<string, string>): Exchange => ({
   method: 'POST',
   path,
@@ -103,6 +104,8 @@ const INVALID_ON_PURPOSE: InvalidOnPurpose[] = [
   invalid('a malformed schedule id', post('/schedules/not-an-id/pause'), 'path.id', 404, 'schedule_not_found'),
   invalid('a replay with a body', post(`/timers/${UNKNOWN_ID}/retry`, { seconds: 5 }), 'body'),
   invalid('a pause with a body', post(`/schedules/${UNKNOWN_ID}/pause`, { paused: true }), 'body'),
+  invalid('a flow with parallelism 0', put('/flows/billing', { parallelism: 0 }), 'body.parallelism'),
+  invalid('a flow key with a space', get('/flows/has%20space'), 'path.key'),
 ];
 
 let t: TestDatabase;
@@ -424,6 +427,23 @@ describe('through Prism, every answer is one the document describes', () => {
     await expectValid('delete a schedule', del(`/schedules/${other}`), 204);
     await expectValid('delete it again', del(`/schedules/${other}`), 404);
     await expectValid('the dashboard, with schedules', get('/ui/api/overview'), 200);
+  });
+
+  it('flows: set, read, pause, resume', async () => {
+    const origin = encodeURIComponent('https://example.com:443');
+    await expectValid('set a flow', put(`/flows/${origin}`, { parallelism: 5, rate: 50 }), 200);
+    await expectValid('burst without rate', put(`/flows/${origin}`, { burst: 5 }), 400);
+    await expectValid('get a flow', get(`/flows/${origin}`), 200);
+    await expectValid('get an unknown flow', get('/flows/never-set'), 404);
+    await expectValid(
+      'a timer in a named flow',
+      post('/timers', { seconds: 30, url: HOOK_URL, flow_key: 'billing' }),
+      201,
+    );
+    for (const action of ['pause', 'resume']) {
+      await expectValid(`${action} a flow`, post(`/flows/billing/${action}`), 200);
+    }
+    await expectValid('resume an unknown flow', post('/flows/never-set/resume'), 404);
   });
 
   it('admin: make, list and revoke keys, list tenants; a write key may not', async () => {

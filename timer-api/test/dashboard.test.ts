@@ -113,6 +113,23 @@ describe.each(DIALECTS)('the dashboard on %s', (dialect) => {
       };
     }
 
+    it('shows the origins whose timers wait: one that asked to slow down, one whose breaker is open', async () => {
+      await t.store.flows.backOff('https://slow.example:443', 60_000);
+      for (let i = 0; i < 3; i++)
+        await t.store.flows.failed('http://down.example:80', { threshold: 3, openMs: 60_000 });
+
+      const res = await api.http().get('/ui/api/overview');
+
+      const origins = (res.body.origins as Array<{ origin: string; state: string; until: string }>).sort((a, b) =>
+        a.origin.localeCompare(b.origin),
+      );
+      expect(origins.map((o) => [o.origin, o.state])).toEqual([
+        ['http://down.example:80', 'breaker'],
+        ['https://slow.example:443', 'backoff'],
+      ]);
+      expect(Date.parse(origins[1].until) - Date.parse(res.body.now)).toBeGreaterThan(50_000);
+    });
+
     it('needs the key when keys are set, and answers with it', async () => {
       expectError(await keyed.http().get('/ui/api/overview'), 401, 'unauthorized');
       const res = await keyed.http().get('/ui/api/overview').set('Authorization', `Bearer ${KEY}`);

@@ -79,7 +79,7 @@ describe('Swagger UI in a browser', () => {
     await page.locator('.opblock-tag').first().waitFor();
     expect(
       await page.locator('.opblock-tag').evaluateAll((tags) => tags.map((t) => t.getAttribute('data-tag'))),
-    ).toEqual(['Timers', 'Schedules', 'Dashboard', 'Admin', 'Health']);
+    ).toEqual(['Timers', 'Schedules', 'Flows', 'Dashboard', 'Admin', 'Health']);
     expect(await page.locator('#operations-Timers-createTimer').count()).toBe(1);
     expect(await page.locator('#operations-Health-checkReadiness').count()).toBe(1);
     expect(await page.locator('[id^="operations-default-"]').count()).toBe(0);

@@ -4,7 +4,7 @@
  * twice: on MariaDB/MySQL, and on the SQLite file of the embedded mode (`npm start`).
  */
 import { countTimers, createTestDatabase, DIALECTS, TestDatabase } from '../../test/helpers/db';
-import { select } from '@timer/shared';
+import { originOf, select } from '@timer/shared';
 import { ERROR_CATALOGUE } from '../src/errors';
 import { expectError, HOOK_URL, RunningApi, startApp, timerRow } from './support';
 
@@ -19,6 +19,7 @@ const TIMER_FIELDS = [
   'created_at',
   'fire_at',
   'fired_at',
+  'flow_key',
   'headers',
   'id',
   'labels',
@@ -32,6 +33,7 @@ const TIMER_FIELDS = [
   'time_left',
   'url',
   'version',
+  'waiting',
 ];
 
 describe.each(DIALECTS)('the api on %s', (dialect) => {
@@ -77,6 +79,8 @@ describe.each(DIALECTS)('the api on %s', (dialect) => {
         fired_at: null,
         attempts: 0,
         last_error: null,
+        flow_key: originOf(HOOK_URL),
+        waiting: null,
       });
       const row = await timerRow(t.db, res.body.id);
       expect(row).toMatchObject({ status: 'pending', url: HOOK_URL, attempts: 0 });

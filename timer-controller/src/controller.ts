@@ -19,18 +19,22 @@ import type {
   Claims,
   Clock,
   Config,
+  Flows,
   GiveBackAnswer,
   Logger,
   TimerHandle,
   Tracing,
 } from '@timer/shared';
 import { Claimer } from './claim/claimer';
+import { FlowClaimer } from './claim/flowClaimer';
 import { Delivery } from './delivery/delivery';
 import { DeliveryGate, openGate } from './delivery/gate';
 import type { WebhookSender } from './delivery/httpSender';
+import { OriginHealth } from './delivery/originHealth';
 import type { SigningKeys } from './delivery/signingKeys';
 import { FencedWrites } from './fenced/fencedWrites';
 import { GivenBackClaims } from './givenBack';
+import type { Held } from './held';
 import { Wheel } from './wheel/wheel';
 
 export type ControllerConfig = Pick<
@@ -53,12 +57,17 @@ export type ControllerConfig = Pick<
   | 'webhookTargets'
   | 'deliveryLogPerSecond'
   | 'nudgeMinIntervalMs'
+  | 'breakerFailures'
+  | 'breakerOpenMs'
 >;
 
 export interface ControllerDeps {
   config: ControllerConfig;
-  /** The claims part of the store (an in-memory one in tests). */
-  store: { claims: Pick<Claims, keyof Claims> };
+  /** The claims part of the store (an in-memory one in tests), and the flows (flow control) where there are. */
+  store: {
+    claims: Pick<Claims, keyof Claims>;
+    flows?: Pick<Flows, 'list' | 'claim' | 'endLeases' | 'blockedOrigins' | 'backOff' | 'failed' | 'healed'>;
+  };
   logger: Logger;
   /** The host's clock: every wait, back-off and duration. */
   clock: Clock;
@@ -92,6 +101,7 @@ export const GIVE_BACK_FALLBACK_MS = 10_000;
 export class Controller {
   readonly id: string;
   private readonly claimer: Claimer;
+  private readonly flowClaimer: FlowClaimer | null;
   private readonly wheel: Wheel;
   private readonly delivery: Delivery;
   private readonly writes: FencedWrites;
@@ -107,18 +117,37 @@ export class Controller {
     const { claims } = deps.store;
     const { dbRetryBaseMs: retryBaseMs, dbRetryMaxMs: retryMaxMs, leaseMs } = config;
     this.givenBack = new GivenBackClaims(clock, leaseMs);
-    this.writes = new FencedWrites({ ...deps, claims, owner: this.id, metrics, retryBaseMs, retryMaxMs, leaseMs });
+    this.writes = new FencedWrites({
+      ...deps,
+      claims,
+      owner: this.id,
+      metrics,
+      retryBaseMs,
+      retryMaxMs,
+      leaseMs,
+      onLanded: (landed) => this.flowClaimer?.recorded(landed),
+    });
+    const { flows } = deps.store;
+    const origins = flows ? new OriginHealth({ ...deps, flows, metrics, dbClock }) : null;
     this.delivery = new Delivery({
       ...deps,
       claims,
-      gate: deps.gate ?? openGate,
+      gate: deps.gate ?? origins ?? openGate,
+      origins: origins ?? undefined,
       writes: this.writes,
       metrics,
       dbClock,
       tracing,
-      onRoom: () => this.claimer.roomFreed(),
+      onRoom: () => {
+        this.claimer.roomFreed();
+        this.flowClaimer?.roomFreed();
+      },
     });
     this.wheel = new Wheel(dbClock, this.delivery);
+    const room = () => config.maxHeld - this.wheel.size - this.delivery.load;
+    const hold = (timers: Held[]) => this.wheel.hold(timers);
+    this.flowClaimer =
+      flows && origins ? new FlowClaimer({ ...deps, flows, origins, metrics, dbClock, tracing, room, hold }) : null;
     this.claimer = new Claimer({
       ...deps,
       claims,
@@ -126,10 +155,12 @@ export class Controller {
       metrics,
       dbClock,
       tracing,
-      room: () => config.maxHeld - this.wheel.size - this.delivery.load,
+      room,
       knownIds: () => new Set([...this.wheel.ids(), ...this.delivery.ids(), ...this.writes.recordingIds()]),
       // A claim the api was promised will not be sent is dropped as it arrives.
-      hold: (timers) => this.wheel.hold(timers.filter((h) => !this.givenBack.has(h.timer))),
+      hold: (timers) => hold(timers.filter((h) => !this.givenBack.has(h.timer))),
+      gate: () => this.flowClaimer?.gate(),
+      onParked: () => this.flowClaimer?.parked(),
     });
     metrics.countInFlight(() => this.delivery.inFlightCount);
   }
@@ -144,6 +175,7 @@ export class Controller {
     });
     this.delivery.start();
     this.claimer.start();
+    this.flowClaimer?.start();
   }
 
   /** Something new may be due before the next poll (POST /nudge): poll early. */
@@ -218,6 +250,7 @@ export class Controller {
     this.fallbacks.clear();
     // The claim under way, if any, still hands its timers to the wheel.
     await this.claimer.stop();
+    await this.flowClaimer?.stop();
     const unsent = [...this.wheel.drain(), ...this.delivery.takeUnstarted()];
     void this.writes.releaseUnsent(unsent, 'shutdown');
     logger.info('Controller stopped claiming', {

@@ -15,6 +15,7 @@
  *   claim lock    FOR UPDATE SKIP LOCKED                 nothing: the process holds the file's
  *                                                        exclusive lock, and its one connection runs
  *                                                        one transaction at a time
+ *   row lock      FOR UPDATE                             nothing, for the same reason
  *   knex.raw      [rows, fields], { affectedRows }       rows, { changes }
  *   time limit    the query is killed after it           none: better-sqlite3 runs a statement
  *                                                        synchronously; no timer can interrupt it
@@ -45,6 +46,8 @@ export interface Dialect {
   greatest(a: string, b: string): string;
   /** What follows the claim's SELECT to lock the rows it returns. */
   readonly claimLock: string;
+  /** What follows a SELECT to lock its rows, waiting for them (a limited flow's row). */
+  readonly rowLock: string;
   /** `INSERT … VALUES (…)` followed by this updates the row whose `key` already exists. */
   onConflictUpdate(key: string): string;
   /** In the update part of onConflictUpdate: the value the INSERT tried to write. */
@@ -71,6 +74,7 @@ const mysql: Dialect = {
   msBetween: (from, to) => `TIMESTAMPDIFF(MICROSECOND, ${from}, ${to}) DIV 1000`,
   greatest: (a, b) => `GREATEST(${a}, ${b})`,
   claimLock: 'FOR UPDATE SKIP LOCKED',
+  rowLock: 'FOR UPDATE',
   onConflictUpdate: () => 'ON DUPLICATE KEY UPDATE',
   inserted: (column) => `VALUES(${column})`,
   onConflictIgnore: (key) => {
@@ -97,6 +101,7 @@ const sqlite: Dialect = {
   msBetween: (from, to) => `(${to} - ${from})`,
   greatest: (a, b) => `MAX(${a}, ${b})`,
   claimLock: '',
+  rowLock: '',
   onConflictUpdate: (key) => `ON CONFLICT (${key}) DO UPDATE SET`,
   inserted: (column) => `excluded.${column}`,
   onConflictIgnore: (key) => `ON CONFLICT (${key}) DO NOTHING`,

@@ -5,7 +5,8 @@
  * same transaction. Each query is its own file under sql/.
  */
 import type { Knex } from 'knex';
-import { claimDueTimers } from './sql/claimDueTimers';
+import type { ClaimGate } from '../flows/gate';
+import { ClaimBatch, claimDueTimers } from './sql/claimDueTimers';
 import { completeFired } from './sql/completeFired';
 import { failTimer } from './sql/failTimer';
 import { findHeldBy } from './sql/findHeldBy';
@@ -31,8 +32,13 @@ export class Claims {
     private readonly timeoutMs: number,
   ) {}
 
-  claimDue(claim: ClaimRequest): Promise<ClaimedTimer[]> {
-    return claimDueTimers(this.db, this.timeoutMs, claim);
+  async claimDue(claim: ClaimRequest): Promise<ClaimedTimer[]> {
+    return (await claimDueTimers(this.db, this.timeoutMs, claim)).timers;
+  }
+
+  /** The same claim through a gate: timers of limited flows are parked, those of blocked origins deferred. */
+  claimDueParking(claim: ClaimRequest, gate: ClaimGate): Promise<ClaimBatch> {
+    return claimDueTimers(this.db, this.timeoutMs, claim, gate);
   }
 
   /** Each outcome below writes its attempts (the delivery history) in the same transaction. */

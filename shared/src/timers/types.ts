@@ -66,7 +66,19 @@ export interface TimerRecord {
   callbacks: Callbacks;
   /** The trace its deliveries continue (README "Tracing"); null when it was created with tracing off. */
   trace: TraceContext | null;
+  /** The flow it belongs to: its own flow_key, else its URL's origin. */
+  flowKey: string;
+  /** Why a due timer is waiting unsent (see TIMER_WAITING); null when it is not. */
+  waiting: TimerWaiting | null;
 }
+
+/**
+ * Why a due timer waits: its flow has no capacity (parallelism or rate), or is
+ * paused; its origin asked the fleet to slow down (Retry-After), or its circuit
+ * breaker is open.
+ */
+export const TIMER_WAITING = ['flow_limit', 'paused', 'origin_backoff', 'breaker'] as const;
+export type TimerWaiting = (typeof TIMER_WAITING)[number];
 
 /** A timer a controller holds under a lease: what it needs to deliver it and record the outcome. */
 export interface ClaimedTimer {
@@ -102,6 +114,17 @@ export interface ClaimedTimer {
   notify: boolean;
   /** The trace context stored with the timer: its deliveries' parent, and a link (after a replay: the creation). Absent: none. */
   trace?: StoredTrace;
+  /**
+   * The limited flow this timer was claimed through (null: an ordinary claim). Its
+   * slot in the flow's parallelism is held until the outcome is recorded.
+   */
+  flowId?: number | null;
+  /**
+   * Under a flow's rate: the latest its request may start (its send slot plus a
+   * small tolerance); a controller that comes to it later hands it back instead,
+   * so a stalled process never sends a bunch of slots at once.
+   */
+  sendBy?: Date | null;
 }
 
 /** What a timer keeps of the traces that concern it (README "Tracing"). */

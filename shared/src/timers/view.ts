@@ -35,6 +35,8 @@ export function timerView(record: TimerRecord) {
     labels: record.labels,
     callbacks: callbacksView(record.callbacks),
     ...webhookView(record.webhook),
+    flow_key: record.flowKey,
+    waiting: record.waiting,
   };
 }
 

@@ -5,8 +5,8 @@
  * Every read and change is of the caller's tenant only (`sees`: null for an
  * admin key without X-Tenant), in the query itself. No HTTP, no SQL.
  */
-import { DEFAULT_TENANT, newId, noTracing } from '@timer/shared';
-import type { Clock, Logger, Metrics, NewTimer, Span, Store, Tracing } from '@timer/shared';
+import { DEFAULT_TENANT, flowKeyOf, newId, noTracing, originOf } from '@timer/shared';
+import type { Clock, Logger, Metrics, NewTimer, Span, Store, TimerRecord, Tracing } from '@timer/shared';
 import { AppError } from '../errors';
 import type {
   AttemptPage,
@@ -169,7 +169,15 @@ export class TimerService {
     const id = normalizeId(rawId);
     const record = id ? await this.options.store.timers.find(id, sees) : null;
     if (!record) throw new AppError('timer_not_found');
-    return toView(record);
+    return toView(await this.withOriginWait(record));
+  }
+
+  /** A due timer not waiting for its flow may be waiting for its origin: one primary-key read, only then. */
+  private async withOriginWait(record: TimerRecord): Promise<TimerRecord> {
+    if (record.status !== 'pending' || record.waiting !== null || record.msLeft > 0) return record;
+    const block = await this.options.store.flows.originBlock(originOf(record.url) ?? record.url);
+    if (!block) return record;
+    return { ...record, waiting: block.reason === 'breaker' ? 'breaker' : 'origin_backoff' };
   }
 
   async list(query: ListTimersQuery, sees: string | null = OPEN_CLIENT.sees): Promise<TimerPage> {
@@ -354,9 +362,10 @@ function newTimer(
   now: number,
   span: Span,
 ): NewTimer {
+  const url = checkWebhookUrl(request.url);
   return {
     id: newId(),
-    url: checkWebhookUrl(request.url),
+    url,
     createdAt: new Date(now),
     fireAt: plan.fireAt,
     dueAt: plan.dueAt,
@@ -368,6 +377,7 @@ function newTimer(
     labels: request.labels ?? {},
     callbacks: plan.callbacks,
     trace: span.context,
+    flowKey: flowKeyOf(url, request.flow_key),
   };
 }
 
@@ -388,5 +398,7 @@ function viewOfNew(timer: NewTimer, plan: TimerPlan, now: number): Timer {
     callbacks: plan.callbacks,
     trace: timer.trace ?? null,
     version: 1,
+    flowKey: timer.flowKey!,
+    waiting: null,
   });
 }

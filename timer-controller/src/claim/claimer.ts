@@ -7,7 +7,7 @@
  * committed anyway: claimsInDoubt.ts cleans that up before the next one.
  */
 import { errorFields, exponentialDelay, isTransientDbError } from '@timer/shared';
-import type { Claims, Clock, Config, DbClock, Logger, Metrics, Tracing } from '@timer/shared';
+import type { ClaimedTimer, ClaimGate, Claims, Clock, Config, DbClock, Logger, Metrics, Tracing } from '@timer/shared';
 import type { FencedWrites } from '../fenced/fencedWrites';
 import type { Held } from '../held';
 import { traceClaim } from '../tracing/deliveryTrace';
@@ -27,7 +27,7 @@ export interface ClaimerDeps {
     | 'dbRetryMaxMs'
     | 'nudgeMinIntervalMs'
   >;
-  claims: Pick<Claims, 'claimDue' | 'heldBy'>;
+  claims: Pick<Claims, 'claimDue' | 'claimDueParking' | 'heldBy'>;
   writes: Pick<FencedWrites, 'releaseClaimedInDoubt'>;
   logger: Logger;
   metrics: Metrics;
@@ -41,6 +41,10 @@ export interface ClaimerDeps {
   knownIds: () => Set<string>;
   /** Where claimed timers go: the wheel. */
   hold: (timers: Held[]) => void;
+  /** Limited flows to park, blocked origins to defer (flowClaimer.ts); undefined while there are none. */
+  gate?: () => ClaimGate | undefined;
+  /** The claim parked (or deferred) timers instead of claiming them. */
+  onParked?: () => void;
 }
 
 export class Claimer {
@@ -97,13 +101,15 @@ export class Claimer {
     const claimedAt = dbClock.now();
     const startedMs = this.deps.clock.now();
     const endClaim = metrics.claimDuration.startTimer();
-    const claimed = await claims.claimDue({
-      owner: config.controllerId,
-      limit,
-      leaseMs: config.leaseMs,
-      lookaheadMs: config.lookaheadMs,
-    });
+    const request = { owner: config.controllerId, limit, leaseMs: config.leaseMs, lookaheadMs: config.lookaheadMs };
+    // With no flow configured and no origin unhealthy, the claim is exactly the one without flow control.
+    const gate = this.deps.gate?.();
+    let claimed: ClaimedTimer[];
+    let parked = 0;
+    if (gate) ({ timers: claimed, parked } = await claims.claimDueParking(request, gate));
+    else claimed = await claims.claimDue(request);
     endClaim();
+    if (parked > 0) this.deps.onParked?.();
     metrics.claimBatchSize.observe(claimed.length);
     if (this.databaseDown) {
       this.databaseDown = false;
@@ -125,7 +131,7 @@ export class Claimer {
         return { timer, dueMs, leaseEndsMs: Math.max(dueMs, claimedAt) + config.leaseMs, trace: traces?.[i] };
       }),
     );
-    this.backlogged = claimed.length === limit;
+    this.backlogged = claimed.length + parked === limit;
     return this.backlogged ? 'again' : 'idle';
   }
 

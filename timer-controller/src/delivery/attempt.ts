@@ -45,6 +45,8 @@ export interface AttemptContext {
   controllerId: string;
   tracing: Tracing;
   random?: () => number;
+  /** Told of every answer (or its absence), for what the origin says about itself (originHealth.ts). */
+  origins?: { answered(timer: ClaimedTimer, status: number | null, err: unknown): void };
 }
 
 export class Attempt {
@@ -152,6 +154,7 @@ export class Attempt {
   private delivered(status: number, start: SendStart, origin: string): void {
     const { timer, ctx } = this;
     const end = this.endNow();
+    ctx.origins?.answered(timer, status, null);
     ctx.log.delivered(timer, origin, status, start.latenessMs, end.hostMs - start.hostMs);
     const record = attemptRecord(timer, ctx.controllerId, start, end, 'delivered', { status });
     ctx.writes.fired(timer, record, this.traced(record, end.hostMs));
@@ -171,6 +174,7 @@ export class Attempt {
       const released = attempt('released');
       return ctx.writes.releaseAbandoned(timer, released, this.traced(released, end.hostMs));
     }
+    if (this.sending) ctx.origins?.answered(timer, null, err);
     const reason = err instanceof Error ? err.message : String(err);
     const detail = err instanceof DeliveryError ? err.logDetail : null;
     const durationMs = this.sending ? end.hostMs - start.hostMs : null;

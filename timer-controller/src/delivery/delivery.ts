@@ -50,6 +50,8 @@ export interface DeliveryDeps {
   /** Each tenant's signing keys; WEBHOOK_SECRET for all unless given. */
   signingKeys?: SigningKeys;
   gate: DeliveryGate;
+  /** Told of every answer, for origin back-off and the circuit breaker. */
+  origins?: AttemptContext['origins'];
   writes: FencedWrites;
   /** Reads what timers with their own request send, when it starts. */
   claims: Pick<Claims, 'webhookSpecs'>;

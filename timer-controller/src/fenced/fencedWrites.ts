@@ -43,6 +43,8 @@ export interface FencedWritesOptions {
   maxBatch?: number;
   /** The back-off's jitter. */
   random?: () => number;
+  /** A write under these claims has landed (or been given up): their slots in limited flows can be freed. */
+  onLanded?: (claims: readonly ClaimRef[]) => void;
 }
 
 export class FencedWrites {
@@ -155,7 +157,10 @@ export class FencedWrites {
       for (const done of recorded) done(landed);
     });
     this.pending.set(task, claims);
-    void task.finally(() => this.pending.delete(task));
+    void task.finally(() => {
+      this.pending.delete(task);
+      this.options.onLanded?.(claims);
+    });
     return task;
   }
 

@@ -8,6 +8,7 @@
 import { PLAIN_WEBHOOK } from '@timer/shared';
 import type {
   AttemptRecord,
+  ClaimBatch,
   ClaimedTimer,
   ClaimRef,
   ClaimRequest,
@@ -135,6 +136,11 @@ export class MemoryClaims implements Pick<Claims, keyof Claims> {
         return claimed;
       });
     });
+  }
+
+  /** No flows live in memory: nothing is ever parked. */
+  async claimDueParking(claim: ClaimRequest): Promise<ClaimBatch> {
+    return { timers: await this.claimDue(claim), parked: 0 };
   }
 
   async completeFired(owner: string, claims: readonly ClaimRef[], attempts: readonly AttemptRecord[] = []) {

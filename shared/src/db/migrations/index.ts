@@ -35,6 +35,11 @@ import * as addTimersVersion from './20261207001800_add_timers_version';
 import * as addLabels from './20261207002000_add_labels';
 import * as addCallbacks from './20261207002100_add_callbacks';
 import * as createTenantCreates from './20261207003000_create_tenant_creates';
+import * as createFlows from './20261207005000_create_flows';
+import * as addTimersFlow from './20261207005100_add_timers_flow';
+import * as indexTimersFlow from './20261207005200_index_timers_flow';
+import * as createFlowLeases from './20261207005300_create_flow_leases';
+import * as createOrigins from './20261207005400_create_origins';
 
 interface Migration {
   name: string;
@@ -75,6 +80,11 @@ const migrations: Migration[] = [
   addLabels,
   addCallbacks,
   createTenantCreates,
+  createFlows,
+  addTimersFlow,
+  indexTimersFlow,
+  createFlowLeases,
+  createOrigins,
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

@@ -29,7 +29,7 @@ export async function cancelOccurrences(trx: Knex.Transaction, timeoutMs: number
   return write(
     trx,
     timeoutMs,
-    `UPDATE timers SET status = 'canceled', due_at = NULL, locked_by = NULL, updated_at = ${d.now}
+    `UPDATE timers SET status = 'canceled', due_at = NULL, flow_due_at = NULL, locked_by = NULL, updated_at = ${d.now}
      WHERE schedule_id = ? AND occurrence_at >= ${d.minus(d.now)} AND status = 'pending' AND attempts = 0`,
     [scheduleId, d.duration(CANCEL_WINDOW_MS)],
   );

@@ -48,7 +48,8 @@ export async function cancelByLabels(
         db,
         timeoutMs,
         `UPDATE timers
-         SET status = 'canceled', due_at = NULL, locked_by = NULL, version = version + 1, updated_at = ${d.now}
+         SET status = 'canceled', due_at = NULL, flow_due_at = NULL, locked_by = NULL, version = version + 1,
+             updated_at = ${d.now}
          WHERE id IN (${list}) AND status = 'pending'`,
         ids,
       ),

@@ -40,7 +40,8 @@ export async function cancelTimer(
       db,
       timeoutMs,
       `UPDATE timers
-       SET status = 'canceled', due_at = NULL, locked_by = NULL, version = version + 1, updated_at = ${d.now}${releaseHeldSet(fence)}
+       SET status = 'canceled', due_at = NULL, flow_due_at = NULL, locked_by = NULL, version = version + 1,
+           updated_at = ${d.now}${releaseHeldSet(fence)}
        WHERE id = ? AND ${where.sql}${tenant === null ? '' : ' AND tenant = ?'}`,
       tenant === null ? [id, ...where.bindings] : [id, ...where.bindings, tenant],
     ),

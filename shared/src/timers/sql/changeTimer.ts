@@ -41,8 +41,11 @@ export async function changeTimer(
   if (change.maxLatenessSeconds !== undefined) set('max_lateness_s', change.maxLatenessSeconds);
   if (change.webhook !== undefined) set('webhook', encodeWebhookSpec(change.webhook));
   if (fence.from !== 'failed') {
-    if (change.dueAt !== undefined) set('due_at', change.dueAt);
-    else if (fence.from === 'held') {
+    if (change.dueAt !== undefined) {
+      set('due_at', change.dueAt);
+      // No longer parked for its flow at the old time: the next claim parks it again if need be.
+      sets.push('flow_due_at = NULL');
+    } else if (fence.from === 'held') {
       const due = heldDueAt(d, fence);
       sets.push(`due_at = ${due.sql}`);
       bindings.push(...due.bindings);

@@ -33,55 +33,43 @@
  * with no outcome recorded, is still the fire); retries follow the retry policy,
  * and a replay always sends. It hands over the stored trace context as well, so
  * the delivery joins the trace of the request that created (or replayed) the timer.
+ * What the timer sends is not read here (see claimedRow.ts).
  *
- * What the timer sends (timers.webhook) is not read here: only whether it has
- * its own (custom_webhook). The controller loads it when the request starts
- * (findWebhookSpecs), so a held timer weighs the same whatever its body.
+ * Flow control (flows/): with a `gate`, a row whose origin asked the fleet to wait
+ * (Retry-After, open breaker) is deferred unsent (deferTimers.ts), and a row of a
+ * configured flow (by its tenant and flow key) is not claimed but parked
+ * (parkTimers.ts): due_at NULL, its due time in flow_due_at, so this scan never
+ * meets it again and only its flow's claim takes it. With no flow configured and
+ * no origin unhealthy the controller passes no gate, and the statements are
+ * exactly those of a service without flow control.
  */
 import type { Knex } from 'knex';
-import { DbTime, dialectOf } from '../../db/dialect';
+import { dialectOf } from '../../db/dialect';
 import { select, write } from '../../db/query';
-import { storedContext } from '../../tracing/tracing';
+import { flowKeyOf } from '../../flows/flowKey';
+import { ClaimGate, holdBackBlocked } from '../../flows/gate';
+import { parkTimers } from '../../flows/sql/parkTimers';
 import type { ClaimedTimer } from '../types';
+import { CLAIM_COLUMNS, ClaimRow, toClaimedTimer } from './claimedRow';
 
-interface DueRow {
-  id: string;
-  tenant: string;
-  url: string;
-  fire_at: DbTime;
-  due_at: DbTime;
-  attempts: number;
-  prior_attempts: number;
-  lease_token: number | string;
-  max_attempts: number | null;
-  retry_base_ms: number | null;
-  retry_max_ms: number | null;
-  max_lateness_s: number | null;
-  version: number | string;
-  trace_parent: string | null;
-  trace_state: string | null;
-  trace_link: string | null;
-  /** 1 while nothing has failed and the timer was never replayed: the next delivery is the fire itself. */
-  untried: number | string;
-  custom_webhook: number | string;
-  notify: number | string;
+export interface ClaimBatch {
+  timers: ClaimedTimer[];
+  /** Due timers parked for their limited flow, or deferred for their origin, instead of claimed. */
+  parked: number;
 }
 
 export async function claimDueTimers(
   db: Knex,
   timeoutMs: number,
   claim: { owner: string; limit: number; leaseMs: number; lookaheadMs: number },
-): Promise<ClaimedTimer[]> {
+  gate?: ClaimGate,
+): Promise<ClaimBatch> {
   const d = dialectOf(db);
   return db.transaction(async (trx) => {
-    const rows = await select<DueRow>(
+    const rows = await select<ClaimRow>(
       trx,
       timeoutMs,
-      `SELECT id, tenant, url, fire_at, due_at, attempts, prior_attempts, lease_token,
-              max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, version, trace_parent, trace_state, trace_link,
-              CASE WHEN prior_attempts = 0 AND last_error IS NULL THEN 1 ELSE 0 END AS untried,
-              CASE WHEN webhook IS NULL THEN 0 ELSE 1 END AS custom_webhook,
-              CASE WHEN callbacks IS NULL THEN 0 ELSE 1 END AS notify
+      `SELECT ${CLAIM_COLUMNS}
        FROM timers
        WHERE due_at <= ${d.plus(d.now)}
          AND (status = 'pending' OR due_at <= ${d.now})
@@ -90,8 +78,21 @@ export async function claimDueTimers(
        ${d.claimLock}`,
       [d.duration(claim.lookaheadMs), claim.limit],
     );
-    if (rows.length === 0) return [];
-    const ids = rows.map((r) => r.id);
+    if (rows.length === 0) return { timers: [], parked: 0 };
+    const toPark = new Map<number, string[]>();
+    const taken: ClaimRow[] = [];
+    const { free, deferred } = gate
+      ? await holdBackBlocked(trx, timeoutMs, gate, 'due_at', rows)
+      : { free: rows, deferred: 0 };
+    for (const row of free) {
+      const flowId = gate?.flowOf(row.tenant, flowKeyOf(row.url, row.flow_key));
+      if (flowId === undefined) taken.push(row);
+      else toPark.set(flowId, [...(toPark.get(flowId) ?? []), row.id]);
+    }
+    let parked = deferred;
+    for (const [flowId, ids] of toPark) parked += await parkTimers(trx, timeoutMs, flowId, ids);
+    if (taken.length === 0) return { timers: [], parked };
+    const ids = taken.map((r) => r.id);
     await write(
       trx,
       timeoutMs,
@@ -102,21 +103,6 @@ export async function claimDueTimers(
        WHERE id IN (${ids.map(() => '?').join(', ')})`,
       [claim.owner, d.duration(claim.leaseMs), ...ids],
     );
-    return rows.map((r) => ({
-      id: r.id,
-      tenant: r.tenant,
-      url: r.url,
-      fireAt: d.date(r.fire_at),
-      dueAt: d.date(r.due_at),
-      attempt: r.attempts + 1,
-      attemptNumber: r.prior_attempts + r.attempts + 1,
-      leaseToken: Number(r.lease_token) + 1,
-      retry: { maxAttempts: r.max_attempts, baseMs: r.retry_base_ms, maxMs: r.retry_max_ms },
-      maxLatenessMs: r.max_lateness_s !== null && Number(r.untried) === 1 ? r.max_lateness_s * 1000 : null,
-      version: Number(r.version),
-      customWebhook: Number(r.custom_webhook) === 1,
-      notify: Number(r.notify) === 1,
-      trace: { parent: storedContext(r.trace_parent, r.trace_state), link: storedContext(r.trace_link) },
-    }));
+    return { timers: taken.map((r) => toClaimedTimer(d, r, r.due_at!, null)), parked };
   });
 }

@@ -1,10 +1,15 @@
 /** The columns every read for the api selects, and how a row becomes a TimerRecord. */
 import type { DbTime, Dialect } from '../../db/dialect';
+import { flowKeyOf } from '../../flows/flowKey';
 import { decodeWebhookSpec } from '../../webhooks/spec';
 import { storedContext } from '../../tracing/tracing';
-import type { Callbacks, Labels, TimerRecord, TimerStatus } from '../types';
+import type { Callbacks, Labels, TimerRecord, TimerStatus, TimerWaiting } from '../types';
 
-/** ms_left: milliseconds from the database's now to fire_at, in whole milliseconds. */
+/**
+ * ms_left: milliseconds from the database's now to fire_at, in whole milliseconds.
+ * flow_paused: for a timer parked and due (waiting for its limited flow), whether
+ * the flow is paused; NULL for any other timer, which costs no read of `flows`.
+ */
 export function timerColumns(d: Dialect, table?: string): string {
   const columns = [
     'id',
@@ -26,9 +31,13 @@ export function timerColumns(d: Dialect, table?: string): string {
     'trace_state',
     'labels',
     'callbacks',
+    'flow_key',
   ];
   const of = (column: string) => (table === undefined ? column : `${table}.${column}`);
-  return `${columns.map(of).join(', ')}, ${d.msBetween(d.now, of('fire_at'))} AS ms_left`;
+  const row = table ?? 'timers';
+  return `${columns.map(of).join(', ')}, ${d.msBetween(d.now, of('fire_at'))} AS ms_left,
+  CASE WHEN ${row}.flow_due_at <= ${d.now}
+       THEN (SELECT f.paused FROM flows f WHERE f.id = ${row}.flow_id) END AS flow_paused`;
 }
 
 export interface TimerRow {
@@ -52,6 +61,14 @@ export interface TimerRow {
   trace_parent: string | null;
   trace_state: string | null;
   ms_left: number | string;
+  flow_key: string | null;
+  flow_paused: number | string | null;
+}
+
+/** Why a due timer is not being sent: null when it is not waiting. */
+function waitingOf(row: TimerRow): TimerWaiting | null {
+  if (row.status !== 'pending' || row.flow_paused === null) return null;
+  return Number(row.flow_paused) === 1 ? 'paused' : 'flow_limit';
 }
 
 export function toRecord(d: Dialect, row: TimerRow): TimerRecord {
@@ -73,6 +90,8 @@ export function toRecord(d: Dialect, row: TimerRow): TimerRecord {
     labels: readLabels(row.labels),
     callbacks: readCallbacks(row.callbacks),
     trace: storedContext(row.trace_parent, row.trace_state),
+    flowKey: flowKeyOf(row.url, row.flow_key),
+    waiting: waitingOf(row),
   };
 }
 

@@ -9,10 +9,10 @@
  * the queue of those already due), owner (who created it, for the pending-timer
  * cap; NULL when unknown), tenant (whose it is; `default` when absent), its
  * delivery policy (NULLs: the service's defaults), what it sends (webhook: NULL
- * for the plain webhook) and its labels. The caller computes the times on the
- * database clock (DbClock), so no read-back is needed. trace_parent and
- * trace_state: the W3C context of the span that created the timer (NULL with
- * tracing off). Locks: only the new rows (on SQLite, none beyond the file's
+ * for the plain webhook), its labels, and its flow key (NULL: its URL's origin).
+ * The caller computes the times on the database clock (DbClock), so no
+ * read-back is needed. trace_parent and trace_state: the W3C context of the span
+ * that created the timer (NULL with tracing off). Locks: only the new rows (on SQLite, none beyond the file's
  * lock that the process holds anyway).
  *
  * Timers without labels are one statement that commits on its own. Labelled ones
@@ -50,9 +50,11 @@ export interface NewTimer {
   callbacks?: Callbacks;
   /** The span that created it: its deliveries continue this trace. null or absent: tracing was off. */
   trace?: TraceContext | null;
+  /** The flow it belongs to (flows/flowKey.ts); null: its URL's origin, worked out when needed. */
+  flowKey?: string | null;
 }
 
-/** Rows per INSERT: 17 bound values each, far below every driver's limit (SQLite: 32,766). */
+/** Rows per INSERT: 18 bound values each, far below every driver's limit (SQLite: 32,766). */
 const INSERT_SLICE = 500;
 
 export async function insertTimers(
@@ -78,8 +80,8 @@ async function insertSlice(db: Knex | Knex.Transaction, timeoutMs: number, timer
     timeoutMs,
     `INSERT INTO timers (id, url, status, fire_at, due_at, created_at, updated_at, owner, tenant,
                          max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, webhook, labels, callbacks,
-                         trace_parent, trace_state)
-     VALUES ${timers.map(() => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
+                         trace_parent, trace_state, flow_key)
+     VALUES ${timers.map(() => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
     timers.flatMap((t) => [
       t.id,
       t.url,
@@ -98,6 +100,7 @@ async function insertSlice(db: Knex | Knex.Transaction, timeoutMs: number, timer
       writeCallbacks(t.callbacks),
       t.trace?.traceparent ?? null,
       t.trace?.tracestate ?? null,
+      t.flowKey ?? null,
     ]),
   );
 }

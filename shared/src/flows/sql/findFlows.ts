@@ -1,0 +1,67 @@
+/**
+ * findFlow: one configured flow with what it is doing now: its timers due and
+ * waiting (parked, flow_due_at <= now: one range of timers_flow) and its requests
+ * possibly in flight (live flow_leases rows). listFlows: every configured flow,
+ * id, tenant and key only: what a controller needs to recognise their timers.
+ *
+ * Parameters: tenant (null: any tenant, the flow set first) and key; none. Locks: none (plain reads).
+ */
+import type { Knex } from 'knex';
+import { DbTime, dialectOf } from '../../db/dialect';
+import { select } from '../../db/query';
+import type { FlowEntry, FlowRecord } from '../types';
+
+interface FlowRow {
+  id: number | string;
+  tenant: string;
+  flow_key: string;
+  parallelism: number | null;
+  rate: number | null;
+  burst: number | null;
+  paused: number;
+  created_at: DbTime;
+  updated_at: DbTime;
+  waiting: number | string;
+  in_flight: number | string;
+}
+
+export async function findFlow(
+  db: Knex,
+  timeoutMs: number,
+  tenant: string | null,
+  key: string,
+): Promise<FlowRecord | null> {
+  const d = dialectOf(db);
+  const [row] = await select<FlowRow>(
+    db,
+    timeoutMs,
+    `SELECT f.id, f.tenant, f.flow_key, f.parallelism, f.rate, f.burst, f.paused, f.created_at, f.updated_at,
+            (SELECT COUNT(*) FROM timers t WHERE t.flow_id = f.id AND t.flow_due_at <= ${d.now}) AS waiting,
+            (SELECT COUNT(*) FROM flow_leases l WHERE l.flow_id = f.id AND l.expires_at > ${d.now}) AS in_flight
+     FROM flows f WHERE f.flow_key = ?${tenant === null ? '' : ' AND f.tenant = ?'}
+     ORDER BY f.id LIMIT 1`,
+    tenant === null ? [key] : [key, tenant],
+  );
+  if (!row) return null;
+  return {
+    tenant: row.tenant,
+    key: row.flow_key,
+    parallelism: row.parallelism,
+    rate: row.rate,
+    burst: row.burst,
+    paused: Number(row.paused) === 1,
+    waiting: Number(row.waiting),
+    inFlight: Number(row.in_flight),
+    createdAt: d.date(row.created_at),
+    updatedAt: d.date(row.updated_at),
+  };
+}
+
+export async function listFlows(db: Knex, timeoutMs: number): Promise<FlowEntry[]> {
+  const rows = await select<{ id: number | string; tenant: string; flow_key: string }>(
+    db,
+    timeoutMs,
+    'SELECT id, tenant, flow_key FROM flows',
+  );
+  return rows.map((r) => ({ id: Number(r.id), tenant: r.tenant, key: r.flow_key }));
+}

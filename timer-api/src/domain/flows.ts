@@ -1,0 +1,89 @@
+/**
+ * The api's rules about flows: a key that can be one, limits that make sense, and
+ * the scope a flow belongs to. A flow is its tenant's: it is set, paused and
+ * resumed in the client's tenant (an admin key's own, or the one X-Tenant names),
+ * limits only that tenant's timers, and another tenant's flow is not found. An
+ * admin key without X-Tenant reads a flow of any tenant (its own tenant's first).
+ * No HTTP, no SQL.
+ */
+import { FLOW_KEY_PATTERN, FlowRecord, originOf, OriginBlock, Store } from '@timer/shared';
+import { AppError } from '../errors';
+import type { Flow, PutFlowRequest } from '../schemas';
+import type { Client } from './client';
+
+const KEY = new RegExp(FLOW_KEY_PATTERN);
+
+type FlowClient = Pick<Client, 'tenant' | 'sees'>;
+
+/** The tenant a client's flows are set in: the one place the scope of a flow is decided. */
+export function flowScopeOf(client: Pick<Client, 'tenant'>): string {
+  return client.tenant;
+}
+
+export class FlowService {
+  constructor(private readonly store: Store) {}
+
+  async put(key: string, request: PutFlowRequest, client: FlowClient): Promise<Flow> {
+    checkKey(key);
+    if (request.burst !== undefined && request.rate === undefined) {
+      throw new AppError('validation_failed', 'Invalid request body: burst applies only with rate', [
+        { path: 'burst', message: 'burst applies only with rate' },
+      ]);
+    }
+    const limits = {
+      parallelism: request.parallelism ?? null,
+      rate: request.rate ?? null,
+      burst: request.burst ?? null,
+    };
+    return toFlowView(await this.store.flows.put(flowScopeOf(client), key, limits));
+  }
+
+  async get(key: string, client: FlowClient): Promise<Flow> {
+    checkKey(key);
+    const flow =
+      (await this.store.flows.find(flowScopeOf(client), key)) ??
+      (client.sees === null ? await this.store.flows.find(null, key) : null);
+    if (!flow) throw new AppError('flow_not_found');
+    // A flow keyed by an origin shows what that receiver said about itself, for everyone.
+    const block = originOf(key) === key ? await this.store.flows.originBlock(key) : null;
+    return { ...toFlowView(flow), origin: block && toOriginView(block) };
+  }
+
+  async pause(key: string, client: FlowClient): Promise<Flow> {
+    checkKey(key);
+    return toFlowView((await this.store.flows.setPaused(flowScopeOf(client), key, true))!);
+  }
+
+  async resume(key: string, client: FlowClient): Promise<Flow> {
+    checkKey(key);
+    const flow = await this.store.flows.setPaused(flowScopeOf(client), key, false);
+    if (!flow) throw new AppError('flow_not_found');
+    return toFlowView(flow);
+  }
+}
+
+function checkKey(key: string): void {
+  if (!KEY.test(key)) {
+    const message = 'a flow key is 1–255 printable ASCII characters, no spaces';
+    throw new AppError('validation_failed', `Invalid flow key: ${message}`, [{ path: 'key', message }]);
+  }
+}
+
+function toOriginView(block: OriginBlock): NonNullable<Flow['origin']> {
+  return { state: block.probe ? 'probe' : block.reason, until: block.until ? block.until.toISOString() : null };
+}
+
+function toFlowView(flow: FlowRecord): Flow {
+  return {
+    key: flow.key,
+    parallelism: flow.parallelism,
+    rate: flow.rate,
+    burst: flow.burst,
+    paused: flow.paused,
+    waiting: flow.waiting,
+    in_flight: flow.inFlight,
+    created_at: flow.createdAt.toISOString(),
+    updated_at: flow.updatedAt.toISOString(),
+    origin: null,
+  };
+}
