@@ -64,7 +64,6 @@ export interface CreatedBatch {
 /** Rounds of "read the key, try to take it" before giving up on a key other requests keep taking. */
 const IDEMPOTENCY_ROUNDS = 3;
 
-
 export class TimerService {
   private readonly tracing: Tracing;
 
