@@ -4,13 +4,15 @@
  * claiming ten at a time, and cancels by label (50 per call, repeated until
  * nothing remains) racing them. Every timer the answers count as canceled is
  * canceled in the database and never delivered; every other timer fires once.
+ * And timers a controller holds ahead of their time are given back and canceled,
+ * as a DELETE of each would.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDb, createSilentLogger, loadConfig, Store } from '@timer/shared';
 import { createApp } from '@timer/api';
 import { createTestDatabase, TestDatabase } from './helpers/db';
-import { killAll, ServiceProcess, spawnService } from './helpers/processes';
+import { killAll, ServiceProcess, spawnService, TEST_INTERNAL_TOKEN } from './helpers/processes';
 import { Receiver, startReceiver } from './helpers/receiver';
 import { newTimer, statusCounts } from './helpers/timers';
 import { waitFor } from './helpers/wait';
@@ -44,6 +46,7 @@ async function startApi(): Promise<number> {
     DB_ACQUIRE_TIMEOUT_MS: '60000',
     DB_QUERY_TIMEOUT_MS: '60000',
     REQUEST_TIMEOUT_MS: '120000',
+    INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
   });
   apiStore = new Store(createDb(config), config.dbQueryTimeoutMs);
   api = http.createServer(createApp({ config, store: apiStore, logger: createSilentLogger(), nudger: { nudge() {} } }));
@@ -117,3 +120,29 @@ it('a timer counted canceled by label is never delivered, while controllers clai
   expect(fired).toHaveLength(TIMERS - canceled);
   for (const x of fired) expect(seen.get(x.id)).toBe(1);
 }, 150_000);
+
+it('cancels by label the timers a controller holds ahead of their time: given back, never sent', async () => {
+  const port = api ? (api.address() as AddressInfo).port : await startApi();
+  const timers = Array.from({ length: 100 }, () => ({ ...newTimer(receiver.url, 2500), labels: { kind: 'held' } }));
+  await t.store.timers.createBatch(timers);
+  const holder = spawnService('controller', {
+    DATABASE_URL: t.url,
+    POLL_INTERVAL_MS: '100',
+    LOOKAHEAD_MS: '5000',
+    CONTROLLER_ID: 'label-holder',
+  });
+  processes.push(holder);
+  await waitFor('the controller to hold them all', async () => (await statusCounts(t.db)).firing === 100, {
+    intervalMs: 20,
+  });
+
+  const res = await fetch(`http://127.0.0.1:${port}/timers?label=kind:held`, { method: 'DELETE' });
+  const answer = (await res.json()) as Canceled;
+
+  expect(answer).toEqual({ canceled: 100, not_cancelable: 0, remaining: 0 });
+  await new Promise((r) => setTimeout(r, 4000)); // past their due time
+  const seen = receiver.countById();
+  expect(timers.filter((x) => seen.has(x.id))).toEqual([]);
+  const [rows] = await t.db.raw("SELECT COUNT(*) AS n FROM timers WHERE status = 'canceled' AND labels LIKE '%held%'");
+  expect(Number((rows as Array<{ n: number }>)[0].n)).toBe(100);
+}, 60_000);

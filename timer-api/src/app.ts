@@ -194,6 +194,7 @@ export function createApp({
     nudgeWithinMs: config.pollIntervalMs + NUDGE_MARGIN_MS,
     tracing,
     leaseMs: config.leaseMs,
+    maxCancelPerCall: config.maxCancelPerCall,
   });
   const schedules = new ScheduleService({
     store,

@@ -255,6 +255,8 @@ export interface IdempotencyRecord {
 /** What canceling by labels did: how many it canceled, how many it found started, how many pending matches are left. */
 export interface LabelCancelResult {
   canceled: string[];
+  /** Matches a controller holds (firing), up to the call's limit: their cancel asks the holder first. */
+  held: string[];
   notCancelable: number;
   remaining: number;
 }

@@ -22,12 +22,13 @@ import type {
   Tracing,
 } from '@timer/shared';
 import { AppError } from '../errors';
-import type { PatchTimerRequest } from '../schemas';
+import type { CancelByLabelQuery, CanceledByLabel, PatchTimerRequest } from '../schemas';
 import { OPEN_CLIENT } from './client';
 import { normalizeId } from './ids';
 import type { Holders } from './holders';
 import type { Nudger } from './nudger';
 import type { PendingQuota } from './pendingQuota';
+import { labelTerms } from './timerBatch';
 import { planPatch } from './timerPatch';
 import type { WebhookTargets } from './webhookTargets';
 import { IfMatch, matches } from './versions';
@@ -48,9 +49,17 @@ export interface TimerChangesOptions {
   nudgeWithinMs: number;
   /** LEASE_MS: a held timer's own due time is read back from its lease when its controller could not say. */
   leaseMs: number;
+  /** MAX_CANCEL_PER_CALL: most timers one cancel by label cancels. */
+  maxCancelPerCall: number;
   /** A replay's span, whose trace the new series of deliveries continues (README "Tracing"); off by default. */
   tracing?: Tracing;
 }
+
+/** Held timers of one cancel by label asked back at once. */
+const GIVE_BACKS_AT_ONCE = 8;
+
+/** DELETE /timers?label=…: the pending and held matches are counted up to this, not whole. */
+const LABEL_COUNT_CAP = 100_000;
 
 /** Reads of the timer before giving up on one that keeps changing under the request. */
 const ROUNDS = 4;
@@ -87,6 +96,41 @@ export class TimerChanges {
     this.options.quota?.forget(id);
     this.options.logger.info('Timer canceled', { timerId: id, version: timer.version });
     return timer;
+  }
+
+  /**
+   * DELETE /timers?label=…: cancels up to MAX_CANCEL_PER_CALL (or `limit`) timers
+   * carrying every label, under the contract of DELETE /timers/{id}. The pending
+   * ones go in one fenced UPDATE; each one a controller holds is then canceled as
+   * a single DELETE would be (its holder asked to give it back, a few at a time):
+   * given back, it counts as canceled; started, or its holder unreachable, as not
+   * cancelable. So every timer counted canceled will never be sent.
+   */
+  async cancelByLabels(query: CancelByLabelQuery, sees: TenantView = OPEN_CLIENT.sees): Promise<CanceledByLabel> {
+    const labels = labelTerms(query.label);
+    const limit = Math.min(query.limit ?? this.options.maxCancelPerCall, this.options.maxCancelPerCall);
+    const { store, quota, metrics, logger } = this.options;
+    const result = await store.timers.cancelByLabels({ labels, limit, countCap: LABEL_COUNT_CAP, tenant: sees });
+    for (const id of result.canceled) quota?.forget(id);
+    metrics.timersCanceled.inc(result.canceled.length);
+    const held = result.held.slice(0, Math.max(0, limit - result.canceled.length));
+    let givenBack = 0;
+    for (let from = 0; from < held.length; from += GIVE_BACKS_AT_ONCE) {
+      await Promise.all(
+        held.slice(from, from + GIVE_BACKS_AT_ONCE).map(async (id) => {
+          try {
+            await this.cancel(id, null, sees);
+            givenBack += 1;
+          } catch (err) {
+            // Started, no longer pending, or its holder unreachable: not canceled, counted so.
+            if (!(err instanceof AppError)) throw err;
+          }
+        }),
+      );
+    }
+    const canceled = result.canceled.length + givenBack;
+    if (canceled > 0) logger.info('Timers canceled by label', { labels, canceled, givenBack });
+    return { canceled, not_cancelable: Math.max(0, result.notCancelable - givenBack), remaining: result.remaining };
   }
 
   async change(

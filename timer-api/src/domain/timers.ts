@@ -10,8 +10,6 @@ import type { Clock, Logger, Metrics, NewTimer, Span, Store, TimerRecord, Tracin
 import { AppError } from '../errors';
 import type {
   AttemptPage,
-  CancelByLabelQuery,
-  CanceledByLabel,
   CreateTimerRequest,
   CreateTimersBatchRequest,
   ListAttemptsQuery,
@@ -65,9 +63,6 @@ export interface CreatedBatch {
 
 /** Rounds of "read the key, try to take it" before giving up on a key other requests keep taking. */
 const IDEMPOTENCY_ROUNDS = 3;
-
-/** DELETE /timers?label=…: the pending and started matches are counted up to this, not whole. */
-const LABEL_COUNT_CAP = 100_000;
 
 export class TimerService {
   private readonly tracing: Tracing;
@@ -209,24 +204,6 @@ export class TimerService {
     const items = rows.slice(0, limit).map(toAttemptView);
     const next = rows.length > limit ? encodeCursor(String(items[items.length - 1].lease_token)) : null;
     return { items, next_cursor: next };
-  }
-
-  /** Cancels up to MAX_CANCEL_PER_CALL (or `limit`) pending timers carrying every label asked for. */
-  async cancelByLabels(query: CancelByLabelQuery, sees: string | null = OPEN_CLIENT.sees): Promise<CanceledByLabel> {
-    const labels = labelTerms(query.label);
-    const limit = Math.min(query.limit ?? this.options.limits.maxCancelPerCall, this.options.limits.maxCancelPerCall);
-    const result = await this.options.store.timers.cancelByLabels({
-      labels,
-      limit,
-      countCap: LABEL_COUNT_CAP,
-      tenant: sees,
-    });
-    for (const id of result.canceled) this.options.quota?.forget(id);
-    this.options.metrics.timersCanceled.inc(result.canceled.length);
-    if (result.canceled.length > 0) {
-      this.options.logger.info('Timers canceled by label', { labels, canceled: result.canceled.length });
-    }
-    return { canceled: result.canceled.length, not_cancelable: result.notCancelable, remaining: result.remaining };
   }
 
   /**

@@ -77,7 +77,7 @@ export function timerRoutes(
     })
     // Only with a label filter: there is no "cancel everything".
     .delete(noBody(), async (req, res) => {
-      res.json(await service.cancelByLabels(validateCancelByLabel({ ...req.query }), clientOf(res).sees));
+      res.json(await changes.cancelByLabels(validateCancelByLabel({ ...req.query }), clientOf(res).sees));
     })
     .all(methodNotAllowed(['GET', 'POST', 'DELETE']));
 

@@ -15,9 +15,11 @@
  *      any cancel does), retried as a whole if InnoDB
  *      picks it as a deadlock victim against a claim (see cancelTimer).
  *   3. Read back which of them are canceled now, and count what is left: the
- *      matches still pending, and those started ('firing'), each counted up to
- *      `countCap` (a label on millions of timers is not counted whole per call).
- * Returns the ids canceled, the started matches, and the pending ones left.
+ *      matches still pending, and those a controller holds ('firing'), each
+ *      counted up to `countCap` (a label on millions of timers is not counted
+ *      whole per call), and the ids of up to `limit` of the held ones, which the
+ *      api may ask their controllers to give back (TimerChanges).
+ * Returns the ids canceled, the held matches (ids and count), and the pending ones left.
  */
 import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
@@ -71,5 +73,16 @@ export async function cancelByLabels(
     );
     return Number(row.n);
   };
-  return { canceled, notCancelable: await count('firing'), remaining: await count('pending') };
+  const held = await select<{ id: string }>(
+    db,
+    timeoutMs,
+    `SELECT l.timer_id AS id ${matching} ORDER BY l.timer_id LIMIT ?`,
+    [...match.bindings, 'firing', query.limit],
+  );
+  return {
+    canceled,
+    held: held.map((r) => r.id),
+    notCancelable: await count('firing'),
+    remaining: await count('pending'),
+  };
 }
