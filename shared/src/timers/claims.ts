@@ -5,6 +5,8 @@
  * same transaction. Each query is its own file under sql/.
  */
 import type { Knex } from 'knex';
+import { AtRest } from '../crypto/atRest';
+import type { DataKeyError } from '../crypto/dataKeys';
 import { claimDueTimers } from './sql/claimDueTimers';
 import { completeFired } from './sql/completeFired';
 import { failTimer } from './sql/failTimer';
@@ -29,10 +31,11 @@ export class Claims {
   constructor(
     private readonly db: Knex,
     private readonly timeoutMs: number,
+    private readonly atRest: AtRest = AtRest.none(),
   ) {}
 
   claimDue(claim: ClaimRequest): Promise<ClaimedTimer[]> {
-    return claimDueTimers(this.db, this.timeoutMs, claim);
+    return claimDueTimers(this.db, this.timeoutMs, this.atRest, claim);
   }
 
   /** Each outcome below writes its attempts (the delivery history) in the same transaction. */
@@ -68,9 +71,9 @@ export class Claims {
     return releaseAbandoned(this.db, this.timeoutMs, owner, claims, attempts);
   }
 
-  /** What these held timers send, read when their requests start. */
-  webhookSpecs(ids: readonly string[]): Promise<Map<string, WebhookSpec>> {
-    return findWebhookSpecs(this.db, this.timeoutMs, ids);
+  /** What these held timers send, read when their requests start (a DataKeyError: sealed under a key not held). */
+  webhookSpecs(ids: readonly string[]): Promise<Map<string, WebhookSpec | DataKeyError>> {
+    return findWebhookSpecs(this.db, this.timeoutMs, this.atRest, ids);
   }
 
   /** The claims the database records `owner` as holding right now. */

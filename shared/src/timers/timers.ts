@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import { Coalescer } from '../coalescer';
+import { AtRest } from '../crypto/atRest';
 import { cancelTimer } from './sql/cancelTimer';
 import { countByStatus } from './sql/countByStatus';
 import { countLiveTimers } from './sql/countLiveTimers';
@@ -27,9 +28,10 @@ export class Timers {
     private readonly db: Knex,
     private readonly timeoutMs: number,
     createBatchSize = 500,
+    private readonly atRest: AtRest = AtRest.none(),
   ) {
     // Two INSERTs in flight: one commits while the next batch fills.
-    this.creates = new Coalescer((timers) => insertTimers(this.db, this.timeoutMs, timers), {
+    this.creates = new Coalescer((timers) => insertTimers(this.db, this.timeoutMs, this.atRest, timers), {
       maxBatch: createBatchSize,
       maxConcurrent: 2,
     });
@@ -49,7 +51,7 @@ export class Timers {
    * transaction; 'taken' when another request holds the key.
    */
   createIdempotent(timer: NewTimer, key: IdempotencyKey): Promise<'created' | 'taken'> {
-    return insertIdempotentTimer(this.db, this.timeoutMs, timer, key);
+    return insertIdempotentTimer(this.db, this.timeoutMs, this.atRest, timer, key);
   }
 
   findIdempotencyKey(owner: string, key: string): Promise<IdempotencyRecord | null> {
@@ -68,11 +70,11 @@ export class Timers {
 
   /** The timer, if it exists and `tenant` (null: anyone) may see it. */
   find(id: string, tenant: TenantView = null): Promise<TimerRecord | null> {
-    return findTimer(this.db, this.timeoutMs, id, tenant);
+    return findTimer(this.db, this.timeoutMs, this.atRest, id, tenant);
   }
 
   list(query: ListQuery): Promise<TimerRecord[]> {
-    return listTimers(this.db, this.timeoutMs, query);
+    return listTimers(this.db, this.timeoutMs, this.atRest, query);
   }
 
   /** Timers per status, each counted up to `cap` (the dashboard). */
@@ -82,15 +84,15 @@ export class Timers {
 
   /** Pending timers, soonest due first (the dashboard). */
   dueSoon(limit: number, tenant: TenantView = null): Promise<TimerRecord[]> {
-    return findDueSoon(this.db, this.timeoutMs, limit, tenant);
+    return findDueSoon(this.db, this.timeoutMs, this.atRest, limit, tenant);
   }
 
   cancel(id: string, tenant: TenantView = null): Promise<CancelResult> {
-    return cancelTimer(this.db, this.timeoutMs, id, tenant);
+    return cancelTimer(this.db, this.timeoutMs, this.atRest, id, tenant);
   }
 
   /** A failed timer back to pending, due now, for a new series of attempts (continuing `trace`, when given). */
   replay(id: string, tenant: TenantView = null, trace: TraceContext | null = null): Promise<ReplayResult> {
-    return replayTimer(this.db, this.timeoutMs, id, tenant, trace);
+    return replayTimer(this.db, this.timeoutMs, this.atRest, id, tenant, trace);
   }
 }

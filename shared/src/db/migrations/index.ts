@@ -32,6 +32,7 @@ import * as addSchedulesTenant from './20261207001500_add_schedules_tenant';
 import * as indexSchedulesTenantId from './20261207001600_index_schedules_tenant_id';
 import * as idempotencyKeysPerTenant from './20261207001700_idempotency_keys_per_tenant';
 import * as createTenantCreates from './20261207003000_create_tenant_creates';
+import * as addUrlSealed from './20261207004000_add_url_sealed';
 
 interface Migration {
   name: string;
@@ -69,6 +70,7 @@ const migrations: Migration[] = [
   indexSchedulesTenantId,
   idempotencyKeysPerTenant,
   createTenantCreates,
+  addUrlSealed,
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

@@ -40,7 +40,7 @@ import { DbTime, dialectOf } from '../../db/dialect';
 import { select, write } from '../../db/query';
 import type { ScheduleAdvance } from '../types';
 
-/** Occurrences per INSERT: 14 bound values each, far below every driver's limit. */
+/** Occurrences per INSERT: 15 bound values each, far below every driver's limit. */
 const INSERT_SLICE = 500;
 
 export async function createOccurrences(
@@ -73,13 +73,14 @@ export async function createOccurrences(
         trx,
         timeoutMs,
         `INSERT INTO timers
-           (id, url, status, fire_at, due_at, last_error, created_at, updated_at, owner, tenant, schedule_id,
+           (id, url, url_sealed, status, fire_at, due_at, last_error, created_at, updated_at, owner, tenant, schedule_id,
             occurrence_at, max_lateness_s, webhook, trace_parent, trace_state)
-         VALUES ${slice.map(() => `(?, ?, ?, ?, ?, ?, ${d.now}, ${d.now}, ?, ?, ?, ?, ?, ?, ?, ?)`).join(', ')}
+         VALUES ${slice.map(() => `(?, ?, ?, ?, ?, ?, ?, ${d.now}, ${d.now}, ?, ?, ?, ?, ?, ?, ?, ?)`).join(', ')}
          ${d.onConflictIgnore('schedule_id, occurrence_at')}`,
         slice.flatMap(({ schedule, id, at, skipped, trace }) => [
           id,
           schedule.url,
+          schedule.urlSealed,
           skipped === undefined ? 'pending' : 'skipped',
           at,
           skipped === undefined ? at : null,

@@ -19,11 +19,13 @@ import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
 import { retryOnDeadlock, write } from '../../db/query';
 import type { CancelResult } from '../types';
+import type { AtRest } from '../../crypto/atRest';
 import { findTimer, TenantView } from './findTimers';
 
 export async function cancelTimer(
   db: Knex,
   timeoutMs: number,
+  atRest: AtRest,
   id: string,
   tenant: TenantView = null,
 ): Promise<CancelResult> {
@@ -37,7 +39,7 @@ export async function cancelTimer(
       tenant === null ? [id] : [id, tenant],
     ),
   );
-  const timer = await findTimer(db, timeoutMs, id, tenant);
+  const timer = await findTimer(db, timeoutMs, atRest, id, tenant);
   if (!timer) return { outcome: 'not_found' };
   if (changed === 1) return { outcome: 'canceled', timer };
   return { outcome: 'not_cancelable', timer };

@@ -39,6 +39,8 @@
  * (findWebhookSpecs), so a held timer weighs the same whatever its body.
  */
 import type { Knex } from 'knex';
+import type { AtRest } from '../../crypto/atRest';
+import { DataKeyError } from '../../crypto/dataKeys';
 import { DbTime, dialectOf } from '../../db/dialect';
 import { select, write } from '../../db/query';
 import { storedContext } from '../../tracing/tracing';
@@ -48,6 +50,7 @@ interface DueRow {
   id: string;
   tenant: string;
   url: string;
+  url_sealed: string | null;
   fire_at: DbTime;
   due_at: DbTime;
   attempts: number;
@@ -68,6 +71,7 @@ interface DueRow {
 export async function claimDueTimers(
   db: Knex,
   timeoutMs: number,
+  atRest: AtRest,
   claim: { owner: string; limit: number; leaseMs: number; lookaheadMs: number },
 ): Promise<ClaimedTimer[]> {
   const d = dialectOf(db);
@@ -75,7 +79,7 @@ export async function claimDueTimers(
     const rows = await select<DueRow>(
       trx,
       timeoutMs,
-      `SELECT id, tenant, url, fire_at, due_at, attempts, prior_attempts, lease_token,
+      `SELECT id, tenant, url, url_sealed, fire_at, due_at, attempts, prior_attempts, lease_token,
               max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, trace_parent, trace_state, trace_link,
               CASE WHEN prior_attempts = 0 AND last_error IS NULL THEN 1 ELSE 0 END AS untried,
               CASE WHEN webhook IS NULL THEN 0 ELSE 1 END AS custom_webhook
@@ -102,7 +106,7 @@ export async function claimDueTimers(
     return rows.map((r) => ({
       id: r.id,
       tenant: r.tenant,
-      url: r.url,
+      ...openUrl(atRest, r),
       fireAt: d.date(r.fire_at),
       dueAt: d.date(r.due_at),
       attempt: r.attempts + 1,
@@ -114,4 +118,14 @@ export async function claimDueTimers(
       trace: { parent: storedContext(r.trace_parent, r.trace_state), link: storedContext(r.trace_link) },
     }));
   });
+}
+
+/** The URL to send to; one that does not open fails only its own timer (ClaimedTimer.unreadable). */
+function openUrl(atRest: AtRest, r: DueRow): { url: string; unreadable?: string } {
+  try {
+    return { url: atRest.openUrl({ url: r.url, urlSealed: r.url_sealed }, r.tenant) };
+  } catch (err) {
+    if (!(err instanceof DataKeyError)) throw err;
+    return { url: r.url, unreadable: `the webhook URL ${err.message}` };
+  }
 }

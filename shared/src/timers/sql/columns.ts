@@ -1,19 +1,22 @@
 /** The columns every read for the api selects, and how a row becomes a TimerRecord. */
 import type { DbTime, Dialect } from '../../db/dialect';
+import type { AtRest } from '../../crypto/atRest';
 import { decodeWebhookSpec } from '../../webhooks/spec';
 import { storedContext } from '../../tracing/tracing';
 import type { TimerRecord, TimerStatus } from '../types';
 
 /** ms_left: milliseconds from the database's now to fire_at, in whole milliseconds. */
 export function timerColumns(d: Dialect): string {
-  return `id, url, status, fire_at, created_at, fired_at, attempts, last_error, schedule_id,
+  return `id, tenant, url, url_sealed, status, fire_at, created_at, fired_at, attempts, last_error, schedule_id,
   max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, webhook, trace_parent, trace_state,
   ${d.msBetween(d.now, 'fire_at')} AS ms_left`;
 }
 
 export interface TimerRow {
   id: string;
+  tenant: string;
   url: string;
+  url_sealed: string | null;
   status: TimerStatus;
   fire_at: DbTime;
   created_at: DbTime;
@@ -31,10 +34,11 @@ export interface TimerRow {
   ms_left: number | string;
 }
 
-export function toRecord(d: Dialect, row: TimerRow): TimerRecord {
+/** Opens what is sealed (atRest.ts): throws DataKeyError when a value does not open. */
+export function toRecord(d: Dialect, row: TimerRow, atRest: AtRest): TimerRecord {
   return {
     id: row.id,
-    url: row.url,
+    url: atRest.openUrl({ url: row.url, urlSealed: row.url_sealed }, row.tenant),
     status: row.status,
     fireAt: d.date(row.fire_at),
     createdAt: d.date(row.created_at),
@@ -45,7 +49,7 @@ export function toRecord(d: Dialect, row: TimerRow): TimerRecord {
     msLeft: Number(row.ms_left),
     retry: { maxAttempts: row.max_attempts, baseMs: row.retry_base_ms, maxMs: row.retry_max_ms },
     maxLatenessSeconds: row.max_lateness_s,
-    webhook: decodeWebhookSpec(row.webhook),
+    webhook: decodeWebhookSpec(atRest.openWebhook(row.webhook, row.tenant)),
     trace: storedContext(row.trace_parent, row.trace_state),
   };
 }

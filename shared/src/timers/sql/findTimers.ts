@@ -14,6 +14,7 @@
 import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
 import { select } from '../../db/query';
+import type { AtRest } from '../../crypto/atRest';
 import type { TimerRecord, TimerStatus } from '../types';
 import { timerColumns, TimerRow, toRecord } from './columns';
 
@@ -23,6 +24,7 @@ export type TenantView = string | null;
 export async function findTimer(
   db: Knex | Knex.Transaction,
   timeoutMs: number,
+  atRest: AtRest,
   id: string,
   tenant: TenantView = null,
 ): Promise<TimerRecord | null> {
@@ -33,7 +35,7 @@ export async function findTimer(
     `SELECT ${timerColumns(d)} FROM timers WHERE id = ?${tenant === null ? '' : ' AND tenant = ?'}`,
     tenant === null ? [id] : [id, tenant],
   );
-  return row ? toRecord(d, row) : null;
+  return row ? toRecord(d, row, atRest) : null;
 }
 
 export interface ListQuery {
@@ -45,7 +47,12 @@ export interface ListQuery {
   tenant?: TenantView;
 }
 
-export async function listTimers(db: Knex, timeoutMs: number, query: ListQuery): Promise<TimerRecord[]> {
+export async function listTimers(
+  db: Knex,
+  timeoutMs: number,
+  atRest: AtRest,
+  query: ListQuery,
+): Promise<TimerRecord[]> {
   const d = dialectOf(db);
   const where: string[] = [];
   const bindings: unknown[] = [];
@@ -69,5 +76,5 @@ export async function listTimers(db: Knex, timeoutMs: number, query: ListQuery):
      ORDER BY id DESC LIMIT ?`,
     [...bindings, query.limit],
   );
-  return rows.map((row) => toRecord(d, row));
+  return rows.map((row) => toRecord(d, row, atRest));
 }

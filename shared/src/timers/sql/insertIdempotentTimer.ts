@@ -23,6 +23,7 @@ import { dialectOf } from '../../db/dialect';
 import { isDeadlock, isDuplicateKeyError } from '../../db/errors';
 import { write } from '../../db/query';
 import { IDEMPOTENCY_TTL_MS } from '../types';
+import type { AtRest } from '../../crypto/atRest';
 import { insertTimers, NewTimer } from './insertTimers';
 
 export interface IdempotencyKey {
@@ -34,6 +35,7 @@ export interface IdempotencyKey {
 export async function insertIdempotentTimer(
   db: Knex,
   timeoutMs: number,
+  atRest: AtRest,
   timer: NewTimer,
   key: IdempotencyKey,
 ): Promise<'created' | 'taken'> {
@@ -55,7 +57,7 @@ export async function insertIdempotentTimer(
           [key.owner, key.key, key.requestHash, timer.id, timer.createdAt],
         );
       }
-      await insertTimers(trx, timeoutMs, [timer]);
+      await insertTimers(trx, timeoutMs, atRest, [timer]);
       return 'created' as const;
     });
   } catch (err) {

@@ -23,11 +23,13 @@ import { dialectOf } from '../../db/dialect';
 import { write } from '../../db/query';
 import type { TraceContext } from '../../tracing/tracing';
 import type { ReplayResult } from '../types';
+import type { AtRest } from '../../crypto/atRest';
 import { findTimer, TenantView } from './findTimers';
 
 export async function replayTimer(
   db: Knex,
   timeoutMs: number,
+  atRest: AtRest,
   id: string,
   tenant: TenantView = null,
   trace: TraceContext | null = null,
@@ -43,7 +45,7 @@ export async function replayTimer(
      WHERE id = ? AND status = 'failed'${tenant === null ? '' : ' AND tenant = ?'}`,
     [...(trace ? [trace.traceparent, trace.tracestate] : []), id, ...(tenant === null ? [] : [tenant])],
   );
-  const timer = await findTimer(db, timeoutMs, id, tenant);
+  const timer = await findTimer(db, timeoutMs, atRest, id, tenant);
   if (!timer) return { outcome: 'not_found' };
   if (changed === 1) return { outcome: 'replayed', timer };
   return { outcome: 'not_retryable', timer };
