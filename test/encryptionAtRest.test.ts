@@ -7,7 +7,7 @@
  * only its own timer.
  */
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -117,6 +117,25 @@ describe.each(DIALECTS)('on %s', (dialect) => {
     expect(failed.last_error).toMatch(/data key "old"/);
     expect(receiver.deliveries.some((d) => d.id === lost)).toBe(false);
     await expect(api.http().get(`/timers/${lost}`).set(auth)).resolves.toHaveProperty('status', 500);
+  });
+
+  it('keys the idempotency request hash with the data keys', async () => {
+    const body = { url: receiver.url, seconds: 3600 };
+    const send = (b: object) => api.http().post('/timers').set(auth).set('Idempotency-Key', 'k-hmac').send(b);
+    const first = await send(body);
+    expect(first.status).toBe(201);
+    const [row] = await select<{ request_hash: string }>(
+      t.db,
+      10_000,
+      "SELECT request_hash FROM idempotency_keys WHERE idem_key = 'k-hmac'",
+    );
+    const plain = createHash('sha256')
+      .update(JSON.stringify({ seconds: 3600, url: receiver.url }))
+      .digest('hex');
+    expect(row.request_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(row.request_hash).not.toBe(plain);
+    expect((await send(body)).body).toMatchObject({ id: (first.body as { id: string }).id });
+    expect((await send({ ...body, seconds: 60 })).status).toBe(409);
   });
 
   it('delivers every secret while the dump holds none of them', async () => {

@@ -11,7 +11,7 @@ import { AppError } from '../errors';
 import type { AttemptPage, CreateTimerRequest, ListAttemptsQuery, ListTimersQuery, Timer, TimerPage } from '../schemas';
 import type { Nudger } from './nudger';
 import { Client, OPEN_CLIENT } from './client';
-import { requestHash } from './idempotency';
+import { requestHashes } from './idempotency';
 import { decodeCursor, decodeTokenCursor, encodeCursor, normalizeId } from './ids';
 import type { PendingQuota } from './pendingQuota';
 import { planTimer } from './timerRequest';
@@ -210,14 +210,16 @@ export class TimerService {
     timer: NewTimer,
     key: { tenant: string; key: string; body: CreateTimerRequest },
   ): Promise<Timer | null> {
-    const hash = requestHash(key.body);
     const { store } = this.options;
+    // Keyed with the data keys: a stored hash reveals nothing of the request; one under an older key still matches.
+    const hashes = requestHashes(key.body, store.dataKeys);
+    const hash = hashes[0];
     let targetChecked = false;
     for (let round = 1; round <= IDEMPOTENCY_ROUNDS; round++) {
       // Idempotency keys are per tenant: the key table's owner column holds the tenant.
       const existing = await store.timers.findIdempotencyKey(key.tenant, key.key);
       if (existing?.live) {
-        if (existing.requestHash !== hash) throw new AppError('idempotency_key_reused');
+        if (!hashes.includes(existing.requestHash)) throw new AppError('idempotency_key_reused');
         const earlier = await store.timers.find(existing.timerId, key.tenant);
         if (!earlier) {
           throw new AppError(
