@@ -95,6 +95,9 @@ function openSession(conn: SqliteConnection, filename: string, lockWaitMs: numbe
   }
   if (mode !== SQLITE_SETTINGS.journalMode) throw new Error(`SQLite kept journal_mode=${String(mode)}, not WAL`);
   conn.pragma(`synchronous = ${SQLITE_SETTINGS.synchronous}`);
+  // Deleted content is overwritten with zeros: a value deleted (or rewritten sealed) does not
+  // survive in the file's free pages.
+  conn.pragma('secure_delete = ON');
 }
 
 function isBusy(err: unknown): boolean {
