@@ -61,23 +61,23 @@ export async function insertTimers(
       const tenant = t.tenant ?? DEFAULT_TENANT;
       const url = atRest.sealUrl(t.url, tenant);
       return [
-      t.id,
-      url.url,
-      url.urlSealed,
-      t.fireAt,
-      t.dueAt ?? t.fireAt,
-      t.createdAt,
-      t.createdAt,
-      t.owner ?? null,
-      tenant,
-      t.retry?.maxAttempts ?? null,
-      t.retry?.baseMs ?? null,
-      t.retry?.maxMs ?? null,
-      t.maxLatenessSeconds ?? null,
-      atRest.sealWebhook(t.webhook ? encodeWebhookSpec(t.webhook) : null, tenant),
-      t.trace?.traceparent ?? null,
-      t.trace?.tracestate ?? null,
-    ];
+        t.id,
+        url.url,
+        url.urlSealed,
+        t.fireAt,
+        t.dueAt ?? t.fireAt,
+        t.createdAt,
+        t.createdAt,
+        t.owner ?? null,
+        tenant,
+        t.retry?.maxAttempts ?? null,
+        t.retry?.baseMs ?? null,
+        t.retry?.maxMs ?? null,
+        t.maxLatenessSeconds ?? null,
+        atRest.sealWebhook(t.webhook ? encodeWebhookSpec(t.webhook) : null, tenant),
+        t.trace?.traceparent ?? null,
+        t.trace?.tracestate ?? null,
+      ];
     }),
   );
 }
