@@ -43,7 +43,13 @@ export async function runCreator(
   rate: number,
   seconds: number,
   body: string,
-): Promise<{ fireAt: Record<string, number>; errors: Record<string, number>; seconds: number; cpuMs: number }> {
+): Promise<{
+  fireAt: Record<string, number>;
+  errors: Record<string, number>;
+  seconds: number;
+  cpuMs: number;
+  latencyMs: { p50: number; p99: number; max: number };
+}> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
     [path.join(__dirname, 'creator.js'), url, String(rate), String(seconds), body],

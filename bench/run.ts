@@ -17,8 +17,14 @@ import { nudge } from './scenarios/nudge';
 import { heldMemory } from './scenarios/heldMemory';
 import { cost } from './scenarios/cost';
 import { peers } from './scenarios/peers';
+import { batch } from './scenarios/batch';
 
-type Scenario = (options: BenchOptions, ceilings: Ceilings) => Promise<Record<string, unknown>>;
+/** `earlier`: the lines of the scenarios already run, by name, for ratios measured in the same run. */
+type Scenario = (
+  options: BenchOptions,
+  ceilings: Ceilings,
+  earlier: Record<string, Record<string, unknown>>,
+) => Promise<Record<string, unknown>>;
 
 const SCENARIOS: Record<string, Scenario> = {
   clients,
@@ -31,6 +37,7 @@ const SCENARIOS: Record<string, Scenario> = {
   sqlite,
   nudge,
   logging,
+  batch,
   held_memory: heldMemory,
   // peers first: ours on MariaDB is measured beside the peers, and cost reuses that run.
   peers,
@@ -54,9 +61,11 @@ async function main(): Promise<void> {
   const ceilings = await measureCeilings(quick);
   print({ scenario: 'ceilings', ...ceilings, quick });
   let failed = false;
+  const earlier: Record<string, Record<string, unknown>> = {};
   for (const name of names.length ? names : Object.keys(SCENARIOS)) {
     const started = Date.now();
-    const result = await SCENARIOS[name]({ quick, baseline }, ceilings);
+    const result = await SCENARIOS[name]({ quick, baseline }, ceilings, earlier);
+    earlier[name] = result;
     print({ ...result, quick, wall_s: Math.round((Date.now() - started) / 1000) });
     if (Number(result.missing ?? 0) > 0 || Number(result.duplicates ?? 0) > 0) failed = true;
   }

@@ -134,6 +134,7 @@ export async function runSteady(system: System, ratePerSecond: number, durationS
       achieved_create_rate: round((ratePerSecond * durationS) / created.seconds, 0),
       accepted: fireAt.size,
       create_errors: created.errors,
+      create_latency_ms: created.latencyMs,
       lateness_ms: latenessOf(late),
       early: late.filter((ms) => ms < 0).length,
       missing: [...fireAt.keys()].filter((id) => !first.has(id)).length,

@@ -19,6 +19,7 @@ import { promisify } from 'node:util';
 import { createTestDatabase, TestDatabase } from './helpers/db';
 import { waitFor } from './helpers/wait';
 import { freePort } from './helpers/ports';
+import { TEST_INTERNAL_TOKEN } from './helpers/processes';
 import {
   copies,
   Dockerfile,
@@ -147,6 +148,8 @@ describe.each(SERVICES)('%s image', (service) => {
       DATABASE_URL: t.url,
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
+      // Required of a separate api or controller, as a deployment sets it.
+      INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
       [portVariable]: String(port),
     };
     const output: string[] = [];

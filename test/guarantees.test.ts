@@ -25,7 +25,7 @@ import type { Clock } from '@timer/shared';
 import { createApp } from '@timer/api';
 import { Controller } from '@timer/controller';
 import { createTestDatabase, TestDatabase } from './helpers/db';
-import { killAll, ServiceProcess, spawnService } from './helpers/processes';
+import { killAll, ServiceProcess, spawnService, TEST_INTERNAL_TOKEN } from './helpers/processes';
 import { Receiver, startReceiver } from './helpers/receiver';
 import { insertTimers, insertTimersAt, statusCounts } from './helpers/timers';
 import { waitFor } from './helpers/wait';
@@ -138,6 +138,7 @@ describe('the cancel contract', () => {
       DB_ACQUIRE_TIMEOUT_MS: '60000',
       DB_QUERY_TIMEOUT_MS: '60000',
       REQUEST_TIMEOUT_MS: '120000',
+      INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
     });
     apiStore = new Store(createDb(config), config.dbQueryTimeoutMs);
     const app = createApp({ config, store: apiStore, logger: createSilentLogger(), nudger: { nudge() {} } });

@@ -1,5 +1,6 @@
 /**
- * POST /nudge is open to the controller's network. A flood of it once turned into
+ * POST /nudge is open to the controller's network (to whoever holds INTERNAL_TOKEN:
+ * the flood here carries it, so every nudge is a real one). A flood of it once turned into
  * one claim transaction per nudge (14,635 claims in 10 s), and the api's creates
  * slowed tenfold behind them. Now nudges coalesce: for 10 s of flood a controller
  * runs at most one early claim per NUDGE_MIN_INTERVAL_MS (50 ms) besides its
@@ -12,7 +13,7 @@
  */
 import { createTestDatabase, TestDatabase } from './helpers/db';
 import { claimsSoFar, createLatencies, floodPosts } from './helpers/flood';
-import { killAll, ServiceProcess, spawnService } from './helpers/processes';
+import { killAll, ServiceProcess, spawnService, TEST_INTERNAL_TOKEN } from './helpers/processes';
 import { percentile } from './helpers/timers';
 
 const FLOOD_MS = 10_000;
@@ -45,12 +46,12 @@ it('a 10 s flood of nudges costs a bounded number of claims, and creates keep th
 
   const claimsBefore = await claimsSoFar(controllerUrl);
   const [nudges, busy] = await Promise.all([
-    floodPosts(`${controllerUrl}/nudge`, FLOOD_MS),
+    floodPosts(`${controllerUrl}/nudge`, FLOOD_MS, { authorization: `Bearer ${TEST_INTERNAL_TOKEN}` }),
     createLatencies(apiUrl, FLOOD_MS),
   ]);
   const claims = (await claimsSoFar(controllerUrl)) - claimsBefore;
 
-  // A flood, even on a busy machine (a quiet one sends 7,000-8,000).
+  // A flood of accepted nudges, even on a busy machine (a quiet one sends 7,000-8,000).
   expect(nudges).toBeGreaterThan(500);
   expect(claims).toBeLessThanOrEqual(FLOOD_MS / SPACING_MS + FLOOD_MS / POLL_MS + 10);
   expect(percentile(busy, 99)).toBeLessThanOrEqual(2 * percentile(idle, 99) + 50);

@@ -164,6 +164,56 @@ it('loses nothing to a SIGKILL mid-run: after a restart every accepted timer fir
   for (const id of sentBeforeKill) expect(rows.get(id)?.attempts).toBe(2);
 });
 
+it('loses no answered create to a SIGKILL amid a flood of them: group commit answers after its fsync', async () => {
+  const file = path.join(dir, 'timers.sqlite');
+  const first = await startStandalone({ SQLITE_PATH: file });
+
+  // 64 clients at once, so creates share commits; every fourth with an Idempotency-Key of its own.
+  const accepted: string[] = [];
+  const keyed = new Map<string, string>();
+  let killed = false;
+  const client = async (worker: number) => {
+    for (let i = 0; !killed; i++) {
+      const key = i % 4 === 0 ? `flood-${worker}-${i}` : undefined;
+      try {
+        const res = await fetch(`${first.base}/timers`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+          body: JSON.stringify({ minutes: 30, url: receiver.url }),
+        });
+        if (res.status !== 201) continue;
+        const { id } = (await res.json()) as TimerView;
+        accepted.push(id);
+        if (key) keyed.set(key, id);
+      } catch {
+        return; // the process is gone
+      }
+    }
+  };
+  const clients = Array.from({ length: 64 }, (_, w) => client(w));
+  await waitFor('creates answered', () => accepted.length >= 1500 && keyed.size >= 200, { timeoutMs: 60_000 });
+  first.service.kill('SIGKILL');
+  killed = true;
+  expect((await first.service.exited).signal).toBe('SIGKILL');
+  await Promise.all(clients);
+
+  const rows = await statusesIn(file);
+  const lost = accepted.filter((id) => !rows.has(id));
+  expect(lost).toEqual([]);
+  const db = createDb(loadConfig({ SQLITE_PATH: file }, { standalone: true }));
+  try {
+    const keys = await select<{ idem_key: string; timer_id: string }>(
+      db,
+      5000,
+      'SELECT idem_key, timer_id FROM idempotency_keys',
+    );
+    const stored = new Map(keys.map((k) => [k.idem_key, k.timer_id]));
+    for (const [key, id] of keyed) expect(stored.get(key)).toBe(id);
+  } finally {
+    await db.destroy();
+  }
+});
+
 it('refuses a second process on the same file with a clear message, and the first carries on', async () => {
   const env = { SQLITE_PATH: path.join(dir, 'timers.sqlite') };
   const { base } = await startStandalone(env);

@@ -7,7 +7,7 @@
  */
 import { createTestDatabase } from '../../test/helpers/db';
 import { claimsSoFar, createLatencies, floodPosts } from '../../test/helpers/flood';
-import { killAll, spawnService } from '../../test/helpers/processes';
+import { killAll, spawnService, TEST_INTERNAL_TOKEN } from '../../test/helpers/processes';
 import { percentile } from '../../test/helpers/timers';
 import { BenchOptions, round } from '../common';
 
@@ -25,7 +25,7 @@ export async function nudge({ quick }: BenchOptions): Promise<Record<string, unk
     const idle = await createLatencies(apiUrl, quick ? 2000 : 5000);
     const before = await claimsSoFar(controllerUrl);
     const [nudges, flooded] = await Promise.all([
-      floodPosts(`${controllerUrl}/nudge`, floodMs),
+      floodPosts(`${controllerUrl}/nudge`, floodMs, { authorization: `Bearer ${TEST_INTERNAL_TOKEN}` }),
       createLatencies(apiUrl, floodMs),
     ]);
     const claims = (await claimsSoFar(controllerUrl)) - before;

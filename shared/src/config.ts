@@ -40,6 +40,11 @@ export interface LoadOptions {
    * use SQLite, and for it an unset DATABASE_URL means the default SQLite file.
    */
   standalone?: boolean;
+  /**
+   * The api or a controller as a process of its own (`npm run start:api`,
+   * `start:controller`): their calls to each other need INTERNAL_TOKEN.
+   */
+  separateProcess?: boolean;
 }
 
 export interface Config extends SecurityConfig {
@@ -87,6 +92,12 @@ export interface Config extends SecurityConfig {
   readonly bodyLimitBytes: number;
   /** The largest payload or body a timer may send, in bytes as sent (UTF-8). */
   readonly maxPayloadBytes: number;
+  /** POST /timers/batch: most timers in one batch. */
+  readonly maxBatchSize: number;
+  /** POST /timers/batch: the largest accepted body (a batch is many bodies). */
+  readonly batchBodyLimitBytes: number;
+  /** DELETE /timers?label=…: most timers one call cancels. */
+  readonly maxCancelPerCall: number;
   /** timer-api: every request is answered within this (503 request_timeout otherwise). */
   readonly requestTimeoutMs: number;
   readonly controllerId: string;
@@ -102,6 +113,14 @@ export interface Config extends SecurityConfig {
   readonly headersTimeoutMs: number;
   /** Most "Webhook delivered" info lines a controller writes a second; the rest are counted. */
   readonly deliveryLogPerSecond: number;
+  /**
+   * Shared by the api and the controllers: every controller endpoint that changes
+   * behaviour (nudge, give-back) asks for it. null: none set (only `npm start`,
+   * whose api calls its controller in-process); those endpoints then refuse all.
+   */
+  readonly internalToken: string | null;
+  /** timer-api: how long it waits for a controller to give back a timer it holds. */
+  readonly giveBackTimeoutMs: number;
   /** OpenTelemetry traces, from the standard OTEL_* variables (README "Tracing"); off unless an endpoint is set. */
   readonly tracing: TracingConfig;
 }
@@ -112,6 +131,9 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/** At least 16 characters a header can carry as they are; the value is never echoed back. */
+const INTERNAL_TOKEN_PATTERN = /^[\x21-\x7e]{16,256}$/;
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
 export const DEFAULT_DATABASE_URL = 'mysql://root@127.0.0.1:3306/timers';
@@ -337,6 +359,9 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     clockSkewWarnMs: r.int('CLOCK_SKEW_WARN_MS', 1000, 0, 3_600_000),
     maxPayloadBytes,
     bodyLimitBytes: r.int('BODY_LIMIT_BYTES', defaultBodyLimit(maxPayloadBytes), 256, 4 * 1024 * 1024),
+    maxBatchSize: r.int('MAX_BATCH_SIZE', 1000, 1, 10_000),
+    batchBodyLimitBytes: r.int('BATCH_BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+    maxCancelPerCall: r.int('MAX_CANCEL_PER_CALL', 1000, 1, 100_000),
     requestTimeoutMs: r.int('REQUEST_TIMEOUT_MS', 5000, 100, 600_000),
     controllerId: r.string('CONTROLLER_ID', defaultControllerId(), /^[\w.:-]{1,64}$/),
     retentionDays: r.int('RETENTION_DAYS', 7, 0, 3650),
@@ -345,6 +370,8 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     nudgeMinIntervalMs: r.int('NUDGE_MIN_INTERVAL_MS', 50, 0, 10_000),
     headersTimeoutMs: r.int('HEADERS_TIMEOUT_MS', 10_000, 500, 600_000),
     deliveryLogPerSecond: r.int('DELIVERY_LOG_PER_SECOND', 100, 0, 100_000),
+    internalToken: readInternalToken(r, options),
+    giveBackTimeoutMs: r.int('GIVE_BACK_TIMEOUT_MS', 1000, 50, 60_000),
     tracing: readTracing(env, r.problems),
     ...readSecurity(r, env),
   };
@@ -381,6 +408,22 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return Object.freeze(config);
+}
+
+/** INTERNAL_TOKEN: checked here, never echoed back; required by a separate api or controller process. */
+function readInternalToken(r: Reader, options: LoadOptions): string | null {
+  const raw = r.string('INTERNAL_TOKEN', '').trim();
+  if (raw !== '' && !INTERNAL_TOKEN_PATTERN.test(raw)) {
+    r.problems.push('INTERNAL_TOKEN must be 16 to 256 printable characters without spaces');
+    return null;
+  }
+  if (raw === '' && options.separateProcess) {
+    r.problems.push(
+      'INTERNAL_TOKEN is required when the api and the controllers run as separate processes: ' +
+        'they authenticate their calls to each other with it (e.g. openssl rand -hex 32); `npm start` needs none',
+    );
+  }
+  return raw || null;
 }
 
 /** Who may call the api, how much, and where webhooks may go (README "Security"). */

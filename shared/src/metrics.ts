@@ -5,6 +5,8 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+export const GIVE_BACK_RESULTS = ['given_back', 'not_held', 'started', 'unreachable'] as const;
+
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 export class Metrics {
@@ -111,6 +113,21 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly giveBacks = new Counter({
+    name: 'timers_give_backs_total',
+    help:
+      'Api calls asking a controller to give back a timer it holds, by result: given_back, not_held, started, ' +
+      'unreachable (no answer in GIVE_BACK_TIMEOUT_MS, not registered, or refused).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly advertisedReachable = new Gauge({
+    name: 'timers_controller_advertised_reachable',
+    help: "1 when this controller's advertised address (CONTROLLER_ADVERTISE_URL) answered its last self-check, else 0.",
+    registers: [this.registry],
+  });
+
   constructor({ processMetrics = true }: { processMetrics?: boolean } = {}) {
     if (processMetrics) collectDefaultMetrics({ register: this.registry });
     // Every outcome and operation is exported from the start, at 0: a labelled series
@@ -118,5 +135,6 @@ export class Metrics {
     // first failed webhook or the first claim error would miss it.
     for (const outcome of ['delivered', 'retry', 'failed', 'skipped']) this.webhooks.inc({ outcome }, 0);
     for (const operation of ['api', 'claim', 'record', 'schedules']) this.dbErrors.inc({ operation }, 0);
+    for (const result of GIVE_BACK_RESULTS) this.giveBacks.inc({ result }, 0);
   }
 }

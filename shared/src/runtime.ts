@@ -15,6 +15,7 @@ import { DbClock } from './db/dbClock';
 import { DatabaseInUseError, isDriverMissing, SqliteDriverError } from './db/sqlite';
 import { prepareDatabase } from './db/startup';
 import { createLogger, errorFields, Logger } from './logger';
+import { LocalControllers } from './fleet/local';
 import { Metrics } from './metrics';
 import { Store } from './store';
 import { tracingSummary } from './tracing/config';
@@ -35,6 +36,8 @@ export interface ServiceContext {
   /** The database's clock, read locally: what fire_at and lateness are measured on. */
   dbClock: DbClock;
   metrics: Metrics;
+  /** Controllers in this process, for the api to call in-process (`npm start`). */
+  local?: LocalControllers;
   /** OpenTelemetry when OTEL_EXPORTER_OTLP_ENDPOINT is set, else a tracing that does nothing. */
   tracing: Tracing;
 }
@@ -50,7 +53,7 @@ function isPlainStartError(err: unknown): err is Error {
 export async function runService(name: string, starters: Starter[], options: LoadOptions = {}): Promise<void> {
   let config: Config;
   try {
-    config = loadConfig(process.env, options);
+    config = loadConfig(process.env, { separateProcess: !options.standalone, ...options });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -141,6 +144,7 @@ export async function runService(name: string, starters: Starter[], options: Loa
       clock: systemClock,
       dbClock,
       metrics: new Metrics(),
+      local: new LocalControllers(),
       tracing,
     };
     for (const start of starters) {

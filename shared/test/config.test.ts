@@ -32,6 +32,37 @@ describe('config', () => {
     expect((error as ConfigError).problems).toHaveLength(4);
   });
 
+  describe('INTERNAL_TOKEN', () => {
+    const TOKEN = 'a-long-enough-internal-token';
+
+    it('is required of a separate api or controller process, not of npm start', () => {
+      expect(() => loadConfig({}, { separateProcess: true })).toThrow(/INTERNAL_TOKEN is required/);
+      expect(() => loadConfig({ INTERNAL_TOKEN: '  ' }, { separateProcess: true })).toThrow(
+        /INTERNAL_TOKEN is required/,
+      );
+      expect(loadConfig({}, { standalone: true }).internalToken).toBeNull();
+      expect(loadConfig({ INTERNAL_TOKEN: TOKEN }, { separateProcess: true }).internalToken).toBe(TOKEN);
+    });
+
+    it('must be 16 printable characters or more, and a bad one is never echoed back', () => {
+      for (const bad of ['short-token', 'has a space in the middle of it']) {
+        let message = '';
+        try {
+          loadConfig({ INTERNAL_TOKEN: bad });
+        } catch (err) {
+          message = (err as Error).message;
+        }
+        expect(message).toMatch(/INTERNAL_TOKEN must be 16 to 256 printable characters/);
+        expect(message).not.toContain(bad);
+      }
+    });
+
+    it('gives the api 1 s to get a timer back from its controller, by default', () => {
+      expect(loadConfig({}).giveBackTimeoutMs).toBe(1000);
+      expect(loadConfig({ GIVE_BACK_TIMEOUT_MS: '2500' }).giveBackTimeoutMs).toBe(2500);
+    });
+  });
+
   it('refuses a lease shorter than a webhook request can take', () => {
     expect(() => loadConfig({ WEBHOOK_TIMEOUT_MS: '30000', LEASE_MS: '30000' })).toThrow(/LEASE_MS/);
   });

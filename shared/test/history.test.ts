@@ -247,10 +247,10 @@ describe.each(DIALECTS)('history, skip, replay and retention on %s', (dialect) =
       const [last] = await claim();
       await t.store.claims.fail('a', last, 'HTTP 500', attemptOf(last, { statusCode: 500, outcome: 'failed' }));
 
-      const replayed = await t.store.timers.replay(id);
+      const replayed = await t.store.timers.replay(id, 1);
       const [next] = await claim();
 
-      expect(replayed).toMatchObject({ outcome: 'replayed', timer: { status: 'pending', attempts: 0 } });
+      expect(replayed).toMatchObject({ outcome: 'replayed', timer: { status: 'pending', attempts: 0, version: 2 } });
       expect(next).toMatchObject({ attempt: 1, attemptNumber: 4, leaseToken: 4, maxLatenessMs: null });
       expect(await row(id)).toMatchObject({ prior_attempts: 3, attempts: 1 });
       await t.store.claims.completeFired('a', [next], [attemptOf(next)]);
@@ -259,8 +259,8 @@ describe.each(DIALECTS)('history, skip, replay and retention on %s', (dialect) =
 
     it('refuses anything but a failed timer', async () => {
       const id = await createDue();
-      expect(await t.store.timers.replay(id)).toMatchObject({ outcome: 'not_retryable', timer: { status: 'pending' } });
-      expect(await t.store.timers.replay(uuidv7())).toEqual({ outcome: 'not_found' });
+      expect(await t.store.timers.replay(id, 1)).toMatchObject({ outcome: 'moved', timer: { status: 'pending' } });
+      expect(await t.store.timers.replay(uuidv7(), 1)).toEqual({ outcome: 'not_found' });
     });
   });
 

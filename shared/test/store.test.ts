@@ -302,22 +302,25 @@ describe.each(DIALECTS)('the store on %s', (dialect) => {
   });
 
   describe('cancel', () => {
+    /** The fence the api writes a cancel under, for a timer as created. */
+    const PENDING_V1 = { from: 'pending', version: 1 } as const;
+
     it('a canceled timer is never claimed', async () => {
       const [id] = await createDue(1);
-      expect((await t.store.timers.cancel(id)).outcome).toBe('canceled');
+      expect((await t.store.timers.cancel(id, PENDING_V1)).outcome).toBe('canceled');
       expect(await claim('a', 10)).toHaveLength(0);
     });
 
     it('a claimed timer cannot be canceled', async () => {
       const [id] = await createDue(1);
       await claim('a', 10);
-      expect((await t.store.timers.cancel(id)).outcome).toBe('not_cancelable');
+      expect((await t.store.timers.cancel(id, PENDING_V1)).outcome).toBe('moved');
     });
 
     it('when cancels race claims, every timer is either canceled or claimed, never both', async () => {
       const ids = await createDue(200);
       const [cancels, claims] = await Promise.all([
-        Promise.all(ids.map((id) => t.store.timers.cancel(id))),
+        Promise.all(ids.map((id) => t.store.timers.cancel(id, PENDING_V1))),
         Promise.all([1, 2, 3, 4].map((n) => claim(`c${n}`, 50))),
       ]);
       const canceled = new Set(ids.filter((_, i) => cancels[i].outcome === 'canceled'));

@@ -45,6 +45,8 @@ export async function defineFleet(what: string, profiles: string[] = []): Promis
     PROMETHEUS_HOST_PORT: String(prometheusPort),
     API_KEYS: apiKey,
     WEBHOOK_SECRET: webhookSecret,
+    // Required of separate api and controller processes.
+    INTERNAL_TOKEN: randomBytes(24).toString('hex'),
     // The controllers' line per delivered webhook (with its timerId) is written at
     // debug level; debug shows it wherever its level is.
     LOG_LEVEL: 'debug',

@@ -6,19 +6,31 @@
  */
 import { spawn } from 'node:child_process';
 
-/** POSTs `url` from a separate process over `connections` keep-alive connections for `ms`; resolves with how many were sent. */
-export function floodPosts(url: string, ms: number, connections = 16): Promise<number> {
+/**
+ * POSTs `url` from a separate process over `connections` keep-alive connections
+ * for `ms`, with `headers` (a controller's /nudge needs the internal token);
+ * resolves with how many were answered 2xx.
+ */
+export function floodPosts(
+  url: string,
+  ms: number,
+  headers: Record<string, string> = {},
+  connections = 16,
+): Promise<number> {
   const script = `
     const http = require('node:http');
     const agent = new http.Agent({ keepAlive: true, maxSockets: ${connections} });
     const until = Date.now() + ${ms};
     let sent = 0;
     const one = () => new Promise((resolve) => {
-      const req = http.request(${JSON.stringify(url)}, { method: 'POST', agent }, (res) => { res.resume(); res.on('end', resolve); });
+      const req = http.request(${JSON.stringify(url)}, { method: 'POST', agent, headers: ${JSON.stringify(headers)} }, (res) => {
+        if (res.statusCode >= 200 && res.statusCode < 300) sent++;
+        res.resume(); res.on('end', resolve);
+      });
       req.on('error', resolve);
       req.end();
     });
-    const loop = async () => { while (Date.now() < until) { await one(); sent++; } };
+    const loop = async () => { while (Date.now() < until) await one(); };
     Promise.all(Array.from({ length: ${connections} }, loop)).then(() => { console.log(sent); agent.destroy(); });
   `;
   return new Promise((resolve, reject) => {

@@ -24,6 +24,9 @@ export const ENTRY_POINTS = {
   standalone: path.join(ROOT, 'bin', 'standalone.js'),
 } as const;
 
+/** The INTERNAL_TOKEN every process started here shares, unless a test gives its own. */
+export const TEST_INTERNAL_TOKEN = 'test-internal-token-0123456789';
+
 export interface LogLine {
   level: string;
   message: string;
@@ -62,6 +65,8 @@ export function spawnNode(
       PORT: '0',
       CONTROLLER_PORT: '0',
       LOG_LEVEL: 'info',
+      // Separate api and controller processes must share one (the embedded mode ignores it).
+      INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,6 +10,7 @@ import {
   Config,
   DbClock,
   healthRoutes,
+  LocalControllers,
   Logger,
   LookupAll,
   Metrics,
@@ -21,7 +22,9 @@ import {
   Tracing,
 } from '@timer/shared';
 import { AdminService } from './domain/admin';
+import { TimerChanges } from './domain/changes';
 import { DashboardService } from './domain/dashboard';
+import { ControllerHolders, Holders } from './domain/holders';
 import { KeyRing } from './domain/keyRing';
 import { ControllerNudger, Nudger } from './domain/nudger';
 import { CreateRate } from './domain/createRate';
@@ -53,9 +56,15 @@ export interface AppDeps {
     | 'maxDelaySeconds'
     | 'maxPayloadBytes'
     | 'bodyLimitBytes'
+    | 'batchBodyLimitBytes'
+    | 'maxBatchSize'
+    | 'maxCancelPerCall'
     | 'pollIntervalMs'
     | 'requestTimeoutMs'
     | 'scheduleLookaheadMs'
+    | 'leaseMs'
+    | 'internalToken'
+    | 'giveBackTimeoutMs'
     | keyof SecurityConfig
   >;
   store: Store;
@@ -63,6 +72,10 @@ export interface AppDeps {
   metrics?: Metrics;
   dbClock?: DbClock;
   nudger?: Nudger;
+  /** Asks a controller for a timer it holds; over HTTP (or in-process for `local`) by default. */
+  holders?: Holders;
+  /** Controllers in this process (`npm start`): nudged and asked in-process. */
+  local?: LocalControllers;
   /** The host clock: paces the rate limit. */
   clock?: Clock;
   /** Resolves webhook hosts for the WEBHOOK_TARGETS check at creation; dns.lookup by default. */
@@ -91,7 +104,9 @@ export function createApp({
   logger,
   metrics = new Metrics(),
   dbClock = new DbClock(systemClock),
-  nudger = new ControllerNudger(store.fleet, logger),
+  local,
+  nudger = new ControllerNudger(store.fleet, logger, config.internalToken, local),
+  holders,
   clock = systemClock,
   lookup,
   pendingQuota,
@@ -151,7 +166,32 @@ export function createApp({
     maxDelaySeconds: config.maxDelaySeconds,
     maxPayloadBytes: config.maxPayloadBytes,
     nudgeWithinMs: config.pollIntervalMs + NUDGE_MARGIN_MS,
+    limits: config,
     tracing,
+  });
+  const changes = new TimerChanges({
+    store,
+    holders:
+      holders ??
+      new ControllerHolders({
+        fleet: store.fleet,
+        local,
+        internalToken: config.internalToken,
+        timeoutMs: config.giveBackTimeoutMs,
+        metrics,
+        logger,
+      }),
+    logger,
+    metrics,
+    dbClock,
+    nudger,
+    targets,
+    quota,
+    maxDelaySeconds: config.maxDelaySeconds,
+    maxPayloadBytes: config.maxPayloadBytes,
+    nudgeWithinMs: config.pollIntervalMs + NUDGE_MARGIN_MS,
+    tracing,
+    leaseMs: config.leaseMs,
   });
   const schedules = new ScheduleService({
     store,
@@ -181,7 +221,7 @@ export function createApp({
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Timer service API' }));
   // Relative, so that it holds behind a proxy that serves the api under a path prefix.
   app.get('/', (_req, res) => res.redirect(302, 'docs/'));
-  app.use(timerRoutes(service, config.bodyLimitBytes));
+  app.use(timerRoutes(service, changes, config));
   app.use(scheduleRoutes(schedules, config.bodyLimitBytes));
   app.use(dashboardRoutes(new DashboardService(store, dbClock)));
   app.use(adminRoutes(new AdminService(store, logger, ring), config.bodyLimitBytes));

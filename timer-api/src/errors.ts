@@ -21,7 +21,17 @@ export const ERROR_CATALOGUE = {
   tenant_not_found: { status: 404, message: 'No tenant has this name (a tenant is made with its first key).' },
   route_not_found: { status: 404, message: 'No such route.' },
   method_not_allowed: { status: 405, message: 'This method is not allowed on this route.' },
+  precondition_failed: {
+    status: 412,
+    message: 'The timer has changed since the ETag given in If-Match; GET it again and decide anew.',
+  },
   timer_not_cancelable: { status: 409, message: 'Only a pending timer can be canceled.' },
+  timer_not_changeable: { status: 409, message: 'Only a pending or failed timer can be changed.' },
+  timer_started: {
+    status: 409,
+    message:
+      'Its request has started, or may have started: a controller is sending it, or holds it and cannot be asked.',
+  },
   timer_not_retryable: { status: 409, message: 'Only a failed timer can be retried.' },
   idempotency_key_reused: {
     status: 409,
@@ -50,6 +60,15 @@ export const ERROR_CATALOGUE = {
     message:
       'The service could not answer within REQUEST_TIMEOUT_MS; retry shortly. A create answered this way may have been stored.',
   },
+  holder_unreachable: {
+    status: 503,
+    message:
+      'The controller holding this timer ahead of its time did not answer; nothing was changed. Retry after Retry-After.',
+  },
+  contended: {
+    status: 503,
+    message: 'The timer or schedule kept changing while this request ran; nothing was changed. Retry.',
+  },
   internal_error: { status: 500, message: 'Something went wrong on our side.' },
 } as const;
 
@@ -62,15 +81,18 @@ export interface ErrorDetail {
 
 export class AppError extends Error {
   readonly status: number;
+  /** For a 503: when to retry, if not the default. */
+  readonly retryAfterSeconds?: number;
 
   constructor(
     readonly code: ErrorCode,
     message?: string,
     readonly details?: ErrorDetail[],
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterSeconds?: number },
   ) {
     super(message ?? ERROR_CATALOGUE[code].message, options);
     this.name = 'AppError';
     this.status = ERROR_CATALOGUE[code].status;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }

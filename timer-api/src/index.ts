@@ -3,7 +3,7 @@ export type { AppDeps } from './app';
 export { startApi } from './server';
 export { buildOpenApiDocument } from './openapi';
 export { ERROR_CATALOGUE, AppError } from './errors';
-export { checkWebhookUrl } from './domain/timers';
+export { checkWebhookUrl } from './domain/timerRequest';
 export { toView } from './domain/views';
 export { LocalPendingQuota, TenantQuota } from './domain/pendingQuota';
 export { CreateRate } from './domain/createRate';

@@ -5,15 +5,20 @@
 import {
   Attempt,
   AttemptPage,
+  CanceledByLabel,
   CreateScheduleRequest,
+  CreateTimersBatchRequest,
   CreateTimerRequest,
+  PatchScheduleRequest,
   DashboardOverview,
   ErrorResponse,
+  PatchTimerRequest,
   RetryPolicyRequest,
   Schedule,
   SchedulePage,
   Timer,
   TimerPage,
+  TimersBatch,
   MAX_PAGE_SIZE,
 } from './schemas';
 import { ERROR_CATALOGUE, ErrorCode } from './errors';
@@ -26,14 +31,14 @@ import {
   guarded,
   idParameter,
   json,
-  noBodyErrors,
-  noBodyRequest,
   pageParameters,
   ref,
   referenceComponents,
   TAGS,
   unavailable,
 } from './openapiParts';
+import { etagHeader, replayOperation, timerChangeOperations } from './openapiChanges';
+import { batchPaths, cancelByLabelOperation, listLabelParameter } from './openapiBatch';
 import { schedulePaths } from './openapiSchedules';
 import { adminPaths } from './openapiAdmin';
 import {
@@ -65,6 +70,9 @@ const exampleTimer = {
   on_late: 'fire',
   max_lateness_seconds: null,
   schedule_id: null,
+  version: 1,
+  labels: {},
+  callbacks: {},
   body: null,
   content_type: null,
   headers: [],
@@ -160,10 +168,12 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
       description:
         'Schedule a webhook: the service stores the timer durably and, when it is due, sends ' +
         '`POST {url}/{id}` with body `{"id", "fire_at"}` (or the timer\'s own payload or body, headers, method, ' +
-        'and the url as given with append_id false) and the headers `Idempotency-Key: {id}`, ' +
-        '`Timer-Id`, `Timer-Fire-At` (the scheduled time), `Timer-Attempt` (1, 2, …) and `Timer-Lease` ' +
+        'and the url as given with append_id false) and the headers `Idempotency-Key: {id}` ' +
+        '(`{id}.v{version}` once a PATCH or a replay made it a new version), ' +
+        '`Timer-Id`, `Timer-Fire-At` (the scheduled time), `Timer-Attempt` (1, 2, …), `Timer-Version` and `Timer-Lease` ' +
         '(grows with every claim: a receiver that remembers the highest it accepted can refuse a late ' +
-        'request from a controller that lost its lease). ' +
+        'request from a controller that lost its lease). Until it is sent a timer can be changed (PATCH) or ' +
+        'canceled: a 200 means the old version will never be sent. ' +
         'Any 2xx is success; network errors, timeouts, 408, 429 and 5xx are retried with ' +
         'exponential back-off (a Retry-After on 429/503 is honoured up to the retry cap); other statuses, ' +
         '410 Gone included, fail at once. A failed timer can be replayed (POST /timers/{id}/retry); every ' +
@@ -198,12 +208,13 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
                 headers: {
                   Location: { schema: { type: 'string' }, description: '/timers/{id}' },
                   'Idempotent-Replayed': { schema: { type: 'string', const: 'true' } },
+                  ...etagHeader,
                 },
                 content: json(ref('Timer'), exampleTimer),
               },
               '201': {
                 description: 'Created and stored durably before this answer.',
-                headers: { Location: { schema: { type: 'string' }, description: '/timers/{id}' } },
+                headers: { Location: { schema: { type: 'string' }, description: '/timers/{id}' }, ...etagHeader },
                 content: json(ref('Timer'), exampleTimer),
               },
               '409': errorResponse(
@@ -224,9 +235,11 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
             tags: ['Timers'],
             description:
               'A page of up to `limit` timers; pass its `next_cursor` back as `cursor` for the next one. With ' +
-              '`status`, only the timers in that status.',
+              '`status`, only the timers in that status; with `label` (name:value, repeatable), only timers ' +
+              'carrying every label given. Filters combine with each other and with the cursor.',
             parameters: [
               { name: 'status', in: 'query', schema: { type: 'string', enum: [...TIMER_STATUSES] } },
+              listLabelParameter,
               ...pageParameters(20),
             ],
             responses: {
@@ -237,7 +250,9 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
           },
           options,
         ),
+        delete: cancelByLabelOperation(options),
       },
+      ...batchPaths(options, quota),
       '/timers/{id}': {
         parameters: [idParam],
         get: guarded(
@@ -247,33 +262,14 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
             tags: ['Timers'],
             description: 'The timer as it is now: its status, time_left, attempts and last_error.',
             responses: {
-              '200': { description: 'The timer.', content: json(ref('Timer'), exampleTimer) },
+              '200': { description: 'The timer.', headers: etagHeader, content: json(ref('Timer'), exampleTimer) },
               '404': errorResponse('Unknown or malformed id.', 'timer_not_found'),
               '503': unavailable,
             },
           },
           options,
         ),
-        delete: guarded(
-          {
-            summary: 'Cancel a pending timer',
-            operationId: 'cancelTimer',
-            tags: ['Timers'],
-            description:
-              'After a 200 the timer never fires. A timer whose request has started (firing), or that is fired, ' +
-              'failed, skipped or canceled, answers 409.',
-            responses: {
-              '200': {
-                description: 'Canceled: it will never fire.',
-                content: json(ref('Timer'), { ...exampleTimer, status: 'canceled', time_left: 0 }),
-              },
-              '404': errorResponse('Unknown or malformed id.', 'timer_not_found'),
-              '409': errorResponse('Already firing, fired, failed, canceled or skipped.', 'timer_not_cancelable'),
-              '503': unavailable,
-            },
-          },
-          options,
-        ),
+        ...timerChangeOperations(exampleTimer, options),
       },
       '/timers/{id}/attempts': {
         parameters: [idParam],
@@ -319,34 +315,7 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
       },
       '/timers/{id}/retry': {
         parameters: [idParam],
-        post: guarded(
-          {
-            summary: 'Replay a failed timer',
-            operationId: 'retryTimer',
-            tags: ['Timers'],
-            description:
-              'Puts a failed timer back to pending, due now, for a new series of attempts: `attempts` starts again ' +
-              'at 0 and its retry policy applies afresh; the history keeps the earlier attempts, and the numbers of ' +
-              'the new ones go on from them. Controllers are nudged at once. No request body (or `{}`).',
-            requestBody: noBodyRequest,
-            responses: {
-              ...noBodyErrors,
-              '200': {
-                description: 'Pending again, due now.',
-                content: json(ref('Timer'), {
-                  ...exampleTimer,
-                  time_left: 0,
-                  attempts: 0,
-                  last_error: 'HTTP 503',
-                }),
-              },
-              '404': errorResponse('Unknown or malformed id.', 'timer_not_found'),
-              '409': errorResponse('The timer is not failed.', 'timer_not_retryable'),
-              '503': unavailable,
-            },
-          },
-          options,
-        ),
+        post: replayOperation(exampleTimer, options),
       },
       ...schedulePaths(options),
       ...adminPaths(options),
@@ -394,12 +363,17 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
       securitySchemes: { bearerAuth: bearerScheme },
       schemas: referenceComponents({
         CreateTimerRequest,
+        PatchTimerRequest,
+        CreateTimersBatchRequest,
         RetryPolicyRequest,
         Timer,
         TimerPage,
+        TimersBatch,
+        CanceledByLabel,
         Attempt,
         AttemptPage,
         CreateScheduleRequest,
+        PatchScheduleRequest,
         Schedule,
         SchedulePage,
         DashboardOverview,

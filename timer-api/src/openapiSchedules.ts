@@ -25,6 +25,8 @@ const exampleSchedule = {
   last_occurrence_at: null,
   on_late: 'skip',
   max_lateness_seconds: 60,
+  labels: { team: 'billing' },
+  callbacks: {},
   payload: { report: 'orders' },
   body: null,
   content_type: 'application/json',
@@ -77,7 +79,8 @@ export function schedulePaths(options: DocumentOptions): Record<string, unknown>
             'other jobs skip the times that do not exist and run twice in a repeated hour. A schedule counts ' +
             "toward its key's limits: MAX_SCHEDULES_PER_KEY, and MAX_PENDING_PER_KEY (a key at that cap cannot " +
             'add a schedule, and an occurrence due while the key is at it is recorded as skipped, not sent). ' +
-            'A rule may not fire more often than MIN_SCHEDULE_INTERVAL_SECONDS.',
+            'A rule may not fire more often than MIN_SCHEDULE_INTERVAL_SECONDS. Labels are copied onto each ' +
+            'occurrence, so GET and DELETE /timers?label=… find them.',
           requestBody: {
             required: true,
             content: json(ref('CreateScheduleRequest'), {
@@ -86,6 +89,7 @@ export function schedulePaths(options: DocumentOptions): Record<string, unknown>
               url: 'https://example.com/hooks',
               on_late: 'skip',
               max_lateness_seconds: 60,
+              labels: { team: 'billing' },
               payload: { report: 'orders' },
               headers: { 'X-Tenant': '7' },
             }),
@@ -136,6 +140,55 @@ export function schedulePaths(options: DocumentOptions): Record<string, unknown>
             '200': { description: 'The schedule.', content: json(ref('Schedule'), exampleSchedule) },
             '404': notFound,
             '503': unavailable,
+          },
+        },
+        options,
+      ),
+      patch: guarded(
+        {
+          summary: 'Change a schedule',
+          operationId: 'changeSchedule',
+          tags: ['Schedules'],
+          description:
+            'Its cron, time zone, url or missed-fire rule; absent fields stay. The next occurrence is recomputed ' +
+            'from the new rule (after now, and after the last occurrence already created). Occurrences already ' +
+            'created as timers (up to SCHEDULE_LOOKAHEAD_MS ahead) keep what they had: change or cancel them with ' +
+            '/timers/{id}. A paused schedule stays paused.',
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: ref('PatchScheduleRequest'),
+                examples: {
+                  weekdays: {
+                    summary: 'Weekdays at 9 in Berlin',
+                    value: { cron: '0 9 * * MON-FRI', timezone: 'Europe/Berlin' },
+                  },
+                  url: { summary: 'Another receiver', value: { url: 'https://example.com/hooks/v2' } },
+                },
+              },
+            },
+          },
+          responses: {
+            '200': {
+              description: 'Changed.',
+              content: json(ref('Schedule'), {
+                ...exampleSchedule,
+                cron: '0 9 * * MON-FRI',
+                timezone: 'Europe/Berlin',
+              }),
+            },
+            ...bodyErrors('Malformed JSON, no or invalid fields, or a url this service does not send to.'),
+            '404': notFound,
+            '503': {
+              ...errorResponse(
+                'The database is unreachable, or controllers kept advancing the schedule under the request.',
+                'service_unavailable',
+                'request_timeout',
+                'contended',
+              ),
+              headers: unavailable.headers,
+            },
           },
         },
         options,

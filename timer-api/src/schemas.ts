@@ -6,7 +6,7 @@
 import { Type, Static, TArray, TSchema } from '@sinclair/typebox';
 import { ATTEMPT_OUTCOMES, DEFAULT_TIMEZONE, ERROR_CLASSES, MAX_CRON_LENGTH, TIMER_STATUSES } from '@timer/shared';
 import { ERROR_CATALOGUE } from './errors';
-import { webhookRequestFields, webhookViewFields } from './webhookSchemas';
+import { webhookPatchFields, webhookRequestFields, webhookViewFields } from './webhookSchemas';
 
 /** A page of a list: its items and the cursor of the next page (null on the last). */
 function pageOf<T extends TSchema>(
@@ -108,6 +108,56 @@ const webhookUrl = (what: string) =>
     examples: ['https://example.com/hooks'],
   });
 
+const callbackUrl = (when: string) =>
+  Type.Optional(
+    Type.String({
+      format: 'uri',
+      maxLength: MAX_URL_LENGTH,
+      pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]',
+      description: `Absolute http(s) URL that gets one notice, sent to it exactly as given, ${when}.`,
+      examples: ['https://example.com/timer-notices'],
+    }),
+  );
+
+export const CallbacksRequest = Type.Object(
+  {
+    on_success: callbackUrl('when the timer fired'),
+    on_failure: callbackUrl('when it failed (attempts used up, or a status that is not retried) or was skipped'),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'Completion callbacks: when a series of attempts ends, one notice (itself a timer: same guarantee, retries ' +
+      'and signature) POSTs {"type", "outcome", "last_error", "timer"} to the URL, the timer as GET /timers/{id} ' +
+      'shows it then. A canceled timer sends none; a replayed timer one more at the end of its new series.',
+    examples: [{ on_failure: 'https://example.com/timer-notices' }],
+  },
+);
+
+const callbacksView = (description: string) =>
+  Type.Object({ on_success: Type.Optional(Type.String()), on_failure: Type.Optional(Type.String()) }, { description });
+
+/** Bounds of a timer's or schedule's labels. */
+export const LABEL_LIMITS = { pairs: 10, nameLength: 64, valueLength: 128 } as const;
+export const LABEL_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.\\-/]*$';
+
+export const Labels = Type.Unsafe<Record<string, string>>({
+  type: 'object',
+  maxProperties: LABEL_LIMITS.pairs,
+  propertyNames: { maxLength: LABEL_LIMITS.nameLength, pattern: LABEL_NAME_PATTERN },
+  additionalProperties: {
+    type: 'string',
+    maxLength: LABEL_LIMITS.valueLength,
+    // No control characters: a label is shown on one line.
+    pattern: '^[^\\u0000-\\u001f\\u007f]*$',
+  },
+  description:
+    `Up to ${LABEL_LIMITS.pairs} labels, name → value, to find and cancel timers as a group ` +
+    '(GET /timers?label=name:value, DELETE /timers?label=name:value). Names: 1–64 letters, digits and _ . - /, ' +
+    'starting with a letter or digit; values: up to 128 characters. Plain text, stored and shown as given: not for secrets.',
+  examples: [{ order: '42', kind: 'reminder' }],
+});
+
 export const CreateTimerRequest = Type.Object(
   {
     hours: delayPart('hours', 0),
@@ -125,6 +175,8 @@ export const CreateTimerRequest = Type.Object(
     url: webhookUrl('the timer fires'),
     retry: Type.Optional(RetryPolicyRequest),
     ...missedFireRequest('the timer late (e.g. none was running at fire_at)'),
+    labels: Type.Optional(Labels),
+    callbacks: Type.Optional(CallbacksRequest),
     ...webhookRequestFields,
   },
   {
@@ -135,6 +187,53 @@ export const CreateTimerRequest = Type.Object(
   },
 );
 export type CreateTimerRequest = Static<typeof CreateTimerRequest>;
+
+/** A retry field in a PATCH: a value, or null for the service's setting again. */
+const patchRetryField = (limits: { minimum: number; maximum: number }, description: string) =>
+  Type.Optional(Type.Union([Type.Integer(limits), Type.Null()], { description }));
+
+export const PatchTimerRequest = Type.Object(
+  {
+    hours: delayPart('hours', 0),
+    minutes: delayPart('minutes', 5),
+    seconds: delayPart('seconds', 0),
+    fire_at: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description:
+          'The new fire time (RFC 3339 with an offset), instead of hours/minutes/seconds, which set it that long from now.',
+        examples: ['2026-11-22T18:45:00Z'],
+      }),
+    ),
+    url: Type.Optional(webhookUrl('the timer fires')),
+    retry: Type.Optional(
+      Type.Object(
+        {
+          max_attempts: patchRetryField(RETRY_LIMITS.maxAttempts, 'null: MAX_ATTEMPTS again.'),
+          base_ms: patchRetryField(RETRY_LIMITS.baseMs, 'null: RETRY_BASE_MS again.'),
+          max_ms: patchRetryField(RETRY_LIMITS.maxMs, 'null: RETRY_MAX_MS again.'),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'Merged field by field into the stored policy; an absent field stays, null returns it to the default.',
+          examples: [{ max_attempts: 3, base_ms: null }],
+        },
+      ),
+    ),
+    ...missedFireRequest('the timer late'),
+    ...webhookPatchFields,
+  },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    description:
+      'What to change in a pending (or failed) timer; absent fields stay as they are. A 200 means the old version ' +
+      'will never be sent.',
+    examples: [{ minutes: 5 }, { fire_at: '2026-11-22T18:45:00Z', url: 'https://example.com/hooks/v2' }],
+  },
+);
+export type PatchTimerRequest = Static<typeof PatchTimerRequest>;
 
 const TimerStatus = Type.Union(
   TIMER_STATUSES.map((s) => Type.Literal(s)),
@@ -182,6 +281,16 @@ export const Timer = Type.Object({
   ...missedFireView('The missed-fire policy.'),
   schedule_id: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
     description: 'The schedule this timer is an occurrence of; null for a timer created with POST /timers.',
+  }),
+  version: Type.Integer({
+    minimum: 1,
+    description:
+      '1 at creation; raised by PATCH, cancel and replay (never by claims or retries). The ETag is W/"{version}"; ' +
+      'deliveries carry it as Timer-Version.',
+  }),
+  callbacks: callbacksView('Its completion callbacks ({} for none).'),
+  labels: Type.Record(Type.String(), Type.String(), {
+    description: "The timer's labels ({} for none); an occurrence carries its schedule's.",
   }),
   ...webhookViewFields,
 });
@@ -237,15 +346,97 @@ export const ListAttemptsQuery = Type.Object(
 );
 export type ListAttemptsQuery = Static<typeof ListAttemptsQuery>;
 
+/** `label=name:value`, repeatable: a timer must carry every one. */
+const labelFilter = (what: string) =>
+  Type.Optional(
+    Type.Union(
+      [
+        Type.String({ minLength: 3, maxLength: 200 }),
+        Type.Array(Type.String({ minLength: 3, maxLength: 200 }), { maxItems: LABEL_LIMITS.pairs }),
+      ],
+      {
+        description: `${what} Repeat for several labels: a timer must carry all of them.`,
+        examples: ['order:42'],
+      },
+    ),
+  );
+
 export const ListTimersQuery = Type.Object(
   {
     status: Type.Optional(TimerStatus),
+    label: labelFilter('Only timers carrying this label, as name:value.'),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 })),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   },
   { additionalProperties: false },
 );
 export type ListTimersQuery = Static<typeof ListTimersQuery>;
+
+export const CreateTimersBatchRequest = Type.Object(
+  {
+    timers: Type.Array(CreateTimerRequest, {
+      minItems: 1,
+      description: 'The timers to create, each as the body of POST /timers; at most MAX_BATCH_SIZE (default 1,000).',
+    }),
+  },
+  {
+    additionalProperties: false,
+    description: 'Timers created together: all of them, in one transaction, or none.',
+    examples: [
+      {
+        timers: [
+          { seconds: 90, url: 'https://example.com/hooks', labels: { campaign: '7' } },
+          { fire_at: '2026-11-22T18:30:00+01:00', url: 'https://example.com/hooks', labels: { campaign: '7' } },
+        ],
+      },
+    ],
+  },
+);
+export type CreateTimersBatchRequest = Static<typeof CreateTimersBatchRequest>;
+
+export const TimersBatch = Type.Object({
+  timers: Type.Array(Timer, { description: 'The timers created, in the order of the request.' }),
+});
+export type TimersBatch = Static<typeof TimersBatch>;
+
+export const CancelByLabelQuery = Type.Object(
+  {
+    label: Type.Union(
+      [
+        Type.String({ minLength: 3, maxLength: 200 }),
+        Type.Array(Type.String({ minLength: 3, maxLength: 200 }), { minItems: 1, maxItems: LABEL_LIMITS.pairs }),
+      ],
+      {
+        description: 'Cancel timers carrying this label (name:value); repeat for several: a timer must carry all.',
+        examples: ['order:42'],
+      },
+    ),
+    limit: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'At most this many cancels in this call (default and upper bound: MAX_CANCEL_PER_CALL, 1,000).',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type CancelByLabelQuery = Static<typeof CancelByLabelQuery>;
+
+export const CanceledByLabel = Type.Object({
+  canceled: Type.Integer({ minimum: 0, description: 'Pending timers this call canceled: none of them will be sent.' }),
+  not_cancelable: Type.Integer({
+    minimum: 0,
+    description:
+      'Matching timers a controller has started (status firing): their request has started or may have; not canceled.',
+  }),
+  remaining: Type.Integer({
+    minimum: 0,
+    description:
+      'Matching timers still pending after this call (over the limit, or created meanwhile); repeat until 0. ' +
+      'Counted up to 100,000.',
+  }),
+});
+export type CanceledByLabel = Static<typeof CanceledByLabel>;
 
 export const CreateScheduleRequest = Type.Object(
   {
@@ -268,6 +459,8 @@ export const CreateScheduleRequest = Type.Object(
       }),
     ),
     url: webhookUrl('an occurrence fires'),
+    labels: Type.Optional(Labels),
+    callbacks: Type.Optional(CallbacksRequest),
     ...missedFireRequest(
       'an occurrence late (e.g. none was running at its time, or it is the one created to catch up after downtime)',
     ),
@@ -281,6 +474,28 @@ export const CreateScheduleRequest = Type.Object(
 );
 export type CreateScheduleRequest = Static<typeof CreateScheduleRequest>;
 
+export const PatchScheduleRequest = Type.Object(
+  {
+    cron: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_CRON_LENGTH, examples: ['0 9 * * MON-FRI'] })),
+    timezone: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone.', examples: ['Europe/Berlin'] }),
+    ),
+    url: Type.Optional(webhookUrl('an occurrence fires')),
+    ...missedFireRequest('an occurrence late'),
+    ...webhookPatchFields,
+  },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    description:
+      'What to change in a schedule; absent fields stay. The next occurrence is recomputed from the new rule. ' +
+      'Occurrences already created as timers (up to SCHEDULE_LOOKAHEAD_MS ahead) keep what they had: change or ' +
+      'cancel those with /timers/{id}.',
+    examples: [{ cron: '0 9 * * MON-FRI', timezone: 'Europe/Berlin' }],
+  },
+);
+export type PatchScheduleRequest = Static<typeof PatchScheduleRequest>;
+
 export const Schedule = Type.Object({
   id: Type.String({ format: 'uuid', description: 'Time-ordered UUID (v7).' }),
   cron: Type.String(),
@@ -292,6 +507,8 @@ export const Schedule = Type.Object({
   ),
   last_occurrence_at: nullableDateTime('The latest occurrence created as a timer, if any.'),
   ...missedFireView('The missed-fire policy, copied onto each occurrence.'),
+  labels: Type.Record(Type.String(), Type.String(), { description: 'Copied onto each occurrence ({} for none).' }),
+  callbacks: callbacksView('Copied onto each occurrence ({} for none).'),
   ...webhookViewFields,
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),

@@ -83,3 +83,36 @@ export const webhookViewFields = {
   method: Type.Unsafe<(typeof WEBHOOK_METHODS)[number]>({ type: 'string', enum: [...WEBHOOK_METHODS] }),
   append_id: Type.Boolean({ description: 'Whether the id is appended to the url.' }),
 };
+
+/**
+ * The same fields in a PATCH: absent stays; null returns one to the plain
+ * webhook's (body: null, with no payload, sends the plain {"id","fire_at"} again;
+ * headers: null removes them all; method: null is POST; append_id: null is
+ * true). headers replace the whole set: their values are never shown, so a
+ * change sends all of them.
+ */
+export const webhookPatchFields = {
+  payload: webhookRequestFields.payload,
+  body: Type.Optional(
+    Type.Union([Type.String(), Type.Null()], {
+      description:
+        'A new string body (with content_type), replacing a payload or body; null: the plain {"id","fire_at"} again.',
+    }),
+  ),
+  content_type: webhookRequestFields.content_type,
+  headers: Type.Optional(
+    Type.Union([Type.Record(Type.String(), Type.String(), { maxProperties: MAX_HEADERS }), Type.Null()], {
+      description:
+        'Replaces every extra header (values are never shown, so send them all); null or {}: none. Same rules as at creation.',
+    }),
+  ),
+  method: Type.Optional(
+    Type.Union(
+      [Type.Unsafe<(typeof WEBHOOK_METHODS)[number]>({ type: 'string', enum: [...WEBHOOK_METHODS] }), Type.Null()],
+      { description: 'The request method; null: POST.' },
+    ),
+  ),
+  append_id: Type.Optional(
+    Type.Union([Type.Boolean(), Type.Null()], { description: 'Whether the id is appended to the url; null: true.' }),
+  ),
+};

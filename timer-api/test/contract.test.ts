@@ -39,7 +39,13 @@ interface Exchange {
 }
 
 const get = (path: string): Exchange => ({ method: 'GET', path });
-const del = (path: string): Exchange => ({ method: 'DELETE', path });
+const del = (path: string, headers?: Record<string, string>): Exchange => ({ method: 'DELETE', path, headers });
+const patch = (path: string, body: unknown, headers?: Record<string, string>): Exchange => ({
+  method: 'PATCH',
+  path,
+  body,
+  headers,
+});
 const post = (path: string, body?: unknown, headers?: Record<string, string>): Exchange => ({
   method: 'POST',
   path,
@@ -72,6 +78,7 @@ const invalid = (
 /** Requests sent invalid on purpose: the only ones whose violations are expected, by name. */
 const INVALID_ON_PURPOSE: InvalidOnPurpose[] = [
   invalid('a negative delay', post('/timers', { seconds: -1, url: HOOK_URL }), 'body.seconds'),
+  invalid('a change of nothing', patch(`/timers/${UNKNOWN_ID}`, {}), 'body'),
   invalid('a fractional delay', post('/timers', { seconds: 1.5, url: HOOK_URL }), 'body.seconds'),
   invalid('a delay as a string', post('/timers', { seconds: '5', url: HOOK_URL }), 'body.seconds'),
   invalid('an unknown field', post('/timers', { url: HOOK_URL, colour: 'red' }), 'body'),
@@ -302,7 +309,80 @@ describe('through Prism, every answer is one the document describes', () => {
     await expectValid('the dashboard, with a failed timer', get('/ui/api/overview'), 200);
     await expectValid('replay', post(`/timers/${failedId}/retry`), 200);
     await expectValid('replay a pending timer', post(`/timers/${failedId}/retry`), 409);
+    await expectValid(
+      'replay with a stale ETag',
+      { ...post(`/timers/${failedId}/retry`), headers: { 'If-Match': 'W/"1"' } },
+      412,
+    );
     await expectValid('replay an unknown id', post(`/timers/${UNKNOWN_ID}/retry`), 404);
+  });
+
+  it('timers: change, conditionally, and the answers about a timer a controller holds', async () => {
+    const create = (body: unknown) => post('/timers', body);
+    const id = idOf(await expectValid('create to change', create({ minutes: 10, url: HOOK_URL }), 201));
+    const changed = await expectValid(
+      'change',
+      patch(`/timers/${id}`, { minutes: 20, retry: { max_attempts: 3 } }),
+      200,
+    );
+    expect(changed.headers.etag).toBe('W/"2"');
+    await expectValid(
+      'change with the current ETag',
+      patch(`/timers/${id}`, { seconds: 30 }, { 'If-Match': 'W/"2"' }),
+      200,
+    );
+    await expectValid(
+      'change with a stale ETag',
+      patch(`/timers/${id}`, { seconds: 40 }, { 'If-Match': 'W/"1"' }),
+      412,
+    );
+    await expectValid('change an unknown id', patch(`/timers/${UNKNOWN_ID}`, { seconds: 5 }), 404);
+    await expectValid('cancel with a stale ETag', del(`/timers/${id}`, { 'If-Match': 'W/"1"' }), 412);
+    await expectValid('cancel with the current ETag', del(`/timers/${id}`, { 'If-Match': 'W/"3"' }), 200);
+    await expectValid('change a canceled timer', patch(`/timers/${id}`, { seconds: 5 }), 409);
+
+    // Held by a controller that is not registered: it cannot be asked.
+    const due = idOf(await expectValid('create due now', create({ url: HOOK_URL }), 201));
+    const soon = idOf(await expectValid('create due in 4 s', create({ seconds: 4, url: HOOK_URL }), 201));
+    const held = await t.store.claims.claimDue({ owner: 'ctl-gone', limit: 10, leaseMs: 30_000, lookaheadMs: 6000 });
+    expect(held.map((h) => h.id)).toEqual(expect.arrayContaining([due, soon]));
+    await expectValid('cancel a timer whose request may have started', del(`/timers/${due}`), 409);
+    const unreachable = await expectValid(
+      'cancel a timer held ahead of its time, holder away',
+      del(`/timers/${soon}`),
+      503,
+    );
+    expect(Number(unreachable.headers['retry-after'])).toBeLessThanOrEqual(30);
+  });
+
+  it('timers in bulk: batch create (repeated with a key), list and cancel by label', async () => {
+    const item = { seconds: 3600, url: HOOK_URL, labels: { order: '42' } };
+    const batch = (body: unknown, headers?: Record<string, string>) => post('/timers/batch', body, headers);
+    await expectValid(
+      'a batch',
+      batch({ timers: [item, { ...item, labels: { order: '42', kind: 'reminder' } }] }),
+      201,
+    );
+    const keyed = { 'Idempotency-Key': 'contract-batch-1' };
+    await expectValid('a batch with a key', batch({ timers: [item] }, keyed), 201);
+    await expectValid('the same batch again', batch({ timers: [item] }, keyed), 200);
+    await expectValid('the key with another batch', batch({ timers: [item, item] }, keyed), 409);
+    await expectValid('a batch with a bad item', batch({ timers: [item, { ...item, seconds: 9_000_000_000 }] }), 400);
+    await expectValid('a batch that is not JSON', batch('{"timers":'), 400);
+    quotaFull = true;
+    await expectValid('a batch over the pending cap', batch({ timers: [item] }), 429);
+    quotaFull = false;
+
+    await expectValid('list by label', get('/timers?label=order:42'), 200);
+    await expectValid(
+      'list by two labels and a status',
+      get('/timers?label=order:42&label=kind:reminder&status=pending'),
+      200,
+    );
+    await expectValid('list by a label that is no label', get('/timers?label=order'), 400);
+    await expectValid('cancel by label, one at a time', del('/timers?label=order:42&limit=1'), 200);
+    await expectValid('cancel by label', del('/timers?label=order:42'), 200);
+    await expectValid('cancel by a label that is no label', del('/timers?label=:42'), 400);
   });
 
   it('schedules: create, list, read, pause, resume, delete', async () => {
@@ -334,6 +414,13 @@ describe('through Prism, every answer is one the document describes', () => {
       await expectValid(action, post(`/schedules/${id}/${action}`), 200);
       await expectValid(`${action} an unknown schedule`, post(`/schedules/${UNKNOWN_ID}/${action}`), 404);
     }
+    await expectValid(
+      'change a schedule',
+      patch(`/schedules/${id}`, { cron: '0 9 * * MON-FRI', on_late: 'fire' }),
+      200,
+    );
+    await expectValid('change an unknown schedule', patch(`/schedules/${UNKNOWN_ID}`, { url: HOOK_URL }), 404);
+    await expectValid('change to an expression that is not cron', patch(`/schedules/${id}`, { cron: '* *' }), 400);
     await expectValid('delete a schedule', del(`/schedules/${other}`), 204);
     await expectValid('delete it again', del(`/schedules/${other}`), 404);
     await expectValid('the dashboard, with schedules', get('/ui/api/overview'), 200);
@@ -430,6 +517,8 @@ describe.each(INVALID_ON_PURPOSE)('a request invalid on purpose: $name', ({ name
 /** Error codes no request here can bring about: they need a fault, or a route that is not in the document. */
 const NOT_SENT: ErrorCode[] = [
   'bad_request',
+  // Needs a timer that changes under four reads in a row.
+  'contended',
   'webhook_host_unresolvable',
   'route_not_found',
   'method_not_allowed',

@@ -295,13 +295,14 @@ describe('pending quotas, unit by unit', () => {
       maxDelaySeconds: 3600,
       maxPayloadBytes: 65536,
       nudgeWithinMs: 0,
+      limits: { maxBatchSize: 1000, maxCancelPerCall: 1000 },
     });
 
     await expect(service.create({ seconds: 60, url: HOOK_URL }, { owner: 'k', tenant: 'default' })).rejects.toThrow(
       'insert failed',
     );
 
-    await expect(quota.admit('k', { id: 'x', fireAt: new Date('2031-01-01') })).resolves.toBeUndefined();
+    await expect(quota.admit('k', [{ id: 'x', fireAt: new Date('2031-01-01') }])).resolves.toBeUndefined();
   });
 
   it("TenantQuota asks the store how many live timers the tenant has, against the tenant's own cap", async () => {
@@ -318,8 +319,11 @@ describe('pending quotas, unit by unit', () => {
       },
     });
 
-    await expect(quota.admit('roomy')).resolves.toBeUndefined();
-    await expect(quota.admit('full')).rejects.toMatchObject({ code: 'pending_quota_exceeded', status: 429 });
-    expect(asked).toEqual(['roomy', 'full']);
+    const one = [{ id: 'x', fireAt: new Date('2031-01-01') }];
+    await expect(quota.admit('roomy', one)).resolves.toBeUndefined();
+    await expect(quota.admit('full', one)).rejects.toMatchObject({ code: 'pending_quota_exceeded', status: 429 });
+    // A batch counts as its size: 4 live + 2 passes a cap of 5.
+    await expect(quota.admit('roomy', [...one, ...one])).rejects.toMatchObject({ code: 'pending_quota_exceeded' });
+    expect(asked).toEqual(['roomy', 'full', 'roomy']);
   });
 });

@@ -12,11 +12,13 @@ const UNKNOWN_ID = '01900000-0000-7000-8000-000000000000';
 const SCHEDULE_FIELDS = [
   'append_id',
   'body',
+  'callbacks',
   'content_type',
   'created_at',
   'cron',
   'headers',
   'id',
+  'labels',
   'last_occurrence_at',
   'max_lateness_seconds',
   'method',
@@ -267,7 +269,7 @@ describe.each(DIALECTS)('the /schedules api on %s', (dialect) => {
 
     it.each([
       ['PUT', '/schedules', 'GET, POST'],
-      ['PATCH', `/schedules/${UNKNOWN_ID}`, 'GET, DELETE'],
+      ['PUT', `/schedules/${UNKNOWN_ID}`, 'GET, PATCH, DELETE'],
       ['GET', `/schedules/${UNKNOWN_ID}/pause`, 'POST'],
       ['DELETE', `/schedules/${UNKNOWN_ID}/resume`, 'POST'],
     ])('answers %s %s with 405 and Allow: %s', async (method, path, allow) => {

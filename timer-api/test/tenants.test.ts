@@ -52,7 +52,8 @@ afterAll(async () => {
 });
 
 interface Route {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'patch' | 'delete';
+  body?: object;
   path: (o: (typeof owned)[Tenant]) => string;
   scope: 'read' | 'write';
   /** Changes nothing that a later request of the owner could miss (no delete of the row). */
@@ -62,11 +63,19 @@ interface Route {
 const ROUTES: Route[] = [
   { method: 'get', path: (o) => `/timers/${o.timer}`, scope: 'read', keepsRow: true },
   { method: 'get', path: (o) => `/timers/${o.failed}/attempts`, scope: 'read', keepsRow: true },
+  { method: 'patch', path: (o) => `/timers/${o.timer}`, body: { minutes: 30 }, scope: 'write', keepsRow: true },
   { method: 'delete', path: (o) => `/timers/${o.timer}`, scope: 'write', keepsRow: true },
   { method: 'post', path: (o) => `/timers/${o.failed}/retry`, scope: 'write', keepsRow: true },
   { method: 'get', path: (o) => `/schedules/${o.schedule}`, scope: 'read', keepsRow: true },
   { method: 'post', path: (o) => `/schedules/${o.schedule}/pause`, scope: 'write', keepsRow: true },
   { method: 'post', path: (o) => `/schedules/${o.schedule}/resume`, scope: 'write', keepsRow: true },
+  {
+    method: 'patch',
+    path: (o) => `/schedules/${o.schedule}`,
+    body: { url: 'https://example.com/changed' },
+    scope: 'write',
+    keepsRow: true,
+  },
   { method: 'delete', path: (o) => `/schedules/${o.schedule}`, scope: 'write', keepsRow: false },
 ];
 
@@ -74,7 +83,8 @@ const name = (r: Route) =>
   `${r.method.toUpperCase()} ${r.path({ timer: '{timer}', failed: '{failed}', schedule: '{schedule}' })}`;
 
 function send(route: Route, path: string, key: string) {
-  return api.http()[route.method](path).set(as(key));
+  const req = api.http()[route.method](path).set(as(key));
+  return route.body ? req.send(route.body) : req;
 }
 
 async function rowsOf(tenant: Tenant) {
@@ -211,5 +221,47 @@ describe('fuzzed: random routes × keys of three tenants × ids of all of them',
       { numRuns: 300 },
     );
     expect(checked).toBe(300);
+  });
+});
+
+describe('timers in bulk stay in their tenant', () => {
+  it('batch, list by label and cancel by label see only the caller’s tenant; admin sees all; read keys cannot write', async () => {
+    const item = { seconds: 3600, url: HOOK_URL, labels: { order: 'shared-7' } };
+    for (const tenant of ['acme', 'globex'] as const) {
+      const res = await api
+        .http()
+        .post('/timers/batch')
+        .set(as(keys[tenant].write))
+        .send({ timers: [item, item, item] });
+      expect(res.status).toBe(201);
+    }
+    const ids = async (key: string) =>
+      (await api.http().get('/timers?label=order:shared-7').set(as(key))).body.items.map((x: { id: string }) => x.id);
+    const acmeIds = await ids(keys.acme.read);
+    const globexIds = await ids(keys.globex.read);
+    expect(acmeIds).toHaveLength(3);
+    expect(globexIds).toHaveLength(3);
+    expect(acmeIds.filter((id: string) => globexIds.includes(id))).toEqual([]);
+    expect(await ids(ADMIN)).toHaveLength(6);
+    expect(await ids(keys.initech.read)).toEqual([]);
+
+    expectError(
+      await api.http().delete('/timers?label=order:shared-7').set(as(keys.acme.read)),
+      403,
+      'insufficient_scope',
+    );
+    expectError(
+      await api
+        .http()
+        .post('/timers/batch')
+        .set(as(keys.acme.read))
+        .send({ timers: [item] }),
+      403,
+      'insufficient_scope',
+    );
+    const canceled = await api.http().delete('/timers?label=order:shared-7').set(as(keys.globex.write));
+    expect(canceled.body).toEqual({ canceled: 3, not_cancelable: 0, remaining: 0 });
+    const acmeLeft = await api.http().get('/timers?label=order:shared-7&status=pending').set(as(keys.acme.read));
+    expect(acmeLeft.body.items).toHaveLength(3);
   });
 });

@@ -14,12 +14,14 @@ const TIMER_FIELDS = [
   'append_id',
   'attempts',
   'body',
+  'callbacks',
   'content_type',
   'created_at',
   'fire_at',
   'fired_at',
   'headers',
   'id',
+  'labels',
   'last_error',
   'max_lateness_seconds',
   'method',
@@ -29,6 +31,7 @@ const TIMER_FIELDS = [
   'status',
   'time_left',
   'url',
+  'version',
 ];
 
 describe.each(DIALECTS)('the api on %s', (dialect) => {
@@ -289,7 +292,18 @@ describe.each(DIALECTS)('the api on %s', (dialect) => {
       expect(await timerRow(t.db, created.id)).toMatchObject({ status: 'canceled', due_at: null });
     });
 
-    it.each(['fired', 'failed', 'firing', 'skipped'])(
+    it('answers 409 timer_started for a firing timer whose holder cannot be asked, and leaves the row as it was', async () => {
+      const created = await createTimer();
+      await setStatus(created.id, 'firing');
+      const before = await timerRow(t.db, created.id);
+
+      const res = await api.http().delete(`/timers/${created.id}`);
+
+      expectError(res, 409, 'timer_started');
+      expect(await timerRow(t.db, created.id)).toEqual(before);
+    });
+
+    it.each(['fired', 'failed', 'skipped'])(
       'answers 409 timer_not_cancelable for a %s timer and leaves the row as it was',
       async (status) => {
         const created = await createTimer();
@@ -411,10 +425,11 @@ describe.each(DIALECTS)('the api on %s', (dialect) => {
 
   describe('routing, health and documentation', () => {
     it.each([
-      ['PUT', '/timers/' + UNKNOWN_ID, 'GET, DELETE'],
-      ['PATCH', '/timers/' + UNKNOWN_ID, 'GET, DELETE'],
-      ['PUT', '/timers', 'GET, POST'],
-      ['DELETE', '/timers', 'GET, POST'],
+      ['PUT', '/timers/' + UNKNOWN_ID, 'GET, PATCH, DELETE'],
+      ['POST', '/timers/' + UNKNOWN_ID, 'GET, PATCH, DELETE'],
+      ['PUT', '/timers', 'GET, POST, DELETE'],
+      ['PATCH', '/timers', 'GET, POST, DELETE'],
+      ['GET', '/timers/batch', 'POST'],
       ['GET', `/timers/${UNKNOWN_ID}/retry`, 'POST'],
       ['DELETE', `/timers/${UNKNOWN_ID}/attempts`, 'GET'],
     ])('answers %s %s with 405 and an Allow header', async (method, path, allow) => {

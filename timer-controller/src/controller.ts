@@ -13,13 +13,24 @@
  * requests in flight a grace period, write every outcome.
  */
 import { DbClock, Metrics, noTracing } from '@timer/shared';
-import type { Claims, Clock, Config, Logger, Tracing } from '@timer/shared';
+import type {
+  ClaimedTimer,
+  ClaimRef,
+  Claims,
+  Clock,
+  Config,
+  GiveBackAnswer,
+  Logger,
+  TimerHandle,
+  Tracing,
+} from '@timer/shared';
 import { Claimer } from './claim/claimer';
 import { Delivery } from './delivery/delivery';
 import { DeliveryGate, openGate } from './delivery/gate';
 import type { WebhookSender } from './delivery/httpSender';
 import type { SigningKeys } from './delivery/signingKeys';
 import { FencedWrites } from './fenced/fencedWrites';
+import { GivenBackClaims } from './givenBack';
 import { Wheel } from './wheel/wheel';
 
 export type ControllerConfig = Pick<
@@ -64,8 +75,19 @@ export interface ControllerDeps {
   random?: () => number;
 }
 
-/** What giveBack() did with a timer: handed back unsent, too late (its request started), or not here. */
-export type GiveBack = 'given_back' | 'started' | 'not_held';
+/**
+ * What giveBack() answered about a claim: taken out unsent (with when it was due
+ * to be sent), too late (its request started, or its outcome is being
+ * recorded), or not here (and never to be sent by this process under that claim).
+ */
+export type GiveBack = GiveBackAnswer;
+
+/**
+ * How long a given-back timer waits for the api's write before this controller
+ * hands it back itself (the api may have failed between the two): then it is due
+ * again at its own time instead of at the end of its lease.
+ */
+export const GIVE_BACK_FALLBACK_MS = 10_000;
 
 export class Controller {
   readonly id: string;
@@ -73,6 +95,8 @@ export class Controller {
   private readonly wheel: Wheel;
   private readonly delivery: Delivery;
   private readonly writes: FencedWrites;
+  private readonly givenBack: GivenBackClaims;
+  private readonly fallbacks = new Set<TimerHandle>();
 
   constructor(private readonly deps: ControllerDeps) {
     const { config, clock } = deps;
@@ -82,6 +106,7 @@ export class Controller {
     const tracing = deps.tracing ?? noTracing;
     const { claims } = deps.store;
     const { dbRetryBaseMs: retryBaseMs, dbRetryMaxMs: retryMaxMs, leaseMs } = config;
+    this.givenBack = new GivenBackClaims(clock, leaseMs);
     this.writes = new FencedWrites({ ...deps, claims, owner: this.id, metrics, retryBaseMs, retryMaxMs, leaseMs });
     this.delivery = new Delivery({
       ...deps,
@@ -103,7 +128,8 @@ export class Controller {
       tracing,
       room: () => config.maxHeld - this.wheel.size - this.delivery.load,
       knownIds: () => new Set([...this.wheel.ids(), ...this.delivery.ids(), ...this.writes.recordingIds()]),
-      hold: (timers) => this.wheel.hold(timers),
+      // A claim the api was promised will not be sent is dropped as it arrives.
+      hold: (timers) => this.wheel.hold(timers.filter((h) => !this.givenBack.has(h.timer))),
     });
     metrics.countInFlight(() => this.delivery.inFlightCount);
   }
@@ -126,19 +152,53 @@ export class Controller {
   }
 
   /**
-   * Hands a timer this controller holds back to the database, unsent, if its
-   * request has not started: its attempt is taken back and it is due at its own
-   * time again. For a change or cancel of a timer claimed ahead of its time.
+   * The api asks for the claim `claim` of a timer, to change or cancel it: if its
+   * request has not started, the timer is taken out and will not be sent by this
+   * process; the api then writes its change fenced by the same lease token.
+   * Synchronous, so nothing can start the request between the check and the
+   * answer. A claim not (yet) here is promised never to be sent either.
    */
-  async giveBack(id: string): Promise<GiveBack> {
-    const removal = this.wheel.remove(id);
-    if (removal.outcome !== 'removed') return removal.outcome;
-    await this.writes.releaseUnsent([removal.timer], 'given_back');
-    return 'given_back';
+  giveBack(claim: ClaimRef): GiveBack {
+    // An outcome being recorded: its request was sent.
+    if (this.writes.recordingIds().has(claim.id)) return { outcome: 'started' };
+    const removal = this.wheel.remove(claim.id);
+    if (removal.outcome === 'started') return removal;
+    if (removal.outcome === 'removed') {
+      const { timer } = removal.held;
+      if (timer.leaseToken === claim.leaseToken) {
+        this.fallBackToRelease(timer);
+        return { outcome: 'given_back', dueAt: timer.dueAt };
+      }
+      // Another claim than the one the api read: ours stands, the api reads again.
+      this.wheel.hold([removal.held]);
+      if (timer.leaseToken > claim.leaseToken) return { outcome: 'not_held' };
+    }
+    this.givenBack.add(claim);
+    return { outcome: 'not_held' };
   }
 
   get inFlightCount(): number {
     return this.delivery.inFlightCount;
+  }
+
+  /**
+   * The api writes its change right after a give-back; if it never does (it
+   * failed in between), the timer is handed back here so that it is sent at its
+   * own time, not when the lease ends. Fenced: after the api's write it matches
+   * nothing.
+   */
+  private fallBackToRelease(timer: ClaimedTimer): void {
+    const handle = this.deps.clock.setTimer(GIVE_BACK_FALLBACK_MS, () => {
+      this.fallbacks.delete(handle);
+      void this.writes
+        .releaseClaimedInDoubt([timer])
+        .then((released) => {
+          if (released > 0)
+            this.deps.logger.warn('Given-back timer not changed by the api; handed back', { timerId: timer.id });
+        })
+        .catch(() => undefined);
+    });
+    this.fallbacks.add(handle);
   }
 
   /** Claimed timers not yet sent: in the wheel, or due and waiting for a slot. */
@@ -154,6 +214,8 @@ export class Controller {
   async stop(): Promise<void> {
     const { logger, config } = this.deps;
     this.delivery.stopStarting();
+    for (const handle of this.fallbacks) this.deps.clock.clearTimer(handle);
+    this.fallbacks.clear();
     // The claim under way, if any, still hands its timers to the wheel.
     await this.claimer.stop();
     const unsent = [...this.wheel.drain(), ...this.delivery.takeUnstarted()];

@@ -1,7 +1,9 @@
 /** The controller package: what the process entry, the standalone mode and the tests use. */
-export { Controller } from './controller';
+export { Controller, GIVE_BACK_FALLBACK_MS } from './controller';
 export type { ControllerConfig, ControllerDeps, GiveBack } from './controller';
 export { startController } from './service';
+export { startHealthServer } from './http/healthServer';
+export { requireInternalToken } from './http/internalAuth';
 export { PollLoop } from './pollLoop';
 export { Claimer } from './claim/claimer';
 export { Nudges } from './claim/nudges';
@@ -24,7 +26,7 @@ export {
   SendAborted,
   internalError,
 } from './delivery/answers';
-export { buildWebhookUrl, timerHeaders, webhookBody } from './delivery/webhookRequest';
+export { buildWebhookUrl, deliveryKey, timerHeaders, webhookBody } from './delivery/webhookRequest';
 export { parseRetryAfter } from './delivery/retryAfter';
 export { effectiveRetryPolicy, nextStep } from './delivery/retryPolicy';
 export { FencedWrites } from './fenced/fencedWrites';

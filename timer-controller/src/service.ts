@@ -8,6 +8,7 @@ import type { ServiceContext } from '@timer/shared';
 import { Controller } from './controller';
 import { TenantSigningKeys } from './delivery/signingKeys';
 import { startHealthServer } from './http/healthServer';
+import { AdvertisedCheck } from './maintenance/advertised';
 import { Cleanup } from './maintenance/cleanup';
 import { advertisedEndpoint, keepRegistered } from './maintenance/heartbeat';
 import { OccurrenceLoop } from './schedules/occurrenceLoop';
@@ -23,20 +24,33 @@ export async function startController(ctx: ServiceContext): Promise<() => Promis
       if (earliestMs - dbClock.now() < config.pollIntervalMs) controller.nudge();
     },
   });
+  // The api nudges for a timer due soon, and for a schedule whose next occurrence is near.
+  const nudge = () => {
+    controller.nudge();
+    occurrences.nudge();
+  };
+  let advertised: AdvertisedCheck | null = null;
   const health = await startHealthServer({
     store,
     metrics: ctx.metrics,
     port: config.controllerPort,
     host: config.host,
     headersTimeoutMs: config.headersTimeoutMs,
-    // The api nudges for a timer due soon, and for a schedule whose next occurrence is near.
-    onNudge: () => {
-      controller.nudge();
-      occurrences.nudge();
-    },
+    controllerId: controller.id,
+    internalToken: config.internalToken,
+    onNudge: nudge,
+    giveBack: (claim) => controller.giveBack(claim),
+    notReady: () => advertised?.problem() ?? null,
   });
   const endpoint = advertisedEndpoint(config.controllerAdvertiseUrl, config.host, health.port);
   logger.info('Controller health server listening', { port: health.port, endpoint });
+  advertised = new AdvertisedCheck({ endpoint, controllerId: controller.id, clock, logger, metrics: ctx.metrics });
+  await advertised.start();
+  // Under `npm start` the api in this process asks this controller directly.
+  const unregisterLocal = ctx.local?.register(controller.id, {
+    nudge,
+    giveBack: (claim) => controller.giveBack(claim),
+  });
   controller.start();
   const cleanup = new Cleanup({
     fleet: store.fleet,
@@ -51,10 +65,12 @@ export async function startController(ctx: ServiceContext): Promise<() => Promis
   occurrences.start();
   const unregister = keepRegistered(store.fleet, { id: controller.id, endpoint }, logger, clock);
   return async () => {
+    advertised?.stop();
     await unregister();
     await cleanup.stop();
     await occurrences.stop();
     await controller.stop();
+    unregisterLocal?.();
     await health.close();
   };
 }

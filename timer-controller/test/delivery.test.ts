@@ -107,7 +107,7 @@ it('treats a refused connection as retryable and says so in last_error', async (
 it('never sends a timer canceled before it was due', async () => {
   const id = uuidv7();
   await t.store.timers.create(newTimer(receiver.url, 1500, id));
-  expect((await t.store.timers.cancel(id)).outcome).toBe('canceled');
+  expect((await t.store.timers.cancel(id, { from: 'pending', version: 1 })).outcome).toBe('canceled');
   // A timer created after it, due sooner, proves the controller kept polling past it.
   const later = await schedule(() => 200);
   await settled(later);

@@ -101,7 +101,7 @@ it('delivers a replayed timer in a new series, its attempt numbers going on from
   const id = await schedule((nth) => (nth <= 2 ? 500 : 200), { retry: { maxAttempts: 2, baseMs: null, maxMs: null } });
   expect(await settled(id)).toMatchObject({ status: 'failed', attempts: 2 });
 
-  expect((await t.store.timers.replay(id)).outcome).toBe('replayed');
+  expect((await t.store.timers.replay(id, 1)).outcome).toBe('replayed');
   const timer = await waitFor('the replayed timer to fire', async () => {
     const found = await t.store.timers.find(id);
     return found?.status === 'fired' ? found : null;
@@ -123,7 +123,7 @@ it('delivers a replayed timer in a new series, its attempt numbers going on from
 it('numbers the attempt in its log lines as the Timer-Attempt header and the history do, across a replay', async () => {
   const id = await schedule(() => 500, { retry: { maxAttempts: 1, baseMs: null, maxMs: null } });
   expect(await settled(id)).toMatchObject({ status: 'failed', attempts: 1 });
-  expect((await t.store.timers.replay(id)).outcome).toBe('replayed');
+  expect((await t.store.timers.replay(id, 1)).outcome).toBe('replayed');
   await waitFor('the replay to fail too', async () => (await attemptRows(id)).length === 2);
 
   const calls = warnings.mock.calls as unknown as Array<[string, { timerId?: string; attempt?: number }]>;

@@ -1,12 +1,14 @@
 /**
- * What the next issues build on, on a fake clock. giveBack: a timer held ahead
- * of its time (or due and waiting for a slot) can be handed back unsent, its
- * attempt taken back; once its request has started it cannot. The gate: asked
+ * The hooks, on a fake clock. giveBack: a timer held ahead of its time (or due
+ * and waiting for a slot) is taken out unsent for the api to change or cancel;
+ * once its request has started it cannot be; a claim not here yet is promised
+ * never to be sent. The gate: asked
  * once per attempt just before the request starts; it can let it go, have it
  * wait, or have it handed back. And containment: a request that cannot be built
  * fails that timer alone.
  */
 import type { ClaimedTimer } from '@timer/shared';
+import { GIVE_BACK_FALLBACK_MS } from '@timer/controller';
 import type { DeliveryGate, GateVerdict } from '@timer/controller';
 import { FakeRig, fakeRig } from './fakes/fakeRig';
 
@@ -15,24 +17,43 @@ let rig: FakeRig;
 afterEach(() => rig.stop());
 
 describe('giveBack', () => {
-  it('hands back a timer claimed ahead of its time: unsent, attempt taken back, due at its own time', async () => {
+  it('takes out a timer claimed ahead of its time: unsent, and says when it was due', async () => {
     rig = fakeRig();
     const start = rig.dbNow();
     const id = rig.add(900);
     rig.controller.start();
     await rig.clock.advance(100);
-    expect(rig.row(id).status).toBe('firing');
+    expect(rig.row(id)).toMatchObject({ status: 'firing', leaseToken: 1 });
 
-    expect(await rig.controller.giveBack(id)).toBe('given_back');
+    expect(rig.controller.giveBack({ id, leaseToken: 1 })).toEqual({
+      outcome: 'given_back',
+      dueAt: new Date(start + 900),
+    });
 
-    expect(rig.row(id)).toMatchObject({ status: 'pending', attempts: 0, lockedBy: null, dueAt: start + 900 });
-    // As the api's cancel would, now that no controller holds it.
-    Object.assign(rig.row(id), { status: 'canceled', dueAt: null });
-    await rig.clock.advance(5000);
+    // As the api's cancel does, fenced by that claim.
+    Object.assign(rig.row(id), { status: 'canceled', dueAt: null, lockedBy: null });
+    await rig.clock.advance(20_000);
     expect(rig.sender.of(id)).toEqual([]);
+    expect(rig.row(id).status).toBe('canceled');
   });
 
-  it('hands back a due timer still waiting for a free slot', async () => {
+  it('hands the timer back itself when the api never writes its change, so it is sent at its own time', async () => {
+    rig = fakeRig();
+    const start = rig.dbNow();
+    const id = rig.add(900);
+    rig.controller.start();
+    await rig.clock.advance(100);
+    expect(rig.controller.giveBack({ id, leaseToken: 1 }).outcome).toBe('given_back');
+
+    await rig.clock.advance(GIVE_BACK_FALLBACK_MS - 101);
+    expect(rig.row(id)).toMatchObject({ status: 'firing', leaseToken: 1 });
+    await rig.clock.advance(2000);
+
+    expect(rig.row(id)).toMatchObject({ status: 'fired', leaseToken: 2 });
+    expect(rig.sendTimes(id, start)[0]).toBeGreaterThanOrEqual(GIVE_BACK_FALLBACK_MS);
+  });
+
+  it('takes out a due timer still waiting for a free slot, but not one whose request started', async () => {
     rig = fakeRig({ MAX_IN_FLIGHT: '1' });
     rig.sender.answer = () => 'hang';
     const busy = rig.add(100);
@@ -40,21 +61,48 @@ describe('giveBack', () => {
     rig.controller.start();
     await rig.clock.advance(200);
 
-    expect(await rig.controller.giveBack(waiting)).toBe('given_back');
-    expect(await rig.controller.giveBack(busy)).toBe('started');
-    expect(rig.row(waiting)).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(rig.controller.giveBack({ id: waiting, leaseToken: 1 }).outcome).toBe('given_back');
+    expect(rig.controller.giveBack({ id: busy, leaseToken: 1 })).toEqual({ outcome: 'started' });
+    expect(rig.row(busy)).toMatchObject({ status: 'firing', attempts: 1 });
   });
 
-  it('refuses once the request has started, and knows nothing of a timer it does not hold', async () => {
+  it('answers started while the outcome of a sent request waits to be recorded', async () => {
     rig = fakeRig();
-    rig.sender.answer = () => 'hang';
+    rig.sender.answer = () => 200;
     const id = rig.add(100);
+    rig.controller.start();
+    await rig.clock.advance(101);
+
+    // Delivered; the success waits in the batch of writes for a few milliseconds.
+    expect(rig.sender.of(id)).toHaveLength(1);
+    expect(rig.row(id).status).toBe('firing');
+    expect(rig.controller.giveBack({ id, leaseToken: 1 })).toEqual({ outcome: 'started' });
+  });
+
+  it('promises never to send a claim it does not hold yet, and drops it when it arrives', async () => {
+    rig = fakeRig();
+    const id = rig.add(900);
+
+    // The api read a claim (lease token 1) whose answer has not reached this controller.
+    expect(rig.controller.giveBack({ id, leaseToken: 1 })).toEqual({ outcome: 'not_held' });
+    rig.controller.start();
+    await rig.clock.advance(5000);
+
+    expect(rig.row(id)).toMatchObject({ status: 'firing', leaseToken: 1 });
+    expect(rig.sender.of(id)).toEqual([]);
+  });
+
+  it('keeps a newer claim than the one the api asks about, and sends it', async () => {
+    rig = fakeRig();
+    const start = rig.dbNow();
+    const id = rig.add(900);
     rig.controller.start();
     await rig.clock.advance(100);
 
-    expect(await rig.controller.giveBack(id)).toBe('started');
-    expect(await rig.controller.giveBack('019a0000-0000-7000-8000-000000000000')).toBe('not_held');
-    expect(rig.row(id)).toMatchObject({ status: 'firing', attempts: 1 });
+    expect(rig.controller.giveBack({ id, leaseToken: 0 })).toEqual({ outcome: 'not_held' });
+    await rig.clock.advance(2000);
+
+    expect(rig.sendTimes(id, start)).toEqual([900]);
   });
 });
 

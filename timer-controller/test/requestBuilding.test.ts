@@ -26,7 +26,9 @@ function timer(url: string, id = '019a9c4e-7d3a-7b21-9c1e-4f3a2b1c0d9e'): Claime
     leaseToken: 1,
     retry: { maxAttempts: null, baseMs: null, maxMs: null },
     maxLatenessMs: null,
+    version: 1,
     customWebhook: false,
+    notify: false,
   };
 }
 

@@ -90,7 +90,7 @@ describe('the wheel', () => {
 
     const removal = wheel.remove('given');
 
-    expect(removal).toMatchObject({ outcome: 'removed', timer: { id: 'given' } });
+    expect(removal).toMatchObject({ outcome: 'removed', held: { timer: { id: 'given' } } });
     expect(wheel.size).toBe(1);
     await clock.advance(2000);
     expect(taken.map((t) => t.id)).toEqual(['kept']);

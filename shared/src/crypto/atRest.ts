@@ -5,7 +5,10 @@
  *   url      the column keeps the origin (scheme, host, port: readable, for flow
  *            control, the dashboard and whoever reads the database); the whole
  *            URL (path, query and userinfo with it) goes sealed into url_sealed.
- *   webhook  the whole column (payload or body, header values, method) sealed.
+ *   webhook  the whole column (payload or body, header values, method) sealed;
+ *            a completion notice's webhook holds its parent's snapshot (URL,
+ *            payload), sealed the same way.
+ *   callbacks the whole column (the on_success and on_failure URLs) sealed.
  *
  * Values are sealed for their tenant and column (`<column>:<tenant>` as GCM's
  * additional data): a schedule's values are copied onto its occurrences as they
@@ -47,6 +50,15 @@ export class AtRest {
   openWebhook(stored: string | null, tenant: string): string | null {
     return stored === null ? null : this.keys.open(stored, webhookContext(tenant));
   }
+
+  sealCallbacks(text: string | null, tenant: string): string | null {
+    return text === null ? null : this.keys.seal(text, callbacksContext(tenant));
+  }
+
+  /** The column's JSON text. Throws DataKeyError when the sealed value does not open. */
+  openCallbacks(stored: string | null, tenant: string): string | null {
+    return stored === null ? null : this.keys.open(stored, callbacksContext(tenant));
+  }
 }
 
 function urlContext(tenant: string): string {
@@ -55,4 +67,8 @@ function urlContext(tenant: string): string {
 
 function webhookContext(tenant: string): string {
   return `webhook:${tenant}`;
+}
+
+function callbacksContext(tenant: string): string {
+  return `callbacks:${tenant}`;
 }

@@ -106,10 +106,10 @@ const sqlite: Dialect = {
   bound: (query) => query,
 };
 
-/** The dialect of a knex instance or transaction, from the client it was built with. */
+/** The dialect of a knex instance or transaction, from the driver of the client it was built with. */
 export function dialectOf(db: Knex | Knex.Transaction): Dialect {
-  const client = (db.client as { config: Knex.Config }).config.client;
-  if (client === 'mysql2') return mysql;
-  if (client === 'better-sqlite3') return sqlite;
-  throw new Error(`No SQL dialect for the knex client ${String(client)}`);
+  const driver = (db.client as { driverName?: string }).driverName;
+  if (driver === 'mysql2') return mysql;
+  if (driver === 'better-sqlite3') return sqlite;
+  throw new Error(`No SQL dialect for the knex driver ${String(driver)}`);
 }

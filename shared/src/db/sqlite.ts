@@ -1,107 +1,36 @@
 /**
- * The embedded mode's database: one SQLite file, opened through knex with
- * better-sqlite3, for one process that runs the api and the controller together.
+ * The embedded mode's database: one SQLite file, opened through knex, for one
+ * process that runs the api and the controller together.
  *
  * - better-sqlite3 is a dependency of the root package (`npm start`), not of
  *   @timer/shared: the service images, which are MySQL-only, neither ship nor build it.
- * - One connection (better-sqlite3 is synchronous; a second one could only wait).
- * - locking_mode=EXCLUSIVE, set before the first read: the connection takes the
- *   file's lock on opening and keeps it until it closes, so a second process on the
- *   same file is refused at start (DatabaseInUseError) instead of racing this one,
- *   and WAL needs no shared-memory index. The operating system drops the lock when
- *   the process dies, SIGKILL included, so a restart never finds a stale lock.
- * - journal_mode=WAL: a commit appends to the log instead of rewriting pages, and a
- *   crash mid-write leaves the last committed state.
- * - synchronous=FULL: every commit is fsynced before it returns, so a 201 (the
- *   timer is committed) survives a power cut or kernel crash too, as it does on
- *   InnoDB's defaults. NORMAL would survive a process crash only; the create path
- *   coalesces concurrent INSERTs into one commit, which keeps the fsyncs few.
+ * - The file is opened by a database thread that owns the one connection
+ *   (sqlite/client.ts): the main thread never waits on a commit's fsync, and the
+ *   writes that arrive together share one commit (sqlite/groupCommit.ts).
+ * - How the file is opened (WAL, synchronous=FULL, an exclusive lock): sqlite/session.ts.
  */
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import knex, { Knex } from 'knex';
 import type { Config, SqliteDatabaseConfig } from '../config';
+import { SqliteThreadClient } from './sqlite/client';
+import type { GroupStats } from './sqlite/groupCommit';
 
-/** Another process holds the SQLite file's lock. */
-export class DatabaseInUseError extends Error {
-  constructor(readonly filename: string) {
-    super(
-      `The SQLite database ${filename} is in use by another process. The SQLite mode runs the api and the ` +
-        'controller in one process (`npm start`), and only one process may use a file: stop the other one, ' +
-        'or set SQLITE_PATH to another file.',
-    );
-    this.name = 'DatabaseInUseError';
-  }
-}
-
-/** The native driver is missing or was not compiled (install scripts skipped). */
-export class SqliteDriverError extends Error {
-  constructor(cause: unknown) {
-    super(
-      'The SQLite driver (better-sqlite3) is not installed or not built. Run `npm ci` from the repository ' +
-        'root (package.json allows its install script, which compiles it), or `npm rebuild better-sqlite3`.',
-      { cause },
-    );
-    this.name = 'SqliteDriverError';
-  }
-}
-
-/** What this file uses of a better-sqlite3 Database. */
-interface SqliteConnection {
-  pragma(source: string, options?: { simple?: boolean }): unknown;
-  close(): void;
-}
-
-export const SQLITE_SETTINGS = { journalMode: 'wal', synchronous: 'full', lockingMode: 'exclusive' } as const;
+export { DatabaseInUseError, isDriverMissing, SQLITE_SETTINGS, SqliteDriverError } from './sqlite/session';
 
 export function createSqliteDb(config: Config, d: SqliteDatabaseConfig, log: Knex.Logger): Knex {
   return knex({
-    client: 'better-sqlite3',
-    connection: { filename: d.filename },
+    client: SqliteThreadClient as unknown as typeof Knex.Client,
+    connection: { filename: d.filename, lockWaitMs: config.dbConnectTimeoutMs } as Knex.Sqlite3ConnectionConfig,
     useNullAsDefault: true,
-    // Never closed for being idle: closing would give up the file's lock.
-    pool: {
-      min: 1,
-      max: 1,
-      idleTimeoutMillis: Number.MAX_SAFE_INTEGER,
-      afterCreate: (conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) => {
-        try {
-          openSession(conn, d.filename, config.dbConnectTimeoutMs);
-          done(null, conn);
-        } catch (err) {
-          conn.close();
-          done(err as Error, conn);
-        }
-      },
-    },
+    // Names for callers, not connections (the thread has the one connection): as many as
+    // may have a statement or transaction under way at once, to share a commit.
+    pool: { min: 0, max: config.dbPoolSize },
     acquireConnectionTimeout: config.dbAcquireTimeoutMs,
     // A failed query's message carries its SQL; without this, also its values (URLs, credentials).
     compileSqlOnError: false,
     log,
   });
-}
-
-function openSession(conn: SqliteConnection, filename: string, lockWaitMs: number): void {
-  // How long to wait for a lock held elsewhere (a process that is just exiting) before refusing.
-  conn.pragma(`busy_timeout = ${lockWaitMs}`);
-  conn.pragma(`locking_mode = ${SQLITE_SETTINGS.lockingMode}`);
-  let mode: unknown;
-  try {
-    // The first access to the file: this is where the exclusive lock is taken.
-    mode = conn.pragma(`journal_mode = ${SQLITE_SETTINGS.journalMode}`, { simple: true });
-  } catch (err) {
-    if (isBusy(err)) throw new DatabaseInUseError(filename);
-    throw err;
-  }
-  if (mode !== SQLITE_SETTINGS.journalMode) throw new Error(`SQLite kept journal_mode=${String(mode)}, not WAL`);
-  conn.pragma(`synchronous = ${SQLITE_SETTINGS.synchronous}`);
-  // Deleted content is overwritten with zeros: a value deleted (or rewritten sealed) does not
-  // survive in the file's free pages.
-  conn.pragma('secure_delete = ON');
-}
-
-function isBusy(err: unknown): boolean {
-  return /^SQLITE_BUSY/.test(String((err as { code?: unknown }).code));
 }
 
 /** Creates the file's folder; the file itself is created on opening. */
@@ -111,8 +40,18 @@ export async function ensureSqliteFolder(d: SqliteDatabaseConfig): Promise<void>
   await mkdir(path.dirname(d.filename), { recursive: true });
 }
 
-/** Opening failed because better-sqlite3's native part could not be loaded. */
-export function isDriverMissing(err: unknown): boolean {
-  const message = err instanceof Error ? err.message : String(err);
-  return /bindings file|better_sqlite3\.node|NODE_MODULE_VERSION|Cannot find module 'better-sqlite3'/.test(message);
+/**
+ * Opens the file now, taking its lock, with the lock's own time limit
+ * (DB_CONNECT_TIMEOUT_MS) rather than the pool's acquire limit: a DatabaseInUseError
+ * from here means another process has it.
+ */
+export async function openSqliteFile(db: Knex): Promise<void> {
+  if (!(db.client instanceof SqliteThreadClient)) throw new Error('Not an embedded SQLite database');
+  await db.client.openThread();
+}
+
+/** How many groups the SQLite thread has committed, and how many statements and transactions they carried. */
+export async function sqliteGroupStats(db: Knex): Promise<GroupStats> {
+  if (!(db.client instanceof SqliteThreadClient)) throw new Error('Not an embedded SQLite database');
+  return (await db.client.openThread()).stats();
 }

@@ -14,7 +14,7 @@ import { exponentialDelay } from '../backoff';
 import { ensureDatabase } from './connection';
 import { migrateToLatest } from './migrate';
 import { measureClockSkew } from './skew';
-import { isDriverMissing, SQLITE_SETTINGS, SqliteDriverError } from './sqlite';
+import { isDriverMissing, openSqliteFile, SQLITE_SETTINGS, SqliteDriverError } from './sqlite';
 
 export interface StartupOptions {
   config: Config;
@@ -75,6 +75,7 @@ async function migrateWhenReachable({ config, db, logger, clock, signal }: Start
 async function openSqlite({ config, db, logger }: StartupOptions, d: SqliteDatabaseConfig): Promise<void> {
   try {
     await ensureDatabase(d, config.dbConnectTimeoutMs);
+    await openSqliteFile(db);
     const applied = await migrateToLatest(db);
     if (applied.length > 0) logger.info('Applied migrations', { migrations: applied });
   } catch (err) {

@@ -6,7 +6,13 @@
  */
 import type { Knex } from 'knex';
 import { claimMaintenance } from './sql/claimMaintenance';
-import { listLiveControllers, registerController, removeController } from './sql/controllers';
+import {
+  findLiveController,
+  listLiveControllers,
+  LiveController,
+  registerController,
+  removeController,
+} from './sql/controllers';
 import { deleteExpiredKeys } from './sql/deleteExpiredKeys';
 import { deleteFinishedTimers } from './sql/deleteFinishedTimers';
 
@@ -21,8 +27,18 @@ export class Fleet {
   }
 
   /** Endpoints of the controllers whose heartbeat is younger than `staleAfterMs`. */
-  liveEndpoints(staleAfterMs: number): Promise<string[]> {
+  async liveEndpoints(staleAfterMs: number): Promise<string[]> {
+    return (await this.liveControllers(staleAfterMs)).map((c) => c.endpoint);
+  }
+
+  /** The controllers whose heartbeat is younger than `staleAfterMs`. */
+  liveControllers(staleAfterMs: number): Promise<LiveController[]> {
     return listLiveControllers(this.db, this.timeoutMs, staleAfterMs);
+  }
+
+  /** Where controller `id` can be reached, if its heartbeat is younger than `staleAfterMs`. */
+  endpointOf(id: string, staleAfterMs: number): Promise<string | null> {
+    return findLiveController(this.db, this.timeoutMs, id, staleAfterMs);
   }
 
   remove(id: string): Promise<void> {

@@ -10,7 +10,15 @@ import type { Store } from '../store';
 /** What a 503 tells clients to wait before retrying, in seconds. */
 export const RETRY_AFTER_SECONDS = 1;
 
-export function healthRoutes(store: Pick<Store, 'ping'>, metrics?: Metrics): Router {
+/**
+ * `notReady`: a service's own readiness condition beyond the database (a
+ * controller: its advertised address answers); a message while it fails, else null.
+ */
+export function healthRoutes(
+  store: Pick<Store, 'ping'>,
+  metrics?: Metrics,
+  notReady: () => string | null = () => null,
+): Router {
   const router = Router();
   if (metrics) {
     router.get('/metrics', async (_req, res) => {
@@ -23,6 +31,14 @@ export function healthRoutes(store: Pick<Store, 'ping'>, metrics?: Metrics): Rou
   router.get('/readyz', async (_req, res) => {
     try {
       await store.ping();
+      const problem = notReady();
+      if (problem !== null) {
+        res
+          .status(503)
+          .set('Retry-After', String(RETRY_AFTER_SECONDS))
+          .json({ error: { code: 'not_ready', message: problem } });
+        return;
+      }
       res.json({ status: 'ready' });
     } catch {
       res

@@ -1,5 +1,5 @@
 /**
- * Recurring schedules: the api creates, reads, pauses, resumes and deletes them;
+ * Recurring schedules: the api creates, reads, changes, pauses, resumes and deletes them;
  * controllers read the ones due soon, plan their occurrences, and write them as
  * timers. Each query is its own file under sql/.
  */
@@ -12,7 +12,8 @@ import { DueSchedules, findDueSchedules } from './sql/findDueSchedules';
 import { findSchedule, listSchedules, ScheduleListQuery } from './sql/findSchedules';
 import { insertSchedule } from './sql/insertSchedule';
 import { pauseSchedule, resumeSchedule } from './sql/pauseSchedule';
-import type { NewSchedule, ScheduleAdvance, ScheduleChange, ScheduleRecord } from './types';
+import { updateSchedule } from './sql/updateSchedule';
+import type { NewSchedule, ScheduleAdvance, ScheduleChange, ScheduleRecord, ScheduleUpdate } from './types';
 
 export type { DueSchedules, ScheduleListQuery };
 
@@ -42,6 +43,15 @@ export class Schedules {
 
   resume(id: string, nextRunAt: Date | null, tenant: string | null = null): Promise<ScheduleChange> {
     return resumeSchedule(this.db, this.timeoutMs, this.atRest, id, nextRunAt, tenant);
+  }
+
+  /** Stores a PATCH if the schedule is still as `read`; false when it moved on (read it again). */
+  update(
+    id: string,
+    update: ScheduleUpdate,
+    read: Pick<ScheduleRecord, 'paused' | 'nextRunAt' | 'lastOccurrenceAt'>,
+  ): Promise<boolean> {
+    return updateSchedule(this.db, this.timeoutMs, this.atRest, id, update, read);
   }
 
   delete(id: string, tenant: string | null = null): Promise<boolean> {

@@ -1,4 +1,6 @@
 import type { WebhookSpec } from '../webhooks/spec';
+import type { Callbacks } from '../timers/types';
+import type { Labels } from '../timers/types';
 import type { TraceContext } from '../tracing/tracing';
 
 /** A schedule as the store returns it to the api. */
@@ -16,6 +18,10 @@ export interface ScheduleRecord {
   maxLatenessSeconds: number | null;
   /** What each occurrence sends. */
   webhook: WebhookSpec;
+  /** Copied onto each occurrence. */
+  callbacks: Callbacks;
+  /** Copied onto each occurrence. */
+  labels: Labels;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -33,9 +39,23 @@ export interface NewSchedule {
   maxLatenessSeconds?: number | null;
   /** Absent: plain occurrences. */
   webhook?: WebhookSpec;
+  callbacks?: Callbacks;
+  labels?: Labels;
   createdAt: Date;
   /** The span that created it: each occurrence's trace links to it. null or absent: tracing was off. */
   trace?: TraceContext | null;
+}
+
+/** What PATCH /schedules/{id} stores: the whole definition after the request was merged in. */
+export interface ScheduleUpdate {
+  cron: string;
+  timezone: string;
+  url: string;
+  maxLatenessSeconds: number | null;
+  /** What each occurrence sends. */
+  webhook: WebhookSpec;
+  /** Recomputed from the rule; null while paused or when the rule never fires again. */
+  nextRunAt: Date | null;
 }
 
 /** A schedule whose next occurrence is within the lookahead, as a controller reads it to plan. */
@@ -54,6 +74,10 @@ export interface DueSchedule {
   maxLatenessSeconds: number | null;
   /** The stored text of what each occurrence sends, copied as is onto each (timers.webhook); null: plain. */
   webhookText: string | null;
+  /** The stored text of its callbacks, copied as is onto each occurrence; null: none. */
+  callbacksText: string | null;
+  /** Copied onto each occurrence (timers.labels and timer_labels). */
+  labels: Labels;
   /** The context of its creation, which each occurrence's own trace links to. */
   trace: TraceContext | null;
 }

@@ -40,7 +40,7 @@ export class Claims {
 
   /** Each outcome below writes its attempts (the delivery history) in the same transaction. */
   completeFired(owner: string, claims: readonly ClaimRef[], attempts?: readonly AttemptRecord[]): Promise<number> {
-    return completeFired(this.db, this.timeoutMs, owner, claims, attempts);
+    return completeFired(this.db, this.timeoutMs, this.atRest, owner, claims, attempts);
   }
 
   scheduleRetry(
@@ -54,11 +54,11 @@ export class Claims {
   }
 
   fail(owner: string, claim: ClaimRef, error: string, attempt?: AttemptRecord): Promise<boolean> {
-    return failTimer(this.db, this.timeoutMs, owner, claim, error, attempt);
+    return failTimer(this.db, this.timeoutMs, this.atRest, owner, claim, error, attempt);
   }
 
   skip(owner: string, claim: ClaimRef, reason: string): Promise<boolean> {
-    return skipTimer(this.db, this.timeoutMs, owner, claim, reason);
+    return skipTimer(this.db, this.timeoutMs, this.atRest, owner, claim, reason);
   }
 
   /** No request was sent: the attempt is taken back, due at its own time. `leaseMs`: the lease the claims were given. */

@@ -6,18 +6,32 @@
 import type { Knex } from 'knex';
 import { Coalescer } from '../coalescer';
 import { AtRest } from '../crypto/atRest';
+import { cancelByLabels } from './sql/cancelByLabels';
 import { cancelTimer } from './sql/cancelTimer';
+import { changeTimer } from './sql/changeTimer';
 import { countByStatus } from './sql/countByStatus';
 import { countLiveTimers } from './sql/countLiveTimers';
 import { countTenantLiveTimers } from './sql/countTenantLiveTimers';
 import { findDueSoon } from './sql/findDueSoon';
+import { findHolder } from './sql/findHolder';
 import { findIdempotencyKey } from './sql/findIdempotencyKey';
-import { findTimer, listTimers, ListQuery, TenantView } from './sql/findTimers';
+import { findTimer, findTimers, listTimers, ListQuery, TenantView } from './sql/findTimers';
 import { IdempotencyKey, insertIdempotentTimer } from './sql/insertIdempotentTimer';
 import { insertTimers, NewTimer } from './sql/insertTimers';
 import { replayTimer } from './sql/replayTimer';
 import type { TraceContext } from '../tracing/tracing';
-import type { CancelResult, IdempotencyRecord, ReplayResult, TimerRecord, TimerStatus } from './types';
+import type {
+  CancelResult,
+  ChangeFence,
+  ChangeResult,
+  IdempotencyRecord,
+  LabelCancelResult,
+  ReplayResult,
+  TimerChange,
+  TimerHolder,
+  TimerRecord,
+  TimerStatus,
+} from './types';
 
 export type { IdempotencyKey, ListQuery, NewTimer, TenantView };
 
@@ -51,7 +65,17 @@ export class Timers {
    * transaction; 'taken' when another request holds the key.
    */
   createIdempotent(timer: NewTimer, key: IdempotencyKey): Promise<'created' | 'taken'> {
-    return insertIdempotentTimer(this.db, this.timeoutMs, this.atRest, timer, key);
+    return insertIdempotentTimer(this.db, this.timeoutMs, this.atRest, [timer], key);
+  }
+
+  /**
+   * Stores a batch in one transaction: all of it or none. With a key, the key
+   * names the whole set ('taken' when another request holds it).
+   */
+  async createBatch(timers: readonly NewTimer[], key?: IdempotencyKey): Promise<'created' | 'taken'> {
+    if (key) return insertIdempotentTimer(this.db, this.timeoutMs, this.atRest, timers, { ...key, batch: true });
+    await this.db.transaction((trx) => insertTimers(trx, this.timeoutMs, this.atRest, timers));
+    return 'created';
   }
 
   findIdempotencyKey(owner: string, key: string): Promise<IdempotencyRecord | null> {
@@ -73,6 +97,11 @@ export class Timers {
     return findTimer(this.db, this.timeoutMs, this.atRest, id, tenant);
   }
 
+  /** These timers, in the order of `ids`. */
+  findMany(ids: readonly string[], tenant: TenantView = null): Promise<TimerRecord[]> {
+    return findTimers(this.db, this.timeoutMs, this.atRest, ids, tenant);
+  }
+
   list(query: ListQuery): Promise<TimerRecord[]> {
     return listTimers(this.db, this.timeoutMs, this.atRest, query);
   }
@@ -87,12 +116,41 @@ export class Timers {
     return findDueSoon(this.db, this.timeoutMs, this.atRest, limit, tenant);
   }
 
-  cancel(id: string, tenant: TenantView = null): Promise<CancelResult> {
-    return cancelTimer(this.db, this.timeoutMs, this.atRest, id, tenant);
+  /** Who holds the timer, under which claim, and for how long (null: no such timer, or another tenant's). */
+  holder(id: string, tenant: TenantView = null): Promise<TimerHolder | null> {
+    return findHolder(this.db, this.timeoutMs, id, tenant);
   }
 
-  /** A failed timer back to pending, due now, for a new series of attempts (continuing `trace`, when given). */
-  replay(id: string, tenant: TenantView = null, trace: TraceContext | null = null): Promise<ReplayResult> {
-    return replayTimer(this.db, this.timeoutMs, this.atRest, id, tenant, trace);
+  /** Cancels the timer if it is still as `fence` says. */
+  cancel(id: string, fence: ChangeFence, tenant: TenantView = null): Promise<CancelResult> {
+    return cancelTimer(this.db, this.timeoutMs, this.atRest, id, fence, tenant);
+  }
+
+  /** Applies a PATCH if the timer is still as `fence` says. */
+  change(id: string, change: TimerChange, fence: ChangeFence, tenant: TenantView = null): Promise<ChangeResult> {
+    return changeTimer(this.db, this.timeoutMs, this.atRest, id, change, fence, tenant);
+  }
+
+  /** Cancels up to `limit` pending timers carrying every label (terms `name:value`). */
+  cancelByLabels(query: {
+    labels: readonly string[];
+    limit: number;
+    countCap: number;
+    tenant: TenantView;
+  }): Promise<LabelCancelResult> {
+    return cancelByLabels(this.db, this.timeoutMs, query);
+  }
+
+  /**
+   * A failed timer (still at `version`) back to pending, due now, for a new series
+   * of attempts (continuing `trace`, when given).
+   */
+  replay(
+    id: string,
+    version: number,
+    tenant: TenantView = null,
+    trace: TraceContext | null = null,
+  ): Promise<ReplayResult> {
+    return replayTimer(this.db, this.timeoutMs, this.atRest, id, version, tenant, trace);
   }
 }

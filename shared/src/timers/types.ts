@@ -20,6 +20,26 @@ export interface RetryPolicy {
   maxMs: number | null;
 }
 
+/**
+ * A timer's labels: short strings by name, for finding and canceling timers as a
+ * group (`order: "42"`). Plain text: stored and shown as given.
+ */
+export type Labels = Record<string, string>;
+
+/**
+ * Where to send a notice when a timer's series of attempts ends: onSuccess when
+ * it fired, onFailure when it failed or was skipped. Each optional.
+ */
+export interface Callbacks {
+  onSuccess?: string;
+  onFailure?: string;
+}
+
+/** A label as it is indexed and filtered on: `name:value`. */
+export function labelTerm(name: string, value: string): string {
+  return `${name}:${value}`;
+}
+
 /** A timer as the store returns it to the api. */
 export interface TimerRecord {
   id: string;
@@ -38,8 +58,12 @@ export interface TimerRecord {
   retry: RetryPolicy;
   /** on_late "skip": the most seconds late the first delivery may be; null: fire however late. */
   maxLatenessSeconds: number | null;
+  /** Raised by PATCH, cancel and replay only (never by claims or retries): ETag, If-Match, Timer-Version. */
+  version: number;
   /** What it sends (PLAIN_WEBHOOK unless it has its own payload, body, headers, method or URL rule). */
   webhook: WebhookSpec;
+  labels: Labels;
+  callbacks: Callbacks;
   /** The trace its deliveries continue (README "Tracing"); null when it was created with tracing off. */
   trace: TraceContext | null;
 }
@@ -71,12 +95,16 @@ export interface ClaimedTimer {
    * retries follow the retry policy and a replay always sends.
    */
   maxLatenessMs: number | null;
+  /** The timer's version this claim sends (Timer-Version; the Idempotency-Key after the first change). */
+  version: number;
   /**
    * It sends its own request (timers.webhook is set): the controller loads it when
    * the request starts (Claims.webhookSpecs), so what it holds ahead of time stays
    * small whatever the bodies weigh.
    */
   customWebhook: boolean;
+  /** It has completion callbacks (see ClaimRef). */
+  notify: boolean;
   /** The trace context stored with the timer: its deliveries' parent, and a link (after a replay: the creation). Absent: none. */
   trace?: StoredTrace;
 }
@@ -91,6 +119,8 @@ export interface StoredTrace {
 export interface ClaimRef {
   id: string;
   leaseToken: number;
+  /** The timer has completion callbacks: the write that ends its series also creates its notice. */
+  notify?: boolean;
 }
 
 /** What one delivery attempt led to. */
@@ -134,15 +164,65 @@ export interface AttemptRecord {
   latenessMs: number;
 }
 
+/**
+ * The state of a timer the api decided a change or cancel on: the write lands
+ * only while the timer is still in it (same version, same status, and for a
+ * held timer the same claim), so a concurrent claim, change or outcome makes it
+ * match nothing and the api reads the timer again.
+ */
+export type ChangeFence =
+  | { from: 'pending' | 'failed'; version: number }
+  /**
+   * Firing under the claim `leaseToken`, whose controller has given it back
+   * unsent (or does not hold it and has promised never to send under it).
+   * `dueAt`: when it was due to be sent, as the controller said (null: read
+   * back from the lease, as releaseUnsent does).
+   */
+  | { from: 'held'; version: number; leaseToken: number; dueAt: Date | null; leaseMs: number };
+
+/** What PATCH /timers/{id} sets; an absent field stays as it is. */
+export interface TimerChange {
+  url?: string;
+  /** With dueAt: when it fires, and when a controller first looks at it (fire_at, or now if that is past). */
+  fireAt?: Date;
+  dueAt?: Date;
+  /** The whole policy after the request's fields were merged into the stored one. */
+  retry?: RetryPolicy;
+  maxLatenessSeconds?: number | null;
+  /** What it sends, whole (the request's fields laid over the stored spec). */
+  webhook?: WebhookSpec;
+}
+
+/** Who holds a firing timer, as the api needs it to ask for it back. */
+export interface TimerHolder {
+  status: TimerStatus;
+  version: number;
+  lockedBy: string | null;
+  leaseToken: number;
+  /** Milliseconds until the lease ends (database clock; ≤ 0 once expired). */
+  leaseLeftMs: number;
+  /**
+   * Milliseconds until the earliest moment its request can start: until fire_at
+   * while this claim is the timer's first attempt; 0 when it may already have
+   * started (a retry, a replay, or fire_at passed).
+   */
+  unstartedForMs: number;
+}
+
 export type CancelResult =
   | { outcome: 'canceled'; timer: TimerRecord }
   | { outcome: 'not_found' }
-  | { outcome: 'not_cancelable'; timer: TimerRecord };
+  /** The timer is no longer in the state the fence names. */
+  | { outcome: 'moved'; timer: TimerRecord };
+
+export type ChangeResult =
+  { outcome: 'changed'; timer: TimerRecord } | { outcome: 'not_found' } | { outcome: 'moved'; timer: TimerRecord };
 
 export type ReplayResult =
   | { outcome: 'replayed'; timer: TimerRecord }
   | { outcome: 'not_found' }
-  | { outcome: 'not_retryable'; timer: TimerRecord };
+  /** The timer is no longer failed at that version. */
+  | { outcome: 'moved'; timer: TimerRecord };
 
 /** The stored key of an earlier POST /timers, as a new request with the same key finds it. */
 export interface IdempotencyRecord {
@@ -150,4 +230,13 @@ export interface IdempotencyRecord {
   timerId: string;
   /** Younger than IDEMPOTENCY_TTL_MS on the database clock: it still names its timer. */
   live: boolean;
+  /** For a key sent with a batch: the timers it created, in order; null for a single create. */
+  timerIds: string[] | null;
+}
+
+/** What canceling by labels did: how many it canceled, how many it found started, how many pending matches are left. */
+export interface LabelCancelResult {
+  canceled: string[];
+  notCancelable: number;
+  remaining: number;
 }

@@ -48,19 +48,28 @@ export class CreateRate {
     },
   ) {}
 
-  /** Counts one create of `tenant`, or throws create_rate_exceeded. `rate` 0: no limit. */
-  admit(tenant: string, rate: number): void {
+  /**
+   * Counts `count` creates of `tenant` (a batch counts as its size), or throws
+   * create_rate_exceeded. `rate` 0: no limit.
+   */
+  admit(tenant: string, rate: number, count = 1): void {
     if (rate === 0) return;
+    if (count > rate) {
+      throw new AppError(
+        'create_rate_exceeded',
+        `A batch of ${count} timers is more than this tenant's ${rate} creates a second; send smaller batches.`,
+      );
+    }
     this.roll();
     const mine = this.mine.get(tenant) ?? 0;
     const allowed = this.synced ? rate - (this.others.get(tenant) ?? 0) : Math.ceil(rate / this.processes);
-    if (mine >= allowed) {
+    if (mine + count > allowed) {
       throw new AppError(
         'create_rate_exceeded',
         `This tenant may create ${rate} timers a second across the service; retry in a second.`,
       );
     }
-    this.mine.set(tenant, mine + 1);
+    this.mine.set(tenant, mine + count);
     this.schedule();
   }
 

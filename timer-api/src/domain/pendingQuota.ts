@@ -1,7 +1,8 @@
 /**
  * A tenant's quotas on creates: its pending timers (not yet fired, failed or
  * canceled: its max_pending, else MAX_PENDING_PER_KEY) and its creates per
- * second (createRate.ts). A create over either is answered 429 and writes nothing.
+ * second (createRate.ts). A create over either is answered 429 and writes nothing;
+ * a batch counts as its number of timers (all admitted, or none).
  *
  * Two ways to count pending timers, behind one interface:
  * - TenantQuota counts rows in the database, exact across every api replica
@@ -17,8 +18,8 @@ import type { CreateRate } from './createRate';
 import type { TenantSettings } from './tenantSettings';
 
 export interface PendingQuota {
-  /** Counts one more live timer for `tenant`, or throws pending_quota_exceeded (or create_rate_exceeded). */
-  admit(tenant: string, timer: { id: string; fireAt: Date }): Promise<void>;
+  /** Counts `timers` as live for `tenant`, or throws pending_quota_exceeded (or create_rate_exceeded). */
+  admit(tenant: string, timers: readonly { id: string; fireAt: Date }[]): Promise<void>;
   /** The timer was not stored after all, or has been canceled. */
   forget(id: string): void;
 }
@@ -49,11 +50,11 @@ export class TenantQuota implements PendingQuota {
     },
   ) {}
 
-  async admit(tenant: string): Promise<void> {
+  async admit(tenant: string, timers: readonly unknown[]): Promise<void> {
     const { maxPending, createsPerSecond } = await this.deps.settings.quotasOf(tenant);
     // The rate first: it costs no query, and a refused create must not count.
-    this.deps.rate?.admit(tenant, createsPerSecond);
-    if (maxPending > 0 && (await this.deps.counter.countLiveOfTenant(tenant)) >= maxPending) {
+    this.deps.rate?.admit(tenant, createsPerSecond, timers.length);
+    if (maxPending > 0 && (await this.deps.counter.countLiveOfTenant(tenant)) + timers.length > maxPending) {
       throw quotaExceeded(tenant, maxPending);
     }
   }
@@ -72,17 +73,19 @@ export class LocalPendingQuota implements PendingQuota {
     private readonly clock: Clock,
   ) {}
 
-  async admit(owner: string, timer: { id: string; fireAt: Date }): Promise<void> {
+  async admit(owner: string, added: readonly { id: string; fireAt: Date }[]): Promise<void> {
     let timers = this.live.get(owner);
     if (!timers) {
       timers = new Map();
       this.live.set(owner, timers);
     }
     // Due timers leave the count only when it matters, so a create costs O(1) until the cap.
-    if (timers.size >= this.max) this.dropDue(timers);
-    if (timers.size >= this.max) throw quotaExceeded(owner, this.max);
-    timers.set(timer.id, timer.fireAt.getTime());
-    this.ownerOf.set(timer.id, owner);
+    if (timers.size + added.length > this.max) this.dropDue(timers);
+    if (timers.size + added.length > this.max) throw quotaExceeded(owner, this.max);
+    for (const timer of added) {
+      timers.set(timer.id, timer.fireAt.getTime());
+      this.ownerOf.set(timer.id, owner);
+    }
   }
 
   forget(id: string): void {

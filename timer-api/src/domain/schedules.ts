@@ -7,6 +7,7 @@
  * controllers create the occurrences (timer-controller/src/schedules/occurrenceLoop.ts).
  */
 import {
+  callbacksView,
   Clock,
   CronRule,
   DEFAULT_TIMEZONE,
@@ -16,20 +17,28 @@ import {
   noTracing,
   ScheduleChange,
   ScheduleRecord,
+  ScheduleUpdate,
   SecurityConfig,
   Store,
   Tracing,
 } from '@timer/shared';
 import { AppError, ErrorDetail } from '../errors';
-import type { CreateScheduleRequest, ListSchedulesQuery, Schedule, SchedulePage } from '../schemas';
+import type {
+  CreateScheduleRequest,
+  ListSchedulesQuery,
+  PatchScheduleRequest,
+  Schedule,
+  SchedulePage,
+} from '../schemas';
 import { ANONYMOUS_OWNER, Client, OPEN_CLIENT } from './client';
 import { decodeCursor, encodeCursor, normalizeId } from './ids';
 import type { Nudger } from './nudger';
 import { quotaExceeded } from './pendingQuota';
 import type { TenantSettings } from './tenantSettings';
-import { missedFireRuleOf, throwProblems } from './timerRequest';
+import { newMissedFireRule } from './timerPatch';
+import { patchWebhook } from './webhookPatch';
+import { callbacksOf, checkWebhookUrl, missedFireRuleOf, throwProblems } from './timerRequest';
 import { webhookSpecOf } from './webhookSpec';
-import { checkWebhookUrl } from './timers';
 import { toWebhookView } from './views';
 import type { WebhookTargets } from './webhookTargets';
 
@@ -53,6 +62,9 @@ export interface ScheduleServiceOptions {
   tracing?: Tracing;
 }
 
+/** Reads of a schedule before giving up on one that controllers keep advancing under the request. */
+const CHANGE_ROUNDS = 3;
+
 export class ScheduleService {
   constructor(private readonly options: ScheduleServiceOptions) {}
 
@@ -64,12 +76,15 @@ export class ScheduleService {
     const maxLatenessSeconds = missedFireRuleOf(request, problems);
     const rule = ruleOf(request, problems);
     const webhook = webhookSpecOf(request, this.options.limits, problems);
+    const callbacks = callbacksOf(request, problems);
     if (rule === null || problems.length > 0) throw invalid(problems);
     throwProblems(problems, webhook.oversize);
     const url = checkWebhookUrl(request.url);
     const now = this.options.dbClock.now();
     this.checkInterval(rule, now);
-    await this.options.targets.check(url);
+    for (const target of [url, callbacks.onSuccess, callbacks.onFailure]) {
+      if (target !== undefined) await this.options.targets.check(target);
+    }
     await this.admit(client.owner, client.tenant);
     const next = rule.nextAfter(now);
     if (next === null) {
@@ -84,7 +99,9 @@ export class ScheduleService {
       tenant: client.tenant,
       nextRunAt: new Date(next),
       maxLatenessSeconds,
+      labels: request.labels ?? {},
       webhook: webhook.spec,
+      callbacks,
       createdAt: new Date(now),
     };
     await (this.options.tracing ?? noTracing).inSpan(
@@ -122,6 +139,68 @@ export class ScheduleService {
     const items = rows.slice(0, limit).map(toScheduleView);
     const next = rows.length > limit ? encodeCursor(items[items.length - 1].id) : null;
     return { items, next_cursor: next };
+  }
+
+  /**
+   * PATCH: merges the request into the schedule and recomputes its next
+   * occurrence (after now, and after the last one already created). Occurrences
+   * already created as timers keep what they had. Written fenced by the schedule
+   * as read; a controller that advanced it meanwhile makes this read it again.
+   */
+  async change(
+    rawId: string,
+    request: PatchScheduleRequest,
+    sees: string | null = OPEN_CLIENT.sees,
+  ): Promise<Schedule> {
+    const id = this.idOf(rawId);
+    const url = request.url === undefined ? undefined : checkWebhookUrl(request.url);
+    if (url !== undefined) await this.options.targets.check(url);
+    for (let round = 1; round <= CHANGE_ROUNDS; round++) {
+      // Found under the caller's tenant: the write that follows is of this row only.
+      const current = await this.options.store.schedules.find(id, sees);
+      if (!current) throw new AppError('schedule_not_found');
+      const update = this.planChange(current, request, url);
+      if (await this.options.store.schedules.update(id, update, current)) {
+        this.options.logger.info('Schedule changed', {
+          scheduleId: id,
+          fields: Object.keys(request),
+          nextRunAt: update.nextRunAt?.toISOString() ?? null,
+        });
+        if (update.nextRunAt !== null) this.nudgeIfSoon(update.nextRunAt.getTime());
+        const changed = await this.options.store.schedules.find(id, sees);
+        if (!changed) throw new AppError('schedule_not_found');
+        return toScheduleView(changed);
+      }
+    }
+    throw new AppError('contended', undefined, undefined, { retryAfterSeconds: 1 });
+  }
+
+  private planChange(current: ScheduleRecord, request: PatchScheduleRequest, url: string | undefined): ScheduleUpdate {
+    const problems: ErrorDetail[] = [];
+    const cron = request.cron ?? current.cron;
+    const timezone = request.timezone ?? current.timezone;
+    const rule = ruleOf({ cron, timezone }, problems);
+    const lateness = newMissedFireRule(request, current.maxLatenessSeconds, problems);
+    const newUrl = url ?? current.url;
+    const sends = patchWebhook(current.webhook, request, newUrl, this.options.limits, problems);
+    if (rule === null || problems.length > 0) throw invalid(problems);
+    throwProblems(problems, sends.oversize);
+    const now = this.options.dbClock.now();
+    if (request.cron !== undefined || request.timezone !== undefined) this.checkInterval(rule, now);
+    let nextRunAt: Date | null = null;
+    if (!current.paused) {
+      const next = rule.nextAfter(Math.max(now, current.lastOccurrenceAt?.getTime() ?? -Infinity));
+      if (next === null) throw invalid([{ path: 'cron', message: 'cron never matches a date (such as 30 February)' }]);
+      nextRunAt = new Date(next);
+    }
+    return {
+      cron: rule.expression,
+      timezone: rule.timezone,
+      url: newUrl,
+      maxLatenessSeconds: lateness === undefined ? current.maxLatenessSeconds : lateness,
+      webhook: sends.spec,
+      nextRunAt,
+    };
   }
 
   /** Stops creating occurrences and cancels those created that have not started. Idempotent. */
@@ -208,7 +287,7 @@ export class ScheduleService {
   }
 }
 
-function ruleOf(request: CreateScheduleRequest, problems: ErrorDetail[]): CronRule | null {
+function ruleOf(request: Pick<CreateScheduleRequest, 'cron' | 'timezone'>, problems: ErrorDetail[]): CronRule | null {
   const rule = CronRule.parse(request.cron, request.timezone ?? DEFAULT_TIMEZONE);
   if (!isCronProblem(rule)) return rule;
   problems.push({ path: rule.path, message: rule.message });
@@ -240,6 +319,8 @@ export function toScheduleView(record: ScheduleRecord): Schedule {
     last_occurrence_at: iso(record.lastOccurrenceAt),
     on_late: record.maxLatenessSeconds === null ? 'fire' : 'skip',
     max_lateness_seconds: record.maxLatenessSeconds,
+    labels: record.labels,
+    callbacks: callbacksView(record.callbacks),
     ...toWebhookView(record.webhook),
     created_at: record.createdAt.toISOString(),
     updated_at: record.updatedAt.toISOString(),

@@ -5,7 +5,8 @@
  * a 400 `validation_failed` naming the field; a payload or body over
  * MAX_PAYLOAD_BYTES is a 413 once nothing else is wrong. Pure: the time is a parameter.
  */
-import type { RetryPolicy, WebhookSpec } from '@timer/shared';
+import { readWebhookUrl } from '@timer/shared';
+import type { Callbacks, RetryPolicy, WebhookSpec } from '@timer/shared';
 import { AppError, ErrorDetail } from '../errors';
 import type { CreateTimerRequest } from '../schemas';
 import { WebhookLimits, webhookSpecOf } from './webhookSpec';
@@ -19,6 +20,7 @@ export interface TimerPlan {
   retry: RetryPolicy;
   maxLatenessSeconds: number | null;
   webhook: WebhookSpec;
+  callbacks: Callbacks;
 }
 
 export function planTimer(
@@ -32,6 +34,7 @@ export function planTimer(
   const retry = retryPolicyOf(request, problems);
   const maxLatenessSeconds = missedFireRuleOf(request, problems);
   const webhook = webhookSpecOf(request, limits, problems);
+  const callbacks = callbacksOf(request, problems);
   throwProblems(problems, webhook.oversize);
   const dueMs = Math.max(fireAtMs, nowMs);
   return {
@@ -41,7 +44,28 @@ export function planTimer(
     retry,
     maxLatenessSeconds,
     webhook: webhook.spec,
+    callbacks,
   };
+}
+
+/**
+ * A timer's or schedule's completion callbacks: each URL read by the rules of
+ * the webhook URL (the controller sends to it as given).
+ */
+export function callbacksOf(request: Pick<CreateTimerRequest, 'callbacks'>, problems: ErrorDetail[]): Callbacks {
+  const given = request.callbacks ?? {};
+  const callbacks: Callbacks = {};
+  for (const [field, key] of [
+    ['on_success', 'onSuccess'],
+    ['on_failure', 'onFailure'],
+  ] as const) {
+    const url = given[field];
+    if (url === undefined) continue;
+    const reading = readWebhookUrl(url);
+    if (reading.ok) callbacks[key] = url;
+    else problems.push({ path: `callbacks.${field}`, message: `callbacks.${field}: ${reading.problem}` });
+  }
+  return callbacks;
 }
 
 /** Every problem at once as a 400; else an oversize payload or body as a 413. */
@@ -107,4 +131,18 @@ export function missedFireRuleOf(
     problems.push({ path: 'max_lateness_seconds', message: 'max_lateness_seconds applies only with on_late "skip"' });
   }
   return skip ? (request.max_lateness_seconds ?? null) : null;
+}
+
+/**
+ * A webhook URL the controller can send to, read by the controller's own rules
+ * (@timer/shared readWebhookUrl), or a 400 naming the problem.
+ */
+export function checkWebhookUrl(raw: string): string {
+  const reading = readWebhookUrl(raw);
+  if (!reading.ok) throw invalidUrl(reading.problem);
+  return raw;
+}
+
+function invalidUrl(message: string): AppError {
+  return new AppError('validation_failed', `Invalid request body: ${message}`, [{ path: 'url', message }]);
 }

@@ -1,20 +1,31 @@
 /**
  * The api's rules about timers: how a request becomes a timer, which URLs are
  * acceptable (and where they may point), who may have how many, what a repeated
- * Idempotency-Key gets, when a timer may be canceled or replayed, how pages are
- * cut. Every read and change is of the caller's tenant only (`sees`: null for an
+ * Idempotency-Key gets, how pages are cut (changes.ts: what may change after).
+ * Every read and change is of the caller's tenant only (`sees`: null for an
  * admin key without X-Tenant), in the query itself. No HTTP, no SQL.
  */
-import { DEFAULT_TENANT, newId, noTracing, readWebhookUrl } from '@timer/shared';
+import { DEFAULT_TENANT, newId, noTracing } from '@timer/shared';
 import type { Clock, Logger, Metrics, NewTimer, Span, Store, Tracing } from '@timer/shared';
 import { AppError } from '../errors';
-import type { AttemptPage, CreateTimerRequest, ListAttemptsQuery, ListTimersQuery, Timer, TimerPage } from '../schemas';
+import type {
+  AttemptPage,
+  CancelByLabelQuery,
+  CanceledByLabel,
+  CreateTimerRequest,
+  CreateTimersBatchRequest,
+  ListAttemptsQuery,
+  ListTimersQuery,
+  Timer,
+  TimerPage,
+} from '../schemas';
 import type { Nudger } from './nudger';
 import { Client, OPEN_CLIENT } from './client';
 import { requestHashes } from './idempotency';
 import { decodeCursor, decodeTokenCursor, encodeCursor, normalizeId } from './ids';
 import type { PendingQuota } from './pendingQuota';
-import { planTimer } from './timerRequest';
+import { labelTerms, planBatch } from './timerBatch';
+import { checkWebhookUrl, planTimer, TimerPlan } from './timerRequest';
 import { toAttemptView, toView } from './views';
 import type { WebhookTargets } from './webhookTargets';
 
@@ -34,6 +45,8 @@ export interface TimerServiceOptions {
   quota?: PendingQuota;
   /** A timer due sooner than this is announced to the controllers (their poll interval plus a margin). */
   nudgeWithinMs: number;
+  /** MAX_BATCH_SIZE and MAX_CANCEL_PER_CALL. */
+  limits: { maxBatchSize: number; maxCancelPerCall: number };
   /** The create's spans, and the context stored with each timer (README "Tracing"); off by default. */
   tracing?: Tracing;
 }
@@ -44,8 +57,17 @@ export interface Created {
   replayed: boolean;
 }
 
+/** What POST /timers/batch answers: the timers created (201), or those an Idempotency-Key already names (200). */
+export interface CreatedBatch {
+  timers: Timer[];
+  replayed: boolean;
+}
+
 /** Rounds of "read the key, try to take it" before giving up on a key other requests keep taking. */
 const IDEMPOTENCY_ROUNDS = 3;
+
+/** DELETE /timers?label=…: the pending and started matches are counted up to this, not whole. */
+const LABEL_COUNT_CAP = 100_000;
 
 export class TimerService {
   private readonly tracing: Tracing;
@@ -79,45 +101,68 @@ export class TimerService {
   ): Promise<Created> {
     const now = this.options.dbClock.now();
     const plan = planTimer(request, now, this.options.maxDelaySeconds, this.options);
-    const url = checkWebhookUrl(request.url);
-    const timer: NewTimer = {
-      id: newId(),
-      url,
-      createdAt: new Date(now),
-      fireAt: plan.fireAt,
-      dueAt: plan.dueAt,
-      owner: client.owner,
-      tenant: client.tenant,
-      retry: plan.retry,
-      maxLatenessSeconds: plan.maxLatenessSeconds,
-      webhook: plan.webhook,
-      trace: span.context,
-    };
+    const timer = newTimer(request, plan, client, now, span);
     span.setAttributes({ 'timer.id': timer.id, 'timer.fire_at': plan.fireAt.toISOString() });
     if (idempotencyKey === null) {
-      await this.options.targets.check(url);
-      await this.admitAndStore(timer, () => this.inserting(() => this.options.store.timers.create(timer, signal)));
+      await this.checkTargets([timer]);
+      await this.admitAndStore([timer], () => this.inserting(() => this.options.store.timers.create(timer, signal)));
     } else {
-      const earlier = await this.createOnce(span, timer, { tenant: client.tenant, key: idempotencyKey, body: request });
-      if (earlier) return { timer: earlier, replayed: true };
+      const earlier = await this.createOnce(span, [timer], {
+        tenant: client.tenant,
+        key: idempotencyKey,
+        body: request,
+      });
+      if (earlier) return { timer: earlier[0], replayed: true };
     }
-    this.announce(timer, plan.delayMs);
-    return {
-      timer: toView({
-        ...timer,
-        status: 'pending',
-        firedAt: null,
-        attempts: 0,
-        lastError: null,
-        scheduleId: null,
-        msLeft: plan.fireAt.getTime() - now,
-        retry: plan.retry,
-        maxLatenessSeconds: plan.maxLatenessSeconds,
-        webhook: plan.webhook,
-        trace: timer.trace ?? null,
-      }),
-      replayed: false,
-    };
+    this.announce([timer], [plan.delayMs]);
+    return { timer: viewOfNew(timer, plan, now), replayed: false };
+  }
+
+  /**
+   * All of `request.timers` in one transaction, or none (a 400 names every bad
+   * item by its index). One span for the batch (`timer.create_batch`); its context
+   * is stored with each timer, so every delivery of the batch joins its trace.
+   */
+  createBatch(
+    request: CreateTimersBatchRequest,
+    client: Pick<Client, 'owner' | 'tenant'> = OPEN_CLIENT,
+    idempotencyKey: string | null = null,
+  ): Promise<CreatedBatch> {
+    return this.tracing.inSpan(
+      'timer.create_batch',
+      { attributes: { 'timer.batch_size': request.timers.length } },
+      (span) => this.createBatchIn(span, request, client, idempotencyKey),
+    );
+  }
+
+  private async createBatchIn(
+    span: Span,
+    request: CreateTimersBatchRequest,
+    client: Pick<Client, 'owner' | 'tenant'>,
+    idempotencyKey: string | null,
+  ): Promise<CreatedBatch> {
+    const now = this.options.dbClock.now();
+    const plans = planBatch(request.timers, now, this.options.maxDelaySeconds, {
+      ...this.options,
+      maxBatchSize: this.options.limits.maxBatchSize,
+    });
+    const timers = request.timers.map((item, i) => newTimer(item, plans[i], client, now, span));
+    if (idempotencyKey === null) {
+      await this.checkTargets(timers);
+      await this.admitAndStore(timers, () => this.inserting(() => this.options.store.timers.createBatch(timers)));
+    } else {
+      const earlier = await this.createOnce(span, timers, {
+        tenant: client.tenant,
+        key: idempotencyKey,
+        body: request,
+      });
+      if (earlier) return { timers: earlier, replayed: true };
+    }
+    this.announce(
+      timers,
+      plans.map((p) => p.delayMs),
+    );
+    return { timers: timers.map((t, i) => viewOfNew(t, plans[i], now)), replayed: false };
   }
 
   async get(rawId: string, sees: string | null = OPEN_CLIENT.sees): Promise<Timer> {
@@ -133,6 +178,7 @@ export class TimerService {
     // One extra row tells whether another page follows without a COUNT.
     const rows = await this.options.store.timers.list({
       status: query.status,
+      labels: labelTerms(query.label),
       limit: limit + 1,
       beforeId,
       tenant: sees,
@@ -157,91 +203,71 @@ export class TimerService {
     return { items, next_cursor: next };
   }
 
-  async cancel(rawId: string, sees: string | null = OPEN_CLIENT.sees): Promise<Timer> {
-    const id = normalizeId(rawId);
-    if (!id) throw new AppError('timer_not_found');
-    const result = await this.options.store.timers.cancel(id, sees);
-    switch (result.outcome) {
-      case 'not_found':
-        throw new AppError('timer_not_found');
-      case 'not_cancelable':
-        throw new AppError(
-          'timer_not_cancelable',
-          `Only a pending timer can be canceled; this one is ${result.timer.status}.`,
-        );
-      case 'canceled':
-        this.options.metrics.timersCanceled.inc();
-        this.options.quota?.forget(id);
-        this.options.logger.info('Timer canceled', { timerId: id });
-        return toView(result.timer);
+  /** Cancels up to MAX_CANCEL_PER_CALL (or `limit`) pending timers carrying every label asked for. */
+  async cancelByLabels(query: CancelByLabelQuery, sees: string | null = OPEN_CLIENT.sees): Promise<CanceledByLabel> {
+    const labels = labelTerms(query.label);
+    const limit = Math.min(query.limit ?? this.options.limits.maxCancelPerCall, this.options.limits.maxCancelPerCall);
+    const result = await this.options.store.timers.cancelByLabels({
+      labels,
+      limit,
+      countCap: LABEL_COUNT_CAP,
+      tenant: sees,
+    });
+    for (const id of result.canceled) this.options.quota?.forget(id);
+    this.options.metrics.timersCanceled.inc(result.canceled.length);
+    if (result.canceled.length > 0) {
+      this.options.logger.info('Timers canceled by label', { labels, canceled: result.canceled.length });
     }
-  }
-
-  /** A failed timer back to pending, due now, with a fresh series of attempts. */
-  async retry(rawId: string, sees: string | null = OPEN_CLIENT.sees): Promise<Timer> {
-    const id = normalizeId(rawId);
-    if (!id) throw new AppError('timer_not_found');
-    // The new series of deliveries continues the replay's trace, linked to the creation (README "Tracing").
-    const result = await this.tracing.inSpan('timer.replay', { attributes: { 'timer.id': id } }, (span) =>
-      this.options.store.timers.replay(id, sees, span.context),
-    );
-    switch (result.outcome) {
-      case 'not_found':
-        throw new AppError('timer_not_found');
-      case 'not_retryable':
-        throw new AppError(
-          'timer_not_retryable',
-          `Only a failed timer can be retried; this one is ${result.timer.status}.`,
-        );
-      case 'replayed':
-        this.options.nudger.nudge();
-        this.options.logger.info('Timer replayed', { timerId: id, lastError: result.timer.lastError });
-        return toView(result.timer);
-    }
+    return { canceled: result.canceled.length, not_cancelable: result.notCancelable, remaining: result.remaining };
   }
 
   /**
-   * Stores `timer` under the key, or returns the timer the key already names.
+   * Stores `timers` under the key, or returns the timers the key already names.
    * The key's primary key settles concurrent duplicates (insertIdempotentTimer);
-   * a request that loses reads the winner's row on the next round.
+   * a request that loses reads the winner's row on the next round. A key sent
+   * with a batch names the whole set.
    */
   private async createOnce(
     span: Span,
-    timer: NewTimer,
-    key: { tenant: string; key: string; body: CreateTimerRequest },
-  ): Promise<Timer | null> {
+    timers: NewTimer[],
+    key: { tenant: string; key: string; body: CreateTimerRequest | CreateTimersBatchRequest },
+  ): Promise<Timer[] | null> {
     const { store } = this.options;
     // Keyed with the data keys: a stored hash reveals nothing of the request; one under an older key still matches.
     const hashes = requestHashes(key.body, store.dataKeys);
     const hash = hashes[0];
-    let targetChecked = false;
+    const batch = 'timers' in key.body;
+    let targetsChecked = false;
     for (let round = 1; round <= IDEMPOTENCY_ROUNDS; round++) {
       // Idempotency keys are per tenant: the key table's owner column holds the tenant.
       const existing = await store.timers.findIdempotencyKey(key.tenant, key.key);
       if (existing?.live) {
         if (!hashes.includes(existing.requestHash)) throw new AppError('idempotency_key_reused');
-        const earlier = await store.timers.find(existing.timerId, key.tenant);
-        if (!earlier) {
+        const ids = existing.timerIds ?? [existing.timerId];
+        const earlier = await store.timers.findMany(ids, key.tenant);
+        if (earlier.length !== ids.length) {
           throw new AppError(
             'idempotency_key_reused',
-            'This Idempotency-Key names a timer that no longer exists; send the request with a new key.',
+            `This Idempotency-Key names ${batch ? 'timers' : 'a timer'} that no longer exist${batch ? '' : 's'}; send the request with a new key.`,
           );
         }
-        // The timer keeps the trace it was created in; this request's span points to it.
-        span.setAttributes({ 'timer.id': earlier.id, 'timer.idempotent_replayed': true });
-        span.addLink(earlier.trace);
-        return toView(earlier);
+        // The timers keep the trace they were created in; this request's span points to it.
+        span.setAttributes({ 'timer.id': earlier[0].id, 'timer.idempotent_replayed': true });
+        for (const record of earlier) span.addLink(record.trace);
+        return earlier.map(toView);
       }
-      // Only now: a repeated request is answered without resolving its host again.
-      if (!targetChecked) await this.options.targets.check(timer.url);
-      targetChecked = true;
-      const outcome = await this.admitAndStore(timer, () =>
+      // Only now: a repeated request is answered without resolving its hosts again.
+      if (!targetsChecked) await this.checkTargets(timers);
+      targetsChecked = true;
+      const outcome = await this.admitAndStore(timers, () =>
         this.inserting(() =>
-          store.timers.createIdempotent(timer, { owner: key.tenant, key: key.key, requestHash: hash }),
+          batch
+            ? store.timers.createBatch(timers, { owner: key.tenant, key: key.key, requestHash: hash })
+            : store.timers.createIdempotent(timers[0], { owner: key.tenant, key: key.key, requestHash: hash }),
         ),
       );
       if (outcome === 'created') return null;
-      this.options.quota?.forget(timer.id);
+      for (const t of timers) this.options.quota?.forget(t.id);
     }
     throw new AppError(
       'idempotency_key_reused',
@@ -249,14 +275,44 @@ export class TimerService {
     );
   }
 
-  /** Counts the timer against its tenant's quotas, then stores it (taking it back from the count on failure). */
-  private async admitAndStore<T>(timer: NewTimer, store: () => Promise<T>): Promise<T> {
+  /** WEBHOOK_TARGETS for each distinct URL; in a batch, a refusal names the items it refuses. */
+  private async checkTargets(timers: readonly NewTimer[]): Promise<void> {
+    // The webhook URL and the callback URLs of each timer: each distinct URL is checked once.
+    const wanted = timers.flatMap((t, i) => [
+      { i, field: 'url', url: t.url },
+      ...(t.callbacks?.onSuccess ? [{ i, field: 'callbacks.on_success', url: t.callbacks.onSuccess }] : []),
+      ...(t.callbacks?.onFailure ? [{ i, field: 'callbacks.on_failure', url: t.callbacks.onFailure }] : []),
+    ]);
+    if (wanted.length === 1) return this.options.targets.check(wanted[0].url);
+    const refusals = new Map<string, AppError>();
+    await Promise.all(
+      [...new Set(wanted.map((w) => w.url))].map((url) =>
+        this.options.targets.check(url).catch((err: unknown) => {
+          if (!(err instanceof AppError)) throw err;
+          refusals.set(url, err);
+        }),
+      ),
+    );
+    if (refusals.size === 0) return;
+    const batch = timers.length > 1;
+    const details = wanted.flatMap((w) =>
+      (refusals.get(w.url)?.details ?? []).map((d) => ({
+        path: batch ? `timers.${w.i}.${w.field}` : w.field,
+        message: `${batch ? `timers[${w.i}]: ` : ''}${w.field === 'url' ? '' : `${w.field}: `}${d.message}`,
+      })),
+    );
+    const first = refusals.values().next().value as AppError;
+    throw new AppError(first.code, `Invalid request body: ${details.map((d) => d.message).join('; ')}`, details);
+  }
+
+  /** Counts the timers against MAX_PENDING_PER_KEY, then stores them (taking them back from the count on failure). */
+  private async admitAndStore<T>(timers: readonly NewTimer[], store: () => Promise<T>): Promise<T> {
     const { quota } = this.options;
-    await quota?.admit(timer.tenant ?? DEFAULT_TENANT, timer);
+    await quota?.admit(timers[0].tenant ?? DEFAULT_TENANT, timers);
     try {
       return await store();
     } catch (err) {
-      quota?.forget(timer.id);
+      for (const t of timers) quota?.forget(t.id);
       throw err;
     }
   }
@@ -278,29 +334,61 @@ export class TimerService {
     return tracing.inSpan('INSERT timers', { kind: 'client', attributes }, insert);
   }
 
-  /** A new timer is stored: nudge the controllers if it is due before their next poll, count it, log it. */
-  private announce(timer: NewTimer, delayMs: number): void {
-    if (delayMs < this.options.nudgeWithinMs) this.options.nudger.nudge();
-    this.options.metrics.timersCreated.inc();
+  /** New timers are stored: nudge the controllers if one is due before their next poll, count them, log them. */
+  private announce(timers: readonly NewTimer[], delaysMs: readonly number[]): void {
+    if (delaysMs.some((ms) => ms < this.options.nudgeWithinMs)) this.options.nudger.nudge();
+    this.options.metrics.timersCreated.inc(timers.length);
     const { logger } = this.options;
     // Checked first: winston formats a line before it filters it by level.
     if (logger.isDebugEnabled()) {
-      logger.debug('Timer created', { timerId: timer.id, fireAt: timer.fireAt.toISOString(), delayMs });
+      timers.forEach((t, i) =>
+        logger.debug('Timer created', { timerId: t.id, fireAt: t.fireAt.toISOString(), delayMs: delaysMs[i] }),
+      );
     }
   }
 }
 
-/** An absolute http(s) URL with a host; returned in its normalized form. */
-/**
- * A webhook URL the controller can send to, read by the controller's own rules
- * (@timer/shared readWebhookUrl), or a 400 naming the problem.
- */
-export function checkWebhookUrl(raw: string): string {
-  const reading = readWebhookUrl(raw);
-  if (!reading.ok) throw invalidUrl(reading.problem);
-  return raw;
+/** The row to store for a request whose plan is made. */
+function newTimer(
+  request: CreateTimerRequest,
+  plan: TimerPlan,
+  client: Pick<Client, 'owner' | 'tenant'>,
+  now: number,
+  span: Span,
+): NewTimer {
+  return {
+    id: newId(),
+    url: checkWebhookUrl(request.url),
+    createdAt: new Date(now),
+    fireAt: plan.fireAt,
+    dueAt: plan.dueAt,
+    owner: client.owner,
+    tenant: client.tenant,
+    retry: plan.retry,
+    maxLatenessSeconds: plan.maxLatenessSeconds,
+    webhook: plan.webhook,
+    labels: request.labels ?? {},
+    callbacks: plan.callbacks,
+    trace: span.context,
+  };
 }
 
-function invalidUrl(message: string): AppError {
-  return new AppError('validation_failed', `Invalid request body: ${message}`, [{ path: 'url', message }]);
+/** What the api shows of a timer it has just stored, without reading it back. */
+function viewOfNew(timer: NewTimer, plan: TimerPlan, now: number): Timer {
+  return toView({
+    ...timer,
+    status: 'pending',
+    firedAt: null,
+    attempts: 0,
+    lastError: null,
+    scheduleId: null,
+    msLeft: plan.fireAt.getTime() - now,
+    retry: plan.retry,
+    maxLatenessSeconds: plan.maxLatenessSeconds,
+    webhook: plan.webhook,
+    labels: timer.labels ?? {},
+    callbacks: plan.callbacks,
+    trace: timer.trace ?? null,
+    version: 1,
+  });
 }

@@ -1,49 +1,18 @@
 /** How stored timers and attempts are shown: the api's outward shapes, no HTTP, no SQL. */
-import { contentBody } from '@timer/shared';
+import { timerView, webhookView } from '@timer/shared';
 import type { AttemptRecord, TimerRecord, WebhookSpec } from '@timer/shared';
 import type { Attempt, RecentDelivery, Timer } from '../schemas';
 
-/** A finished or canceled timer has no time left, whatever its fire_at says. */
-function isLive(record: TimerRecord): boolean {
-  return record.status === 'pending' || record.status === 'firing';
-}
-
+/** What GET /timers/{id} answers (@timer/shared timerView: a notice's snapshot is the same). */
 export function toView(record: TimerRecord): Timer {
-  return {
-    id: record.id,
-    status: record.status,
-    url: record.url,
-    time_left: isLive(record) && record.msLeft > 0 ? Math.ceil(record.msLeft / 1000) : 0,
-    fire_at: record.fireAt.toISOString(),
-    created_at: record.createdAt.toISOString(),
-    fired_at: record.firedAt ? record.firedAt.toISOString() : null,
-    attempts: record.attempts,
-    last_error: record.lastError,
-    schedule_id: record.scheduleId,
-    retry: {
-      max_attempts: record.retry.maxAttempts,
-      base_ms: record.retry.baseMs,
-      max_ms: record.retry.maxMs,
-    },
-    on_late: record.maxLatenessSeconds === null ? 'fire' : 'skip',
-    max_lateness_seconds: record.maxLatenessSeconds,
-    ...toWebhookView(record.webhook),
-  };
+  return timerView(record);
 }
 
 /** What a timer or schedule sends, as answers show it: header names, never their values. */
 export function toWebhookView(
   spec: WebhookSpec,
 ): Pick<Timer, 'payload' | 'body' | 'content_type' | 'headers' | 'method' | 'append_id'> {
-  const content = spec.content;
-  return {
-    ...(content?.kind === 'payload' ? { payload: content.value } : {}),
-    body: content?.kind === 'body' ? content.text : null,
-    content_type: contentBody(content)?.contentType ?? null,
-    headers: spec.headers.map(([name]) => name),
-    method: spec.method,
-    append_id: spec.appendId,
-  };
+  return webhookView(spec);
 }
 
 export function toAttemptView(record: AttemptRecord): Attempt {

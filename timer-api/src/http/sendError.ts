@@ -8,7 +8,7 @@ export function sendError(res: Response, error: AppError): void {
     res.end();
     return;
   }
-  if (error.status === 503) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+  if (error.status === 503) res.set('Retry-After', String(error.retryAfterSeconds ?? RETRY_AFTER_SECONDS));
   if (error.code === 'create_rate_exceeded') res.set('Retry-After', '1');
   res.status(error.status).json({
     error: {

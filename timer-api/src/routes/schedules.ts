@@ -5,9 +5,10 @@ import { clientOf } from '../http/auth';
 import { methodNotAllowed } from '../http/errorHandler';
 import { jsonBody, noBody } from '../http/jsonBody';
 import { bodyValidator, queryValidator } from '../http/validation';
-import { CreateScheduleRequest, ListSchedulesQuery } from '../schemas';
+import { CreateScheduleRequest, ListSchedulesQuery, PatchScheduleRequest } from '../schemas';
 
 const validateCreate = bodyValidator(CreateScheduleRequest);
+const validatePatch = bodyValidator(PatchScheduleRequest);
 const validateList = queryValidator(ListSchedulesQuery);
 
 export function scheduleRoutes(service: ScheduleService, bodyLimitBytes: number): Router {
@@ -16,6 +17,10 @@ export function scheduleRoutes(service: ScheduleService, bodyLimitBytes: number)
   const create: RequestHandler = async (req, res) => {
     const schedule = await service.create(validateCreate(req.body), clientOf(res));
     res.status(201).location(`/schedules/${schedule.id}`).json(schedule);
+  };
+
+  const patch: RequestHandler<{ id: string }> = async (req, res) => {
+    res.json(await service.change(req.params.id, validatePatch(req.body), clientOf(res).sees));
   };
 
   router
@@ -31,11 +36,12 @@ export function scheduleRoutes(service: ScheduleService, bodyLimitBytes: number)
     .get(async (req, res) => {
       res.json(await service.get(req.params.id, clientOf(res).sees));
     })
+    .patch(jsonBody(bodyLimitBytes), patch)
     .delete(async (req, res) => {
       await service.delete(req.params.id, clientOf(res).sees);
       res.status(204).end();
     })
-    .all(methodNotAllowed(['GET', 'DELETE']));
+    .all(methodNotAllowed(['GET', 'PATCH', 'DELETE']));
 
   // No body is read: the action is the path.
   router

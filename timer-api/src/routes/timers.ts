@@ -1,19 +1,42 @@
 /** The /timers routes: HTTP in and out, nothing else (Express 5 forwards async errors). */
-import { RequestHandler, Router } from 'express';
+import { RequestHandler, Response, Router } from 'express';
+import type { TimerChanges } from '../domain/changes';
 import type { TimerService } from '../domain/timers';
 import { IDEMPOTENCY_HEADER, idempotencyKeyOf } from '../domain/idempotency';
+import { etagOf, readIfMatch } from '../domain/versions';
 import { clientOf } from '../http/auth';
 import { answeredByDeadline, requestSignal } from '../http/deadline';
 import { jsonBody, noBody } from '../http/jsonBody';
 import { methodNotAllowed } from '../http/errorHandler';
 import { bodyValidator, queryValidator } from '../http/validation';
-import { CreateTimerRequest, ListAttemptsQuery, ListTimersQuery } from '../schemas';
+import {
+  CancelByLabelQuery,
+  CreateTimerRequest,
+  CreateTimersBatchRequest,
+  ListAttemptsQuery,
+  ListTimersQuery,
+  PatchTimerRequest,
+  Timer,
+} from '../schemas';
+import { toView } from '../domain/views';
 
 const validateCreate = bodyValidator(CreateTimerRequest);
+const validatePatch = bodyValidator(PatchTimerRequest);
 const validateList = queryValidator(ListTimersQuery);
 const validateAttempts = queryValidator(ListAttemptsQuery);
+const validateBatch = bodyValidator(CreateTimersBatchRequest);
+const validateCancelByLabel = queryValidator(CancelByLabelQuery);
 
-export function timerRoutes(service: TimerService, bodyLimitBytes: number): Router {
+/** Every answer about one timer carries its version as a weak ETag. */
+function sendTimer(res: Response, timer: Timer): void {
+  res.set('ETag', etagOf(timer.version)).json(timer);
+}
+
+export function timerRoutes(
+  service: TimerService,
+  changes: TimerChanges,
+  limits: { bodyLimitBytes: number; batchBodyLimitBytes: number },
+): Router {
   const router = Router();
 
   const create: RequestHandler = async (req, res) => {
@@ -26,26 +49,55 @@ export function timerRoutes(service: TimerService, bodyLimitBytes: number): Rout
     res
       .status(replayed ? 200 : 201)
       .location(`/timers/${timer.id}`)
+      .set('ETag', etagOf(timer.version))
       .json(timer);
+  };
+
+  const patch: RequestHandler<{ id: string }> = async (req, res) => {
+    const body = validatePatch(req.body);
+    const timer = await changes.change(req.params.id, body, readIfMatch(req.get('If-Match')), clientOf(res).sees);
+    if (answeredByDeadline(res)) return;
+    sendTimer(res, toView(timer));
+  };
+
+  const createBatch: RequestHandler = async (req, res) => {
+    const body = validateBatch(req.body);
+    const key = idempotencyKeyOf(req.get(IDEMPOTENCY_HEADER));
+    const { timers, replayed } = await service.createBatch(body, clientOf(res), key);
+    if (answeredByDeadline(res)) return;
+    if (replayed) res.set('Idempotent-Replayed', 'true');
+    res.status(replayed ? 200 : 201).json({ timers });
   };
 
   router
     .route('/timers')
-    .post(jsonBody(bodyLimitBytes), create)
+    .post(jsonBody(limits.bodyLimitBytes), create)
     .get(async (req, res) => {
       res.json(await service.list(validateList({ ...req.query }), clientOf(res).sees));
     })
-    .all(methodNotAllowed(['GET', 'POST']));
+    // Only with a label filter: there is no "cancel everything".
+    .delete(noBody(), async (req, res) => {
+      res.json(await service.cancelByLabels(validateCancelByLabel({ ...req.query }), clientOf(res).sees));
+    })
+    .all(methodNotAllowed(['GET', 'POST', 'DELETE']));
+
+  router
+    .route('/timers/batch')
+    .post(jsonBody(limits.batchBodyLimitBytes), createBatch)
+    .all(methodNotAllowed(['POST']));
 
   router
     .route('/timers/:id')
     .get(async (req, res) => {
-      res.json(await service.get(req.params.id, clientOf(res).sees));
+      sendTimer(res, await service.get(req.params.id, clientOf(res).sees));
     })
+    .patch(jsonBody(limits.bodyLimitBytes), patch)
     .delete(async (req, res) => {
-      res.json(await service.cancel(req.params.id, clientOf(res).sees));
+      const timer = await changes.cancel(req.params.id, readIfMatch(req.get('If-Match')), clientOf(res).sees);
+      if (answeredByDeadline(res)) return;
+      sendTimer(res, toView(timer));
     })
-    .all(methodNotAllowed(['GET', 'DELETE']));
+    .all(methodNotAllowed(['GET', 'PATCH', 'DELETE']));
 
   router
     .route('/timers/:id/attempts')
@@ -58,7 +110,9 @@ export function timerRoutes(service: TimerService, bodyLimitBytes: number): Rout
   router
     .route('/timers/:id/retry')
     .post(noBody(), async (req, res) => {
-      res.json(await service.retry(req.params.id, clientOf(res).sees));
+      const timer = await changes.replay(req.params.id, readIfMatch(req.get('If-Match')), clientOf(res).sees);
+      if (answeredByDeadline(res)) return;
+      sendTimer(res, toView(timer));
     })
     .all(methodNotAllowed(['POST']));
 

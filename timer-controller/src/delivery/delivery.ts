@@ -114,10 +114,10 @@ export class Delivery implements WheelSink {
     if (waiting) {
       this.deps.clock.clearTimer(waiting.timer);
       this.waiting.delete(id);
-      return { outcome: 'removed', timer: waiting.held.timer };
+      return { outcome: 'removed', held: waiting.held };
     }
     const queued = this.queue.remove((h) => h.timer.id === id);
-    return queued ? { outcome: 'removed', timer: queued.timer } : { outcome: 'not_held' };
+    return queued ? { outcome: 'removed', held: queued } : { outcome: 'not_held' };
   }
 
   /** Timers taken and not yet finished: waiting for a slot or the gate, or in flight. */

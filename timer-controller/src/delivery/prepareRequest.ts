@@ -20,7 +20,7 @@ import type {
 } from '@timer/shared';
 import { PermanentDeliveryError } from './answers';
 import { signatureHeaders } from './signing';
-import { timerHeaders, webhookBody } from './webhookRequest';
+import { deliveryKey, timerHeaders, webhookBody } from './webhookRequest';
 
 /** What the sender sends: everything decided, nothing left to compute. */
 export interface PreparedRequest {
@@ -65,11 +65,12 @@ export class WebhookRequests {
     if (target instanceof PermanentDeliveryError) throw target;
     const own = contentBody(spec.content);
     const body = own?.body ?? JSON.stringify(webhookBody(timer));
+    const key = deliveryKey(timer);
     const headers = [
       'content-type',
       own?.contentType ?? 'application/json',
       'idempotency-key',
-      timer.id,
+      key,
       'user-agent',
       USER_AGENT,
       ...timerHeaders(timer),
@@ -80,7 +81,7 @@ export class WebhookRequests {
       if (trace.tracestate) headers.push('tracestate', trace.tracestate);
     }
     for (const [name, value] of spec.headers) headers.push(name, value);
-    if (keys.length > 0) headers.push(...signatureHeaders(keys, timer.id, body, nowMs));
+    if (keys.length > 0) headers.push(...signatureHeaders(keys, key, body, nowMs));
     const path = spec.appendId ? pathWithId(target, timer.id) : `${target.url.pathname}${target.search}`;
     return { method: spec.method, origin: target.origin, path, headers, body };
   }

@@ -17,8 +17,24 @@ export function webhookBody(timer: Pick<ClaimedTimer, 'id' | 'fireAt'>): { id: s
   return { id: timer.id, fire_at: timer.fireAt.toISOString() };
 }
 
-/** Timer-Id, Timer-Fire-At (the scheduled time), Timer-Attempt (1, 2, …), Timer-Lease (the claim's token). */
-export function timerHeaders(timer: Pick<ClaimedTimer, 'id' | 'fireAt' | 'attemptNumber' | 'leaseToken'>): string[] {
+/**
+ * The Idempotency-Key (and Standard Webhooks webhook-id): the id, the same on
+ * every attempt, while the timer is as it was created; `{id}.v{version}` once a
+ * PATCH or a replay made it a new version, so a receiver that deduplicates on it
+ * does not drop the new version as a repeat of the old one.
+ */
+export function deliveryKey(timer: Pick<ClaimedTimer, 'id' | 'version'>): string {
+  return timer.version <= 1 ? timer.id : `${timer.id}.v${timer.version}`;
+}
+
+/**
+ * Timer-Id, Timer-Fire-At (the scheduled time), Timer-Attempt (1, 2, …),
+ * Timer-Lease (the claim's token), Timer-Version (what PATCH, cancel and replay
+ * raise).
+ */
+export function timerHeaders(
+  timer: Pick<ClaimedTimer, 'id' | 'fireAt' | 'attemptNumber' | 'leaseToken' | 'version'>,
+): string[] {
   return [
     'timer-id',
     timer.id,
@@ -28,5 +44,7 @@ export function timerHeaders(timer: Pick<ClaimedTimer, 'id' | 'fireAt' | 'attemp
     String(timer.attemptNumber),
     'timer-lease',
     String(timer.leaseToken),
+    'timer-version',
+    String(timer.version),
   ];
 }

@@ -22,7 +22,7 @@ export interface WheelSink {
 }
 
 export type Removal =
-  | { outcome: 'removed'; timer: ClaimedTimer }
+  | { outcome: 'removed'; held: Held }
   /** Its request has started (or may have): it cannot be taken back. */
   | { outcome: 'started' }
   | { outcome: 'not_held' };
@@ -55,7 +55,7 @@ export class Wheel {
     if (!held) return this.sink.withdraw(id);
     this.held.delete(id);
     if (this.held.size === 0) this.clearHeap();
-    return { outcome: 'removed', timer: held.timer };
+    return { outcome: 'removed', held };
   }
 
   get size(): number {

@@ -31,6 +31,7 @@ export interface Row {
   lastError: string | null;
   retry: RetryPolicy;
   maxLatenessS: number | null;
+  version: number;
   /** What it sends; absent: the plain webhook. */
   webhook?: WebhookSpec;
 }
@@ -42,6 +43,7 @@ export interface NewRow {
   url?: string;
   retry?: Partial<RetryPolicy>;
   maxLatenessS?: number | null;
+  version?: number;
   webhook?: WebhookSpec;
 }
 
@@ -69,6 +71,7 @@ export class MemoryClaims implements Pick<Claims, keyof Claims> {
       lockedBy: null,
       lastError: null,
       maxLatenessS: null,
+      version: 1,
       ...row,
       retry: { maxAttempts: null, baseMs: null, maxMs: null, ...row.retry },
     };
@@ -118,7 +121,9 @@ export class MemoryClaims implements Pick<Claims, keyof Claims> {
           leaseToken: r.leaseToken + 1,
           retry: r.retry,
           maxLatenessMs: r.maxLatenessS !== null && untried ? r.maxLatenessS * 1000 : null,
+          version: r.version,
           customWebhook: r.webhook !== undefined,
+          notify: false,
         };
         Object.assign(r, {
           status: 'firing',

@@ -31,6 +31,9 @@ import * as indexTimersTenantId from './20261207001400_index_timers_tenant_id';
 import * as addSchedulesTenant from './20261207001500_add_schedules_tenant';
 import * as indexSchedulesTenantId from './20261207001600_index_schedules_tenant_id';
 import * as idempotencyKeysPerTenant from './20261207001700_idempotency_keys_per_tenant';
+import * as addTimersVersion from './20261207001800_add_timers_version';
+import * as addLabels from './20261207002000_add_labels';
+import * as addCallbacks from './20261207002100_add_callbacks';
 import * as createTenantCreates from './20261207003000_create_tenant_creates';
 import * as addUrlSealed from './20261207004000_add_url_sealed';
 
@@ -69,6 +72,9 @@ const migrations: Migration[] = [
   addSchedulesTenant,
   indexSchedulesTenantId,
   idempotencyKeysPerTenant,
+  addTimersVersion,
+  addLabels,
+  addCallbacks,
   createTenantCreates,
   addUrlSealed,
 ];

@@ -24,15 +24,40 @@ export async function registerController(
   );
 }
 
-export async function listLiveControllers(db: Knex, timeoutMs: number, staleAfterMs: number): Promise<string[]> {
+export interface LiveController {
+  id: string;
+  endpoint: string;
+}
+
+export async function listLiveControllers(
+  db: Knex,
+  timeoutMs: number,
+  staleAfterMs: number,
+): Promise<LiveController[]> {
   const d = dialectOf(db);
-  const rows = await select<{ endpoint: string }>(
+  return select<LiveController>(
     db,
     timeoutMs,
-    `SELECT endpoint FROM controllers WHERE heartbeat_at > ${d.minus(d.now)}`,
+    `SELECT id, endpoint FROM controllers WHERE heartbeat_at > ${d.minus(d.now)}`,
     [d.duration(staleAfterMs)],
   );
-  return rows.map((r) => r.endpoint);
+}
+
+/** The endpoint of one controller, if its heartbeat is younger than `staleAfterMs`. */
+export async function findLiveController(
+  db: Knex,
+  timeoutMs: number,
+  id: string,
+  staleAfterMs: number,
+): Promise<string | null> {
+  const d = dialectOf(db);
+  const [row] = await select<{ endpoint: string }>(
+    db,
+    timeoutMs,
+    `SELECT endpoint FROM controllers WHERE id = ? AND heartbeat_at > ${d.minus(d.now)}`,
+    [id, d.duration(staleAfterMs)],
+  );
+  return row?.endpoint ?? null;
 }
 
 export async function removeController(db: Knex, timeoutMs: number, id: string): Promise<void> {

@@ -9,8 +9,8 @@
  * One transaction: the SELECT takes the batch through timers_status_updated_at
  * (a short range per status) and locks it (`FOR UPDATE SKIP LOCKED`: a row a
  * replay is changing right now is left for the next run), so nothing can revive a
- * timer between choosing it and deleting it; then its attempts go, then the
- * timers. A batch is bounded so locks and undo stay small while the api and the
+ * timer between choosing it and deleting it; then its attempts and labels go,
+ * then the timers. A batch is bounded so locks and undo stay small while the api and the
  * controllers keep working. SQLite: one connection runs the transaction whole.
  */
 import type { Knex } from 'knex';
@@ -40,6 +40,7 @@ export async function deleteFinishedTimers(
     const ids = rows.map((r) => r.id);
     const list = ids.map(() => '?').join(', ');
     await write(trx, timeoutMs, `DELETE FROM timer_attempts WHERE timer_id IN (${list})`, ids);
+    await write(trx, timeoutMs, `DELETE FROM timer_labels WHERE timer_id IN (${list})`, ids);
     return write(trx, timeoutMs, `DELETE FROM timers WHERE id IN (${list})`, ids);
   });
 }

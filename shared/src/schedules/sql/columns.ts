@@ -1,11 +1,12 @@
 /** The columns every read of a schedule for the api selects, and how a row becomes a ScheduleRecord. */
 import type { DbTime, Dialect } from '../../db/dialect';
 import type { AtRest } from '../../crypto/atRest';
+import { readCallbacks, readLabels } from '../../timers/sql/columns';
 import { decodeWebhookSpec } from '../../webhooks/spec';
 import type { ScheduleRecord } from '../types';
 
-export const SCHEDULE_COLUMNS = `id, tenant, cron, timezone, url, url_sealed, paused, next_run_at, last_occurrence_at, max_lateness_s, webhook,
-  created_at, updated_at`;
+export const SCHEDULE_COLUMNS = `id, tenant, cron, timezone, url, url_sealed, paused, next_run_at, last_occurrence_at, max_lateness_s,
+  webhook, labels, callbacks, created_at, updated_at`;
 
 export interface ScheduleRow {
   id: string;
@@ -19,6 +20,8 @@ export interface ScheduleRow {
   last_occurrence_at: DbTime | null;
   max_lateness_s: number | null;
   webhook: string | null;
+  labels: string | null;
+  callbacks: string | null;
   created_at: DbTime;
   updated_at: DbTime;
 }
@@ -36,6 +39,8 @@ export function toScheduleRecord(d: Dialect, row: ScheduleRow, atRest: AtRest): 
     lastOccurrenceAt: time(row.last_occurrence_at),
     maxLatenessSeconds: row.max_lateness_s,
     webhook: decodeWebhookSpec(atRest.openWebhook(row.webhook, row.tenant)),
+    labels: readLabels(row.labels),
+    callbacks: readCallbacks(atRest.openCallbacks(row.callbacks, row.tenant)),
     createdAt: d.date(row.created_at),
     updatedAt: d.date(row.updated_at),
   };

@@ -13,6 +13,7 @@
 import type { Knex } from 'knex';
 import { DbTime, dialectOf } from '../../db/dialect';
 import { select } from '../../db/query';
+import { readLabels } from '../../timers/sql/columns';
 import { storedContext } from '../../tracing/tracing';
 import type { DueSchedule } from '../types';
 
@@ -27,6 +28,8 @@ interface DueRow {
   next_run_at: DbTime;
   max_lateness_s: number | null;
   webhook: string | null;
+  labels: string | null;
+  callbacks: string | null;
   trace_parent: string | null;
   trace_state: string | null;
   now_ms: number | string;
@@ -47,7 +50,8 @@ export async function findDueSchedules(
   const rows = await select<DueRow>(
     db,
     timeoutMs,
-    `SELECT id, cron, timezone, url, url_sealed, owner, tenant, next_run_at, max_lateness_s, webhook, trace_parent, trace_state,
+    `SELECT id, cron, timezone, url, url_sealed, owner, tenant, next_run_at, max_lateness_s, webhook, labels, callbacks,
+            trace_parent, trace_state,
             ${d.nowEpochMs} AS now_ms
      FROM schedules
      WHERE next_run_at <= ${d.plus(d.now)}
@@ -68,6 +72,8 @@ export async function findDueSchedules(
       nextRunAt: d.date(row.next_run_at),
       maxLatenessSeconds: row.max_lateness_s,
       webhookText: row.webhook,
+      callbacksText: row.callbacks,
+      labels: readLabels(row.labels),
       trace: storedContext(row.trace_parent, row.trace_state),
     })),
   };

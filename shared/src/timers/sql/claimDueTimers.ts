@@ -60,12 +60,14 @@ interface DueRow {
   retry_base_ms: number | null;
   retry_max_ms: number | null;
   max_lateness_s: number | null;
+  version: number | string;
   trace_parent: string | null;
   trace_state: string | null;
   trace_link: string | null;
   /** 1 while nothing has failed and the timer was never replayed: the next delivery is the fire itself. */
   untried: number | string;
   custom_webhook: number | string;
+  notify: number | string;
 }
 
 export async function claimDueTimers(
@@ -80,9 +82,10 @@ export async function claimDueTimers(
       trx,
       timeoutMs,
       `SELECT id, tenant, url, url_sealed, fire_at, due_at, attempts, prior_attempts, lease_token,
-              max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, trace_parent, trace_state, trace_link,
+              max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, version, trace_parent, trace_state, trace_link,
               CASE WHEN prior_attempts = 0 AND last_error IS NULL THEN 1 ELSE 0 END AS untried,
-              CASE WHEN webhook IS NULL THEN 0 ELSE 1 END AS custom_webhook
+              CASE WHEN webhook IS NULL THEN 0 ELSE 1 END AS custom_webhook,
+              CASE WHEN callbacks IS NULL THEN 0 ELSE 1 END AS notify
        FROM timers
        WHERE due_at <= ${d.plus(d.now)}
          AND (status = 'pending' OR due_at <= ${d.now})
@@ -114,7 +117,9 @@ export async function claimDueTimers(
       leaseToken: Number(r.lease_token) + 1,
       retry: { maxAttempts: r.max_attempts, baseMs: r.retry_base_ms, maxMs: r.retry_max_ms },
       maxLatenessMs: r.max_lateness_s !== null && Number(r.untried) === 1 ? r.max_lateness_s * 1000 : null,
+      version: Number(r.version),
       customWebhook: Number(r.custom_webhook) === 1,
+      notify: Number(r.notify) === 1,
       trace: { parent: storedContext(r.trace_parent, r.trace_state), link: storedContext(r.trace_link) },
     }));
   });

@@ -3,13 +3,35 @@ import type { DbTime, Dialect } from '../../db/dialect';
 import type { AtRest } from '../../crypto/atRest';
 import { decodeWebhookSpec } from '../../webhooks/spec';
 import { storedContext } from '../../tracing/tracing';
-import type { TimerRecord, TimerStatus } from '../types';
+import type { Callbacks, Labels, TimerRecord, TimerStatus } from '../types';
 
 /** ms_left: milliseconds from the database's now to fire_at, in whole milliseconds. */
-export function timerColumns(d: Dialect): string {
-  return `id, tenant, url, url_sealed, status, fire_at, created_at, fired_at, attempts, last_error, schedule_id,
-  max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, webhook, trace_parent, trace_state,
-  ${d.msBetween(d.now, 'fire_at')} AS ms_left`;
+export function timerColumns(d: Dialect, table?: string): string {
+  const columns = [
+    'id',
+    'tenant',
+    'url',
+    'url_sealed',
+    'status',
+    'fire_at',
+    'created_at',
+    'fired_at',
+    'attempts',
+    'last_error',
+    'schedule_id',
+    'max_attempts',
+    'retry_base_ms',
+    'retry_max_ms',
+    'max_lateness_s',
+    'webhook',
+    'version',
+    'trace_parent',
+    'trace_state',
+    'labels',
+    'callbacks',
+  ];
+  const of = (column: string) => (table === undefined ? column : `${table}.${column}`);
+  return `${columns.map(of).join(', ')}, ${d.msBetween(d.now, of('fire_at'))} AS ms_left`;
 }
 
 export interface TimerRow {
@@ -28,7 +50,10 @@ export interface TimerRow {
   retry_max_ms: number | null;
   max_lateness_s: number | null;
   schedule_id: string | null;
+  version: number | string;
   webhook: string | null;
+  labels: string | null;
+  callbacks: string | null;
   trace_parent: string | null;
   trace_state: string | null;
   ms_left: number | string;
@@ -49,7 +74,36 @@ export function toRecord(d: Dialect, row: TimerRow, atRest: AtRest): TimerRecord
     msLeft: Number(row.ms_left),
     retry: { maxAttempts: row.max_attempts, baseMs: row.retry_base_ms, maxMs: row.retry_max_ms },
     maxLatenessSeconds: row.max_lateness_s,
+    version: Number(row.version),
     webhook: decodeWebhookSpec(atRest.openWebhook(row.webhook, row.tenant)),
+    labels: readLabels(row.labels),
+    callbacks: readCallbacks(atRest.openCallbacks(row.callbacks, row.tenant)),
     trace: storedContext(row.trace_parent, row.trace_state),
   };
+}
+
+/** The labels column: a JSON object of strings, or NULL for none. */
+export function readLabels(column: string | null): Labels {
+  return column === null ? {} : (JSON.parse(column) as Labels);
+}
+
+/** What the labels column stores: NULL for none, so unlabelled timers cost nothing. */
+export function writeLabels(labels: Labels | undefined): string | null {
+  return labels && Object.keys(labels).length > 0 ? JSON.stringify(labels) : null;
+}
+
+/** The callbacks column: `{"on_success", "on_failure"}`, or NULL for none. */
+export function readCallbacks(column: string | null): Callbacks {
+  if (column === null) return {};
+  const stored = JSON.parse(column) as { on_success?: string; on_failure?: string };
+  return {
+    ...(stored.on_success === undefined ? {} : { onSuccess: stored.on_success }),
+    ...(stored.on_failure === undefined ? {} : { onFailure: stored.on_failure }),
+  };
+}
+
+/** What the callbacks column stores (before sealing): NULL for none, so a timer without callbacks costs nothing. */
+export function writeCallbacks(callbacks: Callbacks | undefined): string | null {
+  if (!callbacks || (callbacks.onSuccess === undefined && callbacks.onFailure === undefined)) return null;
+  return JSON.stringify({ on_success: callbacks.onSuccess, on_failure: callbacks.onFailure });
 }

@@ -9,21 +9,24 @@
  * time). Fenced like completeFired: returns false when the lease was lost.
  */
 import type { Knex } from 'knex';
+import type { AtRest } from '../../crypto/atRest';
 import { dialectOf } from '../../db/dialect';
 import { write } from '../../db/query';
 import type { AttemptRecord, ClaimRef } from '../types';
-import { withAttempts } from '../../attempts/sql/insertAttempts';
+import { recordEnd } from './createNotices';
 
 export async function failTimer(
   db: Knex,
   timeoutMs: number,
+  atRest: AtRest,
   owner: string,
   claim: ClaimRef,
   error: string,
   attempt?: AttemptRecord,
 ): Promise<boolean> {
   const d = dialectOf(db);
-  const changed = await withAttempts(db, timeoutMs, attempt ? [attempt] : [], (q) =>
+  const end = { claims: [claim], status: 'failed' as const, attempts: attempt ? [attempt] : [] };
+  const changed = await recordEnd(db, timeoutMs, atRest, end, (q) =>
     write(
       q,
       timeoutMs,

@@ -18,12 +18,23 @@ export async function findIdempotencyKey(
   key: string,
 ): Promise<IdempotencyRecord | null> {
   const d = dialectOf(db);
-  const [row] = await select<{ request_hash: string; timer_id: string; live: number | string }>(
+  const [row] = await select<{
+    request_hash: string;
+    timer_id: string;
+    timer_ids: string | null;
+    live: number | string;
+  }>(
     db,
     timeoutMs,
-    `SELECT request_hash, timer_id, CASE WHEN created_at > ${d.minus(d.now)} THEN 1 ELSE 0 END AS live
+    `SELECT request_hash, timer_id, timer_ids, CASE WHEN created_at > ${d.minus(d.now)} THEN 1 ELSE 0 END AS live
      FROM idempotency_keys WHERE owner = ? AND idem_key = ?`,
     [d.duration(IDEMPOTENCY_TTL_MS), owner, key],
   );
-  return row ? { requestHash: row.request_hash, timerId: row.timer_id, live: Number(row.live) === 1 } : null;
+  if (!row) return null;
+  return {
+    requestHash: row.request_hash,
+    timerId: row.timer_id,
+    live: Number(row.live) === 1,
+    timerIds: row.timer_ids === null ? null : (JSON.parse(row.timer_ids) as string[]),
+  };
 }

@@ -1,7 +1,8 @@
 /**
- * findTimer / listTimers: the api's reads. No locks (plain consistent reads).
+ * findTimer / findTimers / listTimers: the api's reads. No locks (plain
+ * consistent reads).
  *
- * Both take the tenant the caller may see (null: every tenant, for an admin key)
+ * Each takes the tenant the caller may see (null: every tenant, for an admin key)
  * into the one query: another tenant's timer is not found, exactly as an unknown
  * id is, without being read first and checked after.
  *
@@ -10,6 +11,16 @@
  * scan on the primary key (or on timers_status_id with a status filter) stays
  * cheap however deep the page is. For a tenant, the ranges are of
  * timers_tenant_id (tenant, id) and timers_tenant_status_id (tenant, status, id).
+ *
+ * With labels, the first label's range of timer_labels' primary key (tenant,
+ * label, timer_id) drives the query, read backwards from the cursor: each further
+ * label is one primary-key probe of timer_labels, the status one lookup of the
+ * timer's row, and the scan stops at `limit` matches. A page costs the rows it
+ * passes over to find `limit` matches, never the whole label. Without a tenant
+ * (an admin key), the label is looked up in every tenant's range (`tenant IN
+ * (SELECT DISTINCT tenant FROM timer_labels)`, a loose scan of the key's first
+ * column): the matches of all ranges are then sorted, so such a page costs the
+ * label's matches in all tenants.
  */
 import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
@@ -38,8 +49,34 @@ export async function findTimer(
   return row ? toRecord(d, row, atRest) : null;
 }
 
+/** The timers with these ids that `tenant` may see, in the order given (others left out). */
+export async function findTimers(
+  db: Knex,
+  timeoutMs: number,
+  atRest: AtRest,
+  ids: readonly string[],
+  tenant: TenantView = null,
+): Promise<TimerRecord[]> {
+  const d = dialectOf(db);
+  const byId = new Map<string, TimerRecord>();
+  for (let from = 0; from < ids.length; from += 500) {
+    const part = ids.slice(from, from + 500);
+    const rows = await select<TimerRow>(
+      db,
+      timeoutMs,
+      `SELECT ${timerColumns(d)} FROM timers
+       WHERE id IN (${part.map(() => '?').join(', ')})${tenant === null ? '' : ' AND tenant = ?'}`,
+      tenant === null ? part : [...part, tenant],
+    );
+    for (const row of rows) byId.set(row.id, toRecord(d, row, atRest));
+  }
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
 export interface ListQuery {
   status?: TimerStatus;
+  /** Terms (`name:value`) a timer must all carry. */
+  labels?: readonly string[];
   limit: number;
   /** Return only timers older than this id. */
   beforeId?: string;
@@ -54,27 +91,53 @@ export async function listTimers(
   query: ListQuery,
 ): Promise<TimerRecord[]> {
   const d = dialectOf(db);
+  const tenant = query.tenant ?? null;
   const where: string[] = [];
   const bindings: unknown[] = [];
-  if (query.tenant != null) {
-    where.push('tenant = ?');
-    bindings.push(query.tenant);
+  const labelled = (query.labels ?? []).length > 0;
+  if (labelled) {
+    const match = labelMatch(query.labels!, tenant);
+    where.push(match.sql);
+    bindings.push(...match.bindings);
+  } else if (tenant !== null) {
+    where.push('t.tenant = ?');
+    bindings.push(tenant);
   }
   if (query.status) {
-    where.push('status = ?');
+    where.push('t.status = ?');
     bindings.push(query.status);
   }
+  // With labels, the order and the cursor are on the label index's own column.
+  const order = labelled ? 'l.timer_id' : 't.id';
   if (query.beforeId) {
-    where.push('id < ?');
+    where.push(`${order} < ?`);
     bindings.push(query.beforeId);
   }
+  const from = labelled ? 'timer_labels l JOIN timers t ON t.id = l.timer_id' : 'timers t';
   const rows = await select<TimerRow>(
     db,
     timeoutMs,
-    `SELECT ${timerColumns(d)} FROM timers
+    `SELECT ${timerColumns(d, 't')} FROM ${from}
      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY id DESC LIMIT ?`,
+     ORDER BY ${order} DESC LIMIT ?`,
     [...bindings, query.limit],
   );
   return rows.map((row) => toRecord(d, row, atRest));
+}
+
+/**
+ * The WHERE part for timers carrying every label (`l` is the first label's row
+ * of timer_labels): the first label's range, within the tenant, and a probe of
+ * the primary key for each further label.
+ */
+export function labelMatch(labels: readonly string[], tenant: TenantView): { sql: string; bindings: unknown[] } {
+  const [first, ...others] = labels;
+  const inTenant = tenant === null ? 'l.tenant IN (SELECT DISTINCT tenant FROM timer_labels)' : 'l.tenant = ?';
+  const more = others.map(
+    () => 'EXISTS (SELECT 1 FROM timer_labels m WHERE m.tenant = l.tenant AND m.label = ? AND m.timer_id = l.timer_id)',
+  );
+  return {
+    sql: [inTenant, 'l.label = ?', ...more].join(' AND '),
+    bindings: [...(tenant === null ? [] : [tenant]), first, ...others],
+  };
 }

@@ -5,7 +5,9 @@
  * ahead of time (MAX_HELD). Concurrent reads are coalesced into one query.
  *
  * Parameters: ids (timers this controller holds under a lease: firing, so no
- * other write changes them meanwhile). Locks: none (a plain consistent read by
+ * other write changes them meanwhile; a PATCH through the api first takes the
+ * timer back from this controller, which can only happen before this read, while
+ * its request has not started). Locks: none (a plain consistent read by
  * primary key). A timer without a row is left out of the answer; one whose sealed
  * value does not open (atRest.ts) answers the DataKeyError, failing only that timer.
  */

@@ -1,8 +1,10 @@
 /**
- * insertIdempotentTimer: stores a new timer together with the Idempotency-Key it
- * was created with, in one transaction, so a key is never seen without its timer.
+ * insertIdempotentTimer: stores a new timer, or a batch of them, together with the
+ * Idempotency-Key it was created with, in one transaction, so a key is never seen
+ * without its timers.
  *
- * Parameters: the timer (as insertTimers), and the key: owner, key, requestHash.
+ * Parameters: the timers (as insertTimers), and the key: owner, key, requestHash,
+ * and `batch` (the key stands for a set: timer_ids lists them in order).
  * Returns 'created', or 'taken' when another request holds the key (the caller
  * then reads that request's row and answers from it).
  *
@@ -30,34 +32,39 @@ export interface IdempotencyKey {
   owner: string;
   key: string;
   requestHash: string;
+  /** The key was sent with POST /timers/batch. */
+  batch?: boolean;
 }
 
 export async function insertIdempotentTimer(
   db: Knex,
   timeoutMs: number,
   atRest: AtRest,
-  timer: NewTimer,
+  timers: readonly NewTimer[],
   key: IdempotencyKey,
 ): Promise<'created' | 'taken'> {
   const d = dialectOf(db);
+  const first = timers[0];
+  const ids = key.batch ? JSON.stringify(timers.map((t) => t.id)) : null;
   try {
     return await db.transaction(async (trx) => {
       const tookOver = await write(
         trx,
         timeoutMs,
-        `UPDATE idempotency_keys SET request_hash = ?, timer_id = ?, created_at = ?
+        `UPDATE idempotency_keys SET request_hash = ?, timer_id = ?, timer_ids = ?, created_at = ?
          WHERE owner = ? AND idem_key = ? AND created_at <= ${d.minus(d.now)}`,
-        [key.requestHash, timer.id, timer.createdAt, key.owner, key.key, d.duration(IDEMPOTENCY_TTL_MS)],
+        [key.requestHash, first.id, ids, first.createdAt, key.owner, key.key, d.duration(IDEMPOTENCY_TTL_MS)],
       );
       if (tookOver === 0) {
         await write(
           trx,
           timeoutMs,
-          'INSERT INTO idempotency_keys (owner, idem_key, request_hash, timer_id, created_at) VALUES (?, ?, ?, ?, ?)',
-          [key.owner, key.key, key.requestHash, timer.id, timer.createdAt],
+          `INSERT INTO idempotency_keys (owner, idem_key, request_hash, timer_id, timer_ids, created_at)
+           VALUES (?, ?, ?, ?, ?, ?)`,
+          [key.owner, key.key, key.requestHash, first.id, ids, first.createdAt],
         );
       }
-      await insertTimers(trx, timeoutMs, atRest, [timer]);
+      await insertTimers(trx, timeoutMs, atRest, timers);
       return 'created' as const;
     });
   } catch (err) {

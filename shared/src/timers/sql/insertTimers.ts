@@ -1,20 +1,27 @@
 /**
  * insertTimers: stores new pending timers, many in one INSERT (the api coalesces
- * concurrent creates; see Coalescer). The statement commits on its own before any
- * of its callers answers 201: an acknowledged timer is always durable.
+ * concurrent creates; see Coalescer), with their labels. The write commits before
+ * any of its callers answers 201: an acknowledged timer is always durable.
  *
  * Parameters: per timer, id (UUIDv7, time-ordered so inserts append to the
  * primary key), url, createdAt, fireAt, dueAt (when to look at it first: fireAt,
  * or the creation time for a fire_at already past, so a late timer does not jump
  * the queue of those already due), owner (who created it, for the pending-timer
  * cap; NULL when unknown), tenant (whose it is; `default` when absent), its
- * delivery policy (NULLs: the service's defaults) and what it sends (webhook:
- * NULL for the plain webhook). The caller computes the times on the database clock (DbClock), so no
- * read-back is needed. trace_parent and trace_state: the W3C context of the span
- * that created the timer (NULL with tracing off). The URL and what it sends are sealed with
- * the data keys (atRest.ts): url keeps the origin, url_sealed the whole URL. Locks: only the new rows (on SQLite, none beyond the file's
+ * delivery policy (NULLs: the service's defaults), what it sends (webhook: NULL
+ * for the plain webhook), its labels and callbacks. The caller computes the times on the
+ * database clock (DbClock), so no read-back is needed. trace_parent and
+ * trace_state: the W3C context of the span that created the timer (NULL with
+ * tracing off). The URL, what it sends and its callbacks are sealed with the data
+ * keys (atRest.ts): url keeps the origin, url_sealed the whole URL; labels stay
+ * readable (they are searched). Locks: only the new rows (on SQLite, none beyond the file's
  * lock that the process holds anyway).
- * The same statement on both dialects: knex binds a Date as DATETIME for mysql2
+ *
+ * Timers without labels are one statement that commits on its own. Labelled ones
+ * also write a timer_labels row per label, so the statements run in one
+ * transaction (the caller's, when it passes one): a timer is never seen without
+ * its labels. Large sets go in slices, below every driver's limit on bound values.
+ * The same statements on both dialects: knex binds a Date as DATETIME for mysql2
  * and as epoch milliseconds (the column's representation) for better-sqlite3.
  */
 import type { Knex } from 'knex';
@@ -23,7 +30,8 @@ import { write } from '../../db/query';
 import { DEFAULT_TENANT } from '../../tenants/types';
 import { encodeWebhookSpec, WebhookSpec } from '../../webhooks/spec';
 import type { TraceContext } from '../../tracing/tracing';
-import type { RetryPolicy } from '../types';
+import { Callbacks, Labels, labelTerm, RetryPolicy } from '../types';
+import { writeCallbacks, writeLabels } from './columns';
 
 export interface NewTimer {
   id: string;
@@ -40,9 +48,15 @@ export interface NewTimer {
   maxLatenessSeconds?: number | null;
   /** Absent: the plain webhook. */
   webhook?: WebhookSpec;
+  labels?: Labels;
+  /** Absent: no completion notices. */
+  callbacks?: Callbacks;
   /** The span that created it: its deliveries continue this trace. null or absent: tracing was off. */
   trace?: TraceContext | null;
 }
+
+/** Rows per INSERT: 18 bound values each, far below every driver's limit (SQLite: 32,766). */
+const INSERT_SLICE = 500;
 
 export async function insertTimers(
   db: Knex | Knex.Transaction,
@@ -51,12 +65,30 @@ export async function insertTimers(
   timers: readonly NewTimer[],
 ): Promise<void> {
   if (timers.length === 0) return;
+  const labelled = labelRows(timers);
+  const slices = Math.ceil(timers.length / INSERT_SLICE);
+  if ((labelled.length > 0 || slices > 1) && !(db as Knex.Transaction).isTransaction) {
+    return db.transaction((trx) => insertTimers(trx, timeoutMs, atRest, timers));
+  }
+  for (let from = 0; from < timers.length; from += INSERT_SLICE) {
+    await insertSlice(db, timeoutMs, atRest, timers.slice(from, from + INSERT_SLICE));
+  }
+  await insertLabelRows(db, timeoutMs, labelled);
+}
+
+async function insertSlice(
+  db: Knex | Knex.Transaction,
+  timeoutMs: number,
+  atRest: AtRest,
+  timers: readonly NewTimer[],
+) {
   await write(
     db,
     timeoutMs,
     `INSERT INTO timers (id, url, url_sealed, status, fire_at, due_at, created_at, updated_at, owner, tenant,
-                         max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, webhook, trace_parent, trace_state)
-     VALUES ${timers.map(() => "(?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
+                         max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, webhook, labels, callbacks,
+                         trace_parent, trace_state)
+     VALUES ${timers.map(() => "(?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
     timers.flatMap((t) => {
       const tenant = t.tenant ?? DEFAULT_TENANT;
       const url = atRest.sealUrl(t.url, tenant);
@@ -75,9 +107,39 @@ export async function insertTimers(
         t.retry?.maxMs ?? null,
         t.maxLatenessSeconds ?? null,
         atRest.sealWebhook(t.webhook ? encodeWebhookSpec(t.webhook) : null, tenant),
+        writeLabels(t.labels),
+        atRest.sealCallbacks(writeCallbacks(t.callbacks), tenant),
         t.trace?.traceparent ?? null,
         t.trace?.tracestate ?? null,
       ];
     }),
   );
+}
+
+/** A timer_labels row: tenant, label term, timer id. */
+export type LabelRow = [string, string, string];
+
+/** One timer_labels row per label of each timer. */
+export function labelRows(timers: readonly { id: string; tenant?: string; labels?: Labels }[]): LabelRow[] {
+  return timers.flatMap((t) =>
+    Object.entries(t.labels ?? {}).map(([k, v]): LabelRow => [t.tenant ?? DEFAULT_TENANT, labelTerm(k, v), t.id]),
+  );
+}
+
+/** Writes label rows in slices; inside the caller's transaction. */
+export async function insertLabelRows(
+  db: Knex | Knex.Transaction,
+  timeoutMs: number,
+  rows: readonly LabelRow[],
+): Promise<void> {
+  const slice = 1000;
+  for (let from = 0; from < rows.length; from += slice) {
+    const part = rows.slice(from, from + slice);
+    await write(
+      db,
+      timeoutMs,
+      `INSERT INTO timer_labels (tenant, label, timer_id) VALUES ${part.map(() => '(?, ?, ?)').join(', ')}`,
+      part.flat(),
+    );
+  }
 }

@@ -6,11 +6,14 @@
  * fired_at, last_error and the history are kept; lease_token is never reset, so
  * the next claim still fences out any straggler of an earlier one.
  *
- * Parameters: id, tenant (null: any; otherwise another tenant's timer is not
- * found, as an unknown one). Locks: the timer's row, for the length of the UPDATE. The
- * `status = 'failed'` condition makes it race-free against a concurrent replay
- * (one changes the row, the other gets 409) and against the retention cleanup,
- * which deletes only rows it has locked.
+ * A replay raises the version: what is sent next is a new delivery series.
+ *
+ * Parameters: id, version (the one the api read, and If-Match compared), tenant
+ * (null: any; otherwise another tenant's timer is not found, as an unknown one). Locks:
+ * the timer's row, for the length of the UPDATE. The `status = 'failed'` and
+ * version conditions make it race-free against a concurrent replay or change
+ * (one changes the row, the other matches nothing and reads it again) and
+ * against the retention cleanup, which deletes only rows it has locked.
  *
  * `trace`: the context of the span that replays it (null with tracing off: the
  * stored context stays). The new series of deliveries continues the replay's
@@ -31,6 +34,7 @@ export async function replayTimer(
   timeoutMs: number,
   atRest: AtRest,
   id: string,
+  version: number,
   tenant: TenantView = null,
   trace: TraceContext | null = null,
 ): Promise<ReplayResult> {
@@ -41,12 +45,12 @@ export async function replayTimer(
     timeoutMs,
     `UPDATE timers
      SET status = 'pending', due_at = ${d.now}, prior_attempts = prior_attempts + attempts, attempts = 0,
-         locked_by = NULL, updated_at = ${d.now}${retrace}
-     WHERE id = ? AND status = 'failed'${tenant === null ? '' : ' AND tenant = ?'}`,
-    [...(trace ? [trace.traceparent, trace.tracestate] : []), id, ...(tenant === null ? [] : [tenant])],
+         locked_by = NULL, version = version + 1, updated_at = ${d.now}${retrace}
+     WHERE id = ? AND status = 'failed' AND version = ?${tenant === null ? '' : ' AND tenant = ?'}`,
+    [...(trace ? [trace.traceparent, trace.tracestate] : []), id, version, ...(tenant === null ? [] : [tenant])],
   );
   const timer = await findTimer(db, timeoutMs, atRest, id, tenant);
   if (!timer) return { outcome: 'not_found' };
   if (changed === 1) return { outcome: 'replayed', timer };
-  return { outcome: 'not_retryable', timer };
+  return { outcome: 'moved', timer };
 }
