@@ -1,9 +1,10 @@
 /**
  * Encryption at rest: timers and schedules created with known secret markers in
- * the URL's path, query and userinfo, the payload and a header value are
- * delivered with every marker, while a `mariadb-dump` of the database (on
- * SQLite: the bytes of every file of the database) holds none of them. The
- * origin stays readable. A value sealed under a key no longer in DATA_KEYS fails
+ * the URL's path, query and userinfo, the payload, a header value and a
+ * completion callback URL, or given them by a PATCH, are delivered with every
+ * marker (the completion notice too, whose body holds its parent's URL and
+ * payload), while a `mariadb-dump` of the database (on SQLite: the bytes of
+ * every file of the database) holds none of them. The origin stays readable. A value sealed under a key no longer in DATA_KEYS fails
  * only its own timer.
  */
 import { execFile } from 'node:child_process';
@@ -41,6 +42,10 @@ const M = {
   header: marker('HEADERSECRET'),
   schedulePath: marker('SCHEDPATHSECRET'),
   schedulePayload: marker('SCHEDPAYLOADSECRET'),
+  callbackPath: marker('CALLBACKSECRET'),
+  patchPath: marker('PATCHPATHSECRET'),
+  patchPayload: marker('PATCHPAYLOADSECRET'),
+  schedulePatchPath: marker('SCHEDPATCHSECRET'),
 };
 
 /** Everything the database holds, as text: a mariadb-dump, or the SQLite files' bytes. */
@@ -145,15 +150,32 @@ describe.each(DIALECTS)('on %s', (dialect) => {
       .http()
       .post('/timers')
       .set(auth)
-      .send({ url, payload: { card: M.payload }, headers: { 'X-Api-Key': M.header } });
+      .send({
+        url,
+        payload: { card: M.payload },
+        headers: { 'X-Api-Key': M.header },
+        callbacks: { on_success: `${receiver.url}/cb/${M.callbackPath}` },
+      });
     expect(created.status).toBe(201);
     const id = (created.body as { id: string }).id;
+    // Created plain, then given a secret URL and payload by a PATCH, due in a second.
+    const later = await api.http().post('/timers').set(auth).send({ url: receiver.url, seconds: 3600 });
+    expect(later.status).toBe(201);
+    const patchedId = (later.body as { id: string }).id;
+    const patchedUrl = `${receiver.url}/p/${M.patchPath}`;
+    const patched = await api
+      .http()
+      .patch(`/timers/${patchedId}`)
+      .set(auth)
+      .send({ url: patchedUrl, payload: { p: M.patchPayload }, seconds: 1 });
+    expect(patched.status).toBe(200);
     const schedule = await api
       .http()
       .post('/schedules')
       .set(auth)
       .send({ cron: '* * * * * *', url: `${receiver.url}/s/${M.schedulePath}`, payload: { s: M.schedulePayload } });
     expect(schedule.status).toBe(201);
+    const scheduleId = (schedule.body as { id: string }).id;
 
     const d: Delivery = await arrived(id);
     expect(d.path).toBe(`${base.pathname}/${M.path}/${id}`);
@@ -168,17 +190,50 @@ describe.each(DIALECTS)('on %s', (dialect) => {
     );
     expect(occurrence.body).toEqual({ s: M.schedulePayload });
 
+    // The notice goes to the sealed callback URL, and carries its parent as GET shows it.
+    const notice = await waitFor('the completion notice', () =>
+      Promise.resolve(receiver.deliveries.find((x) => x.id === M.callbackPath) ?? null),
+    );
+    expect(notice.path).toBe(`${base.pathname}/cb/${M.callbackPath}`);
+    expect(notice.body).toMatchObject({
+      type: 'timer.succeeded',
+      timer: {
+        id,
+        url,
+        payload: { card: M.payload },
+        callbacks: { on_success: `${receiver.url}/cb/${M.callbackPath}` },
+      },
+    });
+
+    const patchedDelivery = await arrived(patchedId);
+    expect(patchedDelivery.path).toBe(`${base.pathname}/p/${M.patchPath}/${patchedId}`);
+    expect(patchedDelivery.body).toEqual({ p: M.patchPayload });
+    const shownPatched = await api.http().get(`/timers/${patchedId}`).set(auth);
+    expect(shownPatched.body).toMatchObject({ url: patchedUrl, payload: { p: M.patchPayload }, version: 2 });
+
+    const schedulePatched = await api
+      .http()
+      .patch(`/schedules/${scheduleId}`)
+      .set(auth)
+      .send({ url: `${receiver.url}/s2/${M.schedulePatchPath}` });
+    expect(schedulePatched.status).toBe(200);
+    const patchedOccurrence = await waitFor('an occurrence of the patched schedule', () =>
+      Promise.resolve(receiver.deliveries.find((x) => x.path.includes(`/s2/${M.schedulePatchPath}/`)) ?? null),
+    );
+    expect(patchedOccurrence.body).toEqual({ s: M.schedulePayload });
+
     // The api shows what it showed before: the URL as given, header names only.
     const shown = await api.http().get(`/timers/${id}`).set(auth);
     expect(shown.body).toMatchObject({ url, payload: { card: M.payload }, headers: ['X-Api-Key'] });
     const listed = await api.http().get('/schedules').set(auth);
-    expect(listed.body).toMatchObject({ items: [{ url: `${receiver.url}/s/${M.schedulePath}` }] });
+    expect(listed.body).toMatchObject({ items: [{ url: `${receiver.url}/s2/${M.schedulePatchPath}` }] });
 
     await occurrences.stop();
     await controller.stop();
     await api.close();
     const dump = await dumpOf(t);
     expect(dump).toContain(id); // the dump is of the right database
+    expect(dump).toContain(patchedId);
     expect(dump).toContain(`http://${base.host}`); // the origin stays readable
     for (const [what, secret] of Object.entries(M)) {
       expect({ what, found: dump.includes(secret) }).toEqual({ what, found: false });
