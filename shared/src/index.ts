@@ -61,6 +61,7 @@ export * from './auth/apiKeys';
 export { Tenants } from './tenants/tenants';
 export * from './crypto/dataKeys';
 export { dataKeysFor } from './crypto/keySource';
+export * from './crypto/atRest';
 export * from './tenants/types';
 export { noTracing, startTracing, storedContext } from './tracing/tracing';
 export type { Attributes, Span, SpanOptions, TraceContext, Tracing } from './tracing/tracing';

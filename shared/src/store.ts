@@ -13,6 +13,7 @@
 import type { Knex } from 'knex';
 import { Attempts } from './attempts/attempts';
 import { dialectOf } from './db/dialect';
+import { AtRest } from './crypto/atRest';
 import { DataKeys } from './crypto/dataKeys';
 import { select } from './db/query';
 import { Fleet } from './fleet/fleet';
@@ -45,12 +46,13 @@ export class Store {
     options: StoreOptions = {},
   ) {
     this.dataKeys = options.dataKeys ?? DataKeys.none();
-    this.timers = new Timers(db, queryTimeoutMs, options.createBatchSize);
-    this.claims = new Claims(db, queryTimeoutMs);
+    const atRest = new AtRest(this.dataKeys);
+    this.timers = new Timers(db, queryTimeoutMs, options.createBatchSize, atRest);
+    this.claims = new Claims(db, queryTimeoutMs, atRest);
     this.attempts = new Attempts(db, queryTimeoutMs);
-    this.schedules = new Schedules(db, queryTimeoutMs);
+    this.schedules = new Schedules(db, queryTimeoutMs, atRest);
     this.fleet = new Fleet(db, queryTimeoutMs);
-    this.flows = new Flows(db, queryTimeoutMs);
+    this.flows = new Flows(db, queryTimeoutMs, atRest);
     this.tenants = new Tenants(db, queryTimeoutMs, this.dataKeys);
   }
 

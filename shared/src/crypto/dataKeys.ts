@@ -13,7 +13,7 @@
  * with no keys): open() returns it as it is, so turning encryption on needs no
  * migration of the data.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 
 export interface DataKey {
   readonly id: string;
@@ -116,6 +116,21 @@ export class DataKeys {
     } catch {
       throw new DataKeyError(`sealed value does not open with data key "${id}" (altered, or moved from another row)`);
     }
+  }
+
+  /**
+   * Keyed digests of `text` (HMAC-SHA256, hex), one per key, the first key's first:
+   * a digest written under any key still matches while that key is held. Each key
+   * is first narrowed to `purpose`, so digests for one use say nothing about
+   * another. No keys: the plain SHA-256, as written before encryption was on.
+   */
+  digests(text: string, purpose: string): string[] {
+    if (!this.enabled) return [createHash('sha256').update(text, 'utf8').digest('hex')];
+    return this.keys.map((k) =>
+      createHmac('sha256', createHmac('sha256', k.key).update(`tk1 digest ${purpose}`).digest())
+        .update(text, 'utf8')
+        .digest('hex'),
+    );
   }
 
   /** Whether the value is already what seal() would write now (sealed with the first key, or plain with none). */

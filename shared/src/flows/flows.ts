@@ -4,6 +4,7 @@
  * parks them), claims each limited flow within its capacity, and frees a request's
  * slot once its outcome is recorded. Each query is its own file under sql/.
  */
+import { AtRest } from '../crypto/atRest';
 import type { Knex } from 'knex';
 import type { ClaimedTimer } from '../timers/types';
 import { claimFlowTimers, FlowClaimRequest } from './sql/claimFlowTimers';
@@ -20,6 +21,8 @@ export class Flows {
   constructor(
     private readonly db: Knex,
     private readonly timeoutMs: number,
+    /** Opens the URLs of the timers a flow's claim takes. */
+    private readonly atRest: AtRest = AtRest.none(),
   ) {}
 
   async put(tenant: string, key: string, limits: FlowLimits): Promise<FlowRecord> {
@@ -43,7 +46,7 @@ export class Flows {
   }
 
   claim(request: FlowClaimRequest): Promise<FlowClaim<ClaimedTimer>> {
-    return claimFlowTimers(this.db, this.timeoutMs, request);
+    return claimFlowTimers(this.db, this.timeoutMs, this.atRest, request);
   }
 
   endLeases(ids: readonly string[]): Promise<number> {

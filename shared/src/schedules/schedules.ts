@@ -4,6 +4,7 @@
  * timers. Each query is its own file under sql/.
  */
 import type { Knex } from 'knex';
+import { AtRest } from '../crypto/atRest';
 import { countSchedules } from './sql/countSchedules';
 import { createOccurrences } from './sql/createOccurrences';
 import { deleteSchedule } from './sql/deleteSchedule';
@@ -20,27 +21,28 @@ export class Schedules {
   constructor(
     private readonly db: Knex,
     private readonly timeoutMs: number,
+    private readonly atRest: AtRest = AtRest.none(),
   ) {}
 
   create(schedule: NewSchedule): Promise<void> {
-    return insertSchedule(this.db, this.timeoutMs, schedule);
+    return insertSchedule(this.db, this.timeoutMs, this.atRest, schedule);
   }
 
   /** The schedule, if it exists and `tenant` (null: anyone) may see it. */
   find(id: string, tenant: string | null = null): Promise<ScheduleRecord | null> {
-    return findSchedule(this.db, this.timeoutMs, id, tenant);
+    return findSchedule(this.db, this.timeoutMs, this.atRest, id, tenant);
   }
 
   list(query: ScheduleListQuery): Promise<ScheduleRecord[]> {
-    return listSchedules(this.db, this.timeoutMs, query);
+    return listSchedules(this.db, this.timeoutMs, this.atRest, query);
   }
 
   pause(id: string, tenant: string | null = null): Promise<ScheduleChange> {
-    return pauseSchedule(this.db, this.timeoutMs, id, tenant);
+    return pauseSchedule(this.db, this.timeoutMs, this.atRest, id, tenant);
   }
 
   resume(id: string, nextRunAt: Date | null, tenant: string | null = null): Promise<ScheduleChange> {
-    return resumeSchedule(this.db, this.timeoutMs, id, nextRunAt, tenant);
+    return resumeSchedule(this.db, this.timeoutMs, this.atRest, id, nextRunAt, tenant);
   }
 
   /** Stores a PATCH if the schedule is still as `read`; false when it moved on (read it again). */
@@ -49,7 +51,7 @@ export class Schedules {
     update: ScheduleUpdate,
     read: Pick<ScheduleRecord, 'paused' | 'nextRunAt' | 'lastOccurrenceAt'>,
   ): Promise<boolean> {
-    return updateSchedule(this.db, this.timeoutMs, id, update, read);
+    return updateSchedule(this.db, this.timeoutMs, this.atRest, id, update, read);
   }
 
   delete(id: string, tenant: string | null = null): Promise<boolean> {

@@ -63,7 +63,9 @@ export interface DueSchedule {
   id: string;
   cron: string;
   timezone: string;
+  /** The stored url and url_sealed (atRest.ts), copied as they are onto each occurrence (same tenant). */
   url: string;
+  urlSealed: string | null;
   owner: string | null;
   /** Its occurrences are this tenant's timers. */
   tenant: string;

@@ -6,6 +6,8 @@
  */
 import type { Knex } from 'knex';
 import type { ClaimGate } from '../flows/gate';
+import { AtRest } from '../crypto/atRest';
+import type { DataKeyError } from '../crypto/dataKeys';
 import { ClaimBatch, claimDueTimers } from './sql/claimDueTimers';
 import { completeFired } from './sql/completeFired';
 import { failTimer } from './sql/failTimer';
@@ -30,20 +32,21 @@ export class Claims {
   constructor(
     private readonly db: Knex,
     private readonly timeoutMs: number,
+    private readonly atRest: AtRest = AtRest.none(),
   ) {}
 
   async claimDue(claim: ClaimRequest): Promise<ClaimedTimer[]> {
-    return (await claimDueTimers(this.db, this.timeoutMs, claim)).timers;
+    return (await claimDueTimers(this.db, this.timeoutMs, this.atRest, claim)).timers;
   }
 
   /** The same claim through a gate: timers of limited flows are parked, those of blocked origins deferred. */
   claimDueParking(claim: ClaimRequest, gate: ClaimGate): Promise<ClaimBatch> {
-    return claimDueTimers(this.db, this.timeoutMs, claim, gate);
+    return claimDueTimers(this.db, this.timeoutMs, this.atRest, claim, gate);
   }
 
   /** Each outcome below writes its attempts (the delivery history) in the same transaction. */
   completeFired(owner: string, claims: readonly ClaimRef[], attempts?: readonly AttemptRecord[]): Promise<number> {
-    return completeFired(this.db, this.timeoutMs, owner, claims, attempts);
+    return completeFired(this.db, this.timeoutMs, this.atRest, owner, claims, attempts);
   }
 
   scheduleRetry(
@@ -57,11 +60,11 @@ export class Claims {
   }
 
   fail(owner: string, claim: ClaimRef, error: string, attempt?: AttemptRecord): Promise<boolean> {
-    return failTimer(this.db, this.timeoutMs, owner, claim, error, attempt);
+    return failTimer(this.db, this.timeoutMs, this.atRest, owner, claim, error, attempt);
   }
 
   skip(owner: string, claim: ClaimRef, reason: string): Promise<boolean> {
-    return skipTimer(this.db, this.timeoutMs, owner, claim, reason);
+    return skipTimer(this.db, this.timeoutMs, this.atRest, owner, claim, reason);
   }
 
   /** No request was sent: the attempt is taken back, due at its own time. `leaseMs`: the lease the claims were given. */
@@ -74,9 +77,9 @@ export class Claims {
     return releaseAbandoned(this.db, this.timeoutMs, owner, claims, attempts);
   }
 
-  /** What these held timers send, read when their requests start. */
-  webhookSpecs(ids: readonly string[]): Promise<Map<string, WebhookSpec>> {
-    return findWebhookSpecs(this.db, this.timeoutMs, ids);
+  /** What these held timers send, read when their requests start (a DataKeyError: sealed under a key not held). */
+  webhookSpecs(ids: readonly string[]): Promise<Map<string, WebhookSpec | DataKeyError>> {
+    return findWebhookSpecs(this.db, this.timeoutMs, this.atRest, ids);
   }
 
   /** The claims the database records `owner` as holding right now. */

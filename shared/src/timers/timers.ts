@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import { Coalescer } from '../coalescer';
+import { AtRest } from '../crypto/atRest';
 import { cancelByLabels } from './sql/cancelByLabels';
 import { cancelTimer } from './sql/cancelTimer';
 import { changeTimer } from './sql/changeTimer';
@@ -41,9 +42,10 @@ export class Timers {
     private readonly db: Knex,
     private readonly timeoutMs: number,
     createBatchSize = 500,
+    private readonly atRest: AtRest = AtRest.none(),
   ) {
     // Two INSERTs in flight: one commits while the next batch fills.
-    this.creates = new Coalescer((timers) => insertTimers(this.db, this.timeoutMs, timers), {
+    this.creates = new Coalescer((timers) => insertTimers(this.db, this.timeoutMs, this.atRest, timers), {
       maxBatch: createBatchSize,
       maxConcurrent: 2,
     });
@@ -63,7 +65,7 @@ export class Timers {
    * transaction; 'taken' when another request holds the key.
    */
   createIdempotent(timer: NewTimer, key: IdempotencyKey): Promise<'created' | 'taken'> {
-    return insertIdempotentTimer(this.db, this.timeoutMs, [timer], key);
+    return insertIdempotentTimer(this.db, this.timeoutMs, this.atRest, [timer], key);
   }
 
   /**
@@ -71,8 +73,8 @@ export class Timers {
    * names the whole set ('taken' when another request holds it).
    */
   async createBatch(timers: readonly NewTimer[], key?: IdempotencyKey): Promise<'created' | 'taken'> {
-    if (key) return insertIdempotentTimer(this.db, this.timeoutMs, timers, { ...key, batch: true });
-    await this.db.transaction((trx) => insertTimers(trx, this.timeoutMs, timers));
+    if (key) return insertIdempotentTimer(this.db, this.timeoutMs, this.atRest, timers, { ...key, batch: true });
+    await this.db.transaction((trx) => insertTimers(trx, this.timeoutMs, this.atRest, timers));
     return 'created';
   }
 
@@ -92,16 +94,16 @@ export class Timers {
 
   /** The timer, if it exists and `tenant` (null: anyone) may see it. */
   find(id: string, tenant: TenantView = null): Promise<TimerRecord | null> {
-    return findTimer(this.db, this.timeoutMs, id, tenant);
+    return findTimer(this.db, this.timeoutMs, this.atRest, id, tenant);
   }
 
   /** These timers, in the order of `ids`. */
   findMany(ids: readonly string[], tenant: TenantView = null): Promise<TimerRecord[]> {
-    return findTimers(this.db, this.timeoutMs, ids, tenant);
+    return findTimers(this.db, this.timeoutMs, this.atRest, ids, tenant);
   }
 
   list(query: ListQuery): Promise<TimerRecord[]> {
-    return listTimers(this.db, this.timeoutMs, query);
+    return listTimers(this.db, this.timeoutMs, this.atRest, query);
   }
 
   /** Timers per status, each counted up to `cap` (the dashboard). */
@@ -111,7 +113,7 @@ export class Timers {
 
   /** Pending timers, soonest due first (the dashboard). */
   dueSoon(limit: number, tenant: TenantView = null): Promise<TimerRecord[]> {
-    return findDueSoon(this.db, this.timeoutMs, limit, tenant);
+    return findDueSoon(this.db, this.timeoutMs, this.atRest, limit, tenant);
   }
 
   /** Who holds the timer, under which claim, and for how long (null: no such timer, or another tenant's). */
@@ -121,12 +123,12 @@ export class Timers {
 
   /** Cancels the timer if it is still as `fence` says. */
   cancel(id: string, fence: ChangeFence, tenant: TenantView = null): Promise<CancelResult> {
-    return cancelTimer(this.db, this.timeoutMs, id, fence, tenant);
+    return cancelTimer(this.db, this.timeoutMs, this.atRest, id, fence, tenant);
   }
 
   /** Applies a PATCH if the timer is still as `fence` says. */
   change(id: string, change: TimerChange, fence: ChangeFence, tenant: TenantView = null): Promise<ChangeResult> {
-    return changeTimer(this.db, this.timeoutMs, id, change, fence, tenant);
+    return changeTimer(this.db, this.timeoutMs, this.atRest, id, change, fence, tenant);
   }
 
   /** Cancels up to `limit` pending timers carrying every label (terms `name:value`). */
@@ -149,6 +151,6 @@ export class Timers {
     tenant: TenantView = null,
     trace: TraceContext | null = null,
   ): Promise<ReplayResult> {
-    return replayTimer(this.db, this.timeoutMs, id, version, tenant, trace);
+    return replayTimer(this.db, this.timeoutMs, this.atRest, id, version, tenant, trace);
   }
 }

@@ -86,6 +86,11 @@ export interface ClaimedTimer {
   /** Whose timer it is: its webhook is signed with this tenant's secret (or WEBHOOK_SECRET). */
   tenant: string;
   url: string;
+  /**
+   * Set when its URL is sealed under a data key DATA_KEYS does not hold (then `url`
+   * is only the origin): why, and the timer fails without a request (invalid_request).
+   */
+  unreadable?: string;
   fireAt: Date;
   /** When to send: fire_at for the first attempt, the retry time for later ones. */
   dueAt: Date;

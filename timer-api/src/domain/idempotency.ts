@@ -5,7 +5,7 @@
  * (`"seconds": 5` and `"seconds": 5.0` are the same number; two spellings of one
  * instant in fire_at are not the same string).
  */
-import { createHash } from 'node:crypto';
+import { DataKeys } from '@timer/shared';
 import { AppError } from '../errors';
 
 /** 1–255 printable ASCII characters (no control characters, no spaces at either end). */
@@ -23,9 +23,16 @@ export function idempotencyKeyOf(raw: string | undefined): string | null {
   ]);
 }
 
-/** SHA-256 (hex) of the body as canonical JSON: object keys sorted, no whitespace. */
-export function requestHash(body: unknown): string {
-  return createHash('sha256').update(canonicalJson(body)).digest('hex');
+/**
+ * The hashes that name this body (canonical JSON: object keys sorted, no
+ * whitespace): the first is the one to store, an HMAC under the first data key;
+ * the others match a key stored under an older data key, or as the plain SHA-256
+ * written before DATA_KEYS was set (a key lives 24 hours).
+ */
+export function requestHashes(body: unknown, dataKeys: DataKeys): string[] {
+  const text = canonicalJson(body);
+  const keyed = dataKeys.digests(text, 'idempotency request');
+  return dataKeys.enabled ? [...keyed, ...DataKeys.none().digests(text, 'idempotency request')] : keyed;
 }
 
 function canonicalJson(value: unknown): string {

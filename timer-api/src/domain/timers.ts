@@ -19,7 +19,7 @@ import type {
 } from '../schemas';
 import type { Nudger } from './nudger';
 import { Client, OPEN_CLIENT } from './client';
-import { requestHash } from './idempotency';
+import { requestHashes } from './idempotency';
 import { decodeCursor, decodeTokenCursor, encodeCursor, normalizeId } from './ids';
 import type { PendingQuota } from './pendingQuota';
 import { labelTerms, planBatch } from './timerBatch';
@@ -217,15 +217,17 @@ export class TimerService {
     timers: NewTimer[],
     key: { tenant: string; key: string; body: CreateTimerRequest | CreateTimersBatchRequest },
   ): Promise<Timer[] | null> {
-    const hash = requestHash(key.body);
-    const batch = 'timers' in key.body;
     const { store } = this.options;
+    // Keyed with the data keys: a stored hash reveals nothing of the request; one under an older key still matches.
+    const hashes = requestHashes(key.body, store.dataKeys);
+    const hash = hashes[0];
+    const batch = 'timers' in key.body;
     let targetsChecked = false;
     for (let round = 1; round <= IDEMPOTENCY_ROUNDS; round++) {
       // Idempotency keys are per tenant: the key table's owner column holds the tenant.
       const existing = await store.timers.findIdempotencyKey(key.tenant, key.key);
       if (existing?.live) {
-        if (existing.requestHash !== hash) throw new AppError('idempotency_key_reused');
+        if (!hashes.includes(existing.requestHash)) throw new AppError('idempotency_key_reused');
         const ids = existing.timerIds ?? [existing.timerId];
         const earlier = await store.timers.findMany(ids, key.tenant);
         if (earlier.length !== ids.length) {

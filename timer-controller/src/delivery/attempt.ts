@@ -17,9 +17,10 @@
  * the webhook carries that span's `traceparent`, and the lines logged meanwhile
  * its ids.
  */
+import { DataKeyError } from '@timer/shared';
 import type { AttemptRecord, ClaimedTimer, Clock, DbClock, Span, Tracing, WebhookSpec } from '@timer/shared';
 import type { FencedWrites } from '../fenced/fencedWrites';
-import { DeliveryError, internalError } from './answers';
+import { DeliveryError, internalError, PermanentDeliveryError } from './answers';
 import { attemptRecord, SendStart } from './attemptRecord';
 import type { DeliveryLog } from './deliveryLog';
 import type { Sending, WebhookSender } from './httpSender';
@@ -105,7 +106,7 @@ export class Attempt {
   }
 
   /** What the timer sends; null when it was handed back instead (unreadable, or abandoned meanwhile). */
-  private async readSpec(): Promise<WebhookSpec | null> {
+  private async readSpec(): Promise<WebhookSpec | DataKeyError | null> {
     const { timer, ctx } = this;
     try {
       const spec = await ctx.specs.of(timer);
@@ -132,7 +133,11 @@ export class Attempt {
   }
 
   /** Any throw while building the request is this timer's attempt's outcome (see unpreparable). */
-  private prepare(nowMs: number, spec: WebhookSpec, keys: readonly Buffer[]): PreparedRequest {
+  private prepare(nowMs: number, spec: WebhookSpec | DataKeyError, keys: readonly Buffer[]): PreparedRequest {
+    // Sealed under a data key DATA_KEYS no longer holds: no request can be built, ever.
+    const unreadable = this.timer.unreadable ?? (spec instanceof DataKeyError ? `what it sends ${spec.message}` : null);
+    if (unreadable !== null) throw new PermanentDeliveryError(unreadable, { errorClass: 'invalid_request' });
+    if (spec instanceof DataKeyError) throw spec;
     try {
       return this.ctx.requests.prepare(this.timer, nowMs, keys, spec, this.span?.context ?? null);
     } catch (err) {

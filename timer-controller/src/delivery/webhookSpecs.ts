@@ -7,11 +7,11 @@
  * (Coalescer): a burst of N custom timers costs about N / 100 round trips.
  */
 import { Coalescer, PLAIN_WEBHOOK } from '@timer/shared';
-import type { ClaimedTimer, Claims, WebhookSpec } from '@timer/shared';
+import type { ClaimedTimer, Claims, DataKeyError, WebhookSpec } from '@timer/shared';
 
 interface Wanted {
   id: string;
-  spec?: WebhookSpec;
+  spec?: WebhookSpec | DataKeyError;
 }
 
 /** Ids per query: far below every driver's limit on bound values. */
@@ -30,8 +30,11 @@ export class WebhookSpecs {
     );
   }
 
-  /** The timer's request; rejects when the database cannot say (the caller hands the timer back). */
-  async of(timer: ClaimedTimer): Promise<WebhookSpec> {
+  /**
+   * The timer's request; rejects when the database cannot say (the caller hands the timer back).
+   * A DataKeyError: it is sealed under a data key not held (the attempt fails the timer).
+   */
+  async of(timer: ClaimedTimer): Promise<WebhookSpec | DataKeyError> {
     if (!timer.customWebhook) return PLAIN_WEBHOOK;
     const wanted: Wanted = { id: timer.id };
     await this.reads.add(wanted);

@@ -35,6 +35,7 @@ import * as addTimersVersion from './20261207001800_add_timers_version';
 import * as addLabels from './20261207002000_add_labels';
 import * as addCallbacks from './20261207002100_add_callbacks';
 import * as createTenantCreates from './20261207003000_create_tenant_creates';
+import * as addUrlSealed from './20261207004000_add_url_sealed';
 import * as createFlows from './20261207005000_create_flows';
 import * as addTimersFlow from './20261207005100_add_timers_flow';
 import * as indexTimersFlow from './20261207005200_index_timers_flow';
@@ -80,6 +81,7 @@ const migrations: Migration[] = [
   addLabels,
   addCallbacks,
   createTenantCreates,
+  addUrlSealed,
   createFlows,
   addTimersFlow,
   indexTimersFlow,

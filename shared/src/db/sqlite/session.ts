@@ -13,6 +13,8 @@
  *   timer is committed) survives a power cut or kernel crash too, as it does on
  *   InnoDB's defaults. NORMAL would survive a process crash only; group commit
  *   (groupCommit.ts) keeps the fsyncs few instead.
+ * - secure_delete=ON: deleted content is overwritten with zeros, so a value deleted
+ *   or rewritten sealed (DATA_KEYS) does not survive in the file's free pages.
  */
 
 /** Another process holds the SQLite file's lock. */
@@ -60,6 +62,9 @@ export function openSession(conn: SessionConnection, filename: string, lockWaitM
   }
   if (mode !== SQLITE_SETTINGS.journalMode) throw new Error(`SQLite kept journal_mode=${String(mode)}, not WAL`);
   conn.pragma(`synchronous = ${SQLITE_SETTINGS.synchronous}`);
+  // Deleted content is overwritten with zeros: a value deleted (or rewritten sealed) does not
+  // survive in the file's free pages.
+  conn.pragma('secure_delete = ON');
 }
 
 function isBusy(err: unknown): boolean {

@@ -26,6 +26,7 @@
 import type { Knex } from 'knex';
 import { DbTime, dialectOf } from '../../db/dialect';
 import { select, write } from '../../db/query';
+import type { AtRest } from '../../crypto/atRest';
 import { CLAIM_COLUMNS, ClaimRow, toClaimedTimer } from '../../timers/sql/claimedRow';
 import type { ClaimedTimer } from '../../timers/types';
 import { ClaimGate, holdBackBlocked } from '../gate';
@@ -59,6 +60,7 @@ export interface FlowClaimRequest {
 export async function claimFlowTimers(
   db: Knex,
   timeoutMs: number,
+  atRest: AtRest,
   claim: FlowClaimRequest,
 ): Promise<FlowClaim<ClaimedTimer>> {
   const d = dialectOf(db);
@@ -154,7 +156,7 @@ export async function claimFlowTimers(
         );
       }
     }
-    const claimed = rows.map((r) => toClaimedTimer(d, r, r.flow_due_at!, flowId));
+    const claimed = rows.map((r) => toClaimedTimer(d, r, r.flow_due_at!, flowId, atRest));
     if (!plan) return result(claimed, null);
     const tatAt = new Date(readAt.getTime() + plan.tats[rows.length]);
     await write(trx, timeoutMs, 'UPDATE flows SET tokens_at = ? WHERE id = ?', [tatAt, flowId]);

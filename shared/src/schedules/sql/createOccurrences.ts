@@ -54,11 +54,12 @@ interface LockedRow {
   cron: string;
   timezone: string;
   url: string;
+  url_sealed: string | null;
   max_lateness_s: number | null;
   webhook: string | null;
 }
 
-/** Occurrences per INSERT: 16 bound values each, far below every driver's limit. */
+/** Occurrences per INSERT: 17 bound values each, far below every driver's limit. */
 const INSERT_SLICE = 500;
 
 export async function createOccurrences(
@@ -72,7 +73,7 @@ export async function createOccurrences(
     const locked = await select<LockedRow>(
       trx,
       timeoutMs,
-      `SELECT id, next_run_at, cron, timezone, url, max_lateness_s, webhook FROM schedules
+      `SELECT id, next_run_at, cron, timezone, url, url_sealed, max_lateness_s, webhook FROM schedules
        WHERE id IN (${advances.map(() => '?').join(', ')})
        ${d.claimLock}`,
       advances.map((a) => a.schedule.id),
@@ -88,7 +89,12 @@ export async function createOccurrences(
         `${a.schedule.id} ${a.schedule.nextRunAt.getTime()} ${a.schedule.cron} ${a.schedule.timezone}`,
       );
       if (!row) return [];
-      const sends = { url: row.url, maxLatenessSeconds: row.max_lateness_s, webhookText: row.webhook };
+      const sends = {
+        url: row.url,
+        urlSealed: row.url_sealed,
+        maxLatenessSeconds: row.max_lateness_s,
+        webhookText: row.webhook,
+      };
       return [{ ...a, schedule: { ...a.schedule, ...sends } }];
     });
     if (kept.length === 0) return [];
@@ -101,13 +107,14 @@ export async function createOccurrences(
         trx,
         timeoutMs,
         `INSERT INTO timers
-           (id, url, status, fire_at, due_at, last_error, created_at, updated_at, owner, tenant, schedule_id,
+           (id, url, url_sealed, status, fire_at, due_at, last_error, created_at, updated_at, owner, tenant, schedule_id,
             occurrence_at, max_lateness_s, webhook, labels, callbacks, trace_parent, trace_state)
-         VALUES ${slice.map(() => `(?, ?, ?, ?, ?, ?, ${d.now}, ${d.now}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).join(', ')}
+         VALUES ${slice.map(() => `(?, ?, ?, ?, ?, ?, ?, ${d.now}, ${d.now}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).join(', ')}
          ${d.onConflictIgnore('schedule_id, occurrence_at')}`,
         slice.flatMap(({ schedule, id, at, skipped, trace }) => [
           id,
           schedule.url,
+          schedule.urlSealed,
           skipped === undefined ? 'pending' : 'skipped',
           at,
           skipped === undefined ? at : null,

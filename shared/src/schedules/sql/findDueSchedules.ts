@@ -22,6 +22,7 @@ interface DueRow {
   cron: string;
   timezone: string;
   url: string;
+  url_sealed: string | null;
   owner: string | null;
   tenant: string;
   next_run_at: DbTime;
@@ -49,7 +50,7 @@ export async function findDueSchedules(
   const rows = await select<DueRow>(
     db,
     timeoutMs,
-    `SELECT id, cron, timezone, url, owner, tenant, next_run_at, max_lateness_s, webhook, labels, callbacks,
+    `SELECT id, cron, timezone, url, url_sealed, owner, tenant, next_run_at, max_lateness_s, webhook, labels, callbacks,
             trace_parent, trace_state,
             ${d.nowEpochMs} AS now_ms
      FROM schedules
@@ -65,6 +66,7 @@ export async function findDueSchedules(
       cron: row.cron,
       timezone: row.timezone,
       url: row.url,
+      urlSealed: row.url_sealed,
       owner: row.owner,
       tenant: row.tenant,
       nextRunAt: d.date(row.next_run_at),

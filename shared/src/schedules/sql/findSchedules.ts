@@ -8,12 +8,14 @@
 import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
 import { select } from '../../db/query';
+import type { AtRest } from '../../crypto/atRest';
 import type { ScheduleRecord } from '../types';
 import { SCHEDULE_COLUMNS, ScheduleRow, toScheduleRecord } from './columns';
 
 export async function findSchedule(
   db: Knex | Knex.Transaction,
   timeoutMs: number,
+  atRest: AtRest,
   id: string,
   tenant: string | null = null,
 ): Promise<ScheduleRecord | null> {
@@ -24,7 +26,7 @@ export async function findSchedule(
     `SELECT ${SCHEDULE_COLUMNS} FROM schedules WHERE id = ?${tenant === null ? '' : ' AND tenant = ?'}`,
     tenant === null ? [id] : [id, tenant],
   );
-  return row ? toScheduleRecord(d, row) : null;
+  return row ? toScheduleRecord(d, row, atRest) : null;
 }
 
 export interface ScheduleListQuery {
@@ -35,7 +37,12 @@ export interface ScheduleListQuery {
   tenant?: string | null;
 }
 
-export async function listSchedules(db: Knex, timeoutMs: number, query: ScheduleListQuery): Promise<ScheduleRecord[]> {
+export async function listSchedules(
+  db: Knex,
+  timeoutMs: number,
+  atRest: AtRest,
+  query: ScheduleListQuery,
+): Promise<ScheduleRecord[]> {
   const d = dialectOf(db);
   const where: string[] = [];
   const bindings: unknown[] = [];
@@ -55,5 +62,5 @@ export async function listSchedules(db: Knex, timeoutMs: number, query: Schedule
      ORDER BY id DESC LIMIT ?`,
     [...bindings, query.limit],
   );
-  return rows.map((row) => toScheduleRecord(d, row));
+  return rows.map((row) => toScheduleRecord(d, row, atRest));
 }

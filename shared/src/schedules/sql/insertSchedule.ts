@@ -8,34 +8,39 @@
  * webhook: what each occurrence sends, NULL for plain ones, labels: copied onto its occurrences,
  * createdAt, trace: the creating span's W3C context, NULL with tracing off). Locks: only the new row.
  * Dates bind as DATETIME on MySQL and as
- * epoch milliseconds on SQLite (knex and the drivers do that), as for timers.
+ * epoch milliseconds on SQLite (knex and the drivers do that), as for timers. The URL, what it
+ * sends and its callbacks are sealed with the data keys as for timers (atRest.ts).
  */
 import type { Knex } from 'knex';
+import type { AtRest } from '../../crypto/atRest';
 import { write } from '../../db/query';
 import { DEFAULT_TENANT } from '../../tenants/types';
 import { writeCallbacks, writeLabels } from '../../timers/sql/columns';
 import { encodeWebhookSpec } from '../../webhooks/spec';
 import type { NewSchedule } from '../types';
 
-export async function insertSchedule(db: Knex, timeoutMs: number, s: NewSchedule): Promise<void> {
+export async function insertSchedule(db: Knex, timeoutMs: number, atRest: AtRest, s: NewSchedule): Promise<void> {
+  const tenant = s.tenant ?? DEFAULT_TENANT;
+  const url = atRest.sealUrl(s.url, tenant);
   await write(
     db,
     timeoutMs,
-    `INSERT INTO schedules (id, owner, tenant, cron, timezone, url, paused, next_run_at, max_lateness_s, webhook,
-                            labels, callbacks, created_at, updated_at, trace_parent, trace_state)
-     VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO schedules (id, owner, tenant, cron, timezone, url, url_sealed, paused, next_run_at, max_lateness_s,
+                            webhook, labels, callbacks, created_at, updated_at, trace_parent, trace_state)
+     VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       s.id,
       s.owner,
-      s.tenant ?? DEFAULT_TENANT,
+      tenant,
       s.cron,
       s.timezone,
-      s.url,
+      url.url,
+      url.urlSealed,
       s.nextRunAt,
       s.maxLatenessSeconds ?? null,
-      s.webhook ? encodeWebhookSpec(s.webhook) : null,
+      atRest.sealWebhook(s.webhook ? encodeWebhookSpec(s.webhook) : null, tenant),
       writeLabels(s.labels),
-      writeCallbacks(s.callbacks),
+      atRest.sealCallbacks(writeCallbacks(s.callbacks), tenant),
       s.createdAt,
       s.createdAt,
       s.trace?.traceparent ?? null,

@@ -21,11 +21,13 @@ import { dialectOf } from '../../db/dialect';
 import { write } from '../../db/query';
 import type { ScheduleChange } from '../types';
 import { cancelOccurrences } from './cancelOccurrences';
+import type { AtRest } from '../../crypto/atRest';
 import { findSchedule } from './findSchedules';
 
 export async function pauseSchedule(
   db: Knex,
   timeoutMs: number,
+  atRest: AtRest,
   id: string,
   tenant: string | null = null,
 ): Promise<ScheduleChange> {
@@ -42,12 +44,13 @@ export async function pauseSchedule(
     if (n === 1) await cancelOccurrences(trx, timeoutMs, id);
     return n === 1;
   });
-  return outcome(db, timeoutMs, id, tenant, changed);
+  return outcome(db, timeoutMs, atRest, id, tenant, changed);
 }
 
 export async function resumeSchedule(
   db: Knex,
   timeoutMs: number,
+  atRest: AtRest,
   id: string,
   nextRunAt: Date | null,
   tenant: string | null = null,
@@ -60,17 +63,18 @@ export async function resumeSchedule(
     `UPDATE schedules SET paused = 0, next_run_at = ?, updated_at = ${d.now} WHERE id = ? AND paused = 1${inTenant}`,
     tenant === null ? [nextRunAt, id] : [nextRunAt, id, tenant],
   );
-  return outcome(db, timeoutMs, id, tenant, changed === 1);
+  return outcome(db, timeoutMs, atRest, id, tenant, changed === 1);
 }
 
 async function outcome(
   db: Knex,
   timeoutMs: number,
+  atRest: AtRest,
   id: string,
   tenant: string | null,
   changed: boolean,
 ): Promise<ScheduleChange> {
-  const schedule = await findSchedule(db, timeoutMs, id, tenant);
+  const schedule = await findSchedule(db, timeoutMs, atRest, id, tenant);
   if (!schedule) return { outcome: 'not_found' };
   return { outcome: changed ? 'changed' : 'unchanged', schedule };
 }

@@ -22,6 +22,7 @@
 import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
 import { retryOnDeadlock, write } from '../../db/query';
+import type { AtRest } from '../../crypto/atRest';
 import type { CancelResult, ChangeFence } from '../types';
 import { changeFenceWhere, releaseHeldSet } from './changeFence';
 import { findTimer, TenantView } from './findTimers';
@@ -29,6 +30,7 @@ import { findTimer, TenantView } from './findTimers';
 export async function cancelTimer(
   db: Knex,
   timeoutMs: number,
+  atRest: AtRest,
   id: string,
   fence: ChangeFence,
   tenant: TenantView = null,
@@ -46,7 +48,7 @@ export async function cancelTimer(
       tenant === null ? [id, ...where.bindings] : [id, ...where.bindings, tenant],
     ),
   );
-  const timer = await findTimer(db, timeoutMs, id, tenant);
+  const timer = await findTimer(db, timeoutMs, atRest, id, tenant);
   if (!timer) return { outcome: 'not_found' };
   if (changed === 1) return { outcome: 'canceled', timer };
   return { outcome: 'moved', timer };

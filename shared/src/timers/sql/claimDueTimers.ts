@@ -44,6 +44,7 @@
  * exactly those of a service without flow control.
  */
 import type { Knex } from 'knex';
+import type { AtRest } from '../../crypto/atRest';
 import { dialectOf } from '../../db/dialect';
 import { select, write } from '../../db/query';
 import { flowKeyOf } from '../../flows/flowKey';
@@ -61,6 +62,7 @@ export interface ClaimBatch {
 export async function claimDueTimers(
   db: Knex,
   timeoutMs: number,
+  atRest: AtRest,
   claim: { owner: string; limit: number; leaseMs: number; lookaheadMs: number },
   gate?: ClaimGate,
 ): Promise<ClaimBatch> {
@@ -103,6 +105,6 @@ export async function claimDueTimers(
        WHERE id IN (${ids.map(() => '?').join(', ')})`,
       [claim.owner, d.duration(claim.leaseMs), ...ids],
     );
-    return { timers: taken.map((r) => toClaimedTimer(d, r, r.due_at!, null)), parked };
+    return { timers: taken.map((r) => toClaimedTimer(d, r, r.due_at!, null, atRest)), parked };
   });
 }

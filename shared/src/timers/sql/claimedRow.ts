@@ -3,6 +3,8 @@
  * shared by the ordinary claim (claimDueTimers.ts) and a limited flow's claim
  * (flows/sql/claimFlowTimers.ts), so both hand the controller the same thing.
  */
+import type { AtRest } from '../../crypto/atRest';
+import { DataKeyError } from '../../crypto/dataKeys';
 import { DbTime, Dialect } from '../../db/dialect';
 import { storedContext } from '../../tracing/tracing';
 import type { ClaimedTimer } from '../types';
@@ -12,7 +14,7 @@ import type { ClaimedTimer } from '../types';
  * own (custom_webhook). The controller loads it when the request starts
  * (findWebhookSpecs), so a held timer weighs the same whatever its body.
  */
-export const CLAIM_COLUMNS = `id, tenant, url, fire_at, due_at, attempts, prior_attempts, lease_token,
+export const CLAIM_COLUMNS = `id, tenant, url, url_sealed, fire_at, due_at, attempts, prior_attempts, lease_token,
   max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, version, trace_parent, trace_state, trace_link,
   flow_key, flow_due_at,
   CASE WHEN prior_attempts = 0 AND last_error IS NULL THEN 1 ELSE 0 END AS untried,
@@ -24,6 +26,8 @@ export interface ClaimRow {
   /** Whose timer it is; with the flow key, which configured flow it belongs to. */
   tenant: string;
   url: string;
+  /** The whole URL, sealed with the data keys (url then holds only its origin); null when not sealed. */
+  url_sealed: string | null;
   fire_at: DbTime;
   due_at: DbTime | null;
   attempts: number;
@@ -46,12 +50,21 @@ export interface ClaimRow {
   notify: number | string;
 }
 
-/** The timer as claimed: `dueAt` its own due time; `flowId` the limited flow it was claimed through, if any. */
-export function toClaimedTimer(d: Dialect, r: ClaimRow, dueAt: DbTime, flowId: number | null): ClaimedTimer {
+/**
+ * The timer as claimed: `dueAt` its own due time; `flowId` the limited flow it was
+ * claimed through, if any; its URL opened with the data keys.
+ */
+export function toClaimedTimer(
+  d: Dialect,
+  r: ClaimRow,
+  dueAt: DbTime,
+  flowId: number | null,
+  atRest: AtRest,
+): ClaimedTimer {
   return {
     id: r.id,
     tenant: r.tenant,
-    url: r.url,
+    ...openUrl(atRest, r),
     fireAt: d.date(r.fire_at),
     dueAt: d.date(dueAt),
     attempt: r.attempts + 1,
@@ -65,4 +78,14 @@ export function toClaimedTimer(d: Dialect, r: ClaimRow, dueAt: DbTime, flowId: n
     trace: { parent: storedContext(r.trace_parent, r.trace_state), link: storedContext(r.trace_link) },
     flowId,
   };
+}
+
+/** The URL to send to; one that does not open fails only its own timer (ClaimedTimer.unreadable). */
+function openUrl(atRest: AtRest, r: ClaimRow): { url: string; unreadable?: string } {
+  try {
+    return { url: atRest.openUrl({ url: r.url, urlSealed: r.url_sealed }, r.tenant) };
+  } catch (err) {
+    if (!(err instanceof DataKeyError)) throw err;
+    return { url: r.url, unreadable: `the webhook URL ${err.message}` };
+  }
 }

@@ -1,6 +1,7 @@
 /** The columns every read for the api selects, and how a row becomes a TimerRecord. */
 import type { DbTime, Dialect } from '../../db/dialect';
 import { flowKeyOf } from '../../flows/flowKey';
+import type { AtRest } from '../../crypto/atRest';
 import { decodeWebhookSpec } from '../../webhooks/spec';
 import { storedContext } from '../../tracing/tracing';
 import type { Callbacks, Labels, TimerRecord, TimerStatus, TimerWaiting } from '../types';
@@ -13,7 +14,9 @@ import type { Callbacks, Labels, TimerRecord, TimerStatus, TimerWaiting } from '
 export function timerColumns(d: Dialect, table?: string): string {
   const columns = [
     'id',
+    'tenant',
     'url',
+    'url_sealed',
     'status',
     'fire_at',
     'created_at',
@@ -42,7 +45,9 @@ export function timerColumns(d: Dialect, table?: string): string {
 
 export interface TimerRow {
   id: string;
+  tenant: string;
   url: string;
+  url_sealed: string | null;
   status: TimerStatus;
   fire_at: DbTime;
   created_at: DbTime;
@@ -71,10 +76,11 @@ function waitingOf(row: TimerRow): TimerWaiting | null {
   return Number(row.flow_paused) === 1 ? 'paused' : 'flow_limit';
 }
 
-export function toRecord(d: Dialect, row: TimerRow): TimerRecord {
+/** Opens what is sealed (atRest.ts): throws DataKeyError when a value does not open. */
+export function toRecord(d: Dialect, row: TimerRow, atRest: AtRest): TimerRecord {
   return {
     id: row.id,
-    url: row.url,
+    url: atRest.openUrl({ url: row.url, urlSealed: row.url_sealed }, row.tenant),
     status: row.status,
     fireAt: d.date(row.fire_at),
     createdAt: d.date(row.created_at),
@@ -86,9 +92,9 @@ export function toRecord(d: Dialect, row: TimerRow): TimerRecord {
     retry: { maxAttempts: row.max_attempts, baseMs: row.retry_base_ms, maxMs: row.retry_max_ms },
     maxLatenessSeconds: row.max_lateness_s,
     version: Number(row.version),
-    webhook: decodeWebhookSpec(row.webhook),
+    webhook: decodeWebhookSpec(atRest.openWebhook(row.webhook, row.tenant)),
     labels: readLabels(row.labels),
-    callbacks: readCallbacks(row.callbacks),
+    callbacks: readCallbacks(atRest.openCallbacks(row.callbacks, row.tenant)),
     trace: storedContext(row.trace_parent, row.trace_state),
     flowKey: flowKeyOf(row.url, row.flow_key),
     waiting: waitingOf(row),
@@ -115,7 +121,7 @@ export function readCallbacks(column: string | null): Callbacks {
   };
 }
 
-/** What the callbacks column stores: NULL for none, so a timer without callbacks costs nothing. */
+/** What the callbacks column stores (before sealing): NULL for none, so a timer without callbacks costs nothing. */
 export function writeCallbacks(callbacks: Callbacks | undefined): string | null {
   if (!callbacks || (callbacks.onSuccess === undefined && callbacks.onFailure === undefined)) return null;
   return JSON.stringify({ on_success: callbacks.onSuccess, on_failure: callbacks.onFailure });

@@ -12,6 +12,7 @@
  * difference as lost leases. locked_by is kept, so the row shows who fired it.
  */
 import type { Knex } from 'knex';
+import type { AtRest } from '../../crypto/atRest';
 import { dialectOf } from '../../db/dialect';
 import { write } from '../../db/query';
 import type { AttemptRecord, ClaimRef } from '../types';
@@ -21,6 +22,7 @@ import { recordEnd } from './createNotices';
 export async function completeFired(
   db: Knex,
   timeoutMs: number,
+  atRest: AtRest,
   owner: string,
   claims: readonly ClaimRef[],
   attempts: readonly AttemptRecord[] = [],
@@ -28,7 +30,7 @@ export async function completeFired(
   if (claims.length === 0) return 0;
   const d = dialectOf(db);
   const fence = claimFence(claims);
-  return recordEnd(db, timeoutMs, { claims, status: 'fired', attempts }, (q) =>
+  return recordEnd(db, timeoutMs, atRest, { claims, status: 'fired', attempts }, (q) =>
     write(
       q,
       timeoutMs,

@@ -16,11 +16,20 @@
  * Timers without callbacks cost nothing here: no claim of theirs is marked, and
  * their outcome writes run exactly as before.
  *
+ * Data keys (atRest.ts): the parent's url, webhook and callbacks are opened from
+ * its sealed row, and the notice is written like any timer, so its url (the
+ * callback URL) and its webhook (the body: the parent's snapshot, URL and payload
+ * included) are sealed for the same tenant. A parent whose sealed values do not
+ * open (a data key removed before its values were re-sealed) gets no notice: its
+ * outcome is still written, instead of failing the write over and over.
+ *
  * recordEnd: runs an outcome write with its attempts and notices in one
  * transaction (or as before, without one, when nothing else is to be written).
  */
 import type { Knex } from 'knex';
-import { dialectOf } from '../../db/dialect';
+import type { AtRest } from '../../crypto/atRest';
+import { DataKeyError } from '../../crypto/dataKeys';
+import { Dialect, dialectOf } from '../../db/dialect';
 import { select } from '../../db/query';
 import { newId } from '../../ids';
 import { insertAttempts } from '../../attempts/sql/insertAttempts';
@@ -35,6 +44,7 @@ export type EndStatus = 'fired' | 'failed' | 'skipped';
 export async function createNotices(
   trx: Knex.Transaction,
   timeoutMs: number,
+  atRest: AtRest,
   claims: readonly ClaimRef[],
   status: EndStatus,
 ): Promise<number> {
@@ -42,15 +52,16 @@ export async function createNotices(
   if (marked.length === 0) return 0;
   const d = dialectOf(trx);
   const fence = claimFence(marked);
-  const rows = await select<TimerRow & { owner: string | null; tenant: string; now_ms: number | string }>(
+  const rows = await select<TimerRow & { owner: string | null; now_ms: number | string }>(
     trx,
     timeoutMs,
-    `SELECT ${timerColumns(d)}, owner, tenant, ${d.nowEpochMs} AS now_ms
+    `SELECT ${timerColumns(d)}, owner, ${d.nowEpochMs} AS now_ms
      FROM timers WHERE ${fence.sql} AND status = ? AND callbacks IS NOT NULL`,
     [...fence.bindings, status],
   );
   const notices = rows.flatMap((row): NewTimer[] => {
-    const record = toRecord(d, row);
+    const record = openRecord(d, row, atRest);
+    if (record === null) return [];
     const url = status === 'fired' ? record.callbacks.onSuccess : record.callbacks.onFailure;
     if (url === undefined) return [];
     const now = new Date(Number(row.now_ms));
@@ -71,8 +82,18 @@ export async function createNotices(
       },
     ];
   });
-  await insertTimers(trx, timeoutMs, notices);
+  await insertTimers(trx, timeoutMs, atRest, notices);
   return notices.length;
+}
+
+/** The parent as it now is; null when a sealed value of its row does not open. */
+function openRecord(d: Dialect, row: TimerRow, atRest: AtRest): TimerRecord | null {
+  try {
+    return toRecord(d, row, atRest);
+  } catch (err) {
+    if (err instanceof DataKeyError) return null;
+    throw err;
+  }
 }
 
 /** What a notice sends: the outcome, and the timer as it is once the outcome is written. */
@@ -93,6 +114,7 @@ export function noticeBody(record: TimerRecord, status: EndStatus) {
 export async function recordEnd<T>(
   db: Knex,
   timeoutMs: number,
+  atRest: AtRest,
   end: { claims: readonly ClaimRef[]; status: EndStatus; attempts: readonly AttemptRecord[] },
   update: (q: Knex | Knex.Transaction) => Promise<T>,
 ): Promise<T> {
@@ -101,7 +123,7 @@ export async function recordEnd<T>(
   return db.transaction(async (trx) => {
     const result = await update(trx);
     await insertAttempts(trx, timeoutMs, end.attempts);
-    if (notify) await createNotices(trx, timeoutMs, end.claims, end.status);
+    if (notify) await createNotices(trx, timeoutMs, atRest, end.claims, end.status);
     return result;
   });
 }

@@ -9,6 +9,7 @@
  * time). Fenced like completeFired: returns false when the lease was lost.
  */
 import type { Knex } from 'knex';
+import type { AtRest } from '../../crypto/atRest';
 import { dialectOf } from '../../db/dialect';
 import { write } from '../../db/query';
 import type { AttemptRecord, ClaimRef } from '../types';
@@ -17,6 +18,7 @@ import { recordEnd } from './createNotices';
 export async function failTimer(
   db: Knex,
   timeoutMs: number,
+  atRest: AtRest,
   owner: string,
   claim: ClaimRef,
   error: string,
@@ -24,7 +26,7 @@ export async function failTimer(
 ): Promise<boolean> {
   const d = dialectOf(db);
   const end = { claims: [claim], status: 'failed' as const, attempts: attempt ? [attempt] : [] };
-  const changed = await recordEnd(db, timeoutMs, end, (q) =>
+  const changed = await recordEnd(db, timeoutMs, atRest, end, (q) =>
     write(
       q,
       timeoutMs,

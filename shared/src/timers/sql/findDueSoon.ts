@@ -10,12 +10,14 @@
 import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
 import { select } from '../../db/query';
+import type { AtRest } from '../../crypto/atRest';
 import type { TimerRecord } from '../types';
 import { timerColumns, TimerRow, toRecord } from './columns';
 
 export async function findDueSoon(
   db: Knex,
   timeoutMs: number,
+  atRest: AtRest,
   limit: number,
   tenant: string | null = null,
 ): Promise<TimerRecord[]> {
@@ -28,5 +30,5 @@ export async function findDueSoon(
      ORDER BY due_at LIMIT ?`,
     tenant === null ? [limit] : [tenant, limit],
   );
-  return rows.map((row) => toRecord(d, row));
+  return rows.map((row) => toRecord(d, row, atRest));
 }

@@ -25,6 +25,7 @@
 import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
 import { select } from '../../db/query';
+import type { AtRest } from '../../crypto/atRest';
 import type { TimerRecord, TimerStatus } from '../types';
 import { timerColumns, TimerRow, toRecord } from './columns';
 
@@ -34,6 +35,7 @@ export type TenantView = string | null;
 export async function findTimer(
   db: Knex | Knex.Transaction,
   timeoutMs: number,
+  atRest: AtRest,
   id: string,
   tenant: TenantView = null,
 ): Promise<TimerRecord | null> {
@@ -44,13 +46,14 @@ export async function findTimer(
     `SELECT ${timerColumns(d)} FROM timers WHERE id = ?${tenant === null ? '' : ' AND tenant = ?'}`,
     tenant === null ? [id] : [id, tenant],
   );
-  return row ? toRecord(d, row) : null;
+  return row ? toRecord(d, row, atRest) : null;
 }
 
 /** The timers with these ids that `tenant` may see, in the order given (others left out). */
 export async function findTimers(
   db: Knex,
   timeoutMs: number,
+  atRest: AtRest,
   ids: readonly string[],
   tenant: TenantView = null,
 ): Promise<TimerRecord[]> {
@@ -65,7 +68,7 @@ export async function findTimers(
        WHERE id IN (${part.map(() => '?').join(', ')})${tenant === null ? '' : ' AND tenant = ?'}`,
       tenant === null ? part : [...part, tenant],
     );
-    for (const row of rows) byId.set(row.id, toRecord(d, row));
+    for (const row of rows) byId.set(row.id, toRecord(d, row, atRest));
   }
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
@@ -81,7 +84,12 @@ export interface ListQuery {
   tenant?: TenantView;
 }
 
-export async function listTimers(db: Knex, timeoutMs: number, query: ListQuery): Promise<TimerRecord[]> {
+export async function listTimers(
+  db: Knex,
+  timeoutMs: number,
+  atRest: AtRest,
+  query: ListQuery,
+): Promise<TimerRecord[]> {
   const d = dialectOf(db);
   const tenant = query.tenant ?? null;
   const where: string[] = [];
@@ -114,7 +122,7 @@ export async function listTimers(db: Knex, timeoutMs: number, query: ListQuery):
      ORDER BY ${order} DESC LIMIT ?`,
     [...bindings, query.limit],
   );
-  return rows.map((row) => toRecord(d, row));
+  return rows.map((row) => toRecord(d, row, atRest));
 }
 
 /**

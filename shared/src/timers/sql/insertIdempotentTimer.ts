@@ -25,6 +25,7 @@ import { dialectOf } from '../../db/dialect';
 import { isDeadlock, isDuplicateKeyError } from '../../db/errors';
 import { write } from '../../db/query';
 import { IDEMPOTENCY_TTL_MS } from '../types';
+import type { AtRest } from '../../crypto/atRest';
 import { insertTimers, NewTimer } from './insertTimers';
 
 export interface IdempotencyKey {
@@ -38,6 +39,7 @@ export interface IdempotencyKey {
 export async function insertIdempotentTimer(
   db: Knex,
   timeoutMs: number,
+  atRest: AtRest,
   timers: readonly NewTimer[],
   key: IdempotencyKey,
 ): Promise<'created' | 'taken'> {
@@ -62,7 +64,7 @@ export async function insertIdempotentTimer(
           [key.owner, key.key, key.requestHash, first.id, ids, first.createdAt],
         );
       }
-      await insertTimers(trx, timeoutMs, timers);
+      await insertTimers(trx, timeoutMs, atRest, timers);
       return 'created' as const;
     });
   } catch (err) {

@@ -9,10 +9,13 @@
  * the queue of those already due), owner (who created it, for the pending-timer
  * cap; NULL when unknown), tenant (whose it is; `default` when absent), its
  * delivery policy (NULLs: the service's defaults), what it sends (webhook: NULL
- * for the plain webhook), its labels, and its flow key (NULL: its URL's origin).
- * The caller computes the times on the database clock (DbClock), so no
- * read-back is needed. trace_parent and trace_state: the W3C context of the span
- * that created the timer (NULL with tracing off). Locks: only the new rows (on SQLite, none beyond the file's
+ * for the plain webhook), its labels and callbacks, and its flow key (NULL: its
+ * URL's origin). The caller computes the times on the database clock (DbClock),
+ * so no read-back is needed. trace_parent and trace_state: the W3C context of the
+ * span that created the timer (NULL with tracing off). The URL, what it sends and
+ * its callbacks are sealed with the data keys (atRest.ts): url keeps the origin,
+ * url_sealed the whole URL; labels stay readable (they are searched). Locks: only
+ * the new rows (on SQLite, none beyond the file's
  * lock that the process holds anyway).
  *
  * Timers without labels are one statement that commits on its own. Labelled ones
@@ -23,6 +26,7 @@
  * and as epoch milliseconds (the column's representation) for better-sqlite3.
  */
 import type { Knex } from 'knex';
+import type { AtRest } from '../../crypto/atRest';
 import { write } from '../../db/query';
 import { DEFAULT_TENANT } from '../../tenants/types';
 import { encodeWebhookSpec, WebhookSpec } from '../../webhooks/spec';
@@ -60,48 +64,59 @@ const INSERT_SLICE = 500;
 export async function insertTimers(
   db: Knex | Knex.Transaction,
   timeoutMs: number,
+  atRest: AtRest,
   timers: readonly NewTimer[],
 ): Promise<void> {
   if (timers.length === 0) return;
   const labelled = labelRows(timers);
   const slices = Math.ceil(timers.length / INSERT_SLICE);
   if ((labelled.length > 0 || slices > 1) && !(db as Knex.Transaction).isTransaction) {
-    return db.transaction((trx) => insertTimers(trx, timeoutMs, timers));
+    return db.transaction((trx) => insertTimers(trx, timeoutMs, atRest, timers));
   }
   for (let from = 0; from < timers.length; from += INSERT_SLICE) {
-    await insertSlice(db, timeoutMs, timers.slice(from, from + INSERT_SLICE));
+    await insertSlice(db, timeoutMs, atRest, timers.slice(from, from + INSERT_SLICE));
   }
   await insertLabelRows(db, timeoutMs, labelled);
 }
 
-async function insertSlice(db: Knex | Knex.Transaction, timeoutMs: number, timers: readonly NewTimer[]) {
+async function insertSlice(
+  db: Knex | Knex.Transaction,
+  timeoutMs: number,
+  atRest: AtRest,
+  timers: readonly NewTimer[],
+) {
   await write(
     db,
     timeoutMs,
-    `INSERT INTO timers (id, url, status, fire_at, due_at, created_at, updated_at, owner, tenant,
+    `INSERT INTO timers (id, url, url_sealed, status, fire_at, due_at, created_at, updated_at, owner, tenant,
                          max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, webhook, labels, callbacks,
                          trace_parent, trace_state, flow_key)
-     VALUES ${timers.map(() => "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
-    timers.flatMap((t) => [
-      t.id,
-      t.url,
-      t.fireAt,
-      t.dueAt ?? t.fireAt,
-      t.createdAt,
-      t.createdAt,
-      t.owner ?? null,
-      t.tenant ?? DEFAULT_TENANT,
-      t.retry?.maxAttempts ?? null,
-      t.retry?.baseMs ?? null,
-      t.retry?.maxMs ?? null,
-      t.maxLatenessSeconds ?? null,
-      t.webhook ? encodeWebhookSpec(t.webhook) : null,
-      writeLabels(t.labels),
-      writeCallbacks(t.callbacks),
-      t.trace?.traceparent ?? null,
-      t.trace?.tracestate ?? null,
-      t.flowKey ?? null,
-    ]),
+     VALUES ${timers.map(() => "(?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
+    timers.flatMap((t) => {
+      const tenant = t.tenant ?? DEFAULT_TENANT;
+      const url = atRest.sealUrl(t.url, tenant);
+      return [
+        t.id,
+        url.url,
+        url.urlSealed,
+        t.fireAt,
+        t.dueAt ?? t.fireAt,
+        t.createdAt,
+        t.createdAt,
+        t.owner ?? null,
+        tenant,
+        t.retry?.maxAttempts ?? null,
+        t.retry?.baseMs ?? null,
+        t.retry?.maxMs ?? null,
+        t.maxLatenessSeconds ?? null,
+        atRest.sealWebhook(t.webhook ? encodeWebhookSpec(t.webhook) : null, tenant),
+        writeLabels(t.labels),
+        atRest.sealCallbacks(writeCallbacks(t.callbacks), tenant),
+        t.trace?.traceparent ?? null,
+        t.trace?.tracestate ?? null,
+        t.flowKey ?? null,
+      ];
+    }),
   );
 }
 

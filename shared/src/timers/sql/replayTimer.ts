@@ -26,11 +26,13 @@ import { dialectOf } from '../../db/dialect';
 import { write } from '../../db/query';
 import type { TraceContext } from '../../tracing/tracing';
 import type { ReplayResult } from '../types';
+import type { AtRest } from '../../crypto/atRest';
 import { findTimer, TenantView } from './findTimers';
 
 export async function replayTimer(
   db: Knex,
   timeoutMs: number,
+  atRest: AtRest,
   id: string,
   version: number,
   tenant: TenantView = null,
@@ -47,7 +49,7 @@ export async function replayTimer(
      WHERE id = ? AND status = 'failed' AND version = ?${tenant === null ? '' : ' AND tenant = ?'}`,
     [...(trace ? [trace.traceparent, trace.tracestate] : []), id, version, ...(tenant === null ? [] : [tenant])],
   );
-  const timer = await findTimer(db, timeoutMs, id, tenant);
+  const timer = await findTimer(db, timeoutMs, atRest, id, tenant);
   if (!timer) return { outcome: 'not_found' };
   if (changed === 1) return { outcome: 'replayed', timer };
   return { outcome: 'moved', timer };

@@ -9,6 +9,7 @@
  * time). Fenced like completeFired: returns false when the lease was lost.
  */
 import type { Knex } from 'knex';
+import type { AtRest } from '../../crypto/atRest';
 import { dialectOf } from '../../db/dialect';
 import { write } from '../../db/query';
 import type { ClaimRef } from '../types';
@@ -17,12 +18,13 @@ import { recordEnd } from './createNotices';
 export async function skipTimer(
   db: Knex,
   timeoutMs: number,
+  atRest: AtRest,
   owner: string,
   claim: ClaimRef,
   reason: string,
 ): Promise<boolean> {
   const d = dialectOf(db);
-  const changed = await recordEnd(db, timeoutMs, { claims: [claim], status: 'skipped', attempts: [] }, (q) =>
+  const changed = await recordEnd(db, timeoutMs, atRest, { claims: [claim], status: 'skipped', attempts: [] }, (q) =>
     write(
       q,
       timeoutMs,
