@@ -46,6 +46,8 @@ export interface TimerRecord {
   url: string;
   status: TimerStatus;
   fireAt: Date;
+  /** When a controller next sends it: fire_at at first, the retry time while it waits for a retry. */
+  dueAt: Date;
   createdAt: Date;
   firedAt: Date | null;
   /** Delivery attempts started in the current series (a replay starts a new one). */

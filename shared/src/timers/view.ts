@@ -19,6 +19,7 @@ export function timerView(record: TimerRecord) {
     url: record.url,
     time_left: isLive(record) && record.msLeft > 0 ? Math.ceil(record.msLeft / 1000) : 0,
     fire_at: record.fireAt.toISOString(),
+    next_attempt_at: record.status === 'pending' ? record.dueAt.toISOString() : null,
     created_at: record.createdAt.toISOString(),
     fired_at: record.firedAt ? record.firedAt.toISOString() : null,
     attempts: record.attempts,

@@ -11,6 +11,7 @@ export function timerColumns(d: Dialect, table?: string): string {
     'url',
     'status',
     'fire_at',
+    'due_at',
     'created_at',
     'fired_at',
     'attempts',
@@ -36,6 +37,7 @@ export interface TimerRow {
   url: string;
   status: TimerStatus;
   fire_at: DbTime;
+  due_at: DbTime;
   created_at: DbTime;
   fired_at: DbTime | null;
   attempts: number;
@@ -60,6 +62,7 @@ export function toRecord(d: Dialect, row: TimerRow): TimerRecord {
     url: row.url,
     status: row.status,
     fireAt: d.date(row.fire_at),
+    dueAt: d.date(row.due_at),
     createdAt: d.date(row.created_at),
     firedAt: row.fired_at === null ? null : d.date(row.fired_at),
     attempts: row.attempts,
