@@ -68,6 +68,7 @@ const exampleItem = {
   url: 'https://example.com/hooks',
   time_left: 90,
   fire_at: '2026-11-22T12:01:30.000Z',
+  next_attempt_at: '2026-11-22T12:01:30.000Z',
   created_at: '2026-11-22T12:00:00.000Z',
   fired_at: null,
   attempts: 0,

@@ -52,7 +52,13 @@ const CONTRACT =
   'or may have. A timer a controller holds ahead of its due time is asked back from that controller first.';
 
 export function timerChangeOperations(exampleTimer: Record<string, unknown>, options: DocumentOptions) {
-  const changed = { ...exampleTimer, fire_at: '2026-11-22T12:05:00.000Z', time_left: 300, version: 2 };
+  const changed = {
+    ...exampleTimer,
+    fire_at: '2026-11-22T12:05:00.000Z',
+    next_attempt_at: '2026-11-22T12:05:00.000Z',
+    time_left: 300,
+    version: 2,
+  };
   return {
     patch: guarded(
       {
@@ -104,7 +110,13 @@ export function timerChangeOperations(exampleTimer: Record<string, unknown>, opt
           '200': {
             description: 'Canceled: it will never fire.',
             headers: etagHeader,
-            content: json(ref('Timer'), { ...exampleTimer, status: 'canceled', time_left: 0, version: 2 }),
+            content: json(ref('Timer'), {
+              ...exampleTimer,
+              status: 'canceled',
+              next_attempt_at: null,
+              time_left: 0,
+              version: 2,
+            }),
           },
           '404': errorResponse('Unknown or malformed id.', 'timer_not_found'),
           ...holderErrors,

@@ -281,6 +281,10 @@ export const Timer = Type.Object({
     description: 'Whole seconds until fire_at, rounded up; 0 once due.',
   }),
   fire_at: Type.String({ format: 'date-time', description: 'When the timer is due (UTC).' }),
+  next_attempt_at: nullableDateTime(
+    'When a controller next sends it (UTC): fire_at until the first attempt, then the retry time while it waits ' +
+      'for a retry (so a retry is never shown as overdue); null unless pending.',
+  ),
   created_at: Type.String({ format: 'date-time' }),
   fired_at: nullableDateTime('When the webhook was delivered (a 2xx answer), else null.'),
   attempts: Type.Integer({ minimum: 0, description: 'Delivery attempts started so far.' }),
@@ -453,6 +457,21 @@ export const ListTimersQuery = Type.Object(
   {
     status: Type.Optional(TimerStatus),
     label: labelFilter('Only timers carrying this label, as name:value.'),
+    id_prefix: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 36,
+        pattern: '^[0-9a-fA-F-]+$',
+        description:
+          'Only timers whose id starts with this (hex digits and hyphens, any case), as the dashboard search.',
+        examples: ['0190f3a2'],
+      }),
+    ),
+    retrying: Type.Optional(
+      Type.Boolean({
+        description: 'true: only pending timers waiting for a retry (attempts > 0); false: only those not yet tried.',
+      }),
+    ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 })),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   },

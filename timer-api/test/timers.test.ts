@@ -26,6 +26,7 @@ const TIMER_FIELDS = [
   'last_error',
   'max_lateness_seconds',
   'method',
+  'next_attempt_at',
   'on_late',
   'retry',
   'schedule_id',

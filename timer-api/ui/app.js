@@ -1,11 +1,14 @@
-// The dashboard: reads /ui/api/overview every 5 s and draws it. Plain DOM, no
-// framework. Everything a client wrote (URLs, errors) is set as text, never as
+// The dashboard: reads /ui/api/overview every 5 s and draws it, and the pages
+// behind its links (#/timers, #/retries, #/timer/<id>) from the documented
+// /timers endpoints. Plain DOM, no framework. Everything a client wrote (URLs, errors) is set as text, never as
 // HTML. With API keys on the server, the key typed in is kept in sessionStorage
 // (this tab only) and sent as a Bearer token; a 401 asks for it again.
 (function () {
   'use strict';
 
   const KEY_ITEM = 'timer-service.api-key';
+  const UTC_ITEM = 'timer-service.utc';
+  const PAGE_SIZE = 50;
   const REFRESH_MS = 5000;
   const STATUSES = ['pending', 'firing', 'fired', 'failed', 'canceled', 'skipped'];
   const $ = (id) => document.getElementById(id);
@@ -18,16 +21,18 @@
   }
 
   /** Relative to /ui/, so the page also works behind a path prefix. */
-  async function call(method, path) {
-    const res = await fetch(path, { method, headers: headers(), cache: 'no-store' });
+  async function call(method, path, extra) {
+    const res = await fetch(path, { method, headers: { ...headers(), ...extra }, cache: 'no-store' });
     let body = null;
     try {
       body = await res.json();
     } catch {
       body = null;
     }
-    return { status: res.status, body };
+    return { status: res.status, body, etag: res.headers.get('ETag') };
   }
+
+  const messageOf = (body, fallback) => (body && body.error && body.error.message) || fallback;
 
   function el(tag, text, className) {
     const node = document.createElement(tag);
@@ -69,14 +74,29 @@
     return td;
   }
 
-  function idCell(id) {
-    const td = el('td', id.slice(0, 8) + '…' + id.slice(-4), 'id');
+  /** The id cut short, as a link to the timer's page (schedules have no page: plain text). */
+  function idCell(id, linked = true) {
+    const td = el('td', undefined, 'id');
+    const text = id.slice(0, 8) + '…' + id.slice(-4);
+    if (linked) {
+      const a = el('a', text);
+      a.href = '#/timer/' + id;
+      td.append(a);
+    } else td.textContent = text;
     td.title = id;
     td.dataset.id = id;
     return td;
   }
 
-  const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'medium' });
+  /** Times in the browser's zone or in UTC (the toggle, kept in this browser), always with the zone shown. */
+  let timeFormat = null;
+  function setZone(utc) {
+    timeFormat = new Intl.DateTimeFormat(undefined, {
+      dateStyle: 'short',
+      timeStyle: 'long',
+      ...(utc ? { timeZone: 'UTC' } : {}),
+    });
+  }
   const time = (iso) => (iso ? timeFormat.format(new Date(iso)) : '—');
 
   /** "4 s", "3 min", "2 h", "5 d": whole units, rounded toward zero. */
@@ -96,7 +116,8 @@
   function drawCounts(counts, cap) {
     $('counts').replaceChildren(
       ...STATUSES.map((status) => {
-        const card = el('div', undefined, 'count ' + status);
+        const card = el('a', undefined, 'count ' + status);
+        card.href = '#/timers?status=' + status;
         const n = counts[status] ?? 0;
         card.append(el('b', n >= cap ? n.toLocaleString() + '+' : n.toLocaleString()), el('span', status));
         card.dataset.status = status;
@@ -106,9 +127,12 @@
   }
 
   function drawDueSoon(timers, now) {
-    const rows = timers.map((t) =>
-      row([idCell(t.id), time(t.fire_at), relative(t.fire_at, now), urlCell(t.url), t.schedule_id ? 'yes' : '']),
-    );
+    // A timer waiting for its retry is due at its retry time, not at its fire_at, long past.
+    const rows = timers.map((t) => {
+      const next = t.next_attempt_at ?? t.fire_at;
+      const when = el('td', relative(next, now) + (t.attempts > 0 ? ' (retry ' + (t.attempts + 1) + ')' : ''));
+      return row([idCell(t.id), time(next), when, urlCell(t.url), t.schedule_id ? 'yes' : '']);
+    });
     fill('due-soon', rows, 5, 'No pending timers.');
   }
 
@@ -167,7 +191,7 @@
       const actions = el('td');
       actions.append(button);
       return row([
-        idCell(s.id),
+        idCell(s.id, false),
         el('td', s.cron, 'id'),
         s.timezone,
         next,
@@ -197,41 +221,206 @@
   }
 
   function askForKey(message) {
-    $('dashboard').hidden = true;
+    for (const v of VIEWS) $(v).hidden = true;
     $('login').hidden = false;
     $('login-error').textContent = message ?? '';
     $('key').focus();
     $('updated').textContent = 'Needs an API key';
   }
 
+  /** The page the address asks for: #/, #/timers?…, #/retries, #/timer/<id>. */
+  function route() {
+    const hash = location.hash.replace(/^#/, '') || '/';
+    const [path, query] = hash.split('?');
+    const params = new URLSearchParams(query ?? '');
+    if (path.startsWith('/timer/')) return { view: 'timer-view', id: decodeURIComponent(path.slice(7)), params };
+    if (path === '/timers') return { view: 'list-view', params };
+    if (path === '/retries') return { view: 'retries-view', params };
+    return { view: 'dashboard', params };
+  }
+
+  const VIEWS = ['dashboard', 'list-view', 'retries-view', 'timer-view'];
+
+  function show(view) {
+    $('login').hidden = true;
+    for (const v of VIEWS) $(v).hidden = v !== view;
+    $('forget').hidden = !sessionStorage.getItem(KEY_ITEM);
+    if (bannerKind === 'load') banner(null);
+  }
+
+  /** An answer that is not 200: asks for the key on a 401, else says what went wrong. True when handled. */
+  function refused(status, body) {
+    if (status === 200) return false;
+    if (status === 401) askForKey(sessionStorage.getItem(KEY_ITEM) ? 'That key was refused.' : '');
+    else banner(messageOf(body, 'The server answered ' + status + '.'), 'load');
+    return true;
+  }
+
+  function labelsText(labels) {
+    return Object.entries(labels ?? {})
+      .map(([k, v]) => k + ':' + v)
+      .join(' ');
+  }
+
+  // The list's cursors: the one each page was read with, so "First page" and a refresh read the same page again.
+  let listCursor = null;
+  let retriesCursor = null;
+
+  function listQuery(params, cursor) {
+    const q = new URLSearchParams({ limit: String(PAGE_SIZE) });
+    for (const name of ['status', 'label', 'id_prefix']) {
+      const value = params.get(name);
+      if (value) q.set(name, value);
+    }
+    if (cursor) q.set('cursor', cursor);
+    return q;
+  }
+
+  async function drawList(params) {
+    $('f-status').value = params.get('status') ?? '';
+    $('f-label').value = params.get('label') ?? '';
+    $('f-id').value = params.get('id_prefix') ?? '';
+    const { status, body } = await call('GET', '../timers?' + listQuery(params, listCursor));
+    if (refused(status, body)) return;
+    show('list-view');
+    const rows = body.items.map((t) => {
+      const tr = row([
+        idCell(t.id),
+        el('td', t.status, 'status ' + t.status),
+        time(t.fire_at),
+        t.attempts,
+        el('td', labelsText(t.labels), 'labels'),
+        urlCell(t.url),
+      ]);
+      tr.dataset.timer = t.id;
+      return tr;
+    });
+    fill('timers', rows, 6, 'No timers match.');
+    $('list-title').textContent = params.get('status') ? 'Timers: ' + params.get('status') : 'Timers';
+    $('next-page').dataset.cursor = body.next_cursor ?? '';
+    $('next-page').disabled = !body.next_cursor;
+    $('first-page').disabled = !listCursor;
+    $('page-info').textContent = body.items.length + ' shown' + (body.next_cursor ? ', more follow' : '');
+  }
+
+  async function drawRetries() {
+    const q = new URLSearchParams({ status: 'pending', retrying: 'true', limit: String(PAGE_SIZE) });
+    if (retriesCursor) q.set('cursor', retriesCursor);
+    const { status, body } = await call('GET', '../timers?' + q);
+    if (refused(status, body)) return;
+    show('retries-view');
+    const now = Date.now();
+    const rows = body.items.map((t) =>
+      row([
+        idCell(t.id),
+        time(t.next_attempt_at),
+        relative(t.next_attempt_at, now),
+        t.attempts,
+        el('td', t.last_error ?? '', 'error'),
+        urlCell(t.url),
+      ]),
+    );
+    fill('retries', rows, 6, 'No timer is waiting for a retry.');
+    $('retries-next').dataset.cursor = body.next_cursor ?? '';
+    $('retries-next').disabled = !body.next_cursor;
+  }
+
+  /** The value of one field on the timer page: objects as JSON, nothing a client wrote as HTML. */
+  function fieldText(name, value) {
+    if (value === null || value === undefined) return '—';
+    if (/_at$/.test(name)) return time(value);
+    if (typeof value === 'object') return JSON.stringify(value);
+    return String(value);
+  }
+
+  let shownTimer = null;
+
+  async function drawTimer(id) {
+    const path = '../timers/' + encodeURIComponent(id);
+    const [one, attempts] = await Promise.all([call('GET', path), call('GET', path + '/attempts?limit=100')]);
+    if (refused(one.status, one.body)) return;
+    show('timer-view');
+    const t = one.body;
+    shownTimer = { id: t.id, etag: one.etag };
+    $('timer-id').textContent = t.id;
+    // Every field GET /timers/{id} answers; headers are their names only (the api never shows values).
+    $('timer-fields').replaceChildren(
+      ...Object.entries(t).flatMap(([name, value]) => {
+        const dd = el('dd', name === 'url' ? safeUrl(value) : fieldText(name, value));
+        dd.dataset.field = name;
+        if (name === 'status') dd.className = 'status ' + value;
+        if (name === 'schedule_id' && value) dd.className = 'mono';
+        return [el('dt', name), dd];
+      }),
+    );
+    $('timer-cancel').hidden = t.status !== 'pending';
+    $('timer-cancel').disabled = false;
+    $('timer-replay').hidden = t.status !== 'failed';
+    $('timer-replay').disabled = false;
+    const items = attempts.status === 200 ? attempts.body.items : [];
+    const rows = items.map((a) => {
+      const answer = el('td', a.status_code !== null ? a.status_code : (a.error ?? a.error_class), 'answer');
+      if (a.error) answer.title = a.error;
+      const tr = row([
+        a.attempt,
+        time(a.started_at),
+        Math.abs(a.lateness_ms) < 1000 ? a.lateness_ms + ' ms' : span(a.lateness_ms),
+        a.duration_ms + ' ms',
+        answer,
+        el('td', a.outcome, 'status ' + a.outcome),
+        el('td', a.controller_id, 'id'),
+      ]);
+      tr.dataset.outcome = a.outcome;
+      return tr;
+    });
+    fill('attempts', rows, 7, 'No attempt yet.');
+  }
+
+  /** Cancel or replay the timer shown, at the version shown (If-Match): a change made meanwhile is refused. */
+  async function actOnTimer(action, button) {
+    if (!shownTimer) return;
+    button.disabled = true;
+    const path = '../timers/' + encodeURIComponent(shownTimer.id);
+    const ifMatch = shownTimer.etag ? { 'If-Match': shownTimer.etag } : {};
+    const { status, body } =
+      action === 'cancel' ? await call('DELETE', path, ifMatch) : await call('POST', path + '/retry', ifMatch);
+    if (status === 200) {
+      banner(action === 'cancel' ? 'Timer canceled.' : 'Timer replayed: it is pending again.', 'info');
+    } else banner(messageOf(body, action + ' failed: ' + status + '.'), 'error');
+    await refresh();
+  }
+
   async function refresh() {
+    const current = route();
+    if (current.view === 'list-view') return guarded(() => drawList(current.params));
+    if (current.view === 'retries-view') return guarded(drawRetries);
+    if (current.view === 'timer-view') return guarded(() => drawTimer(current.id));
+    return guarded(drawOverview);
+  }
+
+  async function guarded(draw) {
     if (loading) return;
     loading = true;
     try {
-      const { status, body } = await call('GET', 'api/overview');
-      if (status === 401) {
-        return askForKey(sessionStorage.getItem(KEY_ITEM) ? 'That key was refused.' : '');
-      }
-      if (status !== 200) {
-        banner((body && body.error && body.error.message) || 'The server answered ' + status + '.', 'load');
-        return;
-      }
-      const now = Date.parse(body.now);
-      $('login').hidden = true;
-      $('dashboard').hidden = false;
-      $('forget').hidden = !sessionStorage.getItem(KEY_ITEM);
-      if (bannerKind === 'load') banner(null);
-      drawCounts(body.counts, body.count_cap);
-      drawDueSoon(body.due_soon, now);
-      drawRecent(body.recent);
-      drawFailed(body.failed);
-      drawSchedules(body.schedules, now);
+      await draw();
       $('updated').textContent = 'Updated ' + new Date().toLocaleTimeString();
     } catch (err) {
       banner('Cannot reach the server: ' + err.message, 'load');
     } finally {
       loading = false;
     }
+  }
+
+  async function drawOverview() {
+    const { status, body } = await call('GET', 'api/overview');
+    if (refused(status, body)) return;
+    const now = Date.parse(body.now);
+    show('dashboard');
+    drawCounts(body.counts, body.count_cap);
+    drawDueSoon(body.due_soon, now);
+    drawRecent(body.recent);
+    drawFailed(body.failed);
+    drawSchedules(body.schedules, now);
   }
 
   async function replay(id, button) {
@@ -271,12 +460,49 @@
     });
     $('refresh').addEventListener('click', () => void refresh());
     $('auto').addEventListener('change', schedule);
+    $('utc').checked = localStorage.getItem(UTC_ITEM) === '1';
+    $('utc').addEventListener('change', () => {
+      localStorage.setItem(UTC_ITEM, $('utc').checked ? '1' : '0');
+      setZone($('utc').checked);
+      void refresh();
+    });
+    window.addEventListener('hashchange', () => {
+      listCursor = null;
+      retriesCursor = null;
+      shownTimer = null;
+      void refresh();
+    });
+    $('filters').addEventListener('submit', (event) => {
+      event.preventDefault();
+      const q = new URLSearchParams();
+      if ($('f-status').value) q.set('status', $('f-status').value);
+      if ($('f-label').value.trim()) q.set('label', $('f-label').value.trim());
+      if ($('f-id').value.trim()) q.set('id_prefix', $('f-id').value.trim());
+      const hash = '#/timers' + (q.size ? '?' + q : '');
+      if (location.hash === hash) void refresh();
+      else location.hash = hash;
+    });
+    $('next-page').addEventListener('click', () => {
+      listCursor = $('next-page').dataset.cursor || null;
+      void refresh();
+    });
+    $('first-page').addEventListener('click', () => {
+      listCursor = null;
+      void refresh();
+    });
+    $('retries-next').addEventListener('click', () => {
+      retriesCursor = $('retries-next').dataset.cursor || null;
+      void refresh();
+    });
+    $('timer-cancel').addEventListener('click', (event) => void actOnTimer('cancel', event.currentTarget));
+    $('timer-replay').addEventListener('click', (event) => void actOnTimer('replay', event.currentTarget));
     document.addEventListener('click', (event) => {
       const target = event.target;
       if (!(target instanceof HTMLButtonElement)) return;
       if (target.dataset.replay) void replay(target.dataset.replay, target);
       else if (target.dataset.schedule) void toggleSchedule(target.dataset.schedule, target.dataset.action, target);
     });
+    setZone($('utc').checked);
     schedule();
     void refresh();
   });

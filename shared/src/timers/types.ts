@@ -46,6 +46,11 @@ export interface TimerRecord {
   url: string;
   status: TimerStatus;
   fireAt: Date;
+  /**
+   * When a controller next looks at it: fire_at at first, the retry time while it
+   * waits for a retry; null once finished, or while it waits parked for its flow.
+   */
+  dueAt: Date | null;
   createdAt: Date;
   firedAt: Date | null;
   /** Delivery attempts started in the current series (a replay starts a new one). */

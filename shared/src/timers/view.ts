@@ -19,6 +19,8 @@ export function timerView(record: TimerRecord) {
     url: record.url,
     time_left: isLive(record) && record.msLeft > 0 ? Math.ceil(record.msLeft / 1000) : 0,
     fire_at: record.fireAt.toISOString(),
+    // A timer parked for its flow has no time of its own until the flow takes it (`waiting` says why).
+    next_attempt_at: record.status === 'pending' && record.dueAt !== null ? record.dueAt.toISOString() : null,
     created_at: record.createdAt.toISOString(),
     fired_at: record.firedAt ? record.firedAt.toISOString() : null,
     attempts: record.attempts,

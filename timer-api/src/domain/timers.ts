@@ -182,6 +182,8 @@ export class TimerService {
     const rows = await this.options.store.timers.list({
       status: query.status,
       labels: labelTerms(query.label),
+      idPrefix: query.id_prefix?.toLowerCase(),
+      retrying: query.retrying,
       limit: limit + 1,
       beforeId,
       tenant: sees,
@@ -364,6 +366,7 @@ function newTimer(
 function viewOfNew(timer: NewTimer, plan: TimerPlan, now: number): Timer {
   return toView({
     ...timer,
+    dueAt: timer.dueAt ?? plan.fireAt,
     status: 'pending',
     firedAt: null,
     attempts: 0,

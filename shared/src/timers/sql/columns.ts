@@ -19,6 +19,7 @@ export function timerColumns(d: Dialect, table?: string): string {
     'url_sealed',
     'status',
     'fire_at',
+    'due_at',
     'created_at',
     'fired_at',
     'attempts',
@@ -50,6 +51,7 @@ export interface TimerRow {
   url_sealed: string | null;
   status: TimerStatus;
   fire_at: DbTime;
+  due_at: DbTime | null;
   created_at: DbTime;
   fired_at: DbTime | null;
   attempts: number;
@@ -83,6 +85,7 @@ export function toRecord(d: Dialect, row: TimerRow, atRest: AtRest): TimerRecord
     url: atRest.openUrl({ url: row.url, urlSealed: row.url_sealed }, row.tenant),
     status: row.status,
     fireAt: d.date(row.fire_at),
+    dueAt: row.due_at === null ? null : d.date(row.due_at),
     createdAt: d.date(row.created_at),
     firedAt: row.fired_at === null ? null : d.date(row.fired_at),
     attempts: row.attempts,

@@ -78,6 +78,10 @@ export interface ListQuery {
   /** Terms (`name:value`) a timer must all carry. */
   labels?: readonly string[];
   limit: number;
+  /** Only ids starting with this (lowercase hex and hyphens). */
+  idPrefix?: string;
+  /** true: only timers with attempts > 0; false: only those with none. */
+  retrying?: boolean;
   /** Return only timers older than this id. */
   beforeId?: string;
   /** Only this tenant's timers; absent or null: every tenant's. */
@@ -107,6 +111,11 @@ export async function listTimers(
     where.push('t.status = ?');
     bindings.push(query.status);
   }
+  if (query.idPrefix) {
+    where.push('t.id LIKE ?');
+    bindings.push(`${query.idPrefix}%`);
+  }
+  if (query.retrying !== undefined) where.push(query.retrying ? 't.attempts > 0' : 't.attempts = 0');
   // With labels, the order and the cursor are on the label index's own column.
   const order = labelled ? 'l.timer_id' : 't.id';
   if (query.beforeId) {
