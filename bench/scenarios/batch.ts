@@ -77,7 +77,7 @@ async function bareInsert(t: TestDatabase, batches: number): Promise<number> {
         );
         const labels = rows.flatMap((r) => [`campaign:${r.labels.campaign}`, r.id, `row:${r.labels.row}`, r.id]);
         await trx.raw(
-          `INSERT INTO timer_labels (label, timer_id) VALUES ${rows.map(() => '(?, ?), (?, ?)').join(', ')}`,
+          `INSERT INTO timer_labels (tenant, label, timer_id) VALUES ${rows.map(() => "('default', ?, ?), ('default', ?, ?)").join(', ')}`,
           labels,
         );
       });
@@ -108,7 +108,7 @@ async function bulkLoad(t: TestDatabase, count: number, perLabel: number): Promi
        FROM ${numbers}`,
     );
     await t.db.raw(
-      `INSERT INTO timer_labels (label, timer_id) SELECT CONCAT('order:', n % ${labels}), ${id} FROM ${numbers}`,
+      `INSERT INTO timer_labels (tenant, label, timer_id) SELECT 'default', CONCAT('order:', n % ${labels}), ${id} FROM ${numbers}`,
     );
   }
   await t.db.raw('ANALYZE TABLE timers, timer_labels');
@@ -168,7 +168,7 @@ export async function batch({ quick }: BenchOptions): Promise<Record<string, unk
     const labels = rows / perLabel;
     const [plan] = await big.db.raw(
       `EXPLAIN SELECT t.id FROM timer_labels l JOIN timers t ON t.id = l.timer_id
-       WHERE l.label = 'order:7' AND t.status = 'pending' ORDER BY l.timer_id DESC LIMIT 21`,
+       WHERE l.tenant = 'default' AND l.label = 'order:7' AND t.status = 'pending' ORDER BY l.timer_id DESC LIMIT 21`,
     );
     return {
       scenario: 'batch',
