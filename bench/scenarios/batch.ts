@@ -31,7 +31,7 @@ function batchBody(n: number): string {
 
 /** Timers a second through the api: `batches` requests, two at a time (as a client importing a file would). */
 async function throughApi(t: TestDatabase, batches: number): Promise<number> {
-  const api = spawnService('api', { DATABASE_URL: t.url, LOG_LEVEL: 'warn' });
+  const api = spawnService('api', { DATABASE_URL: t.url });
   try {
     const port = (await api.waitForLog('API listening')).port as number;
     const bodies = Array.from({ length: batches }, (_, n) => batchBody(n));
@@ -115,7 +115,7 @@ async function bulkLoad(t: TestDatabase, count: number, perLabel: number): Promi
 }
 
 async function lookups(t: TestDatabase, labels: number, status: string, tries: number) {
-  const api = spawnService('api', { DATABASE_URL: t.url, LOG_LEVEL: 'warn' });
+  const api = spawnService('api', { DATABASE_URL: t.url });
   try {
     const port = (await api.waitForLog('API listening')).port as number;
     const times: number[] = [];
