@@ -267,7 +267,7 @@ describe('the monitoring profile (deploy/prometheus, deploy/grafana)', () => {
 
   it('has an OpenTelemetry Collector that takes OTLP/HTTP on 4318, where the services can send traces', () => {
     const collector = compose.services['otel-collector'];
-    expect(collector.profiles).toEqual(['monitoring']);
+    expect(collector.profiles).toEqual(['tracing']);
     expect(collector.ports).toBeUndefined();
     expect(collector.volumes).toEqual(['./deploy/otel/collector.yaml:/etc/otelcol/config.yaml:ro']);
     expect(collector.command).toEqual(['--config=/etc/otelcol/config.yaml']);
