@@ -184,7 +184,12 @@ describe.each(SERVICES)('%s image', (service) => {
     } catch (err) {
       throw new Error(`${(err as Error).message}\n--- ${service} output ---\n${output.join('')}`);
     }
-    expect(await getStatus(port, '/readyz')).toBe(200);
+    // Ready once its checks have run (a controller's first check of its advertised address
+    // may still be under way when /healthz first answers).
+    await waitFor(`${service} to answer /readyz 200`, async () => (await getStatus(port, '/readyz')) === 200, {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+    });
 
     const check = healthcheck(dockerfile).command;
     const checkFile = check[0] === 'node' ? process.execPath : check[0];
