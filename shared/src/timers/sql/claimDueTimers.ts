@@ -45,8 +45,8 @@
  */
 import type { Knex } from 'knex';
 import type { AtRest } from '../../crypto/atRest';
-import { dialectOf } from '../../db/dialect';
-import { select, write } from '../../db/query';
+import { Dialect, dialectOf } from '../../db/dialect';
+import { retryOnDeadlock, select, write } from '../../db/query';
 import { flowKeyOf } from '../../flows/flowKey';
 import { ClaimGate, holdBackBlocked } from '../../flows/gate';
 import { parkTimers } from '../../flows/sql/parkTimers';
@@ -59,7 +59,7 @@ export interface ClaimBatch {
   parked: number;
 }
 
-export async function claimDueTimers(
+export function claimDueTimers(
   db: Knex,
   timeoutMs: number,
   atRest: AtRest,
@@ -67,6 +67,19 @@ export async function claimDueTimers(
   gate?: ClaimGate,
 ): Promise<ClaimBatch> {
   const d = dialectOf(db);
+  // InnoDB may pick the claim as a deadlock victim against a cancel or change locking the
+  // same rows in the other order: the whole transaction was rolled back, so it is run again.
+  return retryOnDeadlock(() => claimIn(db, timeoutMs, atRest, claim, gate, d));
+}
+
+function claimIn(
+  db: Knex,
+  timeoutMs: number,
+  atRest: AtRest,
+  claim: { owner: string; limit: number; leaseMs: number; lookaheadMs: number },
+  gate: ClaimGate | undefined,
+  d: Dialect,
+): Promise<ClaimBatch> {
   return db.transaction(async (trx) => {
     const rows = await select<ClaimRow>(
       trx,
