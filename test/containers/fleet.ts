@@ -50,6 +50,9 @@ export async function defineFleet(what: string, profiles: string[] = []): Promis
     // The controllers' line per delivered webhook (with its timerId) is written at
     // debug level; debug shows it wherever its level is.
     LOG_LEVEL: 'debug',
+    // Every delivery on its own line: a burst of 3,000 passes the default 100 lines a second,
+    // over which deliveries are only counted, and the test looks for each timer by name.
+    DELIVERY_LOG_PER_SECOND: '100000',
   };
   const project = new ComposeProject(`${PROJECT_PREFIX}${process.pid}-${what}`, env, profiles);
   return {
