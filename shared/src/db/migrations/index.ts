@@ -41,6 +41,8 @@ import * as addTimersFlow from './20261207005100_add_timers_flow';
 import * as indexTimersFlow from './20261207005200_index_timers_flow';
 import * as createFlowLeases from './20261207005300_create_flow_leases';
 import * as createOrigins from './20261207005400_create_origins';
+import * as createDeliveryRollups from './20261207100000_create_delivery_rollups';
+import * as addControllersLoad from './20261207100100_add_controllers_load';
 
 interface Migration {
   name: string;
@@ -87,6 +89,8 @@ const migrations: Migration[] = [
   indexTimersFlow,
   createFlowLeases,
   createOrigins,
+  createDeliveryRollups,
+  addControllersLoad,
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
