@@ -10,6 +10,7 @@ import type { ClaimedTimer } from '../timers/types';
 import { claimFlowTimers, FlowClaimRequest } from './sql/claimFlowTimers';
 import { endFlowLeases } from './sql/endFlowLeases';
 import { findFlow, listFlows } from './sql/findFlows';
+import { listFlowStates } from './sql/listFlowStates';
 import { backOffOrigin, failOrigin, healOrigin, listOrigins, OriginBlock } from './sql/origins';
 import { setFlowPaused } from './sql/setFlowPaused';
 import { upsertFlow } from './sql/upsertFlow';
@@ -54,6 +55,11 @@ export class Flows {
   }
 
   /** Origins whose timers wait now (Retry-After, open breaker) or may send a probe. */
+  /** The flows of one tenant (null: of every tenant) with their limits and what each is doing now. */
+  states(query: { tenant: string | null; limit: number }): Promise<FlowRecord[]> {
+    return listFlowStates(this.db, this.timeoutMs, query);
+  }
+
   blockedOrigins(): Promise<OriginBlock[]> {
     return listOrigins(this.db, this.timeoutMs);
   }
