@@ -71,6 +71,9 @@ export async function measureBurst(
 export async function burst({ quick }: BenchOptions, ceilings: Ceilings): Promise<Record<string, unknown>> {
   const count = quick ? 2000 : 20_000;
   const result = await measureBurst(count, 1);
+  // The same burst with the delivery rollups off (ROLLUP_RETENTION_DAYS=0): what counting
+  // each outcome per minute, and writing once a minute, costs the drain rate.
+  const noRollups = await measureBurst(count, 1, { ROLLUP_RETENTION_DAYS: '0' });
   // The same burst with every timer sending its own 1 KiB and 64 KiB JSON payload (fewer
   // timers for 64 KiB: 20,000 of them would be 1.3 GB of rows).
   const kib1 = await measureBurst(count, 1, {}, payloadOf(1024));
@@ -80,6 +83,9 @@ export async function burst({ quick }: BenchOptions, ceilings: Ceilings): Promis
     scenario: 'burst',
     timers: count,
     ...result,
+    // The run without rollups must lose and duplicate nothing either.
+    missing: result.missing + noRollups.missing,
+    duplicates: result.duplicates + noRollups.duplicates,
     with_payload: {
       '1KiB': {
         timers: count,
@@ -95,6 +101,12 @@ export async function burst({ quick }: BenchOptions, ceilings: Ceilings): Promis
         missing: kib64.missing,
         duplicates: kib64.duplicates,
       },
+    },
+    rollups: {
+      fires_per_second: { on_default: result.fires_per_second, off: noRollups.fires_per_second },
+      ratio_on_to_off: round(result.fires_per_second / noRollups.fires_per_second, 2),
+      missing: noRollups.missing,
+      duplicates: noRollups.duplicates,
     },
     ceiling: { bare_receiver_rps: ceilings.bare_receiver_rps },
     ratio_to_bare_receiver: round(result.fires_per_second / ceilings.bare_receiver_rps, 2),
