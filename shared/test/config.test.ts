@@ -94,6 +94,12 @@ describe('config', () => {
     });
   });
 
+  it('keeps delivery rollups 7 days by default; 0 days turns them off', () => {
+    expect(loadConfig({}).rollupRetentionDays).toBe(7);
+    expect(loadConfig({ ROLLUP_RETENTION_DAYS: '0' }).rollupRetentionDays).toBe(0);
+    expect(() => loadConfig({ ROLLUP_RETENTION_DAYS: '3651' })).toThrow(/ROLLUP_RETENTION_DAYS/);
+  });
+
   it.each([
     ['RETENTION_DAYS', '-1'],
     ['RETENTION_DAYS', '3651'],
