@@ -37,7 +37,7 @@ export interface ControllerRig {
 export async function startControllerRig(
   label: string,
   env: Record<string, string>,
-  deps: Pick<Partial<ControllerDeps>, 'sender' | 'logger'> = {},
+  deps: Pick<Partial<ControllerDeps>, 'sender' | 'logger' | 'tally'> = {},
 ): Promise<ControllerRig> {
   const t = await createTestDatabase(label, env);
   const rules = new Map<string, Rule>();

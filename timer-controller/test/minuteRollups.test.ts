@@ -11,6 +11,7 @@ import { Cleanup } from '@timer/controller';
 import { MinuteRollups } from '../src/maintenance/minuteRollups';
 import { createTestDatabase, DIALECTS, TestDatabase } from '../../test/helpers/db';
 import { FakeClock } from '../../test/helpers/fakeClock';
+import { QUICK, startControllerRig } from './controllerRig';
 
 const silent = winston.createLogger({ silent: true });
 const MINUTE = 60_000;
@@ -145,5 +146,43 @@ describe.each(DIALECTS)('delivery rollups on %s', (dialect) => {
     expect(await cleanup.runOnce()).toMatchObject({ rollups: 1 });
     const left = await t.store.rollups.perMinute({ since: new Date(0), tenant: null });
     expect(left).toHaveLength(2);
+  });
+});
+
+describe('a running controller', () => {
+  it('counts every request and outcome of its deliveries into the rollups of its tenant', async () => {
+    let rollups: MinuteRollups | null = null;
+    const tally = {
+      sent: (tenant: string, ms: number) => rollups?.sent(tenant, ms),
+      outcome: (tenant: string, outcome: 'delivered' | 'retried' | 'failed' | 'skipped') =>
+        rollups?.outcome(tenant, outcome),
+    };
+    const rig = await startControllerRig('ctl_rollups_rig', QUICK, { tally });
+    try {
+      rollups = new MinuteRollups({
+        rollups: rig.t.store.rollups,
+        dbClock: systemClock,
+        logger: silent,
+        controllerId: 'rig',
+      });
+      const flaky = await rig.schedule((nth) => (nth === 1 ? 503 : 200));
+      const gone = await rig.schedule(() => 410);
+      await rig.settled(flaky);
+      await rig.settled(gone);
+      await rollups.stop();
+
+      const minutes = await rig.t.store.rollups.perMinute({ since: new Date(Date.now() - 3 * MINUTE), tenant: null });
+      const sum = (f: (m: (typeof minutes)[number]) => number) => minutes.reduce((n, m) => n + f(m), 0);
+      expect({
+        delivered: sum((m) => m.delivered),
+        retried: sum((m) => m.retried),
+        failed: sum((m) => m.failed),
+        sent: sum((m) => m.lateness.reduce((a, b) => a + b, 0)),
+      }).toEqual({ delivered: 1, retried: 1, failed: 1, sent: 3 });
+      const own = await rig.t.store.rollups.perMinute({ since: new Date(0), tenant: 'default' });
+      expect(own.length).toBeGreaterThan(0);
+    } finally {
+      await rig.close();
+    }
   });
 });
