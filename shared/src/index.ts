@@ -1,5 +1,7 @@
 export * from './config';
 export * from './logger';
+export { RefreshingCopy } from './refreshingCopy';
+export type { RefreshingCopyOptions } from './refreshingCopy';
 export * from './clock';
 export * from './backoff';
 export { createDb, ensureDatabase } from './db/connection';
