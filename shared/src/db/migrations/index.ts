@@ -41,6 +41,7 @@ import * as addTimersFlow from './20261207005100_add_timers_flow';
 import * as indexTimersFlow from './20261207005200_index_timers_flow';
 import * as createFlowLeases from './20261207005300_create_flow_leases';
 import * as createOrigins from './20261207005400_create_origins';
+import * as dropTimersOwnerStatus from './20261207005900_drop_timers_owner_status';
 
 interface Migration {
   name: string;
@@ -87,6 +88,7 @@ const migrations: Migration[] = [
   indexTimersFlow,
   createFlowLeases,
   createOrigins,
+  dropTimersOwnerStatus,
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
