@@ -103,6 +103,8 @@ export interface Config extends SecurityConfig {
   readonly controllerId: string;
   /** How long finished timers and their attempts are kept; 0: forever. */
   readonly retentionDays: number;
+  /** How long the delivery rollups (the dashboard's charts) are kept; 0: none are written. */
+  readonly rollupRetentionDays: number;
   /** How often the retention cleanup runs (on one controller of the fleet). */
   readonly cleanupIntervalMs: number;
   /** Most rows one cleanup DELETE removes. */
@@ -369,6 +371,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     requestTimeoutMs: r.int('REQUEST_TIMEOUT_MS', 5000, 100, 600_000),
     controllerId: r.string('CONTROLLER_ID', defaultControllerId(), /^[\w.:-]{1,64}$/),
     retentionDays: r.int('RETENTION_DAYS', 7, 0, 3650),
+    rollupRetentionDays: r.int('ROLLUP_RETENTION_DAYS', 7, 0, 3650),
     cleanupIntervalMs: r.int('CLEANUP_INTERVAL_MS', 60_000, 1000, 86_400_000),
     cleanupBatchSize: r.int('CLEANUP_BATCH_SIZE', 1000, 1, 10_000),
     nudgeMinIntervalMs: r.int('NUDGE_MIN_INTERVAL_MS', 50, 0, 10_000),

@@ -29,6 +29,7 @@ import { Claimer } from './claim/claimer';
 import { FlowClaimer } from './claim/flowClaimer';
 import { Delivery } from './delivery/delivery';
 import { DeliveryGate, openGate } from './delivery/gate';
+import type { DeliveryTally } from './delivery/deliveryLog';
 import type { WebhookSender } from './delivery/httpSender';
 import { OriginHealth } from './delivery/originHealth';
 import type { SigningKeys } from './delivery/signingKeys';
@@ -82,6 +83,8 @@ export interface ControllerDeps {
   /** OpenTelemetry when on (README "Tracing"); off by default. */
   tracing?: Tracing;
   random?: () => number;
+  /** Counts every request's lateness and outcome per minute (the delivery rollups); off when absent. */
+  tally?: DeliveryTally;
 }
 
 /**

@@ -23,7 +23,7 @@ import type { FencedWrites } from '../fenced/fencedWrites';
 import type { Held } from '../held';
 import type { Removal, WheelSink } from '../wheel/wheel';
 import { Attempt, AttemptContext } from './attempt';
-import { DeliveryLog } from './deliveryLog';
+import { DeliveryLog, DeliveryTally } from './deliveryLog';
 import type { DeliveryGate } from './gate';
 import { HttpSender, WebhookSender } from './httpSender';
 import { WebhookRequests } from './prepareRequest';
@@ -63,6 +63,8 @@ export interface DeliveryDeps {
   random?: () => number;
   /** A request slot was freed: there is room to claim more. */
   onRoom: () => void;
+  /** Counts outcomes per minute for the delivery rollups; nothing counted when absent. */
+  tally?: DeliveryTally;
 }
 
 export class Delivery implements WheelSink {
@@ -78,7 +80,14 @@ export class Delivery implements WheelSink {
   constructor(private readonly deps: DeliveryDeps) {
     const { config, clock } = deps;
     this.sender = deps.sender ?? new HttpSender({ ...config, clock });
-    this.log = new DeliveryLog(deps.logger, deps.metrics, clock, config.controllerId, config.deliveryLogPerSecond);
+    this.log = new DeliveryLog(
+      deps.logger,
+      deps.metrics,
+      clock,
+      config.controllerId,
+      config.deliveryLogPerSecond,
+      deps.tally,
+    );
     const requests = new WebhookRequests(config);
     const specs = new WebhookSpecs(deps.claims);
     const { controllerId } = config;

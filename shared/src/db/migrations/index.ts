@@ -42,6 +42,8 @@ import * as indexTimersFlow from './20261207005200_index_timers_flow';
 import * as createFlowLeases from './20261207005300_create_flow_leases';
 import * as createOrigins from './20261207005400_create_origins';
 import * as dropTimersOwnerStatus from './20261207005900_drop_timers_owner_status';
+import * as createDeliveryRollups from './20261207100000_create_delivery_rollups';
+import * as addControllersLoad from './20261207100100_add_controllers_load';
 
 interface Migration {
   name: string;
@@ -89,6 +91,8 @@ const migrations: Migration[] = [
   createFlowLeases,
   createOrigins,
   dropTimersOwnerStatus,
+  createDeliveryRollups,
+  addControllersLoad,
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
