@@ -69,6 +69,8 @@ export * from './crypto/dataKeys';
 export { dataKeysFor, PLAIN_TEXT_WARNING } from './crypto/keySource';
 export { KEY_FILE_KEY_ID, keyFileOf } from './crypto/keyFile';
 export * from './crypto/atRest';
+export { Reencryption } from './reencrypt/reencrypt';
+export type { ReencryptCount, ReencryptOptions } from './reencrypt/reencrypt';
 export * from './tenants/types';
 export { noTracing, startTracing, storedContext } from './tracing/tracing';
 export type { Attributes, Span, SpanOptions, TraceContext, Tracing } from './tracing/tracing';
