@@ -5,6 +5,7 @@
  * to stop them all, in order.
  */
 import type { ServiceContext } from '@timer/shared';
+import { applyFlowDefaults } from './claim/flowDefaults';
 import { Controller } from './controller';
 import { TenantSigningKeys } from './delivery/signingKeys';
 import { startHealthServer } from './http/healthServer';
@@ -15,6 +16,7 @@ import { OccurrenceLoop } from './schedules/occurrenceLoop';
 
 export async function startController(ctx: ServiceContext): Promise<() => Promise<void>> {
   const { config, logger, store, clock, dbClock } = ctx;
+  await applyFlowDefaults(store.flows, config, logger);
   const signingKeys = new TenantSigningKeys({ tenants: store.tenants, fallback: config.webhookSecrets, clock, logger });
   const controller = new Controller({ ...ctx, signingKeys });
   const occurrences = new OccurrenceLoop({
