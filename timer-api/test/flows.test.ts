@@ -255,4 +255,30 @@ describe.each(DIALECTS)('flows on %s', (dialect) => {
     expectError(await api.http().get('/flows/admin-set').set(as(keyB)), 404, 'flow_not_found');
     expect((await api.http().get('/flows/admin-set').set(as(KEY_A))).body).toMatchObject({ parallelism: 2 });
   });
+  it('an origin default of FLOW_DEFAULTS: an admin key sees it, a tenant key only its own flows', async () => {
+    const origin = 'https://defaulted.example:443';
+    const path = `/flows/${encodeURIComponent(origin)}`;
+    const defaults = [{ origin, limits: { parallelism: 2, rate: null, burst: null } }];
+    expect(await t.store.flows.syncDefaults(defaults)).toEqual({ written: [origin], removed: [] });
+    expect(await t.store.flows.syncDefaults(defaults)).toEqual({ written: [], removed: [] });
+
+    const all = await api.http().get('/flows').set(as(ADMIN));
+    expect(all.body.items).toContainEqual(
+      expect.objectContaining({ key: origin, tenant: null, default: true, parallelism: 2 }),
+    );
+    expect((await api.http().get(path).set(as(ADMIN))).body).toMatchObject({ tenant: null, default: true });
+    const own = await api.http().get('/flows').set(as(KEY_A));
+    expect(own.body.items.some((f: { default: boolean }) => f.default)).toBe(false);
+    expectError(await api.http().get(path).set(as(KEY_A)), 404, 'flow_not_found');
+    expectError(await api.http().delete(path).set(as(KEY_A)), 404, 'flow_not_found');
+    // A tenant pausing the origin makes its own flow, with the default's limits.
+    const paused = await api.http().post(`${path}/pause`).set(as(keyB));
+    expect(paused.body).toMatchObject({ tenant: 'globex', default: false, paused: true, parallelism: 2 });
+
+    expect(await t.store.flows.syncDefaults([])).toEqual({ written: [], removed: [origin] });
+    const after = await api.http().get('/flows').set(as(ADMIN));
+    expect(after.body.items.filter((f: { key: string }) => f.key === origin)).toEqual([
+      expect.objectContaining({ tenant: 'globex' }),
+    ]);
+  });
 });
