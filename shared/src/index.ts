@@ -36,6 +36,7 @@ export { Flows } from './flows/flows';
 export type { FlowClaimRequest } from './flows/flows';
 export * from './flows/types';
 export * from './flows/flowKey';
+export * from './flows/flowDefaults';
 export { planSlots, RATE_MARGIN } from './flows/sendSlots';
 export type { SlotPlan } from './flows/sendSlots';
 export { newId } from './ids';

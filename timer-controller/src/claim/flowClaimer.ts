@@ -9,7 +9,7 @@
  * hands to the wheel, heldOf's (flowHandOff.ts); the slots held until an outcome
  * is recorded, FlowSlots' (flowSlots.ts).
  */
-import { errorFields, exponentialDelay } from '@timer/shared';
+import { errorFields, exponentialDelay, ORIGIN_DEFAULTS_TENANT, originOf } from '@timer/shared';
 import type {
   ClaimGate,
   ClaimRef,
@@ -67,6 +67,8 @@ export class FlowClaimer {
   private readonly slots: FlowSlots;
   /** tenant + key → flow id, as last read. */
   private directory = new Map<string, number>();
+  /** origin → the flow id of its default (FLOW_DEFAULTS), as last read. */
+  private originDefaults = new Map<string, number>();
   private listedAt = -Infinity;
 
   constructor(private readonly deps: FlowClaimerDeps) {
@@ -94,9 +96,12 @@ export class FlowClaimer {
   gate(): ClaimGate | undefined {
     const { origins, config } = this.deps;
     if (this.directory.size === 0 && !origins.hasBlocks) return undefined;
-    const directory = this.directory;
+    const { directory, originDefaults } = this;
     return {
-      flowOf: (tenant, key) => directory.get(scopeKey(tenant, key)),
+      // The tenant's own flow first; only without one, and only while there are defaults, the URL is parsed.
+      flowOf: (tenant, key, url) =>
+        directory.get(scopeKey(tenant, key)) ??
+        (originDefaults.size === 0 ? undefined : originDefaults.get(originOf(url) ?? '')),
       blockOf: (origin) => origins.blockOf(origin),
       probeMs: config.breakerOpenMs,
     };
@@ -137,6 +142,7 @@ export class FlowClaimer {
     this.deps.origins.known(blocks);
     this.listedAt = clock.now();
     this.directory = new Map(entries.map((f) => [scopeKey(f.tenant, f.key), f.id]));
+    this.originDefaults = new Map(entries.filter((f) => f.tenant === ORIGIN_DEFAULTS_TENANT).map((f) => [f.key, f.id]));
     this.wakeups.keep(new Set(entries.map((f) => f.id)));
   }
 
