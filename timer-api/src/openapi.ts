@@ -2,6 +2,8 @@
  * The OpenAPI 3.1 document, assembled from the same schema objects that validate
  * requests (schemas.ts). Served at /openapi.json and rendered by Swagger UI at /docs.
  */
+import { DeliveryChart, FleetView } from './dashboardSchemas';
+import { dashboardPaths } from './openapiDashboard';
 import {
   Attempt,
   AttemptPage,
@@ -305,6 +307,7 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
       ...schedulePaths(options),
       ...flowPaths(options),
       ...adminPaths(options),
+      ...dashboardPaths(options),
       '/ui/api/overview': {
         get: guarded(
           {
@@ -366,6 +369,8 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         Flow,
         FlowList,
         DashboardOverview,
+        DeliveryChart,
+        FleetView,
         CreateKeyRequest,
         ApiKeyView,
         CreatedKey,

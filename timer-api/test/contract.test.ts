@@ -444,6 +444,8 @@ describe('through Prism, every answer is one the document describes', () => {
       await expectValid(`${action} a flow`, post(`/flows/billing/${action}`), 200);
     }
     await expectValid('resume an unknown flow', post('/flows/never-set/resume'), 404);
+    await expectValid('the fleet, with flows', get('/ui/api/fleet'), 200);
+    await expectValid('the delivery charts', get('/ui/api/deliveries?hours=2'), 200);
     await expectValid('list the flows', get('/flows'), 200);
     await expectValid('delete a flow', del('/flows/billing'), 204);
     await expectValid('delete it again', del('/flows/billing'), 404);

@@ -11,6 +11,7 @@ import { claimFlowTimers, FlowClaimRequest } from './sql/claimFlowTimers';
 import { endFlowLeases } from './sql/endFlowLeases';
 import { deleteFlow } from './sql/deleteFlow';
 import { findFlow, findFlows, listFlows } from './sql/findFlows';
+import { listFlowStates } from './sql/listFlowStates';
 import { backOffOrigin, failOrigin, healOrigin, listOrigins, OriginBlock } from './sql/origins';
 import { setFlowPaused } from './sql/setFlowPaused';
 import { DefaultsSync, syncOriginDefaults } from './sql/syncOriginDefaults';
@@ -72,6 +73,11 @@ export class Flows {
   }
 
   /** Origins whose timers wait now (Retry-After, open breaker) or may send a probe. */
+  /** The flows of one tenant (null: of every tenant) with their limits and what each is doing now. */
+  states(query: { tenant: string | null; limit: number }): Promise<FlowRecord[]> {
+    return listFlowStates(this.db, this.timeoutMs, query);
+  }
+
   blockedOrigins(): Promise<OriginBlock[]> {
     return listOrigins(this.db, this.timeoutMs);
   }
