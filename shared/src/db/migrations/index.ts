@@ -41,6 +41,8 @@ import * as addTimersFlow from './20261207005100_add_timers_flow';
 import * as indexTimersFlow from './20261207005200_index_timers_flow';
 import * as createFlowLeases from './20261207005300_create_flow_leases';
 import * as createOrigins from './20261207005400_create_origins';
+import * as indexTimersScheduleId from './20261207200000_index_timers_schedule_id';
+import * as indexTimersFlowKeyId from './20261207200100_index_timers_flow_key_id';
 
 interface Migration {
   name: string;
@@ -87,6 +89,8 @@ const migrations: Migration[] = [
   indexTimersFlow,
   createFlowLeases,
   createOrigins,
+  indexTimersScheduleId,
+  indexTimersFlowKeyId,
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
