@@ -46,6 +46,8 @@ import {
 import { etagHeader, replayOperation, timerChangeOperations } from './openapiChanges';
 import { flowPaths } from './openapiFlows';
 import { batchPaths, cancelByLabelOperation, listLabelParameter } from './openapiBatch';
+import { bulkPaths, listFilterParameters } from './openapiBulk';
+import { BulkChangeAnswer, BulkChangeRequest } from './bulkSchemas';
 import { schedulePaths } from './openapiSchedules';
 import { adminPaths } from './openapiAdmin';
 import {
@@ -227,6 +229,7 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
             parameters: [
               { name: 'status', in: 'query', schema: { type: 'string', enum: [...TIMER_STATUSES] } },
               listLabelParameter,
+              ...listFilterParameters,
               ...pageParameters(20),
             ],
             responses: {
@@ -240,6 +243,7 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         delete: cancelByLabelOperation(options),
       },
       ...batchPaths(options, quota),
+      ...bulkPaths(options),
       '/timers/{id}': {
         parameters: [idParam],
         get: guarded(
@@ -359,6 +363,8 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         TimerPage,
         TimersBatch,
         CanceledByLabel,
+        BulkChangeRequest,
+        BulkChangeAnswer,
         Attempt,
         AttemptPage,
         CreateScheduleRequest,

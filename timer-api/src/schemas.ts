@@ -490,6 +490,16 @@ export const ListTimersQuery = Type.Object(
         description: 'true: only pending timers waiting for a retry (attempts > 0); false: only those not yet tried.',
       }),
     ),
+    schedule_id: Type.Optional(Type.String({ format: 'uuid', description: 'Only the occurrences of this schedule.' })),
+    flow: Type.Optional(
+      Type.String({
+        pattern: FLOW_KEY_PATTERN,
+        description:
+          "Only timers of this flow: a timer's own flow_key, or an origin (https://host or https://host:443, " +
+          'the default port added), which is the flow of every timer created without a flow_key.',
+        examples: ['https://example.com:443'],
+      }),
+    ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 })),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   },

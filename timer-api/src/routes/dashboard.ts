@@ -23,6 +23,8 @@ const UI_DIR = path.join(__dirname, '..', '..', 'ui');
 const ASSETS: Record<string, { file: string; type: string }> = {
   '/ui/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/ui/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/ui/select.js': { file: 'select.js', type: 'text/javascript; charset=utf-8' },
+  '/ui/change.js': { file: 'change.js', type: 'text/javascript; charset=utf-8' },
   '/ui/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
   '/favicon.ico': { file: 'favicon.ico', type: 'image/x-icon' },
 };

@@ -44,6 +44,8 @@ import * as createOrigins from './20261207005400_create_origins';
 import * as dropTimersOwnerStatus from './20261207005900_drop_timers_owner_status';
 import * as createDeliveryRollups from './20261207100000_create_delivery_rollups';
 import * as addControllersLoad from './20261207100100_add_controllers_load';
+import * as indexTimersScheduleId from './20261207200000_index_timers_schedule_id';
+import * as indexTimersFlowKeyId from './20261207200100_index_timers_flow_key_id';
 
 interface Migration {
   name: string;
@@ -93,6 +95,8 @@ const migrations: Migration[] = [
   dropTimersOwnerStatus,
   createDeliveryRollups,
   addControllersLoad,
+  indexTimersScheduleId,
+  indexTimersFlowKeyId,
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
