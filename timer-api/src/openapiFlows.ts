@@ -84,7 +84,7 @@ export function flowPaths(options: DocumentOptions): Record<string, unknown> {
           description:
             "A tenant's key: its tenant's flows (an admin key with X-Tenant: that tenant's). An admin key without " +
             "X-Tenant: every tenant's, each naming its tenant, and the origin defaults of FLOW_DEFAULTS (tenant " +
-            'null, default true). By key, then tenant; at most 500.',
+            "null, default true). By key, then tenant; at most 500. Each with its origin's state, as GET /flows/{key}.",
           responses: {
             '200': {
               description: 'The flows.',

@@ -155,6 +155,10 @@ describe.each(DIALECTS)('flows on %s', (dialect) => {
     expect(flow.body.origin).toMatchObject({ state: 'breaker' });
     const timer = await api.http().get(`/timers/${created.body.id}`).set(as(KEY_A));
     expect(timer.body).toMatchObject({ status: 'pending', waiting: 'breaker' });
+    const listed = await api.http().get('/flows').set(as(KEY_A));
+    expect(listed.body.items).toContainEqual(
+      expect.objectContaining({ key: origin, origin: expect.objectContaining({ state: 'breaker' }) }),
+    );
     const healthy = await api.http().get(`/flows/${ORIGIN}`).set(as(KEY_A));
     expect(healthy.body.origin).toBeNull();
     await api.http().delete(`/timers/${created.body.id}`).set(as(KEY_A)); // not due for the next test's claim

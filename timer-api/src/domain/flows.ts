@@ -54,8 +54,17 @@ export class FlowService {
 
   /** A tenant key: its tenant's flows; an admin key without X-Tenant: every tenant's, with the origin defaults. */
   async list(client: FlowClient): Promise<FlowList> {
-    const flows = await this.store.flows.findAll(client.sees === null ? null : flowScopeOf(client), MAX_FLOWS_LISTED);
-    return { items: flows.map(toFlowView) };
+    const [flows, blocks] = await Promise.all([
+      this.store.flows.findAll(client.sees === null ? null : flowScopeOf(client), MAX_FLOWS_LISTED),
+      this.store.flows.blockedOrigins(),
+    ]);
+    const blockOf = new Map(blocks.map((b) => [b.origin, b]));
+    return {
+      items: flows.map((flow) => {
+        const block = blockOf.get(flow.key);
+        return { ...toFlowView(flow), origin: block ? toOriginView(block) : null };
+      }),
+    };
   }
 
   async delete(key: string, client: FlowClient): Promise<void> {
@@ -71,7 +80,7 @@ export class FlowService {
       const origin = await this.store.flows.find(ORIGIN_DEFAULTS_TENANT, key);
       if (origin) await this.store.flows.put(scope, key, origin);
     }
-    return toFlowView((await this.store.flows.setPaused(flowScopeOf(client), key, true))!);
+    return toFlowView((await this.store.flows.setPaused(scope, key, true))!);
   }
 
   async resume(key: string, client: FlowClient): Promise<Flow> {
