@@ -209,7 +209,7 @@ describe.each(DIALECTS)('on %s', (dialect) => {
       return { url: url.url, url_sealed: url.urlSealed, webhook: r.webhook, callbacks: r.callbacks };
     };
 
-    const rows = await findStale(t.db, 10_000, 'timers', '', '$tk1$new$', 10);
+    const rows = await findStale(t.db, 10_000, 'timers', '', null, '$tk1$new$');
     expect(rows.map((r) => r.id).sort()).toEqual([patchedId, firedId].sort());
     // Between the read and the rewrite: a PATCH of one timer, an outcome of the other.
     const patched = `${receiver.url}/patched`;
@@ -225,6 +225,35 @@ describe.each(DIALECTS)('on %s', (dialect) => {
     });
     expect(await bothStore.timers.find(patchedId)).toMatchObject({ url: patched, webhook: webhookWith('a') });
     expect(await bothStore.timers.find(firedId)).toMatchObject({ status: 'fired', attempts: 1 });
+  });
+
+  it('reads a large table in windows of --batch rows, rewriting only the stale ones', async () => {
+    const newStore = new Store(t.db, 10_000, { dataKeys: keys(NEW) });
+    const oldStore = new Store(t.db, 10_000, { dataKeys: keys(OLD) });
+    const now = new Date();
+    const stale: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const id = newId();
+      if (i === 3 || i === 17) stale.push(id);
+      await (stale.includes(id) ? oldStore : newStore).timers.create({
+        id,
+        url: `${receiver.url}/w`,
+        createdAt: now,
+        fireAt: now,
+      });
+    }
+    const progress: ReencryptCount[] = [];
+    const counts = await new Reencryption(t.db, 10_000, keys(`${NEW},${OLD}`)).run({
+      batchSize: 5,
+      pauseMs: 0,
+      clock: systemClock,
+      onProgress: (c) => progress.push(c),
+    });
+    expect(counts[0]).toEqual({ table: 'timers', rewritten: 2, changedMeanwhile: 0, unreadable: 0 });
+    expect(progress.map((p) => p.rewritten)).toEqual([1, 2]);
+    for (const value of await storedValues(t)) {
+      if (value !== null) expect(value.startsWith('$tk1$new$')).toBe(true);
+    }
   });
 
   it('counts a value sealed with a key DATA_KEYS does not hold as unreadable and leaves it', async () => {

@@ -3,8 +3,8 @@
  * data key other than the first in DATA_KEYS, and every value stored plain, with
  * the first key, while the service runs. Then the old key can leave DATA_KEYS.
  *
- * - Timers and schedules are read in primary-key order, `batchSize` stale rows at
- *   a time (no lock), and each batch is rewritten in its own short transaction,
+ * - Timers and schedules are read in primary-key order, in windows of `batchSize`
+ *   rows (no lock); a window's stale rows are rewritten in one short transaction,
  *   each row fenced on the values read (sql/sealedColumns.ts): a PATCH written
  *   meanwhile wins, and only the sealed columns are written, so a controller's
  *   outcome is never overwritten. A transaction chosen as a deadlock victim was
@@ -22,7 +22,7 @@ import { AtRest } from '../crypto/atRest';
 import { DataKeyError, DataKeys, SEALED_PREFIX } from '../crypto/dataKeys';
 import { retryOnDeadlock } from '../db/query';
 import { signingContext } from '../tenants/tenants';
-import { findStale, rewriteSealed, SealedColumns, SealedRow, SealedTable } from './sql/sealedColumns';
+import { findStale, rewriteSealed, SealedColumns, SealedRow, SealedTable, windowEnd } from './sql/sealedColumns';
 import { findTenantSecrets, rewriteTenantSecrets } from './sql/signingSecrets';
 
 const MAX_PASSES = 3;
@@ -70,10 +70,12 @@ export class Reencryption {
     for (let pass = 1; pass <= MAX_PASSES; pass++) {
       const count: ReencryptCount = { table, rewritten: 0, changedMeanwhile: 0, unreadable: 0 };
       let afterId = '';
-      for (;;) {
-        const rows = await findStale(this.db, this.timeoutMs, table, afterId, this.currentPrefix, options.batchSize);
-        if (rows.length === 0) break;
-        afterId = rows[rows.length - 1].id;
+      for (let more = true; more;) {
+        const upTo = await windowEnd(this.db, this.timeoutMs, table, afterId, options.batchSize);
+        const rows = await findStale(this.db, this.timeoutMs, table, afterId, upTo, this.currentPrefix);
+        more = upTo !== null;
+        afterId = upTo ?? '';
+        if (rows.length === 0) continue;
         const batch = await this.rewriteBatch(table, rows);
         count.rewritten += batch.rewritten;
         count.changedMeanwhile += batch.changedMeanwhile;

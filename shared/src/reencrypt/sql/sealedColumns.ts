@@ -2,12 +2,18 @@
  * The sealed columns of timers and schedules (url/url_sealed, webhook, callbacks;
  * atRest.ts), as the re-encryption command reads and rewrites them.
  *
- * findStale(table, afterId, currentPrefix, limit)
- *   The next `limit` rows after `afterId`, in primary-key order, that hold a value
- *   not sealed with the current key: a plain URL (url_sealed NULL), or a sealed
- *   value whose prefix is not `currentPrefix` (`$tk1$<first key id>$`). A range
- *   scan of the primary key, no lock: the rows are read as they are now, and the
- *   rewrite below is fenced on what was read.
+ * windowEnd(table, afterId, size)
+ *   The id that ends the next window of `size` rows after `afterId`, in primary-key
+ *   order; null when fewer rows are left (the last window is open-ended). Bounds
+ *   each read below to `size` rows, so that a pass over a large table whose rows
+ *   are nearly all current is many short statements, never one long scan that
+ *   DB_QUERY_TIMEOUT_MS would kill.
+ *
+ * findStale(table, afterId, upTo, currentPrefix)
+ *   The rows of the window (afterId, upTo] that hold a value not sealed with the
+ *   current key: a plain URL (url_sealed NULL), or a sealed value whose prefix is
+ *   not `currentPrefix` (`$tk1$<first key id>$`). No lock: the rows are read as
+ *   they are now, and the rewrite below is fenced on what was read.
  *
  * rewriteSealed(trx, table, before, after)
  *   Writes the four columns of one row, only where all four still hold what was
@@ -39,25 +45,40 @@ export function likePrefix(prefix: string): string {
   return `${prefix.replace(/[!%_]/g, (c) => `!${c}`)}%`;
 }
 
+export async function windowEnd(
+  db: Knex,
+  timeoutMs: number,
+  table: SealedTable,
+  afterId: string,
+  size: number,
+): Promise<string | null> {
+  const [row] = await select<{ id: string }>(
+    db,
+    timeoutMs,
+    `SELECT id FROM ${table} WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?`,
+    [afterId, size - 1],
+  );
+  return row?.id ?? null;
+}
+
 export function findStale(
   db: Knex,
   timeoutMs: number,
   table: SealedTable,
   afterId: string,
+  upTo: string | null,
   currentPrefix: string,
-  limit: number,
 ): Promise<SealedRow[]> {
   const current = likePrefix(currentPrefix);
   return select<SealedRow>(
     db,
     timeoutMs,
     `SELECT id, tenant, url, url_sealed, webhook, callbacks FROM ${table}
-      WHERE id > ?
+      WHERE id > ? ${upTo === null ? '' : 'AND id <= ?'}
         AND (url_sealed IS NULL OR url_sealed NOT LIKE ? ESCAPE '!'
              OR webhook NOT LIKE ? ESCAPE '!' OR callbacks NOT LIKE ? ESCAPE '!')
-      ORDER BY id
-      LIMIT ?`,
-    [afterId, current, current, current, limit],
+      ORDER BY id`,
+    [afterId, ...(upTo === null ? [] : [upTo]), current, current, current],
   );
 }
 
