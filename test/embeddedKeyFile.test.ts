@@ -5,7 +5,7 @@
  * while the database file's bytes hold no secret.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { killAll, ServiceProcess, spawnService } from './helpers/processes';
@@ -88,4 +88,16 @@ it('makes the key file once, mode 0600, and a second start reads and sends what 
   expect(bytes).toContain(id); // the right file
   expect(bytes.includes(pathSecret)).toBe(false);
   expect(bytes.includes(payloadSecret)).toBe(false);
+});
+
+it('refuses to start on a damaged key file, saying which and why, and leaves it as it is', async () => {
+  const keyFile = path.join(dir, 'data', 'timers.sqlite.data-key');
+  await mkdir(path.dirname(keyFile));
+  await writeFile(keyFile, 'local:short\n', { mode: 0o600 });
+  const service = spawnService('standalone', {}, { cwd: dir });
+  processes.push(service);
+  expect(await service.exited).toMatchObject({ code: 1 });
+  expect(service.stderr.join('')).toContain(`The data key file ${keyFile} entry 1 (local) must hold exactly 32`);
+  expect(service.stderr.join('')).not.toMatch(/\n\s+at /); // a message, not a stack
+  expect(await readFile(keyFile, 'utf8')).toBe('local:short\n');
 });

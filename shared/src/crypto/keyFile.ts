@@ -16,6 +16,14 @@ import { DataKey, newDataKey, parseDataKeys } from './dataKeys';
 
 export const KEY_FILE_KEY_ID = 'local';
 
+/** The key file exists but holds no valid key: the start stops rather than make a new key. */
+export class KeyFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KeyFileError';
+  }
+}
+
 export function keyFileOf(databaseFile: string): string {
   return `${databaseFile}.data-key`;
 }
@@ -31,7 +39,10 @@ export async function readKeyFile(file: string): Promise<DataKey> {
   const text = await readFile(file, 'utf8');
   const { keys, problems } = parseDataKeys(`The data key file ${file}`, text);
   if (problems.length > 0 || keys.length !== 1) {
-    throw new Error(problems[0] ?? `The data key file ${file} must hold exactly one key`);
+    throw new KeyFileError(
+      `${problems[0] ?? `The data key file ${file} must hold exactly one key`}. Restore it from a backup: ` +
+        'without it, what it sealed cannot be read (a new key is not made over it).',
+    );
   }
   return keys[0];
 }
