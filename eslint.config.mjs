@@ -104,6 +104,7 @@ export default tseslint.config(
           'localStorage',
           'location',
           'window',
+          'CustomEvent',
         ].map((name) => [name, 'readonly']),
       ),
     },

@@ -10,6 +10,7 @@ import { parseApiKeys } from './auth/apiKeys';
 import { DataKey, parseDataKeys } from './crypto/dataKeys';
 import { parsePortList, TARGET_MODES, TargetMode, TargetPolicy } from './net/addressPolicy';
 import { readTracing, TracingConfig } from './tracing/config';
+import { OriginDefault, parseFlowDefaults } from './flows/flowDefaults';
 
 export interface MysqlDatabaseConfig {
   readonly client: 'mysql2';
@@ -127,6 +128,8 @@ export interface Config extends SecurityConfig {
   readonly breakerFailures: number;
   /** How long an open breaker keeps its origin's timers waiting before one probe is sent. */
   readonly breakerOpenMs: number;
+  /** FLOW_DEFAULTS: default limits per origin, for timers whose own flow is not set (flows/flowDefaults.ts). */
+  readonly flowDefaults: readonly OriginDefault[];
   /** OpenTelemetry traces, from the standard OTEL_* variables (README "Tracing"); off unless an endpoint is set. */
   readonly tracing: TracingConfig;
 }
@@ -381,6 +384,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     giveBackTimeoutMs: r.int('GIVE_BACK_TIMEOUT_MS', 1000, 50, 60_000),
     breakerFailures: r.int('BREAKER_FAILURES', 5, 1, 10_000),
     breakerOpenMs: r.int('BREAKER_OPEN_MS', 5000, 100, 3_600_000),
+    flowDefaults: parseFlowDefaults(env.FLOW_DEFAULTS, r.problems),
     tracing: readTracing(env, r.problems),
     ...readSecurity(r, env),
   };

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import { Clock, systemClock } from './clock';
 import { Config, ConfigError, loadConfig, LoadOptions } from './config';
+import { KeyFileError } from './crypto/keyFile';
 import { dataKeysFor } from './crypto/keySource';
 import { createDb } from './db/connection';
 import { DbClock } from './db/dbClock';
@@ -47,7 +48,7 @@ export type Starter = (ctx: ServiceContext) => Promise<() => Promise<void>>;
 
 /** Failures whose message says all there is to say: printed as they are, no stack. */
 function isPlainStartError(err: unknown): err is Error {
-  return err instanceof DatabaseInUseError || err instanceof SqliteDriverError;
+  return err instanceof DatabaseInUseError || err instanceof SqliteDriverError || err instanceof KeyFileError;
 }
 
 export async function runService(name: string, starters: Starter[], options: LoadOptions = {}): Promise<void> {

@@ -50,6 +50,8 @@ import { dashboardDataRoutes } from './routes/dashboardData';
 import { flowRoutes } from './routes/flows';
 import { scheduleRoutes } from './routes/schedules';
 import { timerRoutes } from './routes/timers';
+import { bulkRoutes } from './routes/bulk';
+import { BulkChanges } from './domain/bulkChanges';
 import { API_VERSION } from './version';
 
 /** Time a poll takes to claim: a timer due within the poll interval plus this is announced. */
@@ -227,6 +229,7 @@ export function createApp({
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Timer service API' }));
   // Relative, so that it holds behind a proxy that serves the api under a path prefix.
   app.get('/', (_req, res) => res.redirect(302, 'docs/'));
+  app.use(bulkRoutes(new BulkChanges(changes, store), config.bodyLimitBytes));
   app.use(timerRoutes(service, changes, config));
   app.use(scheduleRoutes(schedules, config.bodyLimitBytes));
   app.use(flowRoutes(new FlowService(store), config.bodyLimitBytes));

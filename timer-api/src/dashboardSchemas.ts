@@ -82,9 +82,10 @@ export const FleetView = Type.Object({
       'Every controller in the controllers table, newest heartbeat first: live ones, and ones that stopped without ' +
       'leaving (a crash). Shown to every key: the fleet is the same for all tenants.',
   }),
-  flows: Type.Array(Type.Object({ tenant: Type.String(), ...Flow.properties }), {
+  flows: Type.Array(Flow, {
     description:
-      "The configured flows (at most 500): the caller's tenant's, or every tenant's for an admin key without X-Tenant.",
+      "The configured flows (at most 500): the caller's tenant's, or every tenant's and the origin defaults of " +
+      'FLOW_DEFAULTS for an admin key without X-Tenant.',
   }),
 });
 export type FleetView = Static<typeof FleetView>;

@@ -16,6 +16,7 @@ import {
   ErrorResponse,
   PatchTimerRequest,
   Flow,
+  FlowList,
   PutFlowRequest,
   RetryPolicyRequest,
   Schedule,
@@ -32,6 +33,7 @@ import {
   bearerScheme,
   bodyErrors,
   errorResponse,
+  exampleTimer,
   guarded,
   idParameter,
   json,
@@ -44,6 +46,8 @@ import {
 import { etagHeader, replayOperation, timerChangeOperations } from './openapiChanges';
 import { flowPaths } from './openapiFlows';
 import { batchPaths, cancelByLabelOperation, listLabelParameter } from './openapiBatch';
+import { bulkPaths, listFilterParameters } from './openapiBulk';
+import { BulkChangeAnswer, BulkChangeRequest } from './bulkSchemas';
 import { schedulePaths } from './openapiSchedules';
 import { adminPaths } from './openapiAdmin';
 import {
@@ -60,33 +64,6 @@ import {
 export type { DocumentOptions };
 
 const idParam = idParameter('timer', 'POST /timers');
-
-const exampleTimer = {
-  id: '019a9c4e-7d3a-7b21-9c1e-4f3a2b1c0d9e',
-  status: 'pending',
-  url: 'https://example.com/hooks',
-  time_left: 90,
-  fire_at: '2026-11-22T12:01:30.000Z',
-  next_attempt_at: '2026-11-22T12:01:30.000Z',
-  created_at: '2026-11-22T12:00:00.000Z',
-  fired_at: null,
-  attempts: 0,
-  last_error: null,
-  retry: { max_attempts: null, base_ms: null, max_ms: null },
-  on_late: 'fire',
-  max_lateness_seconds: null,
-  schedule_id: null,
-  version: 1,
-  labels: {},
-  callbacks: {},
-  body: null,
-  content_type: null,
-  headers: [],
-  method: 'POST',
-  append_id: true,
-  flow_key: 'https://example.com:443',
-  waiting: null,
-};
 
 const createExamples = {
   delay: {
@@ -252,6 +229,7 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
             parameters: [
               { name: 'status', in: 'query', schema: { type: 'string', enum: [...TIMER_STATUSES] } },
               listLabelParameter,
+              ...listFilterParameters,
               ...pageParameters(20),
             ],
             responses: {
@@ -265,6 +243,7 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         delete: cancelByLabelOperation(options),
       },
       ...batchPaths(options, quota),
+      ...bulkPaths(options),
       '/timers/{id}': {
         parameters: [idParam],
         get: guarded(
@@ -384,6 +363,8 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         TimerPage,
         TimersBatch,
         CanceledByLabel,
+        BulkChangeRequest,
+        BulkChangeAnswer,
         Attempt,
         AttemptPage,
         CreateScheduleRequest,
@@ -392,6 +373,7 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         SchedulePage,
         PutFlowRequest,
         Flow,
+        FlowList,
         DashboardOverview,
         DeliveryChart,
         FleetView,

@@ -38,6 +38,7 @@ const exampleFleet = {
   flows: [
     {
       tenant: 'default',
+      default: false,
       key: 'https://api.example.com:443',
       parallelism: 5,
       rate: 50,

@@ -103,6 +103,7 @@ const INVALID_ON_PURPOSE: InvalidOnPurpose[] = [
   invalid('a schedule without cron', post('/schedules', { url: HOOK_URL }), 'body'),
   invalid('a malformed schedule id', post('/schedules/not-an-id/pause'), 'path.id', 404, 'schedule_not_found'),
   invalid('a replay with a body', post(`/timers/${UNKNOWN_ID}/retry`, { seconds: 5 }), 'body'),
+  invalid('a bulk cancel with ids and a label', post('/timers/cancel', { ids: [UNKNOWN_ID], label: 'a:b' }), 'body'),
   invalid('a pause with a body', post(`/schedules/${UNKNOWN_ID}/pause`, { paused: true }), 'body'),
   invalid('a flow with parallelism 0', put('/flows/billing', { parallelism: 0 }), 'body.parallelism'),
   invalid('a flow key with a space', get('/flows/has%20space'), 'path.key'),
@@ -386,6 +387,14 @@ describe('through Prism, every answer is one the document describes', () => {
     await expectValid('cancel by label, one at a time', del('/timers?label=order:42&limit=1'), 200);
     await expectValid('cancel by label', del('/timers?label=order:42'), 200);
     await expectValid('cancel by a label that is no label', del('/timers?label=:42'), 400);
+
+    await expectValid('list by flow', get('/timers?flow=https://example.com&status=canceled'), 200);
+    await expectValid('list by schedule', get(`/timers?schedule_id=${UNKNOWN_ID}`), 200);
+    const ids = { ids: [UNKNOWN_ID] };
+    await expectValid('replay a selection', post('/timers/retry', ids), 200);
+    await expectValid('replay by label', post('/timers/retry', { label: 'order:42' }), 200);
+    await expectValid('cancel a selection', post('/timers/cancel', ids), 200);
+    await expectValid('cancel by label in bulk', post('/timers/cancel', { label: ['order:42'] }), 200);
   });
 
   it('schedules: create, list, read, pause, resume, delete', async () => {
@@ -429,7 +438,7 @@ describe('through Prism, every answer is one the document describes', () => {
     await expectValid('the dashboard, with schedules', get('/ui/api/overview'), 200);
   });
 
-  it('flows: set, read, pause, resume', async () => {
+  it('flows: set, read, pause, resume, list, delete', async () => {
     const origin = encodeURIComponent('https://example.com:443');
     await expectValid('set a flow', put(`/flows/${origin}`, { parallelism: 5, rate: 50 }), 200);
     await expectValid('burst without rate', put(`/flows/${origin}`, { burst: 5 }), 400);
@@ -446,6 +455,9 @@ describe('through Prism, every answer is one the document describes', () => {
     await expectValid('resume an unknown flow', post('/flows/never-set/resume'), 404);
     await expectValid('the fleet, with flows', get('/ui/api/fleet'), 200);
     await expectValid('the delivery charts', get('/ui/api/deliveries?hours=2'), 200);
+    await expectValid('list the flows', get('/flows'), 200);
+    await expectValid('delete a flow', del('/flows/billing'), 204);
+    await expectValid('delete it again', del('/flows/billing'), 404);
   });
 
   it('admin: make, list and revoke keys, list tenants; a write key may not', async () => {

@@ -20,9 +20,14 @@
     return key ? { Authorization: 'Bearer ' + key } : {};
   }
 
-  /** Relative to /ui/, so the page also works behind a path prefix. */
-  async function call(method, path, extra) {
-    const res = await fetch(path, { method, headers: { ...headers(), ...extra }, cache: 'no-store' });
+  /** Relative to /ui/, so the page also works behind a path prefix. A body is sent as JSON. */
+  async function call(method, path, extra, json) {
+    const res = await fetch(path, {
+      method,
+      headers: { ...headers(), ...extra, ...(json === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      body: json === undefined ? undefined : JSON.stringify(json),
+      cache: 'no-store',
+    });
     let body = null;
     try {
       body = await res.json();
@@ -267,11 +272,13 @@
 
   // The list's cursors: the one each page was read with, so "First page" and a refresh read the same page again.
   let listCursor = null;
+  // The list's filters: the GET /timers parameters the address (#/timers?…) and the form carry.
+  const LIST_FILTERS = ['status', 'label', 'id_prefix', 'schedule_id', 'flow'];
   let retriesCursor = null;
 
   function listQuery(params, cursor) {
     const q = new URLSearchParams({ limit: String(PAGE_SIZE) });
-    for (const name of ['status', 'label', 'id_prefix']) {
+    for (const name of LIST_FILTERS) {
       const value = params.get(name);
       if (value) q.set(name, value);
     }
@@ -283,6 +290,8 @@
     $('f-status').value = params.get('status') ?? '';
     $('f-label').value = params.get('label') ?? '';
     $('f-id').value = params.get('id_prefix') ?? '';
+    $('f-schedule').value = params.get('schedule_id') ?? '';
+    $('f-flow').value = params.get('flow') ?? '';
     const { status, body } = await call('GET', '../timers?' + listQuery(params, listCursor));
     if (refused(status, body)) return;
     show('list-view');
@@ -304,6 +313,7 @@
     $('next-page').disabled = !body.next_cursor;
     $('first-page').disabled = !listCursor;
     $('page-info').textContent = body.items.length + ' shown' + (body.next_cursor ? ', more follow' : '');
+    document.dispatchEvent(new CustomEvent('timers:drawn', { detail: { items: body.items } }));
   }
 
   async function drawRetries() {
@@ -377,6 +387,7 @@
       return tr;
     });
     fill('attempts', rows, 7, 'No attempt yet.');
+    document.dispatchEvent(new CustomEvent('timer:drawn', { detail: { timer: t, etag: one.etag } }));
   }
 
   /** Cancel or replay the timer shown, at the version shown (If-Match): a change made meanwhile is refused. */
@@ -444,6 +455,9 @@
     await refresh();
   }
 
+  // What the pages in select.js and change.js (bulk actions, the change form) call back into.
+  window.timerUi = { call, banner, messageOf, refresh, time };
+
   function schedule() {
     clearInterval(timer);
     timer = $('auto').checked ? setInterval(refresh, REFRESH_MS) : null;
@@ -499,6 +513,8 @@
       if ($('f-status').value) q.set('status', $('f-status').value);
       if ($('f-label').value.trim()) q.set('label', $('f-label').value.trim());
       if ($('f-id').value.trim()) q.set('id_prefix', $('f-id').value.trim());
+      if ($('f-schedule').value.trim()) q.set('schedule_id', $('f-schedule').value.trim());
+      if ($('f-flow').value.trim()) q.set('flow', $('f-flow').value.trim());
       const hash = '#/timers' + (q.size ? '?' + q : '');
       if (location.hash === hash) void refresh();
       else location.hash = hash;

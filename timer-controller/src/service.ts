@@ -6,6 +6,7 @@
  * order.
  */
 import type { ServiceContext } from '@timer/shared';
+import { applyFlowDefaults } from './claim/flowDefaults';
 import { Controller } from './controller';
 import { TenantSigningKeys } from './delivery/signingKeys';
 import { startHealthServer } from './http/healthServer';
@@ -17,6 +18,7 @@ import { OccurrenceLoop } from './schedules/occurrenceLoop';
 
 export async function startController(ctx: ServiceContext): Promise<() => Promise<void>> {
   const { config, logger, store, clock, dbClock } = ctx;
+  await applyFlowDefaults(store.flows, config, logger);
   const signingKeys = new TenantSigningKeys({ tenants: store.tenants, fallback: config.webhookSecrets, clock, logger });
   const rollups =
     config.rollupRetentionDays > 0

@@ -11,9 +11,13 @@ import { ControllerRig, QUICK, startControllerRig } from './controllerRig';
 
 const POISON = 'poisoned';
 
-/** The real sender, except that starting a request to a poisoned URL throws, synchronously. */
+/**
+ * The real sender, except that starting a request to a poisoned URL throws, synchronously. Its
+ * timeout is far above any answer of the local receiver: a timeout on a busy machine would be a
+ * retry, and a second delivery the count below does not expect.
+ */
 class ThrowingSender implements WebhookSender {
-  private readonly real = new HttpSender({ webhookTimeoutMs: 500, maxInFlight: 16, clock: systemClock });
+  private readonly real = new HttpSender({ webhookTimeoutMs: 30_000, maxInFlight: 16, clock: systemClock });
 
   send(request: PreparedRequest): Sending {
     if (request.path.includes(POISON)) throw new URIError('URI malformed');

@@ -9,14 +9,17 @@ import type { Knex } from 'knex';
 import type { ClaimedTimer } from '../timers/types';
 import { claimFlowTimers, FlowClaimRequest } from './sql/claimFlowTimers';
 import { endFlowLeases } from './sql/endFlowLeases';
-import { findFlow, listFlows } from './sql/findFlows';
+import { deleteFlow } from './sql/deleteFlow';
+import { findFlow, findFlows, listFlows } from './sql/findFlows';
 import { listFlowStates } from './sql/listFlowStates';
 import { backOffOrigin, failOrigin, healOrigin, listOrigins, OriginBlock } from './sql/origins';
 import { setFlowPaused } from './sql/setFlowPaused';
+import { DefaultsSync, syncOriginDefaults } from './sql/syncOriginDefaults';
+import type { OriginDefault } from './flowDefaults';
 import { upsertFlow } from './sql/upsertFlow';
 import type { FlowClaim, FlowEntry, FlowLimits, FlowRecord } from './types';
 
-export type { FlowClaimRequest };
+export type { FlowClaimRequest, DefaultsSync };
 
 export class Flows {
   constructor(
@@ -40,6 +43,21 @@ export class Flows {
   /** A tenant's flow; tenant null: the flow with that key of any tenant (the first one set). */
   find(tenant: string | null, key: string): Promise<FlowRecord | null> {
     return findFlow(this.db, this.timeoutMs, tenant, key);
+  }
+
+  /** A tenant's flows (null: every tenant's, the origin defaults included), by key, at most `limit`. */
+  findAll(tenant: string | null, limit: number): Promise<FlowRecord[]> {
+    return findFlows(this.db, this.timeoutMs, tenant, limit);
+  }
+
+  /** Removes a tenant's flow and lets its timers go; false when it had none. */
+  delete(tenant: string, key: string): Promise<boolean> {
+    return deleteFlow(this.db, this.timeoutMs, tenant, key);
+  }
+
+  /** Makes the origin defaults stored what FLOW_DEFAULTS says (at a controller's start). */
+  syncDefaults(defaults: readonly OriginDefault[]): Promise<DefaultsSync> {
+    return syncOriginDefaults(this.db, this.timeoutMs, defaults);
   }
 
   list(): Promise<FlowEntry[]> {

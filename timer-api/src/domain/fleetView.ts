@@ -5,7 +5,7 @@
  * are the fleet's, the same for every tenant; flows are the caller's tenant's,
  * or every tenant's for an admin key without X-Tenant. No HTTP, no SQL.
  */
-import { originOf } from '@timer/shared';
+import { ORIGIN_DEFAULTS_TENANT, originOf } from '@timer/shared';
 import type { Clock, Fleet, Flows } from '@timer/shared';
 import type { FleetView } from '../dashboardSchemas';
 import { STALE_AFTER_MS } from './nudger';
@@ -39,8 +39,10 @@ export class FleetViews {
       })),
       flows: flows.map((f) => {
         const block = originOf(f.key) === f.key ? blocks.get(f.key) : undefined;
+        const isDefault = f.tenant === ORIGIN_DEFAULTS_TENANT;
         return {
-          tenant: f.tenant,
+          tenant: isDefault ? null : f.tenant,
+          default: isDefault,
           key: f.key,
           parallelism: f.parallelism,
           rate: f.rate,

@@ -184,6 +184,8 @@ export class TimerService {
       labels: labelTerms(query.label),
       idPrefix: query.id_prefix?.toLowerCase(),
       retrying: query.retrying,
+      scheduleId: query.schedule_id?.toLowerCase(),
+      flowKey: query.flow === undefined ? undefined : flowKeyAsked(query.flow),
       limit: limit + 1,
       beforeId,
       tenant: sees,
@@ -383,4 +385,14 @@ function viewOfNew(timer: NewTimer, plan: TimerPlan, now: number): Timer {
     flowKey: timer.flowKey!,
     waiting: null,
   });
+}
+
+/**
+ * The flow key `?flow=` asks for: an origin (https://host, https://host:443/) as
+ * the api records it, with its port and no slash, so either spelling finds it
+ * (one key: one range of timers_flow_key_id); any other key as written.
+ */
+function flowKeyAsked(value: string): string {
+  const origin = /^https?:\/\/[^/?#@]+\/?$/i.test(value) ? originOf(value) : null;
+  return origin ?? value;
 }

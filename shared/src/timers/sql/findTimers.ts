@@ -82,6 +82,10 @@ export interface ListQuery {
   idPrefix?: string;
   /** true: only timers with attempts > 0; false: only those with none. */
   retrying?: boolean;
+  /** Only the occurrences of this schedule. */
+  scheduleId?: string;
+  /** Only timers of this flow key (a timer's own flow_key, or its URL's origin, as recorded). */
+  flowKey?: string;
   /** Return only timers older than this id. */
   beforeId?: string;
   /** Only this tenant's timers; absent or null: every tenant's. */
@@ -116,6 +120,14 @@ export async function listTimers(
     bindings.push(`${query.idPrefix}%`);
   }
   if (query.retrying !== undefined) where.push(query.retrying ? 't.attempts > 0' : 't.attempts = 0');
+  if (query.scheduleId) {
+    where.push('t.schedule_id = ?');
+    bindings.push(query.scheduleId);
+  }
+  if (query.flowKey) {
+    where.push('t.flow_key = ?');
+    bindings.push(query.flowKey);
+  }
   // With labels, the order and the cursor are on the label index's own column.
   const order = labelled ? 'l.timer_id' : 't.id';
   if (query.beforeId) {
