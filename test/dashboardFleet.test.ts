@@ -2,9 +2,10 @@
  * The dashboard's charts and fleet in a real browser (headless Chromium through
  * playwright-core) against a real api and two real controllers on MariaDB with
  * API keys on: the charts draw one bar group and one point per minute with the
- * numbers GET /ui/api/deliveries answers; the fleet view lists both running
- * controllers with the load their heartbeats reported, and a flow with its
- * breaker; at 390 px nothing overflows. Screenshots go to docs/ (README
+ * numbers GET /ui/api/deliveries answers; the fleet view (an admin key) lists
+ * both running controllers with the load their heartbeats reported, an origin
+ * default of FLOW_DEFAULTS, a paused flow and one with its breaker open; at
+ * 390 px nothing overflows (a tenant key). Screenshots go to docs/ (README
  * "Dashboard"). The rollups are written here directly: how controllers write
  * them is timer-controller/test/minuteRollups.test.ts.
  */
@@ -18,6 +19,7 @@ import { killAll, ServiceProcess, spawnService } from './helpers/processes';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const DOCS = path.join(__dirname, '..', 'docs');
 const KEY = 'tk_dashboard_fleet_0123456789ab';
+const ADMIN = 'tk_dashboard_fleet_admin_0123456';
 const MINUTE = 60_000;
 
 let t: TestDatabase;
@@ -38,7 +40,12 @@ interface ChartMinute {
 
 beforeAll(async () => {
   t = await createTestDatabase('dashboard_fleet');
-  const env = { DATABASE_URL: t.url, API_KEYS: KEY };
+  const env = {
+    DATABASE_URL: t.url,
+    API_KEYS: KEY,
+    ADMIN_API_KEYS: ADMIN,
+    FLOW_DEFAULTS: 'http://slow.example:8080=rate:2',
+  };
   const api = spawnService('api', env);
   processes.push(api);
   for (const id of ['fleet-1', 'fleet-2']) processes.push(spawnService('controller', { ...env, CONTROLLER_ID: id }));
@@ -46,7 +53,8 @@ beforeAll(async () => {
   await Promise.all(processes.slice(1).map((p) => p.waitForLog('Controller started')));
   browser = await chromium.launch({ executablePath: CHROMIUM });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await login(page);
+  // The operator: an admin key sees every tenant's flows and the origin defaults.
+  await login(page, ADMIN);
 });
 
 afterAll(async () => {
@@ -55,9 +63,9 @@ afterAll(async () => {
   await t?.drop();
 });
 
-async function login(on: Page): Promise<void> {
+async function login(on: Page, key = KEY): Promise<void> {
   await on.goto(`${base}/ui`);
-  await on.fill('#key', KEY);
+  await on.fill('#key', key);
   await on.click('#login button[type=submit]');
   await on.locator('#counts a').first().waitFor();
 }
@@ -147,7 +155,7 @@ it('draws deliveries per minute by outcome and lateness p50/p99 with the numbers
   await page.uncheck('#utc');
 });
 
-it('lists the running controllers with the load their heartbeats reported, and the flows with their breaker', async () => {
+it('lists the running controllers with their reported load, and the flows with defaults and breaker', async () => {
   await t.store.flows.put('default', 'http://down.example:80', { parallelism: 4, rate: 20, burst: null });
   await t.store.flows.put('default', 'billing', { parallelism: 2, rate: null, burst: null });
   await t.store.flows.setPaused('default', 'billing', true);
@@ -172,6 +180,7 @@ it('lists the running controllers with the load their heartbeats reported, and t
     rows.map((r) => [...r.children].map((td) => td.textContent)),
   );
   expect(flows).toEqual([
+    ['http://slow.example:8080', 'default, every tenant', '—', '2', 'running', '0', '0', ''],
     ['billing', 'default', '2', '—', 'paused', '0', '0', ''],
     ['http://down.example:80', 'default', '4', '20', 'running', '0', '0', expect.stringMatching(/^breaker until /)],
   ]);

@@ -36,7 +36,8 @@
       const rate = f.rate === null ? '—' : f.rate + (f.burst !== null ? ' (burst ' + f.burst + ')' : '');
       const tr = row([
         el('td', f.key, 'id'),
-        f.tenant,
+        // A default of FLOW_DEFAULTS limits every tenant's timers to its origin.
+        f.default ? el('td', 'default, every tenant', 'muted') : f.tenant,
         orDash(f.parallelism),
         rate,
         el('td', f.paused ? 'paused' : 'running', 'status ' + (f.paused ? 'paused' : 'running')),
