@@ -96,6 +96,23 @@ describe.each(DIALECTS)('delivery rollups on %s', (dialect) => {
     expect(read.lateness[0]).toBe(5);
   });
 
+  it('writes a minute of 1,200 active tenants whole (in statements of 500, one transaction)', async () => {
+    const minute = new Date(Math.floor(Date.now() / MINUTE) * MINUTE);
+    const rows = Array.from({ length: 1200 }, (_, i): RollupRow => ({
+      minute,
+      tenant: `t${i}`,
+      controllerId: 'ctl-1',
+      delivered: 1,
+      retried: 0,
+      failed: 0,
+      skipped: 0,
+      lateness: new Array<number>(14).fill(0),
+    }));
+    await t.store.rollups.add(rows);
+    const [read] = await t.store.rollups.perMinute({ since: minute, tenant: null });
+    expect(read.delivered).toBe(1200);
+  });
+
   it('keeps the counts of a failed write for the next one', async () => {
     const clock = new FakeClock(Math.floor(Date.now() / MINUTE) * MINUTE);
     let fail = true;

@@ -3,7 +3,10 @@
  * rows in one multi-row upsert (the one write a controller makes per minute).
  * Each count is added to what the row holds, so a second flush for the same
  * minute (a shutdown, then a restart with the same CONTROLLER_ID) adds instead of
- * overwriting.
+ * overwriting. More than ROWS_PER_STATEMENT rows (that many tenants active in
+ * the minute) go in several statements of one transaction (SQLite binds at
+ * most 32,766 values to a statement): all are added, or none, so a write tried
+ * again adds nothing twice.
  *
  * Parameters: rows (minute, tenant, controller id, the counts). Locks: the rows
  * it writes, by primary key, for the statement only; each controller writes only
@@ -18,8 +21,19 @@ import { ROLLUP_OUTCOMES, RollupRow } from '../types';
 const COUNT_COLUMNS = [...ROLLUP_OUTCOMES, ...LATENESS_COLUMNS];
 const COLUMNS = ['minute', 'tenant', 'controller_id', ...COUNT_COLUMNS];
 
+const ROWS_PER_STATEMENT = 500;
+
 export async function addRollups(db: Knex, timeoutMs: number, rows: readonly RollupRow[]): Promise<void> {
   if (rows.length === 0) return;
+  if (rows.length <= ROWS_PER_STATEMENT) return upsert(db, timeoutMs, rows);
+  await db.transaction(async (trx) => {
+    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+      await upsert(trx, timeoutMs, rows.slice(i, i + ROWS_PER_STATEMENT));
+    }
+  });
+}
+
+async function upsert(db: Knex | Knex.Transaction, timeoutMs: number, rows: readonly RollupRow[]): Promise<void> {
   const d = dialectOf(db);
   const placeholders = `(${COLUMNS.map(() => '?').join(', ')})`;
   await write(
