@@ -19,6 +19,7 @@ import { cost } from './scenarios/cost';
 import { flow } from './scenarios/flow';
 import { peers } from './scenarios/peers';
 import { batch } from './scenarios/batch';
+import { encryption } from './scenarios/encryption';
 
 /** `earlier`: the lines of the scenarios already run, by name, for ratios measured in the same run. */
 type Scenario = (
@@ -40,6 +41,7 @@ const SCENARIOS: Record<string, Scenario> = {
   logging,
   flow,
   batch,
+  encryption,
   held_memory: heldMemory,
   // peers first: ours on MariaDB is measured beside the peers, and cost reuses that run.
   peers,

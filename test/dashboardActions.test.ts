@@ -96,6 +96,8 @@ it('replays a selection of failed timers at once and sees each of them fire; the
   // The list refreshes on its own: only the timer left out is still failed.
   await waitFor('the replayed timers to leave the failed list', async () => (await listedIds()).join() === left);
   await waitFor('each replayed timer to fire', async () => chosen.every((id) => receiver.countById().get(id) === 2));
+  // The receiver answers before the controller records the outcome: wait for the record.
+  await waitFor('the outcomes to be recorded', async () => (await statusCounts(t.db)).fired === 3);
   expect(await statusCounts(t.db)).toMatchObject({ failed: 1, fired: 3 });
   expect(receiver.countById().get(left)).toBe(1);
 });

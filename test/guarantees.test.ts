@@ -10,22 +10,12 @@
  *   a controller's claim of the same timer.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import {
-  createDb,
-  createSilentLogger,
-  DbClock,
-  loadConfig,
-  measureClockSkew,
-  skewedClock,
-  Store,
-  systemClock,
-} from '@timer/shared';
+import { createSilentLogger, DbClock, loadConfig, measureClockSkew, skewedClock, systemClock } from '@timer/shared';
 import type { Clock } from '@timer/shared';
-import { createApp } from '@timer/api';
 import { Controller } from '@timer/controller';
 import { createTestDatabase, TestDatabase } from './helpers/db';
-import { killAll, ServiceProcess, spawnService, TEST_INTERNAL_TOKEN } from './helpers/processes';
+import { InProcessApi, startInProcessApi } from './helpers/inProcessApi';
+import { killAll, ServiceProcess, spawnService } from './helpers/processes';
 import { Receiver, startReceiver } from './helpers/receiver';
 import { insertTimers, insertTimersAt, statusCounts } from './helpers/timers';
 import { waitFor } from './helpers/wait';
@@ -113,39 +103,15 @@ describe('the cancel contract', () => {
   /** Sent together, then the next batch once they are answered: about the pace of the claims. */
   const CANCELS_PER_BATCH = 10;
   let processes: ServiceProcess[] = [];
-  let api: http.Server;
-  let apiStore: Store;
+  let api: InProcessApi;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
   afterEach(async () => {
     agent.destroy();
     await killAll(processes);
     processes = [];
-    await new Promise<void>((resolve) => {
-      api.close(() => resolve());
-      api.closeAllConnections();
-    });
-    await apiStore.db.destroy();
+    await api.close();
   });
-
-  /**
-   * The api in this process, with time limits far above anything a busy machine
-   * needs: a cancel answered 503 here would be a deadlock victim, not a slow host.
-   */
-  async function startApi(): Promise<number> {
-    const config = loadConfig({
-      DATABASE_URL: t.url,
-      DB_ACQUIRE_TIMEOUT_MS: '60000',
-      DB_QUERY_TIMEOUT_MS: '60000',
-      REQUEST_TIMEOUT_MS: '120000',
-      INTERNAL_TOKEN: TEST_INTERNAL_TOKEN,
-    });
-    apiStore = new Store(createDb(config), config.dbQueryTimeoutMs);
-    const app = createApp({ config, store: apiStore, logger: createSilentLogger(), nudger: { nudge() {} } });
-    api = http.createServer(app);
-    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', () => resolve()));
-    return (api.address() as AddressInfo).port;
-  }
 
   /** DELETE over a few kept-alive connections: thousands of fresh connects would overflow the listen backlog. */
   function cancel(port: number, id: string): Promise<number> {
@@ -172,7 +138,8 @@ describe('the cancel contract', () => {
       MAX_IN_FLIGHT: '10',
       MAX_HELD: '10',
     };
-    const port = await startApi();
+    api = await startInProcessApi(t.url);
+    const { port } = api;
     await insertTimersAt(t.db, RACES, receiver.url, new Date(Date.now() + realSkewMs - 60_000));
     const ids = [...(await fireTimes()).keys()].sort(() => Math.random() - 0.5);
     processes = [1, 2, 3].map((n) => spawnService('controller', { ...env, CONTROLLER_ID: `racer-${n}` }));

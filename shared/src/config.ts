@@ -10,6 +10,7 @@ import { parseApiKeys } from './auth/apiKeys';
 import { DataKey, parseDataKeys } from './crypto/dataKeys';
 import { parsePortList, TARGET_MODES, TargetMode, TargetPolicy } from './net/addressPolicy';
 import { readTracing, TracingConfig } from './tracing/config';
+import { OriginDefault, parseFlowDefaults } from './flows/flowDefaults';
 
 export interface MysqlDatabaseConfig {
   readonly client: 'mysql2';
@@ -103,6 +104,8 @@ export interface Config extends SecurityConfig {
   readonly controllerId: string;
   /** How long finished timers and their attempts are kept; 0: forever. */
   readonly retentionDays: number;
+  /** How long the delivery rollups (the dashboard's charts) are kept; 0: none are written. */
+  readonly rollupRetentionDays: number;
   /** How often the retention cleanup runs (on one controller of the fleet). */
   readonly cleanupIntervalMs: number;
   /** Most rows one cleanup DELETE removes. */
@@ -125,6 +128,8 @@ export interface Config extends SecurityConfig {
   readonly breakerFailures: number;
   /** How long an open breaker keeps its origin's timers waiting before one probe is sent. */
   readonly breakerOpenMs: number;
+  /** FLOW_DEFAULTS: default limits per origin, for timers whose own flow is not set (flows/flowDefaults.ts). */
+  readonly flowDefaults: readonly OriginDefault[];
   /** OpenTelemetry traces, from the standard OTEL_* variables (README "Tracing"); off unless an endpoint is set. */
   readonly tracing: TracingConfig;
 }
@@ -369,6 +374,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     requestTimeoutMs: r.int('REQUEST_TIMEOUT_MS', 5000, 100, 600_000),
     controllerId: r.string('CONTROLLER_ID', defaultControllerId(), /^[\w.:-]{1,64}$/),
     retentionDays: r.int('RETENTION_DAYS', 7, 0, 3650),
+    rollupRetentionDays: r.int('ROLLUP_RETENTION_DAYS', 7, 0, 3650),
     cleanupIntervalMs: r.int('CLEANUP_INTERVAL_MS', 60_000, 1000, 86_400_000),
     cleanupBatchSize: r.int('CLEANUP_BATCH_SIZE', 1000, 1, 10_000),
     nudgeMinIntervalMs: r.int('NUDGE_MIN_INTERVAL_MS', 50, 0, 10_000),
@@ -378,6 +384,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     giveBackTimeoutMs: r.int('GIVE_BACK_TIMEOUT_MS', 1000, 50, 60_000),
     breakerFailures: r.int('BREAKER_FAILURES', 5, 1, 10_000),
     breakerOpenMs: r.int('BREAKER_OPEN_MS', 5000, 100, 3_600_000),
+    flowDefaults: parseFlowDefaults(env.FLOW_DEFAULTS, r.problems),
     tracing: readTracing(env, r.problems),
     ...readSecurity(r, env),
   };

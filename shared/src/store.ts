@@ -9,6 +9,7 @@
  *   fleet       controllers (where to nudge) and periodic maintenance (retention)
  *   flows       limits per destination, and the claims of limited flows
  *   tenants     tenants, their API keys, signing secrets and quotas
+ *   rollups     deliveries per minute, tenant and controller (the dashboard's charts)
  */
 import type { Knex } from 'knex';
 import { Attempts } from './attempts/attempts';
@@ -18,6 +19,7 @@ import { DataKeys } from './crypto/dataKeys';
 import { select } from './db/query';
 import { Fleet } from './fleet/fleet';
 import { Flows } from './flows/flows';
+import { Rollups } from './rollups/rollups';
 import { Schedules } from './schedules/schedules';
 import { Tenants } from './tenants/tenants';
 import { Claims } from './timers/claims';
@@ -38,6 +40,7 @@ export class Store {
   readonly fleet: Fleet;
   readonly flows: Flows;
   readonly tenants: Tenants;
+  readonly rollups: Rollups;
   readonly dataKeys: DataKeys;
 
   constructor(
@@ -54,6 +57,7 @@ export class Store {
     this.fleet = new Fleet(db, queryTimeoutMs);
     this.flows = new Flows(db, queryTimeoutMs, atRest);
     this.tenants = new Tenants(db, queryTimeoutMs, this.dataKeys);
+    this.rollups = new Rollups(db, queryTimeoutMs);
   }
 
   /** Which database it is (the `db.system.name` of database spans). */

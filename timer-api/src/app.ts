@@ -24,6 +24,8 @@ import {
 import { AdminService } from './domain/admin';
 import { TimerChanges } from './domain/changes';
 import { DashboardService } from './domain/dashboard';
+import { DeliveryCharts } from './domain/deliveryCharts';
+import { FleetViews } from './domain/fleetView';
 import { ControllerHolders, Holders } from './domain/holders';
 import { FlowService } from './domain/flows';
 import { KeyRing } from './domain/keyRing';
@@ -44,6 +46,7 @@ import { traceRequests } from './http/traceRequests';
 import { buildOpenApiDocument } from './openapi';
 import { adminRoutes } from './routes/admin';
 import { dashboardRoutes, isUiAsset } from './routes/dashboard';
+import { dashboardDataRoutes } from './routes/dashboardData';
 import { flowRoutes } from './routes/flows';
 import { scheduleRoutes } from './routes/schedules';
 import { timerRoutes } from './routes/timers';
@@ -231,6 +234,9 @@ export function createApp({
   app.use(scheduleRoutes(schedules, config.bodyLimitBytes));
   app.use(flowRoutes(new FlowService(store), config.bodyLimitBytes));
   app.use(dashboardRoutes(new DashboardService(store, dbClock)));
+  app.use(
+    dashboardDataRoutes(new DeliveryCharts(store.rollups, dbClock), new FleetViews(store.fleet, store.flows, dbClock)),
+  );
   app.use(adminRoutes(new AdminService(store, logger, ring), config.bodyLimitBytes));
   app.all(['/', '/openapi.json'], methodNotAllowed(['GET']));
   app.use(routeNotFound);

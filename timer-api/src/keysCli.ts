@@ -11,6 +11,9 @@
  *                                                     its quotas (N, 0 for no cap, or default)
  *   secret rotate|retire|clear --tenant <name>        its webhook signing secret; rotate prints
  *                                                     the new one alone on stdout
+ *   reencrypt [--batch 500] [--pause-ms 0]            rewrites what is sealed with another key than
+ *                                                     DATA_KEYS's first, or stored plain, with the
+ *                                                     first; safe while the service runs
  *
  * In the embedded mode the running process holds the SQLite file: stop it first,
  * or use the admin endpoints.
@@ -20,10 +23,12 @@ import {
   createDb,
   createLogger,
   dataKeysFor,
+  Reencryption,
   isScope,
   loadConfig,
   migrateToLatest,
   Store,
+  systemClock,
   TENANT_NAME,
 } from '@timer/shared';
 import { AdminService } from './domain/admin';
@@ -34,7 +39,8 @@ const USAGE = `usage: npm run keys -- create --tenant <name> --scope read|write|
        npm run keys -- revoke <key or key id>
        npm run keys -- tenants
        npm run keys -- limits --tenant <name> [--max-pending N|default] [--creates-per-second N|default]
-       npm run keys -- secret rotate|retire|clear --tenant <name>`;
+       npm run keys -- secret rotate|retire|clear --tenant <name>
+       npm run keys -- reencrypt [--batch 500] [--pause-ms 0]`;
 
 class UsageError extends Error {}
 
@@ -47,6 +53,8 @@ async function run(argv: string[], out: (line: string) => void): Promise<void> {
       scope: { type: 'string' },
       'max-pending': { type: 'string' },
       'creates-per-second': { type: 'string' },
+      batch: { type: 'string', default: '500' },
+      'pause-ms': { type: 'string', default: '0' },
     },
   });
   const [command, ...rest] = positionals;
@@ -58,10 +66,8 @@ async function run(argv: string[], out: (line: string) => void): Promise<void> {
   const db = createDb(config, logger);
   try {
     await migrateToLatest(db);
-    const admin = new AdminService(
-      new Store(db, config.dbQueryTimeoutMs, { dataKeys: await dataKeysFor(config, logger) }),
-      logger,
-    );
+    const dataKeys = await dataKeysFor(config, logger);
+    const admin = new AdminService(new Store(db, config.dbQueryTimeoutMs, { dataKeys }), logger);
     switch (command) {
       case 'create': {
         if (values.tenant === undefined) throw new UsageError('create needs --tenant');
@@ -136,6 +142,31 @@ async function run(argv: string[], out: (line: string) => void): Promise<void> {
         }
         return;
       }
+      case 'reencrypt': {
+        const batchSize = count('--batch', values.batch, 1, 10_000);
+        const pauseMs = count('--pause-ms', values['pause-ms'], 0, 60_000);
+        if (!dataKeys.enabled) throw new UsageError('reencrypt needs DATA_KEYS: there is no key to encrypt with');
+        const counts = await new Reencryption(db, config.dbQueryTimeoutMs, dataKeys).run({
+          batchSize,
+          pauseMs,
+          clock: systemClock,
+          onProgress: (c) => out(`${c.table}: ${c.rewritten} re-encrypted so far`),
+        });
+        for (const c of counts) {
+          out(
+            `${c.table}: ${c.rewritten} re-encrypted, ${c.unreadable} unreadable, ${c.changedMeanwhile} changed meanwhile`,
+          );
+        }
+        const left = counts.reduce((n, c) => n + c.unreadable + c.changedMeanwhile, 0);
+        const done = counts.reduce((n, c) => n + c.rewritten, 0);
+        out(
+          left === 0
+            ? `Done: ${done} rows re-encrypted with data key ${dataKeys.currentId}; no row needs another key`
+            : `${done} rows re-encrypted with data key ${dataKeys.currentId}; ${left} left as they are: keep the old keys`,
+        );
+        if (left > 0) process.exitCode = 1;
+        return;
+      }
       default:
         throw new UsageError(command === undefined ? 'no command given' : `unknown command ${command}`);
     }
@@ -152,6 +183,14 @@ function quota(flag: string, raw: string | undefined): number | null | undefined
     throw new UsageError(`${flag} must be a whole number from 0 to 10000000, or default`);
   }
   return Number(raw);
+}
+
+function count(flag: string, raw: string | undefined, min: number, max: number): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw ?? '') || n < min || n > max) {
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}`);
+  }
+  return n;
 }
 
 if (require.main === module) {

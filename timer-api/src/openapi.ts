@@ -2,6 +2,8 @@
  * The OpenAPI 3.1 document, assembled from the same schema objects that validate
  * requests (schemas.ts). Served at /openapi.json and rendered by Swagger UI at /docs.
  */
+import { DeliveryChart, FleetView } from './dashboardSchemas';
+import { dashboardPaths } from './openapiDashboard';
 import {
   Attempt,
   AttemptPage,
@@ -14,6 +16,7 @@ import {
   ErrorResponse,
   PatchTimerRequest,
   Flow,
+  FlowList,
   PutFlowRequest,
   RetryPolicyRequest,
   Schedule,
@@ -30,6 +33,7 @@ import {
   bearerScheme,
   bodyErrors,
   errorResponse,
+  exampleTimer,
   guarded,
   idParameter,
   json,
@@ -60,33 +64,6 @@ import {
 export type { DocumentOptions };
 
 const idParam = idParameter('timer', 'POST /timers');
-
-const exampleTimer = {
-  id: '019a9c4e-7d3a-7b21-9c1e-4f3a2b1c0d9e',
-  status: 'pending',
-  url: 'https://example.com/hooks',
-  time_left: 90,
-  fire_at: '2026-11-22T12:01:30.000Z',
-  next_attempt_at: '2026-11-22T12:01:30.000Z',
-  created_at: '2026-11-22T12:00:00.000Z',
-  fired_at: null,
-  attempts: 0,
-  last_error: null,
-  retry: { max_attempts: null, base_ms: null, max_ms: null },
-  on_late: 'fire',
-  max_lateness_seconds: null,
-  schedule_id: null,
-  version: 1,
-  labels: {},
-  callbacks: {},
-  body: null,
-  content_type: null,
-  headers: [],
-  method: 'POST',
-  append_id: true,
-  flow_key: 'https://example.com:443',
-  waiting: null,
-};
 
 const createExamples = {
   delay: {
@@ -334,6 +311,7 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
       ...schedulePaths(options),
       ...flowPaths(options),
       ...adminPaths(options),
+      ...dashboardPaths(options),
       '/ui/api/overview': {
         get: guarded(
           {
@@ -395,7 +373,10 @@ export function buildOpenApiDocument(version: string, options: DocumentOptions =
         SchedulePage,
         PutFlowRequest,
         Flow,
+        FlowList,
         DashboardOverview,
+        DeliveryChart,
+        FleetView,
         CreateKeyRequest,
         ApiKeyView,
         CreatedKey,

@@ -5,6 +5,7 @@ import {
   DocumentOptions,
   bodyErrors,
   errorResponse,
+  exampleTimer,
   guarded,
   json,
   noBodyErrors,
@@ -62,32 +63,7 @@ export function cancelByLabelOperation(options: DocumentOptions) {
   );
 }
 
-const exampleItem = {
-  id: '019a9c4e-7d3a-7b21-9c1e-4f3a2b1c0d9e',
-  status: 'pending',
-  url: 'https://example.com/hooks',
-  time_left: 90,
-  fire_at: '2026-11-22T12:01:30.000Z',
-  next_attempt_at: '2026-11-22T12:01:30.000Z',
-  created_at: '2026-11-22T12:00:00.000Z',
-  fired_at: null,
-  attempts: 0,
-  last_error: null,
-  retry: { max_attempts: null, base_ms: null, max_ms: null },
-  on_late: 'fire',
-  max_lateness_seconds: null,
-  schedule_id: null,
-  version: 1,
-  body: null,
-  content_type: null,
-  headers: [],
-  method: 'POST',
-  append_id: true,
-  labels: { campaign: '7' },
-  callbacks: {},
-  flow_key: 'https://example.com:443',
-  waiting: null,
-};
+const exampleItem = { ...exampleTimer, labels: { campaign: '7' } };
 
 export function batchPaths(options: DocumentOptions, quota: ErrorCode[]) {
   return {

@@ -24,6 +24,8 @@ const keyParam = {
 
 const exampleFlow = {
   key: 'https://api.example.com:443',
+  tenant: 'acme',
+  default: false,
   parallelism: 5,
   rate: 50,
   burst: null,
@@ -60,8 +62,40 @@ function action(summary: string, operationId: string, description: string, examp
   };
 }
 
+const exampleDefault = {
+  ...exampleFlow,
+  key: 'https://api.partner.example:443',
+  tenant: null,
+  default: true,
+  parallelism: 5,
+  rate: 50,
+  waiting: 0,
+  in_flight: 2,
+};
+
 export function flowPaths(options: DocumentOptions): Record<string, unknown> {
   return {
+    '/flows': {
+      get: guarded(
+        {
+          summary: 'List flows',
+          operationId: 'listFlows',
+          tags: ['Flows'],
+          description:
+            "A tenant's key: its tenant's flows (an admin key with X-Tenant: that tenant's). An admin key without " +
+            "X-Tenant: every tenant's, each naming its tenant, and the origin defaults of FLOW_DEFAULTS (tenant " +
+            "null, default true). By key, then tenant; at most 500. Each with its origin's state, as GET /flows/{key}.",
+          responses: {
+            '200': {
+              description: 'The flows.',
+              content: json(ref('FlowList'), { items: [exampleFlow, exampleDefault] }),
+            },
+            '503': unavailable,
+          },
+        },
+        options,
+      ),
+    },
     '/flows/{key}': {
       parameters: [keyParam],
       put: guarded(
@@ -89,13 +123,28 @@ export function flowPaths(options: DocumentOptions): Record<string, unknown> {
           summary: 'Get a flow',
           operationId: 'getFlow',
           tags: ['Flows'],
-          description: 'Its limits, whether it is paused, its timers due and waiting, and its requests in flight.',
+          description:
+            'Its limits, whether it is paused, its timers due and waiting, and its requests in flight. An admin key ' +
+            "without X-Tenant reads any tenant's, else the origin's default (FLOW_DEFAULTS).",
           responses: {
             '200': { description: 'The flow.', content: json(ref('Flow'), exampleFlow) },
             '400': badKey,
             '404': notFound,
             '503': unavailable,
           },
+        },
+        options,
+      ),
+      delete: guarded(
+        {
+          summary: "Remove a flow's limits",
+          operationId: 'deleteFlow',
+          tags: ['Flows'],
+          description:
+            "Removes the tenant's flow (of the key, or the one X-Tenant names): its timers waiting on it go again, " +
+            'oldest first, at full speed, or within the default of their origin (FLOW_DEFAULTS) if there is one; ' +
+            'a paused flow so resumes. Requests in flight finish. A default of FLOW_DEFAULTS is not deleted here.',
+          responses: { '204': { description: 'Deleted.' }, '400': badKey, '404': notFound, '503': unavailable },
         },
         options,
       ),

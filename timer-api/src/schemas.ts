@@ -372,6 +372,14 @@ const originStateFields = {
 
 export const Flow = Type.Object({
   key: Type.String({ description: 'A flow_key, or an origin (scheme://host:port).' }),
+  tenant: Type.Union([Type.String(), Type.Null()], {
+    description: 'The tenant whose timers it limits; null for a default of FLOW_DEFAULTS (see default).',
+  }),
+  default: Type.Boolean({
+    description:
+      "A default limit of an origin, from the FLOW_DEFAULTS setting: it limits every tenant's timers to that " +
+      'origin whose own flow is not set. Changed by the setting only; an admin key sees them.',
+  }),
   parallelism: nullableInt('Most requests in flight at once, fleet-wide; null: no limit.'),
   rate: nullableNumber('Requests a second, fleet-wide; null: no limit.'),
   burst: nullableInt("The rate's burst as set; null: the default (rate / 10, at least 1), or no rate."),
@@ -387,6 +395,16 @@ export const Flow = Type.Object({
   }),
 });
 export type Flow = Static<typeof Flow>;
+
+/** GET /flows answers at most this many (flows are few: one per destination that needs limits). */
+export const MAX_FLOWS_LISTED = 500;
+
+export const FlowList = Type.Object({
+  items: Type.Array(Flow, {
+    description: `By key, at most ${MAX_FLOWS_LISTED}: a tenant key's own flows; an admin key's (without X-Tenant) every tenant's and the origin defaults.`,
+  }),
+});
+export type FlowList = Static<typeof FlowList>;
 
 export const TimerPage = pageOf(Type.Array(Timer));
 export type TimerPage = Static<typeof TimerPage>;

@@ -438,7 +438,7 @@ describe('through Prism, every answer is one the document describes', () => {
     await expectValid('the dashboard, with schedules', get('/ui/api/overview'), 200);
   });
 
-  it('flows: set, read, pause, resume', async () => {
+  it('flows: set, read, pause, resume, list, delete', async () => {
     const origin = encodeURIComponent('https://example.com:443');
     await expectValid('set a flow', put(`/flows/${origin}`, { parallelism: 5, rate: 50 }), 200);
     await expectValid('burst without rate', put(`/flows/${origin}`, { burst: 5 }), 400);
@@ -453,6 +453,11 @@ describe('through Prism, every answer is one the document describes', () => {
       await expectValid(`${action} a flow`, post(`/flows/billing/${action}`), 200);
     }
     await expectValid('resume an unknown flow', post('/flows/never-set/resume'), 404);
+    await expectValid('the fleet, with flows', get('/ui/api/fleet'), 200);
+    await expectValid('the delivery charts', get('/ui/api/deliveries?hours=2'), 200);
+    await expectValid('list the flows', get('/flows'), 200);
+    await expectValid('delete a flow', del('/flows/billing'), 204);
+    await expectValid('delete it again', del('/flows/billing'), 404);
   });
 
   it('admin: make, list and revoke keys, list tenants; a write key may not', async () => {

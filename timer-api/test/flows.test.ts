@@ -155,6 +155,10 @@ describe.each(DIALECTS)('flows on %s', (dialect) => {
     expect(flow.body.origin).toMatchObject({ state: 'breaker' });
     const timer = await api.http().get(`/timers/${created.body.id}`).set(as(KEY_A));
     expect(timer.body).toMatchObject({ status: 'pending', waiting: 'breaker' });
+    const listed = await api.http().get('/flows').set(as(KEY_A));
+    expect(listed.body.items).toContainEqual(
+      expect.objectContaining({ key: origin, origin: expect.objectContaining({ state: 'breaker' }) }),
+    );
     const healthy = await api.http().get(`/flows/${ORIGIN}`).set(as(KEY_A));
     expect(healthy.body.origin).toBeNull();
     await api.http().delete(`/timers/${created.body.id}`).set(as(KEY_A)); // not due for the next test's claim
@@ -182,5 +186,103 @@ describe.each(DIALECTS)('flows on %s', (dialect) => {
     expect(res.body).toMatchObject({ status: 'pending', waiting: 'paused' });
     const flowView = await api.http().get('/flows/waits').set(as(KEY_A));
     expect(flowView.body).toMatchObject({ paused: true, waiting: 1 });
+  });
+  it('DELETE lets the timers of a paused flow go again, and the flow is gone', async () => {
+    await api.http().post('/flows/deleted-one/pause').set(as(KEY_A));
+    const created = await api
+      .http()
+      .post('/timers')
+      .set(as(KEY_A))
+      .send({ seconds: 0, url: HOOK_URL, flow_key: 'deleted-one' });
+    const [flow] = await t.store.flows.list().then((all) => all.filter((f) => f.key === 'deleted-one'));
+    const gate = {
+      flowOf: (tenant: string, key: string) => (tenant === 'default' && key === 'deleted-one' ? flow.id : undefined),
+      blockOf: () => undefined,
+      probeMs: 1000,
+    };
+    const lease = { owner: 'ctl-test', limit: 10, leaseMs: 30_000, lookaheadMs: 0 };
+    expect(await t.store.claims.claimDueParking(lease, gate)).toEqual({ timers: [], parked: 1 });
+
+    const res = await api.http().delete('/flows/deleted-one').set(as(KEY_A));
+
+    expect(res.status).toBe(204);
+    expectError(await api.http().get('/flows/deleted-one').set(as(KEY_A)), 404, 'flow_not_found');
+    const timer = await api.http().get(`/timers/${created.body.id}`).set(as(KEY_A));
+    expect(timer.body).toMatchObject({ status: 'pending', waiting: null });
+    const row = await t.db('timers').where({ id: created.body.id }).first();
+    expect(row).toMatchObject({ flow_id: null, flow_due_at: null });
+    expect(row.due_at).not.toBeNull();
+    // The ordinary claim meets it again and takes it: it flows at full speed.
+    const claimed = await t.store.claims.claimDue(lease);
+    expect(claimed.map((c) => c.id)).toEqual([created.body.id]);
+    expectError(await api.http().delete('/flows/deleted-one').set(as(KEY_A)), 404, 'flow_not_found');
+  });
+
+  it("tenant B cannot see, change, pause or delete tenant A's flow", async () => {
+    await api.http().put('/flows/a-private').set(as(KEY_A)).send({ parallelism: 4 });
+
+    expectError(await api.http().get('/flows/a-private').set(as(keyB)), 404, 'flow_not_found');
+    expectError(await api.http().delete('/flows/a-private').set(as(keyB)), 404, 'flow_not_found');
+    expectError(await api.http().post('/flows/a-private/resume').set(as(keyB)), 404, 'flow_not_found');
+    await api.http().put('/flows/a-private').set(as(keyB)).send({ parallelism: 1 });
+    await api.http().post('/flows/a-private/pause').set(as(keyB));
+    const listB = await api.http().get('/flows').set(as(keyB));
+    expect(listB.body.items.every((f: { tenant: string }) => f.tenant === 'globex')).toBe(true);
+    await api.http().delete('/flows/a-private').set(as(keyB)); // B's own, of the same name
+
+    const a = await api.http().get('/flows/a-private').set(as(KEY_A));
+    expect(a.body).toMatchObject({ tenant: 'default', parallelism: 4, paused: false });
+    const listA = await api.http().get('/flows').set(as(KEY_A));
+    expect(listA.status).toBe(200);
+    expect(listA.body.items.map((f: { key: string }) => f.key)).toContain('a-private');
+    expect(listA.body.items.every((f: { tenant: string }) => f.tenant === 'default')).toBe(true);
+  });
+
+  it("an admin key lists every tenant's flows, naming the tenant, and sets, pauses and deletes one with X-Tenant", async () => {
+    const put = await api.http().put('/flows/admin-set').set(as(ADMIN)).set('X-Tenant', 'globex').send({ rate: 3 });
+    expect(put.body).toMatchObject({ key: 'admin-set', tenant: 'globex', default: false, rate: 3 });
+    const paused = await api.http().post('/flows/admin-set/pause').set(as(ADMIN)).set('X-Tenant', 'globex');
+    expect(paused.body).toMatchObject({ tenant: 'globex', paused: true });
+    expect((await api.http().get('/flows/admin-set').set(as(keyB))).body).toMatchObject({ rate: 3, paused: true });
+    await api.http().put('/flows/admin-set').set(as(KEY_A)).send({ parallelism: 2 });
+
+    const all = await api.http().get('/flows').set(as(ADMIN));
+    const mine = await api.http().get('/flows').set(as(ADMIN)).set('X-Tenant', 'globex');
+
+    const named = (res: { body: { items: { key: string; tenant: string }[] } }) =>
+      res.body.items.filter((f) => f.key === 'admin-set').map((f) => f.tenant);
+    expect(named(all)).toEqual(['default', 'globex']);
+    expect(named(mine)).toEqual(['globex']);
+    expect(await api.http().delete('/flows/admin-set').set(as(ADMIN)).set('X-Tenant', 'globex')).toMatchObject({
+      status: 204,
+    });
+    expectError(await api.http().get('/flows/admin-set').set(as(keyB)), 404, 'flow_not_found');
+    expect((await api.http().get('/flows/admin-set').set(as(KEY_A))).body).toMatchObject({ parallelism: 2 });
+  });
+  it('an origin default of FLOW_DEFAULTS: an admin key sees it, a tenant key only its own flows', async () => {
+    const origin = 'https://defaulted.example:443';
+    const path = `/flows/${encodeURIComponent(origin)}`;
+    const defaults = [{ origin, limits: { parallelism: 2, rate: null, burst: null } }];
+    expect(await t.store.flows.syncDefaults(defaults)).toEqual({ written: [origin], removed: [] });
+    expect(await t.store.flows.syncDefaults(defaults)).toEqual({ written: [], removed: [] });
+
+    const all = await api.http().get('/flows').set(as(ADMIN));
+    expect(all.body.items).toContainEqual(
+      expect.objectContaining({ key: origin, tenant: null, default: true, parallelism: 2 }),
+    );
+    expect((await api.http().get(path).set(as(ADMIN))).body).toMatchObject({ tenant: null, default: true });
+    const own = await api.http().get('/flows').set(as(KEY_A));
+    expect(own.body.items.some((f: { default: boolean }) => f.default)).toBe(false);
+    expectError(await api.http().get(path).set(as(KEY_A)), 404, 'flow_not_found');
+    expectError(await api.http().delete(path).set(as(KEY_A)), 404, 'flow_not_found');
+    // A tenant pausing the origin makes its own flow, with the default's limits.
+    const paused = await api.http().post(`${path}/pause`).set(as(keyB));
+    expect(paused.body).toMatchObject({ tenant: 'globex', default: false, paused: true, parallelism: 2 });
+
+    expect(await t.store.flows.syncDefaults([])).toEqual({ written: [], removed: [origin] });
+    const after = await api.http().get('/flows').set(as(ADMIN));
+    expect(after.body.items.filter((f: { key: string }) => f.key === origin)).toEqual([
+      expect.objectContaining({ tenant: 'globex' }),
+    ]);
   });
 });

@@ -241,10 +241,13 @@
     if (path.startsWith('/timer/')) return { view: 'timer-view', id: decodeURIComponent(path.slice(7)), params };
     if (path === '/timers') return { view: 'list-view', params };
     if (path === '/retries') return { view: 'retries-view', params };
+    if (Object.hasOwn(PAGES, path)) return { view: PAGES[path].view, draw: PAGES[path].draw, params };
     return { view: 'dashboard', params };
   }
 
   const VIEWS = ['dashboard', 'list-view', 'retries-view', 'timer-view'];
+  /** Pages other files add (charts.js, fleet.js) through window.timerDashboard.page(): path → view and draw. */
+  const PAGES = {};
 
   function show(view) {
     $('login').hidden = true;
@@ -406,6 +409,7 @@
     if (current.view === 'list-view') return guarded(() => drawList(current.params));
     if (current.view === 'retries-view') return guarded(drawRetries);
     if (current.view === 'timer-view') return guarded(() => drawTimer(current.id));
+    if (current.draw) return guarded(() => current.draw(current.params));
     return guarded(drawOverview);
   }
 
@@ -458,6 +462,23 @@
     clearInterval(timer);
     timer = $('auto').checked ? setInterval(refresh, REFRESH_MS) : null;
   }
+
+  // What the pages in other files use: the same requests, cells, times and messages as these.
+  window.timerDashboard = {
+    page(path, view, draw) {
+      PAGES[path] = { view, draw };
+      VIEWS.push(view);
+    },
+    call,
+    el,
+    row,
+    fill,
+    show,
+    refused,
+    refresh: () => void refresh(),
+    time: (iso) => time(iso),
+    span,
+  };
 
   document.addEventListener('DOMContentLoaded', () => {
     $('login').addEventListener('submit', (event) => {

@@ -7,96 +7,24 @@
  *    claims in doubt)     until its ms)   gate checks, one      skipped, released;
  *                                         Attempt per request)  fenced by lease token)
  *
- * This class builds them, wires the two signals that flow back (delivery frees a
- * slot: the claimer may claim again; the claimer asks how much room there is),
- * and runs the shutdown: stop claiming, hand back what has not started, give
- * requests in flight a grace period, write every outcome.
+ * This class builds them and wires the two signals that flow back (delivery
+ * frees a slot: the claimer may claim again; the claimer asks how much room
+ * there is). The api's give-backs are answered in giveBack.ts, the shutdown is
+ * run by shutdown.ts.
  */
 import { DbClock, Metrics, noTracing } from '@timer/shared';
-import type {
-  ClaimedTimer,
-  ClaimRef,
-  Claims,
-  Clock,
-  Config,
-  Flows,
-  GiveBackAnswer,
-  Logger,
-  TimerHandle,
-  Tracing,
-} from '@timer/shared';
+import type { ClaimRef } from '@timer/shared';
 import { Claimer } from './claim/claimer';
 import { FlowClaimer } from './claim/flowClaimer';
+import type { ControllerDeps } from './controllerDeps';
 import { Delivery } from './delivery/delivery';
-import { DeliveryGate, openGate } from './delivery/gate';
-import type { WebhookSender } from './delivery/httpSender';
+import { openGate } from './delivery/gate';
 import { OriginHealth } from './delivery/originHealth';
-import type { SigningKeys } from './delivery/signingKeys';
 import { FencedWrites } from './fenced/fencedWrites';
-import { GivenBackClaims } from './givenBack';
+import { GiveBack, GiveBacks } from './giveBack';
 import type { Held } from './held';
+import { shutDown } from './shutdown';
 import { Wheel } from './wheel/wheel';
-
-export type ControllerConfig = Pick<
-  Config,
-  | 'controllerId'
-  | 'pollIntervalMs'
-  | 'lookaheadMs'
-  | 'claimBatchSize'
-  | 'maxInFlight'
-  | 'maxHeld'
-  | 'leaseMs'
-  | 'webhookTimeoutMs'
-  | 'maxAttempts'
-  | 'retryBaseMs'
-  | 'retryMaxMs'
-  | 'dbRetryBaseMs'
-  | 'dbRetryMaxMs'
-  | 'shutdownGraceMs'
-  | 'webhookSecrets'
-  | 'webhookTargets'
-  | 'deliveryLogPerSecond'
-  | 'nudgeMinIntervalMs'
-  | 'breakerFailures'
-  | 'breakerOpenMs'
->;
-
-export interface ControllerDeps {
-  config: ControllerConfig;
-  /** The claims part of the store (an in-memory one in tests), and the flows (flow control) where there are. */
-  store: {
-    claims: Pick<Claims, keyof Claims>;
-    flows?: Pick<Flows, 'list' | 'claim' | 'endLeases' | 'blockedOrigins' | 'backOff' | 'failed' | 'healed'>;
-  };
-  logger: Logger;
-  /** The host's clock: every wait, back-off and duration. */
-  clock: Clock;
-  /** The database's clock on top of it: when a claimed timer is due, and how late it was sent. */
-  dbClock?: DbClock;
-  sender?: WebhookSender;
-  /** Each tenant's signing keys (signingKeys.ts); WEBHOOK_SECRET for every timer unless given. */
-  signingKeys?: SigningKeys;
-  /** Asked just before each request starts (flow control); lets everything through by default. */
-  gate?: DeliveryGate;
-  metrics?: Metrics;
-  /** OpenTelemetry when on (README "Tracing"); off by default. */
-  tracing?: Tracing;
-  random?: () => number;
-}
-
-/**
- * What giveBack() answered about a claim: taken out unsent (with when it was due
- * to be sent), too late (its request started, or its outcome is being
- * recorded), or not here (and never to be sent by this process under that claim).
- */
-export type GiveBack = GiveBackAnswer;
-
-/**
- * How long a given-back timer waits for the api's write before this controller
- * hands it back itself (the api may have failed between the two): then it is due
- * again at its own time instead of at the end of its lease.
- */
-export const GIVE_BACK_FALLBACK_MS = 10_000;
 
 export class Controller {
   readonly id: string;
@@ -105,8 +33,7 @@ export class Controller {
   private readonly wheel: Wheel;
   private readonly delivery: Delivery;
   private readonly writes: FencedWrites;
-  private readonly givenBack: GivenBackClaims;
-  private readonly fallbacks = new Set<TimerHandle>();
+  private readonly giveBacks: GiveBacks;
 
   constructor(private readonly deps: ControllerDeps) {
     const { config, clock } = deps;
@@ -116,7 +43,6 @@ export class Controller {
     const tracing = deps.tracing ?? noTracing;
     const { claims } = deps.store;
     const { dbRetryBaseMs: retryBaseMs, dbRetryMaxMs: retryMaxMs, leaseMs } = config;
-    this.givenBack = new GivenBackClaims(clock, leaseMs);
     this.writes = new FencedWrites({
       ...deps,
       claims,
@@ -144,6 +70,7 @@ export class Controller {
       },
     });
     this.wheel = new Wheel(dbClock, this.delivery);
+    this.giveBacks = new GiveBacks({ ...deps, wheel: this.wheel, writes: this.writes, leaseMs });
     const room = () => config.maxHeld - this.wheel.size - this.delivery.load;
     const hold = (timers: Held[]) => this.wheel.hold(timers);
     this.flowClaimer =
@@ -158,7 +85,7 @@ export class Controller {
       room,
       knownIds: () => new Set([...this.wheel.ids(), ...this.delivery.ids(), ...this.writes.recordingIds()]),
       // A claim the api was promised will not be sent is dropped as it arrives.
-      hold: (timers) => hold(timers.filter((h) => !this.givenBack.has(h.timer))),
+      hold: (timers) => hold(timers.filter((h) => !this.giveBacks.isPromised(h.timer))),
       gate: () => this.flowClaimer?.gate(),
       onParked: () => this.flowClaimer?.parked(),
     });
@@ -191,46 +118,11 @@ export class Controller {
    * answer. A claim not (yet) here is promised never to be sent either.
    */
   giveBack(claim: ClaimRef): GiveBack {
-    // An outcome being recorded: its request was sent.
-    if (this.writes.recordingIds().has(claim.id)) return { outcome: 'started' };
-    const removal = this.wheel.remove(claim.id);
-    if (removal.outcome === 'started') return removal;
-    if (removal.outcome === 'removed') {
-      const { timer } = removal.held;
-      if (timer.leaseToken === claim.leaseToken) {
-        this.fallBackToRelease(timer);
-        return { outcome: 'given_back', dueAt: timer.dueAt };
-      }
-      // Another claim than the one the api read: ours stands, the api reads again.
-      this.wheel.hold([removal.held]);
-      if (timer.leaseToken > claim.leaseToken) return { outcome: 'not_held' };
-    }
-    this.givenBack.add(claim);
-    return { outcome: 'not_held' };
+    return this.giveBacks.giveBack(claim);
   }
 
   get inFlightCount(): number {
     return this.delivery.inFlightCount;
-  }
-
-  /**
-   * The api writes its change right after a give-back; if it never does (it
-   * failed in between), the timer is handed back here so that it is sent at its
-   * own time, not when the lease ends. Fenced: after the api's write it matches
-   * nothing.
-   */
-  private fallBackToRelease(timer: ClaimedTimer): void {
-    const handle = this.deps.clock.setTimer(GIVE_BACK_FALLBACK_MS, () => {
-      this.fallbacks.delete(handle);
-      void this.writes
-        .releaseClaimedInDoubt([timer])
-        .then((released) => {
-          if (released > 0)
-            this.deps.logger.warn('Given-back timer not changed by the api; handed back', { timerId: timer.id });
-        })
-        .catch(() => undefined);
-    });
-    this.fallbacks.add(handle);
   }
 
   /** Claimed timers not yet sent: in the wheel, or due and waiting for a slot. */
@@ -238,29 +130,13 @@ export class Controller {
     return this.wheel.size + this.delivery.load - this.delivery.inFlightCount;
   }
 
-  /**
-   * Stop claiming; hand back every timer not yet sent; give in-flight requests up
-   * to SHUTDOWN_GRACE_MS to finish, then abort them and hand those back too;
-   * record every outcome; close connections.
-   */
-  async stop(): Promise<void> {
-    const { logger, config } = this.deps;
-    this.delivery.stopStarting();
-    for (const handle of this.fallbacks) this.deps.clock.clearTimer(handle);
-    this.fallbacks.clear();
-    // The claim under way, if any, still hands its timers to the wheel.
-    await this.claimer.stop();
-    await this.flowClaimer?.stop();
-    const unsent = [...this.wheel.drain(), ...this.delivery.takeUnstarted()];
-    void this.writes.releaseUnsent(unsent, 'shutdown');
-    logger.info('Controller stopped claiming', {
-      controllerId: this.id,
-      inFlight: this.delivery.inFlightCount,
-      released: unsent.length,
-    });
-    await this.delivery.finish(config.shutdownGraceMs);
-    const recorded = await this.writes.drain(config.shutdownGraceMs);
-    await this.delivery.close();
-    logger.info('Controller stopped', { controllerId: this.id, outcomesRecorded: recorded });
+  /** Stops claiming and sending, hands back what it holds, records every outcome (shutdown.ts). */
+  stop(): Promise<void> {
+    const { config, logger } = this.deps;
+    const { claimer, flowClaimer, wheel, delivery, writes, giveBacks } = this;
+    return shutDown(
+      { claimer, flowClaimer, wheel, delivery, writes, giveBacks },
+      { controllerId: this.id, graceMs: config.shutdownGraceMs, logger },
+    );
   }
 }

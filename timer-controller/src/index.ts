@@ -1,6 +1,8 @@
 /** The controller package: what the process entry, the standalone mode and the tests use. */
-export { Controller, GIVE_BACK_FALLBACK_MS } from './controller';
-export type { ControllerConfig, ControllerDeps, GiveBack } from './controller';
+export { Controller } from './controller';
+export type { ControllerConfig, ControllerDeps } from './controllerDeps';
+export { GIVE_BACK_FALLBACK_MS } from './giveBack';
+export type { GiveBack } from './giveBack';
 export { startController } from './service';
 export { startHealthServer } from './http/healthServer';
 export { requireInternalToken } from './http/internalAuth';

@@ -99,7 +99,7 @@ it('runs on exactly one of two racing controllers, which deletes what is old, in
 
   const runs = await Promise.all([a.runOnce(), b.runOnce(), a.runOnce(), b.runOnce()]);
 
-  expect(runs.filter((r) => r !== null)).toEqual([{ timers: 8, idempotencyKeys: 1 }]);
+  expect(runs.filter((r) => r !== null)).toEqual([{ timers: 8, idempotencyKeys: 1, rollups: 0 }]);
   const left = await select<{ id: string }>(t.db, 5000, 'SELECT id FROM timers');
   expect(new Set(left.map((r) => r.id))).toEqual(new Set(kept));
   expect(await count('timer_attempts')).toBe(2);
@@ -152,6 +152,6 @@ it('keeps finished timers forever with RETENTION_DAYS=0, and still expires Idemp
     batchSize: 100,
   });
 
-  expect(await cleanup.runOnce()).toEqual({ timers: 0, idempotencyKeys: 1 });
+  expect(await cleanup.runOnce()).toEqual({ timers: 0, idempotencyKeys: 1, rollups: 0 });
   expect(await count('timers')).toBe(3);
 });

@@ -57,7 +57,9 @@ it('with parallelism 5, three controllers never have a 6th request open at the r
   await t.store.flows.put('default', originOf(receiver.url)!, { parallelism: 5, rate: null, burst: null });
 
   const ids = await burstFor(receiver, 2000);
-  await firedOnce(receiver, ids, 120_000);
+  // About 8 s on a quiet machine; each freed slot is a few database round trips, so a loaded one
+  // (CI runs test files in parallel) can take minutes. The bound is about never a 6th, not speed.
+  await firedOnce(receiver, ids, 300_000);
 
   expect(receiver.maxConcurrent).toBe(5);
   const [rows] = await t.db.raw('SELECT COUNT(DISTINCT locked_by) AS n FROM timers WHERE url = ?', [receiver.url]);
@@ -67,7 +69,7 @@ it('with parallelism 5, three controllers never have a 6th request open at the r
     Number(((await t.db.raw('SELECT COUNT(*) AS n FROM flow_leases'))[0] as Array<{ n: number }>)[0].n);
   await waitFor('every flow slot to be freed', async () => (await leases()) === 0, { timeoutMs: 10_000 });
   console.log(`parallelism 5: receiver's highest concurrency ${receiver.maxConcurrent}`);
-}, 180_000);
+}, 360_000);
 
 it('with rate 100 (burst 10), no one-second window of requests sent has more than 110', async () => {
   const receiver = await startReceiver();

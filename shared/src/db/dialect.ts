@@ -54,6 +54,8 @@ export interface Dialect {
   inserted(column: string): string;
   /** `INSERT … VALUES (…)` followed by this skips each row whose `key` (columns, comma-separated) already exists. */
   onConflictIgnore(key: string): string;
+  /** `expr` equals the value bound to its `?`, NULL equal to NULL. */
+  nullSafeEquals(expr: string): string;
   /** A timestamp column as a Date. */
   date(value: DbTime): Date;
   /** The rows of a knex.raw SELECT. */
@@ -81,6 +83,7 @@ const mysql: Dialect = {
     const first = key.split(',')[0].trim();
     return `ON DUPLICATE KEY UPDATE ${first} = ${first}`;
   },
+  nullSafeEquals: (expr) => `${expr} <=> ?`,
   date: (value) => value as Date,
   rows: (result) => (result as [unknown[]])[0],
   changes: (result) => (result as [{ affectedRows: number }])[0].affectedRows,
@@ -105,6 +108,7 @@ const sqlite: Dialect = {
   onConflictUpdate: (key) => `ON CONFLICT (${key}) DO UPDATE SET`,
   inserted: (column) => `excluded.${column}`,
   onConflictIgnore: (key) => `ON CONFLICT (${key}) DO NOTHING`,
+  nullSafeEquals: (expr) => `${expr} IS ?`,
   date: (value) => new Date(value),
   rows: (result) => result as unknown[],
   changes: (result) => (result as { changes: number }).changes,

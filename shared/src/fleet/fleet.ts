@@ -2,12 +2,15 @@
  * The controllers as a fleet: where each can be nudged (the controllers table,
  * kept fresh by heartbeats), which one runs periodic maintenance this round, and
  * what that maintenance deletes (finished timers past retention, expired
- * Idempotency-Keys). Each query is its own file under sql/.
+ * Idempotency-Keys, old delivery rollups). Each query is its own file under sql/.
  */
 import type { Knex } from 'knex';
 import { claimMaintenance } from './sql/claimMaintenance';
 import {
+  ControllerBeat,
+  ControllerRow,
   findLiveController,
+  listControllers,
   listLiveControllers,
   LiveController,
   registerController,
@@ -15,6 +18,7 @@ import {
 } from './sql/controllers';
 import { deleteExpiredKeys } from './sql/deleteExpiredKeys';
 import { deleteFinishedTimers } from './sql/deleteFinishedTimers';
+import { deleteOldRollups } from './sql/deleteOldRollups';
 
 export class Fleet {
   constructor(
@@ -22,8 +26,13 @@ export class Fleet {
     private readonly timeoutMs: number,
   ) {}
 
-  register(controller: { id: string; endpoint: string }): Promise<void> {
+  register(controller: ControllerBeat): Promise<void> {
     return registerController(this.db, this.timeoutMs, controller);
+  }
+
+  /** Every controller in the table, live or not, with its last reported load. */
+  all(): Promise<ControllerRow[]> {
+    return listControllers(this.db, this.timeoutMs);
   }
 
   /** Endpoints of the controllers whose heartbeat is younger than `staleAfterMs`. */
@@ -52,6 +61,10 @@ export class Fleet {
 
   deleteFinishedTimers(batch: { retentionMs: number; limit: number }): Promise<number> {
     return deleteFinishedTimers(this.db, this.timeoutMs, batch);
+  }
+
+  deleteOldRollups(batch: { retentionMs: number; limit: number }): Promise<number> {
+    return deleteOldRollups(this.db, this.timeoutMs, batch);
   }
 
   deleteExpiredIdempotencyKeys(limit: number): Promise<number> {

@@ -9,13 +9,17 @@ import type { Knex } from 'knex';
 import type { ClaimedTimer } from '../timers/types';
 import { claimFlowTimers, FlowClaimRequest } from './sql/claimFlowTimers';
 import { endFlowLeases } from './sql/endFlowLeases';
-import { findFlow, listFlows } from './sql/findFlows';
+import { deleteFlow } from './sql/deleteFlow';
+import { findFlow, findFlows, listFlows } from './sql/findFlows';
+import { listFlowStates } from './sql/listFlowStates';
 import { backOffOrigin, failOrigin, healOrigin, listOrigins, OriginBlock } from './sql/origins';
 import { setFlowPaused } from './sql/setFlowPaused';
+import { DefaultsSync, syncOriginDefaults } from './sql/syncOriginDefaults';
+import type { OriginDefault } from './flowDefaults';
 import { upsertFlow } from './sql/upsertFlow';
 import type { FlowClaim, FlowEntry, FlowLimits, FlowRecord } from './types';
 
-export type { FlowClaimRequest };
+export type { FlowClaimRequest, DefaultsSync };
 
 export class Flows {
   constructor(
@@ -41,6 +45,21 @@ export class Flows {
     return findFlow(this.db, this.timeoutMs, tenant, key);
   }
 
+  /** A tenant's flows (null: every tenant's, the origin defaults included), by key, at most `limit`. */
+  findAll(tenant: string | null, limit: number): Promise<FlowRecord[]> {
+    return findFlows(this.db, this.timeoutMs, tenant, limit);
+  }
+
+  /** Removes a tenant's flow and lets its timers go; false when it had none. */
+  delete(tenant: string, key: string): Promise<boolean> {
+    return deleteFlow(this.db, this.timeoutMs, tenant, key);
+  }
+
+  /** Makes the origin defaults stored what FLOW_DEFAULTS says (at a controller's start). */
+  syncDefaults(defaults: readonly OriginDefault[]): Promise<DefaultsSync> {
+    return syncOriginDefaults(this.db, this.timeoutMs, defaults);
+  }
+
   list(): Promise<FlowEntry[]> {
     return listFlows(this.db, this.timeoutMs);
   }
@@ -54,6 +73,11 @@ export class Flows {
   }
 
   /** Origins whose timers wait now (Retry-After, open breaker) or may send a probe. */
+  /** The flows of one tenant (null: of every tenant) with their limits and what each is doing now. */
+  states(query: { tenant: string | null; limit: number }): Promise<FlowRecord[]> {
+    return listFlowStates(this.db, this.timeoutMs, query);
+  }
+
   blockedOrigins(): Promise<OriginBlock[]> {
     return listOrigins(this.db, this.timeoutMs);
   }

@@ -11,8 +11,11 @@ import { deferTimers } from './sql/deferTimers';
 import { OriginBlock, takeProbe } from './sql/origins';
 
 export interface ClaimGate {
-  /** The configured flow a timer belongs to, by its tenant and flow key; undefined: no limits. */
-  flowOf(tenant: string, flowKey: string): number | undefined;
+  /**
+   * The configured flow a timer belongs to, by its tenant and flow key, else the
+   * default of its URL's origin (FLOW_DEFAULTS); undefined: no limits.
+   */
+  flowOf(tenant: string, flowKey: string, url: string): number | undefined;
   /** The origin's block, if its timers must wait or may only probe. */
   blockOf(origin: string): OriginBlock | undefined;
   /** How long a probe keeps the other timers of its origin waiting. */

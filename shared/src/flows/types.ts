@@ -46,3 +46,9 @@ export interface FlowClaim<T> {
 export function defaultBurst(rate: number): number {
   return Math.max(1, Math.ceil(rate / 10));
 }
+
+/**
+ * The tenant column of a default limit of an origin (FLOW_DEFAULTS): not a tenant
+ * name (TENANT_NAME has no `*`), so no key acts in it and no tenant's flow is it.
+ */
+export const ORIGIN_DEFAULTS_TENANT = '*';

@@ -110,6 +110,6 @@ export class Tenants {
 }
 
 /** What a tenant's sealed signing secret is bound to: it opens in this tenant's row only. */
-function signingContext(tenant: string): string {
+export function signingContext(tenant: string): string {
   return `tenant:${tenant}:signing_secret`;
 }

@@ -10,7 +10,6 @@ import { cancelByLabels } from './sql/cancelByLabels';
 import { cancelTimer } from './sql/cancelTimer';
 import { changeTimer } from './sql/changeTimer';
 import { countByStatus } from './sql/countByStatus';
-import { countLiveTimers } from './sql/countLiveTimers';
 import { countTenantLiveTimers } from './sql/countTenantLiveTimers';
 import { findDueSoon } from './sql/findDueSoon';
 import { findHolder } from './sql/findHolder';
@@ -80,11 +79,6 @@ export class Timers {
 
   findIdempotencyKey(owner: string, key: string): Promise<IdempotencyRecord | null> {
     return findIdempotencyKey(this.db, this.timeoutMs, owner, key);
-  }
-
-  /** Timers `owner` created that are still to fire. */
-  countLive(owner: string): Promise<number> {
-    return countLiveTimers(this.db, this.timeoutMs, owner);
   }
 
   /** The tenant's timers still to fire (pending or firing), across the fleet. */

@@ -7,7 +7,7 @@
  * the reload): a quota set on any replica holds on every one within 5 s.
  */
 import type { Clock, Logger, Tenants } from '@timer/shared';
-import { errorFields } from '@timer/shared';
+import { RefreshingCopy } from '@timer/shared';
 import { AppError } from '../errors';
 
 export const REFRESH_MS = 1000;
@@ -20,10 +20,10 @@ export interface Quotas {
   createsPerSecond: number;
 }
 
+type TenantQuotas = Map<string, { maxPending: number | null; createsPerSecond: number | null }>;
+
 export class TenantSettings {
-  private byTenant = new Map<string, { maxPending: number | null; createsPerSecond: number | null }>();
-  private loadedAt: number | null = null;
-  private loading: Promise<void> | null = null;
+  private readonly copy: RefreshingCopy<TenantQuotas>;
 
   constructor(
     private readonly deps: {
@@ -32,43 +32,32 @@ export class TenantSettings {
       clock: Clock;
       logger: Logger;
     },
-  ) {}
+  ) {
+    this.copy = new RefreshingCopy({
+      load: async () => {
+        const rows = await deps.tenants.list();
+        return new Map(rows.map((t) => [t.name, { maxPending: t.maxPending, createsPerSecond: t.createsPerSecond }]));
+      },
+      refreshMs: REFRESH_MS,
+      maxAgeMs: MAX_AGE_MS,
+      clock: deps.clock,
+      logger: deps.logger,
+      what: 'Tenant quotas',
+    });
+  }
 
   /** The quotas that hold for the tenant now (0: no cap). */
   async quotasOf(tenant: string): Promise<Quotas> {
-    await this.fresh();
-    const own = this.byTenant.get(tenant);
+    let byTenant: TenantQuotas;
+    try {
+      byTenant = await this.copy.get();
+    } catch (err) {
+      throw new AppError('service_unavailable', undefined, undefined, { cause: err });
+    }
+    const own = byTenant.get(tenant);
     return {
       maxPending: own?.maxPending ?? this.deps.defaults.maxPending,
       createsPerSecond: own?.createsPerSecond ?? this.deps.defaults.createsPerSecond,
     };
-  }
-
-  private async fresh(): Promise<void> {
-    const age = this.loadedAt === null ? Infinity : this.deps.clock.now() - this.loadedAt;
-    if (age < REFRESH_MS) return;
-    this.loading ??= this.load().finally(() => {
-      this.loading = null;
-    });
-    if (age < MAX_AGE_MS) {
-      this.loading.catch((err: unknown) =>
-        this.deps.logger.warn('Tenant quotas could not be reloaded', errorFields(err)),
-      );
-      return;
-    }
-    try {
-      await this.loading;
-    } catch (err) {
-      throw new AppError('service_unavailable', undefined, undefined, { cause: err });
-    }
-  }
-
-  private async load(): Promise<void> {
-    const startedAt = this.deps.clock.now();
-    const rows = await this.deps.tenants.list();
-    this.byTenant = new Map(
-      rows.map((t) => [t.name, { maxPending: t.maxPending, createsPerSecond: t.createsPerSecond }]),
-    );
-    this.loadedAt = startedAt;
   }
 }

@@ -8,8 +8,7 @@
 import type { RetryPolicy, TimerChange, TimerRecord } from '@timer/shared';
 import type { ErrorDetail } from '../errors';
 import type { PatchTimerRequest } from '../schemas';
-import { checkWebhookUrl } from './timerRequest';
-import { throwProblems } from './timerRequest';
+import { checkWebhookUrl, fireTimeOf, hasFireTime, throwProblems } from './timerRequest';
 import { changesWebhook, patchWebhook } from './webhookPatch';
 
 export function planPatch(
@@ -21,8 +20,8 @@ export function planPatch(
   const { maxDelaySeconds } = limits;
   const problems: ErrorDetail[] = [];
   const change: TimerChange = {};
-  const fireAtMs = newFireTime(request, nowMs, maxDelaySeconds, problems);
-  if (fireAtMs !== undefined) {
+  if (hasFireTime(request)) {
+    const fireAtMs = fireTimeOf(request, nowMs, maxDelaySeconds, problems);
     change.fireAt = new Date(fireAtMs);
     change.dueAt = new Date(Math.max(fireAtMs, nowMs));
   }
@@ -39,38 +38,6 @@ export function planPatch(
   }
   throwProblems(problems, oversize);
   return change;
-}
-
-function newFireTime(
-  request: PatchTimerRequest,
-  nowMs: number,
-  maxDelaySeconds: number,
-  problems: ErrorDetail[],
-): number | undefined {
-  const hasDelay = request.hours !== undefined || request.minutes !== undefined || request.seconds !== undefined;
-  if (request.fire_at !== undefined) {
-    if (hasDelay) {
-      problems.push({ path: 'fire_at', message: 'fire_at cannot be combined with hours, minutes or seconds' });
-    }
-    const fireAtMs = Date.parse(request.fire_at);
-    if (Number.isNaN(fireAtMs)) {
-      problems.push({ path: 'fire_at', message: 'fire_at must be an RFC 3339 date-time with an offset' });
-      return undefined;
-    }
-    if (fireAtMs - nowMs > maxDelaySeconds * 1000) {
-      problems.push({ path: 'fire_at', message: `fire_at must be at most ${maxDelaySeconds} seconds ahead` });
-    }
-    return fireAtMs;
-  }
-  if (!hasDelay) return undefined;
-  const total = (request.hours ?? 0) * 3600 + (request.minutes ?? 0) * 60 + (request.seconds ?? 0);
-  if (total > maxDelaySeconds) {
-    problems.push({
-      path: 'body',
-      message: `the total delay must be at most ${maxDelaySeconds} seconds, got ${total}`,
-    });
-  }
-  return nowMs + total * 1000;
 }
 
 function mergeRetry(

@@ -80,7 +80,28 @@ export function throwProblems(problems: ErrorDetail[], oversize: string | null):
   if (oversize !== null) throw new AppError('payload_too_large', `Request body too large: ${oversize}.`);
 }
 
-function fireTimeOf(request: CreateTimerRequest, nowMs: number, maxDelaySeconds: number, problems: ErrorDetail[]) {
+type FireTimeFields = Pick<CreateTimerRequest, 'fire_at' | 'hours' | 'minutes' | 'seconds'>;
+
+/** Whether a request says when to fire: a fire_at, or any part of a delay. */
+export function hasFireTime(request: FireTimeFields): boolean {
+  return (
+    request.fire_at !== undefined ||
+    request.hours !== undefined ||
+    request.minutes !== undefined ||
+    request.seconds !== undefined
+  );
+}
+
+/**
+ * When a request fires, in epoch ms: its fire_at, or now plus its delay (none: now).
+ * The rule of POST /timers and PATCH /timers/{id} alike; each problem is pushed.
+ */
+export function fireTimeOf(
+  request: FireTimeFields,
+  nowMs: number,
+  maxDelaySeconds: number,
+  problems: ErrorDetail[],
+): number {
   const hasDelay = request.hours !== undefined || request.minutes !== undefined || request.seconds !== undefined;
   if (request.fire_at === undefined) {
     const total = (request.hours ?? 0) * 3600 + (request.minutes ?? 0) * 60 + (request.seconds ?? 0);

@@ -1,6 +1,7 @@
 /**
  * The dashboard at /ui: its static files from timer-api/ui (read once, served from
- * memory) and the one JSON answer they refresh from, GET /ui/api/overview. The
+ * memory) and the overview they refresh from, GET /ui/api/overview (the charts'
+ * and the fleet's data: dashboardData.ts). The
  * icon is there too, at /favicon.ico, where browsers look for it on every page of
  * the api (/ui and /docs alike) and log a 404 when it is missing.
  *
@@ -25,6 +26,8 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   '/ui/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/ui/select.js': { file: 'select.js', type: 'text/javascript; charset=utf-8' },
   '/ui/change.js': { file: 'change.js', type: 'text/javascript; charset=utf-8' },
+  '/ui/charts.js': { file: 'charts.js', type: 'text/javascript; charset=utf-8' },
+  '/ui/fleet.js': { file: 'fleet.js', type: 'text/javascript; charset=utf-8' },
   '/ui/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
   '/favicon.ico': { file: 'favicon.ico', type: 'image/x-icon' },
 };

@@ -17,12 +17,23 @@ export function flowRoutes(service: FlowService, bodyLimitBytes: number): Router
   };
 
   router
+    .route('/flows')
+    .get(async (_req, res) => {
+      res.json(await service.list(clientOf(res)));
+    })
+    .all(methodNotAllowed(['GET']));
+
+  router
     .route('/flows/:key')
     .put(jsonBody(bodyLimitBytes), put)
     .get(async (req, res) => {
       res.json(await service.get(req.params.key, clientOf(res)));
     })
-    .all(methodNotAllowed(['GET', 'PUT']));
+    .delete(async (req, res) => {
+      await service.delete(req.params.key, clientOf(res));
+      res.status(204).end();
+    })
+    .all(methodNotAllowed(['GET', 'PUT', 'DELETE']));
 
   // No body is read: the action is the path.
   router

@@ -4,18 +4,13 @@
  * like the claimer does. The ordinary claim parks those timers (it is given
  * flowOf() to recognise them); this loop is the only way they are sent.
  *
- * Every POLL_INTERVAL_MS it reads the configured flows. Each flow is claimed again
- * when its claim may find capacity: at once while a claim came back full; when the
- * next token of its rate is due; when this controller recorded the outcome of one
- * of its requests (a parallelism slot is free); when the ordinary claim has just
- * parked timers; else a poll interval later (slots freed by other controllers, a
- * resume). A flow's slot is freed in the database only after the request's outcome
- * is recorded (endLeases), so the fleet never counts fewer requests in flight than
- * there are.
+ * Every POLL_INTERVAL_MS it reads the configured flows and the blocked origins.
+ * When each flow is claimed again is FlowWakeups' (flowWakeups.ts); what a claim
+ * hands to the wheel, heldOf's (flowHandOff.ts); the slots held until an outcome
+ * is recorded, FlowSlots' (flowSlots.ts).
  */
-import { errorFields, exponentialDelay } from '@timer/shared';
+import { errorFields, exponentialDelay, ORIGIN_DEFAULTS_TENANT, originOf } from '@timer/shared';
 import type {
-  ClaimedTimer,
   ClaimGate,
   ClaimRef,
   Clock,
@@ -25,12 +20,13 @@ import type {
   Logger,
   Metrics,
   OriginBlock,
-  TimerHandle,
   Tracing,
 } from '@timer/shared';
 import type { Held } from '../held';
 import { IterationResult, PollLoop } from '../pollLoop';
-import { traceClaim } from '../tracing/deliveryTrace';
+import { heldOf } from './flowHandOff';
+import { FlowSlots } from './flowSlots';
+import { FlowWakeups } from './flowWakeups';
 
 export interface FlowClaimerDeps {
   config: Pick<
@@ -63,21 +59,17 @@ export interface FlowClaimerDeps {
   hold: (timers: Held[]) => void;
 }
 
-/** How late after its send slot a request of a rate-limited flow may still start. */
-const SLOT_TOLERANCE_MS = 25;
-
 const scopeKey = (tenant: string, key: string) => `${tenant}\n${key}`;
 
 export class FlowClaimer {
   private readonly loop: PollLoop;
+  private readonly wakeups: FlowWakeups;
+  private readonly slots: FlowSlots;
   /** tenant + key → flow id, as last read. */
   private directory = new Map<string, number>();
-  /** Flow id → host time (ms) of its next claim. */
-  private readonly nextAt = new Map<number, number>();
-  /** Timers this controller claimed through a flow, until their outcome is recorded. */
-  private readonly claimedThrough = new Map<string, number>();
+  /** origin → the flow id of its default (FLOW_DEFAULTS), as last read. */
+  private originDefaults = new Map<string, number>();
   private listedAt = -Infinity;
-  private alarm: TimerHandle | null = null;
 
   constructor(private readonly deps: FlowClaimerDeps) {
     const { config, clock } = deps;
@@ -87,6 +79,8 @@ export class FlowClaimer {
       iterate: () => this.claimAll(),
       onError: (err, failures) => this.onError(err, failures),
     });
+    this.wakeups = new FlowWakeups(clock, config.pollIntervalMs, () => this.loop.wake());
+    this.slots = new FlowSlots(deps.flows, deps.logger);
   }
 
   start(): void {
@@ -94,7 +88,7 @@ export class FlowClaimer {
   }
 
   async stop(): Promise<void> {
-    if (this.alarm) this.deps.clock.clearTimer(this.alarm);
+    this.wakeups.disarm();
     await this.loop.stop();
   }
 
@@ -102,9 +96,12 @@ export class FlowClaimer {
   gate(): ClaimGate | undefined {
     const { origins, config } = this.deps;
     if (this.directory.size === 0 && !origins.hasBlocks) return undefined;
-    const directory = this.directory;
+    const { directory, originDefaults } = this;
     return {
-      flowOf: (tenant, key) => directory.get(scopeKey(tenant, key)),
+      // The tenant's own flow first; only without one, and only while there are defaults, the URL is parsed.
+      flowOf: (tenant, key, url) =>
+        directory.get(scopeKey(tenant, key)) ??
+        (originDefaults.size === 0 ? undefined : originDefaults.get(originOf(url) ?? '')),
       blockOf: (origin) => origins.blockOf(origin),
       probeMs: config.breakerOpenMs,
     };
@@ -112,58 +109,31 @@ export class FlowClaimer {
 
   /** The ordinary claim parked timers: their flows may have capacity now. */
   parked(): void {
-    this.claimSoon([...this.nextAt.keys()]);
+    this.wakeups.soon();
   }
 
   /** Delivery freed room in this process. */
   roomFreed(): void {
-    const now = this.deps.clock.now();
-    if ([...this.nextAt.values()].some((at) => at <= now)) this.loop.wake();
+    if (this.wakeups.anyDue()) this.loop.wake();
   }
 
   /** Outcomes recorded: the slots their requests held are freed, and their flows claimed again. */
   recorded(claims: readonly ClaimRef[]): void {
-    const ids: string[] = [];
-    const flows = new Set<number>();
-    for (const { id } of claims) {
-      const flowId = this.claimedThrough.get(id);
-      if (flowId === undefined) continue;
-      this.claimedThrough.delete(id);
-      ids.push(id);
-      flows.add(flowId);
-    }
-    if (ids.length === 0) return;
-    const { flows: store, logger } = this.deps;
-    // A failure only delays the slot: the lease row expires with the claim's lease.
-    void store
-      .endLeases(ids)
-      .then(() => this.claimSoon([...flows]))
-      .catch((err: unknown) =>
-        logger.warn('Could not free flow slots; they free themselves at lease expiry', {
-          count: ids.length,
-          ...errorFields(err),
-        }),
-      );
-  }
-
-  private claimSoon(flowIds: number[]): void {
-    const now = this.deps.clock.now();
-    for (const id of flowIds) if (this.nextAt.has(id)) this.nextAt.set(id, now);
-    this.loop.wake();
+    void this.slots.freed(claims).then((flows) => {
+      if (flows.size > 0) this.wakeups.soon(flows);
+    });
   }
 
   private async claimAll(): Promise<IterationResult> {
     const { config, clock } = this.deps;
     if (clock.now() - this.listedAt >= config.pollIntervalMs) await this.list();
-    let again = false;
-    for (const [flowId, at] of this.nextAt) {
-      if (at > clock.now()) continue;
+    for (const flowId of this.wakeups.due()) {
       const room = Math.min(this.deps.room(), config.claimBatchSize);
       if (room <= 0) break;
-      again = (await this.claimFlow(flowId, room)) || again;
+      await this.claimFlow(flowId, room);
     }
-    this.arm();
-    return again ? 'again' : 'idle';
+    this.wakeups.arm();
+    return 'idle';
   }
 
   private async list(): Promise<void> {
@@ -172,64 +142,29 @@ export class FlowClaimer {
     this.deps.origins.known(blocks);
     this.listedAt = clock.now();
     this.directory = new Map(entries.map((f) => [scopeKey(f.tenant, f.key), f.id]));
-    const ids = new Set(entries.map((f) => f.id));
-    for (const id of this.nextAt.keys()) if (!ids.has(id)) this.nextAt.delete(id);
-    for (const id of ids) if (!this.nextAt.has(id)) this.nextAt.set(id, this.listedAt);
+    this.originDefaults = new Map(entries.filter((f) => f.tenant === ORIGIN_DEFAULTS_TENANT).map((f) => [f.key, f.id]));
+    this.wakeups.keep(new Set(entries.map((f) => f.id)));
   }
 
-  /** Claims one flow; true when it came back full and should be claimed again at once. */
-  private async claimFlow(flowId: number, limit: number): Promise<boolean> {
+  private async claimFlow(flowId: number, limit: number): Promise<void> {
     const { config, clock, dbClock, flows, metrics } = this.deps;
     const claimedAt = dbClock.now();
     const startedMs = clock.now();
     const gate = this.deps.origins.hasBlocks ? this.gate() : undefined;
     const claim = await flows.claim({ flowId, owner: config.controllerId, limit, leaseMs: config.leaseMs, gate });
-    const now = clock.now();
-    const { tracing } = this.deps;
-    const traces =
-      tracing?.enabled && claim.timers.length > 0
-        ? traceClaim(tracing, claim.timers, {
-            startMs: startedMs,
-            endMs: now,
-            limit,
-            controllerId: config.controllerId,
-          })
-        : null;
-    for (const timer of claim.timers) this.claimedThrough.set(timer.id, flowId);
-    // Under a rate each timer leaves at its own send slot, so the receiver sees the
-    // rate's spacing rather than the claims' varying round trips.
-    const leaseEndsMs = claimedAt + config.leaseMs;
-    this.deps.hold(
-      claim.timers.map((timer: ClaimedTimer, i) => {
-        const dueMs = claim.sendAt?.[i].getTime() ?? claimedAt;
-        metrics.flowWait.observe(Math.max(0, dueMs - timer.dueAt.getTime()) / 1000);
-        const sendBy = claim.sendAt ? new Date(dueMs + SLOT_TOLERANCE_MS) : null;
-        return { timer: { ...timer, dueAt: new Date(dueMs), sendBy }, dueMs, leaseEndsMs, trace: traces?.[i] };
-      }),
-    );
+    const endedMs = clock.now();
+    this.slots.taken(flowId, claim.timers);
+    const context = {
+      claimedAt,
+      startedMs,
+      endedMs,
+      limit,
+      leaseMs: config.leaseMs,
+      controllerId: config.controllerId,
+    };
+    this.deps.hold(heldOf(claim, context, metrics, this.deps.tracing));
     metrics.flowClaimed.inc({ stopped_by: claim.stoppedBy }, claim.timers.length);
-    switch (claim.stoppedBy) {
-      case 'room':
-        this.nextAt.set(flowId, now);
-        return false;
-      case 'rate':
-        this.nextAt.set(flowId, now + (claim.nextTokenMs ?? config.pollIntervalMs));
-        return false;
-      default:
-        // Empty, paused or at its parallelism: a recorded outcome, a parking or the next poll brings it back.
-        this.nextAt.set(flowId, now + config.pollIntervalMs);
-        return false;
-    }
-  }
-
-  /** Wakes the loop for the soonest flow due before the next poll. */
-  private arm(): void {
-    const { clock, config } = this.deps;
-    if (this.alarm) clock.clearTimer(this.alarm);
-    this.alarm = null;
-    const soonest = Math.min(...this.nextAt.values());
-    const inMs = soonest - clock.now();
-    if (inMs > 0 && inMs < config.pollIntervalMs) this.alarm = clock.setTimer(inMs, () => this.loop.wake());
+    this.wakeups.claimed(flowId, claim);
   }
 
   private onError(err: unknown, failures: number): number {

@@ -29,7 +29,7 @@ import { nextStep, RetryDefaults } from './retryPolicy';
 import type { WebhookSpecs } from './webhookSpecs';
 import type { SigningKeys } from './signingKeys';
 import { DeliveryTrace, describeTarget, endRequest } from '../tracing/deliveryTrace';
-import type { OnRecorded } from '../fenced/fencedWrites';
+import type { OnRecorded } from '../fenced/writesUnderWay';
 
 export interface AttemptContext {
   requests: WebhookRequests;

@@ -4,33 +4,23 @@
  * Before a request starts, a timer is judged on the database clock (sendable.ts:
  * too late under its missed-fire policy, skipped; a lease too short to outlive
  * the request, handed back) and passes the gate (gate.ts). Each request is one
- * Attempt. On stop, what has not started is handed back; requests in flight get
- * a grace period, then are abandoned.
+ * Attempt. On stop, what has not started (unstarted.ts) is handed back; requests
+ * in flight (inFlight.ts) get a grace period, then are abandoned.
  */
-import { settlesWithin } from '@timer/shared';
-import type {
-  ClaimedTimer,
-  Claims,
-  Clock,
-  Config,
-  DbClock,
-  Logger,
-  Metrics,
-  TimerHandle,
-  Tracing,
-} from '@timer/shared';
+import type { ClaimedTimer, Claims, Clock, Config, DbClock, Logger, Metrics, Tracing } from '@timer/shared';
 import type { FencedWrites } from '../fenced/fencedWrites';
 import type { Held } from '../held';
 import type { Removal, WheelSink } from '../wheel/wheel';
 import { Attempt, AttemptContext } from './attempt';
-import { DeliveryLog } from './deliveryLog';
+import { DeliveryLog, DeliveryTally } from './deliveryLog';
 import type { DeliveryGate } from './gate';
 import { HttpSender, WebhookSender } from './httpSender';
+import { InFlight } from './inFlight';
 import { WebhookRequests } from './prepareRequest';
-import { WebhookSpecs } from './webhookSpecs';
-import { Queue } from './queue';
 import { leaseTooShort, missedFire } from './sendable';
 import { serviceKeys, SigningKeys } from './signingKeys';
+import { Unstarted } from './unstarted';
+import { WebhookSpecs } from './webhookSpecs';
 
 export interface DeliveryDeps {
   config: Pick<
@@ -63,13 +53,13 @@ export interface DeliveryDeps {
   random?: () => number;
   /** A request slot was freed: there is room to claim more. */
   onRoom: () => void;
+  /** Counts outcomes per minute for the delivery rollups; nothing counted when absent. */
+  tally?: DeliveryTally;
 }
 
 export class Delivery implements WheelSink {
-  private readonly queue = new Queue<Held>();
-  /** Timers the gate asked to wait, with the timer that brings each back. */
-  private readonly waiting = new Map<string, { held: Held; timer: TimerHandle }>();
-  private readonly inFlight = new Map<string, { attempt: Attempt; done: Promise<void> }>();
+  private readonly unstarted: Unstarted;
+  private readonly inFlight: InFlight;
   private readonly attempts: AttemptContext;
   private readonly sender: WebhookSender;
   private readonly log: DeliveryLog;
@@ -77,8 +67,17 @@ export class Delivery implements WheelSink {
 
   constructor(private readonly deps: DeliveryDeps) {
     const { config, clock } = deps;
+    this.unstarted = new Unstarted(clock);
+    this.inFlight = new InFlight(clock);
     this.sender = deps.sender ?? new HttpSender({ ...config, clock });
-    this.log = new DeliveryLog(deps.logger, deps.metrics, clock, config.controllerId, config.deliveryLogPerSecond);
+    this.log = new DeliveryLog(
+      deps.logger,
+      deps.metrics,
+      clock,
+      config.controllerId,
+      config.deliveryLogPerSecond,
+      deps.tally,
+    );
     const requests = new WebhookRequests(config);
     const specs = new WebhookSpecs(deps.claims);
     const { controllerId } = config;
@@ -106,25 +105,19 @@ export class Delivery implements WheelSink {
   }
 
   take(due: Held[]): void {
-    for (const held of due) this.queue.push(held);
+    for (const held of due) this.unstarted.enqueue(held);
     this.pump();
   }
 
   withdraw(id: string): Removal {
     if (this.inFlight.has(id)) return { outcome: 'started' };
-    const waiting = this.waiting.get(id);
-    if (waiting) {
-      this.deps.clock.clearTimer(waiting.timer);
-      this.waiting.delete(id);
-      return { outcome: 'removed', held: waiting.held };
-    }
-    const queued = this.queue.remove((h) => h.timer.id === id);
-    return queued ? { outcome: 'removed', held: queued } : { outcome: 'not_held' };
+    const held = this.unstarted.remove(id);
+    return held ? { outcome: 'removed', held } : { outcome: 'not_held' };
   }
 
   /** Timers taken and not yet finished: waiting for a slot or the gate, or in flight. */
   get load(): number {
-    return this.queue.length + this.waiting.size + this.inFlight.size;
+    return this.unstarted.size + this.inFlight.size;
   }
 
   get inFlightCount(): number {
@@ -132,7 +125,7 @@ export class Delivery implements WheelSink {
   }
 
   ids(): string[] {
-    return [...this.queue.values().map((h) => h.timer.id), ...this.waiting.keys(), ...this.inFlight.keys()];
+    return [...this.unstarted.ids(), ...this.inFlight.ids()];
   }
 
   /** From now on no request starts: what comes due waits to be handed back (takeUnstarted). */
@@ -142,27 +135,20 @@ export class Delivery implements WheelSink {
 
   /** The timers that were waiting for a slot or the gate, to be handed back. */
   takeUnstarted(): ClaimedTimer[] {
-    for (const { timer } of this.waiting.values()) this.deps.clock.clearTimer(timer);
-    const unsent = [...this.queue.drain(), ...[...this.waiting.values()].map((w) => w.held)];
-    this.waiting.clear();
-    return unsent.map((h) => h.timer);
+    return this.unstarted.drain().map((h) => h.timer);
   }
 
   /** Waits up to `graceMs` for the requests in flight; then aborts them, and their timers are handed back. */
   async finish(graceMs: number): Promise<void> {
-    const allDone = () => Promise.all([...this.inFlight.values()].map((f) => f.done));
-    if (await settlesWithin(this.deps.clock, allDone(), graceMs)) return;
-    const abandoned = [...this.inFlight.values()].map((f) => f.attempt);
-    for (const attempt of abandoned) attempt.abandon();
-    await allDone();
-    this.log.abandoned(abandoned.map((a) => a.timer));
+    const abandoned = await this.inFlight.finish(graceMs);
+    if (abandoned) this.log.abandoned(abandoned);
   }
 
   private pump(): void {
     const { config, dbClock, writes } = this.deps;
     const expiring: ClaimedTimer[] = [];
-    while (this.queue.length > 0 && this.inFlight.size < config.maxInFlight && !this.stopping) {
-      const held = this.queue.shift()!;
+    while (this.unstarted.queuedCount > 0 && this.inFlight.size < config.maxInFlight && !this.stopping) {
+      const held = this.unstarted.next()!;
       // A lease that could run out mid-request would let a second controller send
       // the same timer concurrently: hand it back instead of sending.
       if (leaseTooShort(held, dbClock.now(), config.webhookTimeoutMs)) {
@@ -192,7 +178,7 @@ export class Delivery implements WheelSink {
       case 'allow':
         return this.send(held);
       case 'wait':
-        return this.wait(held, verdict.ms);
+        return this.unstarted.holdBack(held, verdict.ms, () => this.pump());
       case 'hand_back':
         held.trace?.unsent(this.deps.clock.now(), 'released');
         this.log.handedBackByGate(held.timer, verdict.reason);
@@ -200,22 +186,9 @@ export class Delivery implements WheelSink {
     }
   }
 
-  private wait(held: Held, ms: number): void {
-    const timer = this.deps.clock.setTimer(ms, () => {
-      this.waiting.delete(held.timer.id);
-      this.queue.push(held);
-      this.pump();
-    });
-    this.waiting.set(held.timer.id, { held, timer });
-  }
-
   private send(held: Held): void {
     const { timer } = held;
-    const attempt = new Attempt(timer, this.attempts, held.trace);
-    const flight = { attempt, done: Promise.resolve() };
-    this.inFlight.set(timer.id, flight);
-    flight.done = attempt.run().then(() => {
-      this.inFlight.delete(timer.id);
+    this.inFlight.start(new Attempt(timer, this.attempts, held.trace), () => {
       this.deps.gate.done(timer);
       if (this.stopping) return;
       this.pump();

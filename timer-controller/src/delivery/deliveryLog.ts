@@ -8,13 +8,23 @@
  * delivery costs at thousands a second, so over the bound the deliveries are
  * counted instead and one line a second says how many were not logged one by
  * one. Every retry, failure, skip and hand-back is logged at warn or info, with
- * its timer id, and one line every ten seconds sums up what happened.
+ * its timer id, and one line every ten seconds sums up what happened. Every
+ * request's lateness and every outcome are also counted in the per-minute
+ * delivery rollups (the dashboard's charts), when they are on.
  */
 import { errorFields } from '@timer/shared';
-import type { ClaimedTimer, Clock, Logger, Metrics, TimerHandle } from '@timer/shared';
+import type { ClaimedTimer, Clock, Logger, Metrics, RollupOutcome, TimerHandle } from '@timer/shared';
 import { LineBudget } from './lineBudget';
 
 const SUMMARY_INTERVAL_MS = 10_000;
+
+/** Where outcomes are counted per minute (maintenance/minuteRollups.ts). */
+export interface DeliveryTally {
+  sent(tenant: string, latenessMs: number): void;
+  outcome(tenant: string, outcome: RollupOutcome): void;
+}
+
+const noTally: DeliveryTally = { sent: () => undefined, outcome: () => undefined };
 
 export class DeliveryLog {
   private counts = { delivered: 0, retried: 0, failed: 0 };
@@ -27,6 +37,7 @@ export class DeliveryLog {
     private readonly clock: Clock,
     private readonly controllerId: string,
     deliveryLogPerSecond: number,
+    private readonly tally: DeliveryTally = noTally,
   ) {
     this.deliveredLines = new LineBudget(clock, deliveryLogPerSecond, (count, windowMs) =>
       this.logger.info('Deliveries not logged one by one', {
@@ -59,12 +70,14 @@ export class DeliveryLog {
   /** The request left: how late it was after its due time (first attempts only count towards lateness). */
   started(timer: ClaimedTimer, latenessMs: number): void {
     if (timer.attempt === 1) this.metrics.fireLateness.observe(Math.max(0, latenessMs) / 1000);
+    this.tally.sent(timer.tenant, latenessMs);
   }
 
   /** `origin`: where the request went (scheme://host:port), never the path, which may hold credentials. */
   delivered(timer: ClaimedTimer, origin: string, status: number, latenessMs: number, durationMs: number): void {
     this.metrics.webhookDuration.observe(durationMs / 1000);
     this.metrics.webhooks.inc({ outcome: 'delivered' });
+    this.tally.outcome(timer.tenant, 'delivered');
     this.counts.delivered += 1;
     // Checked first: building the fields of a line nobody reads costs more than the send itself.
     if (!this.logger.isInfoEnabled() || !this.deliveredLines.take()) return;
@@ -89,6 +102,7 @@ export class DeliveryLog {
   ): void {
     if (durationMs !== null) this.metrics.webhookDuration.observe(durationMs / 1000);
     this.metrics.webhooks.inc({ outcome: 'retry' });
+    this.tally.outcome(timer.tenant, 'retried');
     this.counts.retried += 1;
     this.logger.warn('Webhook failed, will retry', {
       ...this.fields(timer),
@@ -107,6 +121,7 @@ export class DeliveryLog {
   ): void {
     if (durationMs !== null) this.metrics.webhookDuration.observe(durationMs / 1000);
     this.metrics.webhooks.inc({ outcome: 'failed' });
+    this.tally.outcome(timer.tenant, 'failed');
     this.counts.failed += 1;
     this.logger.warn('Webhook failed, giving up', {
       ...this.fields(timer),
@@ -118,6 +133,7 @@ export class DeliveryLog {
 
   skipped(timer: ClaimedTimer, lateMs: number): void {
     this.metrics.webhooks.inc({ outcome: 'skipped' });
+    this.tally.outcome(timer.tenant, 'skipped');
     this.logger.info('Timer too late under its missed-fire policy; skipped', {
       timerId: timer.id,
       lateMs: Math.round(lateMs),

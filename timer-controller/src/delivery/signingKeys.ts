@@ -13,7 +13,7 @@
  * error, retried like a network error, never a webhook signed with another key.
  */
 import type { Clock, DataKeyError, Logger, Tenants } from '@timer/shared';
-import { errorFields } from '@timer/shared';
+import { errorFields, RefreshingCopy } from '@timer/shared';
 
 export const REFRESH_MS = 1000;
 export const MAX_AGE_MS = 5000;
@@ -33,10 +33,10 @@ export function signingKeyBytes(secret: string): Buffer {
   return Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
 }
 
+type SecretsByTenant = Map<string, readonly Buffer[] | DataKeyError>;
+
 export class TenantSigningKeys implements SigningKeys {
-  private byTenant = new Map<string, readonly Buffer[] | DataKeyError>();
-  private loadedAt: number | null = null;
-  private loading: Promise<void> | null = null;
+  private readonly copy: RefreshingCopy<SecretsByTenant>;
 
   constructor(
     private readonly deps: {
@@ -46,39 +46,31 @@ export class TenantSigningKeys implements SigningKeys {
       clock: Clock;
       logger: Logger;
     },
-  ) {}
+  ) {
+    this.copy = new RefreshingCopy({
+      load: (previous) => this.load(previous),
+      refreshMs: REFRESH_MS,
+      maxAgeMs: MAX_AGE_MS,
+      clock: deps.clock,
+      logger: deps.logger,
+      what: 'Signing secrets',
+    });
+  }
 
   async keysFor(tenant: string): Promise<readonly Buffer[]> {
-    await this.fresh();
-    const own = this.byTenant.get(tenant);
+    const own = (await this.copy.get()).get(tenant);
     if (own === undefined) return this.deps.fallback;
     if (own instanceof Error) throw own;
     return own;
   }
 
-  private async fresh(): Promise<void> {
-    const age = this.loadedAt === null ? Infinity : this.deps.clock.now() - this.loadedAt;
-    if (age < REFRESH_MS) return;
-    this.loading ??= this.load().finally(() => {
-      this.loading = null;
-    });
-    if (age < MAX_AGE_MS) {
-      this.loading.catch((err: unknown) =>
-        this.deps.logger.warn('Signing secrets could not be reloaded', errorFields(err)),
-      );
-      return;
-    }
-    await this.loading;
-  }
-
-  private async load(): Promise<void> {
-    const startedAt = this.deps.clock.now();
+  private async load(previous: SecretsByTenant | null): Promise<SecretsByTenant> {
     const secrets = await this.deps.tenants.allSigningSecrets();
-    const byTenant = new Map<string, readonly Buffer[] | DataKeyError>();
+    const byTenant: SecretsByTenant = new Map();
     for (const [tenant, own] of secrets) {
       if (own instanceof Error) {
         // Once, when it starts: the copy is read again every second.
-        if (!(this.byTenant.get(tenant) instanceof Error))
+        if (!(previous?.get(tenant) instanceof Error))
           this.deps.logger.error('Signing secrets of a tenant do not open; its webhooks wait', {
             tenant,
             ...errorFields(own),
@@ -88,7 +80,6 @@ export class TenantSigningKeys implements SigningKeys {
         byTenant.set(tenant, own.map(signingKeyBytes));
       }
     }
-    this.byTenant = byTenant;
-    this.loadedAt = startedAt;
+    return byTenant;
   }
 }

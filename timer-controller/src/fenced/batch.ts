@@ -5,7 +5,7 @@
  * timer on the injected clock; a full batch, or drain(), writes at once.
  */
 import type { AttemptRecord, ClaimRef, Clock, TimerHandle } from '@timer/shared';
-import type { OnRecorded } from './fencedWrites';
+import type { OnRecorded } from './writesUnderWay';
 
 export class Batch {
   private claims: ClaimRef[] = [];

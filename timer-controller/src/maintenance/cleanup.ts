@@ -1,7 +1,8 @@
 /**
  * The retention cleanup: deletes timers that finished (fired, failed, canceled,
- * skipped) more than RETENTION_DAYS ago, with their delivery history, and
- * Idempotency-Keys older than 24 hours. Every controller runs this loop, but each
+ * skipped) more than RETENTION_DAYS ago, with their delivery history,
+ * Idempotency-Keys older than 24 hours, and delivery rollups older than
+ * ROLLUP_RETENTION_DAYS. Every controller runs this loop, but each
  * round only one of them does the work: the one whose claimMaintenance UPDATE
  * changed the `cleanup` row (at most one per CLEANUP_INTERVAL_MS, fleet-wide).
  * Deletes go in bounded batches, so locks stay short while the service works on,
@@ -16,12 +17,14 @@ const MAX_BATCHES_PER_RUN = 100;
 const DAY_MS = 24 * 3600 * 1000;
 
 export interface CleanupOptions {
-  fleet: Pick<Fleet, 'claimMaintenance' | 'deleteFinishedTimers' | 'deleteExpiredIdempotencyKeys'>;
+  fleet: Pick<Fleet, 'claimMaintenance' | 'deleteFinishedTimers' | 'deleteExpiredIdempotencyKeys' | 'deleteOldRollups'>;
   logger: Logger;
   clock: Clock;
   controllerId: string;
   /** 0: finished timers are kept forever (Idempotency-Keys still expire). */
   retentionDays: number;
+  /** How long delivery rollups are kept; 0: none are written, and none are deleted. */
+  rollupRetentionDays?: number;
   intervalMs: number;
   batchSize: number;
 }
@@ -29,6 +32,7 @@ export interface CleanupOptions {
 export interface CleanupRun {
   timers: number;
   idempotencyKeys: number;
+  rollups: number;
 }
 
 export class Cleanup {
@@ -66,7 +70,7 @@ export class Cleanup {
 
   /** Runs the job if this controller wins the round; null when another ran it recently. */
   async runOnce(): Promise<CleanupRun | null> {
-    const { fleet, controllerId, intervalMs, batchSize, retentionDays } = this.options;
+    const { fleet, controllerId, intervalMs, batchSize, retentionDays, rollupRetentionDays = 0 } = this.options;
     if (!(await fleet.claimMaintenance({ name: JOB, runner: controllerId, intervalMs }))) return null;
     const retentionMs = retentionDays * DAY_MS;
     const run: CleanupRun = {
@@ -75,8 +79,14 @@ export class Cleanup {
           ? await this.inBatches(() => fleet.deleteFinishedTimers({ retentionMs, limit: batchSize }))
           : 0,
       idempotencyKeys: await this.inBatches(() => fleet.deleteExpiredIdempotencyKeys(batchSize)),
+      rollups:
+        rollupRetentionDays > 0
+          ? await this.inBatches(() =>
+              fleet.deleteOldRollups({ retentionMs: rollupRetentionDays * DAY_MS, limit: batchSize }),
+            )
+          : 0,
     };
-    if (run.timers > 0 || run.idempotencyKeys > 0) {
+    if (run.timers > 0 || run.idempotencyKeys > 0 || run.rollups > 0) {
       this.options.logger.info('Cleanup deleted old rows', { controllerId, retentionDays, ...run });
     }
     return run;

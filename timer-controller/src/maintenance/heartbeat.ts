@@ -1,6 +1,7 @@
 /**
  * Keeps this controller's row in the controllers table fresh, so the api can find
- * it to nudge; removes it on stop. A missed heartbeat only means fewer nudges:
+ * it to nudge and the dashboard can show its load (in flight, held, as of the
+ * beat); removes it on stop. A missed heartbeat only means fewer nudges:
  * polling alone still fires every timer.
  */
 import os from 'node:os';
@@ -23,6 +24,7 @@ export function advertisedEndpoint(configured: string | null, host: string, port
 export function keepRegistered(
   fleet: Pick<Fleet, 'register' | 'remove'>,
   controller: { id: string; endpoint: string },
+  load: () => { inFlight: number; held: number },
   logger: Logger,
   clock: Clock,
 ): () => Promise<void> {
@@ -30,7 +32,7 @@ export function keepRegistered(
   let stopped = false;
   const beat = async () => {
     await fleet
-      .register(controller)
+      .register({ ...controller, ...load() })
       .catch((err) =>
         logger.debug('Controller heartbeat failed', { controllerId: controller.id, ...errorFields(err) }),
       );

@@ -41,6 +41,9 @@ import * as addTimersFlow from './20261207005100_add_timers_flow';
 import * as indexTimersFlow from './20261207005200_index_timers_flow';
 import * as createFlowLeases from './20261207005300_create_flow_leases';
 import * as createOrigins from './20261207005400_create_origins';
+import * as dropTimersOwnerStatus from './20261207005900_drop_timers_owner_status';
+import * as createDeliveryRollups from './20261207100000_create_delivery_rollups';
+import * as addControllersLoad from './20261207100100_add_controllers_load';
 import * as indexTimersScheduleId from './20261207200000_index_timers_schedule_id';
 import * as indexTimersFlowKeyId from './20261207200100_index_timers_flow_key_id';
 
@@ -89,6 +92,9 @@ const migrations: Migration[] = [
   indexTimersFlow,
   createFlowLeases,
   createOrigins,
+  dropTimersOwnerStatus,
+  createDeliveryRollups,
+  addControllersLoad,
   indexTimersScheduleId,
   indexTimersFlowKeyId,
 ];

@@ -1,15 +1,18 @@
 /**
  * findFlow: one configured flow with what it is doing now: its timers due and
  * waiting (parked, flow_due_at <= now: one range of timers_flow) and its requests
- * possibly in flight (live flow_leases rows). listFlows: every configured flow,
- * id, tenant and key only: what a controller needs to recognise their timers.
+ * possibly in flight (live flow_leases rows). findFlows: the same for every flow
+ * of a tenant (null: of every tenant, the origin defaults included), by key, at
+ * most `limit`. listFlows: every configured flow, id, tenant and key only: what a
+ * controller needs to recognise their timers.
  *
- * Parameters: tenant (null: any tenant, the flow set first) and key; none. Locks: none (plain reads).
+ * Parameters: tenant (null: any tenant, the flow set first, not a default) and key; tenant and
+ * limit; none. Locks: none (plain reads).
  */
 import type { Knex } from 'knex';
-import { DbTime, dialectOf } from '../../db/dialect';
+import { DbTime, Dialect, dialectOf } from '../../db/dialect';
 import { select } from '../../db/query';
-import type { FlowEntry, FlowRecord } from '../types';
+import { FlowEntry, FlowRecord, ORIGIN_DEFAULTS_TENANT } from '../types';
 
 interface FlowRow {
   id: number | string;
@@ -25,6 +28,11 @@ interface FlowRow {
   in_flight: number | string;
 }
 
+const FLOW_COLUMNS = (now: string) =>
+  `f.id, f.tenant, f.flow_key, f.parallelism, f.rate, f.burst, f.paused, f.created_at, f.updated_at,
+   (SELECT COUNT(*) FROM timers t WHERE t.flow_id = f.id AND t.flow_due_at <= ${now}) AS waiting,
+   (SELECT COUNT(*) FROM flow_leases l WHERE l.flow_id = f.id AND l.expires_at > ${now}) AS in_flight`;
+
 export async function findFlow(
   db: Knex,
   timeoutMs: number,
@@ -35,14 +43,33 @@ export async function findFlow(
   const [row] = await select<FlowRow>(
     db,
     timeoutMs,
-    `SELECT f.id, f.tenant, f.flow_key, f.parallelism, f.rate, f.burst, f.paused, f.created_at, f.updated_at,
-            (SELECT COUNT(*) FROM timers t WHERE t.flow_id = f.id AND t.flow_due_at <= ${d.now}) AS waiting,
-            (SELECT COUNT(*) FROM flow_leases l WHERE l.flow_id = f.id AND l.expires_at > ${d.now}) AS in_flight
-     FROM flows f WHERE f.flow_key = ?${tenant === null ? '' : ' AND f.tenant = ?'}
+    `SELECT ${FLOW_COLUMNS(d.now)}
+     FROM flows f WHERE f.flow_key = ? AND ${tenant === null ? 'f.tenant <> ?' : 'f.tenant = ?'}
      ORDER BY f.id LIMIT 1`,
-    tenant === null ? [key] : [key, tenant],
+    [key, tenant ?? ORIGIN_DEFAULTS_TENANT],
   );
-  if (!row) return null;
+  return row ? toRecord(d, row) : null;
+}
+
+export async function findFlows(
+  db: Knex,
+  timeoutMs: number,
+  tenant: string | null,
+  limit: number,
+): Promise<FlowRecord[]> {
+  const d = dialectOf(db);
+  const rows = await select<FlowRow>(
+    db,
+    timeoutMs,
+    `SELECT ${FLOW_COLUMNS(d.now)}
+     FROM flows f${tenant === null ? '' : ' WHERE f.tenant = ?'}
+     ORDER BY f.flow_key, f.tenant LIMIT ?`,
+    tenant === null ? [limit] : [tenant, limit],
+  );
+  return rows.map((row) => toRecord(d, row));
+}
+
+function toRecord(d: Dialect, row: FlowRow): FlowRecord {
   return {
     tenant: row.tenant,
     key: row.flow_key,

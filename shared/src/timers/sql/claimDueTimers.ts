@@ -100,7 +100,7 @@ function claimIn(
       ? await holdBackBlocked(trx, timeoutMs, gate, 'due_at', rows)
       : { free: rows, deferred: 0 };
     for (const row of free) {
-      const flowId = gate?.flowOf(row.tenant, flowKeyOf(row.url, row.flow_key));
+      const flowId = gate?.flowOf(row.tenant, flowKeyOf(row.url, row.flow_key), row.url);
       if (flowId === undefined) taken.push(row);
       else toPark.set(flowId, [...(toPark.get(flowId) ?? []), row.id]);
     }

@@ -1,0 +1,54 @@
+/**
+ * A small table kept in memory and read again in the background: a reader gets
+ * the copy at once while it is younger than `maxAgeMs`, starts a reload once it
+ * is `refreshMs` old, and waits for that reload when the copy is older than
+ * `maxAgeMs` (or there is none yet). So a change made on any replica holds on
+ * every one within `maxAgeMs` plus one query. A background reload that fails is
+ * logged and tried again by the next reader; a reload a reader waits for
+ * rethrows its error.
+ */
+import type { Clock } from './clock';
+import type { Logger } from './logger';
+import { errorFields } from './logger';
+
+export interface RefreshingCopyOptions<T> {
+  /** Reads the table; `previous` is the copy it replaces (null the first time). */
+  load: (previous: T | null) => Promise<T>;
+  refreshMs: number;
+  maxAgeMs: number;
+  clock: Pick<Clock, 'now'>;
+  logger: Logger;
+  /** What the log says when a background reload fails. */
+  what: string;
+}
+
+export class RefreshingCopy<T> {
+  private copy: T | null = null;
+  private loadedAt: number | null = null;
+  private loading: Promise<T> | null = null;
+
+  constructor(private readonly options: RefreshingCopyOptions<T>) {}
+
+  /** The copy, read again first when it is too old to use. */
+  async get(): Promise<T> {
+    const { clock, refreshMs, maxAgeMs, logger, what } = this.options;
+    const age = this.loadedAt === null ? Infinity : clock.now() - this.loadedAt;
+    if (age < refreshMs && this.copy !== null) return this.copy;
+    this.loading ??= this.load().finally(() => {
+      this.loading = null;
+    });
+    if (age < maxAgeMs && this.copy !== null) {
+      this.loading.catch((err: unknown) => logger.warn(`${what} could not be reloaded`, errorFields(err)));
+      return this.copy;
+    }
+    return this.loading;
+  }
+
+  private async load(): Promise<T> {
+    const startedAt = this.options.clock.now();
+    const copy = await this.options.load(this.copy);
+    this.copy = copy;
+    this.loadedAt = startedAt;
+    return copy;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The in-memory copy of a small table (tenants' quotas on the api, their signing
+ * secrets on the controller): when it reads again, when a reader waits, and
+ * what a failed reload does. On the fake clock: no real time passes.
+ */
+import { createSilentLogger, RefreshingCopy } from '@timer/shared';
+import { FakeClock } from '../../test/helpers/fakeClock';
+
+function rig(load: (previous: number | null) => Promise<number>) {
+  const clock = new FakeClock();
+  const copy = new RefreshingCopy<number>({
+    load,
+    refreshMs: 1000,
+    maxAgeMs: 5000,
+    clock,
+    logger: createSilentLogger(),
+    what: 'Test table',
+  });
+  return { clock, copy };
+}
+
+describe('RefreshingCopy', () => {
+  it('reads once for concurrent first readers and keeps the copy while it is fresh', async () => {
+    let reads = 0;
+    const { clock, copy } = rig(() => Promise.resolve(++reads));
+    expect(await Promise.all([copy.get(), copy.get(), copy.get()])).toEqual([1, 1, 1]);
+    await clock.advance(999);
+    expect(await copy.get()).toBe(1);
+    expect(reads).toBe(1);
+  });
+
+  it('answers from the copy while a reload runs in the background, then from the new one', async () => {
+    let value = 1;
+    let reads = 0;
+    const { clock, copy } = rig(() => {
+      reads++;
+      return Promise.resolve(value);
+    });
+    await copy.get();
+    value = 2;
+    await clock.advance(1000);
+    expect(await copy.get()).toBe(1);
+    await clock.advance(0);
+    expect(await copy.get()).toBe(2);
+    expect(reads).toBe(2);
+  });
+
+  it('waits for the reload once the copy is older than the maximum age', async () => {
+    let value = 1;
+    const { clock, copy } = rig(() => Promise.resolve(value));
+    await copy.get();
+    value = 7;
+    await clock.advance(5000);
+    expect(await copy.get()).toBe(7);
+  });
+
+  it('keeps serving a copy whose background reload failed, and reads again on the next call', async () => {
+    let fail = false;
+    let reads = 0;
+    const { clock, copy } = rig(() => {
+      reads++;
+      return fail ? Promise.reject(new Error('database down')) : Promise.resolve(reads);
+    });
+    await copy.get();
+    fail = true;
+    await clock.advance(1500);
+    expect(await copy.get()).toBe(1);
+    await clock.advance(0);
+    expect(await copy.get()).toBe(1);
+    expect(reads).toBe(3);
+  });
+
+  it('rethrows to a reader that must wait when the reload fails', async () => {
+    let fail = false;
+    const { clock, copy } = rig(() => (fail ? Promise.reject(new Error('database down')) : Promise.resolve(1)));
+    await copy.get();
+    fail = true;
+    await clock.advance(6000);
+    await expect(copy.get()).rejects.toThrow('database down');
+    fail = false;
+    expect(await copy.get()).toBe(1);
+  });
+
+  it('hands the previous copy to the loader', async () => {
+    const seen: (number | null)[] = [];
+    const { clock, copy } = rig((previous) => {
+      seen.push(previous);
+      return Promise.resolve((previous ?? 0) + 10);
+    });
+    await copy.get();
+    await clock.advance(6000);
+    await copy.get();
+    expect(seen).toEqual([null, 10]);
+  });
+});
