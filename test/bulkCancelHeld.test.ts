@@ -3,8 +3,8 @@
  * timers a controller holds ahead of their time: the api asks the controller to
  * give each one back, and every timer answered canceled is never sent, past its
  * due time. Real api and controller processes on MariaDB; the timers are due
- * well after the controller takes them (LOOKAHEAD_MS), so a busy machine does
- * not turn the race into a different test.
+ * well after the controller takes them (LOOKAHEAD_MS), created once both
+ * processes run, so a busy machine does not turn the race into a different test.
  */
 import { createTestDatabase, TestDatabase } from './helpers/db';
 import { killAll, ServiceProcess, spawnService } from './helpers/processes';
@@ -13,7 +13,7 @@ import { newTimer, statusCounts } from './helpers/timers';
 import { waitFor } from './helpers/wait';
 
 const HELD = 20;
-const DUE_IN_MS = 12_000;
+const DUE_IN_MS = 20_000;
 
 let t: TestDatabase;
 let receiver: Receiver;
@@ -31,6 +31,17 @@ afterAll(async () => {
 });
 
 it('cancels timers a controller holds ahead of their time: each given back, none sent', async () => {
+  const env = { DATABASE_URL: t.url, REQUEST_TIMEOUT_MS: '60000' };
+  const api = spawnService('api', env);
+  const holder = spawnService('controller', {
+    ...env,
+    POLL_INTERVAL_MS: '100',
+    LOOKAHEAD_MS: '60000',
+    CONTROLLER_ID: 'bulk-holder',
+  });
+  processes.push(api, holder);
+  const port = (await api.waitForLog('API listening')).port as number;
+  await holder.waitForLog('Controller started');
   const timers = Array.from({ length: HELD }, () => newTimer(receiver.url, DUE_IN_MS));
   const labelled = Array.from({ length: HELD }, () => ({
     ...newTimer(receiver.url, DUE_IN_MS),
@@ -38,16 +49,6 @@ it('cancels timers a controller holds ahead of their time: each given back, none
   }));
   const other = newTimer(receiver.url, DUE_IN_MS);
   await t.store.timers.createBatch([...timers, ...labelled, other]);
-  const env = { DATABASE_URL: t.url, REQUEST_TIMEOUT_MS: '60000' };
-  const api = spawnService('api', env);
-  const holder = spawnService('controller', {
-    ...env,
-    POLL_INTERVAL_MS: '100',
-    LOOKAHEAD_MS: '30000',
-    CONTROLLER_ID: 'bulk-holder',
-  });
-  processes.push(api, holder);
-  const port = (await api.waitForLog('API listening')).port as number;
   await waitFor('the controller to hold them all', async () => (await statusCounts(t.db)).firing === 2 * HELD + 1, {
     intervalMs: 50,
   });

@@ -118,6 +118,42 @@ it('cancels a whole page of pending timers at once from the header checkbox', as
     expect(await api<{ status: string }>('GET', `/timers/${id}`)).toMatchObject({ status: 'canceled' });
 });
 
+it('replays and cancels every timer of the label filtered by, after a second click', async () => {
+  const failed: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const body = { seconds: 0, url: `${origin()}/gone/wave-${i}`, labels: { wave: 'l3' } };
+    failed.push((await api<{ id: string }>('POST', '/timers', body)).id);
+  }
+  const pending = [];
+  for (let i = 0; i < 2; i++) {
+    pending.push(
+      (await api<{ id: string }>('POST', '/timers', { hours: 2, url: `${origin()}/hooks/w`, labels: { wave: 'l3' } }))
+        .id,
+    );
+  }
+  const failedOfLabel = async () =>
+    (await api<{ items: unknown[] }>('GET', '/timers?status=failed&label=wave:l3')).items.length;
+  await waitFor('the three to fail', async () => (await failedOfLabel()) === 3);
+
+  await goto('#/timers?label=wave:l3');
+  await waitFor('the five listed', async () => (await listedIds()).length === 5);
+  await page.click('#label-replay');
+  expect(await page.locator('#label-replay').textContent()).toMatch(/^Sure\? Click again/);
+  expect(await failedOfLabel()).toBe(3);
+  await page.click('#label-replay');
+  await page.locator('#bulk-result', { hasText: /^3 replayed$/ }).waitFor();
+  await waitFor('the replayed ones to fire', async () =>
+    (await Promise.all(failed.map((id) => api<{ status: string }>('GET', `/timers/${id}`)))).every(
+      (x) => x.status === 'fired',
+    ),
+  );
+
+  await page.click('#label-cancel');
+  await page.click('#label-cancel');
+  await page.locator('#bulk-result', { hasText: /^2 canceled$/ }).waitFor();
+  for (const id of pending) expect(await api('GET', `/timers/${id}`)).toMatchObject({ status: 'canceled' });
+});
+
 it('filters the list by flow and by schedule', async () => {
   const flowed = await api<{ id: string }>('POST', '/timers', {
     hours: 2,

@@ -199,8 +199,8 @@ export function createApp({
     nudgeWithinMs: config.pollIntervalMs + NUDGE_MARGIN_MS,
     tracing,
     leaseMs: config.leaseMs,
-    maxCancelPerCall: config.maxCancelPerCall,
   });
+  const bulk = new BulkChanges({ store, changes, logger, metrics, quota, maxCancelPerCall: config.maxCancelPerCall });
   const schedules = new ScheduleService({
     store,
     logger,
@@ -229,8 +229,8 @@ export function createApp({
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Timer service API' }));
   // Relative, so that it holds behind a proxy that serves the api under a path prefix.
   app.get('/', (_req, res) => res.redirect(302, 'docs/'));
-  app.use(bulkRoutes(new BulkChanges(changes, store), config.bodyLimitBytes));
-  app.use(timerRoutes(service, changes, config));
+  app.use(bulkRoutes(bulk, config.bodyLimitBytes));
+  app.use(timerRoutes(service, changes, bulk, config));
   app.use(scheduleRoutes(schedules, config.bodyLimitBytes));
   app.use(flowRoutes(new FlowService(store), config.bodyLimitBytes));
   app.use(dashboardRoutes(new DashboardService(store, dbClock)));

@@ -1,7 +1,9 @@
 // Bulk actions on the timers list (#/timers): a checkbox per row, a selection of
 // up to 100 timers kept across pages (a new filter starts a new one), and
 // "Replay selected" / "Cancel selected" through POST /timers/retry and
-// POST /timers/cancel, which answer a result per timer. app.js draws the list and
+// POST /timers/cancel, which answer a result per timer. With a label filter, two
+// more buttons act on every timer of that label (the label form of the same
+// endpoints, 100 a call), after a second click to confirm. app.js draws the list and
 // tells this file so with a 'timers:drawn' event.
 (function () {
   'use strict';
@@ -46,6 +48,8 @@
       button('bulk-replay', 'Replay selected'),
       button('bulk-cancel', 'Cancel selected'),
       button('bulk-clear', 'Clear selection'),
+      button('label-replay', 'Replay all failed with this label'),
+      button('label-cancel', 'Cancel all pending with this label'),
       result,
     );
     $('timers').closest('.scroll').before(node);
@@ -55,11 +59,45 @@
       selected.clear();
       update();
     });
+    $('label-replay').addEventListener('click', (event) => confirmed(event.currentTarget) && void byLabel('retry'));
+    $('label-cancel').addEventListener('click', (event) => confirmed(event.currentTarget) && void byLabel('cancel'));
     return node;
+  }
+
+  /** The labels the list is filtered by (#/timers?label=…), which the label actions act on. */
+  function labelsShown() {
+    const query = location.hash.split('?')[1] ?? '';
+    return new URLSearchParams(query).getAll('label');
+  }
+
+  /**
+   * A label action reaches timers the page does not show, so it asks first: the
+   * first click turns the button into "Sure? …", a second within 5 s acts.
+   */
+  function confirmed(b) {
+    if (b.dataset.armed === '1') {
+      delete b.dataset.armed;
+      b.textContent = b.dataset.text;
+      return true;
+    }
+    b.dataset.text = b.textContent;
+    b.dataset.armed = '1';
+    b.textContent = 'Sure? Click again: ' + b.textContent.toLowerCase();
+    setTimeout(() => {
+      if (b.dataset.armed !== '1') return;
+      delete b.dataset.armed;
+      b.textContent = b.dataset.text;
+    }, 5000);
+    return false;
   }
 
   function update() {
     bar();
+    const labels = labelsShown();
+    for (const id of ['label-replay', 'label-cancel']) {
+      $(id).hidden = labels.length === 0;
+      $(id).title = labels.length ? 'Every matching timer, not only this page: ' + labels.join(' and ') : '';
+    }
     const n = selected.size;
     $('bulk-count').textContent = n + ' selected' + (n >= MAX_SELECTED ? ' (at most ' + MAX_SELECTED + ')' : '');
     for (const id of ['bulk-replay', 'bulk-cancel', 'bulk-clear']) $(id).disabled = n === 0;
@@ -141,12 +179,51 @@
       // Done: out of the selection. Refused: stays selected, so it can be looked at.
       if (r.outcome === 'replayed' || r.outcome === 'canceled') selected.delete(r.id);
     }
-    $('bulk-result').textContent = [...counts]
-      .map(([outcome, n]) => n + ' ' + (OUTCOME_TEXT[outcome] ?? outcome))
-      .join(', ');
-    $('bulk-result').dataset.outcomes = JSON.stringify(Object.fromEntries(counts));
+    say(counts, '');
     update();
     await ui.refresh();
+  }
+
+  function say(counts, more) {
+    const text = [...counts].map(([outcome, n]) => n + ' ' + (OUTCOME_TEXT[outcome] ?? outcome)).join(', ');
+    $('bulk-result').textContent = (text || 'No timer matched.') + more;
+    $('bulk-result').dataset.outcomes = JSON.stringify(Object.fromEntries(counts));
+  }
+
+  /** Most calls one label action makes (100 timers each) before it stops and says so. */
+  const LABEL_ROUNDS = 50;
+
+  /**
+   * Replays or cancels every matching timer of the list's label through the label
+   * form of POST /timers/retry or /timers/cancel, 100 a call, repeated while the
+   * answer says more are left.
+   */
+  async function byLabel(action) {
+    const ui = window.timerUi;
+    const labels = labelsShown();
+    if (labels.length === 0) return;
+    for (const id of ['label-replay', 'label-cancel']) $(id).disabled = true;
+    const counts = new Map();
+    let more = false;
+    try {
+      for (let round = 0; round < LABEL_ROUNDS; round++) {
+        const answer = await ui.call('POST', '../timers/' + action, {}, { label: labels });
+        if (answer.status !== 200) {
+          $('bulk-result').textContent = ui.messageOf(answer.body, 'The server answered ' + answer.status + '.');
+          return;
+        }
+        for (const r of answer.body.results) counts.set(r.outcome, (counts.get(r.outcome) ?? 0) + 1);
+        more = answer.body.more;
+        say(counts, more ? '…' : '');
+        if (!more) break;
+      }
+      say(counts, more ? ' (stopped after ' + LABEL_ROUNDS * 100 + '; click again for the rest)' : '');
+    } catch (err) {
+      $('bulk-result').textContent = 'Cannot reach the server: ' + err.message;
+    } finally {
+      for (const id of ['label-replay', 'label-cancel']) $(id).disabled = false;
+      await ui.refresh();
+    }
   }
 
   document.addEventListener('timers:drawn', (event) => addBoxes(event.detail.items));

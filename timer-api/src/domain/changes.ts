@@ -21,14 +21,13 @@ import type {
   TraceContext,
   Tracing,
 } from '@timer/shared';
-import { AppError, ErrorCode } from '../errors';
-import type { CancelByLabelQuery, CanceledByLabel, PatchTimerRequest } from '../schemas';
+import { AppError } from '../errors';
+import type { PatchTimerRequest } from '../schemas';
 import { OPEN_CLIENT } from './client';
 import { normalizeId } from './ids';
 import type { Holders } from './holders';
 import type { Nudger } from './nudger';
 import type { PendingQuota } from './pendingQuota';
-import { labelTerms } from './timerBatch';
 import { planPatch } from './timerPatch';
 import type { WebhookTargets } from './webhookTargets';
 import { IfMatch, matches } from './versions';
@@ -49,30 +48,12 @@ export interface TimerChangesOptions {
   nudgeWithinMs: number;
   /** LEASE_MS: a held timer's own due time is read back from its lease when its controller could not say. */
   leaseMs: number;
-  /** MAX_CANCEL_PER_CALL: most timers one cancel by label cancels. */
-  maxCancelPerCall: number;
   /** A replay's span, whose trace the new series of deliveries continues (README "Tracing"); off by default. */
   tracing?: Tracing;
 }
 
-/** Held timers of one cancel by label asked back at once. */
-const GIVE_BACKS_AT_ONCE = 8;
-
-/** DELETE /timers?label=…: the pending and held matches are counted up to this, not whole. */
-const LABEL_COUNT_CAP = 100_000;
-
 /** Reads of the timer before giving up on one that keeps changing under the request. */
 const ROUNDS = 4;
-
-/** What one cancel by label did: the pending timers canceled, each held one asked back, and the counts left. */
-export interface LabelledCancels {
-  canceled: string[];
-  held: Array<{ id: string; outcome: 'canceled' | ErrorCode }>;
-  /** Matches a controller holds, counted up to 100,000. */
-  notCancelable: number;
-  /** Matches still pending after this call, counted up to 100,000. */
-  remaining: number;
-}
 
 type Written = { outcome: 'done'; timer: TimerRecord } | { outcome: 'not_found' } | { outcome: 'moved' };
 
@@ -106,56 +87,6 @@ export class TimerChanges {
     this.options.quota?.forget(id);
     this.options.logger.info('Timer canceled', { timerId: id, version: timer.version });
     return timer;
-  }
-
-  /**
-   * DELETE /timers?label=…: cancels up to MAX_CANCEL_PER_CALL (or `limit`) timers
-   * carrying every label, under the contract of DELETE /timers/{id}, and counts
-   * what it did (cancelLabelled).
-   */
-  async cancelByLabels(query: CancelByLabelQuery, sees: TenantView = OPEN_CLIENT.sees): Promise<CanceledByLabel> {
-    const limit = Math.min(query.limit ?? this.options.maxCancelPerCall, this.options.maxCancelPerCall);
-    const done = await this.cancelLabelled(labelTerms(query.label), limit, sees);
-    const givenBack = done.held.filter((h) => h.outcome === 'canceled').length;
-    return {
-      canceled: done.canceled.length + givenBack,
-      not_cancelable: Math.max(0, done.notCancelable - givenBack),
-      remaining: done.remaining,
-    };
-  }
-
-  /**
-   * Cancels up to `limit` timers carrying every label. The pending ones go in one
-   * fenced UPDATE; each one a controller holds is then canceled as a single DELETE
-   * would be (its holder asked to give it back, a few at a time): given back, it
-   * is canceled; started, or its holder unreachable, it is not (the code says
-   * why). So every timer answered canceled will never be sent.
-   */
-  async cancelLabelled(labels: string[], limit: number, sees: TenantView): Promise<LabelledCancels> {
-    const { store, quota, metrics, logger } = this.options;
-    const result = await store.timers.cancelByLabels({ labels, limit, countCap: LABEL_COUNT_CAP, tenant: sees });
-    for (const id of result.canceled) quota?.forget(id);
-    metrics.timersCanceled.inc(result.canceled.length);
-    const heldIds = result.held.slice(0, Math.max(0, limit - result.canceled.length));
-    const held: LabelledCancels['held'] = [];
-    for (let from = 0; from < heldIds.length; from += GIVE_BACKS_AT_ONCE) {
-      await Promise.all(
-        heldIds.slice(from, from + GIVE_BACKS_AT_ONCE).map(async (id) => {
-          try {
-            await this.cancel(id, null, sees);
-            held.push({ id, outcome: 'canceled' });
-          } catch (err) {
-            // Started, no longer pending, or its holder unreachable: not canceled, counted so.
-            if (!(err instanceof AppError)) throw err;
-            held.push({ id, outcome: err.code });
-          }
-        }),
-      );
-    }
-    const givenBack = held.filter((h) => h.outcome === 'canceled').length;
-    const canceled = result.canceled.length + givenBack;
-    if (canceled > 0) logger.info('Timers canceled by label', { labels, canceled, givenBack });
-    return { canceled: result.canceled, held, notCancelable: result.notCancelable, remaining: result.remaining };
   }
 
   async change(

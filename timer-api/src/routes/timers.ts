@@ -1,5 +1,6 @@
 /** The /timers routes: HTTP in and out, nothing else (Express 5 forwards async errors). */
 import { RequestHandler, Response, Router } from 'express';
+import type { BulkChanges } from '../domain/bulkChanges';
 import type { TimerChanges } from '../domain/changes';
 import type { TimerService } from '../domain/timers';
 import { IDEMPOTENCY_HEADER, idempotencyKeyOf } from '../domain/idempotency';
@@ -35,6 +36,7 @@ function sendTimer(res: Response, timer: Timer): void {
 export function timerRoutes(
   service: TimerService,
   changes: TimerChanges,
+  bulk: BulkChanges,
   limits: { bodyLimitBytes: number; batchBodyLimitBytes: number },
 ): Router {
   const router = Router();
@@ -77,7 +79,7 @@ export function timerRoutes(
     })
     // Only with a label filter: there is no "cancel everything".
     .delete(noBody(), async (req, res) => {
-      res.json(await changes.cancelByLabels(validateCancelByLabel({ ...req.query }), clientOf(res).sees));
+      res.json(await bulk.cancelByLabels(validateCancelByLabel({ ...req.query }), clientOf(res).sees));
     })
     .all(methodNotAllowed(['GET', 'POST', 'DELETE']));
 
