@@ -154,7 +154,7 @@ it('replays and cancels every timer of the label filtered by, after a second cli
   for (const id of pending) expect(await api('GET', `/timers/${id}`)).toMatchObject({ status: 'canceled' });
 });
 
-it('filters the list by flow and by schedule', async () => {
+it('filters the list by flow, by schedule and by host', async () => {
   const flowed = await api<{ id: string }>('POST', '/timers', {
     hours: 2,
     url: `${origin()}/hooks/flowed`,
@@ -173,6 +173,18 @@ it('filters the list by flow and by schedule', async () => {
   await page.fill('#f-schedule', SCHEDULE);
   await page.click('#filters button[type=submit]');
   await waitFor('only the schedule’s occurrence', async () => (await listedIds()).join() === occurrence.id);
+
+  // The same receiver by another name: the one timer sent to that host.
+  const byHost = await api<{ id: string }>('POST', '/timers', {
+    hours: 2,
+    url: origin().replace('127.0.0.1', 'localhost') + '/hooks/by-host',
+  });
+  const host = new URL(origin()).host.replace('127.0.0.1', 'localhost');
+  await page.fill('#f-schedule', '');
+  await page.fill('#f-host', host);
+  await page.click('#filters button[type=submit]');
+  await waitFor('only the timer sent to that host', async () => (await listedIds()).join() === byHost.id);
+  expect(await page.evaluate('location.hash')).toBe(`#/timers?host=${encodeURIComponent(host)}`);
 });
 
 it('changes a timer from its page at the version shown, and shows a change made meanwhile as a conflict', async () => {

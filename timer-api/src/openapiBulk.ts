@@ -5,6 +5,7 @@
  */
 import { MAX_BULK_IDS } from './bulkSchemas';
 import { DocumentOptions, errorResponse, guarded, json, ref, unavailable } from './openapiParts';
+import { HOST_PATTERN } from './schemas';
 
 const exampleId = '019a9c4e-7d3a-7b21-9c1e-4f3a2b1c0d9e';
 const otherId = '019a9c4e-9e01-7c44-8a2b-11d0c3e4f5a6';
@@ -39,6 +40,16 @@ export const listFilterParameters = [
       'occurrences are found by schedule_id.',
     schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]{1,255}$' },
     example: 'https://example.com:443',
+  },
+  {
+    name: 'host',
+    in: 'query',
+    description:
+      "Only timers sent to this host whose flow is their url's origin, over https and http alike (with :port, that " +
+      "port; without, each scheme's default): the dashboard's search by host. Timers with a flow_key of their own " +
+      'are found by that flow. Not with flow.',
+    schema: { type: 'string', minLength: 1, maxLength: 261, pattern: HOST_PATTERN },
+    example: 'api.partner.example',
   },
 ];
 

@@ -471,6 +471,9 @@ const labelFilter = (what: string) =>
     ),
   );
 
+/** A host as GET /timers?host= takes it: a DNS name, an IPv4 address or an [IPv6] one, and an optional port. */
+export const HOST_PATTERN = '^([A-Za-z0-9.-]{1,253}|\\[[0-9A-Fa-f:.]{2,45}\\])(:[0-9]{1,5})?$';
+
 export const ListTimersQuery = Type.Object(
   {
     status: Type.Optional(TimerStatus),
@@ -498,6 +501,16 @@ export const ListTimersQuery = Type.Object(
           "Only timers of this flow: a timer's own flow_key, or an origin (https://host or https://host:443, " +
           'the default port added), which is the flow of every timer created without a flow_key.',
         examples: ['https://example.com:443'],
+      }),
+    ),
+    host: Type.Optional(
+      Type.String({
+        pattern: HOST_PATTERN,
+        maxLength: 261,
+        description:
+          'Only timers sent to this host (a name or [IPv6], with :port when not the default) whose flow is their ' +
+          "url's origin, over http and https alike: the dashboard's search by host. Not with flow.",
+        examples: ['api.partner.example'],
       }),
     ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 })),

@@ -77,6 +77,31 @@ describe.each(DIALECTS)('filtering timers on %s', (dialect) => {
     expect(await listed({ flow: 'https://example.com', status: 'failed' })).toEqual([]);
   });
 
+  it('lists the timers sent to a host, over https and http, newest first across both, page by page', async () => {
+    const https = [
+      await create({ url: 'https://api.example.com/a' }),
+      await create({ url: 'https://API.example.com:443/b' }),
+    ];
+    const http = await create({ url: 'http://api.example.com/c' });
+    const later = await create({ url: 'https://api.example.com/d' });
+    const otherPort = await create({ url: 'https://api.example.com:8443/e' });
+    await create({ url: 'https://api.example.com/f', flow_key: 'own-flow' });
+    await create({ url: 'https://other.example.com/g' });
+
+    expect(await listed({ host: 'api.example.com', limit: 1 })).toEqual([later, http, https[1], https[0]]);
+    expect(await listed({ host: 'API.example.com', limit: 3 })).toEqual([later, http, https[1], https[0]]);
+    expect(await listed({ host: 'api.example.com:8443' })).toEqual([otherPort]);
+    expect(await listed({ host: 'api.example.com', status: 'failed' })).toEqual([]);
+    expect(await listed({ host: 'nowhere.example' })).toEqual([]);
+  });
+
+  it.each([[{ host: 'a b' }], [{ host: 'example.com:70000' }], [{ host: 'example.com', flow: 'x' }]])(
+    'refuses the host filter %j',
+    async (query) => {
+      expectError(await api.http().get('/timers').query(query), 400, 'validation_failed');
+    },
+  );
+
   it.each([[{ schedule_id: 'not-a-uuid' }], [{ flow: 'has space' }], [{ flow: 'x'.repeat(256) }]])(
     'refuses %j',
     async (query) => {

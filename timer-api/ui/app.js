@@ -273,7 +273,7 @@
   // The list's cursors: the one each page was read with, so "First page" and a refresh read the same page again.
   let listCursor = null;
   // The list's filters: the GET /timers parameters the address (#/timers?…) and the form carry.
-  const LIST_FILTERS = ['status', 'label', 'id_prefix', 'schedule_id', 'flow'];
+  const LIST_FILTERS = ['status', 'label', 'id_prefix', 'schedule_id', 'flow', 'host'];
   let retriesCursor = null;
 
   function listQuery(params, cursor) {
@@ -292,6 +292,7 @@
     $('f-id').value = params.get('id_prefix') ?? '';
     $('f-schedule').value = params.get('schedule_id') ?? '';
     $('f-flow').value = params.get('flow') ?? '';
+    $('f-host').value = params.get('host') ?? '';
     const { status, body } = await call('GET', '../timers?' + listQuery(params, listCursor));
     if (refused(status, body)) return;
     show('list-view');
@@ -515,6 +516,7 @@
       if ($('f-id').value.trim()) q.set('id_prefix', $('f-id').value.trim());
       if ($('f-schedule').value.trim()) q.set('schedule_id', $('f-schedule').value.trim());
       if ($('f-flow').value.trim()) q.set('flow', $('f-flow').value.trim());
+      if ($('f-host').value.trim()) q.set('host', $('f-host').value.trim());
       const hash = '#/timers' + (q.size ? '?' + q : '');
       if (location.hash === hash) void refresh();
       else location.hash = hash;

@@ -177,19 +177,21 @@ export class TimerService {
 
   async list(query: ListTimersQuery, sees: string | null = OPEN_CLIENT.sees): Promise<TimerPage> {
     const limit = query.limit ?? 20;
-    const beforeId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    // One extra row tells whether another page follows without a COUNT.
-    const rows = await this.options.store.timers.list({
+    const filter = {
       status: query.status,
       labels: labelTerms(query.label),
       idPrefix: query.id_prefix?.toLowerCase(),
       retrying: query.retrying,
       scheduleId: query.schedule_id?.toLowerCase(),
-      flowKey: query.flow === undefined ? undefined : flowKeyAsked(query.flow),
+      // One extra row tells whether another page follows without a COUNT.
       limit: limit + 1,
-      beforeId,
+      beforeId: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
       tenant: sees,
-    });
+    };
+    const flowKeys = query.host === undefined ? [query.flow && flowKeyAsked(query.flow)] : hostOrigins(query);
+    // A host is two origins (https, http): each a range of timers_tenant_flow_key_id, merged newest first.
+    const pages = await Promise.all(flowKeys.map((flowKey) => this.options.store.timers.list({ ...filter, flowKey })));
+    const rows = pages.length === 1 ? pages[0] : pages.flat().sort((a, b) => (a.id < b.id ? 1 : -1));
     const items = rows.slice(0, limit).map(toView);
     const next = rows.length > limit ? encodeCursor(items[items.length - 1].id) : null;
     return { items, next_cursor: next };
@@ -392,6 +394,18 @@ function viewOfNew(timer: NewTimer, plan: TimerPlan, now: number): Timer {
  * the api records it, with its port and no slash, so either spelling finds it
  * (one key: one range of timers_flow_key_id); any other key as written.
  */
+/** GET /timers?host=: the https and http origins of that host (its port, else each scheme's default). */
+function hostOrigins(query: Pick<ListTimersQuery, 'host' | 'flow'>): string[] {
+  const problem = (message: string) => new AppError('validation_failed', message, [{ path: 'host', message }]);
+  if (query.flow !== undefined) throw problem('host and flow cannot be combined');
+  const host = query.host!.toLowerCase();
+  const port = /:(\d+)$/.exec(host)?.[1];
+  const name = port === undefined ? host : host.slice(0, -port.length - 1);
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535))
+    throw problem('host: the port must be 1 to 65535');
+  return [`https://${name}:${port ?? 443}`, `http://${name}:${port ?? 80}`];
+}
+
 function flowKeyAsked(value: string): string {
   const origin = /^https?:\/\/[^/?#@]+\/?$/i.test(value) ? originOf(value) : null;
   return origin ?? value;
