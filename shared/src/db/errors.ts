@@ -36,6 +36,9 @@ export function isTransientDbError(err: unknown): boolean {
   if (err.name === 'KnexTimeoutError') return true;
   const e = err as Error & { code?: string; fatal?: boolean };
   if (e.code && TRANSIENT_CODES.has(e.code)) return true;
+  // mysql2's PROTOCOL_* codes all say the connection broke mid-conversation (lost, out of
+  // order, enqueued after a fatal error): a cut link, not a wrong query.
+  if (e.code?.startsWith('PROTOCOL_')) return true;
   if (e.fatal) return true;
   return /closed state|Connection lost|connect ETIMEDOUT|Pool is closed/i.test(e.message);
 }
