@@ -1,4 +1,5 @@
 /** Which database errors the api answers 503 (and the controller backs off from) rather than 500. */
+import { runInNewContext } from 'node:vm';
 import { isTransientDbError } from '@timer/shared';
 
 function withCode(code: string, message = 'x'): Error {
@@ -13,6 +14,14 @@ describe('isTransientDbError', () => {
     'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',
   ])('a broken connection (%s) is transient', (code) => {
     expect(isTransientDbError(withCode(code))).toBe(true);
+  });
+
+  it("is read from any realm's errors: Node's socket errors are not instances of a sandbox's Error", () => {
+    const foreign = runInNewContext(
+      "Object.assign(new Error('This socket has been ended by the other party'), { code: 'EPIPE' })",
+    );
+    expect(foreign instanceof Error).toBe(false);
+    expect(isTransientDbError(foreign)).toBe(true);
   });
 
   it('a connection in the closed state is transient, whatever its code', () => {
