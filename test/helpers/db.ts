@@ -69,6 +69,13 @@ async function admin<T>(fn: (conn: mysql.Connection) => Promise<T>): Promise<T> 
   }
 }
 
+/**
+ * The test's own pool: quiet, and patient for a connection. CI runs test files in parallel on two
+ * cores, where opening a connection has taken over the service's 1 s default; a test that is about
+ * that limit sets DB_ACQUIRE_TIMEOUT_MS in `env` (or builds its own config).
+ */
+const TEST_POOL = { LOG_LEVEL: 'warn', DB_ACQUIRE_TIMEOUT_MS: '30000' };
+
 export async function createTestDatabase(
   label: string,
   env: Record<string, string> = {},
@@ -78,7 +85,7 @@ export async function createTestDatabase(
   const name = `timers_test_${label.replace(/\W/g, '_').slice(0, 24)}_${randomBytes(4).toString('hex')}`;
   await admin((conn) => conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`));
   const url = serverUrl(name);
-  return open(name, url, loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'warn', ...env }), {
+  return open(name, url, loadConfig({ DATABASE_URL: url, ...TEST_POOL, ...env }), {
     urlVia: (port, host = '127.0.0.1') => serverUrl(name, port, host),
     remove: () => admin((conn) => conn.query(`DROP DATABASE IF EXISTS \`${name}\``)),
   });
@@ -89,7 +96,7 @@ async function createTestSqliteFile(label: string, env: Record<string, string>):
   const dir = await mkdtemp(path.join(os.tmpdir(), `timers-test-${label.replace(/\W/g, '_').slice(0, 24)}-`));
   const file = path.join(dir, 'timers.sqlite');
   const url = `sqlite:${file}`;
-  return open(file, url, loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'warn', ...env }, { standalone: true }), {
+  return open(file, url, loadConfig({ DATABASE_URL: url, ...TEST_POOL, ...env }, { standalone: true }), {
     urlVia: () => {
       throw new Error('A SQLite file is not reached over the network');
     },
