@@ -64,8 +64,16 @@ async function start(best: PgbossSettings, workload: Workload): Promise<Running>
   url.pathname = `/${name}`;
   // The bench's own instance installs the schema and the queue, then only inserts bursts and counts.
   const boss = new PgBoss({ connectionString: url.href, schedule: false, supervise: false });
+  // Without a listener, an idle pooled connection that DROP DATABASE … WITH (FORCE)
+  // terminates (57P01) is an unhandled 'error' event that ends the bench.
+  let stopping = false;
+  boss.on('error', (err: Error & { code?: string }) => {
+    if (stopping && err.code === '57P01') return;
+    console.error(`pg-boss (bench instance): ${String(err)}`);
+  });
   const processes: ServiceProcess[] = [];
   const stop = async () => {
+    stopping = true;
     await killAll(processes);
     await boss.stop({ graceful: false, wait: true }).catch(() => undefined);
     await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
