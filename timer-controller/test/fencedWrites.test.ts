@@ -1,7 +1,9 @@
 /**
  * The fenced writes against a real database: a write whose answer was lost
  * after it committed is not reported as a lost lease when its retry finds the
- * rows already written; a claim another controller took over is, and only it.
+ * rows already written; a claim another controller took over is, and only it;
+ * timers handed back one at a time (a breaker opening over thousands of held
+ * timers) are written together, not one statement each.
  */
 import { createSilentLogger, Metrics, Store, systemClock } from '@timer/shared';
 import type { ClaimRef } from '@timer/shared';
@@ -81,5 +83,41 @@ describe('recording outcomes', () => {
 
     expect(await statusCounts(t.db)).toEqual({ fired: 3, firing: 1 });
     expect((await metrics.leasesLost.get()).values[0]?.value).toBe(1);
+  });
+
+  it('writes timers handed back one at a time by the gate together, and resolves each once written', async () => {
+    const claims = await claimedBy('me', 300);
+    const store = new Store(t.db, 5000);
+    const releaseUnsent = store.claims.releaseUnsent.bind(store.claims);
+    const writes: number[] = [];
+    store.claims.releaseUnsent = (owner, timers, leaseMs) => {
+      writes.push(timers.length);
+      return releaseUnsent(owner, timers, leaseMs);
+    };
+    const outcomes = recorder(store, new Metrics({ processMetrics: false }));
+
+    const handedBack = claims.map((c) => outcomes.releaseUnsent([c], 'gate'));
+    await Promise.all(handedBack);
+
+    expect(writes).toEqual([300]);
+    expect(await statusCounts(t.db)).toEqual({ pending: 300 });
+    expect(outcomes.backlog).toBe(0);
+  });
+
+  it('writes a set handed back for a shutdown at once, without waiting for the window', async () => {
+    const claims = await claimedBy('me', 3);
+    const store = new Store(t.db, 5000);
+    const releaseUnsent = store.claims.releaseUnsent.bind(store.claims);
+    let written = 0;
+    store.claims.releaseUnsent = (owner, timers, leaseMs) => {
+      written += timers.length;
+      return releaseUnsent(owner, timers, leaseMs);
+    };
+    const outcomes = recorder(store, new Metrics({ processMetrics: false }));
+
+    const done = outcomes.releaseUnsent(claims, 'shutdown');
+    expect(written).toBe(3); // started synchronously, before any window passed
+    await done;
+    expect(await statusCounts(t.db)).toEqual({ pending: 3 });
   });
 });

@@ -3,8 +3,11 @@
  * outcomes (fired, retry, failed, skipped) and the hand-backs (releaseUnsent,
  * releaseAbandoned). Each is fenced by owner and lease token in its SQL, and
  * carries the attempt it led to (the delivery history) in the same transaction.
- * Successes and abandoned requests are batched (batch.ts); the rest are
- * single-row writes. Each write is kept until it lands (writesUnderWay.ts).
+ * Successes, abandoned requests and hand-backs of unsent timers are batched
+ * (batch.ts): a breaker that opens makes every held timer of its origin a
+ * hand-back at once, thousands of them, and one write each would take every
+ * pooled connection from the outcomes. The rest are single-row writes. Each
+ * write is kept until it lands (writesUnderWay.ts).
  */
 import type { AttemptRecord, Claims, ClaimRef } from '@timer/shared';
 import { Batch } from './batch';
@@ -13,6 +16,13 @@ import type { OnRecorded, WritesUnderWayOptions } from './writesUnderWay';
 
 /** Why a timer is handed back before its request started. */
 export type UnsentReason = 'shutdown' | 'lease_too_short' | 'given_back' | 'gate' | 'spec_unavailable';
+
+/**
+ * Hand-backs that come one timer at a time, possibly thousands together (a breaker
+ * opening, the database away while what timers send is read): they wait for the
+ * batch window. The others come as one set already and are written at once.
+ */
+const ONE_AT_A_TIME: ReadonlySet<UnsentReason> = new Set<UnsentReason>(['gate', 'spec_unavailable']);
 
 export interface FencedWritesOptions extends WritesUnderWayOptions {
   claims: Pick<
@@ -28,14 +38,18 @@ export interface FencedWritesOptions extends WritesUnderWayOptions {
 }
 
 export class FencedWrites {
+  private readonly windowMs: number;
+  private readonly maxBatch: number;
   private readonly firedBatch: Batch;
   private readonly abandonedBatch: Batch;
+  /** Hand-backs of unsent timers, one batch per reason (the reason names the write in the logs). */
+  private readonly unsentBatches = new Map<UnsentReason, Batch>();
   private readonly underWay: WritesUnderWay;
 
   constructor(private readonly options: FencedWritesOptions) {
     const { clock, owner, claims } = options;
-    const windowMs = options.batchWindowMs ?? 20;
-    const maxBatch = options.maxBatch ?? 500;
+    const windowMs = (this.windowMs = options.batchWindowMs ?? 20);
+    const maxBatch = (this.maxBatch = options.maxBatch ?? 500);
     this.underWay = new WritesUnderWay(options);
     this.firedBatch = new Batch(clock, windowMs, maxBatch, (batch, attempts, recorded) => {
       void this.underWay.run('fired', batch, () => claims.completeFired(owner, batch, attempts), recorded);
@@ -80,11 +94,39 @@ export class FencedWrites {
     void this.underWay.run('skip', [claim], async () => Number(await claims.skip(owner, claim, reason)));
   }
 
-  /** Hands back timers whose request never started: their attempt is taken back. Resolves once written (or given up). */
+  /**
+   * Hands back timers whose request never started: their attempt is taken back.
+   * Those that come one at a time are written with the others of the same reason
+   * in the batch window; resolves once written (or given up).
+   */
   releaseUnsent(timers: readonly ClaimRef[], reason: UnsentReason): Promise<void> {
     if (timers.length === 0) return Promise.resolve();
-    const { claims, owner, leaseMs } = this.options;
-    return this.underWay.run(`release (${reason})`, timers, () => claims.releaseUnsent(owner, timers, leaseMs));
+    const batch = this.unsentBatch(reason);
+    return new Promise<void>((resolve) => {
+      let left = timers.length;
+      const recorded = () => {
+        if (--left === 0) resolve();
+      };
+      for (const timer of timers) batch.add(timer, undefined, recorded);
+      if (!ONE_AT_A_TIME.has(reason)) batch.flush();
+    });
+  }
+
+  private unsentBatch(reason: UnsentReason): Batch {
+    let batch = this.unsentBatches.get(reason);
+    if (!batch) {
+      const { clock, owner, claims, leaseMs } = this.options;
+      batch = new Batch(clock, this.windowMs, this.maxBatch, (timers, _attempts, recorded) => {
+        void this.underWay.run(
+          `release (${reason})`,
+          timers,
+          () => claims.releaseUnsent(owner, timers, leaseMs),
+          recorded,
+        );
+      });
+      this.unsentBatches.set(reason, batch);
+    }
+    return batch;
   }
 
   /**
@@ -105,17 +147,20 @@ export class FencedWrites {
 
   /** Waits until everything recorded so far has landed, or until `timeoutMs` passes. */
   drain(timeoutMs: number): Promise<boolean> {
-    this.firedBatch.flush();
-    this.abandonedBatch.flush();
+    for (const batch of this.batches()) batch.flush();
     return this.underWay.settle(timeoutMs);
   }
 
   /** Timers whose outcome waits to be written: they may still read 'firing', and are ours. */
   recordingIds(): Set<string> {
-    return new Set([...this.firedBatch.ids(), ...this.abandonedBatch.ids(), ...this.underWay.ids()]);
+    return new Set([...this.batches().flatMap((b) => b.ids()), ...this.underWay.ids()]);
   }
 
   get backlog(): number {
-    return this.firedBatch.size + this.abandonedBatch.size + this.underWay.size;
+    return this.batches().reduce((n, b) => n + b.size, 0) + this.underWay.size;
+  }
+
+  private batches(): Batch[] {
+    return [this.firedBatch, this.abandonedBatch, ...this.unsentBatches.values()];
   }
 }
