@@ -119,6 +119,20 @@ describe.each(DIALECTS)('flows on %s', (dialect) => {
     expect(second.nextTokenMs).toBeLessThanOrEqual(1000);
   });
 
+  it("an origin's failures count in a row, by the count given; a heal says whether it closed the breaker", async () => {
+    await t.db.raw('DELETE FROM origins');
+    const breaker = { threshold: 5, openMs: 60_000 };
+    expect(await t.store.flows.failed(ORIGIN, breaker, 3)).toBe(false);
+    // A heal with the breaker shut resets the count and closes nothing.
+    expect(await t.store.flows.healed(ORIGIN)).toBe(false);
+    expect(await t.store.flows.failed(ORIGIN, breaker, 4)).toBe(false);
+    expect(await t.store.flows.originBlock(ORIGIN)).toBeNull();
+    expect(await t.store.flows.failed(ORIGIN, breaker)).toBe(true);
+    expect(await t.store.flows.originBlock(ORIGIN)).toMatchObject({ reason: 'breaker', probe: false });
+    expect(await t.store.flows.healed(ORIGIN)).toBe(true);
+    expect(await t.store.flows.originBlock(ORIGIN)).toBeNull();
+  });
+
   it('a paused flow claims nothing; after the resume it goes on, oldest first', async () => {
     await t.store.flows.setPaused('default', ORIGIN, true);
     const ids = await createDue(3);

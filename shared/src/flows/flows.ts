@@ -93,12 +93,12 @@ export class Flows {
     return backOffOrigin(this.db, this.timeoutMs, origin, waitMs);
   }
 
-  /** A connection failure or 5xx; true when it opened the breaker. */
-  failed(origin: string, breaker: { threshold: number; openMs: number }): Promise<boolean> {
-    return failOrigin(this.db, this.timeoutMs, origin, breaker);
+  /** `count` connection failures or 5xx answers in a row (default 1); true when they opened the breaker. */
+  failed(origin: string, breaker: { threshold: number; openMs: number }, count = 1): Promise<boolean> {
+    return failOrigin(this.db, this.timeoutMs, origin, breaker, count);
   }
 
-  /** An answer that is not a 5xx, from an origin known to be unhealthy; true when it closed the breaker. */
+  /** An answer that is not a 5xx, from an origin known to be unhealthy: its count of failures back to 0; true when that closed an open breaker. */
   healed(origin: string): Promise<boolean> {
     return healOrigin(this.db, this.timeoutMs, origin);
   }

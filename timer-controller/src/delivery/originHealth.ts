@@ -19,6 +19,7 @@ import { errorFields, originOf } from '@timer/shared';
 import type { ClaimedTimer, Clock, Flows, Logger, Metrics, OriginBlock } from '@timer/shared';
 import { DeliveryError } from './answers';
 import { ALLOW, DeliveryGate, GateVerdict } from './gate';
+import { OriginReports } from './originReports';
 
 export interface OriginHealthDeps {
   flows: Pick<Flows, 'backOff' | 'failed' | 'healed'>;
@@ -38,7 +39,38 @@ export class OriginHealth implements DeliveryGate {
   /** Origins with a row: an answer from one of them is worth recording. */
   private readonly unhealthy = new Set<string>();
 
-  constructor(private readonly deps: OriginHealthDeps) {}
+  /** The answers as this process tells them to the fleet (originReports.ts). */
+  private readonly reports: OriginReports;
+
+  constructor(private readonly deps: OriginHealthDeps) {
+    const { breakerFailures: threshold, breakerOpenMs: openMs } = deps.config;
+    this.reports = new OriginReports({
+      flows: deps.flows,
+      breaker: { threshold, openMs },
+      opened: (origin) => {
+        this.blocks.set(origin, {
+          origin,
+          until: new Date(deps.dbClock.now() + openMs),
+          reason: 'breaker',
+          probe: false,
+        });
+        deps.metrics.breakerOpened.inc();
+        deps.logger.warn("Circuit breaker opened: the origin's timers wait", { origin, openMs, failures: threshold });
+      },
+      closed: (origin) => {
+        this.blocks.delete(origin);
+        deps.logger.info('Circuit breaker closed: the origin answers again', { origin });
+      },
+      unrecorded: (origin, error) => {
+        // Kept for the next write, which the next answer from the origin starts.
+        this.unhealthy.add(origin);
+        deps.logger.warn("Could not record an origin's answers; they go with the next", {
+          origin,
+          ...errorFields(error),
+        });
+      },
+    });
+  }
 
   /** The origins table as the flow claimer last read it. */
   known(blocks: readonly OriginBlock[]): void {
@@ -84,38 +116,11 @@ export class OriginHealth implements DeliveryGate {
     }
     const broken = e !== null && (e.errorClass === 'network' || e.errorClass === 'timeout' || (code ?? 0) >= 500);
     if (broken) {
-      const { breakerFailures: threshold, breakerOpenMs: openMs } = this.deps.config;
       this.unhealthy.add(origin);
-      void this.deps.flows.failed(origin, { threshold, openMs }).then(
-        (opened) => {
-          if (!opened) return;
-          this.blocks.set(origin, {
-            origin,
-            until: new Date(this.deps.dbClock.now() + openMs),
-            reason: 'breaker',
-            probe: false,
-          });
-          this.deps.metrics.breakerOpened.inc();
-          this.deps.logger.warn("Circuit breaker opened: the origin's timers wait", {
-            origin,
-            openMs,
-            failures: threshold,
-          });
-        },
-        (error: unknown) =>
-          this.deps.logger.warn('Could not record an origin failure', { origin, ...errorFields(error) }),
-      );
+      this.reports.failure(origin);
     } else if (code !== null && this.unhealthy.has(origin)) {
       this.unhealthy.delete(origin);
-      void this.deps.flows.healed(origin).then(
-        (closed) => {
-          if (!closed) return;
-          this.blocks.delete(origin);
-          this.deps.logger.info('Circuit breaker closed: the origin answers again', { origin, status: code });
-        },
-        (error: unknown) =>
-          this.deps.logger.warn('Could not record an origin recovery', { origin, ...errorFields(error) }),
-      );
+      this.reports.success(origin);
     }
   }
 

@@ -4,12 +4,14 @@
  *
  *   backOffOrigin   a 429/503 with Retry-After: backoff_until is pushed to now +
  *                   the wait (never pulled earlier by a shorter one).
- *   failOrigin      a connection failure or a 5xx: failures + 1; at `threshold`
+ *   failOrigin      connection failures or 5xx answers (`count` of them in a row,
+ *                   as one controller saw them): failures + count; at `threshold`
  *                   in a row the breaker opens (open_until = now + openMs). Two
  *                   statements in one transaction: MySQL and SQLite differ in what
  *                   a later SET sees of an earlier one.
- *   healOrigin      an answer that is not a 5xx: failures 0, breaker closed. Only
- *                   called for an origin known to be unhealthy (a row exists).
+ *   healOrigin      an answer that is not a 5xx: failures 0, breaker closed; true
+ *                   only when the breaker was open. Only called for an origin
+ *                   known to be unhealthy (a row exists).
  *   takeProbe       a half-open breaker (open_until passed): the one claim whose
  *                   UPDATE moves open_until on by `probeMs` may send one request;
  *                   every other claim sees it moved and waits.
@@ -49,15 +51,16 @@ export async function failOrigin(
   timeoutMs: number,
   origin: string,
   breaker: { threshold: number; openMs: number },
+  count = 1,
 ): Promise<boolean> {
   const d = dialectOf(db);
   return db.transaction(async (trx) => {
     await write(
       trx,
       timeoutMs,
-      `INSERT INTO origins (origin, failures, updated_at) VALUES (?, 1, ${d.now})
-       ${d.onConflictUpdate('origin')} failures = origins.failures + 1, updated_at = ${d.inserted('updated_at')}`,
-      [origin],
+      `INSERT INTO origins (origin, failures, updated_at) VALUES (?, ?, ${d.now})
+       ${d.onConflictUpdate('origin')} failures = origins.failures + ${d.inserted('failures')}, updated_at = ${d.inserted('updated_at')}`,
+      [origin, count],
     );
     const opened = await write(
       trx,
@@ -71,13 +74,15 @@ export async function failOrigin(
 }
 
 export async function healOrigin(db: Knex, timeoutMs: number, origin: string): Promise<boolean> {
-  const changed = await write(
+  const closed = await write(
     db,
     timeoutMs,
-    'UPDATE origins SET failures = 0, open_until = NULL WHERE origin = ? AND (failures > 0 OR open_until IS NOT NULL)',
+    'UPDATE origins SET failures = 0, open_until = NULL WHERE origin = ? AND open_until IS NOT NULL',
     [origin],
   );
-  return changed > 0;
+  if (closed > 0) return true;
+  await write(db, timeoutMs, 'UPDATE origins SET failures = 0 WHERE origin = ? AND failures > 0', [origin]);
+  return false;
 }
 
 export async function takeProbe(
