@@ -10,8 +10,7 @@ import type { ClaimedTimer } from '../timers/types';
 import { claimFlowTimers, FlowClaimRequest } from './sql/claimFlowTimers';
 import { endFlowLeases } from './sql/endFlowLeases';
 import { deleteFlow } from './sql/deleteFlow';
-import { findFlow, findFlows, listFlows } from './sql/findFlows';
-import { listFlowStates } from './sql/listFlowStates';
+import { findFlow, findFlows, FlowOrder, listFlows } from './sql/findFlows';
 import { backOffOrigin, failOrigin, healOrigin, listOrigins, OriginBlock } from './sql/origins';
 import { setFlowPaused } from './sql/setFlowPaused';
 import { DefaultsSync, syncOriginDefaults } from './sql/syncOriginDefaults';
@@ -45,9 +44,9 @@ export class Flows {
     return findFlow(this.db, this.timeoutMs, tenant, key);
   }
 
-  /** A tenant's flows (null: every tenant's, the origin defaults included), by key, at most `limit`. */
-  findAll(tenant: string | null, limit: number): Promise<FlowRecord[]> {
-    return findFlows(this.db, this.timeoutMs, tenant, limit);
+  /** A tenant's flows (null: every tenant's, the origin defaults included), by key or by tenant, at most `limit`. */
+  findAll(tenant: string | null, limit: number, order: FlowOrder = 'key'): Promise<FlowRecord[]> {
+    return findFlows(this.db, this.timeoutMs, tenant, limit, order);
   }
 
   /** Removes a tenant's flow and lets its timers go; false when it had none. */
@@ -73,11 +72,6 @@ export class Flows {
   }
 
   /** Origins whose timers wait now (Retry-After, open breaker) or may send a probe. */
-  /** The flows of one tenant (null: of every tenant) with their limits and what each is doing now. */
-  states(query: { tenant: string | null; limit: number }): Promise<FlowRecord[]> {
-    return listFlowStates(this.db, this.timeoutMs, query);
-  }
-
   blockedOrigins(): Promise<OriginBlock[]> {
     return listOrigins(this.db, this.timeoutMs);
   }

@@ -15,14 +15,14 @@ const MAX_FLOWS = 500;
 export class FleetViews {
   constructor(
     private readonly fleet: Pick<Fleet, 'all'>,
-    private readonly flows: Pick<Flows, 'states' | 'blockedOrigins'>,
+    private readonly flows: Pick<Flows, 'findAll' | 'blockedOrigins'>,
     private readonly dbClock: Clock,
   ) {}
 
   async view(sees: string | null): Promise<FleetView> {
     const [controllers, flows, blocked] = await Promise.all([
       this.fleet.all(),
-      this.flows.states({ tenant: sees, limit: MAX_FLOWS }),
+      this.flows.findAll(sees, MAX_FLOWS, 'tenant'),
       this.flows.blockedOrigins(),
     ]);
     const blocks = new Map(blocked.map((b) => [b.origin, b]));

@@ -2,8 +2,9 @@
  * findFlow: one configured flow with what it is doing now: its timers due and
  * waiting (parked, flow_due_at <= now: one range of timers_flow) and its requests
  * possibly in flight (live flow_leases rows). findFlows: the same for every flow
- * of a tenant (null: of every tenant, the origin defaults included), by key, at
- * most `limit`. listFlows: every configured flow, id, tenant and key only: what a
+ * of a tenant (null: of every tenant, the origin defaults included), at most
+ * `limit`, by key (the api's listing) or by tenant then key (the dashboard's fleet
+ * view, each tenant's flows together). listFlows: every configured flow, id, tenant and key only: what a
  * controller needs to recognise their timers.
  *
  * Parameters: tenant (null: any tenant, the flow set first, not a default) and key; tenant and
@@ -13,6 +14,9 @@ import type { Knex } from 'knex';
 import { DbTime, Dialect, dialectOf } from '../../db/dialect';
 import { select } from '../../db/query';
 import { FlowEntry, FlowRecord, ORIGIN_DEFAULTS_TENANT } from '../types';
+
+/** How findFlows orders: by key (then tenant), or by tenant (then key). */
+export type FlowOrder = 'key' | 'tenant';
 
 interface FlowRow {
   id: number | string;
@@ -56,6 +60,7 @@ export async function findFlows(
   timeoutMs: number,
   tenant: string | null,
   limit: number,
+  order: FlowOrder = 'key',
 ): Promise<FlowRecord[]> {
   const d = dialectOf(db);
   const rows = await select<FlowRow>(
@@ -63,7 +68,7 @@ export async function findFlows(
     timeoutMs,
     `SELECT ${FLOW_COLUMNS(d.now)}
      FROM flows f${tenant === null ? '' : ' WHERE f.tenant = ?'}
-     ORDER BY f.flow_key, f.tenant LIMIT ?`,
+     ORDER BY ${order === 'key' ? 'f.flow_key, f.tenant' : 'f.tenant, f.flow_key'} LIMIT ?`,
     tenant === null ? [limit] : [tenant, limit],
   );
   return rows.map((row) => toRecord(d, row));
