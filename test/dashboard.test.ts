@@ -8,14 +8,14 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { apiAs, openBrowser } from './helpers/browser';
 import { createTestDatabase, TestDatabase } from './helpers/db';
 import { killAll, ServiceProcess, spawnService } from './helpers/processes';
 import { Receiver, startReceiver } from './helpers/receiver';
 import { statusCounts } from './helpers/timers';
 import { waitFor } from './helpers/wait';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUTPUT = path.join(__dirname, '..', 'test-output');
 const KEY = 'tk_dashboard_browser_0123456789';
 
@@ -35,8 +35,7 @@ beforeAll(async () => {
   processes.push(api, spawnService('controller', { ...env, CONTROLLER_ID: 'dashboard-1' }));
   base = `http://127.0.0.1:${(await api.waitForLog('API listening')).port as number}`;
   await processes[1].waitForLog('Controller started');
-  browser = await chromium.launch({ executablePath: CHROMIUM });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  ({ browser, page } = await openBrowser());
 });
 
 afterAll(async () => {
@@ -46,15 +45,7 @@ afterAll(async () => {
   await t?.drop();
 });
 
-async function api<T>(method: string, route: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${base}${route}`, {
-    method,
-    headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (res.status >= 300) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
+const api = apiAs(() => base, KEY);
 
 const origin = () => receiver.url.replace(/\/hooks$/, '');
 

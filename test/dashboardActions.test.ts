@@ -9,14 +9,14 @@
  * retries view, 390 px) is not repeated here. Screenshots go to docs/.
  */
 import path from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { apiAs, goto, listedIds, login, openBrowser } from './helpers/browser';
 import { createTestDatabase, TestDatabase } from './helpers/db';
 import { killAll, ServiceProcess, spawnService } from './helpers/processes';
 import { Receiver, startReceiver } from './helpers/receiver';
 import { statusCounts } from './helpers/timers';
 import { waitFor } from './helpers/wait';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const DOCS = path.join(__dirname, '..', 'docs');
 const KEY = 'tk_dashboard_actions_0123456789ab';
 const SCHEDULE = '0190bbbb-0000-7000-8000-000000000001';
@@ -37,12 +37,8 @@ beforeAll(async () => {
   processes.push(api, spawnService('controller', { ...env, CONTROLLER_ID: 'actions-1' }));
   base = `http://127.0.0.1:${(await api.waitForLog('API listening')).port as number}`;
   await processes[1].waitForLog('Controller started');
-  browser = await chromium.launch({ executablePath: CHROMIUM });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await page.goto(`${base}/ui`);
-  await page.fill('#key', KEY);
-  await page.click('#login button[type=submit]');
-  await page.locator('#counts a').first().waitFor();
+  ({ browser, page } = await openBrowser());
+  await login(page, base, KEY);
 });
 
 afterAll(async () => {
@@ -52,25 +48,9 @@ afterAll(async () => {
   await t?.drop();
 });
 
-async function api<T>(method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
-  const res = await fetch(`${base}${route}`, {
-    method,
-    headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (res.status >= 300) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
+const api = apiAs(() => base, KEY);
 
 const origin = () => receiver.url.replace(/\/hooks$/, '');
-
-async function goto(hash: string): Promise<void> {
-  await page.evaluate(`window.location.hash = ${JSON.stringify(hash)}`);
-}
-
-function listedIds(): Promise<string[]> {
-  return page.$$eval('#timers tbody tr[data-timer]', (rows) => rows.map((r) => r.getAttribute('data-timer')!));
-}
 
 it('replays a selection of failed timers at once and sees each of them fire; the rest stay failed', async () => {
   const ids: string[] = [];
@@ -80,8 +60,8 @@ it('replays a selection of failed timers at once and sees each of them fire; the
   await waitFor('the timers to fail', async () => (await statusCounts(t.db)).failed === 4);
   const [left, ...chosen] = ids;
 
-  await goto('#/timers?status=failed');
-  await waitFor('the failed timers listed', async () => (await listedIds()).length === 4);
+  await goto(page, '#/timers?status=failed');
+  await waitFor('the failed timers listed', async () => (await listedIds(page)).length === 4);
   for (const id of chosen) await page.check(`#timers input[data-select="${id}"]`);
   expect(await page.locator('#bulk-count').textContent()).toBe('3 selected');
   await page.screenshot({ path: path.join(DOCS, 'dashboard-bulk.png'), fullPage: false });
@@ -94,7 +74,7 @@ it('replays a selection of failed timers at once and sees each of them fire; the
   await page.locator('#bulk-result', { hasText: '3 replayed' }).waitFor();
   expect(await page.locator('#bulk-count').textContent()).toBe('0 selected');
   // The list refreshes on its own: only the timer left out is still failed.
-  await waitFor('the replayed timers to leave the failed list', async () => (await listedIds()).join() === left);
+  await waitFor('the replayed timers to leave the failed list', async () => (await listedIds(page)).join() === left);
   await waitFor('each replayed timer to fire', async () => chosen.every((id) => receiver.countById().get(id) === 2));
   // The receiver answers before the controller records the outcome: wait for the record.
   await waitFor('the outcomes to be recorded', async () => (await statusCounts(t.db)).fired === 3);
@@ -106,14 +86,14 @@ it('cancels a whole page of pending timers at once from the header checkbox', as
   const timers = Array.from({ length: 5 }, () => ({ hours: 2, url: `${origin()}/hooks/bulk`, labels: { run: 'c5' } }));
   const { timers: made } = await api<{ timers: Array<{ id: string }> }>('POST', '/timers/batch', { timers });
 
-  await goto('#/timers?status=pending&label=run:c5');
-  await waitFor('the five listed', async () => (await listedIds()).length === 5);
+  await goto(page, '#/timers?status=pending&label=run:c5');
+  await waitFor('the five listed', async () => (await listedIds(page)).length === 5);
   await page.check('#select-page');
   expect(await page.locator('#bulk-count').textContent()).toBe('5 selected');
   await page.click('#bulk-cancel');
 
   await page.locator('#bulk-result', { hasText: '5 canceled' }).waitFor();
-  await waitFor('the canceled timers to leave the pending list', async () => (await listedIds()).length === 0);
+  await waitFor('the canceled timers to leave the pending list', async () => (await listedIds(page)).length === 0);
   for (const { id } of made)
     expect(await api<{ status: string }>('GET', `/timers/${id}`)).toMatchObject({ status: 'canceled' });
 });
@@ -135,8 +115,8 @@ it('replays and cancels every timer of the label filtered by, after a second cli
     (await api<{ items: unknown[] }>('GET', '/timers?status=failed&label=wave:l3')).items.length;
   await waitFor('the three to fail', async () => (await failedOfLabel()) === 3);
 
-  await goto('#/timers?label=wave:l3');
-  await waitFor('the five listed', async () => (await listedIds()).length === 5);
+  await goto(page, '#/timers?label=wave:l3');
+  await waitFor('the five listed', async () => (await listedIds(page)).length === 5);
   await page.click('#label-replay');
   expect(await page.locator('#label-replay').textContent()).toMatch(/^Sure\? Click again/);
   expect(await failedOfLabel()).toBe(3);
@@ -163,16 +143,16 @@ it('filters the list by flow, by schedule and by host', async () => {
   const occurrence = await api<{ id: string }>('POST', '/timers', { hours: 2, url: `${origin()}/hooks/scheduled` });
   await t.db.raw('UPDATE timers SET schedule_id = ? WHERE id = ?', [SCHEDULE, occurrence.id]);
 
-  await goto('#/timers');
+  await goto(page, '#/timers');
   await page.fill('#f-flow', 'dashboard-billing');
   await page.click('#filters button[type=submit]');
-  await waitFor('only the flow’s timer', async () => (await listedIds()).join() === flowed.id);
+  await waitFor('only the flow’s timer', async () => (await listedIds(page)).join() === flowed.id);
   expect(await page.evaluate('location.hash')).toBe('#/timers?flow=dashboard-billing');
 
   await page.fill('#f-flow', '');
   await page.fill('#f-schedule', SCHEDULE);
   await page.click('#filters button[type=submit]');
-  await waitFor('only the schedule’s occurrence', async () => (await listedIds()).join() === occurrence.id);
+  await waitFor('only the schedule’s occurrence', async () => (await listedIds(page)).join() === occurrence.id);
 
   // The same receiver by another name: the one timer sent to that host.
   const byHost = await api<{ id: string }>('POST', '/timers', {
@@ -183,7 +163,7 @@ it('filters the list by flow, by schedule and by host', async () => {
   await page.fill('#f-schedule', '');
   await page.fill('#f-host', host);
   await page.click('#filters button[type=submit]');
-  await waitFor('only the timer sent to that host', async () => (await listedIds()).join() === byHost.id);
+  await waitFor('only the timer sent to that host', async () => (await listedIds(page)).join() === byHost.id);
   expect(await page.evaluate('location.hash')).toBe(`#/timers?host=${encodeURIComponent(host)}`);
 });
 
@@ -191,7 +171,7 @@ it('changes a timer from its page at the version shown, and shows a change made 
   const { id } = await api<{ id: string }>('POST', '/timers', { hours: 2, url: `${origin()}/hooks/change-me` });
   const later = new Date(Date.now() + 3 * 3600_000).toISOString().replace(/\.\d+Z$/, '.000Z');
 
-  await goto(`#/timer/${id}`);
+  await goto(page, `#/timer/${id}`);
   await page.locator('#change-fire-at').waitFor();
   await page.fill('#change-fire-at', later);
   await page.fill('#change-max-attempts', '3');

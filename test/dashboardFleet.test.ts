@@ -10,13 +10,13 @@
  * them is timer-controller/test/minuteRollups.test.ts.
  */
 import path from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { goto, login, openBrowser } from './helpers/browser';
 import { LATENESS_COLUMNS } from '@timer/shared';
 import type { RollupRow } from '@timer/shared';
 import { createTestDatabase, TestDatabase } from './helpers/db';
 import { killAll, ServiceProcess, spawnService } from './helpers/processes';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const DOCS = path.join(__dirname, '..', 'docs');
 const KEY = 'tk_dashboard_fleet_0123456789ab';
 const ADMIN = 'tk_dashboard_fleet_admin_0123456';
@@ -51,10 +51,9 @@ beforeAll(async () => {
   for (const id of ['fleet-1', 'fleet-2']) processes.push(spawnService('controller', { ...env, CONTROLLER_ID: id }));
   base = `http://127.0.0.1:${(await api.waitForLog('API listening')).port as number}`;
   await Promise.all(processes.slice(1).map((p) => p.waitForLog('Controller started')));
-  browser = await chromium.launch({ executablePath: CHROMIUM });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  ({ browser, page } = await openBrowser());
   // The operator: an admin key sees every tenant's flows and the origin defaults.
-  await login(page, ADMIN);
+  await login(page, base, ADMIN);
 });
 
 afterAll(async () => {
@@ -63,21 +62,10 @@ afterAll(async () => {
   await t?.drop();
 });
 
-async function login(on: Page, key = KEY): Promise<void> {
-  await on.goto(`${base}/ui`);
-  await on.fill('#key', key);
-  await on.click('#login button[type=submit]');
-  await on.locator('#counts a').first().waitFor();
-}
-
 async function api<T>(route: string): Promise<T> {
   const res = await fetch(`${base}${route}`, { headers: { Authorization: `Bearer ${KEY}` } });
   if (res.status !== 200) throw new Error(`GET ${route}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
-}
-
-async function goto(hash: string, on: Page = page): Promise<void> {
-  await on.evaluate(`window.location.hash = ${JSON.stringify(hash)}`);
 }
 
 /** Thirty minutes of deliveries by two controllers, busier and later towards the end. */
@@ -111,7 +99,7 @@ it('draws deliveries per minute by outcome and lateness p50/p99 with the numbers
   const chart = await api<{ minutes: ChartMinute[] }>('/ui/api/deliveries?hours=3');
   expect(chart.minutes).toHaveLength(30);
 
-  await goto('#/charts');
+  await goto(page, '#/charts');
   await page.locator('#deliveries-chart g.bar').first().waitFor();
 
   const bars = await page.$$eval('#deliveries-chart g.bar', (groups) =>
@@ -161,7 +149,7 @@ it('lists the running controllers with their reported load, and the flows with d
   await t.store.flows.setPaused('default', 'billing', true);
   for (let i = 0; i < 3; i++) await t.store.flows.failed('http://down.example:80', { threshold: 3, openMs: 600_000 });
 
-  await goto('#/fleet');
+  await goto(page, '#/fleet');
   await page.locator('#controllers tr[data-controller="fleet-2"]').waitFor();
 
   const controllers = await page.$$eval('#controllers tbody tr[data-controller]', (rows) =>
@@ -189,12 +177,12 @@ it('lists the running controllers with their reported load, and the flows with d
 
 it('fits a 390 px wide screen on the charts and the fleet: nothing overflows horizontally', async () => {
   const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
-  await login(phone);
+  await login(phone, base, KEY);
   for (const [hash, ready] of [
     ['#/charts', '#deliveries-chart g.bar'],
     ['#/fleet', '#controllers tbody tr[data-controller]'],
   ]) {
-    await goto(hash, phone);
+    await goto(phone, hash);
     await phone.locator(ready).first().waitFor();
     await phone.waitForTimeout(200);
     const width = await phone.evaluate('document.documentElement.scrollWidth');

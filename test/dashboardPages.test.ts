@@ -7,14 +7,14 @@
  * nothing wider than a 390 px screen. Screenshots go to docs/ (README "Dashboard").
  */
 import path from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { apiAs, goto, listedIds, login, openBrowser } from './helpers/browser';
 import { createTestDatabase, TestDatabase } from './helpers/db';
 import { killAll, ServiceProcess, spawnService } from './helpers/processes';
 import { Receiver, startReceiver } from './helpers/receiver';
 import { statusCounts } from './helpers/timers';
 import { waitFor } from './helpers/wait';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const DOCS = path.join(__dirname, '..', 'docs');
 const KEY = 'tk_dashboard_pages_0123456789ab';
 
@@ -38,12 +38,8 @@ beforeAll(async () => {
   processes.push(api, spawnService('controller', { ...env, CONTROLLER_ID: 'pages-1' }));
   base = `http://127.0.0.1:${(await api.waitForLog('API listening')).port as number}`;
   await processes[1].waitForLog('Controller started');
-  browser = await chromium.launch({ executablePath: CHROMIUM });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await page.goto(`${base}/ui`);
-  await page.fill('#key', KEY);
-  await page.click('#login button[type=submit]');
-  await page.locator('#counts a').first().waitFor();
+  ({ browser, page } = await openBrowser());
+  await login(page, base, KEY);
 });
 
 afterAll(async () => {
@@ -53,32 +49,15 @@ afterAll(async () => {
   await t?.drop();
 });
 
-async function api<T>(method: string, route: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${base}${route}`, {
-    method,
-    headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (res.status >= 300) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
+const api = apiAs(() => base, KEY);
 
 const origin = () => receiver.url.replace(/\/hooks$/, '');
-
-async function goto(hash: string, on: Page = page): Promise<void> {
-  await on.evaluate(`window.location.hash = ${JSON.stringify(hash)}`);
-}
-
-/** The ids of the rows the timers list shows, in order. */
-function listedIds(): Promise<string[]> {
-  return page.$$eval('#timers tbody tr[data-timer]', (rows) => rows.map((r) => r.getAttribute('data-timer')!));
-}
 
 it('opens a failed timer from its list, shows its attempts, replays it and sees it fire', async () => {
   const { id } = await api<{ id: string }>('POST', '/timers', { seconds: 0, url: `${origin()}/gone/1` });
   await waitFor('the timer to fail', async () => (await statusCounts(t.db)).failed === 1);
 
-  await goto('#/');
+  await goto(page, '#/');
   await page.locator('#counts a[data-status=failed] b', { hasText: '1' }).waitFor();
   await page.click('#counts a[data-status=failed]');
   await page.locator(`#timers td[title="${id}"] a`).waitFor();
@@ -114,22 +93,22 @@ it('finds a timer by the start of its id and by label', async () => {
   let n = 8;
   while (items.filter((x) => x.id.startsWith(tagged.id.slice(0, n))).length > 1) n++;
 
-  await goto('#/timers');
+  await goto(page, '#/timers');
   await page.fill('#f-id', tagged.id.slice(0, n));
   await page.click('#filters button[type=submit]');
-  await waitFor('only the timer asked for', async () => (await listedIds()).join() === tagged.id);
+  await waitFor('only the timer asked for', async () => (await listedIds(page)).join() === tagged.id);
 
   await page.fill('#f-id', '');
   await page.fill('#f-label', 'customer:acme');
   await page.click('#filters button[type=submit]');
-  await waitFor('only the timer asked for', async () => (await listedIds()).join() === tagged.id);
+  await waitFor('only the timer asked for', async () => (await listedIds(page)).join() === tagged.id);
   expect(await page.locator('#timers td.labels').textContent()).toBe('customer:acme');
 });
 
 it('cancels a pending timer from its page, at the version it shows', async () => {
   const { id } = await api<{ id: string }>('POST', '/timers', { hours: 2, url: `${origin()}/hooks/cancel-me` });
 
-  await goto(`#/timer/${id}`);
+  await goto(page, `#/timer/${id}`);
   await page.locator('[data-field=status]', { hasText: 'pending' }).waitFor();
   expect(await page.locator('#timer-replay').isHidden()).toBe(true);
   const answered = page.waitForResponse((r) => r.request().method() === 'DELETE' && r.url().endsWith(`/timers/${id}`));
@@ -151,18 +130,18 @@ it('filters by status and pages through 120 timers, each once', async () => {
   }));
   await api('POST', '/timers/batch', { timers });
 
-  await goto('#/timers?status=pending&label=b:120');
+  await goto(page, '#/timers?status=pending&label=b:120');
   const seen: string[] = [];
   for (let pageNo = 0; pageNo < 5; pageNo++) {
     await page.locator('#timers tbody tr[data-timer]').first().waitFor();
-    const ids = await listedIds();
+    const ids = await listedIds(page);
     expect(await page.$$eval('#timers td.status', (cells) => cells.every((c) => c.textContent === 'pending'))).toBe(
       true,
     );
     seen.push(...ids);
     if (await page.locator('#next-page').isDisabled()) break;
     await page.click('#next-page');
-    await waitFor('the next page', async () => (await listedIds())[0] !== ids[0]);
+    await waitFor('the next page', async () => (await listedIds(page))[0] !== ids[0]);
   }
   expect(seen).toHaveLength(120);
   expect(new Set(seen).size).toBe(120);
@@ -176,7 +155,7 @@ it('lists timers waiting for a retry with their next attempt time, not as overdu
     async () => (await api<{ attempts: number }>('GET', `/timers/${id}`)).attempts === 1,
   );
 
-  await goto('#/retries');
+  await goto(page, '#/retries');
   await page.locator(`#retries td[title="${id}"]`).waitFor();
   const cells = await page.$$eval(`#retries tr:has(td[title="${id}"]) td`, (tds) => tds.map((td) => td.textContent));
   expect(cells[2]).toMatch(/^in (\d+ min|\d+ s)$/);
@@ -201,7 +180,7 @@ it('fits a 390 px wide screen on every page: nothing overflows horizontally', as
     ['#/retries', '#retries tbody tr'],
     [`#/timer/${items[0].id}`, '#attempts tbody tr[data-outcome]'],
   ]) {
-    await goto(hash, phone);
+    await goto(phone, hash);
     await phone.locator(ready).first().waitFor();
     await phone.waitForTimeout(200);
     const width = await phone.evaluate('document.documentElement.scrollWidth');
