@@ -3,9 +3,9 @@
  * the copy at once while it is younger than `maxAgeMs`, starts a reload once it
  * is `refreshMs` old, and waits for that reload when the copy is older than
  * `maxAgeMs` (or there is none yet). So a change made on any replica holds on
- * every one within `maxAgeMs` plus one query. A background reload that fails is
- * logged and tried again by the next reader; a reload a reader waits for
- * rethrows its error.
+ * every one within `maxAgeMs` plus one query. A reload that fails is logged
+ * once and tried again by the next reader; a reader that waits for it gets its
+ * error.
  */
 import type { Clock } from './clock';
 import type { Logger } from './logger';
@@ -34,14 +34,14 @@ export class RefreshingCopy<T> {
     const { clock, refreshMs, maxAgeMs, logger, what } = this.options;
     const age = this.loadedAt === null ? Infinity : clock.now() - this.loadedAt;
     if (age < refreshMs && this.copy !== null) return this.copy;
-    this.loading ??= this.load().finally(() => {
-      this.loading = null;
-    });
-    if (age < maxAgeMs && this.copy !== null) {
+    if (this.loading === null) {
+      this.loading = this.load().finally(() => {
+        this.loading = null;
+      });
+      // Once per failed reload, however many readers came while it ran.
       this.loading.catch((err: unknown) => logger.warn(`${what} could not be reloaded`, errorFields(err)));
-      return this.copy;
     }
-    return this.loading;
+    return age < maxAgeMs && this.copy !== null ? this.copy : this.loading;
   }
 
   private async load(): Promise<T> {

@@ -3,17 +3,18 @@
  * secrets on the controller): when it reads again, when a reader waits, and
  * what a failed reload does. On the fake clock: no real time passes.
  */
-import { createSilentLogger, RefreshingCopy } from '@timer/shared';
+import { PassThrough } from 'node:stream';
+import { createLogger, createSilentLogger, RefreshingCopy } from '@timer/shared';
 import { FakeClock } from '../../test/helpers/fakeClock';
 
-function rig(load: (previous: number | null) => Promise<number>) {
+function rig(load: (previous: number | null) => Promise<number>, logger = createSilentLogger()) {
   const clock = new FakeClock();
   const copy = new RefreshingCopy<number>({
     load,
     refreshMs: 1000,
     maxAgeMs: 5000,
     clock,
-    logger: createSilentLogger(),
+    logger,
     what: 'Test table',
   });
   return { clock, copy };
@@ -91,5 +92,29 @@ describe('RefreshingCopy', () => {
     await clock.advance(6000);
     await copy.get();
     expect(seen).toEqual([null, 10]);
+  });
+
+  it('logs a failed reload once, however many readers came while it ran', async () => {
+    const lines: string[] = [];
+    const stream = new PassThrough();
+    stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString().trim().split('\n')));
+    let fail = false;
+    let reads = 0;
+    const { clock, copy } = rig(
+      () => {
+        reads++;
+        return fail ? Promise.reject(new Error('database down')) : Promise.resolve(reads);
+      },
+      createLogger({ level: 'warn', service: 'test', stream }),
+    );
+    await copy.get();
+    fail = true;
+    await clock.advance(1500);
+    // 200 readers while one reload runs: all answered from the copy.
+    expect(await Promise.all(Array.from({ length: 200 }, () => copy.get()))).toEqual(Array(200).fill(1));
+    await clock.advance(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reads).toBe(2);
+    expect(lines.filter((l) => l.includes('Test table could not be reloaded'))).toHaveLength(1);
   });
 });

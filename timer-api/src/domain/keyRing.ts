@@ -99,7 +99,7 @@ export class KeyRing {
     if (age < REFRESH_MS) return;
     const reload = this.reload();
     if (age < MAX_AGE_MS) {
-      reload.catch((err: unknown) => this.options.logger.warn('API keys could not be reloaded', errorFields(err)));
+      reload.catch(() => undefined); // logged once, in reload()
       return;
     }
     try {
@@ -109,11 +109,16 @@ export class KeyRing {
     }
   }
 
-  /** One reload at a time: concurrent requests share it. */
+  /** One reload at a time: concurrent requests share it, and a failure is logged once. */
   private reload(): Promise<void> {
-    this.loading ??= this.load().finally(() => {
-      this.loading = null;
-    });
+    if (this.loading === null) {
+      this.loading = this.load().finally(() => {
+        this.loading = null;
+      });
+      this.loading.catch((err: unknown) =>
+        this.options.logger.warn('API keys could not be reloaded', errorFields(err)),
+      );
+    }
     return this.loading;
   }
 
