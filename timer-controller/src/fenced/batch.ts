@@ -2,50 +2,69 @@
  * Claims whose outcome is the same write, gathered for a few milliseconds and
  * written together: one UPDATE (and one INSERT of their attempts) for everything
  * delivered in that window, instead of one transaction each. The window is a
- * timer on the injected clock; a full batch, or drain(), writes at once.
+ * timer on the injected clock; a full batch writes at once.
+ *
+ * At most `maxConcurrent` of a batch's writes are under way at once; what comes
+ * meanwhile waits and goes in the next write, which then carries more. So a
+ * database that slows down gets fewer, larger transactions instead of more of
+ * them, and the pooled connections stay free for the claims and the reads.
+ * drain() writes everything at once, whatever is under way.
  */
 import type { AttemptRecord, ClaimRef, Clock, TimerHandle } from '@timer/shared';
 import type { OnRecorded } from './writesUnderWay';
 
+interface Entry {
+  claim: ClaimRef;
+  attempt?: AttemptRecord;
+  recorded?: OnRecorded;
+}
+
+export type BatchWrite = (claims: ClaimRef[], attempts: AttemptRecord[], recorded: OnRecorded[]) => Promise<void>;
+
 export class Batch {
-  private claims: ClaimRef[] = [];
-  private attempts: AttemptRecord[] = [];
-  private recorded: OnRecorded[] = [];
+  private entries: Entry[] = [];
   private timer: TimerHandle | null = null;
+  private underWay = 0;
 
   constructor(
     private readonly clock: Clock,
     private readonly windowMs: number,
     private readonly maxSize: number,
-    private readonly write: (claims: ClaimRef[], attempts: AttemptRecord[], recorded: OnRecorded[]) => void,
+    private readonly write: BatchWrite,
+    private readonly maxConcurrent = 2,
   ) {}
 
   add(claim: ClaimRef, attempt?: AttemptRecord, recorded?: OnRecorded): void {
-    this.claims.push(claim);
-    if (attempt) this.attempts.push(attempt);
-    if (recorded) this.recorded.push(recorded);
-    if (this.claims.length >= this.maxSize) this.flush();
+    this.entries.push({ claim, attempt, recorded });
+    if (this.entries.length >= this.maxSize) this.flush();
     else this.timer ??= this.clock.setTimer(this.windowMs, () => this.flush());
   }
 
-  flush(): void {
+  /** Writes what is gathered, in writes of at most maxSize, as far as the writes under way allow (all: `force`). */
+  flush(force = false): void {
     this.clock.clearTimer(this.timer);
     this.timer = null;
-    if (this.claims.length === 0) return;
-    const claims = this.claims;
-    const attempts = this.attempts;
-    const recorded = this.recorded;
-    this.claims = [];
-    this.attempts = [];
-    this.recorded = [];
-    this.write(claims, attempts, recorded);
+    while (this.entries.length > 0 && (force || this.underWay < this.maxConcurrent)) {
+      const part = this.entries.slice(0, this.maxSize);
+      this.entries = this.entries.slice(part.length);
+      this.underWay++;
+      void this.write(
+        part.map((e) => e.claim),
+        part.flatMap((e) => e.attempt ?? []),
+        part.flatMap((e) => e.recorded ?? []),
+      ).finally(() => {
+        this.underWay--;
+        // What waited for a write to end goes now.
+        if (this.entries.length > 0) this.flush();
+      });
+    }
   }
 
   get size(): number {
-    return this.claims.length;
+    return this.entries.length;
   }
 
   ids(): string[] {
-    return this.claims.map((c) => c.id);
+    return this.entries.map((e) => e.claim.id);
   }
 }

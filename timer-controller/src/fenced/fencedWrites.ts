@@ -51,17 +51,12 @@ export class FencedWrites {
     const windowMs = (this.windowMs = options.batchWindowMs ?? 20);
     const maxBatch = (this.maxBatch = options.maxBatch ?? 500);
     this.underWay = new WritesUnderWay(options);
-    this.firedBatch = new Batch(clock, windowMs, maxBatch, (batch, attempts, recorded) => {
-      void this.underWay.run('fired', batch, () => claims.completeFired(owner, batch, attempts), recorded);
-    });
-    this.abandonedBatch = new Batch(clock, windowMs, maxBatch, (batch, attempts, recorded) => {
-      void this.underWay.run(
-        'release (abandoned)',
-        batch,
-        () => claims.releaseAbandoned(owner, batch, attempts),
-        recorded,
-      );
-    });
+    this.firedBatch = new Batch(clock, windowMs, maxBatch, (batch, attempts, recorded) =>
+      this.underWay.run('fired', batch, () => claims.completeFired(owner, batch, attempts), recorded),
+    );
+    this.abandonedBatch = new Batch(clock, windowMs, maxBatch, (batch, attempts, recorded) =>
+      this.underWay.run('release (abandoned)', batch, () => claims.releaseAbandoned(owner, batch, attempts), recorded),
+    );
   }
 
   fired(claim: ClaimRef, attempt?: AttemptRecord, recorded?: OnRecorded): void {
@@ -108,7 +103,7 @@ export class FencedWrites {
         if (--left === 0) resolve();
       };
       for (const timer of timers) batch.add(timer, undefined, recorded);
-      if (!ONE_AT_A_TIME.has(reason)) batch.flush();
+      if (!ONE_AT_A_TIME.has(reason)) batch.flush(true);
     });
   }
 
@@ -116,14 +111,9 @@ export class FencedWrites {
     let batch = this.unsentBatches.get(reason);
     if (!batch) {
       const { clock, owner, claims, leaseMs } = this.options;
-      batch = new Batch(clock, this.windowMs, this.maxBatch, (timers, _attempts, recorded) => {
-        void this.underWay.run(
-          `release (${reason})`,
-          timers,
-          () => claims.releaseUnsent(owner, timers, leaseMs),
-          recorded,
-        );
-      });
+      batch = new Batch(clock, this.windowMs, this.maxBatch, (timers, _attempts, recorded) =>
+        this.underWay.run(`release (${reason})`, timers, () => claims.releaseUnsent(owner, timers, leaseMs), recorded),
+      );
       this.unsentBatches.set(reason, batch);
     }
     return batch;
@@ -147,7 +137,7 @@ export class FencedWrites {
 
   /** Waits until everything recorded so far has landed, or until `timeoutMs` passes. */
   drain(timeoutMs: number): Promise<boolean> {
-    for (const batch of this.batches()) batch.flush();
+    for (const batch of this.batches()) batch.flush(true);
     return this.underWay.settle(timeoutMs);
   }
 
