@@ -27,8 +27,9 @@ export function findDuplicateKey(text: string): string | undefined {
   return undefined;
 }
 
-/** `"\u0061"` and `"a"` are the same key. */
+/** `"\u0061"` and `"a"` are the same key. A key without escapes is its text (most keys: no parse). */
 function unquote(token: string): string {
+  if (!token.includes('\\')) return token.slice(1, -1);
   try {
     return JSON.parse(token) as string;
   } catch {
