@@ -77,10 +77,30 @@ export async function insertTimers(
   if ((labelled.length > 0 || slices > 1) && !(db as Knex.Transaction).isTransaction) {
     return db.transaction((trx) => insertTimers(trx, timeoutMs, atRest, timers));
   }
+  // Every statement is sent at once: the connection runs them in order, each
+  // one's values are formatted while the database works on the one before, and
+  // the transaction makes them all or none. Settled before returning, so no
+  // statement is left running on the caller's transaction after an error.
+  const writes: Promise<void>[] = [];
   for (let from = 0; from < timers.length; from += INSERT_SLICE) {
-    await insertSlice(db, timeoutMs, atRest, timers.slice(from, from + INSERT_SLICE));
+    writes.push(insertSlice(db, timeoutMs, atRest, timers.slice(from, from + INSERT_SLICE)));
   }
-  await insertLabelRows(db, timeoutMs, labelled);
+  writes.push(insertLabelRows(db, timeoutMs, labelled));
+  const failed = (await Promise.allSettled(writes)).find((w) => w.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** `(?, …), (?, …)`: `rows` times `row`, kept for the sizes last asked (a full slice, mostly). */
+const placeholders = new Map<string, string>();
+function valuesOf(row: string, rows: number): string {
+  const key = `${rows}:${row}`;
+  let text = placeholders.get(key);
+  if (text === undefined) {
+    text = Array.from({ length: rows }, () => row).join(', ');
+    if (placeholders.size > 16) placeholders.clear();
+    placeholders.set(key, text);
+  }
+  return text;
 }
 
 async function insertSlice(
@@ -95,33 +115,40 @@ async function insertSlice(
     `INSERT INTO timers (id, url, url_sealed, status, fire_at, due_at, created_at, updated_at, owner, tenant,
                          max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, webhook, labels, callbacks,
                          trace_parent, trace_state, flow_key)
-     VALUES ${timers.map(() => "(?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(', ')}`,
-    timers.flatMap((t) => {
-      const tenant = t.tenant ?? DEFAULT_TENANT;
-      const url = atRest.sealUrl(t.url, tenant);
-      return [
-        t.id,
-        url.url,
-        url.urlSealed,
-        t.fireAt,
-        t.dueAt ?? t.fireAt,
-        t.createdAt,
-        t.createdAt,
-        t.owner ?? null,
-        tenant,
-        t.retry?.maxAttempts ?? null,
-        t.retry?.baseMs ?? null,
-        t.retry?.maxMs ?? null,
-        t.maxLatenessSeconds ?? null,
-        atRest.sealWebhook(t.webhook ? encodeWebhookSpec(t.webhook) : null, tenant),
-        writeLabels(t.labels),
-        atRest.sealCallbacks(writeCallbacks(t.callbacks), tenant),
-        t.trace?.traceparent ?? null,
-        t.trace?.tracestate ?? null,
-        t.flowKey ?? null,
-      ];
-    }),
+     VALUES ${valuesOf("(?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", timers.length)}`,
+    bindingsOf(atRest, timers),
   );
+}
+
+/** The 19 values of each timer's row, in one array (no array a row). */
+function bindingsOf(atRest: AtRest, timers: readonly NewTimer[]): unknown[] {
+  const values: unknown[] = [];
+  for (const t of timers) {
+    const tenant = t.tenant ?? DEFAULT_TENANT;
+    const url = atRest.sealUrl(t.url, tenant);
+    values.push(
+      t.id,
+      url.url,
+      url.urlSealed,
+      t.fireAt,
+      t.dueAt ?? t.fireAt,
+      t.createdAt,
+      t.createdAt,
+      t.owner ?? null,
+      tenant,
+      t.retry?.maxAttempts ?? null,
+      t.retry?.baseMs ?? null,
+      t.retry?.maxMs ?? null,
+      t.maxLatenessSeconds ?? null,
+      atRest.sealWebhook(t.webhook ? encodeWebhookSpec(t.webhook) : null, tenant),
+      writeLabels(t.labels),
+      atRest.sealCallbacks(writeCallbacks(t.callbacks), tenant),
+      t.trace?.traceparent ?? null,
+      t.trace?.tracestate ?? null,
+      t.flowKey ?? null,
+    );
+  }
+  return values;
 }
 
 /** A timer_labels row: tenant, label term, timer id. */
@@ -150,7 +177,7 @@ export async function insertLabelRows(
     await write(
       db,
       timeoutMs,
-      `INSERT INTO timer_labels (tenant, label, timer_id) VALUES ${part.map(() => '(?, ?, ?)').join(', ')}`,
+      `INSERT INTO timer_labels (tenant, label, timer_id) VALUES ${valuesOf('(?, ?, ?)', part.length)}`,
       part.flat(),
     );
   }
