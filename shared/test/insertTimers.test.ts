@@ -43,6 +43,29 @@ describe.each(DIALECTS)('a batch of timers on %s', (dialect) => {
     expect(rows).toEqual([{ timer_id: timers[2_499].id }]);
   });
 
+  it("writes each row's own values when a column is NULL in some rows of the slice and set in others", async () => {
+    const plain = newTimer(URL, 60_000);
+    const full: NewTimer = {
+      ...newTimer(URL, 60_000),
+      retry: { maxAttempts: 3, baseMs: 100, maxMs: 1000 },
+      maxLatenessSeconds: 30,
+      callbacks: { onSuccess: 'http://127.0.0.1:9/ok' },
+      trace: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'a=1' },
+      labels: { kind: 'full' },
+    };
+    await t.store.timers.createBatch([plain, full, newTimer(URL, 60_000)]);
+    const [a, b] = await Promise.all([t.store.timers.find(plain.id, null), t.store.timers.find(full.id, null)]);
+    expect(a).toMatchObject({ retry: { maxAttempts: null, baseMs: null, maxMs: null }, maxLatenessSeconds: null });
+    expect(a).toMatchObject({ callbacks: {}, trace: null, labels: {} });
+    expect(b).toMatchObject({
+      retry: full.retry,
+      maxLatenessSeconds: 30,
+      callbacks: full.callbacks,
+      labels: full.labels,
+    });
+    expect(b?.trace).toEqual(full.trace);
+  });
+
   it('stores nothing when the timers statement fails: no label rows either', async () => {
     const taken = uuidv7();
     await t.store.timers.createBatch([newTimer(URL, 60_000, taken)]);

@@ -103,20 +103,34 @@ function valuesOf(row: string, rows: number): string {
   return text;
 }
 
+/** The bound columns of a timers row, in the INSERT's order (status is the literal 'pending'). */
+const TIMER_COLUMNS = 19;
+
 async function insertSlice(
   db: Knex | Knex.Transaction,
   timeoutMs: number,
   atRest: AtRest,
   timers: readonly NewTimer[],
 ) {
+  const values = bindingsOf(atRest, timers);
+  // A column NULL in every row of the slice (most of a plain timer's policy,
+  // sealing and tracing columns) is written as a literal NULL rather than bound
+  // row by row: about half the values to format and escape for the same rows.
+  const bound = Array.from({ length: TIMER_COLUMNS }, (_, c) => {
+    for (let i = c; i < values.length; i += TIMER_COLUMNS) if (values[i] !== null) return true;
+    return false;
+  });
+  const cells = bound.map((b): string => (b ? '?' : 'NULL'));
+  cells.splice(3, 0, "'pending'");
+  const bindings = bound.every(Boolean) ? values : values.filter((_, i) => bound[i % TIMER_COLUMNS]);
   await write(
     db,
     timeoutMs,
     `INSERT INTO timers (id, url, url_sealed, status, fire_at, due_at, created_at, updated_at, owner, tenant,
                          max_attempts, retry_base_ms, retry_max_ms, max_lateness_s, webhook, labels, callbacks,
                          trace_parent, trace_state, flow_key)
-     VALUES ${valuesOf("(?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", timers.length)}`,
-    bindingsOf(atRest, timers),
+     VALUES ${valuesOf(`(${cells.join(', ')})`, timers.length)}`,
+    bindings,
   );
 }
 
