@@ -170,9 +170,12 @@ export type LabelRow = [string, string, string];
 
 /** One timer_labels row per label of each timer. */
 export function labelRows(timers: readonly { id: string; tenant?: string; labels?: Labels }[]): LabelRow[] {
-  return timers.flatMap((t) =>
-    Object.entries(t.labels ?? {}).map(([k, v]): LabelRow => [t.tenant ?? DEFAULT_TENANT, labelTerm(k, v), t.id]),
-  );
+  const rows: LabelRow[] = [];
+  for (const t of timers) {
+    const labels = t.labels ?? {};
+    for (const k of Object.keys(labels)) rows.push([t.tenant ?? DEFAULT_TENANT, labelTerm(k, labels[k]), t.id]);
+  }
+  return rows;
 }
 
 /**
@@ -188,11 +191,13 @@ export async function insertLabelRows(
   const slice = 5000;
   for (let from = 0; from < rows.length; from += slice) {
     const part = rows.slice(from, from + slice);
+    const values: string[] = [];
+    for (const [tenant, label, id] of part) values.push(tenant, label, id);
     await write(
       db,
       timeoutMs,
       `INSERT INTO timer_labels (tenant, label, timer_id) VALUES ${valuesOf('(?, ?, ?)', part.length)}`,
-      part.flat(),
+      values,
     );
   }
 }
