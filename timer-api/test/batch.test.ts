@@ -62,6 +62,28 @@ describe.each(DIALECTS)('timers in bulk on %s', (dialect) => {
     expect(await countTimers(t.db)).toBe(before);
   });
 
+  it('names every item that repeats a bad URL, and gives each item its own flow key', async () => {
+    const campaign = fresh();
+    // Past the schema's pattern, refused by the webhook URL rules (planBatch reads it once).
+    const bad = 'http://exa mple.com/x';
+    const timers: Record<string, unknown>[] = Array.from({ length: 6 }, () => item({ campaign }));
+    timers[1] = { ...timers[1], url: bad };
+    timers[4] = { ...timers[4], url: bad };
+    const refused = await api.http().post('/timers/batch').send({ timers });
+    expectError(refused, 400, 'validation_failed');
+    const paths = (refused.body.error.details as { path: string }[]).map((d) => d.path);
+    expect(paths).toEqual(expect.arrayContaining(['timers.1.url', 'timers.4.url']));
+
+    // One URL: the items without a flow_key share its origin; the one with its own keeps it.
+    timers[1] = { ...item({ campaign }), flow_key: 'imports' };
+    timers[4] = item({ campaign });
+    const res = await api.http().post('/timers/batch').send({ timers });
+    expect(res.status).toBe(201);
+    const keys = (res.body.timers as { flow_key: string }[]).map((x) => x.flow_key);
+    const origin = new URL(HOOK_URL).origin;
+    expect(keys).toEqual([origin, 'imports', origin, origin, origin, origin].map((k) => expect.stringContaining(k)));
+  });
+
   it('names items whose delay the schema cannot judge (rules checked after it) by index too', async () => {
     const timers = [item({}), { fire_at: '2026-01-01T00:00:00Z', seconds: 5, url: HOOK_URL }];
     const res = await api.http().post('/timers/batch').send({ timers });

@@ -256,6 +256,11 @@ describe('findDuplicateKey', () => {
     ['{"a\\"": 1, "a": 2}', undefined],
     ['{"a": "b", "c": "b"}', undefined],
     ['{"a": ["a", "a"]}', undefined],
+    // Brackets, colons and escaped quotes inside strings are not structure.
+    ['{"a": "}{", "a": 1}', 'a'],
+    ['{"a": "x\\\\", "a": 1}', 'a'],
+    ['{"a": "[:", "b": {"a": "\\"}"}}', undefined],
+    ['{"timers": [{"url": "u", "labels": {"row": "1"}}, {"url": "u", "labels": {"row": "2"}}]}', undefined],
   ])('in %s finds %s', (text, key) => {
     expect(findDuplicateKey(text)).toBe(key);
   });

@@ -23,9 +23,11 @@ export function planBatch(
   }
   const problems: ErrorDetail[] = [];
   const oversize: string[] = [];
+  // A batch often sends every item to one URL: each distinct URL is read once.
+  const goodUrls = new Set<string>();
   const plans = items.map((item, i) => {
     try {
-      checkWebhookUrl(item.url);
+      if (!goodUrls.has(item.url)) goodUrls.add(checkWebhookUrl(item.url));
       return planTimer(item, nowMs, maxDelaySeconds, limits);
     } catch (err) {
       if (err instanceof AppError && err.code === 'payload_too_large') {
