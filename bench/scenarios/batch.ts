@@ -88,8 +88,10 @@ async function bareInsert(t: TestDatabase, batches: number): Promise<number> {
 }
 
 /**
- * `count` timers, `perLabel` to a label `order:K`; one in a hundred failed, the
- * rest pending; ids in creation order, so a label's timers spread over the table.
+ * `count` timers, `perLabel` to a label `order:K` (K = n % labels); one in a
+ * hundred of each label's timers failed (those whose rank in the label,
+ * n / labels, is a multiple of 100), the rest pending; ids in creation order, so
+ * a label's timers spread over the table.
  */
 async function bulkLoad(t: TestDatabase, count: number, perLabel: number): Promise<void> {
   const chunk = Math.min(count, 1_000_000);
@@ -100,10 +102,11 @@ async function bulkLoad(t: TestDatabase, count: number, perLabel: number): Promi
   for (let offset = 0; offset < count; offset += chunk) {
     const numbers = `(SELECT ${offset} + ${number} AS n FROM ${tables}) numbers`;
     const id = "CONCAT('00000000-0000-7000-8000-', LPAD(n, 12, '0'))";
+    const failed = `FLOOR(n / ${labels}) % 100 = 0`;
     await t.db.raw(
       `INSERT INTO timers (id, url, status, fire_at, due_at, created_at, updated_at, labels)
-       SELECT ${id}, '${URL}', IF(n % 100 = 0, 'failed', 'pending'),
-              NOW(3) + INTERVAL 365 DAY, IF(n % 100 = 0, NULL, NOW(3) + INTERVAL 365 DAY), NOW(3), NOW(3),
+       SELECT ${id}, '${URL}', IF(${failed}, 'failed', 'pending'),
+              NOW(3) + INTERVAL 365 DAY, IF(${failed}, NULL, NOW(3) + INTERVAL 365 DAY), NOW(3), NOW(3),
               CONCAT('{"order":"', n % ${labels}, '"}')
        FROM ${numbers}`,
     );
