@@ -12,11 +12,17 @@
  * cheap however deep the page is. For a tenant, the ranges are of
  * timers_tenant_id (tenant, id) and timers_tenant_status_id (tenant, status, id).
  *
- * With labels, the first label's range of timer_labels' primary key (tenant,
- * label, timer_id) drives the query, read backwards from the cursor: each further
- * label is one primary-key probe of timer_labels, the status one lookup of the
- * timer's row, and the scan stops at `limit` matches. A page costs the rows it
- * passes over to find `limit` matches, never the whole label. Without a tenant
+ * With labels, the first label's range of timer_labels drives the query, read
+ * backwards from the cursor: each further label is one primary-key probe of
+ * timer_labels, and the scan stops at `limit` matches. Without a status, the
+ * range is of the primary key (tenant, label, timer_id). With one, it is of
+ * timer_labels_outcome (tenant, label, outcome, timer_id): outcome is the
+ * timer's final status, NULL while it is live (labelOutcome.ts), so a final
+ * status (fired, failed, canceled, skipped) reads only the label's timers with
+ * that status, and a live one (pending, firing) only its live timers, checking
+ * the status on the timer's row (one lookup each, which the page needs anyway).
+ * A page costs the rows it passes over to find `limit` matches, never the whole
+ * label, however rare the status is among the label's timers. Without a tenant
  * (an admin key), the label is looked up in every tenant's range (`tenant IN
  * (SELECT DISTINCT tenant FROM timer_labels)`, a loose scan of the key's first
  * column): the matches of all ranges are then sorted, so such a page costs the
@@ -26,7 +32,7 @@ import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
 import { select } from '../../db/query';
 import type { AtRest } from '../../crypto/atRest';
-import type { TimerRecord, TimerStatus } from '../types';
+import { FINISHED_STATUSES, TimerRecord, TimerStatus } from '../types';
 import { timerColumns, TimerRow, toRecord } from './columns';
 
 /** Who may see what: a tenant's name, or null for every tenant. */
@@ -104,7 +110,7 @@ export async function listTimers(
   const bindings: unknown[] = [];
   const labelled = (query.labels ?? []).length > 0;
   if (labelled) {
-    const match = labelMatch(query.labels!, tenant);
+    const match = labelMatch(query.labels!, tenant, query.status && outcomeOf(query.status));
     where.push(match.sql);
     bindings.push(...match.bindings);
   } else if (tenant !== null) {
@@ -146,19 +152,38 @@ export async function listTimers(
   return rows.map((row) => toRecord(d, row, atRest));
 }
 
+/** What timer_labels.outcome holds for a timer in `status`: the status if final, else `live` (NULL). */
+export function outcomeOf(status: TimerStatus): LabelOutcomeFilter {
+  return (FINISHED_STATUSES as readonly TimerStatus[]).includes(status) ? status : 'live';
+}
+
+/** A filter on timer_labels.outcome: a final status, or `live` (NULL: pending or firing). */
+export type LabelOutcomeFilter = TimerStatus | 'live';
+
 /**
  * The WHERE part for timers carrying every label (`l` is the first label's row
- * of timer_labels): the first label's range, within the tenant, and a probe of
- * the primary key for each further label.
+ * of timer_labels): the first label's range, within the tenant (and within the
+ * outcome, when given: timer_labels_outcome), and a probe of the primary key for
+ * each further label.
  */
-export function labelMatch(labels: readonly string[], tenant: TenantView): { sql: string; bindings: unknown[] } {
+export function labelMatch(
+  labels: readonly string[],
+  tenant: TenantView,
+  outcome?: LabelOutcomeFilter,
+): { sql: string; bindings: unknown[] } {
   const [first, ...others] = labels;
   const inTenant = tenant === null ? 'l.tenant IN (SELECT DISTINCT tenant FROM timer_labels)' : 'l.tenant = ?';
+  const inOutcome = outcome === undefined ? [] : [outcome === 'live' ? 'l.outcome IS NULL' : 'l.outcome = ?'];
   const more = others.map(
     () => 'EXISTS (SELECT 1 FROM timer_labels m WHERE m.tenant = l.tenant AND m.label = ? AND m.timer_id = l.timer_id)',
   );
   return {
-    sql: [inTenant, 'l.label = ?', ...more].join(' AND '),
-    bindings: [...(tenant === null ? [] : [tenant]), first, ...others],
+    sql: [inTenant, 'l.label = ?', ...inOutcome, ...more].join(' AND '),
+    bindings: [
+      ...(tenant === null ? [] : [tenant]),
+      first,
+      ...(outcome === undefined || outcome === 'live' ? [] : [outcome]),
+      ...others,
+    ],
   };
 }

@@ -120,13 +120,23 @@ async function insertSlice(
   );
 }
 
-/** A timer_labels row: tenant, label term, timer id. */
-export type LabelRow = [string, string, string];
+/**
+ * A timer_labels row: tenant, label term, timer id, outcome (the timer's status
+ * if it is created final, as a skipped occurrence is; null while live).
+ */
+export type LabelRow = [string, string, string, 'skipped' | null];
 
 /** One timer_labels row per label of each timer. */
-export function labelRows(timers: readonly { id: string; tenant?: string; labels?: Labels }[]): LabelRow[] {
+export function labelRows(
+  timers: readonly { id: string; tenant?: string; labels?: Labels; outcome?: 'skipped' | null }[],
+): LabelRow[] {
   return timers.flatMap((t) =>
-    Object.entries(t.labels ?? {}).map(([k, v]): LabelRow => [t.tenant ?? DEFAULT_TENANT, labelTerm(k, v), t.id]),
+    Object.entries(t.labels ?? {}).map(([k, v]): LabelRow => [
+      t.tenant ?? DEFAULT_TENANT,
+      labelTerm(k, v),
+      t.id,
+      t.outcome ?? null,
+    ]),
   );
 }
 
@@ -142,7 +152,7 @@ export async function insertLabelRows(
     await write(
       db,
       timeoutMs,
-      `INSERT INTO timer_labels (tenant, label, timer_id) VALUES ${part.map(() => '(?, ?, ?)').join(', ')}`,
+      `INSERT INTO timer_labels (tenant, label, timer_id, outcome) VALUES ${part.map(() => '(?, ?, ?, ?)').join(', ')}`,
       part.flat(),
     );
   }
