@@ -7,7 +7,7 @@
  * write that lost its lease leaves the rows alone, unlabelled timers have none,
  * and the migration backfills the column from timers.status.
  */
-import { ClaimedTimer, FINISHED_STATUSES, NewTimer, select, TimerStatus } from '@timer/shared';
+import { ClaimedTimer, FINISHED_STATUSES, newId, NewTimer, ScheduleAdvance, select, TimerStatus } from '@timer/shared';
 import * as addOutcome from '../src/db/migrations/20261207300000_add_timer_labels_outcome';
 import { createTestDatabase, DIALECTS, TestDatabase } from '../../test/helpers/db';
 import { newTimer } from '../../test/helpers/timers';
@@ -180,6 +180,81 @@ describe.each(DIALECTS)('label outcomes on %s', (dialect) => {
     expect(await labelRowsOf(due[0])).toEqual([{ outcome: null }]);
     expect(await listed('failed')).toEqual([due[2]]);
     expect(await listed('pending')).toEqual(newestFirst([...later.slice(5), due[0], due[1]]));
+    await expectOutcomesFollow();
+  });
+
+  it("a schedule's occurrences: created skipped or live, and canceled with the schedule", async () => {
+    await t.db.raw('DELETE FROM schedules');
+    const schedule = async (labels?: Record<string, string>) => {
+      const id = newId();
+      await t.store.schedules.create({
+        id,
+        cron: '* * * * * *',
+        timezone: 'UTC',
+        url: URL,
+        owner: null,
+        tenant: TENANT,
+        nextRunAt: new Date(Date.now() + 60_000),
+        createdAt: new Date(),
+        ...(labels ? { labels } : {}),
+      });
+      return id;
+    };
+    const labelled = await schedule({ job: 'nightly' });
+    const plain = await schedule();
+    const { schedules } = await t.store.schedules.findDue({ limit: 10, lookaheadMs: 120_000 });
+    expect(schedules).toHaveLength(2);
+    const base = Date.now() + 60_000;
+    const planned = new Map<string, string[]>();
+    const advances: ScheduleAdvance[] = schedules.map((s) => {
+      const occurrences = [0, 1, 2].map((i) => ({
+        id: newId(),
+        at: new Date(base + i * 1000),
+        ...(i === 0 ? { skipped: 'too many pending' } : {}),
+      }));
+      planned.set(
+        s.id,
+        occurrences.map((o) => o.id),
+      );
+      return { schedule: s, occurrences, nextRunAt: new Date(base + 3000) };
+    });
+    expect((await t.store.schedules.createOccurrences(advances)).sort()).toEqual([labelled, plain].sort());
+    const [skipped, ...live] = planned.get(labelled)!;
+    expect(await listed('skipped', ['job:nightly'])).toEqual([skipped]);
+    expect(await listed('pending', ['job:nightly'])).toEqual(newestFirst(live));
+    await expectOutcomesFollow();
+
+    expect(await t.store.schedules.pause(labelled)).toMatchObject({ outcome: 'changed' });
+    expect(await t.store.schedules.delete(plain)).toBe(true);
+
+    expect(await listed('canceled', ['job:nightly'])).toEqual(newestFirst(live));
+    expect(await listed('pending', ['job:nightly'])).toEqual([]);
+    expect(await listed('skipped', ['job:nightly'])).toEqual([skipped]);
+    for (const id of planned.get(plain)!) expect(await labelRowsOf(id)).toEqual([]);
+    await expectOutcomesFollow();
+  });
+
+  it('cancel by label for an admin key (every tenant) sets the outcome in each tenant', async () => {
+    const mine = await create(2, { order: '42' }, 3_600_000);
+    const theirs: NewTimer[] = Array.from({ length: 2 }, () => ({
+      ...newTimer(URL, 3_600_000),
+      tenant: 'other',
+      labels: { order: '42' },
+    }));
+    await t.store.timers.createBatch(theirs);
+
+    const result = await t.store.timers.cancelByLabels({
+      labels: ['order:42'],
+      limit: 10,
+      countCap: 100,
+      tenant: null,
+    });
+
+    expect(result.canceled.sort()).toEqual([...mine, ...theirs.map((x) => x.id)].sort());
+    expect(result.remaining).toBe(0);
+    expect(await listed('canceled', ['order:42'], null)).toEqual(newestFirst(result.canceled));
+    expect(await listed('canceled', ['order:42'], 'other')).toEqual(newestFirst(theirs.map((x) => x.id)));
+    expect(await listed('pending', ['order:42'], null)).toEqual([]);
     await expectOutcomesFollow();
   });
 

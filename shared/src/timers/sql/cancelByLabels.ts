@@ -31,7 +31,7 @@ import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
 import { retryOnDeadlock, select, write } from '../../db/query';
 import type { LabelCancelResult } from '../types';
-import { labelMatch, TenantView } from './findTimers';
+import { labelMatch, labelRange, labelTenants, TenantView } from './findTimers';
 import { setLabelOutcome } from './labelOutcome';
 
 export async function cancelByLabels(
@@ -40,8 +40,9 @@ export async function cancelByLabels(
   query: { labels: readonly string[]; limit: number; countCap: number; tenant: TenantView },
 ): Promise<LabelCancelResult> {
   const d = dialectOf(db);
-  const match = labelMatch(query.labels, query.tenant, 'live');
-  const matching = `FROM timer_labels l JOIN timers t ON t.id = l.timer_id WHERE ${match.sql} AND t.status = ?`;
+  const scope = query.tenant ?? (await labelTenants(db, timeoutMs));
+  const match = labelMatch(query.labels, scope, 'live');
+  const matching = `FROM ${labelRange(d, 'live')} JOIN timers t ON t.id = l.timer_id WHERE ${match.sql} AND t.status = ?`;
   const candidates = await select<{ id: string }>(
     db,
     timeoutMs,
