@@ -51,6 +51,8 @@ async function timerOf(
       status,
       res.body.id,
     ]);
+    // As the controller's outcome writes do: the label rows carry the final status.
+    await t.db.raw('UPDATE timer_labels SET outcome = ? WHERE timer_id = ?', [status, res.body.id]);
   }
   return res.body.id as string;
 }

@@ -144,7 +144,8 @@ export class Timers {
     version: number,
     tenant: TenantView = null,
     trace: TraceContext | null = null,
+    labelled?: boolean,
   ): Promise<ReplayResult> {
-    return replayTimer(this.db, this.timeoutMs, this.atRest, id, version, tenant, trace);
+    return replayTimer(this.db, this.timeoutMs, this.atRest, id, version, tenant, trace, labelled);
   }
 }

@@ -122,6 +122,8 @@ export interface ClaimedTimer {
   customWebhook: boolean;
   /** It has completion callbacks (see ClaimRef). */
   notify: boolean;
+  /** It has labels (see ClaimRef); absent: not known. */
+  labelled?: boolean;
   /** The trace context stored with the timer: its deliveries' parent, and a link (after a replay: the creation). Absent: none. */
   trace?: StoredTrace;
   /**
@@ -149,6 +151,12 @@ export interface ClaimRef {
   leaseToken: number;
   /** The timer has completion callbacks: the write that ends its series also creates its notice. */
   notify?: boolean;
+  /**
+   * Whether the timer has labels: the write that ends its series also sets its
+   * label rows' outcome (labelOutcome.ts). false: none, nothing more is written;
+   * absent: not known, written as for a labelled timer.
+   */
+  labelled?: boolean;
 }
 
 /** What one delivery attempt led to. */
@@ -198,7 +206,7 @@ export interface AttemptRecord {
  * held timer the same claim), so a concurrent claim, change or outcome makes it
  * match nothing and the api reads the timer again.
  */
-export type ChangeFence =
+export type ChangeFence = (
   | { from: 'pending' | 'failed'; version: number }
   /**
    * Firing under the claim `leaseToken`, whose controller has given it back
@@ -206,7 +214,15 @@ export type ChangeFence =
    * `dueAt`: when it was due to be sent, as the controller said (null: read
    * back from the lease, as releaseUnsent does).
    */
-  | { from: 'held'; version: number; leaseToken: number; dueAt: Date | null; leaseMs: number };
+  | { from: 'held'; version: number; leaseToken: number; dueAt: Date | null; leaseMs: number }
+) & {
+  /**
+   * Whether the timer has labels (they never change): a cancel or replay then
+   * also sets its label rows' outcome. false: none; absent: not known, written
+   * as for a labelled timer.
+   */
+  labelled?: boolean;
+};
 
 /** What PATCH /timers/{id} sets; an absent field stays as it is. */
 export interface TimerChange {
@@ -235,6 +251,8 @@ export interface TimerHolder {
    * started (a retry, a replay, or fire_at passed).
    */
   unstartedForMs: number;
+  /** It has labels (they never change): a cancel or replay also writes its label rows. */
+  labelled?: boolean;
 }
 
 export type CancelResult =

@@ -173,7 +173,7 @@ export class TimerChanges {
         new AppError('timer_not_retryable', `Only a failed timer can be retried; this one is ${status}.`),
       holdable: false,
       write: async (fence) => {
-        const result = await this.options.store.timers.replay(id, fence.version, sees, trace);
+        const result = await this.options.store.timers.replay(id, fence.version, sees, trace, fence.labelled);
         return result.outcome === 'replayed' ? { outcome: 'done', timer: result.timer } : result;
       },
     });
@@ -209,6 +209,8 @@ export class TimerChanges {
         if (from === null) throw rule.refused(holder.status);
         fence = { from, version: holder.version };
       }
+      // Labels never change: the write also sets the label rows' outcome only if there are any.
+      if (holder.labelled !== undefined) fence = { ...fence, labelled: holder.labelled };
       const written = await rule.write(fence);
       if (written.outcome === 'not_found') throw new AppError('timer_not_found');
       if (written.outcome === 'done') return written.timer;

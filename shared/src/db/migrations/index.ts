@@ -46,6 +46,7 @@ import * as createDeliveryRollups from './20261207100000_create_delivery_rollups
 import * as addControllersLoad from './20261207100100_add_controllers_load';
 import * as indexTimersScheduleId from './20261207200000_index_timers_schedule_id';
 import * as indexTimersFlowKeyId from './20261207200100_index_timers_flow_key_id';
+import * as addTimerLabelsOutcome from './20261207300000_add_timer_labels_outcome';
 
 interface Migration {
   name: string;
@@ -97,6 +98,7 @@ const migrations: Migration[] = [
   addControllersLoad,
   indexTimersScheduleId,
   indexTimersFlowKeyId,
+  addTimerLabelsOutcome,
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

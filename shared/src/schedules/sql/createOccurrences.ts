@@ -32,7 +32,8 @@
  *   3. The labels of the occurrences created (the schedule's, copied): their
  *      timers.labels column in step 2, and timer_labels rows for those that step
  *      2 did insert (read back by id: an occurrence another controller created
- *      first keeps its own rows).
+ *      first keeps its own rows), with outcome NULL (live), or `skipped` for a
+ *      skipped occurrence (labelOutcome.ts).
  *   4. UPDATE the kept schedules' next_run_at and last_occurrence_at, fenced
  *      again on the next_run_at read: next_run_at only ever moves forward.
  * Returns the ids of the schedules written (all of those locked and unchanged).
@@ -163,7 +164,7 @@ export async function createOccurrences(
 async function labelOccurrences(
   trx: Knex.Transaction,
   timeoutMs: number,
-  timers: readonly { id: string; schedule: DueSchedule }[],
+  timers: readonly { id: string; schedule: DueSchedule; skipped?: string }[],
 ): Promise<void> {
   const labelled = timers.filter((t) => Object.keys(t.schedule.labels).length > 0);
   const inserted = new Set<string>();
@@ -180,7 +181,12 @@ async function labelOccurrences(
   const rows = labelRows(
     labelled
       .filter((t) => inserted.has(t.id))
-      .map((t) => ({ id: t.id, tenant: t.schedule.tenant, labels: t.schedule.labels })),
+      .map((t) => ({
+        id: t.id,
+        tenant: t.schedule.tenant,
+        labels: t.schedule.labels,
+        outcome: t.skipped === undefined ? null : ('skipped' as const),
+      })),
   );
   await insertLabelRows(trx, timeoutMs, rows);
 }

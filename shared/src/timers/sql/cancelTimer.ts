@@ -18,6 +18,9 @@
  * and then the index entry: InnoDB may pick this UPDATE as a deadlock victim and
  * roll it back. It is run again (the claim has committed by then), so the caller
  * gets its answer instead of a 503.
+ * A labelled timer (fence.labelled not false) has its label rows' outcome set
+ * to canceled in the same transaction (labelOutcome.ts); an unlabelled one is the
+ * one UPDATE, as ever.
  */
 import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
@@ -26,6 +29,7 @@ import type { AtRest } from '../../crypto/atRest';
 import type { CancelResult, ChangeFence } from '../types';
 import { changeFenceWhere, releaseHeldSet } from './changeFence';
 import { findTimer, TenantView } from './findTimers';
+import { setLabelOutcome } from './labelOutcome';
 
 export async function cancelTimer(
   db: Knex,
@@ -37,16 +41,24 @@ export async function cancelTimer(
 ): Promise<CancelResult> {
   const d = dialectOf(db);
   const where = changeFenceWhere(fence);
-  const changed = await retryOnDeadlock(() =>
+  const cancel = (q: Knex | Knex.Transaction) =>
     write(
-      db,
+      q,
       timeoutMs,
       `UPDATE timers
        SET status = 'canceled', due_at = NULL, flow_due_at = NULL, locked_by = NULL, version = version + 1,
            updated_at = ${d.now}${releaseHeldSet(fence)}
        WHERE id = ? AND ${where.sql}${tenant === null ? '' : ' AND tenant = ?'}`,
       tenant === null ? [id, ...where.bindings] : [id, ...where.bindings, tenant],
-    ),
+    );
+  const changed = await retryOnDeadlock(() =>
+    fence.labelled === false
+      ? cancel(db)
+      : db.transaction(async (trx) => {
+          const n = await cancel(trx);
+          if (n === 1) await setLabelOutcome(trx, timeoutMs, [id], 'canceled');
+          return n;
+        }),
   );
   const timer = await findTimer(db, timeoutMs, atRest, id, tenant);
   if (!timer) return { outcome: 'not_found' };

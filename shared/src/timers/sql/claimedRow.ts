@@ -19,7 +19,8 @@ export const CLAIM_COLUMNS = `id, tenant, url, url_sealed, fire_at, due_at, atte
   flow_key, flow_due_at,
   CASE WHEN prior_attempts = 0 AND last_error IS NULL THEN 1 ELSE 0 END AS untried,
   CASE WHEN webhook IS NULL THEN 0 ELSE 1 END AS custom_webhook,
-  CASE WHEN callbacks IS NULL THEN 0 ELSE 1 END AS notify`;
+  CASE WHEN callbacks IS NULL THEN 0 ELSE 1 END AS notify,
+  CASE WHEN labels IS NULL THEN 0 ELSE 1 END AS labelled`;
 
 export interface ClaimRow {
   id: string;
@@ -48,6 +49,7 @@ export interface ClaimRow {
   untried: number | string;
   custom_webhook: number | string;
   notify: number | string;
+  labelled: number | string;
 }
 
 /**
@@ -75,6 +77,7 @@ export function toClaimedTimer(
     version: Number(r.version),
     customWebhook: Number(r.custom_webhook) === 1,
     notify: Number(r.notify) === 1,
+    labelled: Number(r.labelled) === 1,
     trace: { parent: storedContext(r.trace_parent, r.trace_state), link: storedContext(r.trace_link) },
     flowId,
   };

@@ -23,8 +23,9 @@
  * open (a data key removed before its values were re-sealed) gets no notice: its
  * outcome is still written, instead of failing the write over and over.
  *
- * recordEnd: runs an outcome write with its attempts and notices in one
- * transaction (or as before, without one, when nothing else is to be written).
+ * recordEnd: runs an outcome write with its attempts, notices and the label
+ * rows' outcome (labelOutcome.ts) in one transaction (or as before, without one,
+ * when nothing else is to be written: no attempt, no callbacks, no labels).
  */
 import type { Knex } from 'knex';
 import type { AtRest } from '../../crypto/atRest';
@@ -38,6 +39,7 @@ import { timerView } from '../view';
 import { timerColumns, TimerRow, toRecord } from './columns';
 import { claimFence } from './fence';
 import { insertTimers, NewTimer } from './insertTimers';
+import { setLabelOutcome } from './labelOutcome';
 
 export type EndStatus = 'fired' | 'failed' | 'skipped';
 
@@ -107,23 +109,48 @@ export function noticeBody(record: TimerRecord, status: EndStatus) {
 }
 
 /**
- * Runs `update` (the outcome write of `claims`, leaving them in `status`) with its
- * attempts and the notices it owes, in one transaction; without attempts or
- * notices, as the one statement it always was.
+ * Runs `update` (the outcome write of `claims`, leaving them in `status`; it
+ * returns the rows it changed) with its attempts, the notices it owes and the
+ * outcome of the labelled timers' label rows, in one transaction; without any of
+ * those, as the one statement it always was.
  */
-export async function recordEnd<T>(
+export async function recordEnd(
   db: Knex,
   timeoutMs: number,
   atRest: AtRest,
   end: { claims: readonly ClaimRef[]; status: EndStatus; attempts: readonly AttemptRecord[] },
-  update: (q: Knex | Knex.Transaction) => Promise<T>,
-): Promise<T> {
+  update: (q: Knex | Knex.Transaction) => Promise<number>,
+): Promise<number> {
   const notify = end.claims.some((c) => c.notify);
-  if (!notify && end.attempts.length === 0) return update(db);
+  const labelled = end.claims.filter((c) => c.labelled !== false);
+  if (!notify && end.attempts.length === 0 && labelled.length === 0) return update(db);
   return db.transaction(async (trx) => {
-    const result = await update(trx);
+    const changed = await update(trx);
+    if (labelled.length > 0 && changed > 0) {
+      // All moved (the usual case): no need to ask which; else those still under their claim.
+      const moved =
+        changed === end.claims.length
+          ? labelled.map((c) => c.id)
+          : await movedUnder(trx, timeoutMs, labelled, end.status);
+      await setLabelOutcome(trx, timeoutMs, moved, end.status);
+    }
     await insertAttempts(trx, timeoutMs, end.attempts);
     if (notify) await createNotices(trx, timeoutMs, atRest, end.claims, end.status);
-    return result;
+    return changed;
   });
+}
+
+/** Of `claims`, those the outcome write just moved to `status` under their own lease. */
+async function movedUnder(
+  trx: Knex.Transaction,
+  timeoutMs: number,
+  claims: readonly ClaimRef[],
+  status: EndStatus,
+): Promise<string[]> {
+  const fence = claimFence(claims);
+  const rows = await select<{ id: string }>(trx, timeoutMs, `SELECT id FROM timers WHERE ${fence.sql} AND status = ?`, [
+    ...fence.bindings,
+    status,
+  ]);
+  return rows.map((r) => r.id);
 }

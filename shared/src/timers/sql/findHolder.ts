@@ -22,6 +22,7 @@ interface HolderRow {
   lease_token: number | string;
   lease_left_ms: number | string | null;
   unstarted_for_ms: number | string;
+  labelled: number | string;
 }
 
 export async function findHolder(
@@ -37,7 +38,8 @@ export async function findHolder(
     `SELECT status, version, locked_by, lease_token,
             ${d.msBetween(d.now, 'due_at')} AS lease_left_ms,
             CASE WHEN attempts = 1 AND prior_attempts = 0 AND last_error IS NULL
-                 THEN ${d.greatest('0', d.msBetween(d.now, 'fire_at'))} ELSE 0 END AS unstarted_for_ms
+                 THEN ${d.greatest('0', d.msBetween(d.now, 'fire_at'))} ELSE 0 END AS unstarted_for_ms,
+            CASE WHEN labels IS NULL THEN 0 ELSE 1 END AS labelled
      FROM timers WHERE id = ?${tenant === null ? '' : ' AND tenant = ?'}`,
     tenant === null ? [id] : [id, tenant],
   );
@@ -49,5 +51,6 @@ export async function findHolder(
     leaseToken: Number(row.lease_token),
     leaseLeftMs: row.lease_left_ms === null ? 0 : Number(row.lease_left_ms),
     unstartedForMs: Number(row.unstarted_for_ms),
+    labelled: Number(row.labelled) === 1,
   };
 }

@@ -12,21 +12,30 @@
  * cheap however deep the page is. For a tenant, the ranges are of
  * timers_tenant_id (tenant, id) and timers_tenant_status_id (tenant, status, id).
  *
- * With labels, the first label's range of timer_labels' primary key (tenant,
- * label, timer_id) drives the query, read backwards from the cursor: each further
- * label is one primary-key probe of timer_labels, the status one lookup of the
- * timer's row, and the scan stops at `limit` matches. A page costs the rows it
- * passes over to find `limit` matches, never the whole label. Without a tenant
- * (an admin key), the label is looked up in every tenant's range (`tenant IN
- * (SELECT DISTINCT tenant FROM timer_labels)`, a loose scan of the key's first
- * column): the matches of all ranges are then sorted, so such a page costs the
- * label's matches in all tenants.
+ * With labels, the first label's range of timer_labels drives the query, read
+ * backwards from the cursor: each further label is one primary-key probe of
+ * timer_labels, and the scan stops at `limit` matches. Without a status, the
+ * range is of the primary key (tenant, label, timer_id). With one, it is of
+ * timer_labels_outcome (tenant, label, outcome, timer_id): outcome is the
+ * timer's final status, NULL while it is live (labelOutcome.ts), so a final
+ * status (fired, failed, canceled, skipped) reads only the label's timers with
+ * that status, and a live one (pending, firing) only its live timers, checking
+ * the status on the timer's row (one lookup each, which the page needs anyway).
+ * A page costs the rows it passes over to find `limit` matches, never the whole
+ * label, however rare the status is among the label's timers (the plan: `ref`
+ * or, with a cursor, `range` of timer_labels_outcome, `eq_ref` of timers, no
+ * filesort). Without a tenant (an admin key), the label is looked up in every
+ * tenant's range: with a status, of the tenants labelTenants lists (a loose scan
+ * of the indexes' first column), bound as `tenant IN (…)`; without one, `tenant
+ * IN (SELECT DISTINCT tenant FROM timer_labels)`. The matches of all ranges are
+ * then sorted, so such a page costs the label's matches in all tenants (with a
+ * status, only those with its outcome).
  */
 import type { Knex } from 'knex';
-import { dialectOf } from '../../db/dialect';
+import { Dialect, dialectOf } from '../../db/dialect';
 import { select } from '../../db/query';
 import type { AtRest } from '../../crypto/atRest';
-import type { TimerRecord, TimerStatus } from '../types';
+import { FINISHED_STATUSES, TimerRecord, TimerStatus } from '../types';
 import { timerColumns, TimerRow, toRecord } from './columns';
 
 /** Who may see what: a tenant's name, or null for every tenant. */
@@ -103,8 +112,11 @@ export async function listTimers(
   const where: string[] = [];
   const bindings: unknown[] = [];
   const labelled = (query.labels ?? []).length > 0;
+  const outcome = labelled && query.status ? outcomeOf(query.status) : undefined;
   if (labelled) {
-    const match = labelMatch(query.labels!, tenant);
+    // An admin key with a status: each tenant's range of timer_labels_outcome.
+    const scope = outcome !== undefined && tenant === null ? await labelTenants(db, timeoutMs) : tenant;
+    const match = labelMatch(query.labels!, scope, outcome);
     where.push(match.sql);
     bindings.push(...match.bindings);
   } else if (tenant !== null) {
@@ -134,7 +146,7 @@ export async function listTimers(
     where.push(`${order} < ?`);
     bindings.push(query.beforeId);
   }
-  const from = labelled ? 'timer_labels l JOIN timers t ON t.id = l.timer_id' : 'timers t';
+  const from = labelled ? `${labelRange(d, outcome)} JOIN timers t ON t.id = l.timer_id` : 'timers t';
   const rows = await select<TimerRow>(
     db,
     timeoutMs,
@@ -146,19 +158,68 @@ export async function listTimers(
   return rows.map((row) => toRecord(d, row, atRest));
 }
 
+/** What timer_labels.outcome holds for a timer in `status`: the status if final, else `live` (NULL). */
+export function outcomeOf(status: TimerStatus): LabelOutcomeFilter {
+  return (FINISHED_STATUSES as readonly TimerStatus[]).includes(status) ? status : 'live';
+}
+
+/** A filter on timer_labels.outcome: a final status, or `live` (NULL: pending or firing). */
+export type LabelOutcomeFilter = TimerStatus | 'live';
+
+/**
+ * `timer_labels l` for a label filter: with an outcome, on MySQL, read through
+ * timer_labels_outcome, named, since MariaDB's estimates otherwise prefer the
+ * primary key for `outcome IS NULL` (reading every timer of the label, finished
+ * or not) or, for an admin key, the timer_id index in order (reading every
+ * labelled timer until `limit` match). SQLite's planner picks it by itself.
+ */
+export function labelRange(d: Dialect, outcome: LabelOutcomeFilter | undefined): string {
+  if (outcome === undefined || d.name === 'sqlite') return 'timer_labels l';
+  return 'timer_labels l FORCE INDEX (timer_labels_outcome)';
+}
+
+/**
+ * The tenants that have labels: a loose scan of the first column of timer_labels'
+ * indexes, one index probe per tenant (MySQL does that for DISTINCT; SQLite is
+ * walked there with a recursive query, as it would otherwise read the whole index).
+ */
+export async function labelTenants(db: Knex, timeoutMs: number): Promise<string[]> {
+  const sql =
+    dialectOf(db).name === 'sqlite'
+      ? `WITH RECURSIVE k(tenant) AS (
+           SELECT MIN(tenant) FROM timer_labels
+           UNION ALL SELECT (SELECT MIN(tenant) FROM timer_labels WHERE tenant > k.tenant) FROM k WHERE k.tenant IS NOT NULL
+         ) SELECT tenant FROM k WHERE tenant IS NOT NULL`
+      : 'SELECT DISTINCT tenant FROM timer_labels';
+  const rows = await select<{ tenant: string }>(db, timeoutMs, sql);
+  return rows.map((r) => r.tenant);
+}
+
 /**
  * The WHERE part for timers carrying every label (`l` is the first label's row
- * of timer_labels): the first label's range, within the tenant, and a probe of
- * the primary key for each further label.
+ * of timer_labels): the first label's range, within the tenant (or each of the
+ * tenants listed; null: every tenant), and within the outcome when given
+ * (timer_labels_outcome), and a probe of the primary key for each further label.
  */
-export function labelMatch(labels: readonly string[], tenant: TenantView): { sql: string; bindings: unknown[] } {
+export function labelMatch(
+  labels: readonly string[],
+  tenant: TenantView | readonly string[],
+  outcome?: LabelOutcomeFilter,
+): { sql: string; bindings: unknown[] } {
   const [first, ...others] = labels;
-  const inTenant = tenant === null ? 'l.tenant IN (SELECT DISTINCT tenant FROM timer_labels)' : 'l.tenant = ?';
+  const tenants = typeof tenant === 'string' ? [tenant] : tenant;
+  const inTenant =
+    tenants === null
+      ? 'l.tenant IN (SELECT DISTINCT tenant FROM timer_labels)'
+      : tenants.length === 0
+        ? '1 = 0'
+        : `l.tenant IN (${tenants.map(() => '?').join(', ')})`;
+  const inOutcome = outcome === undefined ? [] : [outcome === 'live' ? 'l.outcome IS NULL' : 'l.outcome = ?'];
   const more = others.map(
     () => 'EXISTS (SELECT 1 FROM timer_labels m WHERE m.tenant = l.tenant AND m.label = ? AND m.timer_id = l.timer_id)',
   );
   return {
-    sql: [inTenant, 'l.label = ?', ...more].join(' AND '),
-    bindings: [...(tenant === null ? [] : [tenant]), first, ...others],
+    sql: [inTenant, 'l.label = ?', ...inOutcome, ...more].join(' AND '),
+    bindings: [...(tenants ?? []), first, ...(outcome === undefined || outcome === 'live' ? [] : [outcome]), ...others],
   };
 }

@@ -165,22 +165,28 @@ function bindingsOf(atRest: AtRest, timers: readonly NewTimer[]): unknown[] {
   return values;
 }
 
-/** A timer_labels row: tenant, label term, timer id. */
-export type LabelRow = [string, string, string];
+/**
+ * A timer_labels row: tenant, label term, timer id, outcome (the timer's status
+ * if it is created final, as a skipped occurrence is; null while live).
+ */
+export type LabelRow = [string, string, string, 'skipped' | null];
 
 /** One timer_labels row per label of each timer. */
-export function labelRows(timers: readonly { id: string; tenant?: string; labels?: Labels }[]): LabelRow[] {
+export function labelRows(
+  timers: readonly { id: string; tenant?: string; labels?: Labels; outcome?: 'skipped' | null }[],
+): LabelRow[] {
   const rows: LabelRow[] = [];
   for (const t of timers) {
     const labels = t.labels ?? {};
-    for (const k of Object.keys(labels)) rows.push([t.tenant ?? DEFAULT_TENANT, labelTerm(k, labels[k]), t.id]);
+    const tenant = t.tenant ?? DEFAULT_TENANT;
+    for (const k of Object.keys(labels)) rows.push([tenant, labelTerm(k, labels[k]), t.id, t.outcome ?? null]);
   }
   return rows;
 }
 
 /**
- * Writes label rows in slices of 5,000 (3 bound values each: 15,000 a
- * statement); inside the caller's transaction. A batch of 1,000 timers with up
+ * Writes label rows in slices of 5,000 (3 bound values each, 4 when some are
+ * created final: at most 20,000 a statement); inside the caller's transaction. A batch of 1,000 timers with up
  * to five labels each is one statement.
  */
 export async function insertLabelRows(
@@ -191,12 +197,18 @@ export async function insertLabelRows(
   const slice = 5000;
   for (let from = 0; from < rows.length; from += slice) {
     const part = rows.slice(from, from + slice);
-    const values: string[] = [];
-    for (const [tenant, label, id] of part) values.push(tenant, label, id);
+    // New timers are live (outcome NULL) but for skipped occurrences: then it is a literal.
+    const live = part.every((row) => row[3] === null);
+    const values: Array<string | null> = [];
+    for (const [tenant, label, id, outcome] of part) {
+      if (live) values.push(tenant, label, id);
+      else values.push(tenant, label, id, outcome);
+    }
     await write(
       db,
       timeoutMs,
-      `INSERT INTO timer_labels (tenant, label, timer_id) VALUES ${valuesOf('(?, ?, ?)', part.length)}`,
+      `INSERT INTO timer_labels (tenant, label, timer_id, outcome)
+       VALUES ${valuesOf(live ? '(?, ?, ?, NULL)' : '(?, ?, ?, ?)', part.length)}`,
       values,
     );
   }

@@ -20,6 +20,10 @@
  * trace, and links to the creation, whose context moves to trace_link. MySQL
  * assigns left to right, reading columns already assigned; SQLite reads the old
  * row throughout: trace_link comes first, so both copy the old trace_parent.
+ *
+ * `labelled` (false: the timer has no labels; absent: not known): a labelled
+ * timer's label rows go back to outcome NULL (live) in the same transaction
+ * (labelOutcome.ts); an unlabelled one is the one UPDATE, as ever.
  */
 import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
@@ -28,6 +32,7 @@ import type { TraceContext } from '../../tracing/tracing';
 import type { ReplayResult } from '../types';
 import type { AtRest } from '../../crypto/atRest';
 import { findTimer, TenantView } from './findTimers';
+import { setLabelOutcome } from './labelOutcome';
 
 export async function replayTimer(
   db: Knex,
@@ -37,18 +42,28 @@ export async function replayTimer(
   version: number,
   tenant: TenantView = null,
   trace: TraceContext | null = null,
+  labelled?: boolean,
 ): Promise<ReplayResult> {
   const d = dialectOf(db);
   const retrace = trace ? ', trace_link = trace_parent, trace_parent = ?, trace_state = ?' : '';
-  const changed = await write(
-    db,
-    timeoutMs,
-    `UPDATE timers
-     SET status = 'pending', due_at = ${d.now}, prior_attempts = prior_attempts + attempts, attempts = 0,
-         locked_by = NULL, version = version + 1, updated_at = ${d.now}${retrace}
-     WHERE id = ? AND status = 'failed' AND version = ?${tenant === null ? '' : ' AND tenant = ?'}`,
-    [...(trace ? [trace.traceparent, trace.tracestate] : []), id, version, ...(tenant === null ? [] : [tenant])],
-  );
+  const replay = (q: Knex | Knex.Transaction) =>
+    write(
+      q,
+      timeoutMs,
+      `UPDATE timers
+       SET status = 'pending', due_at = ${d.now}, prior_attempts = prior_attempts + attempts, attempts = 0,
+           locked_by = NULL, version = version + 1, updated_at = ${d.now}${retrace}
+       WHERE id = ? AND status = 'failed' AND version = ?${tenant === null ? '' : ' AND tenant = ?'}`,
+      [...(trace ? [trace.traceparent, trace.tracestate] : []), id, version, ...(tenant === null ? [] : [tenant])],
+    );
+  const changed =
+    labelled === false
+      ? await replay(db)
+      : await db.transaction(async (trx) => {
+          const n = await replay(trx);
+          if (n === 1) await setLabelOutcome(trx, timeoutMs, [id], null);
+          return n;
+        });
   const timer = await findTimer(db, timeoutMs, atRest, id, tenant);
   if (!timer) return { outcome: 'not_found' };
   if (changed === 1) return { outcome: 'replayed', timer };
