@@ -70,3 +70,16 @@ it('drain writes everything at once, whatever is under way', async () => {
   await clock.advance(0);
   expect(sizes()).toEqual([10, 10, 10, 10, 5]);
 });
+
+it('after a write ends, what came meanwhile still waits for its own window when nothing was held back', async () => {
+  const { clock, batch, writes, sizes } = rig();
+  batch.add(claim(1));
+  await clock.advance(20);
+  batch.add(claim(2));
+  writes[0].done();
+  await clock.advance(0);
+  // One write under way ended; the second claim is not written early, in a write of its own.
+  expect(sizes()).toEqual([1]);
+  await clock.advance(20);
+  expect(sizes()).toEqual([1, 1]);
+});

@@ -4,8 +4,9 @@
  * delivered in that window, instead of one transaction each. The window is a
  * timer on the injected clock; a full batch writes at once.
  *
- * At most `maxConcurrent` of a batch's writes are under way at once; what comes
- * meanwhile waits and goes in the next write, which then carries more. So a
+ * At most `maxConcurrent` of a batch's writes are under way at once; a flush that
+ * finds them all taken waits for the first to end, and then carries everything
+ * gathered meanwhile. So a
  * database that slows down gets fewer, larger transactions instead of more of
  * them, and the pooled connections stay free for the claims and the reads.
  * drain() writes everything at once, whatever is under way.
@@ -25,6 +26,8 @@ export class Batch {
   private entries: Entry[] = [];
   private timer: TimerHandle | null = null;
   private underWay = 0;
+  /** A flush found every write slot taken: the next write to end makes it. */
+  private blocked = false;
 
   constructor(
     private readonly clock: Clock,
@@ -54,10 +57,11 @@ export class Batch {
         part.flatMap((e) => e.recorded ?? []),
       ).finally(() => {
         this.underWay--;
-        // What waited for a write to end goes now.
-        if (this.entries.length > 0) this.flush();
+        // What waited for a write to end goes now; what merely came meanwhile waits for its window.
+        if (this.blocked) this.flush();
       });
     }
+    this.blocked = this.entries.length > 0;
   }
 
   get size(): number {
