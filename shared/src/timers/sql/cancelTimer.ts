@@ -29,7 +29,7 @@ import type { AtRest } from '../../crypto/atRest';
 import type { CancelResult, ChangeFence } from '../types';
 import { changeFenceWhere, releaseHeldSet } from './changeFence';
 import { findTimer, TenantView } from './findTimers';
-import { setLabelOutcome } from './labelOutcome';
+import { updateWithLabelOutcome } from './labelOutcome';
 
 export async function cancelTimer(
   db: Knex,
@@ -52,13 +52,7 @@ export async function cancelTimer(
       tenant === null ? [id, ...where.bindings] : [id, ...where.bindings, tenant],
     );
   const changed = await retryOnDeadlock(() =>
-    fence.labelled === false
-      ? cancel(db)
-      : db.transaction(async (trx) => {
-          const n = await cancel(trx);
-          if (n === 1) await setLabelOutcome(trx, timeoutMs, [id], 'canceled');
-          return n;
-        }),
+    updateWithLabelOutcome(db, timeoutMs, { id, labelled: fence.labelled }, 'canceled', cancel),
   );
   const timer = await findTimer(db, timeoutMs, atRest, id, tenant);
   if (!timer) return { outcome: 'not_found' };

@@ -186,8 +186,8 @@ export function labelRows(
 
 /**
  * Writes label rows in slices of 5,000 (3 bound values each, 4 when some are
- * created final: at most 20,000 a statement); inside the caller's transaction. A batch of 1,000 timers with up
- * to five labels each is one statement.
+ * created final: at most 20,000 a statement); inside the caller's transaction.
+ * A batch of 1,000 timers with up to five labels each is one statement.
  */
 export async function insertLabelRows(
   db: Knex | Knex.Transaction,

@@ -15,6 +15,27 @@ import type { FINISHED_STATUSES } from '../types';
 
 export type LabelOutcome = (typeof FINISHED_STATUSES)[number] | null;
 
+/**
+ * Runs `update` (one timer's UPDATE, answering the rows it changed) and, when it
+ * changed the row of a timer that may carry labels (`labelled` not false), sets
+ * that timer's label rows to `outcome` in the same transaction. For a timer known
+ * to have none, the UPDATE alone, as it always was.
+ */
+export function updateWithLabelOutcome(
+  db: Knex,
+  timeoutMs: number,
+  timer: { id: string; labelled?: boolean },
+  outcome: LabelOutcome,
+  update: (q: Knex | Knex.Transaction) => Promise<number>,
+): Promise<number> {
+  if (timer.labelled === false) return update(db);
+  return db.transaction(async (trx) => {
+    const changed = await update(trx);
+    if (changed === 1) await setLabelOutcome(trx, timeoutMs, [timer.id], outcome);
+    return changed;
+  });
+}
+
 export async function setLabelOutcome(
   db: Knex | Knex.Transaction,
   timeoutMs: number,

@@ -32,7 +32,7 @@ import type { TraceContext } from '../../tracing/tracing';
 import type { ReplayResult } from '../types';
 import type { AtRest } from '../../crypto/atRest';
 import { findTimer, TenantView } from './findTimers';
-import { setLabelOutcome } from './labelOutcome';
+import { updateWithLabelOutcome } from './labelOutcome';
 
 export async function replayTimer(
   db: Knex,
@@ -56,14 +56,7 @@ export async function replayTimer(
        WHERE id = ? AND status = 'failed' AND version = ?${tenant === null ? '' : ' AND tenant = ?'}`,
       [...(trace ? [trace.traceparent, trace.tracestate] : []), id, version, ...(tenant === null ? [] : [tenant])],
     );
-  const changed =
-    labelled === false
-      ? await replay(db)
-      : await db.transaction(async (trx) => {
-          const n = await replay(trx);
-          if (n === 1) await setLabelOutcome(trx, timeoutMs, [id], null);
-          return n;
-        });
+  const changed = await updateWithLabelOutcome(db, timeoutMs, { id, labelled }, null, replay);
   const timer = await findTimer(db, timeoutMs, atRest, id, tenant);
   if (!timer) return { outcome: 'not_found' };
   if (changed === 1) return { outcome: 'replayed', timer };
