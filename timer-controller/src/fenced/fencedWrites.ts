@@ -38,8 +38,6 @@ export interface FencedWritesOptions extends WritesUnderWayOptions {
 }
 
 export class FencedWrites {
-  private readonly windowMs: number;
-  private readonly maxBatch: number;
   private readonly firedBatch: Batch;
   private readonly abandonedBatch: Batch;
   /** Hand-backs of unsent timers, one batch per reason (the reason names the write in the logs). */
@@ -47,15 +45,19 @@ export class FencedWrites {
   private readonly underWay: WritesUnderWay;
 
   constructor(private readonly options: FencedWritesOptions) {
-    const { clock, owner, claims } = options;
-    const windowMs = (this.windowMs = options.batchWindowMs ?? 20);
-    const maxBatch = (this.maxBatch = options.maxBatch ?? 500);
+    const { owner, claims } = options;
     this.underWay = new WritesUnderWay(options);
-    this.firedBatch = new Batch(clock, windowMs, maxBatch, (batch, attempts, recorded) =>
-      this.underWay.run('fired', batch, () => claims.completeFired(owner, batch, attempts), recorded),
+    this.firedBatch = this.batch('fired', (batch, attempts) => claims.completeFired(owner, batch, attempts));
+    this.abandonedBatch = this.batch('release (abandoned)', (batch, attempts) =>
+      claims.releaseAbandoned(owner, batch, attempts),
     );
-    this.abandonedBatch = new Batch(clock, windowMs, maxBatch, (batch, attempts, recorded) =>
-      this.underWay.run('release (abandoned)', batch, () => claims.releaseAbandoned(owner, batch, attempts), recorded),
+  }
+
+  /** A batch whose writes, named `outcome` in the logs, are kept until they land. */
+  private batch(outcome: string, write: (claims: ClaimRef[], attempts: AttemptRecord[]) => Promise<number>): Batch {
+    const { clock, batchWindowMs = 20, maxBatch = 500 } = this.options;
+    return new Batch(clock, batchWindowMs, maxBatch, (claims, attempts, recorded) =>
+      this.underWay.run(outcome, claims, () => write(claims, attempts), recorded),
     );
   }
 
@@ -110,10 +112,8 @@ export class FencedWrites {
   private unsentBatch(reason: UnsentReason): Batch {
     let batch = this.unsentBatches.get(reason);
     if (!batch) {
-      const { clock, owner, claims, leaseMs } = this.options;
-      batch = new Batch(clock, this.windowMs, this.maxBatch, (timers, _attempts, recorded) =>
-        this.underWay.run(`release (${reason})`, timers, () => claims.releaseUnsent(owner, timers, leaseMs), recorded),
-      );
+      const { owner, claims, leaseMs } = this.options;
+      batch = this.batch(`release (${reason})`, (timers) => claims.releaseUnsent(owner, timers, leaseMs));
       this.unsentBatches.set(reason, batch);
     }
     return batch;
