@@ -35,6 +35,12 @@ export async function lateness(db: Db, deliveries: Delivery[]): Promise<{ p50: n
   return { p50: percentile(values, 50), p99: percentile(values, 99), max: values[values.length - 1] };
 }
 
+/** p50, p99 and max of lateness figures (sorts them in place). */
+export function latenessOf(late: number[]): { p50: number; p99: number; max: number } {
+  late.sort((a, b) => a - b);
+  return { p50: percentile(late, 50), p99: percentile(late, 99), max: late[late.length - 1] };
+}
+
 export function duplicates(deliveries: Delivery[]): number {
   const seen = new Set<string>();
   let dup = 0;

@@ -4,6 +4,8 @@ import { promisify } from 'node:util';
 import net from 'node:net';
 import path from 'node:path';
 import { freePort } from '../test/helpers/ports';
+import type { Delivery } from '../test/helpers/receiver';
+import { waitFor } from '../test/helpers/wait';
 
 export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -35,6 +37,35 @@ export async function startCeilingServer(kind: 'bare' | 'express'): Promise<{ ur
         child.kill('SIGTERM');
       }),
   };
+}
+
+/**
+ * Every steady load starts with this much of the same load, delivered before the
+ * measured part begins: the figures are the system's steady state, not its first
+ * seconds (JIT compilation, connection pools filling), for every system alike.
+ */
+export const WARMUP_S = 2;
+
+/**
+ * The warm-up: `WARMUP_S` seconds of the load, then waits until the receiver has
+ * every timer it created. Returns their ids and lateness, counted apart.
+ */
+export async function warmUp(
+  url: string,
+  rate: number,
+  body: string,
+  receiver: { readonly distinct: number; readonly deliveries: Delivery[] },
+): Promise<{ ids: string[]; lateness: number[] }> {
+  const created = await runCreator(url, rate, WARMUP_S, body);
+  const ids = Object.keys(created.fireAt);
+  await waitFor('the warm-up delivered', () => receiver.distinct >= ids.length, {
+    timeoutMs: 30_000,
+    intervalMs: 50,
+  }).catch(() => undefined); // what is missing is counted with the rest
+  const first = new Map<string, number>();
+  for (const d of receiver.deliveries) if (!first.has(d.id)) first.set(d.id, d.arrivedAt);
+  const lateness = ids.filter((id) => first.has(id)).map((id) => first.get(id)! - created.fireAt[id]);
+  return { ids, lateness };
 }
 
 /** Creates timers at a steady rate from a child process (creator.ts); returns what it created. */

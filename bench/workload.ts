@@ -8,18 +8,18 @@
  *   controller's look-ahead, until every timer is delivered and recorded). The wait in between is left out; `idle` says what it costs per
  *   second. Drain rate = N / (last arrival − due instant).
  * - steady: a fixed create rate through the system's HTTP front (load from a
- *   child process), 2 s delay; one phase from the first create until every
- *   accepted timer is delivered and recorded. Lateness = arrival − fire_at as the
- *   front answered it.
+ *   child process), 2 s delay; after a warm-up of the same load (WARMUP_S,
+ *   delivered first and reported apart), one phase from the first measured create
+ *   until every accepted timer is delivered and recorded. Lateness = arrival −
+ *   fire_at as the front answered it.
  *
  * Every timer exactly once: missing and duplicated deliveries are counted.
  */
 import { startReceiver } from '../test/helpers/receiver';
-import { percentile } from '../test/helpers/timers';
 import { waitFor } from '../test/helpers/wait';
-import { duplicates, round } from './common';
+import { duplicates, latenessOf, round } from './common';
 import { delta, perTimer, sum } from './meters/cost';
-import { runCreator } from './processes';
+import { runCreator, warmUp, WARMUP_S } from './processes';
 import type { System } from './systems/system';
 
 /** How long each system is watched idle before a workload: its idle cost, and a sign of a busy machine. */
@@ -27,11 +27,6 @@ const IDLE_MS = 1000;
 
 function sleepUntil(at: number): Promise<void> {
   return new Promise((r) => setTimeout(r, Math.max(0, at - Date.now())));
-}
-
-function latenessOf(late: number[]) {
-  late.sort((a, b) => a - b);
-  return { p50: percentile(late, 50), p99: percentile(late, 99), max: late[late.length - 1] };
 }
 
 /** Creation ran into the firing phase: the burst is measured again with a longer lead. */
@@ -112,14 +107,16 @@ export async function runSteady(system: System, ratePerSecond: number, durationS
   try {
     const idle = await running.meter.idle(IDLE_MS);
     const body = JSON.stringify({ seconds: 2, url: receiver.url });
+    const warm = await warmUp(running.frontUrl!, ratePerSecond, body, receiver);
     const s0 = await running.meter.snapshot();
     const created = await runCreator(running.frontUrl!, ratePerSecond, durationS, body);
     const fireAt = new Map(Object.entries(created.fireAt));
-    await waitFor(`${system.name}: every accepted timer delivered`, () => receiver.distinct >= fireAt.size, {
+    const all = warm.ids.length + fireAt.size;
+    await waitFor(`${system.name}: every accepted timer delivered`, () => receiver.distinct >= all, {
       timeoutMs: 60_000,
       intervalMs: 50,
     }).catch(() => undefined); // what is missing is counted below
-    await waitFor(`${system.name}: every timer recorded`, () => running.allRecorded(fireAt.size), {
+    await waitFor(`${system.name}: every timer recorded`, () => running.allRecorded(all), {
       timeoutMs: 30_000,
       intervalMs: 100,
     }).catch(() => undefined);
@@ -137,7 +134,8 @@ export async function runSteady(system: System, ratePerSecond: number, durationS
       create_latency_ms: created.latencyMs,
       lateness_ms: latenessOf(late),
       early: late.filter((ms) => ms < 0).length,
-      missing: [...fireAt.keys()].filter((id) => !first.has(id)).length,
+      warmup: { seconds: WARMUP_S, timers: warm.ids.length, lateness_ms: latenessOf(warm.lateness) },
+      missing: [...warm.ids, ...fireAt.keys()].filter((id) => !first.has(id)).length,
       duplicates: duplicates(receiver.deliveries),
       cost: {
         created_and_fired: perTimer(delta(s0, s1, { load_generator: created.cpuMs }), fireAt.size),

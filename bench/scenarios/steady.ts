@@ -7,10 +7,9 @@ import type { TestDatabase } from '../../test/helpers/db';
 import { createTestDatabase } from '../../test/helpers/db';
 import { killAll, spawnService } from '../../test/helpers/processes';
 import { startReceiver } from '../../test/helpers/receiver';
-import { percentile } from '../../test/helpers/timers';
 import { waitFor } from '../../test/helpers/wait';
-import { BenchOptions, round } from '../common';
-import { runCreator } from '../processes';
+import { BenchOptions, latenessOf, round } from '../common';
+import { runCreator, warmUp, WARMUP_S } from '../processes';
 
 export async function measureSteady(t: TestDatabase, ratePerSecond: number, durationS: number) {
   const receiver = await startReceiver(undefined, { light: true });
@@ -20,27 +19,29 @@ export async function measureSteady(t: TestDatabase, ratePerSecond: number, dura
     await controller.waitForLog('Controller started');
     const port = (await api.waitForLog('API listening')).port as number;
     const body = JSON.stringify({ seconds: 2, url: receiver.url });
-    const created = await runCreator(`http://127.0.0.1:${port}/timers`, ratePerSecond, durationS, body);
+    const url = `http://127.0.0.1:${port}/timers`;
+    const warm = await warmUp(url, ratePerSecond, body, receiver);
+    const created = await runCreator(url, ratePerSecond, durationS, body);
     const fireAt = new Map(Object.entries(created.fireAt));
     const errors = created.errors;
     const createRate = (ratePerSecond * durationS) / created.seconds;
-    await waitFor('every accepted timer delivered', () => receiver.distinct >= fireAt.size, {
+    await waitFor('every accepted timer delivered', () => receiver.distinct >= warm.ids.length + fireAt.size, {
       timeoutMs: 30_000,
       intervalMs: 100,
     }).catch(() => undefined);
     const first = new Map<string, number>();
     for (const d of receiver.deliveries) if (!first.has(d.id)) first.set(d.id, d.arrivedAt);
     const late = [...fireAt].filter(([id]) => first.has(id)).map(([id, at]) => first.get(id)! - at);
-    late.sort((a, b) => a - b);
     return {
       rate_per_second: ratePerSecond,
       achieved_create_rate: round(createRate, 0),
       duration_s: durationS,
       accepted: fireAt.size,
       create_errors: errors,
-      lateness_ms: { p50: percentile(late, 50), p99: percentile(late, 99), max: late[late.length - 1] },
+      lateness_ms: latenessOf(late),
       early: late.filter((ms) => ms < 0).length,
-      missing: [...fireAt.keys()].filter((id) => !first.has(id)).length,
+      warmup: { seconds: WARMUP_S, timers: warm.ids.length, lateness_ms: latenessOf(warm.lateness) },
+      missing: [...warm.ids, ...fireAt.keys()].filter((id) => !first.has(id)).length,
       duplicates: receiver.deliveries.length - first.size,
     };
   } finally {

@@ -50,6 +50,12 @@ export function spawnService(
   return spawnNode(ENTRY_POINTS[kind], [], env, options);
 }
 
+/** SERVICE_CPU_PROF_DIR: every service started here writes a V8 CPU profile there (`node --cpu-prof`). */
+function nodeArgs(): string[] {
+  const dir = process.env.SERVICE_CPU_PROF_DIR;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 /** Any Node script that logs JSON lines to stdout, started and followed like a service. */
 export function spawnNode(
   script: string,
@@ -57,7 +63,7 @@ export function spawnNode(
   env: Record<string, string>,
   options: { cwd?: string } = {},
 ): ServiceProcess {
-  const child = spawn(process.execPath, [script, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs(), script, ...args], {
     cwd: options.cwd,
     env: {
       PATH: process.env.PATH ?? '',
@@ -106,6 +112,7 @@ export function spawnNode(
 
 /** Kills whatever is still running; for afterAll/afterEach. */
 export async function killAll(processes: ServiceProcess[]): Promise<void> {
-  for (const p of processes) p.kill('SIGKILL');
+  // A CPU profile is written at exit: let the services shut down.
+  for (const p of processes) p.kill(process.env.SERVICE_CPU_PROF_DIR ? 'SIGTERM' : 'SIGKILL');
   await Promise.all(processes.map((p) => p.exited));
 }
