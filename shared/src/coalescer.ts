@@ -16,8 +16,7 @@ interface Waiting<T> {
   item: T;
   resolve: () => void;
   reject: (err: unknown) => void;
-  /** Stops listening for the caller's abort once the item has gone out. */
-  settled?: () => void;
+  signal?: AbortSignal;
 }
 
 export class Coalescer<T> {
@@ -29,30 +28,24 @@ export class Coalescer<T> {
     private readonly options: CoalescerOptions,
   ) {}
 
-  /** Aborting `signal` while the item still waits for a flush takes it out; once flushing, it stays. */
+  /**
+   * An item whose `signal` is aborted before it goes out in a flush is dropped (and
+   * rejects with the signal's reason); once flushing, it stays. The signal is read
+   * when the next flush is made up, not listened to: an abort listener per item
+   * cost more than the rest of the queueing.
+   */
   add(item: T, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<void>((resolve, reject) => {
-      const waiting: Waiting<T> = { item, resolve, reject };
-      this.queue.push(waiting);
-      if (signal) {
-        const withdraw = () => {
-          const at = this.queue.indexOf(waiting);
-          if (at < 0) return;
-          this.queue.splice(at, 1);
-          reject(signal.reason);
-        };
-        signal.addEventListener('abort', withdraw, { once: true });
-        waiting.settled = () => signal.removeEventListener('abort', withdraw);
-      }
+      this.queue.push({ item, resolve, reject, signal });
       this.next();
     });
   }
 
   private next(): void {
     while (this.running < this.options.maxConcurrent && this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.options.maxBatch);
-      batch.forEach((w) => w.settled?.());
+      const batch = this.take();
+      if (batch.length === 0) continue;
       this.running += 1;
       this.flush(batch.map((w) => w.item))
         .then(
@@ -64,5 +57,15 @@ export class Coalescer<T> {
           this.next();
         });
     }
+  }
+
+  /** The next maxBatch waiting items, less the aborted ones (rejected here). */
+  private take(): Waiting<T>[] {
+    const batch: Waiting<T>[] = [];
+    for (const w of this.queue.splice(0, this.options.maxBatch)) {
+      if (w.signal?.aborted) w.reject(w.signal.reason);
+      else batch.push(w);
+    }
+    return batch;
   }
 }

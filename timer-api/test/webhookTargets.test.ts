@@ -202,6 +202,23 @@ describe('WebhookTargets', () => {
     expect(lookups).toEqual(['hooks.example']);
   });
 
+  it('keeps what an address or the policy decides alone, and looks names up as before', async () => {
+    const targets = new WebhookTargets({
+      policy: { mode: 'public', allowedPorts: [] },
+      requireDns: false,
+      lookup: fakeDns,
+    });
+
+    for (let i = 0; i < 3; i++) {
+      await expect(targets.check('https://93.184.215.14/hook')).resolves.toBeUndefined();
+      await expect(targets.check('http://10.0.0.7/hook')).rejects.toMatchObject({ code: 'webhook_target_refused' });
+      await expect(targets.check('https://service.internal/hook')).rejects.toMatchObject({
+        code: 'webhook_target_refused',
+      });
+    }
+    expect(lookups).toEqual(['service.internal']);
+  });
+
   it('does not wait for a resolver that never answers past its time limit', async () => {
     const silent: LookupAll = () => undefined;
     const lenient = new WebhookTargets({ policy, requireDns: false, lookup: silent, timeoutMs: 20 });

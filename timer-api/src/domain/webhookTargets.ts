@@ -45,6 +45,11 @@ export interface WebhookTargetOptions {
 }
 
 export class WebhookTargets {
+  /**
+   * URLs allowed without DNS: a pure function of the URL and the policy, so kept
+   * (most timers go to a few URLs, and the check parses each again).
+   */
+  private readonly allowedAsWritten = new Set<string>();
   private readonly cache = new Map<string, { answer: Answer; until: number }>();
   private readonly pending = new Map<string, Promise<Answer>>();
   private readonly clock: Clock;
@@ -55,13 +60,18 @@ export class WebhookTargets {
 
   /** Resolves when `url` (already an absolute http(s) URL) may be a webhook target; else throws a 400. */
   async check(url: string): Promise<void> {
+    if (this.allowedAsWritten.has(url)) return;
     const { policy, requireDns } = this.options;
     const parsed = new URL(url);
     const first = checkUrlTarget(parsed, policy);
     if (first.outcome === 'refused') throw refused(first.reason);
     const hostname = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
     // An IP literal is decided already; under `any` a name is looked up only for WEBHOOK_REQUIRE_DNS.
-    if (isIP(hostname) !== 0 || (first.outcome === 'allowed' && !requireDns)) return;
+    if (isIP(hostname) !== 0 || (first.outcome === 'allowed' && !requireDns)) {
+      if (this.allowedAsWritten.size >= CACHE_ENTRIES) this.allowedAsWritten.clear();
+      this.allowedAsWritten.add(url);
+      return;
+    }
     const answer = await this.resolve(hostname.toLowerCase());
     if ('error' in answer) {
       if (!requireDns) return;
