@@ -1,8 +1,10 @@
 /**
- * Group commit for writes that arrive concurrently: the first write goes out at
- * once; writes that arrive while `maxConcurrent` flushes are running wait and go
- * out together in the next flush, up to `maxBatch` at a time. Idle, it adds no
- * latency; busy, it turns N round trips and N commits into one.
+ * Group commit for writes that arrive concurrently: a flush is made up at the end
+ * of the event loop's turn in which the first write arrived (so the requests read
+ * in one turn go out together); writes that arrive while `maxConcurrent` flushes
+ * are running wait and go out together in the next flush, up to `maxBatch` at a
+ * time. Idle, it adds one turn of the loop and no timer; busy, it turns N round
+ * trips and N commits into one.
  *
  * Each add() resolves only after the flush holding its item has completed
  * (for an INSERT: committed), and rejects with that flush's error otherwise.
@@ -22,6 +24,7 @@ interface Waiting<T> {
 export class Coalescer<T> {
   private queue: Waiting<T>[] = [];
   private running = 0;
+  private scheduled = false;
 
   constructor(
     private readonly flush: (items: T[]) => Promise<void>,
@@ -38,6 +41,17 @@ export class Coalescer<T> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ item, resolve, reject, signal });
+      this.schedule();
+    });
+  }
+
+  /** The next flush, once what this turn of the loop brings has arrived (setImmediate runs after its I/O). */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // eslint-disable-next-line no-restricted-globals -- a turn of the event loop, not a duration: no Clock has it
+    setImmediate(() => {
+      this.scheduled = false;
       this.next();
     });
   }
