@@ -81,6 +81,18 @@ it('with rate 100 (burst 10), no one-second window of requests sent has more tha
 
   // When each request left, as the controllers recorded it (database clock, ms): the rate the
   // fleet kept. Arrivals are measured too, but a receiver that stalls bunches what it reads.
+  // An attempt is recorded after its webhook arrived (batched with others): wait for the last.
+  const recorded = async () =>
+    Number(
+      (
+        (
+          await t.db.raw("SELECT COUNT(*) AS n FROM timers WHERE url = ? AND status = 'fired'", [receiver.url])
+        )[0] as Array<{
+          n: number;
+        }>
+      )[0].n,
+    );
+  await waitFor('every attempt recorded', async () => (await recorded()) === ids.length, { timeoutMs: 30_000 });
   const sent: number[] = [];
   for (let from = 0; from < ids.length; from += 500) {
     const part = ids.slice(from, from + 500);
