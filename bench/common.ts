@@ -17,10 +17,16 @@ export function round(n: number, digits = 1): number {
   return Math.round(n * f) / f;
 }
 
-/** Lateness (arrival − fire_at) of the first delivery of each timer, in ms. */
-export async function lateness(db: Db, deliveries: Delivery[]): Promise<{ p50: number; p99: number; max: number }> {
+/** When each timer first arrived (a repeat delivery is a duplicate, counted apart). */
+export function firstArrivals(deliveries: Delivery[]): Map<string, number> {
   const first = new Map<string, number>();
   for (const d of deliveries) if (!first.has(d.id)) first.set(d.id, d.arrivedAt);
+  return first;
+}
+
+/** Lateness (arrival − fire_at) of the first delivery of each timer, in ms. */
+export async function lateness(db: Db, deliveries: Delivery[]): Promise<{ p50: number; p99: number; max: number }> {
+  const first = firstArrivals(deliveries);
   const fireAt = new Map<string, number>();
   const ids = [...first.keys()];
   for (let i = 0; i < ids.length; i += 1000) {

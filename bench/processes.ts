@@ -6,6 +6,7 @@ import path from 'node:path';
 import { freePort } from '../test/helpers/ports';
 import type { Delivery } from '../test/helpers/receiver';
 import { waitFor } from '../test/helpers/wait';
+import { firstArrivals } from './common';
 
 export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -62,8 +63,7 @@ export async function warmUp(
     timeoutMs: 30_000,
     intervalMs: 50,
   }).catch(() => undefined); // what is missing is counted with the rest
-  const first = new Map<string, number>();
-  for (const d of receiver.deliveries) if (!first.has(d.id)) first.set(d.id, d.arrivedAt);
+  const first = firstArrivals(receiver.deliveries);
   const lateness = ids.filter((id) => first.has(id)).map((id) => first.get(id)! - created.fireAt[id]);
   return { ids, lateness };
 }

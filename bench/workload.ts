@@ -17,7 +17,7 @@
  */
 import { startReceiver } from '../test/helpers/receiver';
 import { waitFor } from '../test/helpers/wait';
-import { duplicates, latenessOf, round } from './common';
+import { duplicates, firstArrivals, latenessOf, round } from './common';
 import { delta, perTimer, sum } from './meters/cost';
 import { runCreator, warmUp, WARMUP_S } from './processes';
 import type { System } from './systems/system';
@@ -79,8 +79,7 @@ async function burstWithLead(system: System, count: number, leadMs: number) {
       intervalMs: 100,
     });
     const s3 = await running.meter.snapshot();
-    const first = new Map<string, number>();
-    for (const d of receiver.deliveries) if (!first.has(d.id)) first.set(d.id, d.arrivedAt);
+    const first = firstArrivals(receiver.deliveries);
     const late = ids.filter((id) => first.has(id)).map((id) => first.get(id)! - fireAt.getTime());
     const lateness = latenessOf(late);
     const create = delta(s0, s1);
@@ -128,8 +127,7 @@ export async function runSteady(system: System, ratePerSecond: number, durationS
       intervalMs: 100,
     }).catch(() => undefined);
     const s1 = await running.meter.snapshot();
-    const first = new Map<string, number>();
-    for (const d of receiver.deliveries) if (!first.has(d.id)) first.set(d.id, d.arrivedAt);
+    const first = firstArrivals(receiver.deliveries);
     const late = [...fireAt].filter(([id]) => first.has(id)).map(([id, at]) => first.get(id)! - at);
     return {
       rate_per_second: ratePerSecond,

@@ -25,7 +25,7 @@ import { killAll, ServiceProcess, spawnService } from '../../test/helpers/proces
 import { startReceiver } from '../../test/helpers/receiver';
 import { insertTimersAt, percentile } from '../../test/helpers/timers';
 import { waitFor } from '../../test/helpers/wait';
-import { BenchOptions, duplicates, round } from '../common';
+import { BenchOptions, duplicates, firstArrivals, round } from '../common';
 import { createFigures, runLoad } from '../load';
 import { oursSqlite } from '../systems/oursSqlite';
 import { sizes, steadyOnce } from '../workload';
@@ -76,8 +76,7 @@ async function measureBurst(dir: string, count: number) {
       }
       return true;
     });
-    const first = new Map<string, number>();
-    for (const d of receiver.deliveries) if (!first.has(d.id)) first.set(d.id, d.arrivedAt);
+    const first = firstArrivals(receiver.deliveries);
     const late = [...first.values()].map((at) => at - fireAt.getTime()).sort((a, b) => a - b);
     const drainS = (late[late.length - 1] ?? 0) / 1000;
     await stop(service);

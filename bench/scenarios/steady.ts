@@ -8,7 +8,7 @@ import { createTestDatabase } from '../../test/helpers/db';
 import { killAll, spawnService } from '../../test/helpers/processes';
 import { startReceiver } from '../../test/helpers/receiver';
 import { waitFor } from '../../test/helpers/wait';
-import { BenchOptions, latenessOf, round } from '../common';
+import { BenchOptions, firstArrivals, latenessOf, round } from '../common';
 import { runCreator, warmUp, WARMUP_S } from '../processes';
 
 export async function measureSteady(t: TestDatabase, ratePerSecond: number, durationS: number) {
@@ -29,8 +29,7 @@ export async function measureSteady(t: TestDatabase, ratePerSecond: number, dura
       timeoutMs: 30_000,
       intervalMs: 100,
     }).catch(() => undefined);
-    const first = new Map<string, number>();
-    for (const d of receiver.deliveries) if (!first.has(d.id)) first.set(d.id, d.arrivedAt);
+    const first = firstArrivals(receiver.deliveries);
     const late = [...fireAt].filter(([id]) => first.has(id)).map(([id, at]) => first.get(id)! - at);
     return {
       rate_per_second: ratePerSecond,
