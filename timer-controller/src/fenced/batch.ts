@@ -48,8 +48,7 @@ export class Batch {
     this.clock.clearTimer(this.timer);
     this.timer = null;
     while (this.entries.length > 0 && (force || this.underWay < this.maxConcurrent)) {
-      const part = this.entries.slice(0, this.maxSize);
-      this.entries = this.entries.slice(part.length);
+      const part = this.entries.splice(0, this.maxSize);
       this.underWay++;
       void this.write(
         part.map((e) => e.claim),
