@@ -11,6 +11,7 @@ import {
   createDb,
   DatabaseInUseError,
   DEFAULT_DATABASE_URL,
+  dialectOf,
   isTransientDbError,
   loadConfig,
   prepareDatabase,
@@ -135,6 +136,19 @@ describe('the SQLite file', () => {
     expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['timers', 'controllers']));
   });
 
+  it("reads this process's own clock: its offset is exactly 0, and no reading of it falls outside the host's", async () => {
+    const { db, prepare } = openDb();
+
+    expect(await prepare()).toEqual({ offset: 0, uncertainty: 0 });
+    for (let i = 0; i < 200; i++) {
+      const before = Date.now();
+      const [row] = await select<{ now_ms: number }>(db, 1000, `SELECT ${dialectOf(db).preciseNowEpochMs} AS now_ms`);
+      const after = Date.now();
+      expect(row.now_ms).toBeGreaterThanOrEqual(before);
+      expect(row.now_ms).toBeLessThanOrEqual(after);
+    }
+  });
+
   it('is refused to a second user while the first holds it, and free again once the first closes', async () => {
     const first = openDb();
     await first.prepare();
@@ -146,7 +160,7 @@ describe('the SQLite file', () => {
     await first.db.destroy();
     open.splice(open.indexOf(first.db), 1);
     const third = openDb();
-    await expect(third.prepare()).resolves.toEqual(expect.any(Number));
+    await expect(third.prepare()).resolves.toEqual({ offset: 0, uncertainty: 0 });
   });
 
   it('counts a busy file as a transient error (the api answers 503, the controller backs off)', () => {

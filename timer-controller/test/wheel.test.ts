@@ -70,7 +70,7 @@ describe('the wheel', () => {
   it('waits out the uncertainty of the offset: late by at most that, never early', async () => {
     const clock = new FakeClock(T0);
     const dbClock = new DbClock(clock);
-    dbClock.consider({ offset: 0, rtt: 40 }); // ± 21 ms
+    dbClock.consider({ offset: 0, uncertainty: 21 }); // ± 21 ms
     const { sink, taken } = recordingSink(clock);
     new Wheel(dbClock, sink).hold([held('x', T0 + 1000)]);
 

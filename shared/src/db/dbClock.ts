@@ -1,15 +1,24 @@
 /**
  * The database's clock, read locally: the host clock plus the offset measured
- * against `NOW(3)`. The offset is measured at start and re-measured periodically
- * (keeping the sample with the shortest round trip), so a host whose clock is
- * minutes off still computes fire_at, lateness and fire moments on database time.
- * It is a Clock on top of the host's: now() reads database time, and its timers
- * and sleeps are the host clock's (a duration is the same on both).
+ * against `NOW(6)` (skew.ts). The offset is measured at start and re-measured
+ * periodically (keeping the sample that pins it down best), so a host whose clock
+ * is minutes off still computes fire_at, lateness and fire moments on database
+ * time. It is a Clock on top of the host's: now() reads database time in whole
+ * milliseconds, and its timers and sleeps are the host clock's (a duration is the
+ * same on both).
+ *
+ * earliestNow() is what due times are compared with: the host's reading (never
+ * ahead of the true host time, being cut down to the millisecond) plus the offset
+ * as measured, less everything it can be off by. It keeps the measurement's
+ * fraction of a millisecond: rounding the offset, or the bound, to whole
+ * milliseconds would make every webhook wait a millisecond longer for nothing.
+ * A clock made with an offset and never measured (tests; the embedded mode, whose
+ * SQLite reads the very clock the host does, in the same process) is exact.
  */
 import type { Knex } from 'knex';
 import type { Clock, TimerHandle } from '../clock';
 import { errorFields, Logger } from '../logger';
-import { measureClockSkew } from './skew';
+import { ClockMeasurement, measureClockOffset } from './skew';
 
 /**
  * How fast the host's clock and the database's may drift apart, as a fraction:
@@ -19,7 +28,7 @@ import { measureClockSkew } from './skew';
 const DRIFT = 20e-6;
 
 export class DbClock implements Clock {
-  /** Half the round trip of the measurement kept: how far off the offset was when measured. */
+  /** How far off the offset was when measured (skew.ts). */
   private uncertainty = 0;
   /** Host time of the measurement kept (null: the offset given at construction, trusted as exact). */
   private measuredAt: number | null = null;
@@ -30,7 +39,7 @@ export class DbClock implements Clock {
   ) {}
 
   now(): number {
-    return this.host.now() + this.offset;
+    return this.host.now() + Math.round(this.offset);
   }
 
   setTimer(ms: number, fn: () => void, options?: { background?: boolean }): TimerHandle {
@@ -46,49 +55,45 @@ export class DbClock implements Clock {
   }
 
   /**
-   * The earliest the database's clock can read now: what a controller compares due
-   * times with, so that the error of the offset can make a webhook a millisecond
-   * late, never early.
+   * The earliest the database's clock can read now, with a fraction of a
+   * millisecond: what a controller compares due times with, so that the error of
+   * the offset can make a webhook late by at most that error, never early.
    */
   earliestNow(): number {
-    return this.now() - this.errorBound();
+    return this.host.now() + this.offset - this.errorBound();
   }
 
-  /** Database time minus host time, in ms. */
+  /** Database time minus host time, in whole ms. */
   get offsetMs(): number {
-    return this.offset;
+    return Math.round(this.offset);
   }
 
-  /** How far off the offset can be now: its measurement's error, plus drift since. */
+  /** How far off the offset can be now, in ms: its measurement's error, plus drift since. */
   errorBound(): number {
     if (this.measuredAt === null) return this.uncertainty;
-    return Math.ceil(this.uncertainty + (this.host.now() - this.measuredAt) * DRIFT);
+    return this.uncertainty + (this.host.now() - this.measuredAt) * DRIFT;
   }
 
   /**
-   * Measures the offset (best of `samples` round trips) and keeps it if it is at
-   * least as good as the one held, counting that one's age. A resync made while
-   * the process or the database is busy has a long round trip: taking it would
-   * widen the error bound, and every webhook would wait that much longer. It is
-   * taken anyway when it disagrees with the held offset beyond both error
-   * bounds: one of the clocks was stepped, and the held offset is wrong.
+   * Measures the offset (best of `samples`) and keeps it if it is at least as good
+   * as the one held, counting that one's age. A resync made while the process or
+   * the database is busy has a long round trip: taking it would widen the error
+   * bound, and every webhook would wait that much longer. It is taken anyway when
+   * it disagrees with the held offset beyond both error bounds: one of the clocks
+   * was stepped, and the held offset is wrong.
    */
   async sync(db: Knex, timeoutMs: number, samples = 3): Promise<number> {
-    let best: { offset: number; rtt: number } | null = null;
+    let best: ClockMeasurement | null = null;
     for (let i = 0; i < samples; i++) {
-      const started = this.host.now();
-      const offset = await measureClockSkew(db, this.host, timeoutMs);
-      const rtt = this.host.now() - started;
-      if (!best || rtt < best.rtt) best = { offset, rtt };
+      const measured = await measureClockOffset(db, this.host, timeoutMs);
+      if (!best || measured.uncertainty < best.uncertainty) best = measured;
     }
     this.consider(best!);
-    return this.offset;
+    return this.offsetMs;
   }
 
-  /** Keeps this measurement (offset, and the round trip it took) if it is the better one; see sync(). */
-  consider(measurement: { offset: number; rtt: number }): boolean {
-    const offset = Math.round(measurement.offset);
-    const uncertainty = Math.ceil(measurement.rtt / 2) + 1; // +1: both clocks read whole milliseconds
+  /** Keeps this measurement if it is the better one; see sync(). */
+  consider({ offset, uncertainty }: ClockMeasurement): boolean {
     const held = this.measuredAt === null ? Infinity : this.errorBound();
     const stepped = Math.abs(offset - this.offset) > uncertainty + held;
     if (uncertainty > held && !stepped) return false;
@@ -106,7 +111,10 @@ export class DbClock implements Clock {
       this.sync(db, timeoutMs)
         .then(() => {
           if (logger.isDebugEnabled()) {
-            logger.debug('Database clock measured', { offsetMs: this.offset, errorBoundMs: this.errorBound() });
+            logger.debug('Database clock measured', {
+              offsetMs: Math.round(this.offset * 1000) / 1000,
+              errorBoundMs: Math.round(this.errorBound() * 1000) / 1000,
+            });
           }
         })
         .catch((err) => logger.debug('Clock sync failed', errorFields(err)))

@@ -34,6 +34,10 @@ export interface Dialect {
   readonly now: string;
   /** The database clock as milliseconds since the epoch, for measuring skew. */
   readonly nowEpochMs: string;
+  /** The database clock as finely as it reads, in milliseconds since the epoch (with a fraction where it has one). */
+  readonly preciseNowEpochMs: string;
+  /** How finely preciseNowEpochMs reads, in ms: the reading is the truth cut down to this. */
+  readonly clockResolutionMs: number;
   /** `expr` plus the duration bound to its `?` (bind `duration(ms)`). */
   plus(expr: string): string;
   /** `expr` minus the duration bound to its `?` (bind `duration(ms)`). */
@@ -70,6 +74,8 @@ const mysql: Dialect = {
   name: 'mysql',
   now: 'NOW(3)',
   nowEpochMs: 'ROUND(UNIX_TIMESTAMP(NOW(3)) * 1000)',
+  preciseNowEpochMs: 'UNIX_TIMESTAMP(NOW(6)) * 1000',
+  clockResolutionMs: 0.001,
   plus: (expr) => `${expr} + INTERVAL ? MICROSECOND`,
   minus: (expr) => `${expr} - INTERVAL ? MICROSECOND`,
   duration: (ms) => Math.round(ms * 1000),
@@ -98,6 +104,8 @@ const sqlite: Dialect = {
   name: 'sqlite',
   now: SQLITE_NOW,
   nowEpochMs: SQLITE_NOW,
+  preciseNowEpochMs: SQLITE_NOW,
+  clockResolutionMs: 1,
   plus: (expr) => `${expr} + ?`,
   minus: (expr) => `${expr} - ?`,
   duration: (ms) => Math.round(ms),

@@ -7,13 +7,13 @@
  * (another process holds it, the driver is not built), and says why at once.
  */
 import type { Knex } from 'knex';
-import type { Clock } from '../clock';
+import { Clock, systemClock } from '../clock';
 import type { Config, SqliteDatabaseConfig } from '../config';
 import { errorFields, Logger } from '../logger';
 import { exponentialDelay } from '../backoff';
 import { ensureDatabase } from './connection';
 import { migrateToLatest } from './migrate';
-import { measureClockSkew } from './skew';
+import { ClockMeasurement, measureClockOffset } from './skew';
 import { isDriverMissing, openSqliteFile, SQLITE_SETTINGS, SqliteDriverError } from './sqlite';
 
 export interface StartupOptions {
@@ -24,29 +24,36 @@ export interface StartupOptions {
   signal?: AbortSignal;
 }
 
-/** Returns the measured skew: database clock minus host clock, in milliseconds. */
-export async function prepareDatabase(options: StartupOptions): Promise<number> {
+/**
+ * Returns the database clock's offset from the host's (database minus host, in ms)
+ * as measured. On a SQLite file read with the system clock it is exactly 0: SQLite
+ * reads that same clock, in this very process.
+ */
+export async function prepareDatabase(options: StartupOptions): Promise<ClockMeasurement> {
   const { config, db, logger, clock } = options;
   const d = config.database;
-  let skew: number;
+  let skew: ClockMeasurement;
   if (d.client === 'better-sqlite3') {
     await openSqlite(options, d);
-    skew = await measureClockSkew(db, clock, config.dbQueryTimeoutMs);
+    skew =
+      clock === systemClock
+        ? { offset: 0, uncertainty: 0 }
+        : await measureClockOffset(db, clock, config.dbQueryTimeoutMs);
   } else {
     skew = await migrateWhenReachable(options);
   }
-  const skewMs = Math.round(skew);
+  const skewMs = Math.round(skew.offset);
   const fields = { database: config.database.display, skewMs };
   if (Math.abs(skewMs) > config.clockSkewWarnMs) {
     logger.warn('Host clock differs from the database clock; the database clock decides what is due', fields);
   } else {
     logger.info('Database ready', fields);
   }
-  return skewMs;
+  return skew;
 }
 
-/** Returns the skew measured once the migrations are in: the database can go away between the two. */
-async function migrateWhenReachable({ config, db, logger, clock, signal }: StartupOptions): Promise<number> {
+/** Returns the offset measured once the migrations are in: the database can go away between the two. */
+async function migrateWhenReachable({ config, db, logger, clock, signal }: StartupOptions): Promise<ClockMeasurement> {
   let migrated = false;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -56,7 +63,7 @@ async function migrateWhenReachable({ config, db, logger, clock, signal }: Start
         if (applied.length > 0) logger.info('Applied migrations', { migrations: applied });
         migrated = true;
       }
-      return await measureClockSkew(db, clock, config.dbQueryTimeoutMs);
+      return await measureClockOffset(db, clock, config.dbQueryTimeoutMs);
     } catch (err) {
       if (signal?.aborted) throw err;
       const delayMs = exponentialDelay(attempt, config.dbRetryBaseMs, config.dbRetryMaxMs);

@@ -25,7 +25,7 @@ export function leaseTooShort(held: Held, dbNowMs: number, webhookTimeoutMs: num
  */
 export function missedFire(timer: ClaimedTimer, dbEarliestNowMs: number): { lateMs: number; reason: string } | null {
   if (timer.maxLatenessMs === null) return null;
-  const lateMs = dbEarliestNowMs - timer.fireAt.getTime();
+  const lateMs = Math.floor(dbEarliestNowMs - timer.fireAt.getTime());
   if (lateMs <= timer.maxLatenessMs) return null;
   const reason = `skipped: ${(lateMs / 1000).toFixed(1)} s late, more than max_lateness_seconds ${timer.maxLatenessMs / 1000}`;
   return { lateMs, reason };
