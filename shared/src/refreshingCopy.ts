@@ -44,6 +44,11 @@ export class RefreshingCopy<T> {
     return age < maxAgeMs && this.copy !== null ? this.copy : this.loading;
   }
 
+  /** The copy as it is now, without reading it again (null before the first read). */
+  peek(): T | null {
+    return this.copy;
+  }
+
   private async load(): Promise<T> {
     const startedAt = this.options.clock.now();
     const copy = await this.options.load(this.copy);

@@ -1,6 +1,6 @@
 /**
- * The in-memory copy of a small table (tenants' quotas on the api, their signing
- * secrets on the controller): when it reads again, when a reader waits, and
+ * The in-memory copy of a small table (tenants' quotas and API keys on the api,
+ * their signing secrets on the controller): when it reads again, when a reader waits, and
  * what a failed reload does. On the fake clock: no real time passes.
  */
 import { PassThrough } from 'node:stream';
@@ -27,6 +27,17 @@ describe('RefreshingCopy', () => {
     expect(await Promise.all([copy.get(), copy.get(), copy.get()])).toEqual([1, 1, 1]);
     await clock.advance(999);
     expect(await copy.get()).toBe(1);
+    expect(reads).toBe(1);
+  });
+
+  it('lets the copy be looked at without reading the table, however old it is', async () => {
+    let reads = 0;
+    const { clock, copy } = rig(() => Promise.resolve(++reads));
+    expect(copy.peek()).toBeNull();
+    await copy.get();
+    await clock.advance(60_000);
+
+    expect(copy.peek()).toBe(1);
     expect(reads).toBe(1);
   });
 

@@ -3,7 +3,7 @@
  * ADMIN_API_KEYS (admin keys) from the environment, and the keys in the
  * api_keys table, which the keys CLI and the admin endpoints make and revoke.
  *
- * The table is read whole into memory and read again once the copy is
+ * The table is read whole into memory (a RefreshingCopy) and read again once the copy is
  * REFRESH_MS old (in the background: a request does not wait for it) and, at
  * the latest, before a request is answered from a copy older than MAX_AGE_MS
  * (that request waits; if the database cannot be read, it gets a 503 rather
@@ -21,7 +21,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Clock, Logger, Scope, Tenants } from '@timer/shared';
-import { DEFAULT_TENANT, errorFields } from '@timer/shared';
+import { DEFAULT_TENANT, errorFields, RefreshingCopy } from '@timer/shared';
 import { AppError } from '../errors';
 import { keyIdOf } from './client';
 
@@ -43,33 +43,45 @@ export interface KeyRingOptions {
   logger: Logger;
 }
 
+/** The api_keys table as last read. */
+interface TableKeys {
+  /** The keys not revoked, by digest. */
+  grants: Map<string, KeyGrant>;
+  /** Any row in the table, revoked ones included. */
+  any: boolean;
+}
+
 export function digestOf(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
 export class KeyRing {
   private readonly fromEnv = new Map<string, KeyGrant>();
-  private fromTable = new Map<string, KeyGrant>();
-  /** Any row in the table, revoked ones included. */
-  private tableHasKeys = false;
-  private loadedAt: number | null = null;
-  private loading: Promise<void> | null = null;
+  private readonly table: RefreshingCopy<TableKeys>;
+  /** Ids of the table's keys presented since the last read (recorded as last_used_at by the next). */
   private used = new Set<string>();
 
-  constructor(private readonly options: KeyRingOptions) {
+  constructor(options: KeyRingOptions) {
     for (const digest of options.writeKeyDigests) {
       this.fromEnv.set(digest, { id: keyIdOf(digest), tenant: DEFAULT_TENANT, scope: 'write' });
     }
     for (const digest of options.adminKeyDigests) {
       this.fromEnv.set(digest, { id: keyIdOf(digest), tenant: DEFAULT_TENANT, scope: 'admin' });
     }
+    this.table = new RefreshingCopy({
+      load: () => this.load(options),
+      refreshMs: REFRESH_MS,
+      maxAgeMs: MAX_AGE_MS,
+      clock: options.clock,
+      logger: options.logger,
+      what: 'API keys',
+    });
   }
 
   /** Whether requests need a key. Throws service_unavailable when the table cannot be read in time. */
   async required(): Promise<boolean> {
     if (this.fromEnv.size > 0) return true;
-    await this.fresh();
-    return this.tableHasKeys;
+    return (await this.fresh()).any;
   }
 
   /** What the presented key may do, or null when it is unknown or revoked. */
@@ -77,66 +89,45 @@ export class KeyRing {
     const digest = digestOf(presented);
     const env = this.fromEnv.get(digest);
     if (env) return env;
-    await this.fresh();
-    const grant = this.fromTable.get(digest) ?? null;
+    const grant = (await this.fresh()).grants.get(digest) ?? null;
     if (grant) this.used.add(grant.id);
     return grant;
   }
 
   /** A key this process just made works here at once; the others learn it on their next reload. */
   remember(digest: string, grant: KeyGrant): void {
-    this.fromTable.set(digest, grant);
-    this.tableHasKeys = true;
+    const keys = this.table.peek();
+    if (!keys) return; // the first read will find it in the table
+    keys.grants.set(digest, grant);
+    keys.any = true;
   }
 
   /** A key this process just revoked fails here at once. */
   forget(id: string): void {
-    for (const [digest, grant] of this.fromTable) if (grant.id === id) this.fromTable.delete(digest);
+    const grants = this.table.peek()?.grants ?? new Map<string, KeyGrant>();
+    for (const [digest, grant] of grants) if (grant.id === id) grants.delete(digest);
   }
 
-  private async fresh(): Promise<void> {
-    const age = this.loadedAt === null ? Infinity : this.options.clock.now() - this.loadedAt;
-    if (age < REFRESH_MS) return;
-    const reload = this.reload();
-    if (age < MAX_AGE_MS) {
-      reload.catch(() => undefined); // logged once, in reload()
-      return;
-    }
+  private async fresh(): Promise<TableKeys> {
     try {
-      await reload;
+      return await this.table.get();
     } catch (err) {
       throw new AppError('service_unavailable', undefined, undefined, { cause: err });
     }
   }
 
-  /** One reload at a time: concurrent requests share it, and a failure is logged once. */
-  private reload(): Promise<void> {
-    if (this.loading === null) {
-      this.loading = this.load().finally(() => {
-        this.loading = null;
-      });
-      this.loading.catch((err: unknown) =>
-        this.options.logger.warn('API keys could not be reloaded', errorFields(err)),
-      );
-    }
-    return this.loading;
-  }
-
-  private async load(): Promise<void> {
-    const startedAt = this.options.clock.now();
+  private async load({ tenants, logger }: KeyRingOptions): Promise<TableKeys> {
     const used = [...this.used];
     this.used = new Set();
-    const rows = await this.options.tenants.keys();
-    const table = new Map<string, KeyGrant>();
+    const rows = await tenants.keys();
+    const grants = new Map<string, KeyGrant>();
     for (const row of rows) {
-      if (row.revokedAt === null) table.set(row.digest, { id: row.id, tenant: row.tenant, scope: row.scope });
+      if (row.revokedAt === null) grants.set(row.digest, { id: row.id, tenant: row.tenant, scope: row.scope });
     }
-    this.fromTable = table;
-    this.tableHasKeys = rows.length > 0;
-    this.loadedAt = startedAt;
     // last_used_at is a convenience: losing one batch of it to an error is not worth failing requests.
-    await this.options.tenants
+    await tenants
       .touchKeys(used)
-      .catch((err: unknown) => this.options.logger.warn('API key use could not be recorded', errorFields(err)));
+      .catch((err: unknown) => logger.warn('API key use could not be recorded', errorFields(err)));
+    return { grants, any: rows.length > 0 };
   }
 }
