@@ -153,11 +153,6 @@ export async function runService(name: string, starters: Starter[], options: Loa
   }
 }
 
-/**
- * What a reader of the first log line needs to know about how exposed this
- * process is: whether the api asks for keys, whether webhooks are signed, and
- * where they may go. Counts, never the keys themselves.
- */
 /** How often the database clock is re-measured: its drift (20 ppm) adds up to 0.2 ms in between. */
 const CLOCK_SYNC_INTERVAL_MS = 10_000;
 
@@ -178,6 +173,11 @@ async function databaseClock(db: Knex, config: Config, skew: ClockMeasurement, l
   return { dbClock, stopSync: dbClock.keepInSync(db, config.dbQueryTimeoutMs, CLOCK_SYNC_INTERVAL_MS, logger) };
 }
 
+/**
+ * What a reader of the first log line needs to know about how exposed this
+ * process is: whether the api asks for keys, whether webhooks are signed, and
+ * where they may go. Counts, never the keys themselves.
+ */
 export function securitySummary(config: Config): Record<string, string> {
   const count = (n: number, what: string) => `on (${n} ${what}${n === 1 ? '' : 's'})`;
   const { webhookTargets } = config;

@@ -21,6 +21,7 @@ import { select } from './query';
  */
 export interface ClockMeasurement {
   offset: number;
+  /** 0: exact, never measured (a SQLite file, which reads this process's own clock). */
   uncertainty: number;
 }
 
