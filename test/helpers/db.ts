@@ -129,7 +129,12 @@ async function open(
 }
 
 /** Rows straight from the table, for asserting on what was (not) written. */
-export async function countTimers(db: Db, where = '1 = 1'): Promise<number> {
-  const [row] = await select<{ n: number | string }>(db, 10_000, `SELECT COUNT(*) AS n FROM timers WHERE ${where}`);
+export async function countTimers(db: Db, where = '1 = 1', bindings: readonly unknown[] = []): Promise<number> {
+  const [row] = await select<{ n: number | string }>(
+    db,
+    10_000,
+    `SELECT COUNT(*) AS n FROM timers WHERE ${where}`,
+    bindings,
+  );
   return Number(row.n);
 }

@@ -5,7 +5,7 @@
  * than its rate plus its burst. Every timer still fires exactly once.
  */
 import { originOf } from '@timer/shared';
-import { createTestDatabase, TestDatabase } from '../../test/helpers/db';
+import { countTimers, createTestDatabase, TestDatabase } from '../../test/helpers/db';
 import { killAll, ServiceProcess, spawnService } from '../../test/helpers/processes';
 import { Receiver, startReceiver } from '../../test/helpers/receiver';
 import { insertTimers } from '../../test/helpers/timers';
@@ -82,16 +82,7 @@ it('with rate 100 (burst 10), no one-second window of requests sent has more tha
   // When each request left, as the controllers recorded it (database clock, ms): the rate the
   // fleet kept. Arrivals are measured too, but a receiver that stalls bunches what it reads.
   // An attempt is recorded after its webhook arrived (batched with others): wait for the last.
-  const recorded = async () =>
-    Number(
-      (
-        (
-          await t.db.raw("SELECT COUNT(*) AS n FROM timers WHERE url = ? AND status = 'fired'", [receiver.url])
-        )[0] as Array<{
-          n: number;
-        }>
-      )[0].n,
-    );
+  const recorded = () => countTimers(t.db, "url = ? AND status = 'fired'", [receiver.url]);
   await waitFor('every attempt recorded', async () => (await recorded()) === ids.length, { timeoutMs: 30_000 });
   const sent: number[] = [];
   for (let from = 0; from < ids.length; from += 500) {
