@@ -104,7 +104,8 @@ export class KeyRing {
 
   /** A key this process just revoked fails here at once. */
   forget(id: string): void {
-    const grants = this.table.peek()?.grants ?? new Map<string, KeyGrant>();
+    const grants = this.table.peek()?.grants;
+    if (!grants) return; // the first read will find it revoked
     for (const [digest, grant] of grants) if (grant.id === id) grants.delete(digest);
   }
 
