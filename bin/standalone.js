@@ -9,4 +9,5 @@ const { runService } = require('@timer/shared');
 const { startApi } = require('@timer/api');
 const { startController } = require('@timer/controller');
 
-void runService('timer-service', [startApi, startController], { standalone: true });
+// The controller's outcome writes send a transaction in one round trip (multipleStatements).
+void runService('timer-service', [startApi, startController], { standalone: true, multipleStatements: true });

@@ -52,10 +52,16 @@ function isPlainStartError(err: unknown): err is Error {
   return err instanceof DatabaseInUseError || err instanceof SqliteDriverError || err instanceof KeyFileError;
 }
 
-export async function runService(name: string, starters: Starter[], options: LoadOptions = {}): Promise<void> {
+export interface RunOptions extends LoadOptions {
+  /** The pool takes several statements a query (a controller's: see connection.ts DbOptions). */
+  multipleStatements?: boolean;
+}
+
+export async function runService(name: string, starters: Starter[], options: RunOptions = {}): Promise<void> {
+  const { multipleStatements, ...loadOptions } = options;
   let config: Config;
   try {
-    config = loadConfig(process.env, { separateProcess: !options.standalone, ...options });
+    config = loadConfig(process.env, { separateProcess: !loadOptions.standalone, ...loadOptions });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -87,7 +93,7 @@ export async function runService(name: string, starters: Starter[], options: Loa
 
   let db: Knex;
   try {
-    db = createDb(config, logger);
+    db = createDb(config, logger, { multipleStatements });
   } catch (err) {
     // knex loads the driver module here: better-sqlite3 may be missing.
     return crash('Start failed')(isDriverMissing(err) ? new SqliteDriverError(err) : err);

@@ -111,7 +111,8 @@ async function open(
   config: Config,
   where: { urlVia: TestDatabase['urlVia']; remove: () => Promise<unknown> },
 ): Promise<TestDatabase> {
-  const db = createDb(config);
+  // As a controller opens it (the outcome writes in one round trip): most store writes here stand for its.
+  const db = createDb(config, undefined, { multipleStatements: true });
   await migrateToLatest(db);
   return {
     name,

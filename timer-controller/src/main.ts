@@ -3,5 +3,5 @@ import { runService } from '@timer/shared';
 import { startController } from './service';
 
 if (require.main === module) {
-  void runService('timer-controller', [startController]);
+  void runService('timer-controller', [startController], { multipleStatements: true });
 }

@@ -12,13 +12,31 @@ import { createSqliteDb, ensureSqliteFolder } from './sqlite';
 
 export type Db = Knex;
 
-export function createDb(config: Config, logger?: Logger): Db {
-  const { database: d } = config;
-  if (d.client === 'better-sqlite3') return createSqliteDb(config, d, knexLog(logger));
-  return createMysqlDb(config, d, logger);
+export interface DbOptions {
+  /**
+   * MySQL: the pool's connections accept several statements in one query, which
+   * writeTogether (query.ts) uses to send a transaction in one round trip. Only
+   * the controller's pool asks for it (and `npm start`'s, which the controller
+   * shares): its statements are the outcome writes, every value in them bound.
+   * The api's pool, which handles what clients send, never accepts more than one
+   * statement per query.
+   */
+  multipleStatements?: boolean;
 }
 
-function createMysqlDb(config: Config, d: MysqlDatabaseConfig, logger?: Logger): Db {
+export function createDb(config: Config, logger?: Logger, options: DbOptions = {}): Db {
+  const { database: d } = config;
+  if (d.client === 'better-sqlite3') return createSqliteDb(config, d, knexLog(logger));
+  return createMysqlDb(config, d, logger, options);
+}
+
+/** Whether `db`'s connections take several statements in one query (DbOptions). */
+export function takesMultipleStatements(db: Knex): boolean {
+  const connection = (db.client as { config?: { connection?: { multipleStatements?: boolean } } }).config?.connection;
+  return connection?.multipleStatements === true;
+}
+
+function createMysqlDb(config: Config, d: MysqlDatabaseConfig, logger: Logger | undefined, options: DbOptions): Db {
   return knex({
     client: 'mysql2',
     connection: {
@@ -32,6 +50,7 @@ function createMysqlDb(config: Config, d: MysqlDatabaseConfig, logger?: Logger):
       timezone: 'Z',
       connectTimeout: config.dbConnectTimeoutMs,
       supportBigNumbers: true,
+      multipleStatements: options.multipleStatements === true,
     },
     pool: {
       min: 0,

@@ -19,6 +19,9 @@
  *   knex.raw      [rows, fields], { affectedRows }       rows, { changes }
  *   time limit    the query is killed after it           none: better-sqlite3 runs a statement
  *                                                        synchronously; no timer can interrupt it
+ *   statements    one round trip where the pool takes    a transaction on the one connection
+ *   that commit   several statements a query (the
+ *   together      controller's), else a transaction
  *
  * Identical in both, and so not here: `(id, lease_token) IN ((?, ?), …)` (SQLite
  * reads a list of row values as VALUES), `LIMIT ?`, `IN (…)`, the statuses as text.

@@ -3,9 +3,10 @@
  * each attempt led to.
  *
  * withAttempts runs an outcome update (fired, retry, failed, released) and the
- * INSERT of its attempts in one transaction, so a timer's status and its history
- * never disagree, and the controller's write retry repeats both or neither. With
- * no attempts to write it runs the update alone, as before.
+ * INSERT of its attempts in one transaction (one round trip on MySQL, see
+ * query.ts writeTogether), so a timer's status and its history never disagree,
+ * and the controller's write retry repeats both or neither. With no attempts to
+ * write it runs the update alone.
  *
  * insertAttempts: parameters, per attempt, everything in AttemptRecord. One
  * multi-row INSERT. A row already there (same timer_id and lease_token: a retried
@@ -15,8 +16,8 @@
  * history says so. Locks: only the new rows.
  */
 import type { Knex } from 'knex';
-import { dialectOf } from '../../db/dialect';
-import { write } from '../../db/query';
+import { Dialect, dialectOf } from '../../db/dialect';
+import { Statement, write, writeTogether } from '../../db/query';
 import type { AttemptRecord } from '../../timers/types';
 
 export async function insertAttempts(
@@ -25,15 +26,18 @@ export async function insertAttempts(
   attempts: readonly AttemptRecord[],
 ): Promise<void> {
   if (attempts.length === 0) return;
-  const d = dialectOf(db);
-  await write(
-    db,
-    timeoutMs,
-    `INSERT INTO timer_attempts (timer_id, lease_token, attempt, started_at, finished_at, duration_ms,
+  const { sql, bindings } = attemptsInsert(dialectOf(db), attempts);
+  await write(db, timeoutMs, sql, bindings);
+}
+
+/** The INSERT insertAttempts runs, to be run with other statements (at least one attempt). */
+export function attemptsInsert(d: Dialect, attempts: readonly AttemptRecord[]): Statement {
+  return {
+    sql: `INSERT INTO timer_attempts (timer_id, lease_token, attempt, started_at, finished_at, duration_ms,
                                  status_code, error_class, error, outcome, controller_id, lateness_ms)
      VALUES ${attempts.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
      ${d.onConflictUpdate('timer_id, lease_token')} timer_id = ${d.inserted('timer_id')}`,
-    attempts.flatMap((a) => [
+    bindings: attempts.flatMap((a) => [
       a.timerId,
       a.leaseToken,
       a.attempt,
@@ -47,20 +51,17 @@ export async function insertAttempts(
       a.controllerId,
       Math.round(a.latenessMs),
     ]),
-  );
+  };
 }
 
-/** Runs `update` and writes `attempts` in one transaction; returns what `update` returned. */
-export async function withAttempts<T>(
+/** Runs `update` and writes `attempts` in one transaction (one round trip on MySQL); returns the rows `update` changed. */
+export async function withAttempts(
   db: Knex,
   timeoutMs: number,
   attempts: readonly AttemptRecord[],
-  update: (q: Knex | Knex.Transaction) => Promise<T>,
-): Promise<T> {
-  if (attempts.length === 0) return update(db);
-  return db.transaction(async (trx) => {
-    const result = await update(trx);
-    await insertAttempts(trx, timeoutMs, attempts);
-    return result;
-  });
+  update: Statement,
+): Promise<number> {
+  if (attempts.length === 0) return write(db, timeoutMs, update.sql, update.bindings);
+  const [changed] = await writeTogether(db, timeoutMs, [update, attemptsInsert(dialectOf(db), attempts)]);
+  return changed;
 }

@@ -14,7 +14,6 @@
 import type { Knex } from 'knex';
 import type { AtRest } from '../../crypto/atRest';
 import { dialectOf } from '../../db/dialect';
-import { write } from '../../db/query';
 import type { AttemptRecord, ClaimRef } from '../types';
 import { claimFence } from './fence';
 import { recordEnd } from './createNotices';
@@ -30,14 +29,16 @@ export async function completeFired(
   if (claims.length === 0) return 0;
   const d = dialectOf(db);
   const fence = claimFence(claims);
-  return recordEnd(db, timeoutMs, atRest, { claims, status: 'fired', attempts }, (q) =>
-    write(
-      q,
-      timeoutMs,
-      `UPDATE timers
+  return recordEnd(
+    db,
+    timeoutMs,
+    atRest,
+    { claims, status: 'fired', attempts },
+    {
+      sql: `UPDATE timers
        SET status = 'fired', fired_at = ${d.now}, due_at = NULL, last_error = NULL, updated_at = ${d.now}
        WHERE ${fence.sql} AND locked_by = ? AND status = 'firing'`,
-      [...fence.bindings, owner],
-    ),
+      bindings: [...fence.bindings, owner],
+    },
   );
 }

@@ -24,16 +24,16 @@
  * outcome is still written, instead of failing the write over and over.
  *
  * recordEnd: runs an outcome write with its attempts, notices and the label
- * rows' outcome (labelOutcome.ts) in one transaction (or as before, without one,
- * when nothing else is to be written: no attempt, no callbacks, no labels).
+ * rows' outcome (labelOutcome.ts) in one transaction (without notices or labels,
+ * as withAttempts does: one round trip on MySQL).
  */
 import type { Knex } from 'knex';
 import type { AtRest } from '../../crypto/atRest';
 import { DataKeyError } from '../../crypto/dataKeys';
 import { Dialect, dialectOf } from '../../db/dialect';
-import { select } from '../../db/query';
+import { select, Statement, write } from '../../db/query';
 import { newId } from '../../ids';
-import { insertAttempts } from '../../attempts/sql/insertAttempts';
+import { insertAttempts, withAttempts } from '../../attempts/sql/insertAttempts';
 import type { AttemptRecord, ClaimRef, TimerRecord } from '../types';
 import { timerView } from '../view';
 import { timerColumns, TimerRow, toRecord } from './columns';
@@ -109,23 +109,25 @@ export function noticeBody(record: TimerRecord, status: EndStatus) {
 }
 
 /**
- * Runs `update` (the outcome write of `claims`, leaving them in `status`; it
- * returns the rows it changed) with its attempts, the notices it owes and the
- * outcome of the labelled timers' label rows, in one transaction; without any of
- * those, as the one statement it always was.
+ * Runs `update` (the outcome write of `claims`, leaving them in `status`) with its
+ * attempts, the notices it owes and the outcome of the labelled timers' label
+ * rows, in one transaction; returns the rows `update` changed. Without notices or
+ * labels, nothing depends on that count and it goes as withAttempts sends it;
+ * without any of those, as the one statement it always was.
  */
 export async function recordEnd(
   db: Knex,
   timeoutMs: number,
   atRest: AtRest,
   end: { claims: readonly ClaimRef[]; status: EndStatus; attempts: readonly AttemptRecord[] },
-  update: (q: Knex | Knex.Transaction) => Promise<number>,
+  update: Statement,
 ): Promise<number> {
   const notify = end.claims.some((c) => c.notify);
   const labelled = end.claims.filter((c) => c.labelled !== false);
-  if (!notify && end.attempts.length === 0 && labelled.length === 0) return update(db);
+  // Nothing depends on what the update changed: it goes with its attempts (withAttempts).
+  if (!notify && labelled.length === 0) return withAttempts(db, timeoutMs, end.attempts, update);
   return db.transaction(async (trx) => {
-    const changed = await update(trx);
+    const changed = await write(trx, timeoutMs, update.sql, update.bindings);
     if (labelled.length > 0 && changed > 0) {
       // All moved (the usual case): no need to ask which; else those still under their claim.
       const moved =

@@ -11,7 +11,6 @@
 import type { Knex } from 'knex';
 import type { AtRest } from '../../crypto/atRest';
 import { dialectOf } from '../../db/dialect';
-import { write } from '../../db/query';
 import type { AttemptRecord, ClaimRef } from '../types';
 import { recordEnd } from './createNotices';
 
@@ -26,15 +25,11 @@ export async function failTimer(
 ): Promise<boolean> {
   const d = dialectOf(db);
   const end = { claims: [claim], status: 'failed' as const, attempts: attempt ? [attempt] : [] };
-  const changed = await recordEnd(db, timeoutMs, atRest, end, (q) =>
-    write(
-      q,
-      timeoutMs,
-      `UPDATE timers
+  const changed = await recordEnd(db, timeoutMs, atRest, end, {
+    sql: `UPDATE timers
        SET status = 'failed', due_at = NULL, last_error = ?, updated_at = ${d.now}
        WHERE id = ? AND lease_token = ? AND locked_by = ? AND status = 'firing'`,
-      [error.slice(0, 1024), claim.id, claim.leaseToken, owner],
-    ),
-  );
+    bindings: [error.slice(0, 1024), claim.id, claim.leaseToken, owner],
+  });
   return changed === 1;
 }

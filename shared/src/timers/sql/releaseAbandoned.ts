@@ -14,7 +14,6 @@
 import type { Knex } from 'knex';
 import { withAttempts } from '../../attempts/sql/insertAttempts';
 import { dialectOf } from '../../db/dialect';
-import { write } from '../../db/query';
 import type { AttemptRecord, ClaimRef } from '../types';
 import { claimFence } from './fence';
 
@@ -28,14 +27,10 @@ export async function releaseAbandoned(
   if (claims.length === 0) return 0;
   const d = dialectOf(db);
   const fence = claimFence(claims);
-  return withAttempts(db, timeoutMs, attempts, (q) =>
-    write(
-      q,
-      timeoutMs,
-      `UPDATE timers
+  return withAttempts(db, timeoutMs, attempts, {
+    sql: `UPDATE timers
        SET status = 'pending', locked_by = NULL, updated_at = ${d.now}, due_at = ${d.now}
        WHERE ${fence.sql} AND locked_by = ? AND status = 'firing'`,
-      [...fence.bindings, owner],
-    ),
-  );
+    bindings: [...fence.bindings, owner],
+  });
 }

@@ -10,7 +10,6 @@
  */
 import type { Knex } from 'knex';
 import { dialectOf } from '../../db/dialect';
-import { write } from '../../db/query';
 import type { AttemptRecord, ClaimRef } from '../types';
 import { withAttempts } from '../../attempts/sql/insertAttempts';
 
@@ -24,16 +23,12 @@ export async function scheduleRetry(
   attempt?: AttemptRecord,
 ): Promise<boolean> {
   const d = dialectOf(db);
-  const changed = await withAttempts(db, timeoutMs, attempt ? [attempt] : [], (q) =>
-    write(
-      q,
-      timeoutMs,
-      `UPDATE timers
+  const changed = await withAttempts(db, timeoutMs, attempt ? [attempt] : [], {
+    sql: `UPDATE timers
        SET status = 'pending', due_at = ${d.plus(d.now)}, last_error = ?,
            locked_by = NULL, updated_at = ${d.now}
        WHERE id = ? AND lease_token = ? AND locked_by = ? AND status = 'firing'`,
-      [d.duration(delayMs), error.slice(0, 1024), claim.id, claim.leaseToken, owner],
-    ),
-  );
+    bindings: [d.duration(delayMs), error.slice(0, 1024), claim.id, claim.leaseToken, owner],
+  });
   return changed === 1;
 }

@@ -11,7 +11,6 @@
 import type { Knex } from 'knex';
 import type { AtRest } from '../../crypto/atRest';
 import { dialectOf } from '../../db/dialect';
-import { write } from '../../db/query';
 import type { ClaimRef } from '../types';
 import { recordEnd } from './createNotices';
 
@@ -24,15 +23,17 @@ export async function skipTimer(
   reason: string,
 ): Promise<boolean> {
   const d = dialectOf(db);
-  const changed = await recordEnd(db, timeoutMs, atRest, { claims: [claim], status: 'skipped', attempts: [] }, (q) =>
-    write(
-      q,
-      timeoutMs,
-      `UPDATE timers
+  const changed = await recordEnd(
+    db,
+    timeoutMs,
+    atRest,
+    { claims: [claim], status: 'skipped', attempts: [] },
+    {
+      sql: `UPDATE timers
        SET status = 'skipped', due_at = NULL, last_error = ?, attempts = attempts - 1, updated_at = ${d.now}
        WHERE id = ? AND lease_token = ? AND locked_by = ? AND status = 'firing'`,
-      [reason.slice(0, 1024), claim.id, claim.leaseToken, owner],
-    ),
+      bindings: [reason.slice(0, 1024), claim.id, claim.leaseToken, owner],
+    },
   );
   return changed === 1;
 }
