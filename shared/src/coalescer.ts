@@ -9,6 +9,9 @@
  * Each add() resolves only after the flush holding its item has completed
  * (for an INSERT: committed), and rejects with that flush's error otherwise.
  */
+/** What add() reads of a signal: an AbortSignal, or anything shaped like one (the api's request deadline). */
+export type CancelSignal = Pick<AbortSignal, 'aborted' | 'reason'>;
+
 export interface CoalescerOptions {
   maxBatch: number;
   maxConcurrent: number;
@@ -18,7 +21,7 @@ interface Waiting<T> {
   item: T;
   resolve: () => void;
   reject: (err: unknown) => void;
-  signal?: AbortSignal;
+  signal?: CancelSignal;
 }
 
 export class Coalescer<T> {
@@ -37,7 +40,7 @@ export class Coalescer<T> {
    * when the next flush is made up, not listened to: an abort listener per item
    * cost more than the rest of the queueing.
    */
-  add(item: T, signal?: AbortSignal): Promise<void> {
+  add(item: T, signal?: CancelSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ item, resolve, reject, signal });

@@ -49,6 +49,7 @@ export type { CronProblem } from './schedules/cron';
 export { planOccurrences } from './schedules/plan';
 export type { OccurrencePlan } from './schedules/plan';
 export { Coalescer } from './coalescer';
+export type { CancelSignal } from './coalescer';
 export { DbClock } from './db/dbClock';
 export * from './timers/types';
 export { callbacksView, timerView, webhookView } from './timers/view';

@@ -31,17 +31,33 @@ export class RefreshingCopy<T> {
 
   /** The copy, read again first when it is too old to use. */
   async get(): Promise<T> {
-    const { clock, refreshMs, maxAgeMs, logger, what } = this.options;
+    return this.current() ?? this.reload();
+  }
+
+  /**
+   * The copy when it is young enough to use without waiting (starting a reload
+   * once it is `refreshMs` old), else null: get() without a promise, for callers
+   * on every request.
+   */
+  current(): T | null {
+    const { clock, refreshMs, maxAgeMs } = this.options;
     const age = this.loadedAt === null ? Infinity : clock.now() - this.loadedAt;
-    if (age < refreshMs && this.copy !== null) return this.copy;
+    if (this.copy === null || age >= Math.max(refreshMs, maxAgeMs)) return null;
+    if (age >= refreshMs) void this.reload(); // a failure is logged there
+    return this.copy;
+  }
+
+  /** The reload under way, or a new one. */
+  private reload(): Promise<T> {
     if (this.loading === null) {
       this.loading = this.load().finally(() => {
         this.loading = null;
       });
       // Once per failed reload, however many readers came while it ran.
+      const { logger, what } = this.options;
       this.loading.catch((err: unknown) => logger.warn(`${what} could not be reloaded`, errorFields(err)));
     }
-    return age < maxAgeMs && this.copy !== null ? this.copy : this.loading;
+    return this.loading;
   }
 
   /** The copy as it is now, without reading it again (null before the first read). */

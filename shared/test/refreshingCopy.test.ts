@@ -57,6 +57,31 @@ describe('RefreshingCopy', () => {
     expect(reads).toBe(2);
   });
 
+  it('gives the copy without a promise while it may be used, starting the reload it is due for', async () => {
+    let value = 1;
+    let reads = 0;
+    const { clock, copy } = rig(() => {
+      reads++;
+      return Promise.resolve(value);
+    });
+    expect(copy.current()).toBeNull(); // nothing read yet: the caller must wait (get)
+    expect(reads).toBe(0);
+    await copy.get();
+    value = 2;
+    await clock.advance(999);
+    expect(copy.current()).toBe(1);
+    expect(reads).toBe(1);
+
+    await clock.advance(1); // refreshMs old: still usable, and read again behind it
+    expect(copy.current()).toBe(1);
+    expect(reads).toBe(2);
+    await clock.advance(0);
+    expect(copy.current()).toBe(2);
+
+    await clock.advance(5000); // past maxAgeMs: not to be used without reading again
+    expect(copy.current()).toBeNull();
+  });
+
   it('waits for the reload once the copy is older than the maximum age', async () => {
     let value = 1;
     const { clock, copy } = rig(() => Promise.resolve(value));

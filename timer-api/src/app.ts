@@ -222,6 +222,10 @@ export function createApp({
   if (config.rateLimitPerSecond > 0) {
     app.use(rateLimit(new TokenBuckets(config.rateLimitPerSecond, config.rateLimitBurst, clock), isOperational));
   }
+  // The timers' routes first: a create then walks no other router (bulk's /timers/retry and
+  // /timers/cancel before /timers/:id, which would answer their POST 405).
+  app.use(bulkRoutes(bulk, config.bodyLimitBytes));
+  app.use(timerRoutes(service, changes, bulk, config));
   app.use(healthRoutes(store, metrics));
   app.get('/openapi.json', (_req, res) => {
     res.json(document);
@@ -229,8 +233,6 @@ export function createApp({
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Timer service API' }));
   // Relative, so that it holds behind a proxy that serves the api under a path prefix.
   app.get('/', (_req, res) => res.redirect(302, 'docs/'));
-  app.use(bulkRoutes(bulk, config.bodyLimitBytes));
-  app.use(timerRoutes(service, changes, bulk, config));
   app.use(scheduleRoutes(schedules, config.bodyLimitBytes));
   app.use(flowRoutes(new FlowService(store), config.bodyLimitBytes));
   app.use(dashboardRoutes(new DashboardService(store, dbClock)));

@@ -10,7 +10,7 @@ import type { RequestHandler } from 'express';
 
 export function securityHeaders(isPage: (path: string) => boolean = () => false): RequestHandler {
   return (req, res, next) => {
-    res.set('X-Content-Type-Options', 'nosniff');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
     if (isPage(req.path)) res.set({ 'X-Frame-Options': 'DENY', 'Content-Security-Policy': "frame-ancestors 'none'" });
     next();
   };

@@ -4,7 +4,7 @@
  * dashboard and the pending-timer quota need. Each query is its own file under sql/.
  */
 import type { Knex } from 'knex';
-import { Coalescer } from '../coalescer';
+import { CancelSignal, Coalescer } from '../coalescer';
 import { AtRest } from '../crypto/atRest';
 import { cancelByLabels } from './sql/cancelByLabels';
 import { cancelTimer } from './sql/cancelTimer';
@@ -55,7 +55,7 @@ export class Timers {
    * gone out in an INSERT drops it (and rejects with the signal's reason); after
    * that, the INSERT's outcome stands.
    */
-  create(timer: NewTimer, signal?: AbortSignal): Promise<void> {
+  create(timer: NewTimer, signal?: CancelSignal): Promise<void> {
     return this.creates.add(timer, signal);
   }
 

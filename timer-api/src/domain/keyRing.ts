@@ -84,6 +84,12 @@ export class KeyRing {
     return (await this.fresh()).any;
   }
 
+  /** required() without a promise, when the answer is at hand (null: ask required()). */
+  requiredNow(): boolean | null {
+    if (this.fromEnv.size > 0) return true;
+    return this.table.current()?.any ?? null;
+  }
+
   /** What the presented key may do, or null when it is unknown or revoked. */
   async match(presented: string): Promise<KeyGrant | null> {
     const digest = digestOf(presented);

@@ -6,7 +6,7 @@
  * admin key without X-Tenant), in the query itself. No HTTP, no SQL.
  */
 import { DEFAULT_TENANT, flowKeyOf, newId, noTracing, originOf } from '@timer/shared';
-import type { Clock, Logger, Metrics, NewTimer, Span, Store, TimerRecord, Tracing } from '@timer/shared';
+import type { CancelSignal, Clock, Logger, Metrics, NewTimer, Span, Store, TimerRecord, Tracing } from '@timer/shared';
 import { AppError } from '../errors';
 import type {
   AttemptPage,
@@ -80,7 +80,7 @@ export class TimerService {
     client: Pick<Client, 'owner' | 'tenant'> = OPEN_CLIENT,
     idempotencyKey: string | null = null,
     /** Aborted when the caller has stopped waiting: a timer not yet sent to the database is dropped. */
-    signal?: AbortSignal,
+    signal?: CancelSignal,
   ): Promise<Created> {
     return this.tracing.inSpan('timer.create', {}, (span) =>
       this.createIn(span, request, client, idempotencyKey, signal),
@@ -92,7 +92,7 @@ export class TimerService {
     request: CreateTimerRequest,
     client: Pick<Client, 'owner' | 'tenant'>,
     idempotencyKey: string | null,
-    signal?: AbortSignal,
+    signal?: CancelSignal,
   ): Promise<Created> {
     const now = this.options.dbClock.now();
     const plan = planTimer(request, now, this.options.maxDelaySeconds, this.options);

@@ -14,7 +14,7 @@
  *
  * The header is never logged, and no answer repeats it.
  */
-import type { Request, RequestHandler, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Scope, TENANT_NAME } from '@timer/shared';
 import { AppError } from '../errors';
 import { allows, Client, OPEN_CLIENT } from '../domain/client';
@@ -29,13 +29,30 @@ export function clientOf(res: Response): Client {
 }
 
 export function authenticate(ring: KeyRing, isPublic: (path: string) => boolean): RequestHandler {
-  return async (req, res, next) => {
+  const withKey = presentedKey(ring);
+  // Without a promise when the ring knows at once that no key is needed (every request, then).
+  return (req, res, next) => {
     if (isPublic(req.path)) return next();
-    if (!(await ring.required())) {
-      const client: Client = { ...OPEN_CLIENT, rateKey: `ip:${req.ip ?? 'unknown'}` };
-      res.locals.client = client;
-      return next(checkScope(req, client));
-    }
+    if (ring.requiredNow() === false) return admitOpen(req, res, next);
+    return withKey(req, res, next);
+  };
+}
+
+/** No key needed: the open client, rate-limited by address (read only when a limit asks). */
+function admitOpen(req: Request, res: Response, next: NextFunction): void {
+  const client: Client = {
+    ...OPEN_CLIENT,
+    get rateKey() {
+      return `ip:${req.ip ?? 'unknown'}`;
+    },
+  };
+  res.locals.client = client;
+  next(checkScope(req, client));
+}
+
+function presentedKey(ring: KeyRing): RequestHandler {
+  return async (req, res, next) => {
+    if (!(await ring.required())) return admitOpen(req, res, next);
     const header = req.headers.authorization;
     const token = header === undefined ? null : (BEARER.exec(header)?.[1] ?? null);
     if (token === null) {

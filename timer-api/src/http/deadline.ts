@@ -13,11 +13,21 @@
  * the answer is ignored.
  */
 import type { RequestHandler, Response } from 'express';
-import type { Logger } from '@timer/shared';
+import type { CancelSignal, Logger } from '@timer/shared';
 import { AppError } from '../errors';
 import { sendError } from './sendError';
 
 const SIGNAL = Symbol('requestSignal');
+
+/**
+ * The request's signal: what the create's queued INSERT reads (coalescer.ts). A
+ * plain object rather than an AbortController, which costs every request more
+ * than the rest of this middleware; nothing listens to it.
+ */
+class Deadline implements CancelSignal {
+  aborted = false;
+  reason: unknown = undefined;
+}
 
 export function answerWithin(timeoutMs: number, exempt: (path: string) => boolean, logger: Logger): RequestHandler {
   return (req, res, next) => {
@@ -25,11 +35,12 @@ export function answerWithin(timeoutMs: number, exempt: (path: string) => boolea
       next();
       return;
     }
-    const controller = new AbortController();
-    (res.locals as Record<symbol, AbortSignal>)[SIGNAL] = controller.signal;
+    const deadline = new Deadline();
+    (res.locals as Record<symbol, Deadline>)[SIGNAL] = deadline;
     const timer = setTimeout(() => {
       const error = new AppError('request_timeout');
-      controller.abort(error);
+      deadline.aborted = true;
+      deadline.reason = error;
       if (res.headersSent) return;
       logger.warn('No answer within REQUEST_TIMEOUT_MS, answered 503', {
         method: req.method,
@@ -44,8 +55,8 @@ export function answerWithin(timeoutMs: number, exempt: (path: string) => boolea
 }
 
 /** Aborted when the request's time is up (never, for routes without a deadline). */
-export function requestSignal(res: Response): AbortSignal | undefined {
-  return (res.locals as Record<symbol, AbortSignal | undefined>)[SIGNAL];
+export function requestSignal(res: Response): CancelSignal | undefined {
+  return (res.locals as Record<symbol, Deadline | undefined>)[SIGNAL];
 }
 
 /** True once the deadline answered for this request: anything the route does later is dropped. */
