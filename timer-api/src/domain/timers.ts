@@ -97,7 +97,9 @@ export class TimerService {
     const now = this.options.dbClock.now();
     const plan = planTimer(request, now, this.options.maxDelaySeconds, this.options);
     const timer = newTimer(request, plan, client, now, span);
-    span.setAttributes({ 'timer.id': timer.id, 'timer.fire_at': plan.fireAt.toISOString() });
+    if (this.tracing.enabled) {
+      span.setAttributes({ 'timer.id': timer.id, 'timer.fire_at': plan.fireAt.toISOString() });
+    }
     if (idempotencyKey === null) {
       await this.checkTargets([timer]);
       await this.admitAndStore([timer], () => this.inserting(() => this.options.store.timers.create(timer, signal)));
