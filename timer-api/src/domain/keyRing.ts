@@ -80,8 +80,7 @@ export class KeyRing {
 
   /** Whether requests need a key. Throws service_unavailable when the table cannot be read in time. */
   async required(): Promise<boolean> {
-    if (this.fromEnv.size > 0) return true;
-    return (await this.fresh()).any;
+    return this.requiredNow() ?? (await this.fresh()).any;
   }
 
   /** required() without a promise, when the answer is at hand (null: ask required()). */
