@@ -20,6 +20,16 @@ function rig(load: (previous: number | null) => Promise<number>, logger = create
   return { clock, copy };
 }
 
+/** A table whose value the test sets, counting its reads. */
+function countedTable() {
+  const table = { value: 1, reads: 0 };
+  const { clock, copy } = rig(() => {
+    table.reads++;
+    return Promise.resolve(table.value);
+  });
+  return { table, clock, copy };
+}
+
 describe('RefreshingCopy', () => {
   it('reads once for concurrent first readers and keeps the copy while it is fresh', async () => {
     let reads = 0;
@@ -42,39 +52,29 @@ describe('RefreshingCopy', () => {
   });
 
   it('answers from the copy while a reload runs in the background, then from the new one', async () => {
-    let value = 1;
-    let reads = 0;
-    const { clock, copy } = rig(() => {
-      reads++;
-      return Promise.resolve(value);
-    });
+    const { table, clock, copy } = countedTable();
     await copy.get();
-    value = 2;
+    table.value = 2;
     await clock.advance(1000);
     expect(await copy.get()).toBe(1);
     await clock.advance(0);
     expect(await copy.get()).toBe(2);
-    expect(reads).toBe(2);
+    expect(table.reads).toBe(2);
   });
 
   it('gives the copy without a promise while it may be used, starting the reload it is due for', async () => {
-    let value = 1;
-    let reads = 0;
-    const { clock, copy } = rig(() => {
-      reads++;
-      return Promise.resolve(value);
-    });
+    const { table, clock, copy } = countedTable();
     expect(copy.current()).toBeNull(); // nothing read yet: the caller must wait (get)
-    expect(reads).toBe(0);
+    expect(table.reads).toBe(0);
     await copy.get();
-    value = 2;
+    table.value = 2;
     await clock.advance(999);
     expect(copy.current()).toBe(1);
-    expect(reads).toBe(1);
+    expect(table.reads).toBe(1);
 
     await clock.advance(1); // refreshMs old: still usable, and read again behind it
     expect(copy.current()).toBe(1);
-    expect(reads).toBe(2);
+    expect(table.reads).toBe(2);
     await clock.advance(0);
     expect(copy.current()).toBe(2);
 
